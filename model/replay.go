@@ -1,0 +1,36 @@
+package model
+
+import "time"
+
+// ReplayRecord is one line of a replay journal and of replay's JSON
+// output: what was planned, written or sent for one message.
+type ReplayRecord struct {
+	Type   string `json:"type"` // always "replay"
+	Schema int    `json:"schema"`
+
+	Path   string `json:"path"`   // source file
+	Target string `json:"target"` // imcdata:DIR, pickup:DIR, replay-dir:DIR, smtp://host:port
+	// Action is plan, write, send, skip, hold, refuse or undo.
+	Action string `json:"action"`
+	Dest   string `json:"dest,omitempty"` // file written, or the server
+
+	SHA256Before string `json:"sha256_before"`
+	SHA256After  string `json:"sha256_after"`
+	// Result is ok, failed, planned, skipped, held, refused, or the phase
+	// that failed for SMTP (connect, mail, rcpt, data).
+	Result string `json:"result"`
+	Reason string `json:"reason,omitempty"`
+
+	Attempt int         `json:"attempt,omitempty"`
+	Replies []SMTPReply `json:"replies,omitempty"`
+	Time    time.Time   `json:"time,omitzero"`
+	Bytes   int64       `json:"bytes,omitempty"`
+}
+
+// SMTPReply is one server reply in a replay, per command or recipient.
+type SMTPReply struct {
+	Command      string `json:"command"` // MAIL, RCPT <addr>, DATA
+	Code         int    `json:"code"`
+	EnhancedCode string `json:"enhanced_code,omitempty"`
+	Text         string `json:"text,omitempty"`
+}
