@@ -2,18 +2,73 @@ package main
 
 import (
 	"context"
-	"errors"
+
+	"github.com/spf13/pflag"
+
+	"github.com/imsforensic/imsforensic/inventory"
+	"github.com/imsforensic/imsforensic/report"
+	"github.com/imsforensic/imsforensic/rules"
 )
 
-// PLACEHOLDER: replaced by the real command.
+type showOptions struct {
+	out   outputFlags
+	rules ruleFlags
+}
+
+func (o *showOptions) addFlags(fs *pflag.FlagSet) {
+	o.out.addFlags(fs)
+	o.rules.addFlags(fs)
+}
+
+func (o *showOptions) validate(g *globals) error {
+	if err := o.out.validate(g); err != nil {
+		return err
+	}
+	return o.rules.validate()
+}
+
 func newShowCommand() *command {
+	opts := &showOptions{}
+	fs := newFlagSet("show")
+	opts.addFlags(fs)
 	return &command{
 		name:  "show",
-		usage: "show",
-		short: "(not built yet)",
-		flags: newFlagSet("show"),
+		usage: "show [flags] FILE",
+		short: "one message in depth: envelope, headers, MIME tree, findings with offsets",
+		long: `Every finding is printed with the file offset where its evidence starts and
+the evidence bytes themselves (control and invalid bytes as \xNN), so it can
+be checked with a hex editor.
+
+Examples:
+  imsforensic show TempIMS/IN/HBWK2Q2P
+  imsforensic show --format json TempIMS/IN/HBWK2Q2P | jq .findings`,
+		flags: fs,
 		run: func(ctx context.Context, g *globals, args []string) error {
-			return errors.New("show: not built yet")
+			if err := opts.validate(g); err != nil {
+				return err
+			}
+			return runShow(ctx, opts, g, args)
 		},
 	}
+}
+
+func runShow(ctx context.Context, opts *showOptions, g *globals, args []string) error {
+	if len(args) != 1 {
+		return usageErrorf("show: want exactly one FILE, got %d", len(args))
+	}
+	m, err := inventory.ParseFile(args[0], nil)
+	if m == nil {
+		return err
+	}
+	rules.Apply(m, opts.rules.cfg)
+	if werr := report.WriteShow(g.stdout, opts.out.fmt, m); werr != nil {
+		return werr
+	}
+	if err != nil {
+		return partialError(1)
+	}
+	if opts.out.failAt != 0 && m.TopClass() >= opts.out.failAt {
+		return errFindings
+	}
+	return nil
 }

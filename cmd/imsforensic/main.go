@@ -44,8 +44,8 @@ func main() {
 		stderrTTY: term.IsTerminal(int(os.Stderr.Fd())),
 	}
 	err := run(ctx, g, os.Args[1:])
-	stop()
 	code := exitCode(ctx, err)
+	stop()
 	if err != nil && code != exitFindings {
 		printExitError(g, err)
 	}

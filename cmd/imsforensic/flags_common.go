@@ -1,0 +1,222 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/spf13/pflag"
+
+	"github.com/imsforensic/imsforensic/evidence"
+	"github.com/imsforensic/imsforensic/inventory"
+	"github.com/imsforensic/imsforensic/model"
+	"github.com/imsforensic/imsforensic/report"
+	"github.com/imsforensic/imsforensic/rules"
+	"github.com/imsforensic/imsforensic/selection"
+)
+
+// outputFlags are --format and --fail-on, shared by commands with a result set.
+type outputFlags struct {
+	format string
+	failOn string
+
+	fmt    report.Format
+	failAt model.Class
+}
+
+func (o *outputFlags) addFlags(fs *pflag.FlagSet) {
+	fs.StringVar(&o.format, "format", "table", "output format: table, json (JSON Lines) or csv")
+	fs.StringVar(&o.failOn, "fail-on", "", "exit 3 when a finding of this class or heavier is present: crash, stall, risk or info")
+}
+
+func (o *outputFlags) validate(g *globals) error {
+	f, err := report.ParseFormat(o.format)
+	if err != nil {
+		return usageError(err)
+	}
+	o.fmt = f
+	g.jsonErrors = f == report.JSON
+	if o.failOn != "" {
+		c, err := model.ParseClass(o.failOn)
+		if err != nil || c == model.ClassNone {
+			return usageErrorf("--fail-on: want crash, stall, risk or info, got %q", o.failOn)
+		}
+		o.failAt = c
+	}
+	return nil
+}
+
+// failed reports whether any message has a finding at or above --fail-on.
+func (o *outputFlags) failed(ms []*model.Message) bool {
+	if o.failAt == model.ClassNone {
+		return false
+	}
+	for _, m := range ms {
+		if m.TopClass() >= o.failAt {
+			return true
+		}
+	}
+	return false
+}
+
+// ruleFlags are --rules FILE and --set KEY=VALUE threshold overrides.
+type ruleFlags struct {
+	file string
+	set  []string
+	cfg  *rules.Config
+}
+
+func (r *ruleFlags) addFlags(fs *pflag.FlagSet) {
+	fs.StringVar(&r.file, "rules", "", "rules file (JSON) overriding thresholds, classes or disabling rules")
+	fs.StringArrayVar(&r.set, "set", nil, "override one threshold, e.g. --set limit_nesting_levels=50 or --set max_recipients_on_submit=5000")
+}
+
+func (r *ruleFlags) validate() error {
+	cfg := &rules.Config{}
+	if r.file != "" {
+		c, err := rules.LoadConfig(r.file)
+		if err != nil {
+			return usageError(err)
+		}
+		cfg = c
+	}
+	for _, kv := range r.set {
+		k, v, ok := strings.Cut(kv, "=")
+		if !ok {
+			return usageErrorf("--set %q: want KEY=VALUE", kv)
+		}
+		if err := cfg.Set(strings.TrimSpace(k), strings.TrimSpace(v)); err != nil {
+			return usageError(fmt.Errorf("--set: %w", err))
+		}
+	}
+	r.cfg = cfg
+	return nil
+}
+
+// selectFlags are --select, --files-from and --explain.
+type selectFlags struct {
+	expr      string
+	filesFrom string
+	explain   bool
+
+	sel *selection.Expr
+}
+
+func (s *selectFlags) addFlags(fs *pflag.FlagSet) {
+	fs.StringVar(&s.expr, "select", "", "only messages matching EXPR, e.g. 'queue=IN and size>30K' or 'rule=blank-charset or class>=stall'")
+	fs.StringVar(&s.filesFrom, "files-from", "", "read more input paths from FILE, one per line ('-' for stdin)")
+	fs.BoolVar(&s.explain, "explain", false, "print how --select was read, then go on")
+}
+
+func (s *selectFlags) validate() error {
+	if s.expr == "" {
+		return nil
+	}
+	e, err := selection.Parse(s.expr)
+	if err != nil {
+		return usageError(fmt.Errorf("--select: %w", err))
+	}
+	s.sel = e
+	return nil
+}
+
+// paths returns the command-line paths plus those of --files-from.
+func (s *selectFlags) paths(g *globals, args []string) ([]string, error) {
+	out := append([]string(nil), args...)
+	if s.filesFrom == "" {
+		return out, nil
+	}
+	var more []string
+	var err error
+	if s.filesFrom == "-" {
+		more, err = selection.FilesFrom(g.stdin)
+	} else {
+		f, oerr := os.Open(s.filesFrom)
+		if oerr != nil {
+			return nil, usageError(fmt.Errorf("--files-from: %w", oerr))
+		}
+		more, err = selection.FilesFrom(f)
+		f.Close()
+	}
+	if err != nil {
+		return nil, usageError(fmt.Errorf("--files-from: %w", err))
+	}
+	return append(out, more...), nil
+}
+
+// filter keeps the messages --select matches.
+func (s *selectFlags) filter(ms []*model.Message, now time.Time) []*model.Message {
+	if s.sel == nil {
+		return ms
+	}
+	out := ms[:0:0]
+	for _, m := range ms {
+		if s.sel.Match(m, now) {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+func (s *selectFlags) printExplain(g *globals) {
+	if s.explain && s.sel != nil {
+		fmt.Fprintf(g.stderr, "--select read as:\n%s\n", s.sel.Explain())
+	}
+}
+
+// scanInputs runs the inventory over the inputs with a progress line on a
+// terminal, skipping evidence files found inside queue folders.
+func scanInputs(ctx context.Context, g *globals, paths []string, rf *ruleFlags, jsonOut bool) ([]*model.Message, error) {
+	opts := inventory.Options{
+		Rules: rf.cfg,
+		Slim:  true,
+		Skip: func(path string, head []byte) bool {
+			return evidence.Detect(head) != evidence.FormatUnknown
+		},
+	}
+	var prog *progress
+	if g.stderrTTY && !jsonOut {
+		prog = newProgress(g.stderr, "scanning")
+		opts.Progress = prog.update
+	}
+	ms, err := inventory.Scan(ctx, paths, opts)
+	if prog != nil {
+		prog.done()
+	}
+	return ms, err
+}
+
+// countErrors returns how many messages could not be read.
+func countErrors(ms []*model.Message) int {
+	n := 0
+	for _, m := range ms {
+		if m.Error != "" {
+			n++
+		}
+	}
+	return n
+}
+
+// progress is a one-line counter on a terminal's stderr, rate-limited.
+type progress struct {
+	w     interface{ Write([]byte) (int, error) }
+	label string
+	last  time.Time
+}
+
+func newProgress(w interface{ Write([]byte) (int, error) }, label string) *progress {
+	return &progress{w: w, label: label}
+}
+
+func (p *progress) update(done, total int) {
+	if time.Since(p.last) < 100*time.Millisecond {
+		return
+	}
+	p.last = time.Now()
+	fmt.Fprintf(p.w, "\r%s %s/%s", p.label, strconv.Itoa(done), strconv.Itoa(total))
+}
+
+func (p *progress) done() { fmt.Fprint(p.w, "\r\033[K") }

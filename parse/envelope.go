@@ -1,0 +1,353 @@
+package parse
+
+import (
+	"bytes"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"github.com/imsforensic/imsforensic/model"
+)
+
+// Markers of the IMS spool envelope (KB Q190709, Q249273).
+var (
+	markImCr = []byte("ImCr")
+	markEwLs = []byte("EwLs")
+)
+
+// imCrWindow is how near the start "ImCr" must be: Q190709 shows one byte
+// before it; a little slack covers other builds' prologues.
+const imCrWindow = 512
+
+// detected is what format detection learned from the leading window.
+type detected struct {
+	format      model.Format
+	msgOffset   int64 // where the RFC 822 part starts; -1: no message found
+	envelope    model.Envelope
+	anomalies   []model.Anomaly
+	envelopeEnd int64 // bytes of envelope lines to skip (x-sender / transcript)
+}
+
+// detect recognises the format from the first bytes of the file (head
+// holds up to Options.EnvelopeWindow bytes; eof says whether it is all).
+func detect(head []byte, eof bool) detected {
+	if i := bytes.Index(head[:min(len(head), imCrWindow)], markImCr); i >= 0 {
+		return detectIMS(head, i, eof)
+	}
+	first := firstLine(head)
+	lower := bytes.ToLower(first)
+	switch {
+	case bytes.HasPrefix(lower, []byte("x-sender:")) || bytes.HasPrefix(lower, []byte("x-receiver:")):
+		return detectXSender(head)
+	case bytes.HasPrefix(first, []byte("From ")):
+		off := lineEnd(head, 0)
+		if off < 0 {
+			off = len(head)
+		}
+		return detected{format: model.FormatMbox, msgOffset: int64(off), envelope: model.Envelope{To: []string{}}}
+	case isSMTPCommand(lower):
+		return detectTranscript(head)
+	}
+	// A file that holds "EwLs" but no "ImCr" near the start is a broken
+	// spool file: the markers are out of order or the prologue is lost.
+	if i := bytes.Index(head, markEwLs); i >= 0 && i < len(head) {
+		d := detected{format: model.FormatIMSSpool, msgOffset: int64(i + 4)}
+		d.envelope = envelopeFromBlock(head[:i])
+		d.envelope.Source = "ims-envelope"
+		d.envelope.RawLength = int64(i + 4)
+		d.anomalies = append(d.anomalies, model.Anomaly{Code: model.AnomEnvelopeOrder, Offset: int64(i), Detail: "EwLs without a preceding ImCr", Severe: true})
+		if j := bytes.Index(head[i:], markImCr); j >= 0 {
+			d.anomalies[0].Detail = "EwLs before ImCr"
+		}
+		return d
+	}
+	return detected{format: model.FormatRFC822, msgOffset: 0}
+}
+
+func detectIMS(head []byte, at int, eof bool) detected {
+	d := detected{format: model.FormatIMSSpool}
+	rel := bytes.Index(head[at+4:], markEwLs)
+	if rel < 0 {
+		// ImCr without EwLs: the envelope is cut or the markers are
+		// broken. Look for the start of a header block so the message
+		// itself can still be read.
+		d.anomalies = append(d.anomalies, model.Anomaly{Code: model.AnomEnvelopeNoEwLs, Offset: int64(at), Detail: "ImCr without EwLs in the first " + strconv.Itoa(len(head)) + " bytes", Severe: true})
+		d.msgOffset = findHeaderStart(head, at+4)
+		end := len(head)
+		if d.msgOffset >= 0 {
+			end = int(d.msgOffset)
+		}
+		d.envelope = envelopeFromBlock(head[at+4 : end])
+		d.envelope.Source = "ims-envelope"
+		d.envelope.RawOffset = int64(at)
+		d.envelope.RawLength = int64(end - at)
+		return d
+	}
+	ew := at + 4 + rel
+	d.msgOffset = int64(ew + 4)
+	d.envelope = envelopeFromBlock(head[at+4 : ew])
+	d.envelope.Source = "ims-envelope"
+	d.envelope.RawOffset = 0
+	d.envelope.RawLength = int64(ew + 4)
+	if len(d.envelope.To) == 0 {
+		d.anomalies = append(d.anomalies, model.Anomaly{Code: model.AnomEnvelopeNoRcpt, Offset: int64(at), Detail: "no recipient address between ImCr and EwLs"})
+	}
+	return d
+}
+
+// findHeaderStart returns the offset of the first line at or after from
+// that starts like a header field, or -1.
+func findHeaderStart(head []byte, from int) int64 {
+	for i := from; i < len(head); {
+		j := bytes.IndexByte(head[i:], '\n')
+		end := len(head)
+		if j >= 0 {
+			end = i + j
+		}
+		for _, p := range []string{"Received:", "Return-Path:", "From:", "Message-ID:", "Date:"} {
+			if hasPrefixFold(head[i:end], p) {
+				return int64(i)
+			}
+		}
+		// Headers can also follow binary bytes on the same line.
+		if k := bytes.Index(head[i:end], []byte("Received:")); k >= 0 {
+			return int64(i + k)
+		}
+		if j < 0 {
+			break
+		}
+		i = end + 1
+	}
+	return -1
+}
+
+var (
+	// An address in angle brackets: the null path <> or something with an
+	// "@" (or an IMCEA/X.400 form) made of printable ASCII.
+	angleAddrRE = regexp.MustCompile(`<([\x21-\x3b\x3d\x3f-\x7e]*)>`)
+	// X.400 MTS-ID, as in Q190709: c=US;a= ;p=Microsoft;l=RAYDEN9711051951WKA6D6YM
+	mtsIDRE = regexp.MustCompile(`c=[\x20-\x3a\x3c-\x7e]{0,16};a=[\x20-\x3a\x3c-\x7e]{0,64};p=[\x20-\x3a\x3c-\x7e]{0,64};l=[\x21-\x7e]{1,128}`)
+	// A host name: dotted labels, as written in HELO.
+	hostRE = regexp.MustCompile(`(?i)^\[?[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?)+\]?$|^\[[0-9.]+\]$`)
+)
+
+// envelopeFromBlock reads the binary IMS envelope heuristically: the first
+// angle-bracket address is MAIL FROM, later ones are RCPT TO (Q249273), the
+// first printable host-like string before the first address is the HELO
+// host, and the MTS-ID is found by its c=;a=;p=;l= shape. Nothing depends
+// on offsets, field order or padding.
+func envelopeFromBlock(block []byte) model.Envelope {
+	var env model.Envelope
+	env.To = []string{}
+	firstAddr := len(block)
+	matches := angleAddrRE.FindAllSubmatchIndex(block, -1)
+	seen := 0
+	for _, m := range matches {
+		addr := string(block[m[2]:m[3]])
+		if addr != "" && !strings.Contains(addr, "@") && !strings.HasPrefix(strings.ToUpper(addr), "IMCEA") {
+			continue // not an address (e.g. "<ASCII n>" noise)
+		}
+		if seen == 0 {
+			env.From = addr
+			firstAddr = m[0]
+		} else if addr != "" {
+			env.To = append(env.To, addr)
+		}
+		seen++
+	}
+	if seen == 0 {
+		env.From = ""
+	}
+	if m := mtsIDRE.Find(block); m != nil {
+		env.MTSID = string(m)
+	}
+	for _, run := range printableRuns(block[:firstAddr], 3) {
+		s := strings.TrimSpace(string(run))
+		for _, w := range strings.Fields(s) {
+			if hostRE.MatchString(w) {
+				env.Helo = w
+				break
+			}
+		}
+		if env.Helo != "" {
+			break
+		}
+	}
+	return env
+}
+
+// printableRuns returns the runs of printable ASCII of at least n bytes.
+func printableRuns(b []byte, n int) [][]byte {
+	var out [][]byte
+	start := -1
+	for i, c := range b {
+		if c >= 0x20 && c < 0x7f {
+			if start < 0 {
+				start = i
+			}
+			continue
+		}
+		if start >= 0 && i-start >= n {
+			out = append(out, b[start:i])
+		}
+		start = -1
+	}
+	if start >= 0 && len(b)-start >= n {
+		out = append(out, b[start:])
+	}
+	return out
+}
+
+// detectXSender reads the leading X-Sender / X-Receiver lines of a Pickup,
+// IIS queue or Exchange Replay file (KB Q201314, Q221384, ims-kb.md 6.2).
+// With X-EndOfInjectedXHeaders present, every X- header up to it belongs to
+// the envelope; otherwise only the leading x-sender / x-receiver lines do.
+func detectXSender(head []byte) detected {
+	d := detected{format: model.FormatXSender}
+	d.envelope.To = []string{}
+	d.envelope.Source = "x-sender"
+	endInjected := -1
+	if i := indexFold(head, "\nX-EndOfInjectedXHeaders:"); i >= 0 {
+		endInjected = lineEnd(head, i+1)
+	}
+	off := 0
+	for off < len(head) {
+		end := lineEnd(head, off)
+		if end < 0 {
+			end = len(head)
+		}
+		line := bytes.TrimRight(head[off:end], "\r\n")
+		lower := bytes.ToLower(line)
+		switch {
+		case bytes.HasPrefix(lower, []byte("x-sender:")):
+			addr, params := splitAddrParams(line[len("x-sender:"):])
+			d.envelope.From = addr
+			d.envelope.FromParams = params
+		case bytes.HasPrefix(lower, []byte("x-receiver:")):
+			addr, params := splitAddrParams(line[len("x-receiver:"):])
+			d.envelope.To = append(d.envelope.To, addr)
+			d.envelope.ToParams = append(d.envelope.ToParams, params)
+		case bytes.HasPrefix(lower, []byte("x-helodomain:")):
+			if endInjected >= 0 && off < endInjected {
+				d.envelope.Helo = string(bytes.TrimSpace(line[len("x-helodomain:"):]))
+			} else {
+				goto done
+			}
+		default:
+			if !(endInjected >= 0 && off < endInjected && bytes.HasPrefix(lower, []byte("x-"))) {
+				goto done
+			}
+		}
+		off = end
+	}
+done:
+	d.msgOffset = int64(off)
+	d.envelope.RawLength = int64(off)
+	if allEmpty(d.envelope.ToParams) {
+		d.envelope.ToParams = nil
+	}
+	return d
+}
+
+func allEmpty(ss []string) bool {
+	for _, s := range ss {
+		if s != "" {
+			return false
+		}
+	}
+	return true
+}
+
+// splitAddrParams splits " <a@b> NOTIFY=NEVER" or " a@b" into the address
+// (without brackets) and its ESMTP parameters.
+func splitAddrParams(v []byte) (string, string) {
+	s := strings.TrimSpace(string(v))
+	if strings.HasPrefix(s, "<") {
+		if i := strings.IndexByte(s, '>'); i >= 0 {
+			return s[1:i], strings.TrimSpace(s[i+1:])
+		}
+		return strings.TrimPrefix(s, "<"), ""
+	}
+	if i := strings.IndexAny(s, " \t"); i >= 0 {
+		return s[:i], strings.TrimSpace(s[i+1:])
+	}
+	return s, ""
+}
+
+func isSMTPCommand(lower []byte) bool {
+	for _, p := range []string{"helo ", "ehlo ", "mail from:", "rcpt to:"} {
+		if bytes.HasPrefix(lower, []byte(p)) {
+			return true
+		}
+	}
+	return false
+}
+
+// detectTranscript reads HELO/EHLO, MAIL FROM, RCPT TO and DATA lines; the
+// message starts after DATA.
+func detectTranscript(head []byte) detected {
+	d := detected{format: model.FormatSMTPTranscript, msgOffset: -1}
+	d.envelope.To = []string{}
+	d.envelope.Source = "smtp-transcript"
+	off := 0
+	for off < len(head) {
+		end := lineEnd(head, off)
+		if end < 0 {
+			end = len(head)
+		}
+		line := bytes.TrimRight(head[off:end], "\r\n")
+		lower := bytes.ToLower(line)
+		switch {
+		case bytes.HasPrefix(lower, []byte("helo ")), bytes.HasPrefix(lower, []byte("ehlo ")):
+			d.envelope.Helo = string(bytes.TrimSpace(line[5:]))
+		case bytes.HasPrefix(lower, []byte("mail from:")):
+			d.envelope.From, d.envelope.FromParams = splitAddrParams(line[10:])
+		case bytes.HasPrefix(lower, []byte("rcpt to:")):
+			a, p := splitAddrParams(line[8:])
+			d.envelope.To = append(d.envelope.To, a)
+			d.envelope.ToParams = append(d.envelope.ToParams, p)
+		case bytes.Equal(bytes.TrimSpace(lower), []byte("data")):
+			d.msgOffset = int64(end)
+			d.envelope.RawLength = int64(end)
+			if allEmpty(d.envelope.ToParams) {
+				d.envelope.ToParams = nil
+			}
+			return d
+		}
+		off = end
+	}
+	if allEmpty(d.envelope.ToParams) {
+		d.envelope.ToParams = nil
+	}
+	return d
+}
+
+// firstLine returns head up to (not including) the first LF.
+func firstLine(head []byte) []byte {
+	if i := bytes.IndexByte(head, '\n'); i >= 0 {
+		return bytes.TrimRight(head[:i], "\r")
+	}
+	return head
+}
+
+// lineEnd returns the offset just past the LF of the line starting at off,
+// or -1 when the window ends first.
+func lineEnd(head []byte, off int) int {
+	if off >= len(head) {
+		return -1
+	}
+	i := bytes.IndexByte(head[off:], '\n')
+	if i < 0 {
+		return -1
+	}
+	return off + i + 1
+}
+
+func hasPrefixFold(b []byte, p string) bool {
+	return len(b) >= len(p) && strings.EqualFold(string(b[:len(p)]), p)
+}
+
+func indexFold(b []byte, s string) int {
+	return bytes.Index(bytes.ToLower(b), []byte(strings.ToLower(s)))
+}
+

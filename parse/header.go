@@ -1,0 +1,206 @@
+package parse
+
+import (
+	"bytes"
+	"strings"
+
+	"github.com/imsforensic/imsforensic/model"
+)
+
+// fieldBuilder accumulates one header field across its physical lines.
+type fieldBuilder struct {
+	active    bool
+	name      []byte
+	value     []byte
+	segments  []model.Segment
+	offset    int64
+	valueOff  int64
+	rawLen    int64
+	valueLen  int64
+	lines     int
+	truncated bool
+}
+
+func (fb *fieldBuilder) reset() {
+	fb.active = false
+	fb.name = fb.name[:0]
+	fb.value = fb.value[:0]
+	fb.segments = fb.segments[:0]
+	fb.rawLen, fb.valueLen, fb.lines = 0, 0, 0
+	fb.truncated = false
+}
+
+// appendValue adds bytes of the value found at file offset off, keeping at
+// most max bytes (max < 0: unlimited).
+func (fb *fieldBuilder) appendValue(b []byte, off int64, max int) {
+	if len(b) == 0 {
+		return
+	}
+	idx := int(fb.valueLen)
+	fb.valueLen += int64(len(b))
+	if max >= 0 && len(fb.value) >= max {
+		fb.truncated = true
+		return
+	}
+	if len(fb.value) == idx {
+		// Only segments of the kept prefix are recorded.
+		fb.segments = append(fb.segments, model.Segment{Index: idx, Offset: off})
+	}
+	if max >= 0 && len(fb.value)+len(b) > max {
+		b = b[:max-len(fb.value)]
+		fb.truncated = true
+	}
+	fb.value = append(fb.value, b...)
+}
+
+// build returns the finished field. The value bytes are copied.
+func (fb *fieldBuilder) build() model.HeaderField {
+	f := model.HeaderField{
+		Name:        model.Text(fb.name),
+		Value:       model.Text(fb.value),
+		Offset:      fb.offset,
+		RawLength:   fb.rawLen,
+		ValueLength: fb.valueLen,
+		Lines:       fb.lines,
+		Truncated:   fb.truncated,
+		ValueOffset: fb.valueOff,
+	}
+	if len(fb.segments) > 1 {
+		f.Segments = append([]model.Segment(nil), fb.segments...)
+	}
+	return f
+}
+
+// splitFieldLine classifies the first segment of a header-block line: a
+// field ("Name: value"), with the name, the index where the value starts
+// and whether white space stood before the colon (go-message trims it).
+func splitFieldLine(line []byte) (name []byte, valueAt int, spaceBeforeColon, ok bool) {
+	colon := bytes.IndexByte(line, ':')
+	if colon <= 0 {
+		return nil, 0, false, false
+	}
+	n := line[:colon]
+	trimmed := bytes.TrimRight(n, " \t")
+	if len(trimmed) == 0 {
+		return nil, 0, false, false
+	}
+	for _, c := range trimmed {
+		if c < 33 || c > 126 {
+			return nil, 0, false, false
+		}
+	}
+	v := colon + 1
+	for v < len(line) && (line[v] == ' ' || line[v] == '\t') {
+		v++
+	}
+	return trimmed, v, len(trimmed) != len(n), true
+}
+
+// readParams reads media-type or disposition parameters leniently from the
+// unfolded value of field f, starting at index from. It keeps every
+// parameter as written, broken ones included: mime.ParseMediaType drops all
+// parameters when one is malformed (charset= unquoted and empty) and
+// errors on duplicates, which is exactly what the KB rules must see.
+func readParams(f *model.HeaderField, from int) []model.Param {
+	v := string(f.Value)
+	var out []model.Param
+	i := from
+	for i < len(v) {
+		// skip separators and white space
+		for i < len(v) && (v[i] == ';' || v[i] == ' ' || v[i] == '\t' || v[i] == '\r' || v[i] == '\n') {
+			i++
+		}
+		if i >= len(v) {
+			break
+		}
+		start := i
+		for i < len(v) && v[i] != '=' && v[i] != ';' {
+			i++
+		}
+		name := strings.TrimSpace(v[start:i])
+		p := model.Param{Name: model.Text(name), Offset: f.OffsetAt(start)}
+		if i < len(v) && v[i] == '=' {
+			i++
+			for i < len(v) && (v[i] == ' ' || v[i] == '\t' || v[i] == '\r' || v[i] == '\n') {
+				i++
+			}
+			if i < len(v) && v[i] == '"' {
+				p.Quoted = true
+				i++
+				var b strings.Builder
+				for i < len(v) && v[i] != '"' {
+					if v[i] == '\\' && i+1 < len(v) {
+						i++
+					}
+					b.WriteByte(v[i])
+					i++
+				}
+				if i < len(v) {
+					i++ // closing quote
+				}
+				p.Value = model.Text(b.String())
+				// anything up to the next ';' is junk after the quote
+				for i < len(v) && v[i] != ';' {
+					i++
+				}
+			} else {
+				vs := i
+				for i < len(v) && v[i] != ';' {
+					i++
+				}
+				p.Value = model.Text(strings.TrimSpace(v[vs:i]))
+			}
+		}
+		p.Raw = model.Text(strings.TrimSpace(v[start:i]))
+		if name != "" || p.Value != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// mediaTypeOf returns the lower-cased type/subtype before the first ';'
+// and the index where parameters start.
+func mediaTypeOf(v string) (string, int) {
+	i := strings.IndexByte(v, ';')
+	if i < 0 {
+		i = len(v)
+	}
+	mt := strings.ToLower(strings.TrimSpace(v[:i]))
+	// Drop an RFC 822 comment after the type ("text/plain (note)").
+	if j := strings.IndexAny(mt, " \t("); j >= 0 {
+		mt = strings.TrimSpace(mt[:j])
+	}
+	return mt, i
+}
+
+// joinRFC2231 returns the value of parameter base from params, joining
+// RFC 2231 continuations (name*0, name*1*, ...) and reporting whether any
+// encoded form (name*=, or an RFC 2047 word) was used.
+func joinRFC2231(params []model.Param, base string) (value string, at int64, encoded, found bool) {
+	var parts []string
+	for _, p := range params {
+		n := strings.ToLower(string(p.Name))
+		switch {
+		case n == base:
+			if !found {
+				value, at, found = string(p.Value), p.Offset, true
+				encoded = strings.Contains(value, "=?")
+			}
+		case n == base+"*":
+			value, at, found, encoded = string(p.Value), p.Offset, true, true
+		case strings.HasPrefix(n, base+"*"):
+			if len(parts) == 0 {
+				at = p.Offset
+			}
+			if strings.HasSuffix(n, "*") && n != base+"*" {
+				encoded = true
+			}
+			parts = append(parts, string(p.Value))
+		}
+	}
+	if !found && len(parts) > 0 {
+		return strings.Join(parts, ""), at, encoded, true
+	}
+	return value, at, encoded, found
+}

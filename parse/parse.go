@@ -1,0 +1,600 @@
+package parse
+
+import (
+	"bufio"
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"hash"
+	"io"
+	"strconv"
+	"strings"
+
+	"github.com/imsforensic/imsforensic/model"
+)
+
+// entity states
+const (
+	stHeader   = iota
+	stPreamble // multipart, before the first delimiter
+	stParts    // multipart, a child is open or about to open
+	stEpilogue // multipart, after the close delimiter
+	stLeaf     // leaf body
+	stEmbedded // message/rfc822: the child entity holds the lines
+)
+
+// entity is one open MIME entity on the parse stack.
+type entity struct {
+	part     model.Part
+	idx      int // index in Message.Parts; -1 when over MaxParts
+	state    int
+	delim    []byte // "--" + boundary, for multiparts
+	body     *bodyScanner
+	nonHdr   int // consecutive non-header lines in the header block
+	emptyRun int64
+	emptyAt  int64
+	digest   bool // multipart/digest: children default to message/rfc822
+	hdrStart int64
+}
+
+// parser holds the state of one Parse.
+type parser struct {
+	opts  Options
+	msg   *model.Message
+	stack []*entity
+	fb    fieldBuilder
+	// header storage budgets
+	fieldsKept int
+	bytesKept  int64
+	// line stats
+	prevEmptyEnd int64
+	lastByteOff  int64
+	lastEOL      int
+	lineLen      int64 // length of the current line across segments
+	lineStart    int64
+	sawBytes     bool
+	longCand     []byte
+}
+
+// Parse reads one message file from r and returns what it found. The
+// returned Message is non-nil whenever err is nil or ErrLimitExceeded; for
+// other errors (I/O) it holds what was read before the error.
+func Parse(r io.Reader, opts *Options) (*model.Message, error) {
+	o := opts.withDefaults()
+	h := sha256.New()
+	var src io.Reader = io.TeeReader(r, h)
+	if o.MaxBytes > 0 {
+		src = io.LimitReader(src, o.MaxBytes+1)
+	}
+	br := bufio.NewReaderSize(src, o.LineBuffer)
+	m := &model.Message{
+		Type:          "message",
+		Schema:        model.SchemaVersion,
+		Findings:      []model.Finding{},
+		MessageOffset: -1,
+		Excerpts:      map[int64]model.Text{},
+	}
+	m.Envelope.To = []string{}
+	m.Scan = model.ByteScan{FirstBareLF: -1, FirstBareCR: -1, FirstNUL: -1, LongestLineAt: -1, FirstHeader8Bit: -1, FinalByteOffset: -1}
+
+	head, peekErr := br.Peek(o.EnvelopeWindow)
+	eof := peekErr != nil
+	d := detect(head, eof)
+	m.Format = d.format
+	m.Envelope = d.envelope
+	if m.Envelope.To == nil {
+		m.Envelope.To = []string{}
+	}
+	m.Anomalies = append(m.Anomalies, d.anomalies...)
+	m.MessageOffset = d.msgOffset
+
+	p := &parser{opts: o, msg: m, lastEOL: -1}
+	lr := &lineReader{br: br}
+	if d.msgOffset > 0 {
+		n, err := br.Discard(int(d.msgOffset))
+		lr.off = int64(n)
+		if err != nil && err != io.EOF {
+			return p.finish(h, lr, err)
+		}
+	}
+	if d.msgOffset < 0 {
+		// No message part at all: skip to the end, counting bytes.
+		n, err := io.Copy(io.Discard, br)
+		lr.off += n
+		if err != nil {
+			return p.finish(h, lr, err)
+		}
+		m.Anomalies = append(m.Anomalies, model.Anomaly{Code: model.AnomNoMessage, Offset: 0, Detail: "no RFC 822 header block found", Severe: true})
+		return p.finish(h, lr, nil)
+	}
+
+	p.push(newEntity(p, "", 0, lr.off, false))
+	for {
+		s, ok := lr.next()
+		if !ok {
+			break
+		}
+		p.sawBytes = true
+		p.rawStats(&s)
+		p.line(&s)
+		if o.MaxBytes > 0 && lr.off > o.MaxBytes {
+			p.closeAll(lr.off)
+			_, err := p.finish(h, lr, nil)
+			if err != nil {
+				return m, err
+			}
+			m.Size = o.MaxBytes
+			return m, &LimitError{Limit: "MaxBytes", Max: o.MaxBytes}
+		}
+	}
+	p.closeAll(lr.off)
+	return p.finish(h, lr, lr.ioError())
+}
+
+func (p *parser) finish(h hash.Hash, lr *lineReader, err error) (*model.Message, error) {
+	m := p.msg
+	m.Size = lr.off
+	m.SHA256 = hex.EncodeToString(h.Sum(nil))
+	if m.MessageOffset >= 0 {
+		m.Scan.EndsWithCRLF = p.lastEOL == eolCRLF
+		if p.sawBytes {
+			m.Scan.FinalByteOffset = lr.off - 1
+		}
+	}
+	if len(m.Parts) > 0 {
+		r := &m.Parts[0]
+		m.Subject, _ = headerValue(r.Header, "subject")
+		m.From, _ = headerValue(r.Header, "from")
+		if m.Envelope.Source == "" || m.Format == model.FormatMbox || m.Format == model.FormatRFC822 {
+			envelopeFromHeaders(m, r.Header)
+		}
+	}
+	if err != nil {
+		m.Error = err.Error()
+		return m, err
+	}
+	return m, nil
+}
+
+// excerpt records the bytes of s from index i as evidence for offset
+// s.off+i.
+func (p *parser) excerpt(s *segment, i int) {
+	off := s.off + int64(i)
+	if _, ok := p.msg.Excerpts[off]; ok {
+		return
+	}
+	end := min(len(s.data), i+model.ExcerptLen)
+	b := s.data[i:end]
+	if end == len(s.data) && len(b) < model.ExcerptLen {
+		b = append(b[:len(b):len(b)], s.eolBytes()...)
+	}
+	p.msg.Excerpts[off] = model.Text(b)
+}
+
+// rawStats updates the byte scan: line ends, NULs, line lengths.
+func (p *parser) rawStats(s *segment) {
+	sc := &p.msg.Scan
+	if s.first {
+		p.lineLen = 0
+		p.lineStart = s.off
+		if len(s.data) > 998 || !s.last {
+			// A candidate for the longest line: keep its first bytes
+			// now, the line's length is known only at its end.
+			p.longCand = append(p.longCand[:0], s.data[:min(len(s.data), model.ExcerptLen)]...)
+		}
+	}
+	p.lineLen += int64(len(s.data))
+	if i := bytes.IndexByte(s.data, 0); i >= 0 {
+		if sc.FirstNUL < 0 {
+			sc.FirstNUL = s.off + int64(i)
+			p.excerpt(s, i)
+		}
+		sc.NUL += int64(bytes.Count(s.data, []byte{0}))
+	}
+	if i := bytes.IndexByte(s.data, '\r'); i >= 0 {
+		if sc.FirstBareCR < 0 {
+			sc.FirstBareCR = s.off + int64(i)
+			p.excerpt(s, i)
+		}
+		sc.BareCR += int64(bytes.Count(s.data, []byte{'\r'}))
+	}
+	if !s.last {
+		return
+	}
+	sc.Lines++
+	switch s.eol {
+	case eolCRLF:
+		sc.CRLF++
+	case eolLF:
+		sc.BareLF++
+		if sc.FirstBareLF < 0 {
+			sc.FirstBareLF = s.off + int64(len(s.data))
+			p.msg.Excerpts[sc.FirstBareLF] = "\n"
+		}
+	}
+	p.lastEOL = s.eol
+	if p.lineLen > sc.LongestLine {
+		sc.LongestLine = p.lineLen
+		sc.LongestLineAt = p.lineStart
+		if p.lineLen > 998 {
+			p.msg.Excerpts[p.lineStart] = model.Text(p.longCand)
+		}
+	}
+	if p.lineLen > 998 {
+		sc.LinesOver998++
+	}
+}
+
+func newEntity(p *parser, path string, depth int, off int64, digestChild bool) *entity {
+	e := &entity{idx: -1, state: stHeader, hdrStart: off}
+	e.part = model.Part{Path: path, Depth: depth, Offset: off, PreambleHeaderOffset: -1, FirstBoundaryOffset: -1}
+	e.part.Body = model.BodyScan{Base64BadChar: -1, QPBadEscape: -1, BinHexOffset: -1, MaxEmptyRunOffset: -1, FirstLoneDot: -1, HrefLeadingSpace: -1, DBCSInvalid: -1}
+	e.digest = digestChild
+	sc := &p.msg.Scan
+	sc.Parts++
+	if depth > sc.MaxDepth {
+		sc.MaxDepth = depth
+	}
+	if unlimitedInt(p.opts.MaxParts) || len(p.msg.Parts) < p.opts.MaxParts {
+		e.idx = len(p.msg.Parts)
+		p.msg.Parts = append(p.msg.Parts, model.Part{})
+	} else if sc.Parts == int(p.opts.MaxParts)+1 {
+		p.msg.Anomalies = append(p.msg.Anomalies, model.Anomaly{Code: model.AnomLimit, Part: path, Offset: off, Detail: "MaxParts " + strconv.Itoa(p.opts.MaxParts) + ": further parts counted, not recorded"})
+	}
+	return e
+}
+
+func (p *parser) push(e *entity) { p.stack = append(p.stack, e) }
+
+func (p *parser) top() *entity { return p.stack[len(p.stack)-1] }
+
+// line dispatches one segment to the innermost entity, after checking
+// whether it is a boundary delimiter of any open multipart.
+func (p *parser) line(s *segment) {
+	if s.first && len(s.data) >= 2 && s.data[0] == '-' && s.data[1] == '-' && s.last {
+		if p.delimiter(s) {
+			return
+		}
+	}
+	e := p.top()
+	switch e.state {
+	case stHeader:
+		p.headerLine(e, s)
+	case stLeaf:
+		p.bodyLine(e, s)
+		e.body.line(s)
+	case stPreamble:
+		p.bodyLine(e, s)
+		e.part.PreambleLength += s.rawLen()
+		if s.first && e.part.PreambleHeaderOffset < 0 && looksLikeMIMEHeader(s.data) {
+			e.part.PreambleHeaderOffset = s.off
+			p.excerpt(s, 0)
+		}
+	default:
+		p.bodyLine(e, s)
+	}
+}
+
+// bodyLine keeps the per-part line facts of body lines: runs of empty
+// lines (Q235219) and lone "." lines (Q221384).
+func (p *parser) bodyLine(e *entity, s *segment) {
+	if !s.first || !s.last {
+		if s.first {
+			e.emptyRun = 0
+		}
+		return
+	}
+	b := &e.part.Body
+	switch {
+	case len(s.data) == 0:
+		if e.emptyRun == 0 {
+			e.emptyAt = s.off
+		}
+		e.emptyRun++
+		if e.emptyRun > b.MaxEmptyRun {
+			b.MaxEmptyRun = e.emptyRun
+			b.MaxEmptyRunOffset = e.emptyAt
+			if e.emptyRun == 1 {
+				p.msg.Excerpts[e.emptyAt] = model.Text(s.eolBytes())
+			}
+		}
+		return
+	case len(s.data) == 1 && s.data[0] == '.':
+		b.LoneDot++
+		if b.FirstLoneDot < 0 {
+			b.FirstLoneDot = s.off
+			p.excerpt(s, 0)
+		}
+	}
+	e.emptyRun = 0
+}
+
+// delimiter handles a "--boundary" line of any open multipart: it closes
+// the entities inside that multipart and opens the next part. It reports
+// false when the line matches no open boundary.
+func (p *parser) delimiter(s *segment) bool {
+	for k := len(p.stack) - 1; k >= 0; k-- {
+		e := p.stack[k]
+		if e.delim == nil || (e.state != stPreamble && e.state != stParts) {
+			continue
+		}
+		closing, ok := matchDelimiter(s.data, e.delim)
+		if !ok {
+			continue
+		}
+		for len(p.stack)-1 > k {
+			p.closeTop(s.off)
+		}
+		e.part.BoundaryCount++
+		if e.part.FirstBoundaryOffset < 0 {
+			e.part.FirstBoundaryOffset = s.off
+			p.excerpt(s, 0)
+		}
+		if closing {
+			e.part.BoundaryCount--
+			e.part.CloseBoundaryFound = true
+			e.state = stEpilogue
+			return true
+		}
+		e.state = stParts
+		e.part.Children++
+		path := strconv.Itoa(e.part.Children)
+		if e.part.Path != "" {
+			path = e.part.Path + "." + path
+		}
+		p.push(newEntity(p, path, e.part.Depth+1, s.off+s.rawLen(), e.digest))
+		return true
+	}
+	return false
+}
+
+// matchDelimiter reports whether line is "--boundary" (optionally followed
+// by transport padding) or the close delimiter "--boundary--".
+func matchDelimiter(line, delim []byte) (closing, ok bool) {
+	if !bytes.HasPrefix(line, delim) {
+		return false, false
+	}
+	rest := line[len(delim):]
+	if bytes.HasPrefix(rest, []byte("--")) {
+		closing = true
+		rest = rest[2:]
+	}
+	for _, c := range rest {
+		if c != ' ' && c != '\t' {
+			return false, false
+		}
+	}
+	return closing, true
+}
+
+// headerLine handles a line of a header block.
+func (p *parser) headerLine(e *entity, s *segment) {
+	sc := &p.msg.Scan
+	top := len(p.stack) == 1
+	if top {
+		sc.HeaderBytes += s.rawLen()
+	}
+	e.part.HeaderLength += s.rawLen()
+	if !s.first {
+		// Continuation of a very long line: more value bytes.
+		if p.fb.active {
+			p.fb.rawLen += s.rawLen()
+			p.fb.appendValue(s.data, s.off, p.valueCap())
+		}
+		p.count8bit(s, 0)
+		return
+	}
+	if len(s.data) == 0 {
+		p.endHeader(e, s.off+s.rawLen(), s.off)
+		if top {
+			sc.HeaderTerminated = true
+		}
+		return
+	}
+	if c := s.data[0]; c == ' ' || c == '\t' {
+		if p.fb.active {
+			p.fb.rawLen += s.rawLen()
+			p.fb.lines++
+			p.fb.appendValue(s.data, s.off, p.valueCap())
+			p.count8bit(s, 0)
+			e.nonHdr = 0
+			return
+		}
+		p.anomaly(model.AnomContinuationFirst, e, s, "header block starts with a folded line")
+	}
+	name, valueAt, spaceBefore, ok := splitFieldLine(s.data)
+	if !ok {
+		if top && e.part.HeaderLength == s.rawLen() {
+			// The first line is not a header field: there is no
+			// message here (binary junk, only an envelope).
+			p.msg.Anomalies = append(p.msg.Anomalies, model.Anomaly{Code: model.AnomNoMessage, Offset: s.off, Detail: "first line of the message part is not a header field", Severe: true})
+			p.excerpt(s, 0)
+			sc.HeaderBytes -= s.rawLen()
+			e.part.HeaderLength -= s.rawLen()
+			p.toBody(e, s.off, s.off)
+			p.line(s)
+			return
+		}
+		e.nonHdr++
+		if e.nonHdr >= 2 {
+			// Two lines in a row that are no header fields: the header
+			// ended without its blank line (Q175841) and this is body.
+			if top {
+				sc.HeaderBytes -= s.rawLen()
+			}
+			e.part.HeaderLength -= s.rawLen()
+			p.anomaly(model.AnomHeaderUnterminated, e, s, "header block not followed by a blank line")
+			p.endHeader(e, s.off, s.off)
+			p.line(s)
+			return
+		}
+		p.flushField(e)
+		p.anomaly(model.AnomNonHeaderLine, e, s, "line in the header block is neither a field nor a continuation")
+		p.count8bit(s, 0)
+		return
+	}
+	e.nonHdr = 0
+	p.flushField(e)
+	if spaceBefore {
+		p.anomaly(model.AnomSpaceBeforeColon, e, s, "white space before the colon of "+string(name))
+	}
+	fb := &p.fb
+	fb.active = true
+	fb.name = append(fb.name[:0], name...)
+	fb.offset = s.off
+	fb.valueOff = s.off + int64(valueAt)
+	fb.rawLen = s.rawLen()
+	fb.lines = 1
+	fb.appendValue(s.data[valueAt:], fb.valueOff, p.valueCap())
+	if len(name) == 0 {
+		p.anomaly(model.AnomEmptyFieldName, e, s, "empty field name")
+	}
+	p.count8bit(s, 0)
+}
+
+func (p *parser) valueCap() int {
+	if unlimitedInt(p.opts.MaxFieldValue) {
+		return -1
+	}
+	return p.opts.MaxFieldValue
+}
+
+func (p *parser) count8bit(s *segment, from int) {
+	sc := &p.msg.Scan
+	for i := from; i < len(s.data); i++ {
+		if s.data[i] >= 0x80 {
+			if sc.FirstHeader8Bit < 0 {
+				sc.FirstHeader8Bit = s.off + int64(i)
+				p.excerpt(s, i)
+			}
+			sc.Header8Bit++
+		}
+	}
+}
+
+func (p *parser) anomaly(code string, e *entity, s *segment, detail string) {
+	p.msg.Anomalies = append(p.msg.Anomalies, model.Anomaly{Code: code, Part: e.part.Path, Offset: s.off, Detail: detail})
+	p.excerpt(s, 0)
+}
+
+// flushField stores the field being built, within the header budgets.
+func (p *parser) flushField(e *entity) {
+	fb := &p.fb
+	if !fb.active {
+		return
+	}
+	if len(p.stack) == 1 && e == p.stack[0] {
+		p.msg.Scan.HeaderFields++
+	}
+	keep := (unlimitedInt(p.opts.MaxHeaderFields) || p.fieldsKept < p.opts.MaxHeaderFields) &&
+		(unlimitedInt64(p.opts.MaxHeaderBytes) || p.bytesKept < p.opts.MaxHeaderBytes)
+	if keep || isStructural(fb.name) {
+		f := fb.build()
+		p.fieldsKept++
+		p.bytesKept += int64(len(f.Value))
+		e.part.Header = append(e.part.Header, f)
+	}
+	fb.reset()
+}
+
+// isStructural reports fields the MIME tree needs even when the header
+// budget is spent.
+func isStructural(name []byte) bool {
+	for _, n := range []string{"content-type", "content-transfer-encoding", "content-disposition"} {
+		if strings.EqualFold(string(name), n) {
+			return true
+		}
+	}
+	return false
+}
+
+// endHeader finishes the header block of e; the body starts at bodyOff.
+func (p *parser) endHeader(e *entity, bodyOff, lineOff int64) {
+	p.flushField(e)
+	p.toBody(e, bodyOff, lineOff)
+}
+
+// toBody derives the part's MIME facts from its header and switches e to
+// the matching body state.
+func (p *parser) toBody(e *entity, bodyOff, _ int64) {
+	p.describe(e)
+	e.part.BodyOffset = bodyOff
+	pt := &e.part
+	switch {
+	case pt.IsMultipart() && pt.HasBoundaryParam && pt.Boundary != "":
+		if p.tooDeep(e) {
+			break
+		}
+		e.delim = append([]byte("--"), pt.Boundary...)
+		e.digest = pt.MediaType == "multipart/digest"
+		e.state = stPreamble
+		return
+	case (pt.MediaType == "message/rfc822" || pt.MediaType == "message/global") && isIdentityCTE(pt.CTE):
+		if p.tooDeep(e) {
+			break
+		}
+		e.state = stEmbedded
+		path := "1"
+		if pt.Path != "" {
+			path = pt.Path + ".1"
+		}
+		p.push(newEntity(p, path, pt.Depth+1, bodyOff, false))
+		return
+	}
+	e.state = stLeaf
+	e.body = newBodyScanner(&e.part, p.opts.MaxDecodedBytes)
+}
+
+func (p *parser) tooDeep(e *entity) bool {
+	if unlimitedInt(p.opts.MaxDepth) || e.part.Depth < p.opts.MaxDepth {
+		return false
+	}
+	p.msg.Anomalies = append(p.msg.Anomalies, model.Anomaly{Code: model.AnomLimit, Part: e.part.Path, Offset: e.part.Offset, Detail: "MaxDepth " + strconv.Itoa(p.opts.MaxDepth) + ": deeper entities scanned as one body"})
+	return true
+}
+
+func isIdentityCTE(cte string) bool {
+	return cte == "" || cte == "7bit" || cte == "8bit" || cte == "binary"
+}
+
+// closeTop finishes the innermost entity; end is the offset where it ends.
+func (p *parser) closeTop(end int64) {
+	e := p.top()
+	p.stack = p.stack[:len(p.stack)-1]
+	switch e.state {
+	case stHeader:
+		p.flushField(e)
+		p.msg.Anomalies = append(p.msg.Anomalies, model.Anomaly{Code: model.AnomHeaderUnterminated, Part: e.part.Path, Offset: e.part.Offset, Detail: "part ended inside its header block"})
+		p.describe(e)
+		e.part.BodyOffset = end
+	case stLeaf:
+		e.body.finish()
+	case stPreamble, stParts:
+		p.msg.Anomalies = append(p.msg.Anomalies, model.Anomaly{Code: model.AnomMultipartUnclosed, Part: e.part.Path, Offset: e.part.Offset, Detail: "multipart ended without its close delimiter", Severe: e.part.BoundaryCount == 0})
+		if e.part.BoundaryCount == 0 {
+			p.msg.Anomalies = append(p.msg.Anomalies, model.Anomaly{Code: model.AnomBoundaryNotFound, Part: e.part.Path, Offset: e.part.ContentTypeOffset, Detail: "boundary " + strconv.Quote(string(e.part.Boundary)) + " never occurs in the body", Severe: true})
+		}
+	}
+	if e.part.BodyOffset > 0 || e.part.Path == "" {
+		e.part.BodyLength = max(0, end-e.part.BodyOffset)
+	}
+	if e.idx >= 0 {
+		p.msg.Parts[e.idx] = e.part
+	}
+}
+
+func (p *parser) closeAll(end int64) {
+	if len(p.stack) > 0 && p.stack[0].state == stHeader && p.fb.active {
+		// EOF inside the top-level header: the header is what was read.
+		p.msg.Scan.HeaderTerminated = false
+	}
+	for len(p.stack) > 0 {
+		p.closeTop(end)
+	}
+}
+
+// looksLikeMIMEHeader reports a preamble line that is really a MIME header
+// (the missing boundary prolog of Q217155).
+func looksLikeMIMEHeader(b []byte) bool {
+	return hasPrefixFold(b, "Content-Type:") || hasPrefixFold(b, "Content-Transfer-Encoding:") || hasPrefixFold(b, "Content-Disposition:")
+}

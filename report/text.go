@@ -1,0 +1,64 @@
+package report
+
+import (
+	"fmt"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/imsforensic/imsforensic/model"
+)
+
+// cell prepares a string for a table cell: escaped, one line, shortened
+// to max runes.
+func cell(s string, max int) string {
+	s = model.Escape(s)
+	s = strings.ReplaceAll(s, "\t", " ")
+	if utf8.RuneCountInString(s) <= max {
+		return s
+	}
+	r := []rune(s)
+	return string(r[:max-1]) + "…"
+}
+
+// size renders a byte count for people: 512, 20K, 3.4M.
+func size(n int64) string {
+	switch {
+	case n < 10*1024:
+		return fmt.Sprintf("%d", n)
+	case n < 10*1024*1024:
+		return fmt.Sprintf("%dK", n/1024)
+	case n < 10*1024*1024*1024:
+		return fmt.Sprintf("%.1fM", float64(n)/(1024*1024))
+	}
+	return fmt.Sprintf("%.1fG", float64(n)/(1024*1024*1024))
+}
+
+func score(f float64) string { return fmt.Sprintf("%.1f", f) }
+
+// topFindings lists the rules of the heaviest findings, once each.
+func topFindings(fs []model.Finding, n int) string {
+	var ids []string
+	seen := map[string]bool{}
+	for _, f := range fs {
+		if seen[f.Rule] {
+			continue
+		}
+		seen[f.Rule] = true
+		ids = append(ids, f.Class.String()+":"+f.Rule)
+		if len(ids) == n {
+			break
+		}
+	}
+	if extra := len(uniqueRules(fs)) - len(ids); extra > 0 {
+		ids = append(ids, fmt.Sprintf("+%d", extra))
+	}
+	return strings.Join(ids, " ")
+}
+
+func uniqueRules(fs []model.Finding) map[string]bool {
+	m := map[string]bool{}
+	for _, f := range fs {
+		m[f.Rule] = true
+	}
+	return m
+}

@@ -1,0 +1,107 @@
+package rules
+
+import (
+	"fmt"
+
+	"github.com/imsforensic/imsforensic/model"
+)
+
+// Rule is one entry of the catalogue.
+type Rule struct {
+	ID    string
+	Class model.Class
+	// Dir is where the KB saw the trigger: IN, OUT or IN/OUT.
+	Dir string
+	KB  []string
+	// Doc is one line for --help and the README table.
+	Doc string
+	// Check reports the rule's findings on m through emit. It must not
+	// keep state between calls.
+	Check func(m *model.Message, c *Config, emit Emitter)
+}
+
+// Emitter receives a rule's findings. Class, KB and rule ID are filled in
+// by Check from the Rule; a rule only says where and why.
+type Emitter func(part string, offset int64, evidence model.Text, detail string)
+
+// Registry returns the whole catalogue: the general-malformation rules
+// and the KB rules, in catalogue order.
+func Registry() []Rule {
+	out := make([]Rule, 0, len(generalRules)+len(kbRules))
+	out = append(out, generalRules...)
+	out = append(out, kbRules...)
+	return out
+}
+
+// Lookup returns the rule with that ID.
+func Lookup(id string) (Rule, bool) {
+	for _, r := range Registry() {
+		if r.ID == id {
+			return r, true
+		}
+	}
+	return Rule{}, false
+}
+
+// Check runs every enabled rule on m and returns the findings, sorted.
+func Check(m *model.Message, cfg *Config) []model.Finding {
+	c := cfg.withDefaults()
+	fs := []model.Finding{}
+	for _, r := range Registry() {
+		if c.Disabled[r.ID] {
+			continue
+		}
+		class := r.Class
+		if o, ok := c.Classes[r.ID]; ok {
+			class = o
+		}
+		conf := 1.0
+		if w, ok := c.Confidence[r.ID]; ok {
+			conf = w
+		}
+		kb := r.KB
+		if kb == nil {
+			kb = []string{}
+		}
+		n := 0
+		r.Check(m, &c, func(part string, offset int64, ev model.Text, detail string) {
+			n++
+			if n > c.MaxFindingsPerRule {
+				return
+			}
+			if len(ev) > model.ExcerptLen {
+				ev = ev[:model.ExcerptLen]
+			}
+			fs = append(fs, model.Finding{Rule: r.ID, Class: class, Part: part, Offset: offset, Evidence: ev, Detail: detail, KB: kb, Confidence: conf})
+		})
+		if n > c.MaxFindingsPerRule {
+			fs = append(fs, model.Finding{Rule: r.ID, Class: class, Offset: fs[len(fs)-1].Offset, Evidence: fs[len(fs)-1].Evidence,
+				Detail: fmt.Sprintf("%d more findings of this rule not listed", n-c.MaxFindingsPerRule), KB: kb, Confidence: conf, Part: fs[len(fs)-1].Part})
+		}
+	}
+	model.SortFindings(fs)
+	return fs
+}
+
+// Apply sets m.Findings and m.Score.
+func Apply(m *model.Message, cfg *Config) {
+	m.Findings = Check(m, cfg)
+	m.Score = Score(m.Findings)
+}
+
+// Score is a message's risk score: for each rule that fired, its class
+// weight times its confidence, counted once per rule so that a rule firing
+// on every line does not drown a single crash trigger.
+func Score(fs []model.Finding) float64 {
+	best := map[string]float64{}
+	for _, f := range fs {
+		if s := f.Score(); s > best[f.Rule] {
+			best[f.Rule] = s
+		}
+	}
+	var total float64
+	for _, s := range best {
+		total += s
+	}
+	return total
+}
