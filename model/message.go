@@ -143,6 +143,14 @@ type Envelope struct {
 	// including EwLs) or the X-Sender lines in the file.
 	RawOffset int64 `json:"raw_offset,omitempty"`
 	RawLength int64 `json:"raw_length,omitempty"`
+
+	// FromOffset and ToOffsets are the file offsets of the addresses in
+	// the envelope block or lines (-1: not located, e.g. beyond the
+	// envelope window or taken from headers); ToOffsets is parallel to To
+	// when set. Parse keeps an excerpt at each, so rules can quote
+	// envelope addresses as evidence.
+	FromOffset int64   `json:"-"`
+	ToOffsets  []int64 `json:"-"`
 }
 
 // HeaderField is one header field as written. Value is the unfolded value

@@ -17,6 +17,10 @@ type ByteScan struct {
 	LinesOver998    int64 `json:"lines_over_998"`
 	EndsWithCRLF    bool  `json:"ends_with_crlf"`
 	FinalByteOffset int64 `json:"final_byte_offset"` // offset of the last byte, -1 for empty
+	// FinalLineOffset is where the last line of the RFC 822 part starts
+	// (-1 for empty); parse keeps an excerpt there, so rule no-final-crlf
+	// can quote the bytes the file ends with (Q146993).
+	FinalLineOffset int64 `json:"final_line_offset"`
 
 	// Top-level header block: bytes from the first field up to and
 	// including the blank line (or EOF when there is none).
@@ -78,10 +82,13 @@ type BodyScan struct {
 
 // TNEFScan is the result of walking a TNEF stream's attribute list.
 type TNEFScan struct {
-	SignatureOK bool   `json:"signature_ok"`
-	Attributes  int    `json:"attributes"`
-	Truncated   bool   `json:"truncated,omitempty"`
-	Detail      string `json:"detail,omitempty"`
+	SignatureOK bool `json:"signature_ok"`
+	Attributes  int  `json:"attributes"`
+	Truncated   bool `json:"truncated,omitempty"`
+	// Corrupt is set for structural defects other than the signature and
+	// truncation: a bad attribute checksum or level.
+	Corrupt bool   `json:"corrupt,omitempty"`
+	Detail  string `json:"detail,omitempty"`
 }
 
 // RTFScan is the result of checking an RTF body.
@@ -107,7 +114,8 @@ const (
 	AnomNonHeaderLine      = "non-header-line"       // a header-block line that is neither field nor fold
 	AnomEmptyFieldName     = "empty-field-name"      // ":value"
 	AnomSpaceBeforeColon   = "space-before-colon"    // "Subject : x" (go-message trims it)
-	AnomHeaderUnterminated = "header-unterminated"   // EOF inside a header block
+	AnomHeaderUnterminated = "header-unterminated"   // EOF (or a boundary) inside a header block
+	AnomHeaderNoBlankLine  = "header-no-blank-line"  // the body starts without the blank line
 	AnomMultipartUnclosed  = "multipart-unclosed"    // EOF inside an open multipart
 	AnomBoundaryNotFound   = "boundary-not-found"    // boundary parameter never occurs in the body
 	AnomEnvelopeNoEwLs     = "envelope-no-ewls"      // ImCr without EwLs

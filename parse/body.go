@@ -34,10 +34,19 @@ type bodyScanner struct {
 	uuOpen   int // index in part.Body.Uuencode of an open block, -1 none
 	uuClosed int // index of the last closed block awaiting junk check, -1 none
 	inText   bool
+
+	// excerpt records the segment's bytes from index i as the evidence of
+	// offset s.off+i (parser.excerpt); nil records nothing. The body is
+	// streamed, so evidence for an offset found here must be kept while
+	// its line is at hand.
+	excerpt    func(s *segment, i int)
+	b64BadSeen bool  // the first bad base64 byte is quoted
+	hrefQuoted bool  // the href finding is quoted
+	dbcsQuoted int64 // the DBCS offset last quoted, -1 none
 }
 
 func newBodyScanner(p *model.Part, maxDec int64) *bodyScanner {
-	bs := &bodyScanner{part: p, cte: p.CTE, maxDec: maxDec, uuOpen: -1, uuClosed: -1}
+	bs := &bodyScanner{part: p, cte: p.CTE, maxDec: maxDec, uuOpen: -1, uuClosed: -1, dbcsQuoted: -1}
 	p.Body.Base64BadChar = -1
 	p.Body.QPBadEscape = -1
 	p.Body.BinHexOffset = -1
@@ -74,9 +83,19 @@ func (bs *bodyScanner) line(s *segment) {
 	if s.first && bs.identity {
 		bs.textLine(s)
 	}
+	if s.first && s.off == p.BodyOffset && !bs.identity && (bs.href != nil || bs.dbcs != nil) {
+		// Decoded positions of an encoded body map to its first byte.
+		bs.quote(s, 0)
+	}
 	var dec []byte
 	switch bs.cte {
 	case "base64":
+		if !bs.b64BadSeen {
+			if i := firstNonBase64(s.data); i >= 0 {
+				bs.b64BadSeen = true
+				bs.quote(s, i)
+			}
+		}
 		bs.out = bs.b64.Line(s.data, s.off, bs.out[:0])
 		dec = bs.out
 	case "quoted-printable":
@@ -96,6 +115,7 @@ func (bs *bodyScanner) line(s *segment) {
 		if e := s.eolBytes(); e != nil {
 			bs.feed(e)
 		}
+		bs.quoteAnalysers(s)
 		return
 	}
 	p.Body.DecodedSize += int64(len(dec))
@@ -140,6 +160,7 @@ func (bs *bodyScanner) textLine(s *segment) {
 	d := s.data
 	if len(d) > 0 && d[0] == '(' && sniff.IsBinHexMarker(d) && p.Body.BinHexOffset < 0 {
 		p.Body.BinHexOffset = s.off
+		bs.quote(s, 0)
 	}
 	if bs.uuOpen >= 0 {
 		if sniff.IsUUEnd(d) {
@@ -152,6 +173,7 @@ func (bs *bodyScanner) textLine(s *segment) {
 	if len(d) >= 6 && d[0] == 'b' {
 		if mode, name, ok := sniff.ParseUUBegin(d); ok {
 			p.Body.Uuencode = append(p.Body.Uuencode, model.UUBlock{Offset: s.off, Mode: mode, Name: model.Text(name), EndOffset: -1, JunkAfterEnd: -1})
+			bs.quote(s, 0)
 			bs.uuOpen = len(p.Body.Uuencode) - 1
 			bs.uuClosed = -1
 			return
@@ -160,6 +182,7 @@ func (bs *bodyScanner) textLine(s *segment) {
 	if bs.uuClosed >= 0 && len(bytes.TrimSpace(d)) > 0 {
 		if b := &p.Body.Uuencode[bs.uuClosed]; b.JunkAfterEnd < 0 {
 			b.JunkAfterEnd = s.off
+			bs.quote(s, 0)
 		}
 	}
 }
@@ -182,6 +205,7 @@ func (bs *bodyScanner) finish() {
 	}
 	if bs.tnef != nil {
 		r := bs.tnef.Result()
+		r.Corrupt = bs.tnef.Problems()&(sniff.TNEFBadChecksum|sniff.TNEFBadLevel) != 0
 		p.Body.TNEF = &r
 	}
 	if bs.rtf != nil {
@@ -207,4 +231,56 @@ func (bs *bodyScanner) fileOffset(decoded int64) int64 {
 		return bs.part.BodyOffset + decoded
 	}
 	return bs.part.BodyOffset
+}
+
+// quote keeps the bytes of s from index i as evidence, when a recorder is
+// set.
+func (bs *bodyScanner) quote(s *segment, i int) {
+	if bs.excerpt != nil && i >= 0 && i <= len(s.data) {
+		bs.excerpt(s, i)
+	}
+}
+
+// quoteAnalysers keeps the evidence of an href or DBCS finding of an
+// identity-encoded body while its line is at hand: decoded offsets are
+// file offsets there. A finding whose bytes lie in an earlier segment is
+// left without an excerpt.
+func (bs *bodyScanner) quoteAnalysers(s *segment) {
+	inSegment := func(at int64) (int, bool) {
+		off := bs.part.BodyOffset + at
+		if off < s.off || off >= s.off+int64(len(s.data)) {
+			return 0, false
+		}
+		return int(off - s.off), true
+	}
+	if bs.href != nil && !bs.hrefQuoted {
+		if at := bs.href.Result(); at >= 0 {
+			bs.hrefQuoted = true
+			if i, ok := inSegment(at); ok {
+				bs.quote(s, i)
+			}
+		}
+	}
+	if bs.dbcs != nil {
+		if at := bs.dbcs.Result(); at >= 0 && at != bs.dbcsQuoted {
+			bs.dbcsQuoted = at
+			if i, ok := inSegment(at); ok {
+				bs.quote(s, i)
+			}
+		}
+	}
+}
+
+// firstNonBase64 returns the index of the first byte of line outside the
+// base64 alphabet, "=" and white space (as sniff.Base64 judges), or -1.
+func firstNonBase64(line []byte) int {
+	for i, c := range line {
+		switch {
+		case 'A' <= c && c <= 'Z', 'a' <= c && c <= 'z', '0' <= c && c <= '9':
+		case c == '+', c == '/', c == '=', c == ' ', c == '\t', c == '\r', c == '\n':
+		default:
+			return i
+		}
+	}
+	return -1
 }

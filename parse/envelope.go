@@ -350,4 +350,3 @@ func hasPrefixFold(b []byte, p string) bool {
 func indexFold(b []byte, s string) int {
 	return bytes.Index(bytes.ToLower(b), []byte(strings.ToLower(s)))
 }
-

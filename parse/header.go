@@ -65,6 +65,11 @@ func (fb *fieldBuilder) build() model.HeaderField {
 		Truncated:   fb.truncated,
 		ValueOffset: fb.valueOff,
 	}
+	if len(fb.segments) > 0 {
+		// The value's first byte may be on a continuation line when the
+		// first line holds only the name.
+		f.ValueOffset = fb.segments[0].Offset
+	}
 	if len(fb.segments) > 1 {
 		f.Segments = append([]model.Segment(nil), fb.segments...)
 	}

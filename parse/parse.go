@@ -9,6 +9,7 @@ import (
 	"io"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/imsforensic/imsforensic/model"
 )
@@ -54,6 +55,10 @@ type parser struct {
 	lineStart    int64
 	sawBytes     bool
 	longCand     []byte
+	// lineHead holds the first bytes of the current line (line end
+	// included when it fits), so the last line of the file can be quoted
+	// by rule no-final-crlf once EOF tells it was the last.
+	lineHead []byte
 }
 
 // Parse reads one message file from r and returns what it found. The
@@ -66,7 +71,8 @@ func Parse(r io.Reader, opts *Options) (*model.Message, error) {
 	if o.MaxBytes > 0 {
 		src = io.LimitReader(src, o.MaxBytes+1)
 	}
-	br := bufio.NewReaderSize(src, o.LineBuffer)
+	br := getReader(src, o.LineBuffer)
+	defer putReader(br, o.LineBuffer)
 	m := &model.Message{
 		Type:          "message",
 		Schema:        model.SchemaVersion,
@@ -75,7 +81,7 @@ func Parse(r io.Reader, opts *Options) (*model.Message, error) {
 		Excerpts:      map[int64]model.Text{},
 	}
 	m.Envelope.To = []string{}
-	m.Scan = model.ByteScan{FirstBareLF: -1, FirstBareCR: -1, FirstNUL: -1, LongestLineAt: -1, FirstHeader8Bit: -1, FinalByteOffset: -1}
+	m.Scan = model.ByteScan{FirstBareLF: -1, FirstBareCR: -1, FirstNUL: -1, LongestLineAt: -1, FirstHeader8Bit: -1, FinalByteOffset: -1, FinalLineOffset: -1}
 
 	head, peekErr := br.Peek(o.EnvelopeWindow)
 	eof := peekErr != nil
@@ -88,11 +94,23 @@ func Parse(r io.Reader, opts *Options) (*model.Message, error) {
 	m.Anomalies = append(m.Anomalies, d.anomalies...)
 	m.MessageOffset = d.msgOffset
 
+	locateEnvelope(head, &m.Envelope, m.Excerpts)
+	var consumed int64
+	if needsLargeEnvelope(&d, eof) {
+		// EwLs lies beyond the window: read the envelope to its end
+		// (head is invalid from here on).
+		before := len(m.Anomalies) - len(d.anomalies)
+		consumed = readLargeEnvelope(br, &d, bytes.Index(head[:min(len(head), imCrWindow)], markImCr), o.EnvelopeWindow, m.Excerpts)
+		m.Envelope = d.envelope
+		m.Anomalies = append(m.Anomalies[:before:before], d.anomalies...)
+		m.MessageOffset = d.msgOffset
+	}
+
 	p := &parser{opts: o, msg: m, lastEOL: -1}
-	lr := &lineReader{br: br}
-	if d.msgOffset > 0 {
-		n, err := br.Discard(int(d.msgOffset))
-		lr.off = int64(n)
+	lr := &lineReader{br: br, off: consumed}
+	if d.msgOffset > consumed {
+		n, err := br.Discard(int(d.msgOffset - consumed))
+		lr.off = consumed + int64(n)
 		if err != nil && err != io.EOF {
 			return p.finish(h, lr, err)
 		}
@@ -139,6 +157,10 @@ func (p *parser) finish(h hash.Hash, lr *lineReader, err error) (*model.Message,
 		m.Scan.EndsWithCRLF = p.lastEOL == eolCRLF
 		if p.sawBytes {
 			m.Scan.FinalByteOffset = lr.off - 1
+			m.Scan.FinalLineOffset = p.lineStart
+			if _, ok := m.Excerpts[p.lineStart]; !ok {
+				m.Excerpts[p.lineStart] = model.Text(p.lineHead)
+			}
 		}
 	}
 	if len(m.Parts) > 0 {
@@ -154,6 +176,27 @@ func (p *parser) finish(h hash.Hash, lr *lineReader, err error) (*model.Message,
 		return m, err
 	}
 	return m, nil
+}
+
+// readers reuses read buffers of the default size: a queue of 100,000
+// small files would otherwise allocate 64 KiB per file.
+var readers sync.Pool
+
+func getReader(r io.Reader, size int) *bufio.Reader {
+	if size == 64<<10 {
+		if br, ok := readers.Get().(*bufio.Reader); ok {
+			br.Reset(r)
+			return br
+		}
+	}
+	return bufio.NewReaderSize(r, size)
+}
+
+func putReader(br *bufio.Reader, size int) {
+	if size == 64<<10 {
+		br.Reset(nil)
+		readers.Put(br)
+	}
 }
 
 // excerpt records the bytes of s from index i as evidence for offset
@@ -177,6 +220,10 @@ func (p *parser) rawStats(s *segment) {
 	if s.first {
 		p.lineLen = 0
 		p.lineStart = s.off
+		p.lineHead = append(p.lineHead[:0], s.data[:min(len(s.data), model.ExcerptLen)]...)
+		if s.last && len(p.lineHead) < model.ExcerptLen {
+			p.lineHead = append(p.lineHead, s.eolBytes()...)
+		}
 		if len(s.data) > 998 || !s.last {
 			// A candidate for the longest line: keep its first bytes
 			// now, the line's length is known only at its end.
@@ -423,7 +470,7 @@ func (p *parser) headerLine(e *entity, s *segment) {
 				sc.HeaderBytes -= s.rawLen()
 			}
 			e.part.HeaderLength -= s.rawLen()
-			p.anomaly(model.AnomHeaderUnterminated, e, s, "header block not followed by a blank line")
+			p.anomaly(model.AnomHeaderNoBlankLine, e, s, "header block not followed by a blank line")
 			p.endHeader(e, s.off, s.off)
 			p.line(s)
 			return
@@ -543,6 +590,7 @@ func (p *parser) toBody(e *entity, bodyOff, _ int64) {
 	}
 	e.state = stLeaf
 	e.body = newBodyScanner(&e.part, p.opts.MaxDecodedBytes)
+	e.body.excerpt = p.excerpt
 }
 
 func (p *parser) tooDeep(e *entity) bool {

@@ -77,7 +77,7 @@ var ruleDateMissing = Rule{
 	ID: "date-missing", Class: model.ClassInfo, Dir: "IN/OUT",
 	Doc: "no Date header",
 	Check: func(m *model.Message, c *Config, emit Emitter) {
-		if m.Root() == nil {
+		if m.Root() == nil || m.Scan.HeaderFields == 0 || hasAnomaly(m, model.AnomNoMessage) {
 			return
 		}
 		if _, ok := field(m.Header(), "date"); !ok {

@@ -86,7 +86,7 @@ var ruleTruncated = Rule{
 		if m.Root() == nil {
 			return
 		}
-		if !m.Scan.HeaderTerminated && !hasAnomaly(m, model.AnomNoMessage) && !hasAnomalyPart(m, model.AnomHeaderUnterminated, "") {
+		if !m.Scan.HeaderTerminated && !hasAnomaly(m, model.AnomNoMessage) && !hasAnomaly(m, model.AnomHeaderNoBlankLine) {
 			emit("", m.MessageOffset, "", "end of file inside the header block")
 			return
 		}
@@ -152,14 +152,6 @@ func hasAnomaly(m *model.Message, code string) bool {
 	return false
 }
 
-func hasAnomalyPart(m *model.Message, code, path string) bool {
-	for _, a := range m.Anomalies {
-		if a.Code == code && a.Part == path {
-			return true
-		}
-	}
-	return false
-}
 
 func part(m *model.Message, path string) *model.Part {
 	for i := range m.Parts {

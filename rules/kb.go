@@ -2,5 +2,44 @@ package rules
 
 // kbRules is the first table of poison-rules.md: the IMS crash and stall
 // triggers documented in the KB, in catalogue order. Each rule lives in
-// its own kb_*.go file.
-var kbRules = []Rule{}
+// a kb_*.go file with its close relatives.
+var kbRules = []Rule{
+	ruleBlankCharset,
+	ruleHeaderBlockOver32K,
+	ruleHeaderFieldOver21K,
+	ruleSubjectOver20K,
+	ruleFilenameUnbalancedParen,
+	ruleMissingBoundaryProlog,
+	ruleMIMENestingOver30,
+	ruleTNEFCorrupt,
+	ruleTNEFPart,
+	ruleBinHexPart,
+	ruleUuencodeNoEnd,
+	ruleUuencodeJunkAfterEnd,
+	ruleBase64Invalid,
+	ruleRTFCorrupt,
+	ruleHTMLHrefLeadingSpace,
+	ruleContentTypeInvalidChars,
+	ruleAddressCommentSeparator,
+	ruleAddressMixedSeparators,
+	ruleIMCEAMalformed,
+	ruleFilenameUnicodeNoExtension,
+	ruleFilenameOver246Bytes,
+	ruleDBCSInvalidSequence,
+	ruleCRLFRun128,
+	ruleQPUTF16Misaligned,
+	ruleDSNReport,
+	ruleEmbeddedMessageWithAttachments,
+	rulePostScriptQP,
+	ruleHeaderNonHeaderLine,
+	ruleReceivedCommentDate,
+	ruleMacAttributesInvalid,
+	ruleRecipientsOver32766,
+	ruleRecipientsOverLimit,
+	ruleRecipientsOver100,
+	ruleHeader8Bit,
+	ruleMultipartDigestForeignCharset,
+	ruleCharsetUnknown,
+	ruleX400AddressOver1024,
+	ruleNoFinalCRLF,
+}

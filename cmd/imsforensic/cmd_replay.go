@@ -2,18 +2,372 @@ package main
 
 import (
 	"context"
-	"errors"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/pflag"
+
+	"github.com/imsforensic/imsforensic/model"
+	"github.com/imsforensic/imsforensic/replay"
+	"github.com/imsforensic/imsforensic/selection"
 )
 
-// PLACEHOLDER: replaced by the real command.
+type replayOptions struct {
+	sel   selectFlags
+	rules ruleFlags
+
+	to              string
+	dryRun          bool
+	journal         string
+	queueDat        string
+	queue           string
+	includeSuspects bool
+	undo            string
+	format          string
+	concurrency     int
+	pickupMaxBytes  int64
+
+	// smtp:// only.
+	rate           float64
+	fixLineEndings bool
+	transcript     string
+
+	spec replay.TargetSpec
+}
+
+func (o *replayOptions) addFlags(fs *pflag.FlagSet) {
+	fs.StringVar(&o.to, "to", "", "target: imcdata:DIR, pickup:DIR, replay-dir:DIR or smtp://host:port")
+	o.sel.addFlags(fs)
+	fs.BoolVar(&o.dryRun, "dry-run", false, "print the plan and write nothing (not even the journal)")
+	fs.StringVar(&o.journal, "journal", "", "journal file (default: beside the target folder, or the current folder for smtp)")
+	fs.StringVar(&o.queueDat, "queue-dat", "", "imcdata: 'rename' renames Queue.dat to Queue.old first (KB Q312443); default: refuse while it exists")
+	fs.StringVar(&o.queue, "queue", "", "imcdata: IN or OUT for spool files of unknown origin queue (default: refuse them)")
+	fs.BoolVar(&o.includeSuspects, "include-suspects", false, "replay crash-class suspects too, but only those selected by name (argument, --files-from, name= or path=)")
+	fs.StringVar(&o.undo, "undo", "", "remove what the replay recorded in JOURNAL wrote, where still unchanged")
+	fs.StringVar(&o.format, "format", "table", "output format: table or json (JSON Lines of replay records)")
+	fs.IntVar(&o.concurrency, "concurrency", 1, "messages written or sent at once")
+	fs.Int64Var(&o.pickupMaxBytes, "pickup-max-bytes", 0, "pickup: refuse files larger than this after conversion, like the IMS size limit (0: none)")
+	fs.Float64Var(&o.rate, "rate", 0, "smtp: at most this many messages per second (0: no cap)")
+	fs.BoolVar(&o.fixLineEndings, "fix-line-endings", false, "smtp: send bare-LF messages anyway, with LF turned into CRLF (recorded in sha256_after)")
+	fs.StringVar(&o.transcript, "transcript", "", "smtp: write the SMTP protocol exchange to FILE")
+	o.rules.addFlags(fs)
+}
+
+func (o *replayOptions) validate(g *globals) error {
+	switch o.format {
+	case "table":
+	case "json":
+		g.jsonErrors = true
+	default:
+		return usageErrorf("--format: want table or json, got %q", o.format)
+	}
+	if o.concurrency < 1 {
+		return usageErrorf("--concurrency: want 1 or more, got %d", o.concurrency)
+	}
+	if o.undo != "" {
+		if o.to != "" || o.dryRun {
+			return usageErrorf("--undo takes only the journal: no --to or --dry-run")
+		}
+		return nil
+	}
+	if o.to == "" {
+		return usageErrorf("replay: --to TARGET is required (imcdata:DIR, pickup:DIR, replay-dir:DIR or smtp://host:port)")
+	}
+	spec, err := replay.ParseTarget(o.to)
+	if err != nil {
+		return usageError(err)
+	}
+	o.spec = spec
+	if o.queueDat != "" && o.queueDat != "rename" {
+		return usageErrorf("--queue-dat: the only value is 'rename' (Queue.dat is never deleted)")
+	}
+	if (o.queueDat != "" || o.queue != "") && spec.Scheme != replay.SchemeImcdata {
+		return usageErrorf("--queue-dat and --queue apply to imcdata: targets only")
+	}
+	if q := strings.ToUpper(o.queue); q != "" && q != "IN" && q != "OUT" {
+		return usageErrorf("--queue: want IN or OUT, got %q", o.queue)
+	}
+	if (o.rate != 0 || o.fixLineEndings || o.transcript != "") && spec.Scheme != replay.SchemeSMTP {
+		return usageErrorf("--rate, --fix-line-endings and --transcript apply to smtp:// targets only")
+	}
+	if o.pickupMaxBytes != 0 && spec.Scheme != replay.SchemePickup {
+		return usageErrorf("--pickup-max-bytes applies to pickup: targets only")
+	}
+	if err := o.rules.validate(); err != nil {
+		return err
+	}
+	return o.sel.validate()
+}
+
 func newReplayCommand() *command {
+	opts := &replayOptions{}
+	fs := newFlagSet("replay")
+	opts.addFlags(fs)
 	return &command{
 		name:  "replay",
-		usage: "replay",
-		short: "(not built yet)",
-		flags: newFlagSet("replay"),
+		usage: "replay [flags] PATH... --to TARGET",
+		short: "put selected messages back: into Imcdata IN/OUT, Pickup, a Replay folder or an SMTP server",
+		long: `Plans every message first, then writes or sends the planned ones, keeping an
+append-only journal (JSON Lines, fsynced). Running the same command again
+resumes: nothing is written or sent twice. The inputs are never written.
+
+Targets:
+  imcdata:DIR     IMS spool files copied byte for byte into DIR\IN or DIR\OUT by
+                  origin queue (IN\Archive -> IN, as KB Q230250). Refused while
+                  DIR\Queue.dat exists unless --queue-dat rename (to Queue.old).
+  pickup:DIR      IMS 5.5 Pickup: envelope as X-Sender/X-Receiver, lone dots
+                  padded (KB Q201314, Q221384); <name>.eml.
+  replay-dir:DIR  Exchange 2007+ Replay folder format; <name>.eml.
+  smtp://HOST:PORT  the RFC 822 part with the envelope's MAIL FROM/RCPT TO.
+
+Messages with a crash-class finding are held back unless selected by name
+with --include-suspects. A name collision with identical content is skipped,
+with different content refused. Folder targets write under a temporary
+name in DIR\..\.imsforensic-tmp (imcdata: DIR\.imsforensic-tmp), then rename.
+
+Examples:
+  imsforensic replay D:\TempIMS --to imcdata:C:\Exchsrvr\Imcdata --dry-run
+  imsforensic replay D:\TempIMS --to imcdata:C:\Exchsrvr\Imcdata --queue-dat rename --select 'class<crash'
+  imsforensic replay D:\TempIMS\IN\KPFYCMQB --include-suspects --to smtp://127.0.0.1:2525
+  imsforensic replay --files-from safe.txt --to pickup:C:\Exchsrvr\Imcdata\Pickup
+  imsforensic replay --undo C:\Exchsrvr\imsforensic-replay-0123456789ab.jsonl
+
+Exit status 4 means some messages were refused or failed (each is listed).`,
+		flags: fs,
 		run: func(ctx context.Context, g *globals, args []string) error {
-			return errors.New("replay: not built yet")
+			if err := opts.validate(g); err != nil {
+				return err
+			}
+			return runReplay(ctx, opts, g, args)
 		},
 	}
+}
+
+func runReplay(ctx context.Context, opts *replayOptions, g *globals, args []string) error {
+	out, flush := replayOutput(g, opts.format)
+	if opts.undo != "" {
+		if len(args) > 0 {
+			return usageErrorf("--undo takes no PATH")
+		}
+		sum, err := replay.Undo(ctx, resolve(g, opts.undo), out)
+		return finishReplay(g, opts, sum, err, flush)
+	}
+
+	paths, err := opts.sel.paths(g, args)
+	if err != nil {
+		return err
+	}
+	if len(paths) == 0 {
+		return usageErrorf("replay: no PATH given")
+	}
+	for i := range paths {
+		paths[i] = resolve(g, paths[i])
+	}
+	opts.sel.printExplain(g)
+
+	target, err := newReplayTarget(opts, g)
+	if err != nil {
+		return err
+	}
+	defer target.Close()
+	journal := opts.journal
+	if journal == "" {
+		journal = replay.DefaultJournalPath(target)
+	}
+	journal = resolve(g, journal)
+	if in := insideAny(journal, paths); in != "" {
+		return usageErrorf("the journal %s would be inside the evidence %s: give --journal elsewhere", journal, in)
+	}
+
+	ms, err := scanInputs(ctx, g, paths, &opts.rules, opts.format == "json")
+	if err != nil && ctx.Err() != nil {
+		return err
+	}
+	walkErr := err
+	ms = opts.sel.filter(ms, time.Now())
+	model.SortMessagesByPath(ms)
+
+	ropts := replay.Options{
+		DryRun:          opts.dryRun,
+		JournalPath:     journal,
+		IncludeSuspects: opts.includeSuspects,
+		Named:           namedInputs(paths, opts.sel.sel),
+		QueueDat:        opts.queueDat,
+		Concurrency:     opts.concurrency,
+	}
+	var prog *progress
+	if g.stderrTTY && opts.format != "json" {
+		prog = newProgress(g.stderr, "replaying")
+		ropts.Progress = prog.update
+	}
+	sum, err := replay.Run(ctx, ms, target, ropts, out)
+	if prog != nil {
+		prog.done()
+	}
+	if !opts.dryRun && opts.format != "json" {
+		fmt.Fprintf(g.stderr, "journal: %s\n", journal)
+	}
+	if err == nil && walkErr != nil {
+		fmt.Fprintf(g.stderr, "imsforensic: %v\n", walkErr)
+		sum.Failed++
+	}
+	return finishReplay(g, opts, sum, err, flush)
+}
+
+// newReplayTarget builds the target of --to.
+func newReplayTarget(opts *replayOptions, g *globals) (replay.Target, error) {
+	p := opts.spec.Path
+	switch opts.spec.Scheme {
+	case replay.SchemeImcdata:
+		return replay.NewImcdataTarget(resolve(g, p), replay.ImcdataOptions{DefaultQueue: opts.queue})
+	case replay.SchemePickup:
+		return replay.NewPickupTarget(resolve(g, p), replay.PickupOptions{MaxBytes: opts.pickupMaxBytes})
+	case replay.SchemeReplayDir:
+		return replay.NewReplayDirTarget(resolve(g, p))
+	case replay.SchemeSMTP:
+		so := replay.SMTPOptions{Concurrency: opts.concurrency, Rate: opts.rate, FixLineEndings: opts.fixLineEndings}
+		if opts.transcript != "" {
+			f, err := os.OpenFile(resolve(g, opts.transcript), os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
+			if err != nil {
+				return nil, fmt.Errorf("--transcript: %w", err)
+			}
+			so.Transcript = f
+			t, err := replay.NewSMTPTarget(p, so)
+			if err != nil {
+				f.Close()
+				return nil, usageError(err)
+			}
+			return &closeBoth{Target: t, extra: f}, nil
+		}
+		t, err := replay.NewSMTPTarget(p, so)
+		if err != nil {
+			return nil, usageError(err)
+		}
+		return t, nil
+	}
+	return nil, usageErrorf("unknown target %q", opts.to)
+}
+
+// closeBoth closes the transcript file after the SMTP target.
+type closeBoth struct {
+	replay.Target
+	extra io.Closer
+}
+
+func (c *closeBoth) Close() error {
+	err := c.Target.Close()
+	if e := c.extra.Close(); err == nil {
+		err = e
+	}
+	return err
+}
+
+// namedInputs are the messages "selected by name": inputs that are files
+// (arguments and --files-from lines) and the name=/path= terms of --select.
+func namedInputs(paths []string, sel *selection.Expr) []string {
+	var out []string
+	for _, p := range paths {
+		if st, err := os.Stat(p); err == nil && st.Mode().IsRegular() {
+			out = append(out, p)
+		}
+	}
+	if sel != nil {
+		out = append(out, sel.Names()...)
+	}
+	return out
+}
+
+// resolve makes p absolute against g.workdir when that is set.
+func resolve(g *globals, p string) string {
+	if g.workdir != "" && !filepath.IsAbs(p) {
+		return filepath.Join(g.workdir, p)
+	}
+	return p
+}
+
+// insideAny returns the input folder that holds p, or "".
+func insideAny(p string, inputs []string) string {
+	ap, err := filepath.Abs(p)
+	if err != nil {
+		return ""
+	}
+	for _, in := range inputs {
+		ai, err := filepath.Abs(in)
+		if err != nil {
+			continue
+		}
+		if st, err := os.Stat(ai); err != nil || !st.IsDir() {
+			continue
+		}
+		rel, err := filepath.Rel(ai, ap)
+		if err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)) && !filepath.IsAbs(rel) {
+			return in
+		}
+	}
+	return ""
+}
+
+// replayOutput returns the record sink for the format and a flush that
+// prints what was buffered (the table) when the run ends.
+func replayOutput(g *globals, format string) (func(model.ReplayRecord), func() error) {
+	if format == "json" {
+		enc := json.NewEncoder(g.stdout)
+		var werr error
+		return func(r model.ReplayRecord) {
+				if werr == nil {
+					werr = enc.Encode(r)
+				}
+			}, func() error {
+				return werr
+			}
+	}
+	var recs []model.ReplayRecord
+	return func(r model.ReplayRecord) { recs = append(recs, r) }, func() error {
+		return writeReplayTable(g.stdout, recs)
+	}
+}
+
+// writeReplayTable prints one row per record: plan lines, then results.
+func writeReplayTable(w io.Writer, recs []model.ReplayRecord) error {
+	if len(recs) == 0 {
+		_, err := fmt.Fprintln(w, "no message selected")
+		return err
+	}
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "ACTION\tRESULT\tFILE\tDEST\tREASON")
+	for _, r := range recs {
+		name := filepath.Base(r.Path)
+		dest := r.Dest
+		if dest == "" {
+			dest = "-"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", r.Action, r.Result, model.Escape(name), model.Escape(dest), model.Escape(r.Reason))
+	}
+	return tw.Flush()
+}
+
+// finishReplay prints the output and maps the outcome to the exit code:
+// 0 when everything selected was done (held suspects included), 4 when
+// some message was refused or failed, 1 on a runtime error.
+func finishReplay(g *globals, opts *replayOptions, sum replay.Summary, err error, flush func() error) error {
+	if ferr := flush(); ferr != nil && err == nil {
+		err = ferr
+	}
+	if opts.format != "json" {
+		fmt.Fprintln(g.stdout)
+		sum.WriteText(g.stdout)
+	}
+	if err != nil {
+		return err
+	}
+	if sum.Incomplete() {
+		return &exitErr{code: exitPartial, err: fmt.Errorf("replay: %d refused, %d failed (see the records)", sum.Refused, sum.Failed)}
+	}
+	return nil
 }

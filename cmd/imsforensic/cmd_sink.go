@@ -2,18 +2,187 @@ package main
 
 import (
 	"context"
-	"errors"
+	"fmt"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/spf13/pflag"
+
+	"github.com/imsforensic/imsforensic/model"
+	"github.com/imsforensic/imsforensic/rules"
+	"github.com/imsforensic/imsforensic/smtpsink"
 )
 
-// PLACEHOLDER: replaced by the real command.
 func newSinkCommand() *command {
+	opts := &sinkOptions{}
+	fs := newFlagSet("sink")
+	opts.addFlags(fs)
 	return &command{
 		name:  "sink",
-		usage: "sink",
-		short: "(not built yet)",
-		flags: newFlagSet("sink"),
+		usage: "sink [flags]",
+		short: "local SMTP sink that stores, lints and can emulate the IMS/store",
+		long: `Runs an SMTP server on 127.0.0.1 that accepts every message into --store:
+<id>.eml (the DATA bytes, dot-decoded) and <id>.json (envelope with MAIL and RCPT
+parameters, sha256, lint findings). It never relays. A 250 reply is sent only
+after both files are fsynced. A repeated ENVID with the same bytes is
+acknowledged but not stored twice, so replay reruns are exactly-once.
+
+Faults (repeatable):
+  --fail 'PHASE:CODE[*N][:FIELD~REGEX]'   e.g. RCPT:451:to~@bad\.example$, DATA:554:rule=blank-charset
+  --delay 'PHASE:DURATION[*N][:COND]'     e.g. DATA:2s
+  --disconnect 'PHASE[*N][:COND]'         drop the connection, e.g. DATA:from~crash
+PHASE is CONNECT, HELO, MAIL, RCPT or DATA; FIELD is remote, helo, from, envid,
+to, rule, class or body; *N fires only the first N times per message/address.
+
+--emulate ims drops the connection of a message with a crash-class finding
+(as a dying Exchange store would) and refuses it with 554 5.6.0 after
+--poison-threshold crashes; poison messages are listed in STORE/poison.jsonl.
+
+Examples:
+  imsforensic sink --store ./sink
+  imsforensic sink --store ./sink --emulate ims --transcripts
+  imsforensic sink --store ./sink --fail 'RCPT:451:to~@slow\.example$' --chaos 0.05 --chaos-seed 7
+  imsforensic sink --store ./sink --exit-after 50 --log-format json`,
+		flags: fs,
 		run: func(ctx context.Context, g *globals, args []string) error {
-			return errors.New("sink: not built yet")
+			return runSink(ctx, opts, g, args)
 		},
 	}
+}
+
+// sinkOptions are the sink command's flags.
+type sinkOptions struct {
+	listen          string
+	store           string
+	maxSize         string
+	maxRcpt         int
+	maxConn         int
+	maxLine         int
+	timeout         time.Duration
+	emulate         string
+	poisonThreshold int
+	fail            []string
+	delay           []string
+	disconnect      []string
+	chaos           float64
+	chaosSeed       int64
+	exitAfter       int
+	transcripts     bool
+	logFormat       string
+	allowRemote     bool
+
+	cfg smtpsink.Config
+}
+
+func (o *sinkOptions) addFlags(fs *pflag.FlagSet) {
+	fs.StringVar(&o.listen, "listen", smtpsink.DefaultListen, "address to listen on (loopback only unless --allow-remote)")
+	fs.StringVar(&o.store, "store", "sink-store", "directory to store messages in")
+	fs.StringVar(&o.maxSize, "max-size", "35M", "largest message accepted (K, M, G suffixes)")
+	fs.IntVar(&o.maxRcpt, "max-rcpt", smtpsink.DefaultMaxRecipients, "most recipients per message")
+	fs.IntVar(&o.maxConn, "max-conn", smtpsink.DefaultMaxConnections, "most simultaneous connections (421 beyond)")
+	fs.IntVar(&o.maxLine, "max-line", smtpsink.DefaultMaxLineLength, "longest line accepted, in bytes")
+	fs.DurationVar(&o.timeout, "timeout", smtpsink.DefaultTimeout, "idle read timeout and write timeout")
+	fs.StringVar(&o.emulate, "emulate", "", "emulate a server: ims (crash on crash-class findings, then refuse as poison)")
+	fs.IntVar(&o.poisonThreshold, "poison-threshold", smtpsink.DefaultPoisonThreshold, "crashes before a message is refused as poison (--emulate ims)")
+	fs.StringArrayVar(&o.fail, "fail", nil, "reply CODE at PHASE when the condition holds: 'PHASE:CODE[*N][:FIELD~REGEX]' (repeatable)")
+	fs.StringArrayVar(&o.delay, "delay", nil, "wait before replying at PHASE: 'PHASE:DURATION[*N][:COND]' (repeatable)")
+	fs.StringArrayVar(&o.disconnect, "disconnect", nil, "drop the connection at PHASE: 'PHASE[*N][:COND]' (repeatable)")
+	fs.Float64Var(&o.chaos, "chaos", 0, "probability (0..1) of a random 451 or dropped connection at MAIL, RCPT and DATA")
+	fs.Int64Var(&o.chaosSeed, "chaos-seed", 1, "seed that makes --chaos reproducible")
+	fs.IntVar(&o.exitAfter, "exit-after", 0, "exit after storing N messages (0: run until interrupted)")
+	fs.BoolVar(&o.transcripts, "transcripts", false, "write each connection's raw bytes to STORE/transcripts/")
+	fs.StringVar(&o.logFormat, "log-format", "text", "log format on stderr: text or json")
+	fs.BoolVar(&o.allowRemote, "allow-remote", false, "allow a non-loopback --listen address (the sink accepts anything)")
+}
+
+func (o *sinkOptions) validate() error {
+	size, err := parseSinkSize(o.maxSize)
+	if err != nil {
+		return usageErrorf("--max-size: %v", err)
+	}
+	if o.maxRcpt < 1 || o.maxConn < 1 || o.maxLine < 1 || o.timeout <= 0 || o.poisonThreshold < 1 || o.exitAfter < 0 {
+		return usageErrorf("--max-rcpt, --max-conn, --max-line, --timeout and --poison-threshold must be positive")
+	}
+	if o.chaos < 0 || o.chaos > 1 {
+		return usageErrorf("--chaos: want a probability between 0 and 1, got %v", o.chaos)
+	}
+	if o.logFormat != "text" && o.logFormat != "json" {
+		return usageErrorf("--log-format: want text or json, got %q", o.logFormat)
+	}
+	if o.emulate != "" && o.emulate != smtpsink.EmulateIMS {
+		return usageErrorf("--emulate: want ims, got %q", o.emulate)
+	}
+	o.cfg = smtpsink.Config{
+		Listen: o.listen, AllowNonLoopback: o.allowRemote, Store: o.store,
+		MaxMessageBytes: size, MaxRecipients: o.maxRcpt, MaxConnections: o.maxConn, MaxLineLength: o.maxLine,
+		ReadTimeout: o.timeout, WriteTimeout: o.timeout,
+		Emulate: o.emulate, PoisonThreshold: o.poisonThreshold, ExitAfter: o.exitAfter,
+		LogJSON: o.logFormat == "json", Transcripts: o.transcripts,
+	}
+	for _, group := range []struct {
+		flag  string
+		specs []string
+		parse func(string) (smtpsink.Fault, error)
+	}{{"--fail", o.fail, smtpsink.ParseFault}, {"--delay", o.delay, smtpsink.ParseDelay}, {"--disconnect", o.disconnect, smtpsink.ParseDisconnect}} {
+		for _, spec := range group.specs {
+			f, err := group.parse(spec)
+			if err != nil {
+				return usageErrorf("%s: %v", group.flag, err)
+			}
+			o.cfg.Faults = append(o.cfg.Faults, f)
+		}
+	}
+	if o.chaos > 0 {
+		o.cfg.Chaos = &smtpsink.Chaos{Rate: o.chaos, Seed: o.chaosSeed}
+	}
+	return nil
+}
+
+// runSink serves until ctx is cancelled (SIGINT) or --exit-after is reached.
+func runSink(ctx context.Context, opts *sinkOptions, g *globals, args []string) error {
+	if len(args) > 0 {
+		return usageErrorf("sink takes no arguments, got %q", args)
+	}
+	if err := opts.validate(); err != nil {
+		return err
+	}
+	cfg := opts.cfg
+	if g.workdir != "" && !filepath.IsAbs(cfg.Store) {
+		cfg.Store = filepath.Join(g.workdir, cfg.Store)
+	}
+	cfg.Logger = g.stderr
+	cfg.Lint = func(raw []byte) []model.Finding { return rules.LintBytes(raw, nil).Findings }
+	s, err := smtpsink.New(cfg)
+	if err != nil {
+		return usageError(err)
+	}
+	fmt.Fprintf(g.stderr, "imsforensic sink: listening on %s, storing into %s\n", cfg.Listen, cfg.Store)
+	if err := s.ListenAndServe(ctx); err != nil {
+		return err
+	}
+	st := s.Stats()
+	fmt.Fprintf(g.stderr, "imsforensic sink: stored %d, duplicates %d, rejected %d, dropped %d, crashes %d, poison %d\n",
+		st.Stored, st.Duplicates, st.Rejected, st.Disconnects, st.Crashes, len(st.Poison))
+	return nil
+}
+
+// parseSinkSize reads "35M", "512K", "1G" or a byte count.
+func parseSinkSize(s string) (int64, error) {
+	s = strings.TrimSpace(strings.ToUpper(s))
+	mult := int64(1)
+	switch {
+	case strings.HasSuffix(s, "K"):
+		mult, s = 1<<10, strings.TrimSuffix(s, "K")
+	case strings.HasSuffix(s, "M"):
+		mult, s = 1<<20, strings.TrimSuffix(s, "M")
+	case strings.HasSuffix(s, "G"):
+		mult, s = 1<<30, strings.TrimSuffix(s, "G")
+	}
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || n <= 0 {
+		return 0, fmt.Errorf("want a positive size such as 35M, got %q", s)
+	}
+	return n * mult, nil
 }

@@ -3,17 +3,200 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
+	"os"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+	// IANA zone names for --evidence-tz on Windows machines, which have no
+	// zoneinfo database of their own.
+	_ "time/tzdata"
+
+	"github.com/spf13/pflag"
+
+	"github.com/imsforensic/imsforensic/evidence"
+	"github.com/imsforensic/imsforensic/model"
+	"github.com/imsforensic/imsforensic/report"
+	"github.com/imsforensic/imsforensic/triage"
 )
 
-// PLACEHOLDER: replaced by the real command.
+type triageOptions struct {
+	out   outputFlags
+	rules ruleFlags
+	sel   selectFlags
+
+	evidence    []string
+	evidenceTZ  string
+	top         int
+	crashWindow time.Duration
+
+	tz *time.Location
+}
+
+func (o *triageOptions) addFlags(fs *pflag.FlagSet) {
+	fs.StringArrayVar(&o.evidence, "evidence", nil, "evidence file or folder (repeatable): .evt, Event Viewer CSV/text exports, dumpel output, Drwtsn32.log, IMS protocol logs, tracking logs")
+	fs.StringVar(&o.evidenceTZ, "evidence-tz", "", `time zone of the server's local times in exports and logs: an IANA name ("America/New_York"), "UTC-5", "+01:00" or "UTC"; default: this machine's zone`)
+	fs.IntVar(&o.top, "top", 20, "table: show the first N suspects only (0 = all); json and csv print all")
+	fs.DurationVar(&o.crashWindow, "crash-window", triage.DefaultCrashWindow, "how long before a crash a file's time still counts as near it")
+	o.out.addFlags(fs)
+	o.sel.addFlags(fs)
+	o.rules.addFlags(fs)
+}
+
+func (o *triageOptions) validate(g *globals) error {
+	if err := o.out.validate(g); err != nil {
+		return err
+	}
+	if err := o.rules.validate(); err != nil {
+		return err
+	}
+	if err := o.sel.validate(); err != nil {
+		return err
+	}
+	if o.top < 0 {
+		return usageErrorf("--top: want 0 or more, got %d", o.top)
+	}
+	if o.crashWindow <= 0 {
+		return usageErrorf("--crash-window: want a positive duration such as 30m, got %s", o.crashWindow)
+	}
+	tz, err := parseZone(o.evidenceTZ)
+	if err != nil {
+		return usageError(fmt.Errorf("--evidence-tz: %w", err))
+	}
+	o.tz = tz
+	return nil
+}
+
 func newTriageCommand() *command {
+	opts := &triageOptions{}
+	fs := newFlagSet("triage")
+	opts.addFlags(fs)
 	return &command{
 		name:  "triage",
-		usage: "triage",
-		short: "(not built yet)",
-		flags: newFlagSet("triage"),
+		usage: "triage [flags] PATH... [--evidence FILE|DIR]...",
+		short: "ranked suspects, each with its reasons, and conclusions about the incident",
+		long: `Scans PATH as 'scan' does, reads the evidence (--evidence, plus any evidence
+file found inside a PATH folder), and ranks every message: rank 1 is the most
+likely poison. A file named by an event (4117, 4182, 4120/4131/4132 data,
+4081, MSExchangeIS 12004/12006/12007) is a prime suspect; a file written
+shortly before a crash (4116, 3039, 4102, Dr. Watson), in the queue the crash
+points at, carrying a rule the faulting function is known to crash on, ranks
+higher. Patterns that are not about content (4018 + 4116 at start, 4094,
+4023, 3018, an outbound 4116 0x8007000E with no oversize OUT file) become
+conclusions, never accusations. docs/triage.md explains the weights.
+
+Text exports, dumpel output, Drwtsn32.log and protocol logs hold the server's
+local time without a zone: give it with --evidence-tz. Binary .evt files and
+tracking logs are UTC already.
+
+Examples:
+  imsforensic triage D:\TempIMS --evidence AppEvent.evt --evidence Drwtsn32.log
+  imsforensic triage TempIMS --evidence evidence/ --evidence-tz America/New_York
+  imsforensic triage --format json TempIMS --evidence evidence/ > suspects.jsonl
+  imsforensic triage --top 0 --select 'queue=IN' TempIMS --evidence-tz UTC-5 --evidence AppEvent.csv`,
+		flags: fs,
 		run: func(ctx context.Context, g *globals, args []string) error {
-			return errors.New("triage: not built yet")
+			if err := opts.validate(g); err != nil {
+				return err
+			}
+			return runTriage(ctx, opts, g, args)
 		},
 	}
+}
+
+func runTriage(ctx context.Context, opts *triageOptions, g *globals, args []string) error {
+	paths, err := opts.sel.paths(g, args)
+	if err != nil {
+		return err
+	}
+	if len(paths) == 0 {
+		return usageErrorf("triage: no PATH given")
+	}
+	opts.sel.printExplain(g)
+	ms, err := scanInputs(ctx, g, paths, &opts.rules, opts.out.fmt == report.JSON)
+	if err != nil && ctx.Err() != nil {
+		return err
+	}
+	walkErr := err
+	events, evErrs := readTriageEvidence(ctx, paths, opts)
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	now := time.Now()
+	ms = opts.sel.filter(ms, now)
+	res := triage.Rank(ms, events, triage.Options{Now: now, Rules: opts.rules.cfg, CrashWindow: opts.crashWindow})
+	if werr := report.WriteTriage(g.stdout, opts.out.fmt, res.Suspects, res.Conclusions, opts.top); werr != nil {
+		return werr
+	}
+	for _, e := range evErrs {
+		fmt.Fprintf(g.stderr, "imsforensic: %v\n", e)
+	}
+	err = finishScan(g, &opts.out, ms, walkErr)
+	if err == nil && len(evErrs) > 0 {
+		return partialError(len(evErrs))
+	}
+	return err
+}
+
+// readTriageEvidence reads --evidence and the evidence files inside the
+// PATH folders (the ones the scan skipped by content). A PATH that is a
+// single file is a message, never read as evidence here. Each problem is
+// returned to be reported; the events of a partly read file are kept.
+func readTriageEvidence(ctx context.Context, paths []string, opts *triageOptions) ([]model.Event, []error) {
+	eo := &evidence.Options{TZ: opts.tz}
+	events, errs := evidence.ReadPaths(ctx, opts.evidence, eo)
+	var dirs []string
+	for _, p := range paths {
+		if fi, err := os.Stat(p); err == nil && fi.IsDir() {
+			dirs = append(dirs, p)
+		}
+	}
+	if len(dirs) > 0 {
+		more, moreErrs := evidence.ReadPaths(ctx, dirs, eo)
+		events = append(events, more...)
+		for _, e := range moreErrs {
+			// A message file that merely looked like evidence is not a
+			// problem of the inputs: the scan reported it as a message.
+			if !errors.Is(e, evidence.ErrNotEvidence) {
+				errs = append(errs, e)
+			}
+		}
+	}
+	return events, errs
+}
+
+var offsetZone = regexp.MustCompile(`^(?i:utc|gmt)?\s*([+-])(\d{1,2})(?::?(\d{2}))?$`)
+
+// parseZone reads --evidence-tz: "" (this machine's zone), "local", an
+// IANA name, "UTC"/"GMT", or a fixed offset "UTC-5", "GMT+1", "+01:00",
+// "-0500".
+func parseZone(s string) (*time.Location, error) {
+	s = strings.TrimSpace(s)
+	switch strings.ToLower(s) {
+	case "", "local":
+		return time.Local, nil
+	case "utc", "gmt", "z":
+		return time.UTC, nil
+	}
+	if m := offsetZone.FindStringSubmatch(s); m != nil {
+		h, _ := strconv.Atoi(m[2])
+		mins := 0
+		if m[3] != "" {
+			mins, _ = strconv.Atoi(m[3])
+		}
+		if h > 14 || mins > 59 {
+			return nil, fmt.Errorf("offset %q out of range", s)
+		}
+		off := h*3600 + mins*60
+		if m[1] == "-" {
+			off = -off
+		}
+		return time.FixedZone(strings.ToUpper(s), off), nil
+	}
+	loc, err := time.LoadLocation(s)
+	if err != nil {
+		return nil, fmt.Errorf("unknown zone %q (want an IANA name such as America/New_York, or UTC-5, +01:00): %w", s, err)
+	}
+	return loc, nil
 }

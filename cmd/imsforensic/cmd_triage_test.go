@@ -1,0 +1,123 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/imsforensic/imsforensic/corpus"
+)
+
+// triageCorpus generates a small incident: blank-charset named by IS 12007.
+func triageCorpus(t *testing.T) (string, *corpus.Truth) {
+	t.Helper()
+	dir := t.TempDir()
+	sc, ok := corpus.ScenarioByName("blank-charset-12007")
+	if !ok {
+		t.Fatal("corpus has no blank-charset-12007 scenario")
+	}
+	truth, err := corpus.Generate(context.Background(), dir, corpus.Config{Messages: 120, Seed: 3, Evidence: true, Scenario: sc})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return dir, truth
+}
+
+func TestTriageJSONPutsTheNamedCulpritFirstThenConclusions(t *testing.T) {
+	dir, truth := triageCorpus(t)
+	out, errOut, code := runCLI(t, "", "triage", "--format", "json", "--evidence-tz", "UTC-5",
+		filepath.Join(dir, "IN"), filepath.Join(dir, "OUT"), "--evidence", filepath.Join(dir, "evidence"))
+	if code != 0 {
+		t.Fatalf("exit %d, stderr %s", code, errOut)
+	}
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	var first struct {
+		Type, Path, Verdict string
+		Schema, Rank        int
+		Reasons             []struct{ Kind, Detail string }
+	}
+	if err := json.Unmarshal([]byte(lines[0]), &first); err != nil {
+		t.Fatal(err)
+	}
+	if first.Type != "suspect" || first.Schema != 1 || first.Rank != 1 || first.Verdict != "prime-suspect" ||
+		filepath.ToSlash(first.Path) != filepath.ToSlash(filepath.Join(dir, truth.Culprits[0])) {
+		t.Fatalf("first record %+v, want the culprit %s as prime suspect", first, truth.Culprits[0])
+	}
+	suspects, conclusions := 0, 0
+	for _, l := range lines {
+		var rec struct{ Type string }
+		if err := json.Unmarshal([]byte(l), &rec); err != nil {
+			t.Fatal(err)
+		}
+		switch rec.Type {
+		case "suspect":
+			if conclusions > 0 {
+				t.Fatal("a suspect record after a conclusion record")
+			}
+			suspects++
+		case "conclusion":
+			conclusions++
+		}
+	}
+	if suspects != len(truth.Files) {
+		t.Errorf("%d suspect records, want one per message (%d); json ignores --top", suspects, len(truth.Files))
+	}
+}
+
+func TestTriageReadsEvidenceInsideThePathFolders(t *testing.T) {
+	dir, truth := triageCorpus(t)
+	out, errOut, code := runCLI(t, "", "triage", "--evidence-tz", "-05:00", "--top", "3", dir)
+	if code != 0 {
+		t.Fatalf("exit %d, stderr %s", code, errOut)
+	}
+	name := filepath.Base(truth.Culprits[0])
+	lines := strings.Split(out, "\n")
+	if len(lines) < 4 || !strings.Contains(lines[3], name) || !strings.Contains(lines[3], "prime-suspect") {
+		t.Fatalf("table row 1 is not the culprit %s:\n%s", name, out)
+	}
+	if !strings.Contains(out, "more not shown") || !strings.Contains(out, "Conclusions:") {
+		t.Errorf("want the --top note and the conclusions block:\n%s", out)
+	}
+}
+
+func TestTriageExitCodes(t *testing.T) {
+	dir, _ := triageCorpus(t)
+	in := filepath.Join(dir, "IN")
+	if _, _, code := runCLI(t, "", "triage", "--fail-on", "crash", in); code != exitFindings {
+		t.Errorf("--fail-on crash with a blank-charset message: exit %d, want 3", code)
+	}
+	out, errOut, code := runCLI(t, "", "triage", in, "--evidence", filepath.Join(dir, "no-such.evt"))
+	if code != exitPartial || !strings.Contains(errOut, "no-such.evt") || !strings.Contains(out, "RANK") {
+		t.Errorf("missing evidence: exit %d, stderr %q; want 4 after printing the table", code, errOut)
+	}
+	for _, args := range [][]string{{"triage"}, {"triage", "--evidence-tz", "Mars/Olympus", in}, {"triage", "--top", "-1", in}, {"triage", "--format", "xml", in}} {
+		if _, _, code := runCLI(t, "", args...); code != exitUsage {
+			t.Errorf("%v: exit %d, want 2", args, code)
+		}
+	}
+}
+
+func TestParseZoneAcceptsIANANamesAndOffsets(t *testing.T) {
+	when := time.Date(2001, 3, 14, 12, 0, 0, 0, time.UTC)
+	for in, want := range map[string]int{"UTC-5": -5 * 3600, "+01:00": 3600, "-0500": -5 * 3600, "GMT+5:30": 5*3600 + 1800, "utc": 0, "America/New_York": -5 * 3600} {
+		loc, err := parseZone(in)
+		if err != nil {
+			t.Errorf("%q: %v", in, err)
+			continue
+		}
+		if _, off := when.In(loc).Zone(); off != want {
+			t.Errorf("%q: offset %d, want %d", in, off, want)
+		}
+	}
+	for _, bad := range []string{"UTC-25", "Nowhere/City", "+5:99"} {
+		if _, err := parseZone(bad); err == nil {
+			t.Errorf("%q accepted", bad)
+		}
+	}
+	if loc, _ := parseZone(""); loc != time.Local {
+		t.Error(`"" is not the local zone`)
+	}
+}

@@ -1,0 +1,19 @@
+// Package imsforensic is the root of the imsforensic module: mail-queue
+// forensics and replay for the Exchange Internet Mail Service (KB Q197792).
+// It holds no code; this comment is the map.
+//
+//	model            the types every package shares: Message, Finding, Event, Suspect, ReplayRecord
+//	parse            bytes of one file in, Message out; one streaming pass, bounded memory
+//	parse/sniff      streaming content analysers: base64, QP, TNEF, RTF, HTML href, DBCS, RFC 2047
+//	rules            the poison catalogue (reference/poison-rules.md) over parsed Messages
+//	inventory        walks TempIMS/Imcdata folders, parses and checks files on all cores
+//	evidence         event logs (.evt, CSV, text, dumpel), Dr. Watson, protocol and tracking logs
+//	triage           joins messages, findings and evidence into ranked suspects and conclusions
+//	selection        the --select expression language
+//	replay           plans, journal, resume and undo; imcdata:, pickup:, replay-dir:, smtp:// targets
+//	smtpsink         the local SMTP sink: storage, lint, faults, IMS emulation
+//	corpus           deterministic generator of quarantined queues with ground truth and evidence
+//	report           table, JSON Lines, CSV and HTML renderers
+//	internal/atomicfile  durable writes: temp file, fsync, rename, directory fsync
+//	cmd/imsforensic  one file per command; flags, wiring, exit codes
+package imsforensic

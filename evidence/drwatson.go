@@ -1,0 +1,174 @@
+package evidence
+
+import (
+	"errors"
+	"io"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"github.com/imsforensic/imsforensic/model"
+)
+
+// Drwtsn32.log (Dr. Watson for NT 4.0 and Windows 2000) appends one block
+// per crash:
+//
+//	Application exception occurred:
+//	        App: store.exe (pid=212)
+//	        When: 3/14/2001 @ 10:32:11.421
+//	        Exception number: c0000005 (access violation)
+//
+// then system information, the task and module lists and a state dump per
+// thread, where "function: NAME" lines precede disassembly and the line
+// with "FAULT ->" marks the faulting instruction; each dump ends with a
+// "Stack Back Trace". Q192186: find the last fault and note the function.
+//
+// The faulting function is the last "function:" line before "FAULT ->" in
+// that block; when there is none, the first frame of the stack back trace
+// that follows the fault (or, with no fault marker at all, the first stack
+// back trace of the block). Module prefixes ("store!") and offsets
+// ("+0x2a") are removed: "CmnBptMessage::cleanTNEF" is what the KB table
+// of poison-rules.md matches.
+
+var (
+	drwApp       = regexp.MustCompile(`^\s*App:\s*(.*?)\s*(?:\(pid=[^)]*\))?\s*$`)
+	drwWhen      = regexp.MustCompile(`^\s*When:\s*(.+?)\s*$`)
+	drwException = regexp.MustCompile(`^\s*Exception number:\s*([0-9A-Fa-f]{1,8})\b\s*(?:\((.*)\))?`)
+	drwComputer  = regexp.MustCompile(`^\s*Computer Name:\s*(\S.*?)\s*$`)
+	drwFunction  = regexp.MustCompile(`^\s*function:\s*(\S+)`)
+	drwFrame     = regexp.MustCompile(`^\s*[0-9A-Fa-f]{8}\s+[0-9A-Fa-f]{8}\s.*?(\S+)\s*$`)
+	drwSymbol    = regexp.MustCompile(`^[A-Za-z_~?@$][\w:~<>@$?` + "`" + `']*$`)
+)
+
+type drwBlock struct {
+	ev           model.Event
+	lastFunction string
+	faulted      bool
+	faultFunc    string
+	inStack      bool
+	stackAfter   bool // the current stack trace follows the fault
+	frameAny     string
+	frameAfter   string
+	stackFrames  int
+}
+
+func readDrWatson(r io.Reader, name string, o *Options, p *problems) []model.Event {
+	lr := newLineReader(r, o.MaxRecordBytes)
+	var (
+		events []model.Event
+		b      *drwBlock
+	)
+	end := func() {
+		if b == nil {
+			return
+		}
+		ev := b.ev
+		switch {
+		case b.faultFunc != "":
+			ev.FaultingFunction = b.faultFunc
+		case b.faulted:
+			ev.FaultingFunction = b.frameAfter
+		default:
+			ev.FaultingFunction = b.frameAny
+		}
+		events = append(events, ev)
+		b = nil
+	}
+	for {
+		raw, _, err := lr.next()
+		if err != nil {
+			if !errors.Is(err, io.EOF) {
+				p.addf("line %d: %w", lr.line+1, err)
+			}
+			break
+		}
+		line := string(raw)
+		if strings.Contains(line, "Application exception occurred") {
+			end()
+			if len(events) >= o.MaxEvents {
+				p.add(&LimitError{Limit: "MaxEvents", Max: int64(o.MaxEvents)})
+				return events
+			}
+			b = &drwBlock{ev: newEvent("drwatson", name+":"+strconv.Itoa(lr.line))}
+			b.ev.Source = "DrWatson"
+			b.ev.Level = "error"
+			continue
+		}
+		if b != nil {
+			b.add(line, o)
+		}
+	}
+	end()
+	if len(events) == 0 {
+		p.addf("no \"Application exception occurred\" block: %w", ErrCorrupt)
+	}
+	return events
+}
+
+func (b *drwBlock) add(line string, o *Options) {
+	ev := &b.ev
+	if b.inStack {
+		if m := drwFrame.FindStringSubmatch(line); m != nil {
+			b.stackFrames++
+			if b.stackFrames == 1 {
+				fn := cleanFunction(m[1])
+				if b.frameAny == "" {
+					b.frameAny = fn
+				}
+				if b.stackAfter && b.frameAfter == "" {
+					b.frameAfter = fn
+				}
+			}
+			return
+		}
+		if strings.TrimSpace(line) == "" || strings.Contains(line, "FramePtr") {
+			return
+		}
+		b.inStack = false
+	}
+	switch {
+	case strings.Contains(line, "Stack Back Trace"):
+		b.inStack, b.stackAfter, b.stackFrames = true, b.faulted, 0
+	case strings.Contains(line, "FAULT ->"):
+		if !b.faulted {
+			b.faulted = true
+			b.faultFunc = b.lastFunction
+		}
+	case ev.Application == "" && drwApp.MatchString(line):
+		ev.Application = capString(drwApp.FindStringSubmatch(line)[1], o.MaxStringBytes)
+	case ev.Time.IsZero() && drwWhen.MatchString(line):
+		d, c := splitDateTime(drwWhen.FindStringSubmatch(line)[1])
+		if t, ok := localTime(d, c, o.TZ); ok {
+			ev.Time = t
+		}
+	case ev.ExceptionCode == "" && drwException.MatchString(line):
+		m := drwException.FindStringSubmatch(line)
+		ev.ExceptionCode = strings.ToLower(m[1])
+		ev.Message = model.Text(capString(strings.TrimSpace(m[2]), o.MaxStringBytes))
+	case ev.Computer == "" && drwComputer.MatchString(line):
+		ev.Computer = capString(drwComputer.FindStringSubmatch(line)[1], o.MaxStringBytes)
+	default:
+		if m := drwFunction.FindStringSubmatch(line); m != nil {
+			b.lastFunction = cleanFunction(m[1])
+		}
+	}
+}
+
+// cleanFunction turns "store!CmnBptMessage::cleanTNEF+0x2a" into
+// "CmnBptMessage::cleanTNEF"; it returns "" for "<nosymbols>", bare
+// addresses and anything that is not a symbol.
+func cleanFunction(s string) string {
+	s = strings.TrimSpace(s)
+	if i := strings.LastIndexByte(s, '!'); i >= 0 {
+		s = s[i+1:]
+	}
+	if i := strings.Index(s, "+0x"); i >= 0 {
+		s = s[:i]
+	} else if i := strings.LastIndexByte(s, '+'); i > 0 {
+		s = s[:i]
+	}
+	if !drwSymbol.MatchString(s) || isHex(s) && len(s) == 8 {
+		return ""
+	}
+	return s
+}

@@ -1,0 +1,169 @@
+package evidence
+
+import (
+	"bytes"
+	"encoding/binary"
+	"encoding/csv"
+	"regexp"
+	"strings"
+)
+
+// Format names how a file was recognised. The values are stable IDs the
+// CLI prints ("read as eventlog-csv").
+type Format string
+
+const (
+	FormatUnknown     Format = ""
+	FormatEVT         Format = "evt"           // legacy binary event log
+	FormatCSV         Format = "eventlog-csv"  // Event Viewer comma-delimited export
+	FormatText        Format = "eventlog-text" // Event Viewer tab-delimited or Event Properties copy
+	FormatDumpel      Format = "dumpel"        // Resource Kit dumpel.exe output (Q129266)
+	FormatDrWatson    Format = "drwatson"      // Drwtsn32.log
+	FormatProtocolLog Format = "protocol-log"  // IMS SMTP protocol log, Imcdata\Log\L*.log
+	FormatTracking    Format = "tracking-log"  // Exchange 5.x message tracking log
+)
+
+// DetectBytes is how much of the start of a file Detect wants to see.
+// Less works, with less certainty.
+const DetectBytes = 8 << 10
+
+const (
+	evtHeaderSize = 0x30
+	evtFixedSize  = 0x38
+)
+
+var evtSignature = []byte("LfLe")
+
+// protocolLine matches the "M/D/YY H:MM:SS AM : text" lines of Q262945.
+var protocolLine = regexp.MustCompile(`^\d{1,2}/\d{1,2}/\d{2,4} +\d{1,2}:\d{2}(?::\d{2})?(?: ?[AaPp][Mm])? : `)
+
+// Detect says which evidence format the first bytes of a file are in,
+// FormatUnknown when none. It looks at content only: the .evt signature,
+// or the shape of the first meaningful text lines.
+func Detect(head []byte) Format {
+	if len(head) >= 8 && bytes.Equal(head[4:8], evtSignature) {
+		if n := binary.LittleEndian.Uint32(head); n == evtHeaderSize || n >= evtFixedSize {
+			return FormatEVT
+		}
+	}
+	text := decodeHead(head)
+	lines := headLines(text, 60)
+	if len(lines) == 0 {
+		return FormatUnknown
+	}
+	for _, l := range lines {
+		if strings.Contains(l, "Application exception occurred") || strings.Contains(l, "DrWtsn32") {
+			return FormatDrWatson
+		}
+	}
+	for _, l := range lines {
+		if k, _, ok := blockField(l); ok && (k == "event type" || k == "event source" || k == "event id") {
+			return FormatText
+		}
+	}
+	first := lines[0]
+	if protocolLine.MatchString(first) {
+		return FormatProtocolLog
+	}
+	if strings.Contains(first, "\t") {
+		f := strings.Split(first, "\t")
+		switch {
+		case isExportHeader(f):
+			return FormatText
+		case len(f) >= 9 && isUint(f[1]) && parseDateTimeField(f[2]):
+			return FormatTracking
+		case len(f) >= 8 && parseDateField(f[0]) && parseTimeField(f[1]) && isUint(f[2]) && isUint(f[3]) && isUint(f[4]):
+			return FormatDumpel
+		case len(f) >= 8 && parseDateField(f[0]) && parseTimeField(f[1]):
+			return FormatText
+		}
+	}
+	if f := splitCSVLine(first); len(f) >= 8 && (isExportHeader(f) || parseDateField(f[0]) && parseTimeField(f[1])) {
+		return FormatCSV
+	}
+	// dumpel copied from a KB page: runs of spaces instead of tabs.
+	if f := splitSpaced(first); len(f) >= 8 && parseDateField(f[0]) && parseTimeField(f[1]) && isUint(f[2]) && isUint(f[3]) && isUint(f[4]) {
+		return FormatDumpel
+	}
+	return FormatUnknown
+}
+
+// headLines returns up to max non-empty lines of text, the last one dropped
+// when the head cut it (unless it is the only one).
+func headLines(text string, max int) []string {
+	parts := strings.Split(text, "\n")
+	if len(parts) > 1 {
+		parts = parts[:len(parts)-1]
+	}
+	var out []string
+	for _, p := range parts {
+		p = strings.TrimRight(p, "\r")
+		if strings.TrimSpace(p) == "" {
+			continue
+		}
+		out = append(out, p)
+		if len(out) == max {
+			break
+		}
+	}
+	return out
+}
+
+// isExportHeader recognises a "Date,Time,Source,Type,..." header line.
+func isExportHeader(f []string) bool {
+	return len(f) >= 4 && strings.EqualFold(strings.TrimSpace(f[0]), "Date") &&
+		strings.EqualFold(strings.TrimSpace(f[1]), "Time") &&
+		strings.EqualFold(strings.TrimSpace(f[2]), "Source")
+}
+
+func isUint(s string) bool {
+	s = strings.TrimSpace(s)
+	if s == "" || len(s) > 10 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+func parseDateField(s string) bool {
+	_, _, _, ok := parseDate(s)
+	return ok
+}
+
+func parseTimeField(s string) bool {
+	_, ok := parseClock(s)
+	return ok
+}
+
+func parseDateTimeField(s string) bool {
+	_, ok := trackingTime(s)
+	return ok
+}
+
+// splitSpaced splits on runs of two or more spaces or tabs.
+func splitSpaced(s string) []string {
+	f := spacedSeparator.Split(strings.TrimSpace(s), -1)
+	// "4/11/95 4:58:39 AM" is date and time with one space between.
+	if d, c, ok := strings.Cut(f[0], " "); ok && parseDateField(d) {
+		f = append([]string{d, c}, f[1:]...)
+	}
+	return f
+}
+
+var spacedSeparator = regexp.MustCompile(`[ \t]{2,}|\t`)
+
+// splitCSVLine splits one line as a lenient CSV record.
+func splitCSVLine(line string) []string {
+	cr := csv.NewReader(strings.NewReader(line))
+	cr.LazyQuotes = true
+	cr.FieldsPerRecord = -1
+	f, err := cr.Read()
+	if err != nil {
+		return nil
+	}
+	return f
+}

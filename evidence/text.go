@@ -1,0 +1,205 @@
+package evidence
+
+import (
+	"errors"
+	"io"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"github.com/imsforensic/imsforensic/model"
+)
+
+// Event Viewer text exports come in two shapes, both read here:
+//
+//   - tab-delimited lines of the nine export fields (Save Log File As,
+//     "Text (Tab delimited)"); a description that spans lines goes on on
+//     lines that do not start with a date;
+//   - the block copied from the Event Properties dialog:
+//
+//	Event Type:	Error
+//	Event Source:	MSExchangeIMC
+//	Event Category:	Internal Processing
+//	Event ID:	4116
+//	Date:		3/14/2001
+//	Time:		10:32:11 AM
+//	User:		N/A
+//	Computer:	EXCH1
+//	Description:
+//	An error was returned ...
+//	Data:
+//	0000: 74 00 05 00 0e 00 07 80   t.......
+//
+// The block form keeps the data section, in the "Bytes" view (bytes as
+// written) or the "Words" view (little-endian DWORDs: "00140667 80040115"
+// is the bytes 67 06 14 00 15 01 04 80); both are decoded into Data.
+
+var blockKeys = map[string]bool{
+	"event type": true, "event source": true, "event category": true, "event id": true,
+	"date": true, "time": true, "user": true, "computer": true, "description": true,
+	"data": true, "source": true, "type": true, "category": true, "id": true,
+}
+
+var blockFieldLine = regexp.MustCompile(`^\s*([A-Za-z][A-Za-z ]{0,20}?)\s*:(?:[ \t]+(.*))?$`)
+
+// blockField reads a "Key:<tab>Value" line of the Event Properties copy;
+// key is lower-cased.
+func blockField(line string) (key, value string, ok bool) {
+	m := blockFieldLine.FindStringSubmatch(line)
+	if m == nil {
+		return "", "", false
+	}
+	key = strings.ToLower(m[1])
+	if !blockKeys[key] {
+		return "", "", false
+	}
+	return key, strings.TrimSpace(m[2]), true
+}
+
+type textBlock struct {
+	ev        model.Event
+	fields    map[string]string
+	desc      []string
+	descBytes int
+	section   string // "", "description", "data"
+	line      int
+}
+
+func readText(r io.Reader, name string, o *Options, p *problems) []model.Event {
+	lr := newLineReader(r, o.MaxRecordBytes)
+	var (
+		events []model.Event
+		block  *textBlock
+		last   = -1 // index in events of the last tab-delimited event, for continuation lines
+	)
+	full := func() bool {
+		if len(events) >= o.MaxEvents {
+			p.add(&LimitError{Limit: "MaxEvents", Max: int64(o.MaxEvents)})
+			return true
+		}
+		return false
+	}
+	endBlock := func() {
+		if block == nil {
+			return
+		}
+		if ev, ok := block.finish(name, o, p); ok {
+			events = append(events, ev)
+		}
+		block = nil
+	}
+	for {
+		raw, _, err := lr.next()
+		if err != nil {
+			if !errors.Is(err, io.EOF) {
+				p.addf("line %d: %w", lr.line+1, err)
+			}
+			break
+		}
+		line := string(raw)
+		if k, v, ok := blockField(line); ok && k == "event type" {
+			endBlock()
+			if full() {
+				return events
+			}
+			block = &textBlock{fields: map[string]string{k: v}, line: lr.line}
+			last = -1
+			continue
+		}
+		if block != nil {
+			block.add(line, o)
+			continue
+		}
+		f := strings.Split(line, "\t")
+		if isExportHeader(f) {
+			continue
+		}
+		if ev, ok := exportEvent(f, name+":"+strconv.Itoa(lr.line), o); ok && len(f) >= 8 {
+			if full() {
+				return events
+			}
+			events = append(events, ev)
+			last = len(events) - 1
+			continue
+		}
+		if last >= 0 {
+			// A description that went on past a line end.
+			ev := &events[last]
+			ev.Message = model.Text(capString(string(ev.Message)+"\n"+strings.TrimRight(line, " "), o.MaxStringBytes))
+			continue
+		}
+		if strings.TrimSpace(line) != "" {
+			p.addf("line %d: not an event record: %w", lr.line, ErrCorrupt)
+		}
+	}
+	endBlock()
+	for i := range events {
+		Enrich(&events[i])
+	}
+	return events
+}
+
+func (b *textBlock) add(line string, o *Options) {
+	if k, v, ok := blockField(line); ok {
+		switch {
+		case k == "data":
+			b.section = "data"
+			return
+		case k == "description":
+			b.section = "description"
+			if v != "" {
+				b.desc = append(b.desc, v)
+				b.descBytes += len(v)
+			}
+			return
+		case b.section == "":
+			b.fields[k] = v
+			return
+		}
+	}
+	switch b.section {
+	case "description":
+		// Bounded: the description is capped at MaxStringBytes anyway.
+		if b.descBytes <= o.MaxStringBytes {
+			b.desc = append(b.desc, strings.TrimRight(line, " "))
+			b.descBytes += len(line) + 1
+		}
+	case "data":
+		if d, ok := parseHexDumpLine(line); ok && len(b.ev.Data)+len(d) <= o.MaxDataBytes {
+			b.ev.Data = append(b.ev.Data, d...)
+		}
+	default:
+		// A value that went on past its line (long Category names).
+	}
+}
+
+func (b *textBlock) finish(name string, o *Options, p *problems) (model.Event, bool) {
+	ev := newEvent("eventlog", name+":"+strconv.Itoa(b.line))
+	ev.Data = b.ev.Data
+	if t, ok := localTime(b.fields["date"], b.fields["time"], o.TZ); ok {
+		ev.Time = t
+	} else {
+		p.addf("line %d: event without a readable date and time", b.line)
+	}
+	ev.Source = capString(firstOf(b.fields, "event source", "source"), o.MaxStringBytes)
+	ev.Level = levelFromText(firstOf(b.fields, "event type", "type"))
+	ev.Category = exportCategory(firstOf(b.fields, "event category", "category"))
+	if id, ok := eventID(firstOf(b.fields, "event id", "id")); ok {
+		ev.EventID = id
+	}
+	ev.Computer = capString(b.fields["computer"], o.MaxStringBytes)
+	for len(b.desc) > 0 && strings.TrimSpace(b.desc[len(b.desc)-1]) == "" {
+		b.desc = b.desc[:len(b.desc)-1]
+	}
+	ev.Message = model.Text(capString(strings.Join(b.desc, "\n"), o.MaxStringBytes))
+	return ev, true
+}
+
+func firstOf(m map[string]string, keys ...string) string {
+	for _, k := range keys {
+		if v := m[k]; v != "" {
+			return v
+		}
+	}
+	return ""
+}

@@ -1,0 +1,23 @@
+// Package atomicfile writes files so that a crash at any instant leaves
+// either no file or the whole file (DESIGN.md section 4, promise 2), and
+// appends fsynced JSON Lines records for replay journals (STYLE.md item 13).
+//
+// A file is written under a temporary name (".imsf-<random>.tmp" by
+// default) in a directory on the same volume, copied, fsynced, closed,
+// renamed into place, and then the destination directory is fsynced so the
+// rename itself survives a power loss. Directory fsync is skipped on Windows,
+// where directories cannot be opened for sync; NTFS journals the rename.
+//
+// Exclusive creation (Options.NoReplace) never replaces an existing file:
+//   - Linux: renameat2(RENAME_NOREPLACE), atomic in the kernel.
+//   - Windows: MoveFileEx without MOVEFILE_REPLACE_EXISTING, atomic too.
+//   - elsewhere, or where the file system refuses renameat2 (EINVAL,
+//     ENOSYS): link(temp, dest) then unlink(temp); link fails with EEXIST
+//     when dest exists, so this is atomic as well.
+//   - last resort, when hard links are not supported either (some network
+//     and FAT volumes): Lstat(dest) then rename. QUIRK: this leaves a race
+//     window between the check and the rename in which another writer could
+//     create dest and be replaced. The replay engine accepts it because its
+//     journal records the intent before each write and the replay is the
+//     only writer of the names it creates.
+package atomicfile

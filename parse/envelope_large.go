@@ -1,0 +1,158 @@
+package parse
+
+import (
+	"bufio"
+	"bytes"
+	"strconv"
+	"strings"
+
+	"github.com/imsforensic/imsforensic/model"
+)
+
+// maxKeptEnvelopeRecipients bounds the envelope addresses kept from one
+// file: KB Q272672 needs counts above 32,766, and a hostile file must not
+// grow memory without end. Beyond it addresses are counted in an anomaly.
+const maxKeptEnvelopeRecipients = 100000
+
+// maxEnvelopeExcerpts bounds the envelope addresses quoted in
+// Message.Excerpts.
+const maxEnvelopeExcerpts = 1000
+
+// needsLargeEnvelope reports an IMS envelope whose EwLs marker lies beyond
+// the leading window with no header block inside it: a big recipient list
+// (32,767 recipients make an envelope of about 1 MB).
+func needsLargeEnvelope(d *detected, eof bool) bool {
+	if eof || d.format != model.FormatIMSSpool || d.msgOffset >= 0 {
+		return false
+	}
+	for _, a := range d.anomalies {
+		if a.Code == model.AnomEnvelopeNoEwLs {
+			return true
+		}
+	}
+	return false
+}
+
+// readLargeEnvelope streams an IMS envelope that does not fit the window,
+// window bytes at a time, up to and including EwLs, collecting its angle-
+// bracket addresses as envelopeFromBlock does (first = MAIL FROM, later =
+// RCPT TO) with their file offsets. It consumes the bytes it reads and
+// returns how many; when EwLs is found d.msgOffset is set after it and the
+// ImCr-without-EwLs anomaly is dropped. imCrAt is the offset of ImCr.
+func readLargeEnvelope(br *bufio.Reader, d *detected, imCrAt, window int, excerpts map[int64]model.Text) int64 {
+	env := &d.envelope
+	env.From, env.To, env.FromOffset, env.ToOffsets = "", []string{}, -1, nil
+	n, _ := br.Discard(imCrAt + 4)
+	pos := int64(n)
+	fromSeen, dropped, quoted := false, 0, 0
+	add := func(chunk []byte, base int64) {
+		for _, mt := range angleAddrRE.FindAllSubmatchIndex(chunk, -1) {
+			addr := string(chunk[mt[2]:mt[3]])
+			if addr != "" && !strings.Contains(addr, "@") && !strings.HasPrefix(strings.ToUpper(addr), "IMCEA") {
+				continue
+			}
+			off := base + int64(mt[2])
+			if quoted < maxEnvelopeExcerpts {
+				excerpts[off] = model.Text(chunk[mt[2]:min(mt[3], mt[2]+model.ExcerptLen)])
+				quoted++
+			}
+			switch {
+			case !fromSeen:
+				env.From, env.FromOffset, fromSeen = addr, off, true
+			case addr == "":
+			case len(env.To) >= maxKeptEnvelopeRecipients:
+				dropped++
+			default:
+				env.To = append(env.To, addr)
+				env.ToOffsets = append(env.ToOffsets, off)
+			}
+		}
+	}
+	found := false
+	for {
+		buf, err := br.Peek(window)
+		if i := bytes.Index(buf, markEwLs); i >= 0 {
+			add(buf[:i], pos)
+			k, _ := br.Discard(i + 4)
+			pos += int64(k)
+			found = true
+			break
+		}
+		if err != nil || len(buf) < 8 {
+			add(buf, pos)
+			k, _ := br.Discard(len(buf))
+			pos += int64(k)
+			break
+		}
+		// Keep a possibly split marker or address for the next chunk.
+		cut := len(buf) - 3
+		if k := bytes.LastIndexByte(buf[:cut], '<'); k > 0 && bytes.IndexByte(buf[k:cut], '>') < 0 {
+			cut = k
+		}
+		add(buf[:cut], pos)
+		k, _ := br.Discard(cut)
+		pos += int64(k)
+	}
+	env.RawLength = pos - env.RawOffset
+	if dropped > 0 {
+		d.anomalies = append(d.anomalies, model.Anomaly{Code: model.AnomLimit, Offset: int64(imCrAt),
+			Detail: "envelope recipients beyond " + strconv.Itoa(maxKeptEnvelopeRecipients) + " not kept: " + strconv.Itoa(dropped) + " more"})
+	}
+	if !found {
+		return pos
+	}
+	d.msgOffset = pos
+	kept := d.anomalies[:0]
+	for _, a := range d.anomalies {
+		if a.Code != model.AnomEnvelopeNoEwLs {
+			kept = append(kept, a)
+		}
+	}
+	d.anomalies = kept
+	if len(env.To) == 0 {
+		d.anomalies = append(d.anomalies, model.Anomaly{Code: model.AnomEnvelopeNoRcpt, Offset: int64(imCrAt), Detail: "no recipient address between ImCr and EwLs"})
+	}
+	return pos
+}
+
+// locateEnvelope finds the file offsets of the envelope addresses inside
+// the envelope bytes of the leading window (IMS block, X-Sender lines or
+// transcript commands), in order, and keeps an excerpt at each. Addresses
+// it cannot find keep offset -1.
+func locateEnvelope(head []byte, env *model.Envelope, excerpts map[int64]model.Text) {
+	env.FromOffset = -1
+	env.ToOffsets = nil
+	if env.Source == "" || env.Source == "headers" {
+		return
+	}
+	lo := max(0, min(int(env.RawOffset), len(head)))
+	hi := max(lo, min(int(env.RawOffset+env.RawLength), len(head)))
+	region := head[:hi]
+	cursor := lo
+	quoted := 0
+	find := func(addr string) int64 {
+		if addr == "" {
+			return -1
+		}
+		i := bytes.Index(region[cursor:], []byte(addr))
+		if i < 0 {
+			return -1
+		}
+		at := cursor + i
+		cursor = at + len(addr)
+		end := at + min(len(addr), model.ExcerptLen)
+		if quoted < maxEnvelopeExcerpts {
+			excerpts[int64(at)] = model.Text(region[at:end])
+			quoted++
+		}
+		return int64(at)
+	}
+	env.FromOffset = find(env.From)
+	if len(env.To) == 0 {
+		return
+	}
+	env.ToOffsets = make([]int64, len(env.To))
+	for i, a := range env.To {
+		env.ToOffsets[i] = find(a)
+	}
+}

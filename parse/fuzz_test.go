@@ -1,0 +1,53 @@
+package parse
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// FuzzParse checks the invariants of Parse on arbitrary input: no panic, a
+// non-nil Message, the size and sha256 of the input, valid part paths,
+// and excerpts and field offsets that are the input's bytes.
+func FuzzParse(f *testing.F) {
+	files, _ := filepath.Glob("testdata/*")
+	for _, p := range files {
+		if b, err := os.ReadFile(p); err == nil {
+			f.Add(b)
+		}
+	}
+	f.Add([]byte("\xf7ImCr<a@b>EwLs"))
+	f.Add([]byte("Content-Type: multipart/mixed; boundary=a\r\n\r\n--a\r\n\r\n--a--"))
+	f.Fuzz(func(t *testing.T, raw []byte) {
+		if len(raw) > 1<<20 {
+			return
+		}
+		m, err := Parse(bytes.NewReader(raw), &Options{LineBuffer: 4096, EnvelopeWindow: 4096, MaxParts: 50, MaxDepth: 20})
+		if err != nil {
+			t.Fatalf("unexpected error on in-memory input: %v", err)
+		}
+		if m == nil {
+			t.Fatal("nil message")
+		}
+		sum := sha256.Sum256(raw)
+		if m.Size != int64(len(raw)) || m.SHA256 != hex.EncodeToString(sum[:]) {
+			t.Fatalf("size/sha256 mismatch: %d %s", m.Size, m.SHA256)
+		}
+		if len(m.Parts) > 50 {
+			t.Fatalf("%d parts recorded over MaxParts 50", len(m.Parts))
+		}
+		for i, p := range m.Parts {
+			if i == 0 && p.Path != "" || i > 0 && (p.Path == "" || strings.HasPrefix(p.Path, ".") || strings.HasSuffix(p.Path, ".")) {
+				t.Fatalf("bad part path %q at %d", p.Path, i)
+			}
+			if p.Depth > 21 {
+				t.Fatalf("depth %d over MaxDepth", p.Depth)
+			}
+		}
+		checkExcerpts(t, "fuzz", m, raw)
+	})
+}

@@ -1,0 +1,274 @@
+package parse
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/imsforensic/imsforensic/model"
+)
+
+func parseFile(t *testing.T, name string) (*model.Message, []byte) {
+	t.Helper()
+	raw, err := os.ReadFile(filepath.Join("testdata", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := Parse(bytes.NewReader(raw), nil)
+	if err != nil {
+		t.Fatalf("Parse(%s): %v", name, err)
+	}
+	return m, raw
+}
+
+func TestFormatsAndEnvelopes(t *testing.T) {
+	allRcpt := []string{"bob@corp.example", "carol@corp.example"}
+	tests := []struct {
+		file   string
+		format model.Format
+		from   string
+		to     []string
+		source string
+	}{
+		{"ims-q190709-layout", model.FormatIMSSpool, "alice@example.org", append(allRcpt, "dave@corp.example"), "ims-envelope"},
+		{"ims-other-layout", model.FormatIMSSpool, "alice@example.org", allRcpt, "ims-envelope"},
+		{"pickup-x-sender.eml", model.FormatXSender, "alice@example.org", allRcpt, "x-sender"},
+		{"replay-dir.eml", model.FormatXSender, "alice@example.org", []string{"bob@corp.example"}, "x-sender"},
+		{"mbox-one", model.FormatMbox, "alice@example.org", allRcpt, "headers"},
+		{"smtp-transcript.txt", model.FormatSMTPTranscript, "alice@example.org", allRcpt, "smtp-transcript"},
+		{"plain.eml", model.FormatRFC822, "alice@example.org", allRcpt, "headers"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.file, func(t *testing.T) {
+			m, raw := parseFile(t, tt.file)
+			if m.Format != tt.format {
+				t.Errorf("format = %s, want %s", m.Format, tt.format)
+			}
+			if m.Envelope.From != tt.from || !reflect.DeepEqual(m.Envelope.To, tt.to) || m.Envelope.Source != tt.source {
+				t.Errorf("envelope = %q %q (%s), want %q %q (%s)", m.Envelope.From, m.Envelope.To, m.Envelope.Source, tt.from, tt.to, tt.source)
+			}
+			// The RFC 822 part starts with the first header field.
+			rest := raw[m.MessageOffset:]
+			if !bytes.HasPrefix(rest, []byte("Received:")) {
+				t.Errorf("message part at %d starts with %q", m.MessageOffset, rest[:min(20, len(rest))])
+			}
+			if got := string(m.Subject); got != "=?ISO-8859-1?Q?Gr=FC=DFe?= from the lab" {
+				t.Errorf("subject = %q", got)
+			}
+			if len(m.Parts) != 3 || m.Parts[1].Path != "1" || m.Parts[2].Filename != "report.txt" {
+				t.Errorf("parts = %d %+v", len(m.Parts), m.Parts)
+			}
+			sum := sha256.Sum256(raw)
+			if m.SHA256 != hex.EncodeToString(sum[:]) || m.Size != int64(len(raw)) {
+				t.Errorf("sha256/size = %s %d", m.SHA256, m.Size)
+			}
+		})
+	}
+}
+
+func TestIMSEnvelopeDetails(t *testing.T) {
+	m, _ := parseFile(t, "ims-q190709-layout")
+	if m.Envelope.MTSID != "c=US;a= ;p=Example Corp;l=EXCH10103141531HBWK2Q2P" {
+		t.Errorf("MTS-ID = %q", m.Envelope.MTSID)
+	}
+	if m.Envelope.Helo != "mail.example.org" {
+		t.Errorf("HELO = %q", m.Envelope.Helo)
+	}
+	if m.Envelope.RawOffset != 0 || m.Envelope.RawLength != m.MessageOffset {
+		t.Errorf("raw envelope %d+%d, message at %d", m.Envelope.RawOffset, m.Envelope.RawLength, m.MessageOffset)
+	}
+}
+
+func TestBrokenEnvelopes(t *testing.T) {
+	m, _ := parseFile(t, "ims-no-ewls")
+	if m.Format != model.FormatIMSSpool || !hasAnom(m, model.AnomEnvelopeNoEwLs) {
+		t.Errorf("ims-no-ewls: format %s anomalies %+v", m.Format, m.Anomalies)
+	}
+	if len(m.Parts) == 0 || m.Subject == "" {
+		t.Errorf("ims-no-ewls: the message after the broken envelope was not read")
+	}
+	m, _ = parseFile(t, "ims-no-recipient")
+	if !hasAnom(m, model.AnomEnvelopeNoRcpt) || m.Envelope.From != "a@b.example" || len(m.Envelope.To) != 0 {
+		t.Errorf("ims-no-recipient: %+v %+v", m.Envelope, m.Anomalies)
+	}
+}
+
+func TestNoMessage(t *testing.T) {
+	for _, f := range []string{"binary-junk"} {
+		m, _ := parseFile(t, f)
+		if !hasAnom(m, model.AnomNoMessage) {
+			t.Errorf("%s: no no-message anomaly: %+v", f, m.Anomalies)
+		}
+	}
+	m, _ := parseFile(t, "empty")
+	if m.Size != 0 || m.Format != model.FormatRFC822 {
+		t.Errorf("empty: %+v", m)
+	}
+}
+
+func TestHeaderAnomalies(t *testing.T) {
+	m, _ := parseFile(t, "malformed-header.eml")
+	if !hasAnom(m, model.AnomSpaceBeforeColon) || !hasAnom(m, model.AnomNonHeaderLine) {
+		t.Errorf("anomalies = %+v", m.Anomalies)
+	}
+	// The field after the stray line is still read.
+	if _, ok := headerValue(m.Header(), "to"); !ok {
+		t.Errorf("To after the non-header line was lost: %+v", m.Header())
+	}
+	m, _ = parseFile(t, "no-blank-line.eml")
+	if !hasAnom(m, model.AnomHeaderNoBlankLine) || len(m.Header()) != 2 {
+		t.Errorf("no-blank-line: %d fields, anomalies %+v", len(m.Header()), m.Anomalies)
+	}
+}
+
+func TestByteScan(t *testing.T) {
+	m, raw := parseFile(t, "bare-lf-nul.eml")
+	s := m.Scan
+	if s.BareLF != 5 || s.CRLF != 1 || s.NUL != 1 || s.BareCR != 1 || s.EndsWithCRLF {
+		t.Errorf("scan = %+v", s)
+	}
+	if raw[s.FirstBareLF] != '\n' || raw[s.FirstNUL] != 0 || raw[s.FirstBareCR] != '\r' {
+		t.Errorf("offsets wrong: %+v", s)
+	}
+	m, _ = parseFile(t, "unclosed-multipart.eml")
+	if !hasAnom(m, model.AnomMultipartUnclosed) || m.Parts[0].CloseBoundaryFound {
+		t.Errorf("unclosed: %+v", m.Anomalies)
+	}
+}
+
+func TestNestedMessage(t *testing.T) {
+	m, _ := parseFile(t, "nested-rfc822.eml")
+	var paths []string
+	for _, p := range m.Parts {
+		paths = append(paths, p.Path+"="+p.MediaType)
+	}
+	want := "=multipart/mixed 1=text/plain 2=message/rfc822 2.1=multipart/mixed 2.1.1=text/plain 2.1.2=application/octet-stream"
+	if got := strings.Join(paths, " "); got != want {
+		t.Errorf("tree = %s\nwant   %s", got, want)
+	}
+	if m.Scan.MaxDepth != 3 {
+		t.Errorf("depth = %d, want 3", m.Scan.MaxDepth)
+	}
+}
+
+// TestExcerptsAreTheBytesAtTheirOffsets is the "offsets are exact" promise:
+// every excerpt parse records is the file's bytes at that offset.
+func TestExcerptsAreTheBytesAtTheirOffsets(t *testing.T) {
+	files, _ := filepath.Glob("testdata/*")
+	for _, f := range files {
+		if st, err := os.Stat(f); err != nil || st.IsDir() {
+			continue
+		}
+		m, raw := parseFile(t, filepath.Base(f))
+		checkExcerpts(t, f, m, raw)
+	}
+}
+
+func checkExcerpts(t *testing.T, name string, m *model.Message, raw []byte) {
+	t.Helper()
+	for off, ex := range m.Excerpts {
+		if off < 0 || off+int64(len(ex)) > int64(len(raw)) || !bytes.Equal(raw[off:off+int64(len(ex))], []byte(ex)) {
+			t.Errorf("%s: excerpt at %d = %q is not the file's bytes", name, off, ex)
+		}
+	}
+	for _, p := range m.Parts {
+		for _, f := range p.Header {
+			if !bytes.HasPrefix(raw[f.Offset:], []byte(f.Name)) {
+				t.Errorf("%s: field %q not at its offset %d", name, f.Name, f.Offset)
+			}
+			for i := 0; i < len(f.Value); i += 7 {
+				if o := f.OffsetAt(i); raw[o] != f.Value[i] {
+					t.Errorf("%s: %s value[%d]=%q but file[%d]=%q", name, f.Name, i, f.Value[i], o, raw[o])
+					break
+				}
+			}
+		}
+		for _, prm := range p.Params {
+			if !bytes.HasPrefix(raw[prm.Offset:], []byte(prm.Name)) {
+				t.Errorf("%s: param %q not at %d", name, prm.Name, prm.Offset)
+			}
+		}
+	}
+}
+
+func TestFoldedValueOffsets(t *testing.T) {
+	raw := "Content-Type: text/plain;\r\n charset =\r\n \"\"\r\n\r\nx\r\n"
+	m, err := Parse(strings.NewReader(raw), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := m.Root().Param("charset")
+	if p == nil || p.Value != "" || !p.Quoted {
+		t.Fatalf("charset param = %+v", p)
+	}
+	if raw[p.Offset:p.Offset+7] != "charset" {
+		t.Errorf("param offset %d points at %q", p.Offset, raw[p.Offset:])
+	}
+}
+
+func TestOptionsWithDefaultsDoesNotMutate(t *testing.T) {
+	o := &Options{MaxParts: -1}
+	d := o.withDefaults()
+	if o.MaxDepth != 0 || o.LineBuffer != 0 || d.MaxParts != -1 || d.MaxDepth != 100 || d.LineBuffer != 64<<10 {
+		t.Errorf("withDefaults: in %+v out %+v", o, d)
+	}
+	if (*Options)(nil).withDefaults().MaxFieldValue != 16<<10 {
+		t.Error("nil options have no defaults")
+	}
+}
+
+func TestLimits(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("Content-Type: multipart/mixed; boundary=b0\r\n\r\n")
+	for i := 1; i <= 50; i++ {
+		b.WriteString("--b" + itoa(i-1) + "\r\nContent-Type: multipart/mixed; boundary=b" + itoa(i) + "\r\n\r\n")
+	}
+	m, err := Parse(strings.NewReader(b.String()), &Options{MaxDepth: 10, MaxParts: 5})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(m.Parts) != 5 || m.Scan.Parts < 11 || !hasAnom(m, model.AnomLimit) {
+		t.Errorf("parts kept %d seen %d anomalies %+v", len(m.Parts), m.Scan.Parts, m.Anomalies)
+	}
+	m, err = Parse(strings.NewReader(b.String()), &Options{MaxBytes: 100})
+	if !IsLimitExceeded(err) || m == nil || m.Size != 100 {
+		t.Errorf("MaxBytes: err %v size %v", err, m)
+	}
+}
+
+func TestLongLinesAndHeadersAreSegmented(t *testing.T) {
+	long := strings.Repeat("a", 300000)
+	raw := "Subject: " + long + "\r\nX-Other: y\r\n\r\n" + long + "\r\nend\r\n"
+	m, err := Parse(strings.NewReader(raw), &Options{LineBuffer: 4096})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := m.Header()[0]
+	if f.ValueLength != 300000 || !f.Truncated || len(f.Value) != 16<<10 {
+		t.Errorf("subject: len %d trunc %v kept %d", f.ValueLength, f.Truncated, len(f.Value))
+	}
+	if m.Scan.LongestLine != 300009 || m.Scan.LongestLineAt != 0 || m.Scan.LinesOver998 != 2 {
+		t.Errorf("scan: %+v", m.Scan)
+	}
+	if len(m.Header()) != 2 || m.Parts[0].Body.DecodedSize != int64(len(long)+2+5) {
+		t.Errorf("fields %d decoded %d", len(m.Header()), m.Parts[0].Body.DecodedSize)
+	}
+	checkExcerpts(t, "long", m, []byte(raw))
+}
+
+func hasAnom(m *model.Message, code string) bool {
+	for _, a := range m.Anomalies {
+		if a.Code == code {
+			return true
+		}
+	}
+	return false
+}
+
+func itoa(i int) string { return strconv.Itoa(i) }

@@ -1,0 +1,452 @@
+package replay
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/imsforensic/imsforensic/internal/atomicfile"
+	"github.com/imsforensic/imsforensic/model"
+)
+
+// Options tune Run.
+type Options struct {
+	// DryRun plans and reports without writing anything, the journal
+	// included (an existing journal is read, so resumed messages show as
+	// already written).
+	DryRun bool
+	// JournalPath is the journal; "" means DefaultJournalPath(target).
+	JournalPath string
+	// IncludeSuspects releases crash-class suspects from hold-back, but
+	// only those selected by name (Named).
+	IncludeSuspects bool
+	// Named are the file names or paths the user selected by name
+	// (arguments, --files-from, name= and path= terms).
+	Named []string
+	// QueueDat is "" (refuse while Queue.dat exists) or "rename" (rename it
+	// to Queue.old first, KB Q312443). Only imcdata: targets use it.
+	QueueDat string
+	// Concurrency is the number of messages delivered at once; 0 means 1.
+	Concurrency int
+	// Progress, when set, is called after each delivery (not concurrently).
+	Progress func(done, total int)
+	// Now is the clock for record times; nil means time.Now.
+	Now func() time.Time
+}
+
+// ErrJournalTarget is returned when a journal belongs to another target.
+var ErrJournalTarget = errors.New("replay: journal belongs to another target")
+
+// recoverer is implemented by targets that can tell, after a crash, what
+// became of a delivery that was begun but never recorded as done.
+type recoverer interface {
+	// recover returns the done record when the delivery is complete (or
+	// must not be retried), or ok=false when the item should be delivered
+	// again. It may remove this package's temporary leftovers.
+	recover(ctx context.Context, it *Item, begin model.ReplayRecord) (rec model.ReplayRecord, done bool, err error)
+}
+
+// queueDatAware targets take the --queue-dat policy.
+type queueDatAware interface{ setQueueDat(policy string) }
+
+// prepareRecorder targets report what Prepare changed (the Queue.dat
+// rename), to be journaled.
+type prepareRecorder interface{ prepareRecords() []model.ReplayRecord }
+
+type runner struct {
+	target Target
+	opts   Options
+	out    func(model.ReplayRecord)
+	outMu  sync.Mutex
+	jw     *atomicfile.JSONLWriter
+	sum    Summary
+	sumMu  sync.Mutex
+}
+
+// Run replays msgs to target: plan every message, journal and report each
+// plan line, then (unless DryRun) deliver the planned ones. out receives
+// every plan record and every done record, from one goroutine at a time.
+// The Summary is valid even when err != nil. Run never writes to a
+// message's source file.
+func Run(ctx context.Context, msgs []*model.Message, target Target, opts Options, out func(model.ReplayRecord)) (Summary, error) {
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.Concurrency <= 0 {
+		opts.Concurrency = 1
+	}
+	if out == nil {
+		out = func(model.ReplayRecord) {}
+	}
+	if opts.JournalPath == "" {
+		opts.JournalPath = DefaultJournalPath(target)
+	}
+	if qa, ok := target.(queueDatAware); ok {
+		qa.setQueueDat(opts.QueueDat)
+	}
+	r := &runner{target: target, opts: opts, out: out}
+
+	js, err := readJournal(opts.JournalPath)
+	if err != nil {
+		return r.sum, err
+	}
+	if js.target != "" && js.target != target.String() {
+		return r.sum, fmt.Errorf("%w: %s records a replay to %s, not %s (use another --journal)", ErrJournalTarget, opts.JournalPath, js.target, target.String())
+	}
+	if !opts.DryRun {
+		if err := target.Prepare(ctx); err != nil {
+			return r.sum, fmt.Errorf("replay to %s: %w", target, err)
+		}
+		r.jw, err = atomicfile.OpenJSONL(opts.JournalPath)
+		if err != nil {
+			return r.sum, err
+		}
+		defer r.jw.Close()
+		if pr, ok := target.(prepareRecorder); ok {
+			for _, rec := range pr.prepareRecords() {
+				if err := r.emit(r.fill(rec, "")); err != nil {
+					return r.sum, err
+				}
+			}
+		}
+	}
+
+	todo, err := r.plan(ctx, msgs, js)
+	if err != nil || opts.DryRun {
+		return r.sum, err
+	}
+	return r.sum, r.deliver(ctx, todo)
+}
+
+// fill sets the fields every record carries.
+func (r *runner) fill(rec model.ReplayRecord, path string) model.ReplayRecord {
+	rec.Type = "replay"
+	rec.Schema = model.SchemaVersion
+	if rec.Path == "" {
+		rec.Path = path
+	}
+	if rec.Target == "" {
+		rec.Target = r.target.String()
+	}
+	if rec.Time.IsZero() {
+		rec.Time = r.opts.Now().UTC()
+	}
+	return rec
+}
+
+// emit journals a record (fsynced) and reports it.
+func (r *runner) emit(rec model.ReplayRecord) error {
+	if err := r.journal(rec); err != nil {
+		return err
+	}
+	r.report(rec)
+	return nil
+}
+
+// emitPlan journals a plan line without its own fsync: plan lines are
+// made durable together, by one Sync before the first delivery (a torn
+// one after a crash goes to .broken like any other). With 100,000 spool
+// files this saves 100,000 fsyncs; begin and done records are each synced.
+func (r *runner) emitPlan(rec model.ReplayRecord) error {
+	if r.jw != nil {
+		if err := r.jw.AppendBuffered(rec); err != nil {
+			return fmt.Errorf("replay: journal: %w", err)
+		}
+	}
+	r.report(rec)
+	return nil
+}
+
+func (r *runner) report(rec model.ReplayRecord) {
+	r.outMu.Lock()
+	r.out(rec)
+	r.outMu.Unlock()
+}
+
+func (r *runner) journal(rec model.ReplayRecord) error {
+	if r.jw == nil {
+		return nil
+	}
+	if err := r.jw.Append(rec); err != nil {
+		return fmt.Errorf("replay: journal: %w", err)
+	}
+	return nil
+}
+
+func (r *runner) note(outcome, reason string) {
+	r.sumMu.Lock()
+	r.sum.note(outcome, reason)
+	r.sumMu.Unlock()
+}
+
+type planned struct {
+	it  *Item
+	dec Decision
+}
+
+// plan decides every message, journals and reports each decision, and
+// returns the writes and sends to do.
+func (r *runner) plan(ctx context.Context, msgs []*model.Message, js *journalState) ([]planned, error) {
+	var todo []planned
+	for _, m0 := range msgs {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		m, err := withSource(m0)
+		if err != nil {
+			r.note("failed", "source unreadable")
+			if err := r.emitPlan(r.fill(model.ReplayRecord{Action: "refuse", Result: "failed", Reason: err.Error(), SHA256Before: m0.SHA256}, absPath(m0.Path))); err != nil {
+				return nil, err
+			}
+			continue
+		}
+		it := &Item{Msg: m}
+		base := model.ReplayRecord{Path: m.Path, SHA256Before: m.SHA256}
+		key := sourceKey(m.Path)
+
+		switch js.state[key] {
+		case stateWritten:
+			rec := base
+			rec.Action, rec.Result, rec.Reason = "skip", "skipped", "already written (journal)"
+			r.note("skipped", rec.Reason)
+			if err := r.emitPlan(r.fill(rec, "")); err != nil {
+				return nil, err
+			}
+			continue
+		case stateBegun:
+			if !r.opts.DryRun {
+				done, handled, err := r.recover(ctx, it, js.begins[key])
+				if err != nil {
+					return nil, err
+				}
+				if handled {
+					r.noteDone(done)
+					if err := r.emit(r.fill(done, m.Path)); err != nil {
+						return nil, err
+					}
+					continue
+				}
+			}
+		}
+
+		if rule, held := r.holdBack(m); held {
+			rec := base
+			rec.Action, rec.Result = "hold", "held"
+			rec.Reason = fmt.Sprintf("crash-class finding %s: held back; replay it only by name with --include-suspects", rule)
+			r.note("held", "crash-class finding "+rule)
+			if err := r.emitPlan(r.fill(rec, "")); err != nil {
+				return nil, err
+			}
+			continue
+		}
+
+		dec, err := r.target.Plan(ctx, it)
+		rec := base
+		rec.Dest = dec.Dest
+		rec.Reason = dec.Reason
+		switch {
+		case err != nil:
+			rec.Action, rec.Result, rec.Reason = "refuse", "failed", err.Error()
+			r.note("failed", "plan: "+err.Error())
+		case dec.Action == "write" || dec.Action == "send":
+			rec.Action, rec.Result = "plan", "planned"
+			r.note("planned", "")
+			todo = append(todo, planned{it: it, dec: dec})
+		case dec.Action == "skip":
+			rec.Action, rec.Result = "skip", "skipped"
+			r.note("skipped", dec.Reason)
+		default:
+			rec.Action, rec.Result = "refuse", "refused"
+			r.note("refused", dec.Reason)
+		}
+		if err := r.emitPlan(r.fill(rec, "")); err != nil {
+			return nil, err
+		}
+	}
+	if r.jw != nil {
+		if err := r.jw.Sync(); err != nil {
+			return nil, fmt.Errorf("replay: journal: %w", err)
+		}
+	}
+	return todo, nil
+}
+
+// recover asks a folder target what became of an interrupted delivery.
+// Targets that cannot tell (SMTP: the server may have accepted it) get a
+// refusal, so nothing is ever sent twice.
+func (r *runner) recover(ctx context.Context, it *Item, begin model.ReplayRecord) (model.ReplayRecord, bool, error) {
+	rc, ok := r.target.(recoverer)
+	if !ok {
+		return model.ReplayRecord{
+			Action: begin.Action, Dest: begin.Dest, SHA256Before: it.Msg.SHA256, Result: "refused",
+			Reason: "interrupted during delivery; outcome unknown, not retried to avoid a duplicate: check the server, then replay it with a new journal",
+		}, true, nil
+	}
+	return rc.recover(ctx, it, begin)
+}
+
+func (r *runner) noteDone(rec model.ReplayRecord) {
+	switch rec.Result {
+	case "ok":
+		r.note("written", "")
+	case "skipped":
+		r.note("skipped", rec.Reason)
+	case "refused":
+		r.note("refused", rec.Reason)
+	default:
+		r.note("failed", rec.Reason)
+	}
+}
+
+// holdBack reports whether m is held: a crash-class finding, unless
+// --include-suspects and m was selected by name.
+func (r *runner) holdBack(m *model.Message) (string, bool) {
+	if m.TopClass() != model.ClassCrash {
+		return "", false
+	}
+	rule := ""
+	for _, f := range m.Findings {
+		if f.Class == model.ClassCrash {
+			rule = f.Rule
+			break
+		}
+	}
+	if r.opts.IncludeSuspects && namedIn(m, r.opts.Named) {
+		return rule, false
+	}
+	return rule, true
+}
+
+// namedIn reports whether m's name or path is among names, compared
+// case-insensitively as on NTFS.
+func namedIn(m *model.Message, names []string) bool {
+	p := sourceKey(m.Path)
+	for _, n := range names {
+		if strings.EqualFold(n, m.Name) || strings.EqualFold(sourceKey(n), p) {
+			return true
+		}
+	}
+	return false
+}
+
+// deliver runs the planned deliveries on Concurrency workers.
+func (r *runner) deliver(ctx context.Context, todo []planned) error {
+	work := make(chan planned)
+	var wg sync.WaitGroup
+	var errOnce sync.Once
+	var firstErr error
+	stop := make(chan struct{}) // closed on the first journal failure
+	var progMu sync.Mutex
+	done := 0
+	for range r.opts.Concurrency {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for p := range work {
+				if err := r.deliverOne(ctx, p); err != nil {
+					errOnce.Do(func() { firstErr = err; close(stop) })
+				}
+				if r.opts.Progress != nil {
+					progMu.Lock()
+					done++
+					r.opts.Progress(done, len(todo))
+					progMu.Unlock()
+				}
+			}
+		}()
+	}
+feed:
+	for _, p := range todo {
+		select {
+		case <-ctx.Done():
+			break feed
+		case <-stop:
+			break feed
+		case work <- p:
+		}
+	}
+	close(work)
+	wg.Wait()
+	if firstErr != nil {
+		return firstErr
+	}
+	return ctx.Err()
+}
+
+// deliverOne journals the intent, delivers, and journals the result. Only a
+// journal failure is returned as an error: a failed delivery is a record.
+func (r *runner) deliverOne(ctx context.Context, p planned) error {
+	m := p.it.Msg
+	begin := r.fill(model.ReplayRecord{Action: p.dec.Action, Dest: p.dec.Dest, SHA256Before: m.SHA256, Result: resultBegin}, m.Path)
+	if err := r.journal(begin); err != nil {
+		return err
+	}
+	rec, err := r.target.Deliver(ctx, p.it)
+	if err != nil && rec.Result == "" || rec.Result == "ok" && err != nil {
+		rec.Result = "failed"
+	}
+	if err != nil && rec.Reason == "" {
+		rec.Reason = err.Error()
+	}
+	if rec.Action == "" {
+		rec.Action = p.dec.Action
+	}
+	if rec.Dest == "" {
+		rec.Dest = p.dec.Dest
+	}
+	if rec.SHA256Before == "" {
+		rec.SHA256Before = m.SHA256
+	}
+	rec = r.fill(rec, m.Path)
+	rec.Time = r.opts.Now().UTC()
+	r.noteDone(rec)
+	return r.emit(rec)
+}
+
+// withSource returns a copy of m with an absolute Path, a Name and the
+// sha256 and size of the file as it is now.
+func withSource(m *model.Message) (*model.Message, error) {
+	c := *m
+	c.Path = absPath(m.Path)
+	if c.Name == "" {
+		c.Name = filepath.Base(c.Path)
+	}
+	if c.SHA256 == "" || c.Size == 0 {
+		sum, n, err := fileSHA256(c.Path)
+		if err != nil {
+			return &c, err
+		}
+		c.SHA256, c.Size = sum, n
+	}
+	return &c, nil
+}
+
+func absPath(p string) string {
+	if a, err := filepath.Abs(p); err == nil {
+		return a
+	}
+	return p
+}
+
+// fileSHA256 hashes a file, opened read-only.
+func fileSHA256(path string) (string, int64, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", 0, fmt.Errorf("replay: open %s: %w", path, err)
+	}
+	defer f.Close()
+	h := sha256.New()
+	n, err := io.Copy(h, f)
+	if err != nil {
+		return "", n, fmt.Errorf("replay: read %s: %w", path, err)
+	}
+	return hex.EncodeToString(h.Sum(nil)), n, nil
+}

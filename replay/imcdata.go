@@ -1,0 +1,240 @@
+package replay
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/imsforensic/imsforensic/internal/atomicfile"
+	"github.com/imsforensic/imsforensic/model"
+)
+
+// ErrQueueDatPresent is returned by the imcdata target's Prepare while
+// Imcdata\Queue.dat exists and --queue-dat rename was not given: the IMS
+// would keep its stale pointers and ignore (or duplicate) replayed files
+// (KB Q197792, Q193862, Q239420).
+var ErrQueueDatPresent = errors.New("replay: Queue.dat present")
+
+// ImcdataOptions tune the imcdata: target.
+type ImcdataOptions struct {
+	// DefaultQueue ("IN" or "OUT") is where a spool file of unknown origin
+	// queue goes; "" refuses such files.
+	DefaultQueue string
+}
+
+// ImcdataTarget copies IMS spool files byte for byte, under their own
+// 8-character names, into Imcdata\IN or Imcdata\OUT according to the queue
+// they came from: IN and IN\Archive to IN, OUT and OUT\Archive to OUT, as KB
+// Q230250 does by hand. Existing folders are used whatever their case
+// (In, in); a missing one is created as IN or OUT.
+type ImcdataTarget struct {
+	folder
+	opts     ImcdataOptions
+	queueDat string
+	renamed  []model.ReplayRecord
+	prepared bool // Prepare succeeded: Queue.dat is gone
+}
+
+var _ Target = (*ImcdataTarget)(nil)
+
+// NewImcdataTarget returns the imcdata:DIR target. Nothing is touched
+// until Prepare.
+func NewImcdataTarget(dir string, opts ImcdataOptions) (*ImcdataTarget, error) {
+	q := strings.ToUpper(opts.DefaultQueue)
+	if q != "" && q != model.QueueIN && q != model.QueueOUT {
+		return nil, fmt.Errorf("%w: default queue %q: want IN or OUT", ErrBadTarget, opts.DefaultQueue)
+	}
+	opts.DefaultQueue = q
+	f, err := newFolder(SchemeImcdata, dir, dir)
+	if err != nil {
+		return nil, err
+	}
+	return &ImcdataTarget{folder: f, opts: opts}, nil
+}
+
+func (t *ImcdataTarget) setQueueDat(p string) { t.queueDat = p }
+
+func (t *ImcdataTarget) prepareRecords() []model.ReplayRecord { return t.renamed }
+
+// findFold returns the entry of dir whose name equals name ignoring case,
+// or "" (as NTFS would resolve it).
+func findFold(dir, name string) (string, error) {
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		return "", err
+	}
+	for _, e := range ents {
+		if e.Name() == name {
+			return e.Name(), nil
+		}
+	}
+	for _, e := range ents {
+		if strings.EqualFold(e.Name(), name) {
+			return e.Name(), nil
+		}
+	}
+	return "", nil
+}
+
+// Prepare checks that DIR exists and that Queue.dat is absent; with
+// --queue-dat rename it renames Queue.dat to Queue.old (Queue.old.1, ... when
+// taken), never deleting anything (KB Q312443).
+func (t *ImcdataTarget) Prepare(ctx context.Context) error {
+	if err := t.checkDir(); err != nil {
+		return err
+	}
+	qd, err := findFold(t.dir, "Queue.dat")
+	if err != nil {
+		return fmt.Errorf("list %s: %w", t.dir, err)
+	}
+	if qd == "" {
+		t.prepared = true
+		return nil
+	}
+	if t.queueDat != "rename" {
+		return fmt.Errorf("%w in %s: stop the IMS and rename it (KB Q312443), or pass --queue-dat rename", ErrQueueDatPresent, t.dir)
+	}
+	from := filepath.Join(t.dir, qd)
+	for i := 0; i < 1000; i++ {
+		name := "Queue.old"
+		if i > 0 {
+			name = fmt.Sprintf("Queue.old.%d", i)
+		}
+		if taken, err := findFold(t.dir, name); err != nil {
+			return err
+		} else if taken != "" {
+			continue
+		}
+		to := filepath.Join(t.dir, name)
+		err := atomicfile.RenameNoReplace(from, to)
+		if errors.Is(err, atomicfile.ErrExist) {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		t.renamed = append(t.renamed, model.ReplayRecord{
+			Path: from, Action: actionRename, Dest: to, Result: "ok",
+			Reason: "Queue.dat renamed so the IMS rebuilds it from the spool folders (KB Q312443)",
+		})
+		t.prepared = true
+		return nil
+	}
+	return fmt.Errorf("rename %s: Queue.old ... Queue.old.999 all taken", from)
+}
+
+// queueFor maps an origin queue to IN or OUT.
+func (t *ImcdataTarget) queueFor(m *model.Message) (string, string) {
+	switch strings.ToUpper(strings.ReplaceAll(m.Queue, `\`, "/")) {
+	case "IN", "IN/ARCHIVE":
+		return model.QueueIN, ""
+	case "OUT", "OUT/ARCHIVE":
+		return model.QueueOUT, ""
+	}
+	if t.opts.DefaultQueue != "" {
+		return t.opts.DefaultQueue, ""
+	}
+	if m.Queue == "" {
+		return "", "unknown origin queue; use --queue IN|OUT"
+	}
+	return "", fmt.Sprintf("origin queue %s is not IN or OUT; use --queue IN|OUT", m.Queue)
+}
+
+// dest resolves DIR\<IN|OUT>\<name>, using an existing folder of any case.
+func (t *ImcdataTarget) dest(queue, name string) (string, error) {
+	sub, err := findFold(t.dir, queue)
+	if err != nil {
+		return "", fmt.Errorf("list %s: %w", t.dir, err)
+	}
+	if sub == "" {
+		sub = queue
+	}
+	return filepath.Join(t.dir, sub, name), nil
+}
+
+// safeName reports whether a spool file name can be used as is.
+func safeName(n string) bool {
+	return n != "" && n != "." && n != ".." && !strings.ContainsAny(n, `/\:`+"\x00")
+}
+
+// Plan decides without side effects. With Queue.dat present it refuses
+// (or notes the rename to come with --queue-dat rename).
+func (t *ImcdataTarget) Plan(ctx context.Context, it *Item) (Decision, error) {
+	m := it.Msg
+	if m.Format != model.FormatIMSSpool {
+		return Decision{Action: "refuse", Reason: fmt.Sprintf("not an IMS spool file (format %s): the IMS reads only spool files from IN/OUT; use pickup: or replay-dir:", m.Format)}, nil
+	}
+	q, why := t.queueFor(m)
+	if q == "" {
+		return Decision{Action: "refuse", Reason: why}, nil
+	}
+	if !safeName(m.Name) {
+		return Decision{Action: "refuse", Reason: fmt.Sprintf("file name %q cannot be used in the target", m.Name)}, nil
+	}
+	dest, err := t.dest(q, m.Name)
+	if err != nil {
+		return Decision{}, err
+	}
+	reason := "copy bytes exactly into " + q
+	if qd, _ := findFold(t.dir, "Queue.dat"); qd != "" {
+		switch {
+		case t.prepared:
+			return Decision{Action: "refuse", Dest: dest, Reason: "Queue.dat reappeared in target: is the IMS running? Stop it first"}, nil
+		case t.queueDat != "rename":
+			return Decision{Action: "refuse", Dest: dest, Reason: "Queue.dat present in target: stop the IMS and rename it, or pass --queue-dat rename"}, nil
+		}
+		reason += "; Queue.dat will be renamed to Queue.old first"
+	}
+	return decide(m.Path, dest, m.SHA256, reason)
+}
+
+func (t *ImcdataTarget) content(m *model.Message) contentFunc {
+	return func(w io.Writer) (int64, error) {
+		f, err := os.Open(m.Path)
+		if err != nil {
+			return 0, err
+		}
+		defer f.Close()
+		return io.Copy(w, f)
+	}
+}
+
+// Deliver copies the spool file exactly.
+func (t *ImcdataTarget) Deliver(ctx context.Context, it *Item) (model.ReplayRecord, error) {
+	d, err := t.Plan(ctx, it)
+	if err != nil {
+		return model.ReplayRecord{Action: "write", Result: "failed"}, err
+	}
+	if d.Action != "write" {
+		return decisionRecord(d, it.Msg), nil
+	}
+	return t.write(ctx, it.Msg, d.Dest, it.Msg.SHA256, d.Reason, t.content(it.Msg))
+}
+
+func (t *ImcdataTarget) recover(ctx context.Context, it *Item, begin model.ReplayRecord) (model.ReplayRecord, bool, error) {
+	q, _ := t.queueFor(it.Msg)
+	dest := begin.Dest
+	if dest == "" && q != "" {
+		dest, _ = t.dest(q, it.Msg.Name)
+	}
+	return t.recoverWrite(it.Msg, begin, dest, it.Msg.SHA256)
+}
+
+// Close removes the temporary folder when empty.
+func (t *ImcdataTarget) Close() error { return t.closeTemp() }
+
+// decisionRecord turns a skip or refuse found at delivery time (the target
+// changed since the plan) into the done record.
+func decisionRecord(d Decision, m *model.Message) model.ReplayRecord {
+	rec := model.ReplayRecord{Action: "write", Dest: d.Dest, SHA256Before: m.SHA256, Reason: d.Reason}
+	if d.Action == "skip" {
+		rec.Result = "skipped"
+	} else {
+		rec.Result = "refused"
+	}
+	return rec
+}

@@ -1,0 +1,175 @@
+package report
+
+import (
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+
+	"github.com/imsforensic/imsforensic/model"
+)
+
+// WriteTriage renders the triage result set: the suspects in rank order,
+// then the conclusions about the incident. In the table, top > 0 shows
+// only the first top suspects (and says how many were left out); JSON
+// Lines and CSV always carry every suspect, since scripts need them all.
+func WriteTriage(w io.Writer, f Format, suspects []model.Suspect, conclusions []model.Conclusion, top int) error {
+	switch f {
+	case JSON:
+		return writeTriageJSON(w, suspects, conclusions)
+	case CSV:
+		return writeTriageCSV(w, suspects, conclusions)
+	}
+	return writeTriageTable(w, suspects, conclusions, top)
+}
+
+// triageReasonsShown is how many reasons a table row abbreviates; the
+// rest are counted.
+const triageReasonsShown = 3
+
+func writeTriageTable(w io.Writer, suspects []model.Suspect, conclusions []model.Conclusion, top int) error {
+	shown := suspects
+	if top > 0 && len(shown) > top {
+		shown = shown[:top]
+	}
+	t := newTable(w, "RANK", "QUEUE", "NAME", "SCORE", "VERDICT", "REASONS")
+	for _, s := range shown {
+		if err := t.Append([]string{strconv.Itoa(s.Rank), s.Queue, cell(s.Name, 24), score(s.Score), s.Verdict, abbreviateReasons(s.Reasons)}); err != nil {
+			return fmt.Errorf("write table: %w", err)
+		}
+	}
+	if err := t.Render(); err != nil {
+		return fmt.Errorf("write table: %w", err)
+	}
+	if left := len(suspects) - len(shown); left > 0 {
+		if _, err := fmt.Fprintf(w, "(%d more not shown: --top 0 shows all, --format json prints every reason)\n", left); err != nil {
+			return fmt.Errorf("write table: %w", err)
+		}
+	}
+	if len(conclusions) == 0 {
+		return nil
+	}
+	var b strings.Builder
+	b.WriteString("\nConclusions:\n")
+	for _, c := range conclusions {
+		b.WriteString("- " + model.Escape(c.Text))
+		if len(c.KB) > 0 {
+			b.WriteString(" [" + strings.Join(c.KB, " ") + "]")
+		}
+		b.WriteString("\n")
+	}
+	if _, err := io.WriteString(w, b.String()); err != nil {
+		return fmt.Errorf("write table: %w", err)
+	}
+	return nil
+}
+
+// abbreviateReasons shortens the heaviest reasons to fit a table row:
+// "event: named by MSExchangeIMC 4117 at …; rule: blank-charset (crash, …".
+func abbreviateReasons(rs []model.Reason) string {
+	var parts []string
+	for i, r := range rs {
+		if i == triageReasonsShown {
+			parts = append(parts, fmt.Sprintf("+%d", len(rs)-i))
+			break
+		}
+		parts = append(parts, r.Kind+": "+cell(shortReason(r.Detail), 56))
+	}
+	return strings.Join(parts, "; ")
+}
+
+// shortReason keeps the head of a reason's detail, where triage puts
+// what it is ("blank-charset (crash, Q278320 Q293288)", "named by
+// MSExchangeIMC 4117 at ...", "51s before the crash"), and drops the
+// place it was read from, which the JSON and CSV keep.
+func shortReason(d string) string {
+	d = strings.TrimPrefix(d, "rule ")
+	if i := strings.Index(d, " at offset "); i > 0 {
+		return d[:i]
+	}
+	if i := strings.Index(d, " is "); i > 0 && strings.HasPrefix(d, "file time ") {
+		d = d[i+4:]
+	}
+	if i := strings.Index(d, " ("); i > 0 {
+		d = d[:i]
+	}
+	return d
+}
+
+// triageReasonRecord is a reason in the suspect JSON record.
+type triageReasonRecord struct {
+	Kind   string  `json:"kind"`
+	Detail string  `json:"detail"`
+	Weight float64 `json:"weight"`
+}
+
+// triageSuspectRecord is the suspect record of DESIGN.md section 3.
+type triageSuspectRecord struct {
+	Type    string               `json:"type"`
+	Schema  int                  `json:"schema"`
+	Rank    int                  `json:"rank"`
+	Path    string               `json:"path"`
+	Name    string               `json:"name"`
+	Queue   string               `json:"queue"`
+	Score   float64              `json:"score"`
+	Verdict string               `json:"verdict"`
+	Reasons []triageReasonRecord `json:"reasons"`
+}
+
+func writeTriageJSON(w io.Writer, suspects []model.Suspect, conclusions []model.Conclusion) error {
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	for _, s := range suspects {
+		rec := triageSuspectRecord{Type: "suspect", Schema: model.SchemaVersion, Rank: s.Rank, Path: s.Path, Name: s.Name,
+			Queue: s.Queue, Score: s.Score, Verdict: s.Verdict, Reasons: make([]triageReasonRecord, 0, len(s.Reasons))}
+		for _, r := range s.Reasons {
+			rec.Reasons = append(rec.Reasons, triageReasonRecord{Kind: r.Kind, Detail: model.Escape(r.Detail), Weight: r.Weight})
+		}
+		if err := enc.Encode(rec); err != nil {
+			return fmt.Errorf("write json: %w", err)
+		}
+	}
+	for _, c := range conclusions {
+		c.Type, c.Schema, c.Text = "conclusion", model.SchemaVersion, model.Escape(c.Text)
+		if c.KB == nil {
+			c.KB = []string{}
+		}
+		if err := enc.Encode(c); err != nil {
+			return fmt.Errorf("write json: %w", err)
+		}
+	}
+	return nil
+}
+
+// triageCSVHeader is the fixed CSV column order. Suspect rows come first,
+// in rank order; conclusion rows follow with their text in "reasons".
+// Reasons are "kind: detail (weight)" joined by " | ".
+var triageCSVHeader = []string{"type", "rank", "path", "name", "queue", "score", "verdict", "reasons", "kb"}
+
+func writeTriageCSV(w io.Writer, suspects []model.Suspect, conclusions []model.Conclusion) error {
+	cw := csv.NewWriter(w)
+	if err := cw.Write(triageCSVHeader); err != nil {
+		return fmt.Errorf("write csv: %w", err)
+	}
+	for _, s := range suspects {
+		rs := make([]string, 0, len(s.Reasons))
+		for _, r := range s.Reasons {
+			rs = append(rs, fmt.Sprintf("%s: %s (%s)", r.Kind, model.Escape(r.Detail), score(r.Weight)))
+		}
+		if err := cw.Write([]string{"suspect", strconv.Itoa(s.Rank), s.Path, s.Name, s.Queue, score(s.Score), s.Verdict, strings.Join(rs, " | "), ""}); err != nil {
+			return fmt.Errorf("write csv: %w", err)
+		}
+	}
+	for _, c := range conclusions {
+		if err := cw.Write([]string{"conclusion", "", "", "", "", "", "", model.Escape(c.Text), strings.Join(c.KB, " ")}); err != nil {
+			return fmt.Errorf("write csv: %w", err)
+		}
+	}
+	cw.Flush()
+	if err := cw.Error(); err != nil {
+		return fmt.Errorf("write csv: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,313 @@
+package rules
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/imsforensic/imsforensic/model"
+)
+
+// Address lists (KB Q231748, Q256114, Q193782, Q263457).
+
+// addressFields are the header fields that hold address lists.
+var addressFields = []string{"from", "sender", "reply-to", "to", "cc", "bcc", "return-path",
+	"resent-from", "resent-sender", "resent-to", "resent-cc", "resent-bcc", "disposition-notification-to"}
+
+func isAddressField(name model.Text, names []string) bool {
+	return contains(names, strings.ToLower(string(name)))
+}
+
+// addrScan is the lexical structure of an RFC 5322 address list: the
+// comments and the list separators found outside quoted strings,
+// comments, angle brackets and domain literals.
+type addrScan struct {
+	comments [][2]int // [start, end) of each outermost "( ... )", end = len when unclosed
+	commas   []int
+	semis    []int // ";" used as a separator (not the end of a group)
+}
+
+func scanAddressList(v string) addrScan {
+	var s addrScan
+	inGroup := false
+	for i := 0; i < len(v); i++ {
+		switch c := v[i]; c {
+		case '"':
+			for i++; i < len(v) && v[i] != '"'; i++ {
+				if v[i] == '\\' {
+					i++
+				}
+			}
+		case '(':
+			start, depth := i, 0
+			for ; i < len(v); i++ {
+				if v[i] == '\\' {
+					i++
+					continue
+				}
+				if v[i] == '(' {
+					depth++
+				} else if v[i] == ')' {
+					depth--
+					if depth == 0 {
+						break
+					}
+				}
+			}
+			s.comments = append(s.comments, [2]int{start, min(i+1, len(v))})
+		case '<':
+			for ; i < len(v) && v[i] != '>'; i++ {
+			}
+		case '[':
+			for ; i < len(v) && v[i] != ']'; i++ {
+			}
+		case ':':
+			inGroup = true
+		case ',':
+			s.commas = append(s.commas, i)
+		case ';':
+			if inGroup {
+				inGroup = false // "group: a, b;" ends the group
+				continue
+			}
+			if strings.TrimSpace(v[i+1:]) != "" {
+				s.semis = append(s.semis, i)
+			}
+		}
+	}
+	return s
+}
+
+var ruleAddressCommentSeparator = Rule{
+	ID: "address-comment-separator", Class: model.ClassCrash, Dir: "IN", KB: []string{"Q231748"},
+	Doc: "a comment ( ... ) inside To or Cc that holds ',' or ';'",
+	Check: func(m *model.Message, c *Config, emit Emitter) {
+		for i := range m.Parts {
+			p := &m.Parts[i]
+			for j := range p.Header {
+				f := &p.Header[j]
+				if !isAddressField(f.Name, []string{"to", "cc"}) {
+					continue
+				}
+				v := string(f.Value)
+				for _, cm := range scanAddressList(v).comments {
+					if strings.ContainsAny(v[cm[0]:cm[1]], ",;") {
+						ev, off := valueEvidence(f, cm[0])
+						emit(p.Path, off, ev, fmt.Sprintf("%s comment %q holds a list separator: the store mis-computes the end of the field", f.Name, v[cm[0]:cm[1]]))
+						break
+					}
+				}
+			}
+		}
+	},
+}
+
+var ruleAddressMixedSeparators = Rule{
+	ID: "address-mixed-separators", Class: model.ClassCrash, Dir: "OUT", KB: []string{"Q256114"},
+	Doc: "one address list that uses both ';' and ',' as separators",
+	Check: func(m *model.Message, c *Config, emit Emitter) {
+		for i := range m.Parts {
+			p := &m.Parts[i]
+			for j := range p.Header {
+				f := &p.Header[j]
+				if !isAddressField(f.Name, []string{"to", "cc", "bcc", "resent-to", "resent-cc", "resent-bcc"}) {
+					continue
+				}
+				s := scanAddressList(string(f.Value))
+				if len(s.semis) > 0 && len(s.commas) > 0 {
+					ev, off := valueEvidence(f, s.semis[0])
+					emit(p.Path, off, ev, fmt.Sprintf("%s separates addresses with both ';' and ',' (AV in CMtsOutQueue::LoadCachedDetailInfo)", f.Name))
+				}
+			}
+		}
+	},
+}
+
+// imceaAt finds IMCEA-encapsulated addresses ("IMCEA<type>-...") in s and
+// calls fn with the start index of each and its length (up to a
+// delimiter).
+func imceaAt(s string, fn func(start, end int)) {
+	upper := strings.ToUpper(s)
+	for from := 0; ; {
+		k := strings.Index(upper[from:], "IMCEA")
+		if k < 0 {
+			return
+		}
+		start := from + k
+		j := start + 5
+		for j < len(s) && (isAlnum(s[j])) {
+			j++
+		}
+		end := j
+		if j > start+5 && j < len(s) && s[j] == '-' && (start == 0 || !isAlnum(s[start-1])) {
+			end = strings.IndexAny(s[j:], " \t<>,;\"()\x00")
+			if end < 0 {
+				end = len(s)
+			} else {
+				end += j
+			}
+			fn(start, end)
+		}
+		from = max(end, start+5)
+	}
+}
+
+func isAlnum(c byte) bool {
+	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9'
+}
+
+// badIMCEAEscape returns the index in addr (an IMCEA address) of the
+// first "+" not followed by two hex digits before the "@", or -1.
+func badIMCEAEscape(addr string) int {
+	local := addr
+	if at := strings.LastIndexByte(addr, '@'); at >= 0 {
+		local = addr[:at]
+	}
+	for i := 0; i < len(local); i++ {
+		if local[i] != '+' {
+			continue
+		}
+		if i+2 >= len(local) || !isHexDigit(local[i+1]) || !isHexDigit(local[i+2]) {
+			return i
+		}
+		i += 2
+	}
+	return -1
+}
+
+// envAddrEvidence quotes an envelope address at the offset parse located
+// it, when parse kept its bytes there; otherwise the envelope block's
+// start with no quote.
+func envAddrEvidence(m *model.Message, off int64, addr string, i int) (model.Text, int64) {
+	if off >= 0 {
+		if ex := string(m.Excerpt(off)); ex != "" && strings.HasPrefix(addr, ex) {
+			if i < len(ex) {
+				return model.Text(ex[i:]), off + int64(i)
+			}
+			// The spot is beyond the kept bytes: quote the address.
+			return model.Text(ex), off
+		}
+	}
+	return "", m.Envelope.RawOffset
+}
+
+// envelopeAddrs returns the envelope addresses (when they come from an
+// envelope, not from the headers) with their located offsets.
+func envelopeAddrs(m *model.Message) (addrs []string, offs []int64) {
+	e := &m.Envelope
+	if e.Source == "" || e.Source == "headers" {
+		return nil, nil
+	}
+	if e.From != "" {
+		addrs = append(addrs, e.From)
+		offs = append(offs, e.FromOffset)
+	}
+	for i, a := range e.To {
+		off := int64(-1)
+		if i < len(e.ToOffsets) {
+			off = e.ToOffsets[i]
+		}
+		addrs = append(addrs, a)
+		offs = append(offs, off)
+	}
+	return addrs, offs
+}
+
+var ruleIMCEAMalformed = Rule{
+	ID: "imcea-malformed", Class: model.ClassCrash, Dir: "IN", KB: []string{"Q193782"},
+	Doc: "an IMCEA-encapsulated address (IMCEA<type>-...) with a malformed +xx escape",
+	Check: func(m *model.Message, c *Config, emit Emitter) {
+		addrs, offs := envelopeAddrs(m)
+		for k, a := range addrs {
+			imceaAt(a, func(start, end int) {
+				if b := badIMCEAEscape(a[start:end]); b >= 0 {
+					ev, off := envAddrEvidence(m, offs[k], a, start+b)
+					emit("", off, ev, fmt.Sprintf("envelope address %q: %q is not a +xx escape (IS 12800, 4182)", a, a[start+b:min(end, start+b+3)]))
+				}
+			})
+		}
+		for i := range m.Parts {
+			p := &m.Parts[i]
+			for j := range p.Header {
+				f := &p.Header[j]
+				if !isAddressField(f.Name, addressFields) {
+					continue
+				}
+				v := string(f.Value)
+				imceaAt(v, func(start, end int) {
+					if b := badIMCEAEscape(v[start:end]); b >= 0 {
+						ev, off := valueEvidence(f, start+b)
+						emit(p.Path, off, ev, fmt.Sprintf("%s address %q: %q is not a +xx escape (IS 12800, 4182)", f.Name, v[start:end], v[start+b:min(end, start+b+3)]))
+					}
+				})
+			}
+		}
+	},
+}
+
+// x400Spans calls fn for each X.400 address in s: an IMCEAEX / IMCEAX400
+// encapsulation, or a bare "c=..;a=..;p=.." (or "/c=../a=../p=..")
+// originator/recipient form.
+func x400Spans(s string, fn func(start, end int)) {
+	imceaAt(s, func(start, end int) {
+		t := strings.ToUpper(s[start:min(end, start+10)])
+		if strings.HasPrefix(t, "IMCEAEX-") || strings.HasPrefix(t, "IMCEAX400-") {
+			fn(start, end)
+		}
+	})
+	lower := strings.ToLower(s)
+	for from := 0; from < len(s); {
+		k := strings.Index(lower[from:], "c=")
+		if k < 0 {
+			return
+		}
+		start := from + k
+		if start > 0 && s[start-1] == '/' {
+			start--
+		}
+		end := strings.IndexAny(s[start:], " \t<>,\"")
+		if end < 0 {
+			end = len(s)
+		} else {
+			end += start
+		}
+		tok := strings.ToLower(s[start:end])
+		if (strings.Contains(tok, ";a=") && strings.Contains(tok, ";p=")) || (strings.Contains(tok, "/a=") && strings.Contains(tok, "/p=")) {
+			if !strings.HasPrefix(strings.ToUpper(s[max(0, start-10):start]), "IMCEA") {
+				fn(start, end)
+			}
+		}
+		from = max(end, start+2)
+	}
+}
+
+var ruleX400AddressOver1024 = Rule{
+	ID: "x400-address-over-1024", Class: model.ClassCrash, Dir: "OUT", KB: []string{"Q263457"},
+	Doc: "an X.400 or IMCEAEX address longer than 1,024 characters",
+	Check: func(m *model.Message, c *Config, emit Emitter) {
+		limit := c.MaxX400Address
+		addrs, offs := envelopeAddrs(m)
+		for k, a := range addrs {
+			x400Spans(a, func(start, end int) {
+				if end-start > limit {
+					ev, off := envAddrEvidence(m, offs[k], a, start)
+					emit("", off, ev, fmt.Sprintf("envelope X.400 address of %d characters (limit %d): stack corruption", end-start, limit))
+				}
+			})
+		}
+		for i := range m.Parts {
+			p := &m.Parts[i]
+			for j := range p.Header {
+				f := &p.Header[j]
+				if !isAddressField(f.Name, addressFields) {
+					continue
+				}
+				x400Spans(string(f.Value), func(start, end int) {
+					if end-start > limit {
+						ev, off := valueEvidence(f, start)
+						emit(p.Path, off, ev, fmt.Sprintf("%s X.400 address of %d characters (limit %d): stack corruption", f.Name, end-start, limit))
+					}
+				})
+			}
+		}
+	},
+}

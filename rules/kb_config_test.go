@@ -1,0 +1,75 @@
+package rules
+
+import (
+	"os"
+	"path/filepath"
+	"slices"
+	"testing"
+
+	"github.com/imsforensic/imsforensic/model"
+)
+
+func hasFinding(fs []model.Finding, id string) bool {
+	return slices.ContainsFunc(fs, func(f model.Finding) bool { return f.Rule == id })
+}
+
+// TestKBThresholdsOverridable checks that each threshold of a KB rule is
+// read from Config: the fire message stops firing when the limit is
+// raised (a site with another registry value), and a near miss fires
+// when it is lowered.
+func TestKBThresholdsOverridable(t *testing.T) {
+	cases := []struct {
+		rule, file, key, value string
+		want                   bool
+	}{
+		{"mime-nesting-over-30", "fire-34-levels.eml", "limit_nesting_levels", "50", false},
+		{"mime-nesting-over-30", "near-5-levels.eml", "limit_nesting_levels", "4", true},
+		{"header-block-over-32k", "near-30k.eml", "header_block_bytes", "16384", true},
+		{"header-field-over-21k", "fire-references.eml", "header_field_bytes", "65536", false},
+		{"subject-over-20k", "near-subject-19k.eml", "subject_bytes", "10000", true},
+		{"filename-over-246-bytes", "near-200.eml", "filename_bytes", "100", true},
+		{"crlf-run-128", "near-100.eml", "crlf_run", "64", true},
+		{"recipients-over-limit", "near-900-unique.eml", "max_recipients_on_submit", "500", true},
+		{"recipients-over-limit", "fire-to-cc-1100.eml", "max_recipients_on_submit", "5000", false},
+		{"recipients-over-100", "near-out-90.eml", "max_outbound_recipients", "50", true},
+		{"recipients-over-32766", "near-spool-50.eml", "max_envelope_recipients", "10", true},
+		{"x400-address-over-1024", "fire-spool-envelope.eml", "max_x400_address", "2048", false},
+	}
+	for _, c := range cases {
+		t.Run(c.rule+"/"+c.key+"="+c.value, func(t *testing.T) {
+			raw, err := os.ReadFile(filepath.Join("testdata", "kb", c.rule, c.file))
+			if err != nil {
+				t.Fatal(err)
+			}
+			m := parseBytes(t, raw, queueFor(c.file))
+			if hasFinding(Check(m, nil), c.rule) == c.want {
+				t.Fatalf("with defaults %s already fired=%v: the override proves nothing", c.rule, c.want)
+			}
+			cfg := &Config{}
+			if err := cfg.Set(c.key, c.value); err != nil {
+				t.Fatal(err)
+			}
+			if got := hasFinding(Check(m, cfg), c.rule); got != c.want {
+				t.Errorf("%s=%s: %s fired=%v, want %v", c.key, c.value, c.rule, got, c.want)
+			}
+		})
+	}
+}
+
+// TestKBRulesDisabledAndReclassified checks the per-rule switches on a KB
+// rule: a disabled rule is silent, a class override is applied.
+func TestKBRulesDisabledAndReclassified(t *testing.T) {
+	raw, err := os.ReadFile(filepath.Join("testdata", "kb", "tnef-part", "fire-valid.eml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := parseBytes(t, raw, "")
+	if hasFinding(Check(m, &Config{Disabled: map[string]bool{"tnef-part": true}}), "tnef-part") {
+		t.Error("disabled tnef-part still fired")
+	}
+	fs := Check(m, &Config{Classes: map[string]model.Class{"tnef-part": model.ClassCrash}})
+	i := slices.IndexFunc(fs, func(f model.Finding) bool { return f.Rule == "tnef-part" })
+	if i < 0 || fs[i].Class != model.ClassCrash {
+		t.Errorf("tnef-part not raised to crash: %v", summarize(fs))
+	}
+}

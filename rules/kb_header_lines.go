@@ -1,0 +1,140 @@
+package rules
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+
+	"github.com/imsforensic/imsforensic/model"
+)
+
+// Header-line triggers (KB Q166026, Q301690, Q190084, Q252624, Q194505).
+
+var ruleHeaderNonHeaderLine = Rule{
+	ID: "header-non-header-line", Class: model.ClassCrash, Dir: "IN", KB: []string{"Q166026", "Q301690"},
+	Doc: "a line inside a header block that is neither a field nor a continuation (e.g. `sender x@y )`)",
+	Check: func(m *model.Message, c *Config, emit Emitter) {
+		for _, a := range m.Anomalies {
+			if a.Code == model.AnomNonHeaderLine {
+				ev, off := bodyEvidence(m, a.Offset)
+				emit(a.Part, off, ev, "header line that is neither a field nor a continuation (AV reading the header)")
+			}
+		}
+	},
+}
+
+var (
+	monthRE = `(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)`
+	// commentDateRE matches the dates a Received comment may carry:
+	// 14Feb98 / 14-Feb-1998 / 14 Feb 1998, "Feb 14 1998" (ctime style),
+	// 1998-02-14, and 2/14/98. Version numbers (8.9.3/8.9.3, 5.5.2653.13,
+	// 8.12.11.20060308) have no month name and no date separators of
+	// these shapes, so they do not match.
+	commentDateRE = regexp.MustCompile(`(?i)(?:^|[^a-z0-9])(?:` +
+		`\d{1,2}[- ]?` + monthRE + `[- ]?(?:\d{4}|\d{2})(?:[^a-z0-9]|$)` +
+		`|` + monthRE + `[a-z]* +\d{1,2},? +(?:\d{4}|\d{1,2}:\d\d)` +
+		`|(?:19|20)\d\d-[01]\d-[0-3]\d(?:[^0-9]|$)` +
+		`|[01]?\d/[0-3]?\d/(?:19|20)?\d\d(?:[^0-9/.]|$)` +
+		`)`)
+)
+
+// receivedComments returns the [start, end) spans of the top-level
+// comments of a Received value (quoted strings and domain literals
+// skipped).
+func receivedComments(v string) [][2]int {
+	return scanAddressList(v).comments
+}
+
+var ruleReceivedCommentDate = Rule{
+	ID: "received-comment-date", Class: model.ClassStall, Dir: "IN", KB: []string{"Q190084"},
+	Doc: "a Received field whose parenthesised comment contains a date",
+	Check: func(m *model.Message, c *Config, emit Emitter) {
+		for _, f := range m.Header() {
+			if !strings.EqualFold(string(f.Name), "received") {
+				continue
+			}
+			v := string(f.Value)
+			for _, cm := range receivedComments(v) {
+				if commentDateRE.MatchString(v[cm[0]:cm[1]]) {
+					ev, off := valueEvidence(&f, cm[0])
+					emit("", off, ev, fmt.Sprintf("Received comment %q holds a date the store tries to parse (IS 12006 + 4117, archived)", v[cm[0]:cm[1]]))
+					break
+				}
+			}
+		}
+	},
+}
+
+// validMacAttr reports an X-Mac-Type / X-Mac-Creator value of exactly four
+// characters, or eight hex digits (the form Eudora and Apple Mail write).
+func validMacAttr(v string) bool {
+	if len(v) == 4 {
+		return true
+	}
+	if len(v) != 8 {
+		return false
+	}
+	for i := 0; i < len(v); i++ {
+		if !isHexDigit(v[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+var ruleMacAttributesInvalid = Rule{
+	ID: "mac-attributes-invalid", Class: model.ClassStall, Dir: "IN", KB: []string{"Q252624"},
+	Doc: "X-Mac-Creator / X-Mac-Type values that are not exactly 4 characters (or 8 hex digits)",
+	Check: func(m *model.Message, c *Config, emit Emitter) {
+		for i := range m.Parts {
+			p := &m.Parts[i]
+			for j := range p.Header {
+				f := &p.Header[j]
+				n := strings.ToLower(string(f.Name))
+				if n != "x-mac-creator" && n != "x-mac-type" {
+					continue
+				}
+				if v := strings.TrimRight(string(f.Value), "\r\n"); !validMacAttr(v) {
+					ev, off := valueEvidence(f, 0)
+					if len(f.Value) == 0 {
+						ev, off = f.Name, f.Offset
+					}
+					emit(p.Path, off, ev, fmt.Sprintf("%s %q is not 4 characters or 8 hex digits (IS 12006 + 4117)", f.Name, v))
+				}
+			}
+			for _, cp := range contentTypeParams(p) {
+				n := strings.ToLower(string(cp.param.Name))
+				if n != "x-mac-creator" && n != "x-mac-type" {
+					continue
+				}
+				if v := string(cp.param.Value); !validMacAttr(v) {
+					ev, off := paramEvidence(cp.field, cp.param)
+					emit(p.Path, off, ev, fmt.Sprintf("%s=%q is not 4 characters or 8 hex digits (IS 12006 + 4117)", cp.param.Name, v))
+				}
+			}
+		}
+	},
+}
+
+var ruleHeader8Bit = Rule{
+	ID: "header-8bit", Class: model.ClassStall, Dir: "IN", KB: []string{"Q194505"},
+	Doc: "8-bit bytes in a top-level header field (Subject above all)",
+	Check: func(m *model.Message, c *Config, emit Emitter) {
+		h := m.Header()
+		for j := range h {
+			f := &h[j]
+			for k := 0; k < len(f.Value); k++ {
+				if f.Value[k] >= 0x80 {
+					ev, off := valueEvidence(f, k)
+					emit("", off, ev, fmt.Sprintf("8-bit byte 0x%02X in %s (NDR before 5.5.2410.0)", f.Value[k], f.Name))
+					return
+				}
+			}
+		}
+		// Beyond the kept part of a long value: the byte scan's offset.
+		if at := m.Scan.FirstHeader8Bit; at >= 0 && at < m.MessageOffset+m.Scan.HeaderBytes {
+			ev, off := bodyEvidence(m, at)
+			emit("", off, ev, "8-bit byte in the header block (NDR before 5.5.2410.0)")
+		}
+	},
+}

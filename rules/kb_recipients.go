@@ -1,0 +1,102 @@
+package rules
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+
+	"github.com/imsforensic/imsforensic/model"
+)
+
+// Recipient counts (KB Q272672, Q246051, Q176477).
+
+// headerAddrRE finds addr-specs in a header value, leniently: poison
+// address lists are often not RFC 5322.
+var headerAddrRE = regexp.MustCompile(`[A-Za-z0-9.!#$%&'*+/=?^_` + "`" + `{|}~-]+@[A-Za-z0-9.\[\]-]+`)
+
+// uniqueRecipients counts the distinct recipient addresses (case-folded)
+// of the envelope and of the top-level To, Cc and Bcc fields.
+func uniqueRecipients(m *model.Message) int {
+	seen := map[string]bool{}
+	e := &m.Envelope
+	for _, a := range e.To {
+		if a = strings.ToLower(strings.Trim(a, "<> ")); a != "" {
+			seen[a] = true
+		}
+	}
+	for _, f := range m.Header() {
+		switch strings.ToLower(string(f.Name)) {
+		case "to", "cc", "bcc":
+			for _, a := range headerAddrRE.FindAllString(string(f.Value), -1) {
+				seen[strings.ToLower(a)] = true
+			}
+		}
+	}
+	return len(seen)
+}
+
+// fromEnvelope reports envelope recipients read from an envelope (IMS
+// block, X-Receiver lines, transcript), not copied from the headers.
+func fromEnvelope(m *model.Message) bool {
+	s := m.Envelope.Source
+	return s != "" && s != "headers"
+}
+
+// recipientEvidence quotes the envelope recipient at index i (or the
+// envelope start), else the first To field.
+func recipientEvidence(m *model.Message, i int) (model.Text, int64) {
+	e := &m.Envelope
+	if fromEnvelope(m) && i < len(e.To) {
+		off := int64(-1)
+		if i < len(e.ToOffsets) {
+			off = e.ToOffsets[i]
+		}
+		return envAddrEvidence(m, off, e.To[i], 0)
+	}
+	if f, ok := field(m.Header(), "to"); ok {
+		return f.Name, f.Offset
+	}
+	return "", m.MessageOffset
+}
+
+var ruleRecipientsOver32766 = Rule{
+	ID: "recipients-over-32766", Class: model.ClassStall, Dir: "IN", KB: []string{"Q272672"},
+	Doc: "more than 32,766 (0x7FFE) envelope recipients",
+	Check: func(m *model.Message, c *Config, emit Emitter) {
+		n := len(m.Envelope.To)
+		if !fromEnvelope(m) || n <= c.MaxEnvelopeRecipients {
+			return
+		}
+		ev, off := recipientEvidence(m, c.MaxEnvelopeRecipients)
+		emit("", off, ev, fmt.Sprintf("%d envelope recipients (limit %d): never delivered, 4120 + 4131 name the file", n, c.MaxEnvelopeRecipients))
+	},
+}
+
+var ruleRecipientsOverLimit = Rule{
+	ID: "recipients-over-limit", Class: model.ClassStall, Dir: "IN", KB: []string{"Q246051"},
+	Doc: "envelope + header recipients above the store's Max Recipients on Submit (default flag above 1,000)",
+	Check: func(m *model.Message, c *Config, emit Emitter) {
+		n := uniqueRecipients(m)
+		if n <= c.MaxRecipientsOnSubmit {
+			return
+		}
+		ev, off := recipientEvidence(m, min(c.MaxRecipientsOnSubmit, max(0, len(m.Envelope.To)-1)))
+		emit("", off, ev, fmt.Sprintf("%d unique recipients (envelope + To/Cc/Bcc) above %d, the threshold standing for the registry value MSExchangeIS\\ParametersSystem\\Max Recipients on Submit (4117, no NDR before SP4)", n, c.MaxRecipientsOnSubmit))
+	},
+}
+
+var ruleRecipientsOver100 = Rule{
+	ID: "recipients-over-100", Class: model.ClassRisk, Dir: "OUT", KB: []string{"Q176477"},
+	Doc: "more than 100 recipients on one outbound message (OUT, OUT/Archive)",
+	Check: func(m *model.Message, c *Config, emit Emitter) {
+		if m.Queue != model.QueueOUT && m.Queue != model.QueueOUTArchive {
+			return
+		}
+		n := uniqueRecipients(m)
+		if n <= c.MaxOutboundRecipients {
+			return
+		}
+		ev, off := recipientEvidence(m, min(c.MaxOutboundRecipients, max(0, len(m.Envelope.To)-1)))
+		emit("", off, ev, fmt.Sprintf("%d recipients on an outbound message (limit %d): remote hosts answer 522", n, c.MaxOutboundRecipients))
+	},
+}

@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# The one test command: installs what the tests need (Debian packages for the
+# real SMTP peers and the headless browser, Go modules), then runs the whole
+# suite: gofmt, go vet, the Windows build, go test -race, the huge-input
+# tests without the race detector, and a short pass of every fuzz target.
+# .ci/run calls this script; developers run it the same way.
+#
+#   scripts/test.sh              everything
+#   FUZZTIME=60s scripts/test.sh longer fuzz pass
+#   SKIP_FUZZ=1 scripts/test.sh  no fuzz pass (quick local runs)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH="$PATH:/usr/local/go/bin:$HOME/go/bin"
+FUZZTIME="${FUZZTIME:-8s}"
+
+step() { printf '\n== %s\n' "$*"; }
+
+# Real peers, not mocks: Postfix's smtp-sink/smtp-source, swaks, Python's
+# smtplib, and Debian's Chromium for the HTML report test.
+need=()
+[ -x /usr/sbin/smtp-sink ] || need+=(postfix)
+command -v swaks >/dev/null 2>&1 || need+=(swaks)
+command -v chromium >/dev/null 2>&1 || need+=(chromium)
+command -v python3 >/dev/null 2>&1 || need+=(python3)
+if [ "${#need[@]}" -gt 0 ]; then
+  step "installing ${need[*]}"
+  SUDO=""
+  [ "$(id -u)" = 0 ] || SUDO=sudo
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update -qq
+  # The postfix daemon is never started: the tests run smtp-sink themselves.
+  $SUDO apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+fi
+
+step "go modules"
+go mod download
+
+step "gofmt"
+unformatted=$(gofmt -l $(find . -name '*.go' -not -path './.git/*'))
+if [ -n "$unformatted" ]; then
+  echo "gofmt would change:"; echo "$unformatted"; exit 1
+fi
+
+step "go vet"
+go vet ./...
+
+step "GOOS=windows go build"
+GOOS=windows GOARCH=amd64 go build ./...
+
+step "go test -race"
+go test -race -count=1 -timeout 30m ./...
+
+step "huge inputs without the race detector (1 GiB lines and headers)"
+go test -count=1 -run 'Huge' -timeout 20m ./parse/...
+
+if [ -z "${SKIP_FUZZ:-}" ]; then
+  step "fuzz pass ($FUZZTIME per target)"
+  # Every Fuzz target in the tree, found by name.
+  grep -rl --include='*_test.go' '^func Fuzz' . | while read -r f; do
+    pkg="./$(dirname "${f#./}")"
+    grep -o '^func Fuzz[A-Za-z0-9_]*' "$f" | sed 's/^func //' | while read -r target; do
+      echo "-- $pkg $target"
+      go test -run='^$' -fuzz="^${target}\$" -fuzztime="$FUZZTIME" "$pkg" >/tmp/fuzz-$$.log 2>&1 || { cat /tmp/fuzz-$$.log; exit 1; }
+      tail -n 1 /tmp/fuzz-$$.log
+    done
+  done
+fi
+
+step "all tests passed"

@@ -1,0 +1,154 @@
+package smtpsink
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// sinkListener wraps the real listener: it numbers connections, enforces
+// MaxConnections (a 421 reply beyond it, before go-smtp sees the
+// connection), applies CONNECT faults and wraps each net.Conn for idle
+// timeouts and transcripts.
+type sinkListener struct {
+	net.Listener
+	sink   *Sink
+	active atomic.Int64
+}
+
+func (l *sinkListener) Accept() (net.Conn, error) {
+	for {
+		c, err := l.Listener.Accept()
+		if err != nil {
+			return nil, err
+		}
+		s := l.sink
+		s.stats.connections.Add(1)
+		if l.active.Add(1) > int64(s.cfg.MaxConnections) {
+			l.active.Add(-1)
+			s.stats.refusedConnections.Add(1)
+			s.logEvent("refused", map[string]any{"remote": c.RemoteAddr().String(), "reason": "too many connections"})
+			refuse(c, fmt.Sprintf("421 4.7.0 %s too many connections, try again later\r\n", s.cfg.Domain))
+			continue
+		}
+		sc := s.wrapConn(c, &l.active)
+		remote := hostOf(c.RemoteAddr())
+		subj := &faultSubject{remote: remote, key: remote}
+		act := s.decide(PhaseConnect, subj)
+		switch {
+		case act.disconnect:
+			sc.Close()
+			continue
+		case act.fail != nil:
+			refuse(sc, fmt.Sprintf("%d %s\r\n", act.fail.Code, act.fail.Message))
+			continue
+		}
+		sc.greetDelay = act.delay
+		return sc, nil
+	}
+}
+
+// refuse writes one reply line with a short deadline and closes c.
+func refuse(c net.Conn, line string) {
+	c.SetWriteDeadline(time.Now().Add(2 * time.Second))
+	c.Write([]byte(line))
+	c.Close()
+}
+
+func hostOf(a net.Addr) string {
+	if a == nil {
+		return ""
+	}
+	h, _, err := net.SplitHostPort(a.String())
+	if err != nil {
+		return a.String()
+	}
+	return h
+}
+
+// sinkConn is one accepted connection.
+type sinkConn struct {
+	net.Conn
+	id          string
+	readTimeout time.Duration
+	greetDelay  time.Duration
+	wrote       bool
+	transcript  *transcriptWriter
+
+	closeOnce sync.Once
+	active    *atomic.Int64
+	closeErr  error
+}
+
+func (s *Sink) wrapConn(c net.Conn, active *atomic.Int64) *sinkConn {
+	sc := &sinkConn{Conn: c, id: s.newConnID(), readTimeout: s.cfg.ReadTimeout, active: active}
+	if s.cfg.Transcripts {
+		t, err := openTranscript(filepath.Join(s.cfg.Store, transcriptsDir), sc.id)
+		if err != nil {
+			s.logEvent("error", map[string]any{"conn": sc.id, "error": err.Error()})
+		} else {
+			sc.transcript = t
+		}
+	}
+	return sc
+}
+
+// Read re-arms the read deadline before every read: ReadTimeout is an idle
+// timeout, including during DATA, where go-smtp would keep the deadline it
+// set when it read the DATA command.
+func (c *sinkConn) Read(b []byte) (int, error) {
+	if c.readTimeout > 0 {
+		c.Conn.SetReadDeadline(time.Now().Add(c.readTimeout))
+	}
+	n, err := c.Conn.Read(b)
+	if n > 0 && c.transcript != nil {
+		c.transcript.record('C', b[:n])
+	}
+	return n, err
+}
+
+func (c *sinkConn) Write(b []byte) (int, error) {
+	if !c.wrote {
+		c.wrote = true
+		if c.greetDelay > 0 {
+			time.Sleep(c.greetDelay)
+		}
+	}
+	n, err := c.Conn.Write(b)
+	if n > 0 && c.transcript != nil {
+		c.transcript.record('S', b[:n])
+	}
+	return n, err
+}
+
+// SetReadDeadline is kept from go-smtp's calls only when no idle timeout
+// is configured; otherwise Read arms its own.
+func (c *sinkConn) SetReadDeadline(t time.Time) error {
+	if c.readTimeout > 0 {
+		return nil
+	}
+	return c.Conn.SetReadDeadline(t)
+}
+
+func (c *sinkConn) Close() error {
+	c.closeOnce.Do(func() {
+		c.closeErr = c.Conn.Close()
+		if c.transcript != nil {
+			c.transcript.close()
+		}
+		if c.active != nil {
+			c.active.Add(-1)
+		}
+	})
+	return c.closeErr
+}
+
+// isClosed reports an error from a connection the sink closed itself.
+func isClosed(err error) bool {
+	return errors.Is(err, net.ErrClosed) || errors.Is(err, os.ErrDeadlineExceeded)
+}

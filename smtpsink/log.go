@@ -1,0 +1,75 @@
+package smtpsink
+
+import (
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// logEvent writes one log line: text "TIME EVENT key=value ..." (keys
+// sorted, values quoted when they hold spaces or quotes) or, with LogJSON,
+// one JSON object {"type":"sink-log","schema":1,"time","event",...}.
+func (s *Sink) logEvent(event string, fields map[string]any) {
+	w := s.cfg.Logger
+	if w == nil {
+		return
+	}
+	now := time.Now().UTC()
+	var line []byte
+	if s.cfg.LogJSON {
+		rec := make(map[string]any, len(fields)+4)
+		for k, v := range fields {
+			rec[k] = v
+		}
+		rec["type"] = "sink-log"
+		rec["schema"] = 1
+		rec["time"] = now.Format(time.RFC3339Nano)
+		rec["event"] = event
+		b, err := json.Marshal(rec)
+		if err != nil {
+			b = []byte(fmt.Sprintf(`{"type":"sink-log","schema":1,"event":"log-error","error":%q}`, err.Error()))
+		}
+		line = append(b, '\n')
+	} else {
+		keys := make([]string, 0, len(fields))
+		for k := range fields {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		var b strings.Builder
+		b.WriteString(now.Format("2006-01-02T15:04:05.000Z"))
+		b.WriteByte(' ')
+		b.WriteString(event)
+		for _, k := range keys {
+			v := fmt.Sprint(fields[k])
+			if sl, ok := fields[k].([]string); ok {
+				v = strings.Join(sl, ",")
+			}
+			if v == "" || strings.ContainsAny(v, " \t\"=\r\n") {
+				v = strconv.Quote(v)
+			}
+			fmt.Fprintf(&b, " %s=%s", k, v)
+		}
+		b.WriteByte('\n')
+		line = []byte(b.String())
+	}
+	s.logMu.Lock()
+	w.Write(line)
+	s.logMu.Unlock()
+}
+
+// topFindings names up to n findings, heaviest first, as "rule(class)".
+func topFindings(fs []FindingSummary, n int) []string {
+	out := []string{}
+	for i, f := range fs {
+		if i == n {
+			out = append(out, fmt.Sprintf("+%d", len(fs)-n))
+			break
+		}
+		out = append(out, f.Rule+"("+f.Class.String()+")")
+	}
+	return out
+}
