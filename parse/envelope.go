@@ -122,9 +122,6 @@ func findHeaderStart(head []byte, from int) int64 {
 }
 
 var (
-	// An address in angle brackets: the null path <> or something with an
-	// "@" (or an IMCEA/X.400 form) made of printable ASCII.
-	angleAddrRE = regexp.MustCompile(`<([\x21-\x3b\x3d\x3f-\x7e]*)>`)
 	// X.400 MTS-ID, as in Q190709: c=US;a= ;p=Microsoft;l=RAYDEN9711051951WKA6D6YM
 	mtsIDRE = regexp.MustCompile(`c=[\x20-\x3a\x3c-\x7e]{0,16};a=[\x20-\x3a\x3c-\x7e]{0,64};p=[\x20-\x3a\x3c-\x7e]{0,64};l=[\x21-\x7e]{1,128}`)
 	// A host name: dotted labels, as written in HELO.
@@ -140,26 +137,28 @@ func envelopeFromBlock(block []byte) model.Envelope {
 	var env model.Envelope
 	env.To = []string{}
 	firstAddr := len(block)
-	matches := angleAddrRE.FindAllSubmatchIndex(block, -1)
 	seen := 0
-	for _, m := range matches {
-		addr := string(block[m[2]:m[3]])
-		if addr != "" && !strings.Contains(addr, "@") && !strings.HasPrefix(strings.ToUpper(addr), "IMCEA") {
-			continue // not an address (e.g. "<ASCII n>" noise)
+	eachAngleAddr(block, func(start, end int) {
+		if !isEnvelopeAddr(block[start:end]) {
+			return // not an address (e.g. "<ASCII n>" noise)
 		}
+		addr := string(block[start:end])
 		if seen == 0 {
 			env.From = addr
-			firstAddr = m[0]
+			firstAddr = start - 1
 		} else if addr != "" {
 			env.To = append(env.To, addr)
 		}
 		seen++
-	}
+	})
 	if seen == 0 {
 		env.From = ""
 	}
-	if m := mtsIDRE.Find(block); m != nil {
-		env.MTSID = string(m)
+	// ";l=" first: the regexp costs a pass of its own over the block.
+	if bytes.Contains(block, []byte(";l=")) {
+		if m := mtsIDRE.Find(block); m != nil {
+			env.MTSID = string(m)
+		}
 	}
 	for _, run := range printableRuns(block[:firstAddr], 3) {
 		s := strings.TrimSpace(string(run))

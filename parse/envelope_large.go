@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"bytes"
 	"strconv"
-	"strings"
 
 	"github.com/imsforensic/imsforensic/model"
 )
@@ -46,14 +45,14 @@ func readLargeEnvelope(br *bufio.Reader, d *detected, imCrAt, window int, excerp
 	pos := int64(n)
 	fromSeen, dropped, quoted := false, 0, 0
 	add := func(chunk []byte, base int64) {
-		for _, mt := range angleAddrRE.FindAllSubmatchIndex(chunk, -1) {
-			addr := string(chunk[mt[2]:mt[3]])
-			if addr != "" && !strings.Contains(addr, "@") && !strings.HasPrefix(strings.ToUpper(addr), "IMCEA") {
-				continue
+		eachAngleAddr(chunk, func(start, end int) {
+			if !isEnvelopeAddr(chunk[start:end]) {
+				return
 			}
-			off := base + int64(mt[2])
+			addr := string(chunk[start:end])
+			off := base + int64(start)
 			if quoted < maxEnvelopeExcerpts {
-				excerpts[off] = model.Text(chunk[mt[2]:min(mt[3], mt[2]+model.ExcerptLen)])
+				excerpts[off] = model.Text(chunk[start:min(end, start+model.ExcerptLen)])
 				quoted++
 			}
 			switch {
@@ -66,7 +65,7 @@ func readLargeEnvelope(br *bufio.Reader, d *detected, imCrAt, window int, excerp
 				env.To = append(env.To, addr)
 				env.ToOffsets = append(env.ToOffsets, off)
 			}
-		}
+		})
 	}
 	found := false
 	for {

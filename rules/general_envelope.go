@@ -13,8 +13,15 @@ var ruleEnvelopeMissingRecipient = Rule{
 		if m.Format != model.FormatIMSSpool || hasAnomaly(m, model.AnomEnvelopeNoEwLs) || hasAnomaly(m, model.AnomEnvelopeOrder) {
 			return
 		}
-		if len(m.Envelope.To) == 0 {
-			emit("", m.Envelope.RawOffset, model.Text("ImCr"), "no RCPT TO address between ImCr and EwLs")
+		if len(m.Envelope.To) > 0 {
+			return
+		}
+		for _, a := range m.Anomalies {
+			if a.Code == model.AnomEnvelopeNoRcpt {
+				// The anomaly sits on ImCr itself: a prologue may come first.
+				emit("", a.Offset, model.Text("ImCr"), "no RCPT TO address between ImCr and EwLs")
+				return
+			}
 		}
 	},
 }

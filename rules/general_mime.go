@@ -152,7 +152,6 @@ func hasAnomaly(m *model.Message, code string) bool {
 	return false
 }
 
-
 func part(m *model.Message, path string) *model.Part {
 	for i := range m.Parts {
 		if m.Parts[i].Path == path {

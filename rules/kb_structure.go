@@ -47,8 +47,8 @@ var ruleMIMENestingOver30 = Rule{
 		if m.Scan.MaxDepth <= c.LimitNestingLevels {
 			return
 		}
-		// The deepest recorded part (parts beyond MaxParts are counted
-		// only); the first one past the limit when that is recorded.
+		// The deepest recorded part (parts beyond parse's MaxParts are
+		// counted, not recorded).
 		var deepest *model.Part
 		for i := range m.Parts {
 			p := &m.Parts[i]

@@ -61,7 +61,7 @@ const (
 	// (a message with a stall or crash finding, or a rule a faulting
 	// function points at); WeightTimeNoContent to any other message. Both
 	// decay linearly to 0 at CrashWindow before the crash.
-	WeightTime          = 60.0
+	WeightTime          = 120.0
 	WeightTimeNoContent = 10.0
 	// WeightDirection is a content suspect in the queue the crash points
 	// at (IN or OUT).
@@ -81,7 +81,7 @@ const (
 	// tracking, event) that turns a message with findings into a prime
 	// suspect, provided it is a content suspect written within
 	// CrashWindow before a crash.
-	PrimeEvidence = 50.0
+	PrimeEvidence = 80.0
 	// SuspectScore: a stall or crash finding, or findings plus evidence.
 	SuspectScore = 30.0
 	// RiskyScore: a risk finding, or a message without findings written

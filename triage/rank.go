@@ -149,6 +149,9 @@ func (a *analysis) judge(m *model.Message) model.Suspect {
 	}
 	if contentSuspect {
 		for _, c := range a.crashes {
+			if !m.ModTime.IsZero() && c.Time.Add(clockSlack).Before(m.ModTime) {
+				continue // the file was not there yet
+			}
 			if c.Direction == "IN" && inQueue(m.Queue) || c.Direction == "OUT" && outQueue(m.Queue) {
 				t.add(KindDirection, fmt.Sprintf("queue %s matches the %s crash at %s: %s", m.Queue, c.Direction, at(c.Time), c.DirectionWhy),
 					WeightDirection, false)

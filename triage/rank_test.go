@@ -133,7 +133,7 @@ func TestNamedFileMissingFromInputsBecomesConclusion(t *testing.T) {
 
 func TestCrashNearnessRaisesFilesWrittenJustBeforeAndDecays(t *testing.T) {
 	msgs := []*model.Message{
-		msg("IN", "LATEFILE", crashT.Add(5*time.Minute), "blank-charset"),  // after the last crash
+		msg("IN", "LATEFILE", crashT.Add(5*time.Minute), "blank-charset"),   // after the last crash
 		msg("IN", "FARAWAY1", crashT.Add(-20*time.Minute), "blank-charset"), // in the window, far
 		msg("IN", "JUSTNOW1", crashT.Add(-40*time.Second), "blank-charset"), // just before
 		msg("IN", "OUTSIDE1", crashT.Add(-2*time.Hour), "blank-charset"),    // outside the window

@@ -1,11 +1,14 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"os"
+	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/spf13/pflag"
@@ -170,11 +173,19 @@ func (s *selectFlags) printExplain(g *globals) {
 // scanInputs runs the inventory over the inputs with a progress line on a
 // terminal, skipping evidence files found inside queue folders.
 func scanInputs(ctx context.Context, g *globals, paths []string, rf *ruleFlags, jsonOut bool) ([]*model.Message, error) {
+	var skipped []string
+	var mu sync.Mutex
 	opts := inventory.Options{
 		Rules: rf.cfg,
 		Slim:  true,
 		Skip: func(path string, head []byte) bool {
-			return evidence.Detect(head) != evidence.FormatUnknown
+			if !isEvidenceNotMessage(head) {
+				return false
+			}
+			mu.Lock()
+			skipped = append(skipped, path)
+			mu.Unlock()
+			return true
 		},
 	}
 	var prog *progress
@@ -186,7 +197,34 @@ func scanInputs(ctx context.Context, g *globals, paths []string, rf *ruleFlags, 
 	if prog != nil {
 		prog.done()
 	}
+	if len(skipped) > 0 {
+		sort.Strings(skipped)
+		fmt.Fprintf(g.stderr, "imsforensic: %d evidence file(s) found among the inputs were not scanned as messages (pass them with --evidence):\n", len(skipped))
+		for _, p := range skipped {
+			fmt.Fprintf(g.stderr, "  %s\n", p)
+		}
+	}
 	return ms, err
+}
+
+// isEvidenceNotMessage reports a file found in a queue folder that is an
+// evidence file (event log, Dr. Watson log, protocol or tracking log) and
+// cannot be a message: no IMS envelope marker and no RFC 822 header
+// lines. A forwarded Dr. Watson log in a mail is a message and is kept.
+func isEvidenceNotMessage(head []byte) bool {
+	if evidence.Detect(head) == evidence.FormatUnknown {
+		return false
+	}
+	if bytes.Contains(head[:min(len(head), 512)], []byte("ImCr")) {
+		return false
+	}
+	lower := bytes.ToLower(head)
+	for _, h := range []string{"received:", "from:", "subject:", "message-id:", "date:", "x-sender:", "x-receiver:", "mime-version:", "content-type:"} {
+		if bytes.HasPrefix(lower, []byte(h)) || bytes.Contains(lower, []byte("\n"+h)) {
+			return false
+		}
+	}
+	return true
 }
 
 // countErrors returns how many messages could not be read.

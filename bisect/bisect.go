@@ -1,0 +1,259 @@
+package bisect
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"time"
+
+	"github.com/imsforensic/imsforensic/model"
+)
+
+// Tester replays one group to the target and reports whether the target
+// crashed. Sent is how many messages actually went to the target (a
+// tester stops at the first crash: a dead server takes nothing more).
+// An error means the question could not be answered (not a crash).
+type Tester interface {
+	Test(ctx context.Context, round int, group []*model.Message) (Outcome, error)
+}
+
+// Outcome is one round's answer.
+type Outcome struct {
+	Crashed bool
+	Sent    int
+	// Why says what showed the crash or health: "connection dropped
+	// during DATA of NAME", "554 5.6.0 on DATA", "probe exit status 3".
+	Why string
+}
+
+// Journal receives one record per round and the final records. Append
+// must make the record durable before returning (atomicfile.JSONLWriter
+// does: write then fsync).
+type Journal interface {
+	Append(v any) error
+}
+
+// Step is the journal record of one round.
+type Step struct {
+	Type    string    `json:"type"` // always "bisect-step"
+	Schema  int       `json:"schema"`
+	Round   int       `json:"round"`
+	Time    time.Time `json:"time"`
+	Phase   string    `json:"phase"` // whole, half, remainder
+	Size    int       `json:"size"`
+	Crashed bool      `json:"crashed"`
+	Sent    int       `json:"sent"`
+	Why     string    `json:"why,omitempty"`
+	// Cleared and Culprit say what the round decided.
+	Cleared int      `json:"cleared,omitempty"`
+	Culprit string   `json:"culprit,omitempty"`
+	Paths   []string `json:"paths"`
+}
+
+// Culprit is the record of one message found to crash the target.
+type Culprit struct {
+	Type   string `json:"type"` // always "culprit"
+	Schema int    `json:"schema"`
+	Path   string `json:"path"`
+	Name   string `json:"name"`
+	Queue  string `json:"queue"`
+	Round  int    `json:"round"` // the round that isolated it
+	// TopClass and Rules are what the rule catalogue says about it, to
+	// compare with what the target did.
+	TopClass model.Class `json:"top_class"`
+	Rules    []string    `json:"rules"`
+}
+
+// Summary is the final record.
+type Summary struct {
+	Type     string `json:"type"` // always "bisect"
+	Schema   int    `json:"schema"`
+	Messages int    `json:"messages"`
+	Culprits int    `json:"culprits"`
+	Rounds   int    `json:"rounds"`
+	Sent     int    `json:"sent"`
+	// Bound is k*ceil(log2 n)+k, the rounds the issue promises "about".
+	Bound int `json:"bound"`
+	// ByHand is the KB's manual halving on the same queue with the same
+	// culprits (see Manual).
+	ByHand Manual `json:"by_hand"`
+}
+
+// Result is what Find found.
+type Result struct {
+	Culprits []Culprit
+	Summary  Summary
+}
+
+// Phases of a round.
+const (
+	PhaseWhole     = "whole"     // every message: does the queue crash at all?
+	PhaseHalf      = "half"      // the first half of a set known to crash
+	PhaseRemainder = "remainder" // what was left untested after a culprit was found
+)
+
+// Find searches msgs (in the order given: the IMS's file-time order) for
+// every message that crashes the target. It stops with an error when a
+// test cannot be answered or the journal cannot be written; the rounds
+// done so far are in the journal.
+func Find(ctx context.Context, msgs []*model.Message, t Tester, j Journal) (Result, error) {
+	b := &search{tester: t, journal: j, all: msgs}
+	res := Result{Culprits: []Culprit{}}
+	all := make([]int, len(msgs))
+	for i := range all {
+		all[i] = i
+	}
+	crashed, err := b.test(ctx, PhaseWhole, all)
+	if err != nil {
+		return res, err
+	}
+	var unknown []int // not yet tested since the last culprit
+	known := all      // a set that holds a culprit
+	for crashed {
+		for len(known) > 1 {
+			half := (len(known) + 1) / 2
+			a, rest := known[:half], known[half:]
+			c, err := b.test(ctx, PhaseHalf, a)
+			if err != nil {
+				return res, err
+			}
+			if c {
+				unknown = merge(unknown, rest)
+				known = a
+			} else {
+				known = rest
+			}
+		}
+		m := msgs[known[0]]
+		res.Culprits = append(res.Culprits, culpritOf(m, b.rounds))
+		if err := b.note(Step{Culprit: m.Path}); err != nil {
+			return res, err
+		}
+		if err := b.append(res.Culprits[len(res.Culprits)-1]); err != nil {
+			return res, err
+		}
+		if len(unknown) == 0 {
+			break
+		}
+		if crashed, err = b.test(ctx, PhaseRemainder, unknown); err != nil {
+			return res, err
+		}
+		if crashed {
+			known, unknown = unknown, nil
+		}
+	}
+	idx := make(map[*model.Message]bool, len(res.Culprits))
+	for _, c := range res.Culprits {
+		for _, m := range msgs {
+			if m.Path == c.Path {
+				idx[m] = true
+			}
+		}
+	}
+	res.Summary = Summary{Type: "bisect", Schema: model.SchemaVersion, Messages: len(msgs), Culprits: len(res.Culprits),
+		Rounds: b.rounds, Sent: b.sent, Bound: Bound(len(res.Culprits), len(msgs)),
+		ByHand: ManualHalving(msgs, func(m *model.Message) bool { return idx[m] })}
+	if err := b.append(res.Summary); err != nil {
+		return res, err
+	}
+	return res, nil
+}
+
+// Bound is k*ceil(log2 n)+k.
+func Bound(k, n int) int {
+	if n <= 1 {
+		return k
+	}
+	return k*int(math.Ceil(math.Log2(float64(n)))) + k
+}
+
+// search is one Find's state.
+type search struct {
+	tester  Tester
+	journal Journal
+	all     []*model.Message
+	rounds  int
+	sent    int
+	last    *Step
+}
+
+// test runs one round on the messages at idx.
+func (b *search) test(ctx context.Context, phase string, idx []int) (bool, error) {
+	if err := ctx.Err(); err != nil {
+		return false, fmt.Errorf("bisect: %w", err)
+	}
+	group := make([]*model.Message, len(idx))
+	paths := make([]string, len(idx))
+	for i, k := range idx {
+		group[i] = b.all[k]
+		paths[i] = b.all[k].Path
+	}
+	b.rounds++
+	out, err := b.tester.Test(ctx, b.rounds, group)
+	b.sent += out.Sent
+	st := Step{Type: "bisect-step", Schema: model.SchemaVersion, Round: b.rounds, Time: time.Now().UTC(), Phase: phase,
+		Size: len(idx), Crashed: out.Crashed, Sent: out.Sent, Why: out.Why, Paths: paths}
+	if err != nil {
+		st.Why = "test failed: " + err.Error()
+		if jerr := b.append(st); jerr != nil {
+			return false, jerr
+		}
+		return false, fmt.Errorf("bisect: round %d: %w", b.rounds, err)
+	}
+	if !out.Crashed {
+		st.Cleared = len(idx)
+	}
+	if err := b.append(st); err != nil {
+		return false, err
+	}
+	return out.Crashed, nil
+}
+
+// note journals a decision that took no round (a culprit isolated).
+func (b *search) note(st Step) error {
+	st.Type, st.Schema, st.Round, st.Time, st.Phase = "bisect-step", model.SchemaVersion, b.rounds, time.Now().UTC(), "isolated"
+	st.Paths = []string{st.Culprit}
+	st.Size = 1
+	st.Crashed = true
+	return b.append(st)
+}
+
+func (b *search) append(v any) error {
+	if b.journal == nil {
+		return nil
+	}
+	if err := b.journal.Append(v); err != nil {
+		return fmt.Errorf("bisect: journal: %w", err)
+	}
+	return nil
+}
+
+// merge returns the union of two index lists, in index order.
+func merge(a, b []int) []int {
+	out := make([]int, 0, len(a)+len(b))
+	i, j := 0, 0
+	for i < len(a) || j < len(b) {
+		switch {
+		case j == len(b) || i < len(a) && a[i] < b[j]:
+			out = append(out, a[i])
+			i++
+		default:
+			out = append(out, b[j])
+			j++
+		}
+	}
+	return out
+}
+
+func culpritOf(m *model.Message, round int) Culprit {
+	c := Culprit{Type: "culprit", Schema: model.SchemaVersion, Path: m.Path, Name: m.Name, Queue: m.Queue,
+		Round: round, TopClass: m.TopClass(), Rules: []string{}}
+	seen := map[string]bool{}
+	for _, f := range m.Findings {
+		if f.Class >= model.ClassStall && !seen[f.Rule] {
+			seen[f.Rule] = true
+			c.Rules = append(c.Rules, f.Rule)
+		}
+	}
+	return c
+}

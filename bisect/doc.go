@@ -1,0 +1,22 @@
+// Package bisect finds the messages that crash a target by adaptive group
+// testing, the automated form of the KB's manual procedure (reference/
+// ims-kb.md 1.6: Q197792, Q169223, Q168883, Q317653 put files back half at
+// a time, restart, and wait for the store to crash again).
+//
+// A round replays one group of messages to the target and asks one
+// question: did it crash? Find runs binary splitting with clearing for an
+// unknown number of culprits: test the whole set; while a set is known to
+// hold a culprit, test its first half; a half that goes through is cleared
+// for good, a half that crashes is searched further, and the untested
+// other half is kept for later. When one message is left it is a culprit;
+// the untested remainder is tested as a whole, and the search goes on
+// until a test goes through. With k culprits among n messages it uses at
+// most k*ceil(log2 n) + k + 1 rounds, usually fewer because cleared halves
+// shrink the later searches.
+//
+// Targets: an SMTP server (SMTPTester; with the imsforensic sink in
+// --emulate ims, a poison message drops the connection mid-DATA, and
+// after the sink's poison threshold it is refused with 554 5.6.0: both
+// mean "crashed") or any program (ProbeTester: its exit status). Every
+// round is journaled (JSON Lines, fsynced) before the next starts.
+package bisect
