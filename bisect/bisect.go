@@ -39,7 +39,7 @@ type Step struct {
 	Schema  int       `json:"schema"`
 	Round   int       `json:"round"`
 	Time    time.Time `json:"time"`
-	Phase   string    `json:"phase"` // whole, half, remainder
+	Phase   string    `json:"phase"` // half, remainder, isolated
 	Size    int       `json:"size"`
 	Crashed bool      `json:"crashed"`
 	Sent    int       `json:"sent"`
@@ -87,7 +87,6 @@ type Result struct {
 
 // Phases of a round.
 const (
-	PhaseWhole     = "whole"     // every message: does the queue crash at all?
 	PhaseHalf      = "half"      // the first half of a set known to crash
 	PhaseRemainder = "remainder" // what was left untested after a culprit was found
 )
@@ -103,12 +102,26 @@ func Find(ctx context.Context, msgs []*model.Message, t Tester, j Journal) (Resu
 	for i := range all {
 		all[i] = i
 	}
-	crashed, err := b.test(ctx, PhaseWhole, all)
-	if err != nil {
-		return res, err
-	}
+	// Descend: test the first half of what is left; a half that goes
+	// through is cleared and the rest is halved again, until a half
+	// crashes. Testing the whole queue first would cost one more round
+	// for every queue that does crash, which is the case bisect is for;
+	// a queue with no culprit costs ceil(log2 n)+1 rounds instead of 1.
 	var unknown []int // not yet tested since the last culprit
-	known := all      // a set that holds a culprit
+	var known []int   // a set that holds a culprit
+	crashed := false
+	for pool := all; len(pool) > 0 && !crashed; {
+		half := (len(pool) + 1) / 2
+		c, err := b.test(ctx, PhaseHalf, pool[:half])
+		if err != nil {
+			return res, err
+		}
+		if c {
+			crashed, known, unknown = true, pool[:half], pool[half:]
+		} else {
+			pool = pool[half:]
+		}
+	}
 	for crashed {
 		for len(known) > 1 {
 			half := (len(known) + 1) / 2
@@ -135,6 +148,7 @@ func Find(ctx context.Context, msgs []*model.Message, t Tester, j Journal) (Resu
 		if len(unknown) == 0 {
 			break
 		}
+		var err error
 		if crashed, err = b.test(ctx, PhaseRemainder, unknown); err != nil {
 			return res, err
 		}

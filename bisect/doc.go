@@ -5,14 +5,15 @@
 //
 // A round replays one group of messages to the target and asks one
 // question: did it crash? Find runs binary splitting with clearing for an
-// unknown number of culprits: test the whole set; while a set is known to
-// hold a culprit, test its first half; a half that goes through is cleared
-// for good, a half that crashes is searched further, and the untested
-// other half is kept for later. When one message is left it is a culprit;
-// the untested remainder is tested as a whole, and the search goes on
-// until a test goes through. With k culprits among n messages it uses at
-// most k*ceil(log2 n) + k + 1 rounds, usually fewer because cleared halves
-// shrink the later searches.
+// unknown number of culprits: test the first half of the queue; a half
+// that goes through is cleared for good and the rest is halved again; a
+// half that crashes is searched by halving (the untested other halves are
+// kept for later). When one message is left it is a culprit; the untested
+// remainder is then tested as a whole, and the search goes on until a test
+// of the remainder goes through. With k >= 1 culprits among n messages it
+// uses at most k*ceil(log2 n) + k rounds: ceil(log2 n) to isolate each
+// culprit and one test of the remainder after each. A queue with no
+// culprit at all takes about ceil(log2 n) + 1 rounds to clear.
 //
 // Targets: an SMTP server (SMTPTester; with the imsforensic sink in
 // --emulate ims, a poison message drops the connection mid-DATA, and

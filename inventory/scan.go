@@ -1,6 +1,7 @@
 package inventory
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -52,7 +53,7 @@ func Scan(ctx context.Context, paths []string, opts Options) ([]*model.Message, 
 	var foundMu sync.Mutex
 	go func() {
 		defer close(jobs)
-		walkErr = walk(ctx, paths, opts.Skip, func(j job) bool {
+		walkErr = walk(ctx, paths, func(j job) bool {
 			foundMu.Lock()
 			found++
 			foundMu.Unlock()
@@ -73,19 +74,25 @@ func Scan(ctx context.Context, paths []string, opts Options) ([]*model.Message, 
 				if ctx.Err() != nil {
 					continue
 				}
+				// A skipped file is sent as nil, so progress counts it.
 				results <- scanOne(j, opts)
 			}
 		}()
 	}
 	go func() { wg.Wait(); close(results) }()
 	var out []*model.Message
+	skipped := 0
 	for m := range results {
-		out = append(out, m)
+		if m == nil {
+			skipped++
+		} else {
+			out = append(out, m)
+		}
 		if opts.Progress != nil {
 			foundMu.Lock()
 			f := found
 			foundMu.Unlock()
-			opts.Progress(len(out), f)
+			opts.Progress(len(out), f-skipped)
 		}
 	}
 	if err := ctx.Err(); err != nil {
@@ -100,11 +107,13 @@ type job struct {
 	path string
 	info fs.FileInfo // from Lstat; nil when Lstat failed
 	err  error
+	// walked: found while walking a folder, so Options.Skip applies.
+	walked bool
 }
 
 // walk calls fn for every file under paths. It does not follow symbolic
 // links below a root (a root that is a link is followed: the admin named it).
-func walk(ctx context.Context, paths []string, skip func(string, []byte) bool, fn func(job) bool) error {
+func walk(ctx context.Context, paths []string, fn func(job) bool) error {
 	var missing []error
 	for _, root := range paths {
 		info, err := os.Stat(root)
@@ -142,10 +151,7 @@ func walk(ctx context.Context, paths []string, skip func(string, []byte) bool, f
 				return nil
 			}
 			info, ierr := d.Info()
-			if ierr == nil && info.Mode().IsRegular() && skip != nil && skip(p, head(p)) {
-				return nil
-			}
-			if !fn(job{path: p, info: info, err: ierr}) {
+			if !fn(job{path: p, info: info, err: ierr, walked: true}) {
 				return ctx.Err()
 			}
 			return nil
@@ -157,19 +163,11 @@ func walk(ctx context.Context, paths []string, skip func(string, []byte) bool, f
 	return errors.Join(missing...)
 }
 
-// head returns the first bytes of a file for Options.Skip.
-func head(p string) []byte {
-	f, err := os.Open(p)
-	if err != nil {
-		return nil
-	}
-	defer f.Close()
-	b := make([]byte, 512)
-	n, _ := io.ReadFull(f, b)
-	return b[:n]
-}
+// skipHeadLen is how many leading bytes Options.Skip is shown.
+const skipHeadLen = 512
 
-// scanOne parses and checks one file. It never returns nil.
+// scanOne parses and checks one file. It returns nil only for a file that
+// Options.Skip leaves out.
 func scanOne(j job, opts Options) *model.Message {
 	m := fileMessage(j.path)
 	if j.err != nil {
@@ -184,7 +182,10 @@ func scanOne(j job, opts Options) *model.Message {
 			return m
 		}
 	}
-	pm, err := ParseFile(j.path, opts.Parse)
+	pm, err := parseForScan(j, opts)
+	if pm == nil && err == nil {
+		return nil // skipped
+	}
 	if pm != nil {
 		pm.Path, pm.Name, pm.Queue, pm.ModTime = m.Path, m.Name, m.Queue, m.ModTime
 		m = pm
@@ -198,6 +199,39 @@ func scanOne(j job, opts Options) *model.Message {
 	}
 	return m
 }
+
+// parseForScan opens the file of j read-only and parses it, reading every
+// byte once: the head that Options.Skip judges is the head the parser
+// reads, and the walk's Lstat stands for a second Stat. It returns
+// (nil, nil) when Skip leaves the file out.
+func parseForScan(j job, opts Options) (*model.Message, error) {
+	f, err := os.Open(j.path)
+	if err != nil {
+		return nil, fmt.Errorf("open %s: %w", j.path, err)
+	}
+	defer f.Close()
+	var r io.Reader = f
+	if j.walked && opts.Skip != nil {
+		hb := headBuffers.Get().(*[skipHeadLen]byte)
+		defer headBuffers.Put(hb)
+		n, rerr := io.ReadFull(f, hb[:])
+		if rerr != nil && rerr != io.EOF && rerr != io.ErrUnexpectedEOF {
+			return nil, fmt.Errorf("read %s: %w", j.path, rerr)
+		}
+		if opts.Skip(j.path, hb[:n]) {
+			return nil, nil
+		}
+		r = io.MultiReader(bytes.NewReader(hb[:n]), f)
+	}
+	m, err := parse.Parse(r, opts.Parse)
+	if err != nil {
+		return m, fmt.Errorf("parse %s: %w", j.path, err)
+	}
+	return m, nil
+}
+
+// headBuffers holds the buffers of the heads shown to Options.Skip.
+var headBuffers = sync.Pool{New: func() any { return new([skipHeadLen]byte) }}
 
 // ParseFile opens path read-only and parses it. The Message has Path,
 // Name and Queue set; it is nil only when the file could not be opened.

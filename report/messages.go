@@ -76,7 +76,7 @@ func writeMessagesTable(w io.Writer, ms []*model.Message) error {
 			find = "error: " + m.Error
 		}
 		if err := t.Append([]string{m.Queue, cell(m.Name, 24), size(m.Size), tm, cell(m.Envelope.From, 28),
-			strconv.Itoa(len(m.Envelope.To)), cell(string(m.Subject), 30), score(m.Score), cell(find, 70)}); err != nil {
+			strconv.Itoa(len(m.Envelope.To)), cell(subject(m.Subject), 30), score(m.Score), cell(find, 70)}); err != nil {
 			return fmt.Errorf("write table: %w", err)
 		}
 	}

@@ -83,8 +83,8 @@ var ruleTruncated = Rule{
 	ID: "truncated", Class: model.ClassRisk, Dir: "IN/OUT",
 	Doc: "the file ends inside the header block or inside an open multipart",
 	Check: func(m *model.Message, c *Config, emit Emitter) {
-		if m.Root() == nil {
-			return
+		if m.Root() == nil || m.Scan.HeaderFields == 0 {
+			return // empty-file or no-message says it better
 		}
 		if !m.Scan.HeaderTerminated && !hasAnomaly(m, model.AnomNoMessage) && !hasAnomaly(m, model.AnomHeaderNoBlankLine) {
 			emit("", m.MessageOffset, "", "end of file inside the header block")

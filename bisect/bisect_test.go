@@ -1,0 +1,274 @@
+package bisect_test
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"math/rand"
+	"net"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"testing"
+	"time"
+
+	"github.com/imsforensic/imsforensic/bisect"
+	"github.com/imsforensic/imsforensic/internal/atomicfile"
+	"github.com/imsforensic/imsforensic/inventory"
+	"github.com/imsforensic/imsforensic/model"
+	"github.com/imsforensic/imsforensic/rules"
+	"github.com/imsforensic/imsforensic/smtpsink"
+)
+
+// oracle is a target in memory: it crashes when a group holds a culprit.
+type oracle struct{ bad map[string]bool }
+
+func (o oracle) Test(_ context.Context, _ int, g []*model.Message) (bisect.Outcome, error) {
+	for i, m := range g {
+		if o.bad[m.Path] {
+			return bisect.Outcome{Crashed: true, Sent: i + 1}, nil
+		}
+	}
+	return bisect.Outcome{Sent: len(g)}, nil
+}
+
+func fakeQueue(n int) []*model.Message {
+	ms := make([]*model.Message, n)
+	for i := range ms {
+		name := fmt.Sprintf("M%07d", i)
+		ms[i] = &model.Message{Path: "IN/" + name, Name: name, Queue: model.QueueIN}
+	}
+	return ms
+}
+
+func paths(cs []bisect.Culprit) []string {
+	out := make([]string, len(cs))
+	for i, c := range cs {
+		out[i] = c.Path
+	}
+	sort.Strings(out)
+	return out
+}
+
+func TestFindsEveryCulpritWithinTheBoundInMemory(t *testing.T) {
+	const n = 1000
+	ms := fakeQueue(n)
+	rng := rand.New(rand.NewSource(1))
+	placements := map[string][]int{"first": {0}, "last": {n - 1}, "ends": {0, n - 1}, "adjacent": {499, 500, 501}}
+	for i := 0; i < 60; i++ {
+		k := 1 + i%4
+		placements[fmt.Sprintf("random-%d", i)] = rng.Perm(n)[:k]
+	}
+	worse := 0
+	for name, pos := range placements {
+		bad := map[string]bool{}
+		var want []string
+		for _, p := range pos {
+			bad[ms[p].Path] = true
+			want = append(want, ms[p].Path)
+		}
+		sort.Strings(want)
+		res, err := bisect.Find(context.Background(), ms, oracle{bad}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := paths(res.Culprits); fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Errorf("%s: found %v, want %v", name, got, want)
+		}
+		k := len(pos)
+		// The guaranteed worst case is one round over the bound (the
+		// final test that proves the rest clean); see the package doc.
+		if res.Summary.Rounds > bisect.Bound(k, n)+1 {
+			t.Errorf("%s: %d rounds for k=%d, bound %d", name, res.Summary.Rounds, k, bisect.Bound(k, n))
+		}
+		if res.Summary.Rounds > res.Summary.ByHand.Rounds {
+			worse++
+		}
+	}
+	if worse > 0 {
+		t.Errorf("group testing needed more rounds than halving by hand in %d placements", worse)
+	}
+}
+
+func TestNoCulpritTakesOneRound(t *testing.T) {
+	res, err := bisect.Find(context.Background(), fakeQueue(50), oracle{map[string]bool{}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Culprits) != 0 || res.Summary.Rounds != 1 || res.Summary.Sent != 50 {
+		t.Errorf("want no culprit in 1 round of 50 messages, got %+v", res.Summary)
+	}
+}
+
+// writeQueue writes n small RFC 822 files into dir/IN, one second apart,
+// the culprits with a blank charset (KB Q278320, rule blank-charset).
+func writeQueue(t *testing.T, dir string, n int, culprits []int) []string {
+	t.Helper()
+	in := filepath.Join(dir, "IN")
+	if err := os.MkdirAll(in, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	bad := map[int]bool{}
+	for _, c := range culprits {
+		bad[c] = true
+	}
+	t0 := time.Date(2001, 3, 14, 8, 0, 0, 0, time.UTC)
+	var want []string
+	for i := 0; i < n; i++ {
+		charset := `"us-ascii"`
+		if bad[i] {
+			charset = `""`
+		}
+		name := fmt.Sprintf("Q%07d", i)
+		body := fmt.Sprintf("From: <sender%d@example.org>\r\nTo: <user%d@example.com>\r\nSubject: message %d\r\n"+
+			"Date: Wed, 14 Mar 2001 08:00:00 -0500\r\nMessage-ID: <%d@example.org>\r\nMIME-Version: 1.0\r\n"+
+			"Content-Type: text/plain; charset=%s\r\n\r\nHello %d.\r\n", i, i, i, i, charset, i)
+		p := filepath.Join(in, name)
+		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		at := t0.Add(time.Duration(i) * time.Second)
+		if err := os.Chtimes(p, at, at); err != nil {
+			t.Fatal(err)
+		}
+		if bad[i] {
+			want = append(want, p)
+		}
+	}
+	sort.Strings(want)
+	return want
+}
+
+// startSink runs an in-process sink emulating the IMS store on 127.0.0.1:0.
+func startSink(t *testing.T) string {
+	t.Helper()
+	s, err := smtpsink.New(smtpsink.Config{
+		Store:   t.TempDir(),
+		Emulate: smtpsink.EmulateIMS,
+		Lint:    func(raw []byte) []model.Finding { return rules.LintBytes(raw, nil).Findings },
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- s.Serve(ctx, l) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("sink: %v", err)
+		}
+	})
+	return "smtp://" + l.Addr().String()
+}
+
+func TestBisectAgainstSinkEmulatingIMS(t *testing.T) {
+	const n = 1000
+	target := startSink(t)
+	for k, culprits := range map[int][]int{1: {613}, 2: {5, 871}, 3: {127, 128, 940}} {
+		t.Run(fmt.Sprintf("k=%d", k), func(t *testing.T) {
+			dir := t.TempDir()
+			want := writeQueue(t, dir, n, culprits)
+			ms, err := inventory.Scan(context.Background(), []string{dir}, inventory.Options{Slim: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			sort.SliceStable(ms, func(i, j int) bool { return ms[i].ModTime.Before(ms[j].ModTime) })
+			tester, err := bisect.NewSMTPTester(target, 10*time.Second)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer tester.Close()
+			jpath := filepath.Join(t.TempDir(), "bisect.jsonl")
+			j, err := atomicfile.OpenJSONL(jpath)
+			if err != nil {
+				t.Fatal(err)
+			}
+			res, err := bisect.Find(context.Background(), ms, tester, j)
+			if cerr := j.Close(); cerr != nil {
+				t.Fatal(cerr)
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := paths(res.Culprits); fmt.Sprint(got) != fmt.Sprint(want) {
+				t.Fatalf("found %v, want %v", got, want)
+			}
+			if res.Summary.Rounds > bisect.Bound(k, n) {
+				t.Errorf("%d rounds, want at most k*ceil(log2 n)+k = %d", res.Summary.Rounds, bisect.Bound(k, n))
+			}
+			if len(tester.SkippedPaths()) != 0 {
+				t.Errorf("messages not sent: %v", tester.SkippedPaths())
+			}
+			steps := journalSteps(t, jpath)
+			if steps != res.Summary.Rounds {
+				t.Errorf("journal holds %d rounds, summary says %d", steps, res.Summary.Rounds)
+			}
+			t.Logf("k=%d: %d rounds, %d sent; by hand %d rounds, %d sent", k, res.Summary.Rounds, res.Summary.Sent, res.Summary.ByHand.Rounds, res.Summary.ByHand.Sent)
+		})
+	}
+}
+
+func journalSteps(t *testing.T, path string) int {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 1<<20), 16<<20)
+	rounds := map[int]bool{}
+	sawSummary := false
+	for sc.Scan() {
+		var rec struct {
+			Type  string `json:"type"`
+			Round int    `json:"round"`
+			Phase string `json:"phase"`
+		}
+		if err := json.Unmarshal(sc.Bytes(), &rec); err != nil {
+			t.Fatalf("journal line %q: %v", sc.Text(), err)
+		}
+		if rec.Type == "bisect-step" && rec.Phase != "isolated" {
+			rounds[rec.Round] = true
+		}
+		sawSummary = sawSummary || rec.Type == "bisect"
+	}
+	if !sawSummary {
+		t.Error("journal has no summary record")
+	}
+	return len(rounds)
+}
+
+func TestProbeExitStatusDecides(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("the probe below is a POSIX shell command")
+	}
+	dir := t.TempDir()
+	want := writeQueue(t, dir, 40, []int{17})
+	ms, err := inventory.Scan(context.Background(), []string{dir}, inventory.Options{Slim: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The probe crashes when the folder holds a file with a blank charset.
+	p, err := bisect.NewProbeTester(`! grep -rqs 'charset=""' {}`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := bisect.Find(context.Background(), ms, p, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := paths(res.Culprits); fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("found %v, want %v", got, want)
+	}
+	if _, err := bisect.NewProbeTester("true"); err == nil {
+		t.Error("a probe without {} was accepted")
+	}
+}
