@@ -210,24 +210,57 @@ func parseForScan(j job, opts Options) (*model.Message, error) {
 		return nil, fmt.Errorf("open %s: %w", j.path, err)
 	}
 	defer f.Close()
-	var r io.Reader = f
+	var src io.Reader = f
+	listed := int64(-1)
+	if j.info != nil {
+		// Read no more than the size the walk saw: a file that is still
+		// being written (a live IMS, a copy in progress) would otherwise
+		// be chased for as long as its writer writes.
+		listed = j.info.Size()
+		src = io.LimitReader(f, listed)
+	}
+	r := src
 	if j.walked && opts.Skip != nil {
 		hb := headBuffers.Get().(*[skipHeadLen]byte)
 		defer headBuffers.Put(hb)
-		n, rerr := io.ReadFull(f, hb[:])
+		n, rerr := io.ReadFull(src, hb[:])
 		if rerr != nil && rerr != io.EOF && rerr != io.ErrUnexpectedEOF {
 			return nil, fmt.Errorf("read %s: %w", j.path, rerr)
 		}
 		if opts.Skip(j.path, hb[:n]) {
 			return nil, nil
 		}
-		r = io.MultiReader(bytes.NewReader(hb[:n]), f)
+		r = io.MultiReader(bytes.NewReader(hb[:n]), src)
 	}
 	m, err := parse.Parse(r, opts.Parse)
 	if err != nil {
 		return m, fmt.Errorf("parse %s: %w", j.path, err)
 	}
+	if listed >= 0 && m != nil {
+		if err := checkUnchanged(f, j.path, listed, m.Size); err != nil {
+			return m, err
+		}
+	}
 	return m, nil
+}
+
+// checkUnchanged reports a file whose size changed while it was read: the
+// scan then describes bytes that are no longer (all) the file's. It also
+// surfaces a read error that only shows past the listed size (a size-0
+// special file such as /proc/self/mem).
+func checkUnchanged(f *os.File, path string, listed, read int64) error {
+	if read < listed {
+		return fmt.Errorf("read %s: changed while read: %d bytes listed, only %d could be read", path, listed, read)
+	}
+	var one [1]byte
+	n, err := f.Read(one[:])
+	if n > 0 {
+		return fmt.Errorf("read %s: changed while read: grew beyond the %d bytes listed (the first %d were scanned)", path, listed, listed)
+	}
+	if err != nil && err != io.EOF {
+		return fmt.Errorf("reading past the %d bytes listed: %w", listed, err)
+	}
+	return nil
 }
 
 // headBuffers holds the buffers of the heads shown to Options.Skip.

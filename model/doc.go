@@ -8,9 +8,9 @@
 // rules, evidence, triage, replay, smtpsink and report can all depend on it
 // without depending on each other.
 //
-// Ordering is part of the contract: SortMessages, SortFindings and
-// SortSuspects define the one total order used before any output, so golden
-// files are stable whatever the number of workers.
+// Ordering is part of the contract: SortMessages and SortFindings here, and
+// triage.SortSuspects for suspects, define the one total order used before
+// any output, so golden files are stable whatever the number of workers.
 package model
 
 // SchemaVersion is the version of every JSON Lines record the tool writes.

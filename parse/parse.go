@@ -127,9 +127,12 @@ func Parse(r io.Reader, opts *Options) (*model.Message, error) {
 	}
 
 	p.push(newEntity(p, "", 0, lr.off, false))
+	// One segment for all lines: &s escapes (through the excerpt
+	// callback), and a fresh one per line was a heap allocation per line.
+	var s segment
 	for {
-		s, ok := lr.next()
-		if !ok {
+		var ok bool
+		if s, ok = lr.next(); !ok {
 			break
 		}
 		p.sawBytes = true

@@ -41,9 +41,13 @@ func NewMessageRecord(m *model.Message) MessageRecord {
 	if env.To == nil {
 		env.To = []string{}
 	}
-	return MessageRecord{Type: "message", Schema: model.SchemaVersion, Path: m.Path, Name: m.Name, Queue: m.Queue,
+	// File names are bytes on Linux (and may come from a damaged copy):
+	// escape them as model.Text does, so that two names that differ only
+	// in invalid UTF-8 stay two names in JSON instead of both becoming
+	// U+FFFD.
+	return MessageRecord{Type: "message", Schema: model.SchemaVersion, Path: model.Escape(m.Path), Name: model.Escape(m.Name), Queue: m.Queue,
 		Format: m.Format, Size: m.Size, SHA256: m.SHA256, ModTime: m.ModTime, Envelope: env, Subject: m.Subject,
-		Findings: fs, Score: m.Score, Error: m.Error}
+		Findings: fs, Score: m.Score, Error: model.Escape(m.Error)}
 }
 
 // WriteMessages renders the scan result set.

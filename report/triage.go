@@ -75,7 +75,7 @@ func abbreviateReasons(rs []model.Reason) string {
 			parts = append(parts, fmt.Sprintf("+%d", len(rs)-i))
 			break
 		}
-		parts = append(parts, r.Kind+": "+cell(shortReason(r.Detail), 56))
+		parts = append(parts, r.Kind+": "+cell(shortReason(r.Detail), 40))
 	}
 	return strings.Join(parts, "; ")
 }

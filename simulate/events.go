@@ -100,9 +100,9 @@ var stallRules = map[string]struct {
 	"charset-unknown": {ActionStuck, "a charset no code page covers (Q163080): conversion fails, stays in IN", func(n string) []LoggedEvent {
 		return []LoggedEvent{{SourceIMC, 4081, "warning", "Conversion failed while processing file d:\\exchsrvr\\imcdata\\in\\" + n + ".", ""}}
 	}},
-	"header-8bit": {ActionReturned, "8-bit bytes in the Subject (Q194505): returned to the sender with an NDR", nil},
+	"header-8bit":             {ActionReturned, "8-bit bytes in the Subject (Q194505): returned to the sender with an NDR", nil},
 	"uuencode-junk-after-end": {ActionDelivered, "delivered, but as a Message.txt attachment (junk after the uuencode end line, Q164662)", nil},
-	"no-final-crlf": {ActionStuck, "does not end in CRLF (Q146993): stays in OUT", nil},
+	"no-final-crlf":           {ActionStuck, "does not end in CRLF (Q146993): stays in OUT", nil},
 }
 
 func is12006(n string) LoggedEvent {

@@ -161,7 +161,7 @@ func Run(ctx context.Context, run string, msgs []*model.Message, opts Options) (
 	s := &sim{run: run, opts: o, res: Result{Summary: Summary{Type: "simulation", Schema: model.SchemaVersion, Run: run, Messages: len(msgs)}}}
 
 	var queue []*model.Message
-	for _, m := range ordered(msgs) {
+	for _, m := range Order(msgs) {
 		switch {
 		case o.Hold != nil && o.Hold(m):
 			s.res.Summary.Held++
@@ -285,9 +285,9 @@ func (s *sim) finish() {
 	s.res.Summary.Duration = s.clock
 }
 
-// ordered returns the messages in the order the IMS takes them: file
+// Order returns a copy of msgs in the order the IMS takes them: file
 // time, then name (case-insensitively, as NTFS lists them), then path.
-func ordered(msgs []*model.Message) []*model.Message {
+func Order(msgs []*model.Message) []*model.Message {
 	out := append([]*model.Message(nil), msgs...)
 	sort.SliceStable(out, func(i, j int) bool {
 		a, b := out[i], out[j]

@@ -119,11 +119,40 @@ func (c *sinkConn) Write(b []byte) (int, error) {
 			time.Sleep(c.greetDelay)
 		}
 	}
-	n, err := c.Conn.Write(b)
+	out := replySafe(b)
+	n, err := c.Conn.Write(out)
 	if n > 0 && c.transcript != nil {
-		c.transcript.record('S', b[:n])
+		c.transcript.record('S', out[:n])
+	}
+	if err == nil {
+		n = len(b)
 	}
 	return n, err
+}
+
+// replySafe returns b with every control byte that is not part of a CRLF
+// line end (or a tab) replaced by '?'. go-smtp echoes the client's EHLO
+// name and addresses into replies; a NUL, bare CR or bare LF from a
+// hostile peer must not reach the client as a malformed reply line
+// (RFC 5321 section 4.2). b is returned as is when it is clean.
+func replySafe(b []byte) []byte {
+	var out []byte
+	for i, c := range b {
+		ok := c >= 0x20 && c != 0x7f || c == '\t' ||
+			c == '\r' && (i+1 == len(b) || b[i+1] == '\n') ||
+			c == '\n' && i > 0 && b[i-1] == '\r'
+		if ok {
+			continue
+		}
+		if out == nil {
+			out = append([]byte(nil), b...)
+		}
+		out[i] = '?'
+	}
+	if out == nil {
+		return b
+	}
+	return out
 }
 
 // SetReadDeadline is kept from go-smtp's calls only when no idle timeout

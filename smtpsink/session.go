@@ -91,6 +91,10 @@ func (ss *session) subject() *faultSubject {
 
 func (ss *session) Mail(from string, opts *smtp.MailOptions) error {
 	ss.helo = ss.conn.Hostname()
+	if hasControl(from) {
+		ss.mail, ss.rcpts = nil, nil
+		return errControlInAddress
+	}
 	mp := MailParams{From: from}
 	if opts != nil {
 		mp.Size, mp.Body, mp.Auth = opts.Size, string(opts.Body), opts.Auth
@@ -108,6 +112,9 @@ func (ss *session) Mail(from string, opts *smtp.MailOptions) error {
 }
 
 func (ss *session) Rcpt(to string, opts *smtp.RcptOptions) error {
+	if hasControl(to) {
+		return errControlInAddress
+	}
 	subj := ss.subject()
 	subj.to = []string{to}
 	subj.key = subj.from + "\x00" + subj.envid + "\x00" + to
@@ -123,6 +130,16 @@ func (ss *session) Rcpt(to string, opts *smtp.RcptOptions) error {
 	}
 	ss.rcpts = append(ss.rcpts, r)
 	return nil
+}
+
+// errControlInAddress refuses an address with a NUL or another control
+// character: RFC 5321 section 4.1.2 allows none in a Mailbox, a real IMS
+// refuses it, and the sink would otherwise echo it back in its reply.
+var errControlInAddress = &smtp.SMTPError{Code: 553, EnhancedCode: smtp.EnhancedCode{5, 1, 3},
+	Message: "address contains control characters"}
+
+func hasControl(s string) bool {
+	return strings.ContainsFunc(s, func(r rune) bool { return r < 0x20 || r == 0x7f })
 }
 
 func (ss *session) Reset() { ss.mail, ss.rcpts = nil, nil }

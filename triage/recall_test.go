@@ -18,11 +18,14 @@ import (
 // every poison planted: every planted message's suspect row names every
 // rule truth.json expects (recall 100 %), fewer than 0.5 % of the clean
 // messages carry a crash-class finding (poison-rules.md), and with no
-// evidence nobody is a prime suspect. It takes 10-20 s, so -short skips
-// it; CI runs it without -short.
+// evidence nobody is a prime suspect. It takes 5-20 s, so -short and
+// -race skip it; CI must run it with plain "go test ./triage".
 func TestWithoutEvidenceEveryPoisonCarriesItsRulesAndCleanMailRarelyCrashes(t *testing.T) {
 	if testing.Short() {
 		t.Skip("10,000-message corpus: run without -short")
+	}
+	if raceEnabled {
+		t.Skip("10,000-message corpus: run without -race (about 80 s under the race detector); CI runs go test ./triage for it")
 	}
 	ctx := context.Background()
 	dir := t.TempDir()

@@ -2,18 +2,230 @@ package main
 
 import (
 	"context"
-	"errors"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/spf13/pflag"
+
+	"github.com/imsforensic/imsforensic/bisect"
+	"github.com/imsforensic/imsforensic/internal/atomicfile"
+	"github.com/imsforensic/imsforensic/model"
+	"github.com/imsforensic/imsforensic/report"
+	"github.com/imsforensic/imsforensic/simulate"
 )
 
-// PLACEHOLDER: replaced by the real command.
+type bisectOptions struct {
+	out   outputFlags
+	rules ruleFlags
+	sel   selectFlags
+
+	target  string
+	probe   string
+	journal string
+	timeout time.Duration
+	settle  time.Duration
+}
+
+func (o *bisectOptions) addFlags(fs *pflag.FlagSet) {
+	fs.StringVar(&o.target, "target", "", "SMTP server to replay the groups to: smtp://HOST:PORT (a dropped or refused connection, or 554 on DATA, is a crash)")
+	fs.StringVar(&o.probe, "probe", "", "command run on a folder holding a copy of each group, {} = the folder; exit status other than 0 is a crash")
+	fs.StringVar(&o.journal, "journal", "", "journal FILE (JSON Lines, fsynced, appended); default imsforensic-bisect-TIME.jsonl here")
+	fs.DurationVar(&o.timeout, "timeout", 30*time.Second, "smtp: connect and reply timeout")
+	fs.DurationVar(&o.settle, "settle", 0, "smtp: wait this long after each group before the health check (servers that crash after accepting)")
+	o.out.addFlags(fs)
+	o.sel.addFlags(fs)
+	o.rules.addFlags(fs)
+}
+
+func (o *bisectOptions) validate(g *globals) error {
+	if err := o.out.validate(g); err != nil {
+		return err
+	}
+	if o.out.fmt == report.CSV {
+		return usageErrorf("bisect: --format csv is not supported (want table or json)")
+	}
+	if err := o.rules.validate(); err != nil {
+		return err
+	}
+	if (o.target == "") == (o.probe == "") {
+		return usageErrorf("bisect: give exactly one of --target smtp://HOST:PORT or --probe 'CMD {}'")
+	}
+	if o.probe != "" && !strings.Contains(o.probe, "{}") {
+		return usageErrorf("bisect: --probe needs {} where the folder goes, e.g. --probe './check.sh {}'")
+	}
+	if o.timeout <= 0 || o.settle < 0 {
+		return usageErrorf("bisect: --timeout must be positive and --settle not negative")
+	}
+	return o.sel.validate()
+}
+
 func newBisectCommand() *command {
+	opts := &bisectOptions{}
+	fs := newFlagSet("bisect")
+	opts.addFlags(fs)
 	return &command{
 		name:  "bisect",
-		usage: "bisect",
-		short: "(not built yet)",
-		flags: newFlagSet("bisect"),
+		usage: "bisect [flags] PATH... (--target smtp://HOST:PORT | --probe 'CMD {}')",
+		short: "find the poison by replaying halves against a target, as the KB does by hand",
+		long: `Finds the smallest set of messages that crash the target by adaptive group
+testing: the automated form of KB Q168883 / Q169223 (put half back, restart,
+wait). Each round replays one group, in file-time order, and asks whether the
+target crashed; more than one culprit is found. With k culprits among n
+messages it takes at most k*ceil(log2 n)+k rounds. The summary compares the
+rounds and messages with halving by hand.
+
+--target smtp://HOST:PORT sends each message of the group (MAIL FROM and
+RCPT TO from the envelope); the target crashed when a connection is dropped
+during DATA, refused, or DATA is refused with 554 (the imsforensic sink in
+'--emulate ims' drops a poison message's connection, then lists it as
+poison and answers 554: both count, so one sink serves the whole run). A
+health check (connect, EHLO, QUIT) follows each group; --settle waits first.
+
+--probe 'CMD {}' runs CMD through the shell with {} replaced by a new folder
+holding a copy of the group (IN/ and OUT/); exit status 0 = no crash.
+The inputs are never touched. Every round is appended to the journal and
+fsynced before the next one starts.
+
+Examples:
+  imsforensic sink --emulate ims --store sinkdir &
+  imsforensic bisect TempIMS --target smtp://127.0.0.1:2525
+  imsforensic bisect TempIMS/IN --probe './replay-on-test-server.sh {}'
+  imsforensic bisect TempIMS --target smtp://127.0.0.1:2525 --format json`,
+		flags: fs,
 		run: func(ctx context.Context, g *globals, args []string) error {
-			return errors.New("bisect: not built yet")
+			if err := opts.validate(g); err != nil {
+				return err
+			}
+			return runBisect(ctx, opts, g, args)
 		},
 	}
+}
+
+func runBisect(ctx context.Context, opts *bisectOptions, g *globals, args []string) error {
+	paths, err := opts.sel.paths(g, args)
+	if err != nil {
+		return err
+	}
+	if len(paths) == 0 {
+		return usageErrorf("bisect: no PATH given")
+	}
+	opts.sel.printExplain(g)
+	ms, err := scanInputs(ctx, g, paths, &opts.rules, opts.out.fmt == report.JSON)
+	if err != nil && ctx.Err() != nil {
+		return err
+	}
+	walkErr := err
+	ms = opts.sel.filter(ms, time.Now())
+	var readable []*model.Message
+	for _, m := range ms {
+		if m.Error == "" {
+			readable = append(readable, m)
+		}
+	}
+	readable = simulate.Order(readable)
+	if len(readable) == 0 {
+		return usageErrorf("bisect: no readable message among the inputs")
+	}
+
+	var tester bisect.Tester
+	var smtpT *bisect.SMTPTester
+	if opts.target != "" {
+		smtpT, err = bisect.NewSMTPTester(opts.target, opts.timeout)
+		if err != nil {
+			return usageError(err)
+		}
+		smtpT.Settle = opts.settle
+		defer smtpT.Close()
+		tester = smtpT
+	} else {
+		p, err := bisect.NewProbeTester(opts.probe)
+		if err != nil {
+			return usageError(err)
+		}
+		p.Output = g.stderr
+		tester = p
+	}
+
+	jpath := opts.journal
+	if jpath == "" {
+		jpath = "imsforensic-bisect-" + time.Now().UTC().Format("20060102T150405Z") + ".jsonl"
+	}
+	j, err := atomicfile.OpenJSONL(jpath)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(g.stderr, "imsforensic: bisecting %d message(s); journal %s\n", len(readable), jpath)
+	res, err := bisect.Find(ctx, readable, tester, &progressJournal{j: j, g: g, quiet: opts.out.fmt == report.JSON})
+	if cerr := j.Close(); err == nil && cerr != nil {
+		err = fmt.Errorf("journal %s: %w", jpath, cerr)
+	}
+	if err != nil {
+		return err
+	}
+	if smtpT != nil {
+		for _, p := range smtpT.SkippedPaths() {
+			fmt.Fprintf(g.stderr, "imsforensic: %s could not be sent (no recipient or bare LF) and was left out of the search\n", p)
+		}
+	}
+	if err := writeBisect(g, opts.out.fmt, res); err != nil {
+		return err
+	}
+	return finishScan(g, &opts.out, ms, walkErr)
+}
+
+// progressJournal journals every record and, on a terminal in table
+// mode, says each round on stderr.
+type progressJournal struct {
+	j     *atomicfile.JSONLWriter
+	g     *globals
+	quiet bool
+}
+
+func (p *progressJournal) Append(v any) error {
+	if err := p.j.Append(v); err != nil {
+		return err
+	}
+	if st, ok := v.(bisect.Step); ok && !p.quiet && st.Phase != "isolated" {
+		verdict := "went through"
+		if st.Crashed {
+			verdict = "CRASHED: " + st.Why
+		}
+		fmt.Fprintf(p.g.stderr, "round %d: %d message(s) (%s): %s\n", st.Round, st.Size, st.Phase, verdict)
+	}
+	return nil
+}
+
+func writeBisect(g *globals, f report.Format, res bisect.Result) error {
+	s := res.Summary
+	if f == report.JSON {
+		enc := json.NewEncoder(g.stdout)
+		enc.SetEscapeHTML(false)
+		for _, c := range res.Culprits {
+			if err := enc.Encode(c); err != nil {
+				return fmt.Errorf("write json: %w", err)
+			}
+		}
+		if err := enc.Encode(s); err != nil {
+			return fmt.Errorf("write json: %w", err)
+		}
+		return nil
+	}
+	if len(res.Culprits) == 0 {
+		fmt.Fprintf(g.stdout, "No message crashed the target (%d message(s), %d round(s)).\n", s.Messages, s.Rounds)
+		return nil
+	}
+	fmt.Fprintf(g.stdout, "%d culprit(s) crash the target:\n", len(res.Culprits))
+	for _, c := range res.Culprits {
+		rules := "no crash rule fires: the catalogue missed it"
+		if len(c.Rules) > 0 {
+			rules = c.TopClass.String() + ": " + strings.Join(c.Rules, " ")
+		}
+		fmt.Fprintf(g.stdout, "  %s  (%s) isolated in round %d\n", model.Escape(c.Path), rules, c.Round)
+	}
+	fmt.Fprintf(g.stdout, "\n%d round(s), %d message(s) sent (bound k*ceil(log2 n)+k = %s).\n", s.Rounds, s.Sent, strconv.Itoa(s.Bound))
+	fmt.Fprintf(g.stdout, "Halving by hand: %d restart(s), %d message(s) (%s).\n", s.ByHand.Rounds, s.ByHand.Sent, s.ByHand.Method)
+	return nil
 }

@@ -356,6 +356,11 @@ func writeReplayTable(w io.Writer, recs []model.ReplayRecord) error {
 // 0 when everything selected was done (held suspects included), 4 when
 // some message was refused or failed, 1 on a runtime error.
 func finishReplay(g *globals, opts *replayOptions, sum replay.Summary, err error, flush func() error) error {
+	if err != nil && sum.Planned+sum.Written+sum.Skipped+sum.Held+sum.Refused+sum.Failed+sum.Removed == 0 {
+		// Nothing was planned: a precondition failed (Queue.dat present,
+		// bad journal). The error says it; an empty table would mislead.
+		return err
+	}
 	if ferr := flush(); ferr != nil && err == nil {
 		err = ferr
 	}

@@ -2,18 +2,348 @@ package main
 
 import (
 	"context"
-	"errors"
+	"fmt"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/spf13/pflag"
+
+	"github.com/imsforensic/imsforensic/internal/atomicfile"
+	"github.com/imsforensic/imsforensic/inventory"
+	"github.com/imsforensic/imsforensic/model"
+	"github.com/imsforensic/imsforensic/report"
+	"github.com/imsforensic/imsforensic/rules"
+	"github.com/imsforensic/imsforensic/simulate"
+	"github.com/imsforensic/imsforensic/triage"
 )
 
-// PLACEHOLDER: replaced by the real command.
+type simulateOptions struct {
+	out   outputFlags
+	rules ruleFlags
+	sel   selectFlags
+
+	hold            []string
+	holdSuspects    bool
+	maxRestarts     int
+	poisonThreshold int
+	html            string
+}
+
+func (o *simulateOptions) addFlags(fs *pflag.FlagSet) {
+	fs.StringArrayVar(&o.hold, "hold", nil, "hold this file back in the second run (name or path, repeatable; names match case-insensitively)")
+	fs.BoolVar(&o.holdSuspects, "hold-suspects", false, "hold back every message with a crash finding in the second run (the default when no --hold is given)")
+	fs.IntVar(&o.maxRestarts, "max-restarts", simulate.DefaultMaxRestarts, "restarts after a crash before the admin stops the service (0 = none)")
+	fs.IntVar(&o.poisonThreshold, "poison-threshold", 0, "Exchange 2007+ poison message queue: a message in flight during N crashes is set aside (Set-TransportService -PoisonThreshold, default there 2); 0 = Exchange 5.5, no protection")
+	fs.StringVar(&o.html, "html", "", "also write a self-contained HTML report to FILE")
+	o.out.addFlags(fs)
+	o.sel.addFlags(fs)
+	o.rules.addFlags(fs)
+}
+
+func (o *simulateOptions) validate(g *globals) error {
+	if err := o.out.validate(g); err != nil {
+		return err
+	}
+	if o.out.fmt == report.CSV {
+		return usageErrorf("simulate: --format csv is not supported (want table or json)")
+	}
+	if err := o.rules.validate(); err != nil {
+		return err
+	}
+	if o.maxRestarts < 0 {
+		return usageErrorf("--max-restarts: want 0 or more, got %d", o.maxRestarts)
+	}
+	if o.poisonThreshold < 0 || o.poisonThreshold > 10 {
+		return usageErrorf("--poison-threshold: want 0 (off) or 1..10 as Exchange allows, got %d", o.poisonThreshold)
+	}
+	if len(o.hold) > 0 && o.holdSuspects {
+		return usageErrorf("simulate: give --hold FILE or --hold-suspects, not both")
+	}
+	return o.sel.validate()
+}
+
 func newSimulateCommand() *command {
+	opts := &simulateOptions{}
+	fs := newFlagSet("simulate")
+	opts.addFlags(fs)
 	return &command{
 		name:  "simulate",
-		usage: "simulate",
-		short: "(not built yet)",
-		flags: newFlagSet("simulate"),
+		usage: "simulate [flags] PATH... [--hold FILE...|--hold-suspects]",
+		short: "replay the queue through an emulated IMS, offline: what crashes, what gets stuck",
+		long: `Works through the queue as the IMS would after Queue.dat is deleted (KB
+Q197792): IN and OUT files in file-time order, then by name. The rule
+catalogue is the crash oracle: a message with a crash finding crashes the
+store; the timeline shows the events the server would log (Dr. Watson 4097,
+3039 0x80040115, 4182 naming the spool file, 4102; 4116 0x8007000E for an
+outbound header block over 32 KiB), the restart, the retry of the same file,
+the crash loop and how many messages are stuck behind it. Stall messages are
+archived (4117) or stay in the queue, and the IMS goes on.
+
+Then the same queue again with the suspects held back (--hold FILE, or by
+default every message with a crash finding): the queue should drain.
+Nothing is read but the inputs; nothing is written but --html.
+
+Examples:
+  imsforensic simulate D:\TempIMS
+  imsforensic simulate TempIMS --hold 3SW32JRP --hold NQ1NQYQK
+  imsforensic simulate TempIMS --poison-threshold 2     # Exchange 2007+ behaviour
+  imsforensic simulate TempIMS --format json > timeline.jsonl
+  imsforensic simulate TempIMS --html simulation.html`,
+		flags: fs,
 		run: func(ctx context.Context, g *globals, args []string) error {
-			return errors.New("simulate: not built yet")
+			if err := opts.validate(g); err != nil {
+				return err
+			}
+			return runSimulate(ctx, opts, g, args)
 		},
 	}
+}
+
+func runSimulate(ctx context.Context, opts *simulateOptions, g *globals, args []string) error {
+	paths, err := opts.sel.paths(g, args)
+	if err != nil {
+		return err
+	}
+	if len(paths) == 0 {
+		return usageErrorf("simulate: no PATH given")
+	}
+	opts.sel.printExplain(g)
+	ms, err := scanInputs(ctx, g, paths, &opts.rules, opts.out.fmt == report.JSON)
+	if err != nil && ctx.Err() != nil {
+		return err
+	}
+	walkErr := err
+	now := time.Now()
+	ms = opts.sel.filter(ms, now)
+
+	simOpts := simulate.Options{MaxRestarts: opts.maxRestarts, PoisonThreshold: opts.poisonThreshold, Start: restartTime(ms)}
+	if opts.maxRestarts == 0 {
+		simOpts.MaxRestarts = -1
+	}
+	asIs, err := simulate.Run(ctx, simulate.RunAsIs, ms, simOpts)
+	if err != nil {
+		return err
+	}
+	hold, holdWhat := holdFunc(opts.hold)
+	if len(opts.hold) > 0 {
+		if missing := unmatchedHolds(opts.hold, ms); len(missing) > 0 {
+			return usageErrorf("--hold: no input file is named %s", strings.Join(missing, ", "))
+		}
+	}
+	runs := []simulate.Result{asIs}
+	if len(opts.hold) > 0 || asIs.Summary.Crashes > 0 || opts.holdSuspects {
+		simOpts.Hold = hold
+		held, err := simulate.Run(ctx, simulate.RunHeld, ms, simOpts)
+		if err != nil {
+			return err
+		}
+		runs = append(runs, held)
+	}
+
+	if opts.out.fmt == report.JSON {
+		for _, r := range runs {
+			if err := simulate.WriteJSON(g.stdout, r); err != nil {
+				return err
+			}
+		}
+	} else {
+		titles := []string{"The queue as it is:", "With " + holdWhat + " held back:"}
+		for i, r := range runs {
+			if i > 0 {
+				fmt.Fprintln(g.stdout)
+			}
+			if err := simulate.WriteTable(g.stdout, titles[i], r); err != nil {
+				return err
+			}
+		}
+		if len(runs) == 1 {
+			fmt.Fprintln(g.stdout, "\nNo message crashes the emulated store: nothing to hold back.")
+		}
+	}
+	if opts.html != "" {
+		if err := writeSimulationHTML(ctx, opts, paths, ms, runs, hold); err != nil {
+			return err
+		}
+		fmt.Fprintf(g.stderr, "imsforensic: wrote %s\n", opts.html)
+	}
+	return finishScan(g, &opts.out, ms, walkErr)
+}
+
+// restartTime is when the emulated IMS starts: a minute after the newest
+// file, since the admin copies the files back before starting it.
+func restartTime(ms []*model.Message) time.Time {
+	var last time.Time
+	for _, m := range ms {
+		if m.ModTime.After(last) {
+			last = m.ModTime
+		}
+	}
+	if last.IsZero() {
+		return last
+	}
+	return last.Add(time.Minute).Truncate(time.Second)
+}
+
+// holdFunc returns the hold rule of the second run and its name for
+// people: the files named by --hold, else every crash-class message.
+func holdFunc(names []string) (func(*model.Message) bool, string) {
+	if len(names) == 0 {
+		return func(m *model.Message) bool { return m.TopClass() == model.ClassCrash }, "the suspects (crash findings)"
+	}
+	want := map[string]bool{}
+	for _, n := range names {
+		want[strings.ToLower(filepath.Clean(n))] = true
+	}
+	return func(m *model.Message) bool {
+		return want[strings.ToLower(m.Name)] || want[strings.ToLower(filepath.Clean(m.Path))]
+	}, strings.Join(names, ", ")
+}
+
+func unmatchedHolds(names []string, ms []*model.Message) []string {
+	var missing []string
+	for _, n := range names {
+		hold, _ := holdFunc([]string{n})
+		found := false
+		for _, m := range ms {
+			if hold(m) {
+				found = true
+				break
+			}
+		}
+		if !found {
+			missing = append(missing, strconv.Quote(n))
+		}
+	}
+	return missing
+}
+
+// writeSimulationHTML writes the simulation report: the suspects as
+// triage ranks them without evidence, the simulated events on the
+// timeline, both runs' steps and the plan.
+func writeSimulationHTML(ctx context.Context, opts *simulateOptions, paths []string, ms []*model.Message, runs []simulate.Result, hold func(*model.Message) bool) error {
+	res := triage.Rank(ms, nil, triage.Options{Rules: opts.rules.cfg})
+	r := report.HTMLReport{Title: "imsforensic simulation", Inputs: paths}
+	for _, run := range runs {
+		s := run.Summary
+		label := "as is"
+		if s.Run == simulate.RunHeld {
+			label = "suspects held"
+		}
+		r.Summary = append(r.Summary,
+			report.HTMLFact{Label: label + ": delivered", Value: strconv.Itoa(s.Delivered)},
+			report.HTMLFact{Label: label + ": crashes", Value: strconv.Itoa(s.Crashes), Alarm: s.Crashes > 0},
+			report.HTMLFact{Label: label + ": stuck", Value: strconv.Itoa(s.Stuck), Alarm: !s.Drained},
+			report.HTMLFact{Label: label + ": queue", Value: map[bool]string{true: "drains", false: "crash loop"}[s.Drained], Alarm: !s.Drained})
+		for _, st := range run.Steps {
+			row := report.HTMLStep{Run: st.Run, Offset: simulate.Offset(st.Offset), Action: st.Action, File: st.Name, Detail: st.Detail,
+				Alarm: st.Action == simulate.ActionCrash || st.Action == simulate.ActionCrashLoop}
+			for _, e := range st.Events {
+				row.Events = append(row.Events, fmt.Sprintf("%s %d", e.Source, e.EventID))
+				if run.Summary.Run == simulate.RunAsIs {
+					r.Timeline.Events = append(r.Timeline.Events, report.TimelineEvent{Time: st.Time, Label: fmt.Sprintf("%s %d %s", e.Source, e.EventID, st.Name),
+						Crash: st.Action == simulate.ActionCrash})
+				}
+			}
+			if st.Action != simulate.ActionDelivered && st.Action != simulate.ActionBlocked || len(r.Steps) < 400 {
+				r.Steps = append(r.Steps, row)
+			}
+		}
+	}
+	suspects := htmlSuspects(res.Suspects, opts.rules.cfg)
+	r.Suspects = suspects
+	marked := map[string]bool{}
+	for _, s := range suspects {
+		marked[s.Suspect.Path] = true
+	}
+	for _, m := range ms {
+		r.Timeline.Files = append(r.Timeline.Files, report.TimelineFile{Time: m.ModTime, Name: m.Name, Suspect: marked[m.Path]})
+	}
+	r.Conclusions = res.Conclusions
+	r.Plan = report.HTMLPlan(ms, hold, 50)
+	r.PlanNote = "Suspects are held back; every other message is replayed (imsforensic replay PATH --to imcdata:DIR)."
+	return writeHTMLFile(opts.html, r)
+}
+
+// maxHTMLSuspects bounds the suspects the HTML report shows in depth.
+const maxHTMLSuspects = 25
+
+// htmlSuspects keeps the suspects worth showing (not clean), re-parsing
+// each file for its MIME tree, since the scan kept slim messages.
+func htmlSuspects(all []model.Suspect, cfg *rules.Config) []report.HTMLSuspect {
+	var out []report.HTMLSuspect
+	for _, s := range all {
+		if s.Verdict == triage.VerdictClean || len(out) == maxHTMLSuspects {
+			break
+		}
+		hs := report.HTMLSuspect{Suspect: s, Message: s.Message}
+		full, err := inventory.ParseFile(s.Path, nil)
+		if full != nil {
+			rules.Apply(full, cfg)
+			hs.Message = full
+		}
+		if err != nil {
+			hs.ParseError = err.Error()
+		}
+		out = append(out, hs)
+	}
+	return out
+}
+
+// writeHTMLFile writes the report atomically (temp file, fsync, rename).
+func writeHTMLFile(path string, r report.HTMLReport) error {
+	var b strings.Builder
+	if err := report.WriteHTML(&b, r); err != nil {
+		return err
+	}
+	if _, _, err := atomicfile.WriteFile(path, strings.NewReader(b.String()), 0o644); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	return nil
+}
+
+// writeTriageHTML writes the triage report: summary, the incident
+// timeline (crash clusters in red), the suspects with their MIME trees,
+// the conclusions and the replay plan (crash-class messages held back).
+func writeTriageHTML(path string, inputs []string, ms []*model.Message, events []model.Event, res triage.Result, cfg *rules.Config) error {
+	r := report.HTMLReport{Title: "imsforensic triage", Inputs: inputs}
+	crash := map[string]bool{}
+	for _, c := range res.Incident.Crashes {
+		for _, e := range c.Events {
+			crash[report.EventKey(e)] = true
+		}
+	}
+	r.Suspects = htmlSuspects(res.Suspects, cfg)
+	marked := map[string]bool{}
+	prime := 0
+	for _, s := range r.Suspects {
+		marked[s.Suspect.Path] = true
+		if s.Suspect.Verdict == triage.VerdictPrime {
+			prime++
+		}
+	}
+	r.Timeline = report.HTMLTimelineOf(ms, events, func(e model.Event) bool { return crash[report.EventKey(e)] }, marked)
+	crashMsgs := 0
+	for _, m := range ms {
+		if m.TopClass() == model.ClassCrash {
+			crashMsgs++
+		}
+	}
+	top := "none"
+	if len(res.Suspects) > 0 && res.Suspects[0].Verdict != triage.VerdictClean {
+		top = res.Suspects[0].Name
+	}
+	r.Summary = []report.HTMLFact{
+		{Label: "messages", Value: strconv.Itoa(len(ms))},
+		{Label: "distinct events", Value: strconv.Itoa(res.Incident.Events)},
+		{Label: "crashes", Value: strconv.Itoa(len(res.Incident.Crashes)), Alarm: len(res.Incident.Crashes) > 0},
+		{Label: "prime suspects", Value: strconv.Itoa(prime), Alarm: prime > 0},
+		{Label: "with a crash finding", Value: strconv.Itoa(crashMsgs), Alarm: crashMsgs > 0},
+		{Label: "rank 1", Value: top, Alarm: top != "none"},
+	}
+	r.Conclusions = res.Conclusions
+	r.Plan = report.HTMLPlan(ms, func(m *model.Message) bool { return m.TopClass() == model.ClassCrash }, 50)
+	r.PlanNote = "Messages with a crash finding are held back (DESIGN.md 4.5); replay the rest with imsforensic replay PATH --to imcdata:DIR, and check first with imsforensic simulate."
+	return writeHTMLFile(path, r)
 }

@@ -30,6 +30,7 @@ type triageOptions struct {
 	evidenceTZ  string
 	top         int
 	crashWindow time.Duration
+	html        string
 
 	tz *time.Location
 }
@@ -39,6 +40,7 @@ func (o *triageOptions) addFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&o.evidenceTZ, "evidence-tz", "", `time zone of the server's local times in exports and logs: an IANA name ("America/New_York"), "UTC-5", "+01:00" or "UTC"; default: this machine's zone`)
 	fs.IntVar(&o.top, "top", 20, "table: show the first N suspects only (0 = all); json and csv print all")
 	fs.DurationVar(&o.crashWindow, "crash-window", triage.DefaultCrashWindow, "how long before a crash a file's time still counts as near it")
+	fs.StringVar(&o.html, "html", "", "also write a self-contained HTML report to FILE (summary, timeline chart, suspects with MIME trees, replay plan; opens offline)")
 	o.out.addFlags(fs)
 	o.sel.addFlags(fs)
 	o.rules.addFlags(fs)
@@ -94,7 +96,8 @@ Examples:
   imsforensic triage D:\TempIMS --evidence AppEvent.evt --evidence Drwtsn32.log
   imsforensic triage TempIMS --evidence evidence/ --evidence-tz America/New_York
   imsforensic triage --format json TempIMS --evidence evidence/ > suspects.jsonl
-  imsforensic triage --top 0 --select 'queue=IN' TempIMS --evidence-tz UTC-5 --evidence AppEvent.csv`,
+  imsforensic triage --top 0 --select 'queue=IN' TempIMS --evidence-tz UTC-5 --evidence AppEvent.csv
+  imsforensic triage TempIMS --evidence evidence/ --html report.html`,
 		flags: fs,
 		run: func(ctx context.Context, g *globals, args []string) error {
 			if err := opts.validate(g); err != nil {
@@ -128,6 +131,12 @@ func runTriage(ctx context.Context, opts *triageOptions, g *globals, args []stri
 	res := triage.Rank(ms, events, triage.Options{Now: now, Rules: opts.rules.cfg, CrashWindow: opts.crashWindow})
 	if werr := report.WriteTriage(g.stdout, opts.out.fmt, res.Suspects, res.Conclusions, opts.top); werr != nil {
 		return werr
+	}
+	if opts.html != "" {
+		if herr := writeTriageHTML(opts.html, paths, ms, events, res, opts.rules.cfg); herr != nil {
+			return herr
+		}
+		fmt.Fprintf(g.stderr, "imsforensic: wrote %s\n", opts.html)
 	}
 	for _, e := range evErrs {
 		fmt.Fprintf(g.stderr, "imsforensic: %v\n", e)

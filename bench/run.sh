@@ -1,0 +1,367 @@
+#!/usr/bin/env bash
+# bench/run.sh: imsforensic measured side by side with what an administrator
+# would use instead, on one generated corpus, in one run (docs/benchmarks.md).
+#
+#   bench/run.sh                 full run (about 15-20 minutes on 2 cores)
+#   BENCH_QUICK=1 bench/run.sh   smoke run on small sizes (about a minute)
+#
+# Environment (all optional):
+#   BENCH_DIR      work folder (corpora, binaries, logs); default: a new temp dir.
+#                  Corpora already there are reused.
+#   BENCH_FILES    files in the main corpus (default 20000)
+#   BENCH_GROWTH   corpus sizes for the growth table (default "1000 10000 100000")
+#   BENCH_BIG_MIB  size of the one large message in MiB (default 1024; 0 skips)
+#   BENCH_SMTP_MESSAGES  messages per SMTP measurement (default 2000)
+#   BENCH_REPEAT   runs per measurement; the median is reported (default 3)
+#   BENCH_SKIP     words among: python smtp growth big  (parts to leave out)
+#
+# Prints the ratio tables on stdout and writes them to $BENCH_DIR/results.md.
+# Needs root (or sudo) only to apt-get what is missing: postfix (smtp-sink,
+# smtp-source; the mail daemon is not started), time (/usr/bin/time).
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+QUICK=${BENCH_QUICK:-0}
+if [[ $QUICK == 1 ]]; then
+	FILES=${BENCH_FILES:-1000}
+	GROWTH=${BENCH_GROWTH:-"200 1000"}
+	BIG_MIB=${BENCH_BIG_MIB:-32}
+	SMTP_N=${BENCH_SMTP_MESSAGES:-200}
+	REPEAT=${BENCH_REPEAT:-1}
+else
+	FILES=${BENCH_FILES:-20000}
+	GROWTH=${BENCH_GROWTH:-"1000 10000 100000"}
+	BIG_MIB=${BENCH_BIG_MIB:-1024}
+	SMTP_N=${BENCH_SMTP_MESSAGES:-2000}
+	REPEAT=${BENCH_REPEAT:-3}
+fi
+SKIP=" ${BENCH_SKIP:-} "
+NPROC=$(nproc)
+DIR=${BENCH_DIR:-$(mktemp -d "${TMPDIR:-/tmp}/imsf-bench.XXXXXX")}
+mkdir -p "$DIR/bin" "$DIR/log"
+RESULTS=$DIR/results.md
+: >"$DIR/measure.tsv"
+
+log() { printf '[bench %(%H:%M:%S)T] %s\n' -1 "$*" >&2; }
+skipped() { [[ $SKIP == *" $1 "* ]]; }
+
+# ---- what the benchmarks need ------------------------------------------
+install_missing() {
+	local pkgs=()
+	[[ -x /usr/bin/time ]] || pkgs+=(time)
+	if ! skipped smtp; then
+		[[ -x /usr/sbin/smtp-sink && -x /usr/sbin/smtp-source ]] || pkgs+=(postfix)
+	fi
+	command -v python3 >/dev/null || pkgs+=(python3)
+	((${#pkgs[@]})) || return 0
+	log "installing ${pkgs[*]} with apt-get"
+	local sudo=""
+	[[ $(id -u) == 0 ]] || sudo=sudo
+	# postfix: no configuration, and the daemon stays stopped.
+	echo "postfix postfix/main_mailer_type select No configuration" | $sudo debconf-set-selections 2>/dev/null || true
+	$sudo apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive RUNLEVEL=1 $sudo apt-get install -y -qq --no-install-recommends "${pkgs[@]}" >&2
+}
+
+build() {
+	log "building into $DIR/bin"
+	(cd "$ROOT" && go build -o "$DIR/bin/imsforensic" ./cmd/imsforensic &&
+		go build -o "$DIR/bin/gomessage" ./bench/gomessage &&
+		go build -o "$DIR/bin/bigmsg" ./bench/bigmsg)
+}
+
+# corpus N DIR [extra flags]: generate once (a .done marker makes reruns reuse it).
+corpus() {
+	local n=$1 out=$2
+	shift 2
+	[[ -f $out.done ]] && return 0
+	rm -rf "$out"
+	log "generating $n messages in $out"
+	"$DIR/bin/imsforensic" corpus --out "$out" --messages "$n" --seed 1 --layout tempims "$@" >"$DIR/log/corpus-$n.txt"
+	touch "$out.done"
+}
+
+# files and bytes of the messages in a corpus (what scan reads).
+count_files() { find "$1" -type f ! -name truth.json | wc -l; }
+count_bytes() { find "$1" -type f ! -name truth.json -printf '%s\n' | awk '{s+=$1} END{print s+0}'; }
+
+# ---- measuring -------------------------------------------------------------
+# measure KEY CMD...: runs CMD $REPEAT times under /usr/bin/time and records
+# the median wall time, the median CPU time (user+sys) and the largest peak
+# RSS of any one process (ru_maxrss). Output goes to /dev/null.
+measure() {
+	local key=$1
+	shift
+	local walls=() cpus=() rss=0 i t rc w u s m
+	for ((i = 0; i < REPEAT; i++)); do
+		t=$DIR/log/time.$$
+		rc=0
+		/usr/bin/time -f '%e %U %S %M' -o "$t" "$@" >/dev/null 2>"$DIR/log/$key.stderr" || rc=$?
+		if ((rc != 0 && rc != 3 && rc != 4)); then
+			log "$key exited $rc: $(tail -3 "$DIR/log/$key.stderr")"
+		fi
+		read -r w u s m < <(tail -1 "$t")
+		walls+=("$w")
+		cpus+=("$(awk -v u="$u" -v s="$s" 'BEGIN{printf "%.2f", u+s}')")
+		((m > rss)) && rss=$m
+	done
+	local mw mc
+	mw=$(printf '%s\n' "${walls[@]}" | sort -g | awk '{a[NR]=$1} END{print a[int((NR+1)/2)]}')
+	mc=$(printf '%s\n' "${cpus[@]}" | sort -g | awk '{a[NR]=$1} END{print a[int((NR+1)/2)]}')
+	printf '%s\t%s\t%s\t%s\n' "$key" "$mw" "$mc" "$rss" >>"$DIR/measure.tsv"
+	log "$key: median ${mw}s wall, ${mc}s cpu, peak RSS $((rss / 1024)) MiB (runs: ${walls[*]})"
+}
+
+get() { awk -F'\t' -v k="$1" -v c="$2" '$1==k {print $c}' "$DIR/measure.tsv" | tail -1; }
+wall() { get "$1" 2; }
+cpu() { get "$1" 3; }
+rssmib() { awk -v k="$(get "$1" 4)" 'BEGIN{printf "%.0f", k/1024}'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN{ if (b > 0) printf "%.2f", a/b; else print "n/a" }'; }
+
+# file-reading commands over a folder, with the walk included as scan's is.
+read_cmd() { # read_cmd TOOL PROCS DIR
+	local tool=$1 procs=$2 d=$3
+	echo "find '$d' -type f ! -name truth.json -print0 | xargs -0 -P $procs -n 256 $tool"
+}
+
+# ---- 1. scan against python email, go-message and the read floor ------------
+scan_table() { # scan_table LABEL DIR
+	local label=$1 d=$2 n bytes
+	n=$(count_files "$d")
+	bytes=$(count_bytes "$d")
+	cat "$d"/*/* >/dev/null 2>&1 || find "$d" -type f -exec cat {} + >/dev/null # warm the page cache
+	for w in 1 "$NPROC"; do
+		measure "$label.scan.$w" env GOMAXPROCS="$w" "$DIR/bin/imsforensic" scan --format json "$d"
+		measure "$label.gomessage.$w" env GOMAXPROCS="$w" "$DIR/bin/gomessage" -workers "$w" "$d"
+		if ! skipped python; then
+			measure "$label.python.$w" python3 "$ROOT/bench/email_parse.py" --workers "$w" "$d"
+		fi
+		measure "$label.sha256sum.$w" sh -c "$(read_cmd sha256sum "$w" "$d")"
+		measure "$label.cat.$w" sh -c "$(read_cmd cat "$w" "$d")"
+	done
+	{
+		echo
+		echo "### scan: $n files, $((bytes / 1048576)) MiB ($label)"
+		echo
+		echo "| tool | workers | median s | cpu s | files/s | MB/s | peak RSS MiB | scan is N x faster |"
+		echo "|---|---|---|---|---|---|---|---|"
+		for w in 1 "$NPROC"; do
+			local s
+			s=$(wall "$label.scan.$w")
+			for tool in scan gomessage python sha256sum cat; do
+				local k=$label.$tool.$w t
+				t=$(wall "$k")
+				[[ -n $t ]] || continue
+				printf '| %s | %s | %s | %s | %s | %s | %s | %s |\n' "$(tool_name "$tool")" "$w" "$t" "$(cpu "$k")" \
+					"$(awk -v n="$n" -v t="$t" 'BEGIN{printf "%.0f", n/t}')" \
+					"$(awk -v b="$bytes" -v t="$t" 'BEGIN{printf "%.1f", b/1e6/t}')" \
+					"$(rssmib "$k")" "$(ratio "$t" "$s")"
+			done
+		done
+	} >>"$RESULTS"
+}
+
+tool_name() {
+	case $1 in
+	scan) echo "imsforensic scan (all rules, json)" ;;
+	gomessage) echo "go-message walk+decode" ;;
+	python) echo "Python email (policy=default)" ;;
+	sha256sum) echo "sha256sum" ;;
+	cat) echo "cat (read floor)" ;;
+	esac
+}
+
+# ---- 2. growth ----------------------------------------------------------------
+growth_table() {
+	{
+		echo
+		echo "### growth: scan on all $NPROC cores"
+		echo
+		echo "| corpus | files | MiB | scan s | µs/file | MB/s | peak RSS MiB | sha256sum s ($NPROC procs) | scan / sha256sum |"
+		echo "|---|---|---|---|---|---|---|---|---|"
+	} >>"$RESULTS"
+	for n in $GROWTH; do
+		local d=$DIR/corpus-$n files bytes
+		corpus "$n" "$d" --poison all
+		files=$(count_files "$d")
+		bytes=$(count_bytes "$d")
+		find "$d" -type f -exec cat {} + >/dev/null
+		measure "growth$n.scan" "$DIR/bin/imsforensic" scan --format json "$d"
+		measure "growth$n.sha256sum" sh -c "$(read_cmd sha256sum "$NPROC" "$d")"
+		local t
+		t=$(wall "growth$n.scan")
+		printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' "corpus-$n" "$files" "$((bytes / 1048576))" "$t" \
+			"$(awk -v n="$files" -v t="$t" 'BEGIN{printf "%.0f", t*1e6/n}')" \
+			"$(awk -v b="$bytes" -v t="$t" 'BEGIN{printf "%.1f", b/1e6/t}')" \
+			"$(rssmib "growth$n.scan")" "$(wall "growth$n.sha256sum")" "$(ratio "$t" "$(wall "growth$n.sha256sum")")" >>"$RESULTS"
+	done
+}
+
+big_table() {
+	local d=$DIR/big-$BIG_MIB f
+	f=$d/big.eml
+	if [[ ! -f $d.done ]]; then
+		mkdir -p "$d"
+		log "writing a ${BIG_MIB} MiB message"
+		"$DIR/bin/bigmsg" -out "$f" -mib "$BIG_MIB"
+		touch "$d.done"
+	fi
+	cat "$f" >/dev/null
+	measure big.scan "$DIR/bin/imsforensic" scan --format json "$f"
+	measure big.gomessage "$DIR/bin/gomessage" -workers 1 "$f"
+	measure big.sha256sum sha256sum "$f"
+	measure big.cat cat "$f"
+	# Python holds the whole message several times over (about 9x its size
+	# in RSS): past 128 MiB it is left out, see docs/benchmarks.md.
+	if ! skipped python && ((BIG_MIB <= 128)); then
+		local saved=$REPEAT
+		REPEAT=1 # one run: minutes and gigabytes of RSS
+		measure big.python python3 "$ROOT/bench/email_parse.py" "$f"
+		REPEAT=$saved
+	fi
+	local bytes s
+	bytes=$(stat -c %s "$f")
+	s=$(wall big.scan)
+	{
+		echo
+		echo "### one message of $((bytes / 1048576)) MiB (base64 attachment)"
+		echo
+		echo "| tool | median s | MB/s | peak RSS MiB | scan is N x faster |"
+		echo "|---|---|---|---|---|"
+		for tool in scan gomessage python sha256sum cat; do
+			local t
+			t=$(wall "big.$tool")
+			[[ -n $t ]] || continue
+			printf '| %s | %s | %s | %s | %s |\n' "$(tool_name "$tool")" "$t" \
+				"$(awk -v b="$bytes" -v t="$t" 'BEGIN{printf "%.1f", b/1e6/t}')" "$(rssmib "big.$tool")" "$(ratio "$t" "$s")"
+		done
+	} >>"$RESULTS"
+}
+
+# ---- 3. SMTP --------------------------------------------------------------------
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+wait_port() {
+	local i
+	for ((i = 0; i < 100; i++)); do
+		(exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
+		sleep 0.05
+	done
+	log "nothing listens on 127.0.0.1:$1"
+	return 1
+}
+SERVER_PID=""
+start_smtp_sink() { # start_smtp_sink PORT
+	local user=()
+	[[ $(id -u) == 0 ]] && user=(-u nobody)
+	/usr/sbin/smtp-sink "${user[@]}" 127.0.0.1:"$1" 256 >/dev/null 2>&1 &
+	SERVER_PID=$!
+	wait_port "$1"
+}
+start_imsf_sink() { # start_imsf_sink PORT STORE
+	rm -rf "$2"
+	"$DIR/bin/imsforensic" sink --listen 127.0.0.1:"$1" --store "$2" --max-conn 256 >/dev/null 2>"$DIR/log/sink.stderr" &
+	SERVER_PID=$!
+	wait_port "$1"
+}
+stop_server() { # prints the server's peak RSS in KiB
+	local hwm
+	hwm=$(awk '/VmHWM/ {print $2}' "/proc/$SERVER_PID/status" 2>/dev/null || echo 0)
+	kill "$SERVER_PID" 2>/dev/null || true
+	wait "$SERVER_PID" 2>/dev/null || true
+	SERVER_PID=""
+	echo "${hwm:-0}"
+}
+
+smtp_tables() {
+	local d=$DIR/smtp-$SMTP_N
+	corpus "$SMTP_N" "$d" --poison none
+	# What replay will send: the RFC 822 parts and their recipients.
+	"$DIR/bin/imsforensic" scan --format json "$d" >"$DIR/log/smtp-scan.jsonl" || true
+	local mean rcpt
+	read -r mean rcpt < <(python3 -c '
+import json, sys
+n = size = rc = 0
+for line in open(sys.argv[1]):
+    m = json.loads(line)
+    if m.get("type") != "message" or m.get("error"):
+        continue
+    n += 1
+    size += m["size"] - m["envelope"].get("raw_length", 0)
+    rc += len(m["envelope"]["to"]) or 1
+print(size // max(n, 1), max(1, round(rc / max(n, 1))))' "$DIR/log/smtp-scan.jsonl")
+	log "SMTP: $SMTP_N messages, mean RFC 822 size $mean bytes, $rcpt recipient(s) per message"
+	local port
+	{
+		echo
+		echo "### SMTP: $SMTP_N messages, mean $mean bytes, $rcpt recipient(s) each, one connection per sender kept open"
+		echo
+		echo "| sender -> receiver | concurrency | median s | messages/s | MB/s | peak RSS MiB (sender / receiver) | ratio |"
+		echo "|---|---|---|---|---|---|---|"
+	} >>"$RESULTS"
+	for c in 1 16; do
+		port=$(free_port)
+		start_smtp_sink "$port"
+		measure "smtp.source.$c" /usr/sbin/smtp-source -d -s "$c" -m "$SMTP_N" -l "$mean" -r "$rcpt" \
+			-f sender@example.org -t rcpt@example.net 127.0.0.1:"$port"
+		local rs1
+		rs1=$(stop_server)
+		port=$(free_port)
+		start_smtp_sink "$port"
+		# A fresh journal each run, or the rerun would resume and send nothing.
+		measure "smtp.replay.$c" sh -c "j=\$(mktemp -u '$DIR/log/journal.XXXXXX'); exec '$DIR/bin/imsforensic' replay '$d' --to smtp://127.0.0.1:$port --concurrency $c --journal \"\$j\" --format json"
+		local rs2
+		rs2=$(stop_server)
+		local ts tr
+		ts=$(wall "smtp.source.$c")
+		tr=$(wall "smtp.replay.$c")
+		local sent
+		sent=$(cat "$DIR"/log/journal.* 2>/dev/null | grep -c '"action":"send".*"result":"ok"' || true)
+		rm -f "$DIR"/log/journal.*
+		{
+			printf '| smtp-source -> smtp-sink | %s | %s | %s | %s | %s / %s | 1.00 |\n' "$c" "$ts" \
+				"$(awk -v n="$SMTP_N" -v t="$ts" 'BEGIN{printf "%.0f", n/t}')" "$(awk -v n="$SMTP_N" -v b="$mean" -v t="$ts" 'BEGIN{printf "%.1f", n*b/1e6/t}')" \
+				"$(rssmib "smtp.source.$c")" "$((rs1 / 1024))"
+			printf '| imsforensic replay -> smtp-sink | %s | %s | %s | %s | %s / %s | %s |\n' "$c" "$tr" \
+				"$(awk -v n="$SMTP_N" -v t="$tr" 'BEGIN{printf "%.0f", n/t}')" "$(awk -v n="$SMTP_N" -v b="$mean" -v t="$tr" 'BEGIN{printf "%.1f", n*b/1e6/t}')" \
+				"$(rssmib "smtp.replay.$c")" "$((rs2 / 1024))" "$(ratio "$ts" "$tr")"
+		} >>"$RESULTS"
+		log "replay c=$c: $sent sends acknowledged in $REPEAT run(s) of $SMTP_N messages"
+	done
+	# smtp-source into imsforensic sink (lint and storage on) against into smtp-sink.
+	local c=16 store=$DIR/sink-store
+	port=$(free_port)
+	start_imsf_sink "$port" "$store"
+	measure "sink.imsf.$c" /usr/sbin/smtp-source -d -s "$c" -m "$SMTP_N" -l "$mean" -r "$rcpt" \
+		-f sender@example.org -t rcpt@example.net 127.0.0.1:"$port"
+	local rs3 stored ts ti
+	rs3=$(stop_server)
+	stored=$(find "$store" -name '*.eml' | wc -l)
+	ts=$(wall "smtp.source.$c")
+	ti=$(wall "sink.imsf.$c")
+	log "imsforensic sink stored $stored .eml files (expected $SMTP_N x $REPEAT runs, identical bytes are stored once per ENVID)"
+	printf '| smtp-source -> imsforensic sink (lint+store+fsync) | %s | %s | %s | %s | %s / %s | %s |\n' "$c" "$ti" \
+		"$(awk -v n="$SMTP_N" -v t="$ti" 'BEGIN{printf "%.0f", n/t}')" "$(awk -v n="$SMTP_N" -v b="$mean" -v t="$ti" 'BEGIN{printf "%.1f", n*b/1e6/t}')" \
+		"$(rssmib "sink.imsf.$c")" "$((rs3 / 1024))" "$(ratio "$ts" "$ti")" >>"$RESULTS"
+}
+
+# ---- run -------------------------------------------------------------------------
+trap '[[ -n $SERVER_PID ]] && kill "$SERVER_PID" 2>/dev/null; true' EXIT
+install_missing
+build
+{
+	echo "## imsforensic benchmarks ($(date -u +%Y-%m-%dT%H:%MZ))"
+	echo
+	echo "- machine: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'), $NPROC cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo) RAM, $(uname -sr)"
+	echo "- load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
+	echo "- go $(go env GOVERSION), $(python3 --version), $(sha256sum --version | head -1)"
+	echo "- each figure is the median of $REPEAT runs (peak RSS: the largest); files read from the page cache"
+	echo "- ratios: the other tool's time divided by imsforensic's (above 1: imsforensic is faster)"
+} >"$RESULTS"
+corpus "$FILES" "$DIR/corpus-$FILES" --poison all
+scan_table "main" "$DIR/corpus-$FILES"
+skipped growth || growth_table
+[[ $BIG_MIB == 0 ]] || skipped big || big_table
+skipped smtp || smtp_tables
+echo "- load average at end: $(cut -d' ' -f1-3 /proc/loadavg)" >>"$RESULTS"
+cat "$RESULTS"
+log "results in $RESULTS"

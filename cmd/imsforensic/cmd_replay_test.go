@@ -1,0 +1,130 @@
+package main
+
+import (
+	"bufio"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/imsforensic/imsforensic/model"
+)
+
+// TestReplayIntoImcdataCLI drives the replay command the way the KB
+// procedure goes: refused while Queue.dat exists, then --queue-dat rename,
+// a rerun that writes nothing twice, and --undo.
+func TestReplayIntoImcdataCLI(t *testing.T) {
+	src := sampleCopy(t)
+	before := snapshot(t, src)
+	imc := filepath.Join(t.TempDir(), "Imcdata")
+	for _, d := range []string{"In", "OUT"} {
+		if err := os.MkdirAll(filepath.Join(imc, d), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.WriteFile(filepath.Join(imc, "QUEUE.DAT"), []byte("state"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	journal := filepath.Join(t.TempDir(), "replay.jsonl")
+	to := "imcdata:" + imc
+
+	_, errOut, code := runCLI(t, "", "replay", src, "--to", to, "--journal", journal, "--format", "json")
+	if code != exitError || !strings.Contains(errOut, "Queue.dat present") {
+		t.Fatalf("replay with Queue.dat present: exit %d\n%s", code, errOut)
+	}
+	if _, err := os.Stat(filepath.Join(imc, "QUEUE.DAT")); err != nil {
+		t.Fatalf("Queue.dat was touched without --queue-dat rename: %v", err)
+	}
+
+	out, errOut, code := runCLI(t, "", "replay", src, "--to", to, "--journal", journal, "--queue-dat", "rename", "--format", "json")
+	if code != exitOK && code != exitPartial {
+		t.Fatalf("replay: exit %d\n%s\n%s", code, out, errOut)
+	}
+	if _, err := os.Stat(filepath.Join(imc, "Queue.old")); err != nil {
+		t.Errorf("Queue.dat not renamed to Queue.old: %v", err)
+	}
+	recs := replayRecords(t, out)
+	written := 0
+	for _, r := range recs {
+		if r.Action == "write" && r.Result == "ok" {
+			written++
+			dest, err := os.ReadFile(r.Dest)
+			if err != nil {
+				t.Fatalf("written file %s: %v", r.Dest, err)
+			}
+			orig, _ := os.ReadFile(r.Path)
+			if string(dest) != string(orig) {
+				t.Errorf("%s is not byte-identical to %s", r.Dest, r.Path)
+			}
+			if strings.EqualFold(filepath.Base(filepath.Dir(r.Dest)), "in") && filepath.Base(filepath.Dir(r.Dest)) != "In" {
+				t.Errorf("existing In folder not reused: %s", r.Dest)
+			}
+		}
+		if r.Result == "ok" && r.Action == "write" && strings.HasSuffix(r.Path, "NQ1NQYQK") {
+			t.Errorf("the crash suspect NQ1NQYQK was replayed without --include-suspects")
+		}
+	}
+	if written == 0 {
+		t.Fatalf("nothing written:\n%s", out)
+	}
+
+	out, _, _ = runCLI(t, "", "replay", src, "--to", to, "--journal", journal, "--format", "json")
+	for _, r := range replayRecords(t, out) {
+		if r.Action == "write" && r.Result == "ok" {
+			t.Errorf("rerun wrote %s again", r.Path)
+		}
+	}
+
+	out, errOut, code = runCLI(t, "", "replay", "--undo", journal, "--format", "json")
+	if code != exitOK {
+		t.Fatalf("undo: exit %d\n%s\n%s", code, out, errOut)
+	}
+	left, _ := filepath.Glob(filepath.Join(imc, "*", "*"))
+	if len(left) != 0 {
+		t.Errorf("undo left %v", left)
+	}
+	if after := snapshot(t, src); len(after) != len(before) {
+		t.Errorf("evidence changed")
+	} else {
+		for k, v := range before {
+			if after[k] != v {
+				t.Errorf("evidence file %s changed", k)
+			}
+		}
+	}
+}
+
+func replayRecords(t *testing.T, out string) []model.ReplayRecord {
+	t.Helper()
+	var recs []model.ReplayRecord
+	sc := bufio.NewScanner(strings.NewReader(out))
+	sc.Buffer(make([]byte, 1<<20), 1<<20)
+	for sc.Scan() {
+		var r model.ReplayRecord
+		if err := json.Unmarshal(sc.Bytes(), &r); err != nil {
+			t.Fatalf("not JSON: %q: %v", sc.Text(), err)
+		}
+		if r.Type == "replay" {
+			recs = append(recs, r)
+		}
+	}
+	return recs
+}
+
+func TestCorpusCLI(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "q")
+	if _, errOut, code := runCLI(t, "", "corpus", "--out", dir, "--messages", "40", "--seed", "3"); code != exitOK {
+		t.Fatalf("corpus: exit %d: %s", code, errOut)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "truth.json")); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, code := runCLI(t, "", "corpus", "--out", dir, "--poison", "no-such-rule"); code != exitUsage {
+		t.Errorf("unknown rule: exit %d, want 2", code)
+	}
+	out, _, code := runCLI(t, "", "scan", "--format", "json", "--select", "rule=blank-charset", dir)
+	if code != exitOK || !strings.Contains(out, `"rule":"blank-charset"`) {
+		t.Errorf("scan of the corpus found no blank-charset (exit %d)", code)
+	}
+}
