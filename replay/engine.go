@@ -221,6 +221,16 @@ func (r *runner) plan(ctx context.Context, msgs []*model.Message, js *journalSta
 				return nil, err
 			}
 			continue
+		case stateRefused:
+			rec := base
+			prev := js.refused[key]
+			rec.Action, rec.Result, rec.Dest = "refuse", "refused", prev.Dest
+			rec.Reason = "refused in an earlier run of this journal: " + prev.Reason
+			r.note("refused", "refused in an earlier run of this journal")
+			if err := r.emitPlan(r.fill(rec, "")); err != nil {
+				return nil, err
+			}
+			continue
 		case stateBegun:
 			if !r.opts.DryRun {
 				done, handled, err := r.recover(ctx, it, js.begins[key])

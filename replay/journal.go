@@ -33,6 +33,12 @@ const (
 	stateNone    msgState = iota
 	stateBegun            // begin without done: interrupted
 	stateWritten          // done ok (and not undone)
+	// stateRefused: a delivery that was begun ended refused, typically
+	// because an interrupted run left its outcome unknown (Pickup or the
+	// Replay folder may have taken the file, the SMTP server may have
+	// accepted it). It stays refused in every later run of the same
+	// journal: re-planning it would write or send it a second time.
+	stateRefused
 )
 
 // journalState is the journal read back: every record in order, and per
@@ -41,6 +47,7 @@ type journalState struct {
 	records []model.ReplayRecord
 	state   map[string]msgState
 	begins  map[string]model.ReplayRecord
+	refused map[string]model.ReplayRecord // the done record of stateRefused
 	target  string // the target of the first record that names one
 }
 
@@ -62,7 +69,7 @@ func sourceKey(path string) string {
 // rewritten atomically without them; nothing is ever deleted. A missing
 // journal is an empty one.
 func readJournal(path string) (*journalState, error) {
-	js := &journalState{state: map[string]msgState{}, begins: map[string]model.ReplayRecord{}}
+	js := &journalState{state: map[string]msgState{}, begins: map[string]model.ReplayRecord{}, refused: map[string]model.ReplayRecord{}}
 	data, err := os.ReadFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return js, nil
@@ -137,6 +144,9 @@ func (js *journalState) add(rec model.ReplayRecord) {
 		js.begins[k] = rec
 	case (rec.Action == "write" || rec.Action == "send") && rec.Result == "ok":
 		js.state[k] = stateWritten
+	case (rec.Action == "write" || rec.Action == "send") && rec.Result == "refused":
+		js.state[k] = stateRefused
+		js.refused[k] = rec
 	case rec.Action == "write" || rec.Action == "send":
 		// A done record that is not ok closes the begin: nothing to resume.
 		js.state[k] = stateNone

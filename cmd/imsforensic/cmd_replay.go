@@ -176,6 +176,15 @@ func runReplay(ctx context.Context, opts *replayOptions, g *globals, args []stri
 		return err
 	}
 	defer target.Close()
+	// A target folder inside the evidence (or the evidence folder itself)
+	// would put files, and the target's temporary folder, among the
+	// evidence (DESIGN.md section 4, item 1). A target that holds the
+	// evidence, as Imcdata holds TempIMS in KB Q197792, is fine.
+	if fd, ok := target.(interface{ Dir() string }); ok {
+		if in := insideAny(fd.Dir(), paths); in != "" {
+			return usageErrorf("the target folder %s is inside the evidence %s: replay into a folder outside it", fd.Dir(), in)
+		}
+	}
 	journal := opts.journal
 	if journal == "" {
 		journal = replay.DefaultJournalPath(target)
