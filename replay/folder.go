@@ -195,3 +195,40 @@ func (f *folder) recoverWrite(m *model.Message, begin model.ReplayRecord, dest, 
 	}
 	return rec, true, nil
 }
+
+// planner is the Plan half of a Target.
+type planner interface {
+	Plan(ctx context.Context, it *Item) (Decision, error)
+}
+
+// deliverConverted is Deliver for the targets that write a converted
+// file (pickup:, replay-dir:): plan, then write content atomically.
+func (f *folder) deliverConverted(ctx context.Context, p planner, it *Item, content contentFunc) (model.ReplayRecord, error) {
+	d, err := p.Plan(ctx, it)
+	if err != nil {
+		return model.ReplayRecord{Action: "write", Result: "failed"}, err
+	}
+	if d.Action != "write" {
+		return decisionRecord(d, it.Msg), nil
+	}
+	sum, _, err := hashContent(content)
+	if err != nil {
+		return model.ReplayRecord{Action: "write", Result: "failed"}, err
+	}
+	return f.write(ctx, it.Msg, d.Dest, sum, d.Reason, content)
+}
+
+// recoverConverted settles a converted write that was begun but never
+// recorded as done. The folder's consumer removes what it takes, so an
+// absent file is ambiguous: it is refused with why, never written twice.
+func (f *folder) recoverConverted(it *Item, begin model.ReplayRecord, content contentFunc, why string) (model.ReplayRecord, bool, error) {
+	sum, _, err := hashContent(content)
+	if err != nil {
+		return model.ReplayRecord{}, false, err
+	}
+	rec, done, err := f.recoverWrite(it.Msg, begin, begin.Dest, sum)
+	if err != nil || done {
+		return rec, done, err
+	}
+	return model.ReplayRecord{Action: "write", Dest: begin.Dest, SHA256Before: it.Msg.SHA256, Result: "refused", Reason: why}, true, nil
+}

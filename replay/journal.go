@@ -48,7 +48,7 @@ type journalState struct {
 	state   map[string]msgState
 	begins  map[string]model.ReplayRecord
 	refused map[string]model.ReplayRecord // the done record of stateRefused
-	target  string // the target of the first record that names one
+	target  string                        // the target of the first record that names one
 }
 
 // sourceKey identifies a source file across runs: the absolute, cleaned

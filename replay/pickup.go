@@ -83,36 +83,15 @@ func (t *PickupTarget) Plan(ctx context.Context, it *Item) (Decision, error) {
 
 // Deliver writes the converted file.
 func (t *PickupTarget) Deliver(ctx context.Context, it *Item) (model.ReplayRecord, error) {
-	d, err := t.Plan(ctx, it)
-	if err != nil {
-		return model.ReplayRecord{Action: "write", Result: "failed"}, err
-	}
-	if d.Action != "write" {
-		return decisionRecord(d, it.Msg), nil
-	}
-	sum, _, err := hashContent(t.content(it.Msg))
-	if err != nil {
-		return model.ReplayRecord{Action: "write", Result: "failed"}, err
-	}
-	return t.write(ctx, it.Msg, d.Dest, sum, d.Reason, t.content(it.Msg))
+	return t.deliverConverted(ctx, t, it, t.content(it.Msg))
 }
 
 // recover: the Pickup deletes what it takes, so an absent destination
 // after an interrupted write is ambiguous (never written, or written and
 // already taken). It is refused rather than written twice.
 func (t *PickupTarget) recover(ctx context.Context, it *Item, begin model.ReplayRecord) (model.ReplayRecord, bool, error) {
-	sum, _, err := hashContent(t.content(it.Msg))
-	if err != nil {
-		return model.ReplayRecord{}, false, err
-	}
-	rec, done, err := t.recoverWrite(it.Msg, begin, begin.Dest, sum)
-	if err != nil || done {
-		return rec, done, err
-	}
-	return model.ReplayRecord{
-		Action: "write", Dest: begin.Dest, SHA256Before: it.Msg.SHA256, Result: "refused",
-		Reason: "interrupted run: the file is not in Pickup, and the IMS may already have taken it; not rewritten to avoid a duplicate (check the tracking log, then replay it with a new journal)",
-	}, true, nil
+	return t.recoverConverted(it, begin, t.content(it.Msg),
+		"interrupted run: the file is not in Pickup, and the IMS may already have taken it; not rewritten to avoid a duplicate (check the tracking log, then replay it with a new journal)")
 }
 
 // Close removes the temporary folder when empty.

@@ -73,35 +73,14 @@ func (t *ReplayDirTarget) Plan(ctx context.Context, it *Item) (Decision, error) 
 
 // Deliver writes the converted file.
 func (t *ReplayDirTarget) Deliver(ctx context.Context, it *Item) (model.ReplayRecord, error) {
-	d, err := t.Plan(ctx, it)
-	if err != nil {
-		return model.ReplayRecord{Action: "write", Result: "failed"}, err
-	}
-	if d.Action != "write" {
-		return decisionRecord(d, it.Msg), nil
-	}
-	sum, _, err := hashContent(t.content(it.Msg))
-	if err != nil {
-		return model.ReplayRecord{Action: "write", Result: "failed"}, err
-	}
-	return t.write(ctx, it.Msg, d.Dest, sum, d.Reason, t.content(it.Msg))
+	return t.deliverConverted(ctx, t, it, t.content(it.Msg))
 }
 
 // recover: the Replay poller renames what it takes, so like Pickup an
 // absent destination is ambiguous and refused rather than written twice.
 func (t *ReplayDirTarget) recover(ctx context.Context, it *Item, begin model.ReplayRecord) (model.ReplayRecord, bool, error) {
-	sum, _, err := hashContent(t.content(it.Msg))
-	if err != nil {
-		return model.ReplayRecord{}, false, err
-	}
-	rec, done, err := t.recoverWrite(it.Msg, begin, begin.Dest, sum)
-	if err != nil || done {
-		return rec, done, err
-	}
-	return model.ReplayRecord{
-		Action: "write", Dest: begin.Dest, SHA256Before: it.Msg.SHA256, Result: "refused",
-		Reason: "interrupted run: the file is not in the Replay folder, and transport may already have taken it; not rewritten to avoid a duplicate",
-	}, true, nil
+	return t.recoverConverted(it, begin, t.content(it.Msg),
+		"interrupted run: the file is not in the Replay folder, and transport may already have taken it; not rewritten to avoid a duplicate")
 }
 
 // Close removes the temporary folder when empty.

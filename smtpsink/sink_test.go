@@ -205,7 +205,9 @@ func TestConcurrentConnectionsAllStored(t *testing.T) {
 }
 
 func TestSlowDrip(t *testing.T) {
-	s := startSink(t, func(c *Config) { c.ReadTimeout = 300 * time.Millisecond })
+	// Margins are wide (pauses of a fifth of the timeout) so a loaded CI
+	// machine under -race does not turn a steady client into a stalled one.
+	s := startSink(t, func(c *Config) { c.ReadTimeout = time.Second })
 	t.Run("within timeout", func(t *testing.T) {
 		rc := dialRaw(t, s)
 		rc.expect("EHLO x", 250)
@@ -215,7 +217,7 @@ func TestSlowDrip(t *testing.T) {
 		// Total time well above ReadTimeout, every pause below it: an idle
 		// timeout, not a deadline for the whole DATA.
 		for _, chunk := range []string{"Subject: slow\r\n", "\r\n", "line 1\r\n", "line 2\r\n", "line 3\r\n", "line 4\r\n", ".\r\n"} {
-			time.Sleep(100 * time.Millisecond)
+			time.Sleep(200 * time.Millisecond)
 			rc.write(chunk)
 		}
 		if code, text, err := rc.reply(); code != 250 {
@@ -229,7 +231,7 @@ func TestSlowDrip(t *testing.T) {
 		rc.expect("RCPT TO:<b@x>", 250)
 		rc.expect("DATA", 354)
 		rc.write("Subject: stalled\r\n")
-		time.Sleep(900 * time.Millisecond)
+		time.Sleep(2500 * time.Millisecond)
 		rc.c.Write([]byte("\r\nbody\r\n.\r\n"))
 		// The sink gave up: whatever it wrote, it never acknowledges.
 		for {

@@ -80,6 +80,11 @@ func TestCulpritRanksFirstInEveryCorpusScenario(t *testing.T) {
 		t.Fatalf("corpus has %d content scenarios, the acceptance test needs 20", len(content))
 	}
 	for i, sc := range content[:20] {
+		if raceEnabled && i%3 != 0 {
+			// Under -race every third scenario (both layouts, named and
+			// unnamed); scripts/test.sh runs all 20 without -race.
+			continue
+		}
 		sc := sc
 		seed := int64(101 + 37*i)
 		layout := corpus.LayoutTempIMS
