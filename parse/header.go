@@ -123,7 +123,13 @@ func readParams(f *model.HeaderField, from int) []model.Param {
 			i++
 		}
 		name := strings.TrimSpace(v[start:i])
-		p := model.Param{Name: model.Text(name), Offset: f.OffsetAt(start)}
+		// The offset is the name's first byte, past any white space
+		// TrimSpace dropped that the separator loop does not skip (\f, \v).
+		nameAt := start
+		if name != "" {
+			nameAt += strings.Index(v[start:i], name)
+		}
+		p := model.Param{Name: model.Text(name), Offset: f.OffsetAt(nameAt)}
 		if i < len(v) && v[i] == '=' {
 			i++
 			for i < len(v) && (v[i] == ' ' || v[i] == '\t' || v[i] == '\r' || v[i] == '\n') {

@@ -47,8 +47,11 @@ var ruleBoundaryInvalid = Rule{
 					}
 				}
 			}
-			if why != "" {
-				emit(p.Path, bp.Offset, bp.Raw, why)
+			if why != "" && bp != nil {
+				// Quote the file's bytes (cut at a fold), not the
+				// unfolded parameter text.
+				ev, off := paramEvidence(paramField(p, bp), bp)
+				emit(p.Path, off, ev, why)
 			}
 		}
 	},

@@ -55,7 +55,7 @@ var ruleReceivedCommentDate = Rule{
 			}
 			v := string(f.Value)
 			for _, cm := range receivedComments(v) {
-				if commentDateRE.MatchString(v[cm[0]:cm[1]]) {
+				if c := v[cm[0]:cm[1]]; hasTwoDigits(c) && commentDateRE.MatchString(c) {
 					ev, off := valueEvidence(&f, cm[0])
 					emit("", off, ev, fmt.Sprintf("Received comment %q holds a date the store tries to parse (IS 12006 + 4117, archived)", v[cm[0]:cm[1]]))
 					break
@@ -137,4 +137,19 @@ var ruleHeader8Bit = Rule{
 			emit("", off, ev, "8-bit byte in the header block (NDR before 5.5.2410.0)")
 		}
 	},
+}
+
+// hasTwoDigits is the cheap test before commentDateRE: every date shape it
+// matches has at least two digits, most comments ("(Postfix)",
+// "(envelope-from <a@b>)") have none.
+func hasTwoDigits(s string) bool {
+	n := 0
+	for i := 0; i < len(s); i++ {
+		if s[i] >= '0' && s[i] <= '9' {
+			if n++; n == 2 {
+				return true
+			}
+		}
+	}
+	return false
 }

@@ -26,12 +26,11 @@ type Emitter func(part string, offset int64, evidence model.Text, detail string)
 
 // Registry returns the whole catalogue: the general-malformation rules
 // and the KB rules, in catalogue order.
-func Registry() []Rule {
-	out := make([]Rule, 0, len(generalRules)+len(kbRules))
-	out = append(out, generalRules...)
-	out = append(out, kbRules...)
-	return out
-}
+// The slice is shared: callers must not modify it.
+func Registry() []Rule { return registry }
+
+// registry is built once: Check runs on every file of a scan.
+var registry = append(append(make([]Rule, 0, len(generalRules)+len(kbRules)), generalRules...), kbRules...)
 
 // Lookup returns the rule with that ID.
 func Lookup(id string) (Rule, bool) {

@@ -133,11 +133,35 @@ func checkSinkSession(t *testing.T, input []byte) {
 	if rerr != nil {
 		t.Fatalf("reading replies: %v (the sink neither answered nor closed)", rerr)
 	}
-	if strings.Contains(log.String(), "panic") {
+	if panicked(log.String()) {
 		t.Fatalf("the sink panicked:\n%s", log.String())
 	}
 	checkReplies(t, replies)
 	checkStoreContents(t, parent, store, s.Stats().Stored)
+}
+
+// knownGoSMTPPanic is a bug of go-smtp v0.26.0 that FuzzSinkSession found
+// (seed testdata/fuzz/FuzzSinkSession/f1f1464a171ba977): when the client
+// closes the connection inside a BDAT chunk, the goroutine go-smtp starts
+// for the chunk calls Conn.Session() after the connection has dropped its
+// session, and dereferences nil (conn.go, handleBdat). go-smtp recovers it
+// in that goroutine; the connection is already gone and nothing is stored.
+// It is tolerated here, and only it: any other panic fails.
+const knownGoSMTPPanic = "go-smtp.(*Conn).handleBdat.func1()"
+
+// panicked reports a panic in the sink's log other than the known one.
+func panicked(log string) bool {
+	for _, line := range strings.Split(log, "\n") {
+		if !strings.Contains(line, "panic") {
+			continue
+		}
+		if strings.Contains(line, "nil pointer dereference") && strings.Contains(line, knownGoSMTPPanic) &&
+			strings.Contains(line, "go-smtp@v0.26.0/conn.go:1059") {
+			continue
+		}
+		return true
+	}
+	return false
 }
 
 func checkReplies(t *testing.T, replies []byte) {

@@ -11,6 +11,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"syscall"
 
 	"golang.org/x/term"
@@ -35,7 +36,15 @@ type globals struct {
 	jsonErrors bool
 }
 
+// defaultMemoryLimit is the soft heap limit when GOMEMLIMIT is not set: a
+// scan of 100,000 files keeps every slim Message to sort them, and the
+// collector should work harder before the process grows past it.
+const defaultMemoryLimit = 160 << 20
+
 func main() {
+	if os.Getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(defaultMemoryLimit)
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	g := &globals{
 		stdout:    os.Stdout,
