@@ -346,6 +346,16 @@ func hasPrefixFold(b []byte, p string) bool {
 	return len(b) >= len(p) && strings.EqualFold(string(b[:len(p)]), p)
 }
 
+// indexFold is an ASCII case-insensitive bytes.Index. It lowers ASCII
+// letters only: bytes.ToLower turns each invalid UTF-8 byte into the 3-byte
+// U+FFFD, and the index found would then not be an index into b.
 func indexFold(b []byte, s string) int {
-	return bytes.Index(bytes.ToLower(b), []byte(strings.ToLower(s)))
+	lower := make([]byte, len(b))
+	for i, c := range b {
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		lower[i] = c
+	}
+	return bytes.Index(lower, []byte(strings.ToLower(s)))
 }

@@ -126,7 +126,7 @@ var ruleAddressMixedSeparators = Rule{
 // calls fn with the start index of each and its length (up to a
 // delimiter).
 func imceaAt(s string, fn func(start, end int)) {
-	upper := strings.ToUpper(s)
+	upper := foldASCII(s, 'a', 'z', -32)
 	for from := 0; ; {
 		k := strings.Index(upper[from:], "IMCEA")
 		if k < 0 {
@@ -244,6 +244,20 @@ var ruleIMCEAMalformed = Rule{
 	},
 }
 
+// foldASCII shifts the ASCII letters lo..hi by delta and keeps every other
+// byte, so indices into the result are indices into s: strings.ToUpper and
+// ToLower turn each invalid UTF-8 byte into the 3-byte U+FFFD, and an
+// index found in their result can then fall outside s.
+func foldASCII(s string, lo, hi byte, delta int) string {
+	b := []byte(s)
+	for i, c := range b {
+		if lo <= c && c <= hi {
+			b[i] = byte(int(c) + delta)
+		}
+	}
+	return string(b)
+}
+
 // x400Spans calls fn for each X.400 address in s: an IMCEAEX / IMCEAX400
 // encapsulation, or a bare "c=..;a=..;p=.." (or "/c=../a=../p=..")
 // originator/recipient form.
@@ -254,7 +268,7 @@ func x400Spans(s string, fn func(start, end int)) {
 			fn(start, end)
 		}
 	})
-	lower := strings.ToLower(s)
+	lower := foldASCII(s, 'A', 'Z', 32)
 	for from := 0; from < len(s); {
 		k := strings.Index(lower[from:], "c=")
 		if k < 0 {

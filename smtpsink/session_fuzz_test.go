@@ -130,13 +130,21 @@ func checkSinkSession(t *testing.T, input []byte) {
 	if err := <-served; err != nil {
 		t.Fatalf("Serve: %v", err)
 	}
-	if rerr != nil {
+	reset := isReset(rerr)
+	if rerr != nil && !reset {
 		t.Fatalf("reading replies: %v (the sink neither answered nor closed)", rerr)
 	}
 	if panicked(log.String()) {
 		t.Fatalf("the sink panicked:\n%s", log.String())
 	}
-	checkReplies(t, replies)
+	if reset {
+		// The sink closed (too many errors, a limit) while client bytes
+		// were still unread, so the kernel sent a reset and may have
+		// dropped replies in flight: check the complete lines only.
+		checkRepliesLoose(t, "reset", replies)
+	} else {
+		checkReplies(t, replies)
+	}
 	checkStoreContents(t, parent, store, s.Stats().Stored)
 }
 
@@ -200,6 +208,7 @@ func checkStoreContents(t *testing.T, parent, store string, stored int64) {
 		t.Fatal(err)
 	}
 	envelopes := int64(0)
+	msgs := storedMessages(t, store)
 	for _, e := range entries {
 		name := e.Name()
 		if !storeName.MatchString(name) {
@@ -212,7 +221,7 @@ func checkStoreContents(t *testing.T, parent, store string, stored int64) {
 			continue
 		}
 		envelopes++
-		checkStoredPair(t, store, name)
+		checkStoredPair(t, msgs, name)
 	}
 	if envelopes != stored {
 		t.Fatalf("%d envelopes in the store, the sink counted %d stored", envelopes, stored)
@@ -232,9 +241,8 @@ func checkTranscripts(t *testing.T, dir string) {
 	}
 }
 
-func checkStoredPair(t *testing.T, store, jsonName string) {
+func checkStoredPair(t *testing.T, msgs map[string]storedMsg, jsonName string) {
 	t.Helper()
-	msgs := storedMessages(t, store)
 	id := strings.TrimSuffix(jsonName, ".json")
 	m, ok := msgs[id]
 	if !ok {
