@@ -94,6 +94,8 @@ func crashTarget(kind, where string, conc int) (Target, error) {
 		return NewReplayDirTarget(where)
 	case "smtp":
 		return NewSMTPTarget(where, SMTPOptions{Concurrency: conc, Timeout: 20 * time.Second})
+	case "smtp-resend":
+		return NewSMTPTarget(where, SMTPOptions{Concurrency: conc, Timeout: 20 * time.Second, ResendInDoubt: true})
 	}
 	return nil, fmt.Errorf("unknown kind %q", kind)
 }
@@ -101,6 +103,11 @@ func crashTarget(kind, where string, conc int) (Target, error) {
 func TestReplayCrashPickup(t *testing.T)    { crashReplay(t, "pickup") }
 func TestReplayCrashReplayDir(t *testing.T) { crashReplay(t, "replay-dir") }
 func TestReplayCrashSMTP(t *testing.T)      { crashReplay(t, "smtp") }
+
+// TestReplayCrashSMTPResendInDoubt: with --resend-in-doubt against the
+// imsforensic sink (which deduplicates on ENVID), a replay killed at random
+// points and rerun delivers every message exactly once, none left in doubt.
+func TestReplayCrashSMTPResendInDoubt(t *testing.T) { crashReplay(t, "smtp-resend") }
 
 func crashReplay(t *testing.T, kind string) {
 	n, wantKills := crashScale()
@@ -125,11 +132,14 @@ func crashReplay(t *testing.T, kind string) {
 		var where string
 		var verify func()
 		switch kind {
-		case "smtp":
+		case "smtp", "smtp-resend":
 			sink, store := crashSink(t, filepath.Join(root, fmt.Sprintf("sink%d", scenario)))
 			where = "smtp://" + sink.Addr().String()
 			verify = func() {
 				refused := interruptedRefusals(t, journal, "send")
+				if kind == "smtp-resend" && len(refused) > 0 {
+					t.Fatalf("%d messages left in doubt with ResendInDoubt", len(refused))
+				}
 				ambiguous += len(refused)
 				verifySinkOnce(t, msgs, store, refused)
 				verifyJournalOnce(t, msgs, journal, "send", refused)

@@ -41,6 +41,13 @@ type SMTPOptions struct {
 	// RetryBackoff is the first wait before a retry (default 1 s); it
 	// doubles up to 30 s.
 	RetryBackoff time.Duration
+	// ResendInDoubt resends, with the same ENVID, a message whose earlier
+	// delivery was interrupted after it began (the server may or may not
+	// have stored it). That is exactly-once only with a server that
+	// deduplicates on ENVID, as the imsforensic sink does; with any other
+	// server it risks a duplicate, so by default such a message is refused
+	// and reported instead.
+	ResendInDoubt bool
 }
 
 const (
@@ -398,4 +405,19 @@ func (t *SMTPTarget) setupClient(c *smtpConn) {
 	if t.opts.Transcript != nil {
 		c.client.DebugWriter = newTranscriptPrefixer(t.opts.Transcript, c.id)
 	}
+}
+
+var _ recoverer = (*SMTPTarget)(nil)
+
+// recover settles a delivery that a killed run began but never recorded
+// as done. Only with ResendInDoubt is it sent again (same ENVID, so a
+// deduplicating server stores it once); otherwise it is refused.
+func (t *SMTPTarget) recover(ctx context.Context, it *Item, begin model.ReplayRecord) (model.ReplayRecord, bool, error) {
+	if t.opts.ResendInDoubt {
+		return model.ReplayRecord{}, false, nil
+	}
+	return model.ReplayRecord{
+		Action: begin.Action, Dest: begin.Dest, SHA256Before: it.Msg.SHA256, Result: "refused",
+		Reason: "interrupted during delivery; outcome unknown, not retried to avoid a duplicate: check the server, or rerun with --resend-in-doubt against a server that deduplicates on ENVID (the imsforensic sink)",
+	}, true, nil
 }

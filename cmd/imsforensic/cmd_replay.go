@@ -37,6 +37,7 @@ type replayOptions struct {
 	rate           float64
 	fixLineEndings bool
 	transcript     string
+	resendInDoubt  bool
 
 	spec replay.TargetSpec
 }
@@ -56,6 +57,7 @@ func (o *replayOptions) addFlags(fs *pflag.FlagSet) {
 	fs.Float64Var(&o.rate, "rate", 0, "smtp: at most this many messages per second (0: no cap)")
 	fs.BoolVar(&o.fixLineEndings, "fix-line-endings", false, "smtp: send bare-LF messages anyway, with LF turned into CRLF (recorded in sha256_after)")
 	fs.StringVar(&o.transcript, "transcript", "", "smtp: write the SMTP protocol exchange to FILE")
+	fs.BoolVar(&o.resendInDoubt, "resend-in-doubt", false, "smtp: on a rerun, resend (same ENVID) messages whose delivery a killed run left in doubt; exactly-once only with a server that deduplicates on ENVID, like 'imsforensic sink'")
 	o.rules.addFlags(fs)
 }
 
@@ -240,7 +242,7 @@ func newReplayTarget(opts *replayOptions, g *globals) (replay.Target, error) {
 	case replay.SchemeReplayDir:
 		return replay.NewReplayDirTarget(resolve(g, p))
 	case replay.SchemeSMTP:
-		so := replay.SMTPOptions{Concurrency: opts.concurrency, Rate: opts.rate, FixLineEndings: opts.fixLineEndings}
+		so := replay.SMTPOptions{Concurrency: opts.concurrency, Rate: opts.rate, FixLineEndings: opts.fixLineEndings, ResendInDoubt: opts.resendInDoubt}
 		if opts.transcript != "" {
 			f, err := os.OpenFile(resolve(g, opts.transcript), os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
 			if err != nil {
