@@ -11,7 +11,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$PATH:/usr/local/go/bin:$HOME/go/bin"
-FUZZTIME="${FUZZTIME:-8s}"
+FUZZTIME="${FUZZTIME:-15s}"
 
 step() { printf '\n== %s\n' "$*"; }
 
