@@ -105,20 +105,10 @@ Examples:
 }
 
 func runBisect(ctx context.Context, opts *bisectOptions, g *globals, args []string) error {
-	paths, err := opts.sel.paths(g, args)
+	_, ms, walkErr, err := selectedInputs(ctx, g, "bisect", &opts.sel, &opts.rules, opts.out.fmt == report.JSON, args, time.Now())
 	if err != nil {
 		return err
 	}
-	if len(paths) == 0 {
-		return usageErrorf("bisect: no PATH given")
-	}
-	opts.sel.printExplain(g)
-	ms, err := scanInputs(ctx, g, paths, &opts.rules, opts.out.fmt == report.JSON)
-	if err != nil && ctx.Err() != nil {
-		return err
-	}
-	walkErr := err
-	ms = opts.sel.filter(ms, time.Now())
 	var readable []*model.Message
 	for _, m := range ms {
 		if m.Error == "" {

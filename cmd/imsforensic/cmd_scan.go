@@ -64,20 +64,10 @@ Examples:
 }
 
 func runScan(ctx context.Context, opts *scanOptions, g *globals, args []string) error {
-	paths, err := opts.sel.paths(g, args)
+	_, ms, walkErr, err := selectedInputs(ctx, g, "scan", &opts.sel, &opts.rules, opts.out.fmt == report.JSON, args, time.Now())
 	if err != nil {
 		return err
 	}
-	if len(paths) == 0 {
-		return usageErrorf("scan: no PATH given")
-	}
-	opts.sel.printExplain(g)
-	ms, err := scanInputs(ctx, g, paths, &opts.rules, opts.out.fmt == report.JSON)
-	if err != nil && ctx.Err() != nil {
-		return err
-	}
-	walkErr := err
-	ms = opts.sel.filter(ms, time.Now())
 	model.SortMessages(ms)
 	if werr := report.WriteMessages(g.stdout, opts.out.fmt, ms); werr != nil {
 		return werr

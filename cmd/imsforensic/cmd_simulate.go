@@ -102,21 +102,11 @@ Examples:
 }
 
 func runSimulate(ctx context.Context, opts *simulateOptions, g *globals, args []string) error {
-	paths, err := opts.sel.paths(g, args)
+	now := time.Now()
+	paths, ms, walkErr, err := selectedInputs(ctx, g, "simulate", &opts.sel, &opts.rules, opts.out.fmt == report.JSON, args, now)
 	if err != nil {
 		return err
 	}
-	if len(paths) == 0 {
-		return usageErrorf("simulate: no PATH given")
-	}
-	opts.sel.printExplain(g)
-	ms, err := scanInputs(ctx, g, paths, &opts.rules, opts.out.fmt == report.JSON)
-	if err != nil && ctx.Err() != nil {
-		return err
-	}
-	walkErr := err
-	now := time.Now()
-	ms = opts.sel.filter(ms, now)
 
 	simOpts := simulate.Options{MaxRestarts: opts.maxRestarts, PoisonThreshold: opts.poisonThreshold, Start: restartTime(ms)}
 	if opts.maxRestarts == 0 {

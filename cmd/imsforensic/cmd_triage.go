@@ -109,25 +109,15 @@ Examples:
 }
 
 func runTriage(ctx context.Context, opts *triageOptions, g *globals, args []string) error {
-	paths, err := opts.sel.paths(g, args)
+	now := time.Now()
+	paths, ms, walkErr, err := selectedInputs(ctx, g, "triage", &opts.sel, &opts.rules, opts.out.fmt == report.JSON, args, now)
 	if err != nil {
 		return err
 	}
-	if len(paths) == 0 {
-		return usageErrorf("triage: no PATH given")
-	}
-	opts.sel.printExplain(g)
-	ms, err := scanInputs(ctx, g, paths, &opts.rules, opts.out.fmt == report.JSON)
-	if err != nil && ctx.Err() != nil {
-		return err
-	}
-	walkErr := err
 	events, evErrs := readTriageEvidence(ctx, paths, opts)
 	if ctx.Err() != nil {
 		return ctx.Err()
 	}
-	now := time.Now()
-	ms = opts.sel.filter(ms, now)
 	res := triage.Rank(ms, events, triage.Options{Now: now, Rules: opts.rules.cfg, CrashWindow: opts.crashWindow})
 	if werr := report.WriteTriage(g.stdout, opts.out.fmt, res.Suspects, res.Conclusions, opts.top); werr != nil {
 		return werr

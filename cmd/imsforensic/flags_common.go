@@ -258,3 +258,23 @@ func (p *progress) update(done, total int) {
 }
 
 func (p *progress) done() { fmt.Fprint(p.w, "\r\033[K") }
+
+// selectedInputs is the first step of scan, triage, simulate and bisect:
+// the paths of the arguments and --files-from, scanned, and the messages
+// --select keeps (filtered with now). walkErr names inputs that could not
+// be read, for finishScan (exit 4); err is a usage error or cancellation.
+func selectedInputs(ctx context.Context, g *globals, cmd string, sel *selectFlags, rf *ruleFlags, jsonOut bool, args []string, now time.Time) (paths []string, ms []*model.Message, walkErr, err error) {
+	paths, err = sel.paths(g, args)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	if len(paths) == 0 {
+		return nil, nil, nil, usageErrorf("%s: no PATH given", cmd)
+	}
+	sel.printExplain(g)
+	ms, walkErr = scanInputs(ctx, g, paths, rf, jsonOut)
+	if walkErr != nil && ctx.Err() != nil {
+		return nil, nil, nil, walkErr
+	}
+	return paths, sel.filter(ms, now), walkErr, nil
+}
