@@ -3,8 +3,10 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -217,9 +219,34 @@ func runReplay(ctx context.Context, opts *replayOptions, g *globals, args []stri
 		prog = newProgress(g.stderr, "replaying")
 		ropts.Progress = prog.update
 	}
+	// One message to an SMTP server: remember its delivery, so the exit
+	// code can say where it failed, as swaks's does.
+	var sent *model.ReplayRecord
+	if len(ms) == 1 && opts.spec.Scheme == replay.SchemeSMTP {
+		inner := out
+		out = func(r model.ReplayRecord) {
+			if r.Action == "send" && r.Result != "" && r.Result != "planned" {
+				rc := r
+				sent = &rc
+			}
+			inner(r)
+		}
+	}
 	sum, err := replay.Run(ctx, ms, target, ropts, out)
 	if prog != nil {
 		prog.done()
+	}
+	var netErr *net.OpError
+	if err != nil && len(ms) == 1 && opts.spec.Scheme == replay.SchemeSMTP && errors.As(err, &netErr) {
+		return &exitErr{code: 2, err: err} // swaks: error connecting to remote server
+	}
+	if err == nil && sent != nil && sent.Result != "ok" {
+		if code := swaksExitCode(*sent); code != 0 {
+			if ferr := finishReplay(g, opts, sum, nil, flush); ferr != nil && exitCode(ctx, ferr) != exitPartial {
+				return ferr
+			}
+			return &exitErr{code: code, err: fmt.Errorf("replay: %s not delivered: %s", filepath.Base(sent.Path), sent.Reason)}
+		}
 	}
 	if !opts.dryRun && opts.format != "json" {
 		fmt.Fprintf(g.stderr, "journal: %s\n", journal)
@@ -386,4 +413,37 @@ func finishReplay(g *globals, opts *replayOptions, sum replay.Summary, err error
 		return &exitErr{code: exitPartial, err: fmt.Errorf("replay: %d refused, %d failed (see the records)", sum.Refused, sum.Failed)}
 	}
 	return nil
+}
+
+// swaksExitCode maps the phase where a single SMTP replay failed to the
+// exit codes of swaks (its EXIT CODES section), so scripts written around
+// swaks keep working: 2 connect, 6 connection closed, 22 HELO, 23 MAIL,
+// 24 no RCPT accepted, 26 message refused after DATA, 28 AUTH, 29 TLS.
+// A message that was not sent at all (refused before connecting) gives 0:
+// the general replay exit code (4) applies.
+func swaksExitCode(r model.ReplayRecord) int {
+	if r.Result == "refused" {
+		return 0
+	}
+	phase, rest, _ := strings.Cut(r.Reason, ":")
+	switch strings.TrimSpace(phase) {
+	case "connect":
+		return 2
+	case "helo":
+		return 22
+	case "tls":
+		return 29
+	case "auth":
+		return 28
+	case "mail":
+		return 23
+	case "rcpt":
+		return 24
+	case "data":
+		if strings.Contains(rest, "connection lost") {
+			return 6
+		}
+		return 26
+	}
+	return 0
 }

@@ -2,13 +2,17 @@ package main
 
 import (
 	"bufio"
+	"context"
 	"encoding/json"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/imsforensic/imsforensic/model"
+	"github.com/imsforensic/imsforensic/rules"
+	"github.com/imsforensic/imsforensic/smtpsink"
 )
 
 // TestReplayIntoImcdataCLI drives the replay command the way the KB
@@ -126,5 +130,69 @@ func TestCorpusCLI(t *testing.T) {
 	out, _, code := runCLI(t, "", "scan", "--format", "json", "--select", "rule=blank-charset", dir)
 	if code != exitOK || !strings.Contains(out, `"rule":"blank-charset"`) {
 		t.Errorf("scan of the corpus found no blank-charset (exit %d)", code)
+	}
+}
+
+// TestReplayOneMessageSwaksExitCodes: one message replayed over SMTP exits
+// with the code swaks uses for the phase that failed.
+func TestReplayOneMessageSwaksExitCodes(t *testing.T) {
+	src := sampleCopy(t)
+	clean := filepath.Join(src, "IN", "HBWK2Q2P")
+	poison := filepath.Join(src, "IN", "NQ1NQYQK")
+	startSink := func(faults ...string) string {
+		cfg := smtpsink.Config{Listen: "127.0.0.1:0", Store: t.TempDir(), Emulate: "ims",
+			Lint: func(raw []byte) []model.Finding { return rules.LintBytes(raw, nil).Findings }}
+		for _, f := range faults {
+			ft, err := smtpsink.ParseFault(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			cfg.Faults = append(cfg.Faults, ft)
+		}
+		s, err := smtpsink.New(cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan struct{})
+		go func() { s.Serve(ctx, l); close(done) }()
+		t.Cleanup(func() { cancel(); <-done })
+		return "smtp://" + l.Addr().String()
+	}
+	closed := func() string {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		addr := l.Addr().String()
+		l.Close()
+		return "smtp://" + addr
+	}
+	tests := []struct {
+		name  string
+		file  string
+		to    string
+		extra []string
+		want  int
+	}{
+		{"delivered", clean, startSink(), nil, exitOK},
+		{"nothing listening", clean, closed(), nil, 2},
+		{"MAIL refused", clean, startSink("MAIL:550"), nil, 23},
+		{"no RCPT accepted", clean, startSink("RCPT:550"), nil, 24},
+		{"refused after DATA", clean, startSink("DATA:554"), nil, 26},
+		{"emulated store crash drops the connection", poison, startSink(), []string{"--include-suspects"}, 6},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			args := append([]string{"replay", tt.file, "--to", tt.to, "--journal", filepath.Join(t.TempDir(), "j.jsonl")}, tt.extra...)
+			out, errOut, code := runCLI(t, "", args...)
+			if code != tt.want {
+				t.Errorf("exit %d, want %d\n%s\n%s", code, tt.want, out, errOut)
+			}
+		})
 	}
 }

@@ -24,6 +24,9 @@ const exitStatusHelp = `Exit status:
   3    findings at or above --fail-on CLASS (only when --fail-on is given)
   4    partial: some inputs could not be read (each is reported)
   130  interrupted
+  replay of one message to smtp:// fails with the code swaks would use:
+       2 connect, 6 connection closed, 22 HELO, 23 MAIL, 24 no RCPT accepted,
+       26 message refused after DATA, 28 AUTH, 29 TLS
 `
 
 // exitError carries an exit code through the error chain.
