@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"math/rand"
-	"net"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -16,9 +15,9 @@ import (
 
 	"github.com/imsforensic/imsforensic/bisect"
 	"github.com/imsforensic/imsforensic/internal/atomicfile"
+	"github.com/imsforensic/imsforensic/internal/sinktest"
 	"github.com/imsforensic/imsforensic/inventory"
 	"github.com/imsforensic/imsforensic/model"
-	"github.com/imsforensic/imsforensic/rules"
 	"github.com/imsforensic/imsforensic/smtpsink"
 )
 
@@ -158,28 +157,8 @@ func sinkStore(t *testing.T) string {
 // startSink runs an in-process sink emulating the IMS store on 127.0.0.1:0.
 func startSink(t *testing.T) string {
 	t.Helper()
-	s, err := smtpsink.New(smtpsink.Config{
-		Store:   sinkStore(t),
-		Emulate: smtpsink.EmulateIMS,
-		Lint:    func(raw []byte) []model.Finding { return rules.LintBytes(raw, nil).Findings },
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- s.Serve(ctx, l) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("sink: %v", err)
-		}
-	})
-	return "smtp://" + l.Addr().String()
+	_, url := sinktest.Start(t, smtpsink.Config{Store: sinkStore(t), Emulate: smtpsink.EmulateIMS, Lint: sinktest.Lint})
+	return url
 }
 
 func TestBisectAgainstSinkEmulatingIMS(t *testing.T) {

@@ -7,7 +7,6 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -18,6 +17,7 @@ import (
 	"time"
 
 	"github.com/imsforensic/imsforensic/internal/atomicfile"
+	"github.com/imsforensic/imsforensic/internal/sinktest"
 	"github.com/imsforensic/imsforensic/model"
 	"github.com/imsforensic/imsforensic/smtpsink"
 )
@@ -215,21 +215,7 @@ func killChildAtRandom(cmd *exec.Cmd, journal string, rng *rand.Rand, maxLines i
 // test and returns it with its store folder.
 func crashSink(t *testing.T, store string) (*smtpsink.Sink, string) {
 	t.Helper()
-	s, err := smtpsink.New(smtpsink.Config{Store: store})
-	if err != nil {
-		t.Fatal(err)
-	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- s.Serve(ctx, l) }()
-	t.Cleanup(func() { cancel(); <-done })
-	for s.Addr() == nil {
-		time.Sleep(time.Millisecond)
-	}
+	s, _ := sinktest.Start(t, smtpsink.Config{Store: store})
 	return s, store
 }
 

@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/imsforensic/imsforensic/internal/sinktest"
 	"github.com/imsforensic/imsforensic/model"
 	"github.com/imsforensic/imsforensic/smtpsink"
 )
@@ -27,26 +28,10 @@ func startTestSink(t *testing.T, opts ...func(*smtpsink.Config)) *smtpsink.Sink 
 	for _, o := range opts {
 		o(&cfg)
 	}
-	s, err := smtpsink.New(cfg)
-	if err != nil {
-		t.Fatal(err)
+	if cfg.Store == "" {
+		cfg.Store = t.TempDir()
 	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- s.Serve(ctx, l) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("sink: %v", err)
-		}
-	})
-	for s.Addr() == nil {
-		time.Sleep(time.Millisecond)
-	}
+	s, _ := sinktest.Start(t, cfg)
 	sinkStoreDirs.Store(s, cfg.Store)
 	return s
 }

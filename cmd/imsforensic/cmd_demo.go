@@ -149,7 +149,7 @@ func runDemo(ctx context.Context, opts *demoOptions, g *globals) (err error) {
 	fmt.Fprintf(out, "\n== 3. Replay the rest into a local sink that emulates the Exchange 5.5 store\n")
 	sinkDir := filepath.Join(dir, "sink")
 	sink, err := smtpsink.New(smtpsink.Config{
-		Listen: "127.0.0.1:0", Store: sinkDir, Emulate: "ims",
+		Listen: "127.0.0.1:0", Store: sinkDir, Emulate: smtpsink.EmulateIMS,
 		Lint: func(raw []byte) []model.Finding { return rules.LintBytes(raw, nil).Findings },
 	})
 	if err != nil {

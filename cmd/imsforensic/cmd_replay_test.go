@@ -2,7 +2,6 @@ package main
 
 import (
 	"bufio"
-	"context"
 	"encoding/json"
 	"net"
 	"os"
@@ -10,8 +9,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/imsforensic/imsforensic/internal/sinktest"
 	"github.com/imsforensic/imsforensic/model"
-	"github.com/imsforensic/imsforensic/rules"
 	"github.com/imsforensic/imsforensic/smtpsink"
 )
 
@@ -140,8 +139,7 @@ func TestReplayOneMessageSwaksExitCodes(t *testing.T) {
 	clean := filepath.Join(src, "IN", "HBWK2Q2P")
 	poison := filepath.Join(src, "IN", "NQ1NQYQK")
 	startSink := func(faults ...string) string {
-		cfg := smtpsink.Config{Listen: "127.0.0.1:0", Store: t.TempDir(), Emulate: "ims",
-			Lint: func(raw []byte) []model.Finding { return rules.LintBytes(raw, nil).Findings }}
+		cfg := smtpsink.Config{Emulate: smtpsink.EmulateIMS, Lint: sinktest.Lint}
 		for _, f := range faults {
 			ft, err := smtpsink.ParseFault(f)
 			if err != nil {
@@ -149,19 +147,8 @@ func TestReplayOneMessageSwaksExitCodes(t *testing.T) {
 			}
 			cfg.Faults = append(cfg.Faults, ft)
 		}
-		s, err := smtpsink.New(cfg)
-		if err != nil {
-			t.Fatal(err)
-		}
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		ctx, cancel := context.WithCancel(context.Background())
-		done := make(chan struct{})
-		go func() { s.Serve(ctx, l); close(done) }()
-		t.Cleanup(func() { cancel(); <-done })
-		return "smtp://" + l.Addr().String()
+		_, url := sinktest.Start(t, cfg)
+		return url
 	}
 	closed := func() string {
 		l, err := net.Listen("tcp", "127.0.0.1:0")
