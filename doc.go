@@ -9,8 +9,10 @@
 //	inventory        walks TempIMS/Imcdata folders, parses and checks files on all cores
 //	evidence         event logs (.evt, CSV, text, dumpel), Dr. Watson, protocol and tracking logs
 //	triage           joins messages, findings and evidence into ranked suspects and conclusions
-//	selection        the --select expression language
 //	replay           plans, journal, resume and undo; imcdata:, pickup:, replay-dir:, smtp:// targets
+//	replay/selection the --select expression language (what replay, scan, triage and bisect select)
+//	replay/simulate  offline replay through an emulated IMS
+//	replay/bisect    finds the poison by replaying halves against a target
 //	smtpsink         the local SMTP sink: storage, lint, faults, IMS emulation
 //	corpus           deterministic generator of quarantined queues with ground truth and evidence
 //	report           table, JSON Lines, CSV and HTML renderers

@@ -10,11 +10,11 @@ import (
 
 	"github.com/spf13/pflag"
 
-	"github.com/imsforensic/imsforensic/bisect"
 	"github.com/imsforensic/imsforensic/internal/atomicfile"
 	"github.com/imsforensic/imsforensic/model"
+	"github.com/imsforensic/imsforensic/replay/bisect"
+	"github.com/imsforensic/imsforensic/replay/simulate"
 	"github.com/imsforensic/imsforensic/report"
-	"github.com/imsforensic/imsforensic/simulate"
 )
 
 type bisectOptions struct {

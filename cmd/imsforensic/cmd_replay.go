@@ -17,7 +17,7 @@ import (
 
 	"github.com/imsforensic/imsforensic/model"
 	"github.com/imsforensic/imsforensic/replay"
-	"github.com/imsforensic/imsforensic/selection"
+	"github.com/imsforensic/imsforensic/replay/selection"
 )
 
 type replayOptions struct {

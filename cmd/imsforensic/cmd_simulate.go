@@ -13,9 +13,9 @@ import (
 	"github.com/imsforensic/imsforensic/internal/atomicfile"
 	"github.com/imsforensic/imsforensic/inventory"
 	"github.com/imsforensic/imsforensic/model"
+	"github.com/imsforensic/imsforensic/replay/simulate"
 	"github.com/imsforensic/imsforensic/report"
 	"github.com/imsforensic/imsforensic/rules"
-	"github.com/imsforensic/imsforensic/simulate"
 	"github.com/imsforensic/imsforensic/triage"
 )
 

@@ -16,9 +16,9 @@ import (
 	"github.com/imsforensic/imsforensic/evidence"
 	"github.com/imsforensic/imsforensic/inventory"
 	"github.com/imsforensic/imsforensic/model"
+	"github.com/imsforensic/imsforensic/replay/selection"
 	"github.com/imsforensic/imsforensic/report"
 	"github.com/imsforensic/imsforensic/rules"
-	"github.com/imsforensic/imsforensic/selection"
 )
 
 // outputFlags are --format and --fail-on, shared by commands with a result set.

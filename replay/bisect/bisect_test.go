@@ -13,11 +13,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/imsforensic/imsforensic/bisect"
 	"github.com/imsforensic/imsforensic/internal/atomicfile"
 	"github.com/imsforensic/imsforensic/internal/sinktest"
 	"github.com/imsforensic/imsforensic/inventory"
 	"github.com/imsforensic/imsforensic/model"
+	"github.com/imsforensic/imsforensic/replay/bisect"
 	"github.com/imsforensic/imsforensic/smtpsink"
 )
 

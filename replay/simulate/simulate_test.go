@@ -12,7 +12,7 @@ import (
 	"github.com/imsforensic/imsforensic/corpus"
 	"github.com/imsforensic/imsforensic/inventory"
 	"github.com/imsforensic/imsforensic/model"
-	"github.com/imsforensic/imsforensic/simulate"
+	"github.com/imsforensic/imsforensic/replay/simulate"
 )
 
 // scenarioQueue generates a corpus for one scenario and scans it as the
