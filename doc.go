@@ -16,6 +16,8 @@
 //	smtpsink         the local SMTP sink: storage, lint, faults, IMS emulation
 //	corpus           deterministic generator of quarantined queues with ground truth and evidence
 //	report           table, JSON Lines, CSV and HTML renderers
+//	guard            the one check that no output lies among the inputs (DESIGN.md section 4, item 1)
 //	internal/atomicfile  durable writes: temp file, fsync, rename, directory fsync
+//	internal/readonly    how every input is opened: regular files only, no blocking, no atime update
 //	cmd/imsforensic  one file per command; flags, wiring, exit codes
 package imsforensic

@@ -15,9 +15,9 @@ import (
 
 	"github.com/spf13/pflag"
 
+	"github.com/imsforensic/imsforensic/guard"
 	"github.com/imsforensic/imsforensic/model"
 	"github.com/imsforensic/imsforensic/replay"
-	"github.com/imsforensic/imsforensic/replay/selection"
 )
 
 type replayOptions struct {
@@ -88,11 +88,11 @@ func (o *replayOptions) validate(g *globals) error {
 		return usageError(err)
 	}
 	o.spec = spec
-	if o.queueDat != "" && o.queueDat != "rename" {
-		return usageErrorf("--queue-dat: the only value is 'rename' (Queue.dat is never deleted)")
+	if err := replay.CheckQueueDat(spec.Scheme, o.queueDat); err != nil {
+		return usageError(err)
 	}
-	if (o.queueDat != "" || o.queue != "") && spec.Scheme != replay.SchemeImcdata {
-		return usageErrorf("--queue-dat and --queue apply to imcdata: targets only")
+	if o.queue != "" && spec.Scheme != replay.SchemeImcdata {
+		return usageErrorf("--queue applies to imcdata: targets only")
 	}
 	if q := strings.ToUpper(o.queue); q != "" && q != "IN" && q != "OUT" {
 		return usageErrorf("--queue: want IN or OUT, got %q", o.queue)
@@ -175,28 +175,25 @@ func runReplay(ctx context.Context, opts *replayOptions, g *globals, args []stri
 	}
 	opts.sel.printExplain(g)
 
+	// Outputs among the evidence are refused (package guard): replay.Run
+	// checks the target and the journal itself; the transcript is checked
+	// here, before it is opened.
+	evidence := guard.New(paths...)
+	if opts.transcript != "" {
+		if err := evidence.Check("--transcript", resolve(g, opts.transcript)); err != nil {
+			return usageError(err)
+		}
+	}
 	target, err := newReplayTarget(opts, g)
 	if err != nil {
 		return err
 	}
 	defer target.Close()
-	// A target folder inside the evidence (or the evidence folder itself)
-	// would put files, and the target's temporary folder, among the
-	// evidence (DESIGN.md section 4, item 1). A target that holds the
-	// evidence, as Imcdata holds TempIMS in KB Q197792, is fine.
-	if fd, ok := target.(interface{ Dir() string }); ok {
-		if in := insideAny(fd.Dir(), paths); in != "" {
-			return usageErrorf("the target folder %s is inside the evidence %s: replay into a folder outside it", fd.Dir(), in)
-		}
-	}
 	journal := opts.journal
 	if journal == "" {
 		journal = replay.DefaultJournalPath(target)
 	}
 	journal = resolve(g, journal)
-	if in := insideAny(journal, paths); in != "" {
-		return usageErrorf("the journal %s would be inside the evidence %s: give --journal elsewhere", journal, in)
-	}
 
 	ms, err := scanInputs(ctx, g, paths, &opts.rules, opts.format == "json")
 	if err != nil && ctx.Err() != nil {
@@ -209,8 +206,9 @@ func runReplay(ctx context.Context, opts *replayOptions, g *globals, args []stri
 	ropts := replay.Options{
 		DryRun:          opts.dryRun,
 		JournalPath:     journal,
+		Sources:         paths,
 		IncludeSuspects: opts.includeSuspects,
-		Named:           namedInputs(paths, opts.sel.sel),
+		Named:           opts.sel.names(),
 		QueueDat:        opts.queueDat,
 		Concurrency:     opts.concurrency,
 	}
@@ -235,6 +233,9 @@ func runReplay(ctx context.Context, opts *replayOptions, g *globals, args []stri
 	sum, err := replay.Run(ctx, ms, target, ropts, out)
 	if prog != nil {
 		prog.done()
+	}
+	if errors.Is(err, guard.ErrInsideEvidence) {
+		return usageError(err)
 	}
 	var netErr *net.OpError
 	if err != nil && len(ms) == 1 && opts.spec.Scheme == replay.SchemeSMTP && errors.As(err, &netErr) {
@@ -306,49 +307,12 @@ func (c *closeBoth) Close() error {
 	return err
 }
 
-// namedInputs are the messages "selected by name": inputs that are files
-// (arguments and --files-from lines) and the name=/path= terms of --select.
-func namedInputs(paths []string, sel *selection.Expr) []string {
-	var out []string
-	for _, p := range paths {
-		if st, err := os.Stat(p); err == nil && st.Mode().IsRegular() {
-			out = append(out, p)
-		}
-	}
-	if sel != nil {
-		out = append(out, sel.Names()...)
-	}
-	return out
-}
-
 // resolve makes p absolute against g.workdir when that is set.
 func resolve(g *globals, p string) string {
 	if g.workdir != "" && !filepath.IsAbs(p) {
 		return filepath.Join(g.workdir, p)
 	}
 	return p
-}
-
-// insideAny returns the input folder that holds p, or "".
-func insideAny(p string, inputs []string) string {
-	ap, err := filepath.Abs(p)
-	if err != nil {
-		return ""
-	}
-	for _, in := range inputs {
-		ai, err := filepath.Abs(in)
-		if err != nil {
-			continue
-		}
-		if st, err := os.Stat(ai); err != nil || !st.IsDir() {
-			continue
-		}
-		rel, err := filepath.Rel(ai, ap)
-		if err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)) && !filepath.IsAbs(rel) {
-			return in
-		}
-	}
-	return ""
 }
 
 // replayOutput returns the record sink for the format and a flush that

@@ -107,6 +107,9 @@ func runSimulate(ctx context.Context, opts *simulateOptions, g *globals, args []
 	if err != nil {
 		return err
 	}
+	if err := refuseInsideEvidence(g, paths, "--html", opts.html); err != nil {
+		return err
+	}
 
 	simOpts := simulate.Options{MaxRestarts: opts.maxRestarts, PoisonThreshold: opts.poisonThreshold, Start: restartTime(ms)}
 	if opts.maxRestarts == 0 {

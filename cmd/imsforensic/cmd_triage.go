@@ -114,6 +114,9 @@ func runTriage(ctx context.Context, opts *triageOptions, g *globals, args []stri
 	if err != nil {
 		return err
 	}
+	if err := refuseInsideEvidence(g, append(append([]string(nil), paths...), opts.evidence...), "--html", opts.html); err != nil {
+		return err
+	}
 	events, evErrs := readTriageEvidence(ctx, paths, opts)
 	if ctx.Err() != nil {
 		return ctx.Err()
