@@ -222,7 +222,7 @@ func (ss *session) Data(r io.Reader) error {
 	}
 	committed = true
 	env := StoredEnvelope{
-		Type: "sink-message", Schema: model.SchemaVersion,
+		Type: model.TypeSinkMsg, Schema: model.SchemaVersion,
 		ID: id, File: id + ".eml", ReceivedAt: received, ConnID: ss.connID,
 		Remote: ss.remote, Helo: ss.helo,
 		Mail: *ss.mail, Rcpts: append([]RcptEntry{}, ss.rcpts...),
