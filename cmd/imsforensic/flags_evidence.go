@@ -91,7 +91,7 @@ func (o *evidenceFlags) rank(ctx context.Context, paths []string, ms []*model.Me
 
 // top is rank 1 when triage names a suspect (not clean), else nil.
 func (r ranking) top() *model.Suspect {
-	if len(r.res.Suspects) == 0 || r.res.Suspects[0].Verdict == triage.VerdictClean {
+	if len(r.res.Suspects) == 0 || r.res.Suspects[0].Verdict == model.VerdictClean {
 		return nil
 	}
 	return &r.res.Suspects[0]
@@ -103,7 +103,7 @@ func (r ranking) top() *model.Suspect {
 func (r ranking) crashers() map[string]string {
 	out := map[string]string{}
 	for _, s := range r.res.Suspects {
-		if s.Verdict != triage.VerdictPrime {
+		if s.Verdict != model.VerdictPrime {
 			continue
 		}
 		why := fmt.Sprintf("triage rank %d, %s", s.Rank, s.Verdict)

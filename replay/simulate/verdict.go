@@ -9,43 +9,14 @@ import (
 	"github.com/imsforensic/imsforensic/model"
 )
 
-// Verdict is the as-is run held against triage's ranking: one story, not
-// two. The ranking (rules plus evidence) says which file is the poison;
-// the run says which file the emulated IMS meets first. When they differ
-// the verdict says why (processing order, rule class, a folder the IMS
-// does not read), so the admin is not left with two answers.
-type Verdict struct {
-	Type   string `json:"type"` // always "verdict"
-	Schema int    `json:"schema"`
-	// First is the first file the rules decide an outcome for in the
-	// as-is run (a crash, or a stall: archived, stuck, returned), "" when
-	// every file goes through. FirstAction and FirstRule say what.
-	First       string `json:"first,omitempty"`
-	FirstName   string `json:"first_name,omitempty"`
-	FirstAction string `json:"first_action,omitempty"`
-	FirstRule   string `json:"first_rule,omitempty"`
-	// Rank1 is triage's rank 1 (its verdict: prime-suspect only with
-	// evidence), "" when triage names no suspect.
-	Rank1        string `json:"rank1,omitempty"`
-	Rank1Name    string `json:"rank1_name,omitempty"`
-	Rank1Verdict string `json:"rank1_verdict,omitempty"`
-	// Agree is true when the first incident is on triage's rank 1.
-	Agree bool `json:"agree"`
-	// Observed are the evidence events of the incident rank 1 is tied to
-	// ("MSExchangeIS 12007 2001-03-14 13:01:52 -05:00"), to set against
-	// the events the run predicts for its first incident.
-	Observed []string `json:"observed,omitempty"`
-	Text     string   `json:"text"`
-}
-
 // FirstIncident is the first step of r whose outcome a rule decided (a
 // crash, or a stall outcome), or nil.
-func FirstIncident(r Result) *Step {
+func FirstIncident(r Result) *model.SimStep {
 	for i := range r.Steps {
 		switch r.Steps[i].Action {
-		case ActionCrash:
+		case model.SimCrash:
 			return &r.Steps[i]
-		case ActionArchived, ActionStuck, ActionReturned:
+		case model.SimArchived, model.SimStuck, model.SimReturned:
 			if r.Steps[i].Rule != "" {
 				return &r.Steps[i]
 			}
@@ -57,8 +28,8 @@ func FirstIncident(r Result) *Step {
 // Compare holds the as-is run against top, triage's rank 1 (nil when
 // triage has no suspect), msgs being the run's inputs and observed the
 // evidence events of top's incident.
-func Compare(asIs Result, msgs []*model.Message, top *model.Suspect, observed []model.Event) Verdict {
-	v := Verdict{Type: "verdict", Schema: model.SchemaVersion}
+func Compare(asIs Result, msgs []*model.Message, top *model.Suspect, observed []model.Event) model.SimVerdict {
+	v := model.SimVerdict{Type: model.TypeVerdict, Schema: model.SchemaVersion}
 	byPath := make(map[string]*model.Message, len(msgs))
 	for _, m := range msgs {
 		byPath[m.Path] = m
@@ -67,7 +38,7 @@ func Compare(asIs Result, msgs []*model.Message, top *model.Suspect, observed []
 	if first != nil {
 		v.First, v.FirstName, v.FirstAction, v.FirstRule = first.Path, first.Name, first.Action, first.Rule
 	}
-	if top != nil && top.Verdict != "clean" {
+	if top != nil && top.Verdict != model.VerdictClean {
 		v.Rank1, v.Rank1Name, v.Rank1Verdict = top.Path, top.Name, top.Verdict
 	}
 	for _, e := range sortedEvents(observed) {
@@ -78,15 +49,15 @@ func Compare(asIs Result, msgs []*model.Message, top *model.Suspect, observed []
 	return v
 }
 
-func verdictText(v Verdict, asIs Result, byPath map[string]*model.Message) string {
-	what := func(s Verdict) string {
-		if s.FirstAction == ActionCrash {
+func verdictText(v model.SimVerdict, asIs Result, byPath map[string]*model.Message) string {
+	what := func(s model.SimVerdict) string {
+		if s.FirstAction == model.SimCrash {
 			if s.FirstRule == "" {
 				return "crashes on " + s.FirstName
 			}
 			return "crashes on " + s.FirstName + " (" + s.FirstRule + ")"
 		}
-		return "first stops at " + s.FirstName + " (" + s.FirstRule + ": " + s.FirstAction + ")"
+		return "first stops at " + s.FirstName + " (" + s.FirstRule + ": " + string(s.FirstAction) + ")"
 	}
 	switch {
 	case v.First == "" && v.Rank1 == "":
@@ -94,7 +65,7 @@ func verdictText(v Verdict, asIs Result, byPath map[string]*model.Message) strin
 	case v.Rank1 == "":
 		return "The emulated IMS " + what(v) + "; triage names no suspect to compare with."
 	case v.Agree:
-		t := "The emulated IMS " + what(v) + ", triage's rank 1 (" + v.Rank1Verdict + "): the rules and the ranking agree."
+		t := "The emulated IMS " + what(v) + ", triage's rank 1 (" + string(v.Rank1Verdict) + "): the rules and the ranking agree."
 		if len(v.Observed) > 0 {
 			t += " The evidence shows that incident: " + strings.Join(v.Observed, ", ") + "."
 		}
@@ -115,7 +86,7 @@ func verdictText(v Verdict, asIs Result, byPath map[string]*model.Message) strin
 		}
 	}
 	if v.First == "" {
-		return "The emulated IMS gets through the queue, but triage's rank 1 is " + v.Rank1Name + " (" + v.Rank1Verdict + "). " + joinWhy(why)
+		return "The emulated IMS gets through the queue, but triage's rank 1 is " + v.Rank1Name + " (" + string(v.Rank1Verdict) + "). " + joinWhy(why)
 	}
 	fm := byPath[v.First]
 	if fm != nil && top != nil && (top.ModTime.After(fm.ModTime) || top.ModTime.Equal(fm.ModTime)) && direction(top.Queue) != "" {
@@ -126,7 +97,7 @@ func verdictText(v Verdict, asIs Result, byPath map[string]*model.Message) strin
 	if s := joinWhy(why); s != "" {
 		t += " " + s
 	}
-	if v.Rank1Verdict == "prime-suspect" {
+	if v.Rank1Verdict == model.VerdictPrime {
 		t += " The evidence names " + v.Rank1Name + ", so it is the file that crashed the server; " + v.FirstName + " is a further poison message the IMS would meet next once " + v.Rank1Name + " is out."
 		if len(v.Observed) > 0 {
 			t += " Evidence: " + strings.Join(v.Observed, ", ") + "."

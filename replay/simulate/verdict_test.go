@@ -28,11 +28,11 @@ func TestVerdictSaysWhyTheRulesCrashEarlierThanRank1(t *testing.T) {
 	early := msg("5YATS3B9", t0, "base64-invalid", model.ClassCrash)
 	named := msg("WFF84QGR", t0.Add(time.Hour), "blank-charset", model.ClassCrash)
 	ms := []*model.Message{named, early, msg("CLEAN001", t0.Add(-time.Hour), "", 0)}
-	res, err := simulate.Run(context.Background(), simulate.RunAsIs, ms, simulate.Options{})
+	res, err := simulate.Run(context.Background(), model.RunAsIs, ms, simulate.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	top := &model.Suspect{Path: named.Path, Name: named.Name, Verdict: "prime-suspect", Message: named}
+	top := &model.Suspect{Path: named.Path, Name: named.Name, Verdict: model.VerdictPrime, Message: named}
 	v := simulate.Compare(res, ms, top, []model.Event{{Source: "MSExchangeIS", EventID: 12007, Time: t0.Add(time.Hour + time.Minute)}})
 	if v.Agree || v.First != early.Path || v.Rank1 != named.Path {
 		t.Fatalf("verdict %+v, want first %s and rank 1 %s, not agreeing", v, early.Path, named.Path)
@@ -44,7 +44,7 @@ func TestVerdictSaysWhyTheRulesCrashEarlierThanRank1(t *testing.T) {
 		}
 	}
 	// Held against its own first crash the verdict agrees.
-	v = simulate.Compare(res, ms, &model.Suspect{Path: early.Path, Name: early.Name, Verdict: "suspect", Message: early}, nil)
+	v = simulate.Compare(res, ms, &model.Suspect{Path: early.Path, Name: early.Name, Verdict: model.VerdictSuspect, Message: early}, nil)
 	if !v.Agree || !strings.Contains(v.Text, "agree") {
 		t.Errorf("verdict %+v, want agreement", v)
 	}
@@ -57,13 +57,13 @@ func TestEvidenceCrashesAFileNoCrashRuleFlags(t *testing.T) {
 	t0 := time.Date(2001, 3, 14, 8, 0, 0, 0, time.UTC)
 	risky := msg("S37ARXRY", t0, "html-href-leading-space", model.ClassRisk)
 	later := msg("114D014M", t0.Add(time.Hour), "blank-charset", model.ClassCrash)
-	res, err := simulate.Run(context.Background(), simulate.RunAsIs, []*model.Message{risky, later},
+	res, err := simulate.Run(context.Background(), model.RunAsIs, []*model.Message{risky, later},
 		simulate.Options{Evidence: map[string]string{risky.Path: "Dr. Watson in ScHandleAHref"}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	first := simulate.FirstIncident(res)
-	if first == nil || first.Path != risky.Path || first.Action != simulate.ActionCrash || !strings.Contains(first.Detail, "ScHandleAHref") {
+	if first == nil || first.Path != risky.Path || first.Action != model.SimCrash || !strings.Contains(first.Detail, "ScHandleAHref") {
 		t.Fatalf("first incident %+v, want the crash on %s from the evidence", first, risky.Name)
 	}
 }
