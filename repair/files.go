@@ -9,8 +9,14 @@ import (
 
 	"github.com/imsforensic/imsforensic/internal/atomicfile"
 	"github.com/imsforensic/imsforensic/internal/outside"
+	"github.com/imsforensic/imsforensic/internal/readonly"
 	"github.com/imsforensic/imsforensic/model"
 )
+
+// MaxFileBytes is the largest input File repairs: a repair holds the file
+// and a few versions of it in memory (every fix is checked on a whole
+// copy), so a bigger file is reported as an error instead.
+const MaxFileBytes = 256 << 20
 
 // Dest is where the repaired copy of an input goes: the same file name,
 // under the queue's folder (IN, OUT, IN/Archive, ...) when the input was in
@@ -34,7 +40,7 @@ func File(path, queue, outDir string, inputs []string, opts Options) (model.Repa
 		rec.Status, rec.Error = model.RepairError, model.Escape(err.Error())
 		return rec, err
 	}
-	raw, err := os.ReadFile(path)
+	raw, err := readonly.ReadFile(path, MaxFileBytes)
 	if err != nil {
 		return fail(fmt.Errorf("repair %s: %w", path, err))
 	}
