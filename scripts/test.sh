@@ -22,6 +22,7 @@ need=()
 command -v swaks >/dev/null 2>&1 || need+=(swaks)
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
 command -v python3 >/dev/null 2>&1 || need+=(python3)
+command -v evtexport >/dev/null 2>&1 || need+=(libevt-utils) # the .evt cross-check (evidence/evtexport_test.go)
 if [ "${#need[@]}" -gt 0 ]; then
   step "installing ${need[*]}"
   SUDO=""
