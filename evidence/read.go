@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"sort"
 
+	"github.com/imsforensic/imsforensic/internal/readonly"
 	"github.com/imsforensic/imsforensic/model"
 )
 
@@ -126,7 +127,7 @@ func readAll(r io.Reader, name string, opts *Options, f Format) File {
 // unreadable file or content that is no known format is a File with Err
 // set, never a dropped path.
 func Load(path string, opts *Options) File {
-	f, err := os.Open(path)
+	f, err := readonly.Open(path)
 	if err != nil {
 		res := File{Info: model.NewEvidenceFile(path), Err: fmt.Errorf("evidence: %w", err)}
 		res.Info.Error = res.Err.Error()
@@ -145,7 +146,7 @@ func ReadFile(path string, opts *Options) ([]model.Event, error) {
 
 // DetectFile reads the head of path and says which format it is in.
 func DetectFile(path string) (Format, error) {
-	f, err := os.Open(path)
+	f, err := readonly.Open(path)
 	if err != nil {
 		return FormatUnknown, fmt.Errorf("evidence: %w", err)
 	}
