@@ -31,6 +31,7 @@ func commands() []*command {
 		newSinkCommand(),
 		newSimulateCommand(),
 		newBisectCommand(),
+		newRepairCommand(),
 		newCorpusCommand(),
 		newDemoCommand(),
 	}
