@@ -112,11 +112,11 @@ func runBisect(ctx context.Context, opts *bisectOptions, g *globals, args []stri
 	if err != nil {
 		return err
 	}
-	jpath, err := bisectJournalPath(g, opts.journal)
+	jpath, err := bisectJournalPath(opts.journal)
 	if err != nil {
 		return err
 	}
-	if err := refuseInsideEvidence(g, paths, "--journal", jpath); err != nil {
+	if err := refuseInsideEvidence(paths, "--journal", jpath); err != nil {
 		return err
 	}
 	var readable []*model.Message
@@ -130,23 +130,12 @@ func runBisect(ctx context.Context, opts *bisectOptions, g *globals, args []stri
 		return usageErrorf("bisect: no readable message among the inputs")
 	}
 
-	var tester bisect.Tester
-	var smtpT *bisect.SMTPTester
-	if opts.target != "" {
-		smtpT, err = bisect.NewSMTPTester(opts.target, opts.timeout)
-		if err != nil {
-			return usageError(err)
-		}
-		smtpT.Settle = opts.settle
+	tester, smtpT, err := newBisectTester(opts, g)
+	if err != nil {
+		return err
+	}
+	if smtpT != nil {
 		defer smtpT.Close()
-		tester = smtpT
-	} else {
-		p, err := bisect.NewProbeTester(opts.probe)
-		if err != nil {
-			return usageError(err)
-		}
-		p.Output = g.stderr
-		tester = p
 	}
 
 	j, err := atomicfile.OpenJSONL(jpath)
@@ -178,9 +167,9 @@ func runBisect(ctx context.Context, opts *bisectOptions, g *globals, args []stri
 // bisectJournalPath is --journal, or a new file named by the time in the
 // per-user state folder (never the current folder, which may be the
 // evidence: cd TempIMS && imsforensic bisect .).
-func bisectJournalPath(g *globals, flag string) (string, error) {
+func bisectJournalPath(flag string) (string, error) {
 	if flag != "" {
-		return resolve(g, flag), nil
+		return flag, nil
 	}
 	dir, err := replay.StateDir()
 	if err != nil {
@@ -190,6 +179,26 @@ func bisectJournalPath(g *globals, flag string) (string, error) {
 		return "", fmt.Errorf("journal folder: %w", err)
 	}
 	return filepath.Join(dir, "bisect-"+time.Now().UTC().Format("20060102T150405.000000000Z")+".jsonl"), nil
+}
+
+// newBisectTester builds the tester of --target or --probe; smtpT is the
+// SMTP one (nil for --probe), for the caller to close and to ask which
+// messages it could not send.
+func newBisectTester(opts *bisectOptions, g *globals) (tester bisect.Tester, smtpT *bisect.SMTPTester, err error) {
+	if opts.target != "" {
+		smtpT, err = bisect.NewSMTPTester(opts.target, opts.timeout)
+		if err != nil {
+			return nil, nil, usageError(err)
+		}
+		smtpT.Settle = opts.settle
+		return smtpT, smtpT, nil
+	}
+	p, err := bisect.NewProbeTester(opts.probe)
+	if err != nil {
+		return nil, nil, usageError(err)
+	}
+	p.Output = g.stderr
+	return p, nil, nil
 }
 
 // progressJournal journals every record and, on a terminal in table

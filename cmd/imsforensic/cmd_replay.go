@@ -158,30 +158,24 @@ func runReplay(ctx context.Context, opts *replayOptions, g *globals, args []stri
 		if len(args) > 0 {
 			return usageErrorf("--undo takes no PATH")
 		}
-		sum, err := replay.Undo(ctx, resolve(g, opts.undo), out)
+		sum, err := replay.Undo(ctx, opts.undo, out)
 		return finishReplay(g, opts, sum, err, flush)
 	}
 
 	paths, err := opts.sel.paths(g, args)
+	if err == nil && len(paths) == 0 {
+		err = usageErrorf("replay: no PATH given")
+	}
 	if err != nil {
 		return err
-	}
-	if len(paths) == 0 {
-		return usageErrorf("replay: no PATH given")
-	}
-	for i := range paths {
-		paths[i] = resolve(g, paths[i])
 	}
 	opts.sel.printExplain(g)
 
 	// Outputs among the evidence are refused (package guard): replay.Run
 	// checks the target and the journal itself; the transcript is checked
 	// here, before it is opened.
-	evidence := guard.New(paths...)
-	if opts.transcript != "" {
-		if err := evidence.Check("--transcript", resolve(g, opts.transcript)); err != nil {
-			return usageError(err)
-		}
+	if err := refuseInsideEvidence(paths, "--transcript", opts.transcript); err != nil {
+		return err
 	}
 	target, err := newReplayTarget(opts, g)
 	if err != nil {
@@ -192,7 +186,6 @@ func runReplay(ctx context.Context, opts *replayOptions, g *globals, args []stri
 	if journal == "" {
 		journal = replay.DefaultJournalPath(target)
 	}
-	journal = resolve(g, journal)
 
 	ms, err := scanInputs(ctx, g, paths, &opts.rules, opts.format == "json")
 	if err != nil && ctx.Err() != nil {
@@ -202,6 +195,33 @@ func runReplay(ctx context.Context, opts *replayOptions, g *globals, args []stri
 	ms = opts.sel.filter(ms, time.Now())
 	model.SortMessagesByPath(ms)
 
+	ropts, prog := replayRunOptions(opts, g, paths, journal)
+	watched, sent := watchSend(out)
+	sum, err := replay.Run(ctx, ms, target, ropts, watched)
+	if prog != nil {
+		prog.done()
+	}
+	if errors.Is(err, guard.ErrInsideEvidence) {
+		return usageError(err)
+	}
+	if len(ms) == 1 && opts.spec.Scheme == replay.SchemeSMTP {
+		if serr := swaksOutcome(ctx, g, opts, sum, err, sent, flush); serr != nil {
+			return serr
+		}
+	}
+	if !opts.dryRun && opts.format != "json" {
+		fmt.Fprintf(g.stderr, "journal: %s\n", journal)
+	}
+	if err == nil && walkErr != nil {
+		fmt.Fprintf(g.stderr, "imsforensic: %v\n", walkErr)
+		sum.Failed++
+	}
+	return finishReplay(g, opts, sum, err, flush)
+}
+
+// replayRunOptions maps the flags onto replay.Options, with a progress
+// bar on a terminal (nil otherwise).
+func replayRunOptions(opts *replayOptions, g *globals, paths []string, journal string) (replay.Options, *progress) {
 	ropts := replay.Options{
 		DryRun:          opts.dryRun,
 		JournalPath:     journal,
@@ -216,46 +236,41 @@ func runReplay(ctx context.Context, opts *replayOptions, g *globals, args []stri
 		prog = newProgress(g.stderr, "replaying")
 		ropts.Progress = prog.update
 	}
-	// One message to an SMTP server: remember its delivery, so the exit
-	// code can say where it failed, as swaks's does.
-	var sent *model.ReplayRecord
-	if len(ms) == 1 && opts.spec.Scheme == replay.SchemeSMTP {
-		inner := out
-		out = func(r model.ReplayRecord) {
-			if r.Action == model.ActionSend && r.Result != "" && r.Result != model.ResultPlanned {
-				rc := r
-				sent = &rc
-			}
-			inner(r)
+	return ropts, prog
+}
+
+// watchSend wraps the record sink to remember the last delivery, so that
+// when one message is sent the exit code can say where it failed, as
+// swaks's does.
+func watchSend(out func(model.ReplayRecord)) (func(model.ReplayRecord), *model.ReplayRecord) {
+	sent := new(model.ReplayRecord)
+	return func(r model.ReplayRecord) {
+		if r.Action == model.ActionSend && r.Result != "" && r.Result != model.ResultPlanned {
+			*sent = r
 		}
-	}
-	sum, err := replay.Run(ctx, ms, target, ropts, out)
-	if prog != nil {
-		prog.done()
-	}
-	if errors.Is(err, guard.ErrInsideEvidence) {
-		return usageError(err)
-	}
+		out(r)
+	}, sent
+}
+
+// swaksOutcome gives one message replayed over SMTP the exit code swaks
+// would (see swaksExitCode), printing the output first; nil when the
+// general replay exit code applies.
+func swaksOutcome(ctx context.Context, g *globals, opts *replayOptions, sum model.ReplaySummary, err error, sent *model.ReplayRecord, flush func() error) error {
 	var netErr *net.OpError
-	if err != nil && len(ms) == 1 && opts.spec.Scheme == replay.SchemeSMTP && errors.As(err, &netErr) {
+	if err != nil && errors.As(err, &netErr) {
 		return &exitErr{code: 2, err: err} // swaks: error connecting to remote server
 	}
-	if err == nil && sent != nil && sent.Result != model.ResultOK {
-		if code := swaksExitCode(*sent); code != 0 {
-			if ferr := finishReplay(g, opts, sum, nil, flush); ferr != nil && exitCode(ctx, ferr) != exitPartial {
-				return ferr
-			}
-			return &exitErr{code: code, err: fmt.Errorf("replay: %s not delivered: %s", filepath.Base(sent.Path), sent.Reason)}
-		}
+	if err != nil || sent.Result == "" || sent.Result == model.ResultOK {
+		return nil
 	}
-	if !opts.dryRun && opts.format != "json" {
-		fmt.Fprintf(g.stderr, "journal: %s\n", journal)
+	code := swaksExitCode(*sent)
+	if code == 0 {
+		return nil
 	}
-	if err == nil && walkErr != nil {
-		fmt.Fprintf(g.stderr, "imsforensic: %v\n", walkErr)
-		sum.Failed++
+	if ferr := finishReplay(g, opts, sum, nil, flush); ferr != nil && exitCode(ctx, ferr) != exitPartial {
+		return ferr
 	}
-	return finishReplay(g, opts, sum, err, flush)
+	return &exitErr{code: code, err: fmt.Errorf("replay: %s not delivered: %s", filepath.Base(sent.Path), sent.Reason)}
 }
 
 // newReplayTarget builds the target of --to.
@@ -263,15 +278,15 @@ func newReplayTarget(opts *replayOptions, g *globals) (replay.Target, error) {
 	p := opts.spec.Path
 	switch opts.spec.Scheme {
 	case replay.SchemeImcdata:
-		return replay.NewImcdataTarget(resolve(g, p), replay.ImcdataOptions{DefaultQueue: opts.queue})
+		return replay.NewImcdataTarget(p, replay.ImcdataOptions{DefaultQueue: opts.queue})
 	case replay.SchemePickup:
-		return replay.NewPickupTarget(resolve(g, p), replay.PickupOptions{MaxBytes: opts.pickupMaxBytes})
+		return replay.NewPickupTarget(p, replay.PickupOptions{MaxBytes: opts.pickupMaxBytes})
 	case replay.SchemeReplayDir:
-		return replay.NewReplayDirTarget(resolve(g, p))
+		return replay.NewReplayDirTarget(p)
 	case replay.SchemeSMTP:
 		so := replay.SMTPOptions{Concurrency: opts.concurrency, Rate: opts.rate, FixLineEndings: opts.fixLineEndings, ResendInDoubt: opts.resendInDoubt}
 		if opts.transcript != "" {
-			f, err := os.OpenFile(resolve(g, opts.transcript), os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
+			f, err := os.OpenFile(opts.transcript, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
 			if err != nil {
 				return nil, fmt.Errorf("--transcript: %w", err)
 			}
@@ -304,14 +319,6 @@ func (c *closeBoth) Close() error {
 		err = e
 	}
 	return err
-}
-
-// resolve makes p absolute against g.workdir when that is set.
-func resolve(g *globals, p string) string {
-	if g.workdir != "" && !filepath.IsAbs(p) {
-		return filepath.Join(g.workdir, p)
-	}
-	return p
 }
 
 // finishReplay prints the output and maps the outcome to the exit code:

@@ -119,7 +119,7 @@ func runSimulate(ctx context.Context, opts *simulateOptions, g *globals, args []
 	if err != nil {
 		return err
 	}
-	if err := refuseInsideEvidence(g, append(append([]string(nil), paths...), opts.ev.paths...), "--html", opts.html); err != nil {
+	if err := refuseInsideEvidence(append(append([]string(nil), paths...), opts.ev.paths...), "--html", opts.html); err != nil {
 		return err
 	}
 

@@ -95,7 +95,7 @@ func runTriage(ctx context.Context, opts *triageOptions, g *globals, args []stri
 	if err != nil {
 		return err
 	}
-	if err := refuseInsideEvidence(g, append(append([]string(nil), paths...), opts.ev.paths...), "--html", opts.html); err != nil {
+	if err := refuseInsideEvidence(append(append([]string(nil), paths...), opts.ev.paths...), "--html", opts.html); err != nil {
 		return err
 	}
 	rk, err := opts.ev.rank(ctx, paths, ms, opts.rules.cfg, now)

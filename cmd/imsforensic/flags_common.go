@@ -169,11 +169,11 @@ func (s *selectFlags) filter(ms []*model.Message, now time.Time) []*model.Messag
 // --journal, --transcript): an output that is an input file or lies in an
 // input folder is a usage error (exit 2), found before anything is
 // written (package guard).
-func refuseInsideEvidence(g *globals, inputs []string, what, out string) error {
+func refuseInsideEvidence(inputs []string, what, out string) error {
 	if out == "" {
 		return nil
 	}
-	if err := guard.New(inputs...).Check(what, resolve(g, out)); err != nil {
+	if err := guard.New(inputs...).Check(what, out); err != nil {
 		return usageError(err)
 	}
 	return nil
