@@ -32,7 +32,7 @@ func TestReadmeRuleTable(t *testing.T) {
 		if kb == "" {
 			kb = "-"
 		}
-		b.WriteString("| `" + r.ID + "` | " + r.Class.String() + " | " + r.Dir + " | " + kb + " | " + strings.ReplaceAll(r.Doc, "|", "\\|") + " |\n")
+		b.WriteString("| `" + r.ID + "` | " + r.Class.String() + " | " + r.Dir + " | " + kb + " | " + strings.ReplaceAll(r.Doc+offDirDoc(&r), "|", "\\|") + " |\n")
 	}
 	got := s[:i+len(begin)] + b.String() + s[j:]
 	if got == s {
