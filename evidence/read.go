@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"sort"
 
+	"github.com/imsforensic/imsforensic/internal/readonly"
 	"github.com/imsforensic/imsforensic/model"
 )
 
@@ -76,7 +77,7 @@ func ReadFormat(r io.Reader, f Format, name string, opts *Options) ([]model.Even
 // ReadFile opens path read-only and reads it with Read. The file is never
 // written.
 func ReadFile(path string, opts *Options) ([]model.Event, error) {
-	f, err := os.Open(path)
+	f, err := readonly.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("evidence: %w", err)
 	}
@@ -86,7 +87,7 @@ func ReadFile(path string, opts *Options) ([]model.Event, error) {
 
 // DetectFile reads the head of path and says which format it is in.
 func DetectFile(path string) (Format, error) {
-	f, err := os.Open(path)
+	f, err := readonly.Open(path)
 	if err != nil {
 		return FormatUnknown, fmt.Errorf("evidence: %w", err)
 	}

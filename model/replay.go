@@ -1,6 +1,9 @@
 package model
 
-import "time"
+import (
+	"encoding/json"
+	"time"
+)
 
 // ReplayRecord is one line of a replay journal and of replay's JSON
 // output: what was planned, written or sent for one message.
@@ -33,4 +36,26 @@ type SMTPReply struct {
 	Code         int    `json:"code"`
 	EnhancedCode string `json:"enhanced_code,omitempty"`
 	Text         string `json:"text,omitempty"`
+}
+
+// MarshalJSON writes the file names and the reason with Escape, as Text
+// fields are: a journal must name a source whose name is not UTF-8 exactly,
+// or a rerun would not find it and would deliver it again.
+func (r ReplayRecord) MarshalJSON() ([]byte, error) {
+	type plain ReplayRecord
+	p := plain(r)
+	p.Path, p.Target, p.Dest, p.Reason = Escape(p.Path), Escape(p.Target), Escape(p.Dest), Escape(p.Reason)
+	return json.Marshal(p)
+}
+
+// UnmarshalJSON reads what MarshalJSON wrote, bytes exactly.
+func (r *ReplayRecord) UnmarshalJSON(b []byte) error {
+	type plain ReplayRecord
+	var p plain
+	if err := json.Unmarshal(b, &p); err != nil {
+		return err
+	}
+	p.Path, p.Target, p.Dest, p.Reason = Unescape(p.Path), Unescape(p.Target), Unescape(p.Dest), Unescape(p.Reason)
+	*r = ReplayRecord(p)
+	return nil
 }

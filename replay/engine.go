@@ -7,13 +7,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/imsforensic/imsforensic/internal/atomicfile"
+	"github.com/imsforensic/imsforensic/internal/readonly"
 	"github.com/imsforensic/imsforensic/model"
 )
 
@@ -448,7 +448,7 @@ func absPath(p string) string {
 
 // fileSHA256 hashes a file, opened read-only.
 func fileSHA256(path string) (string, int64, error) {
-	f, err := os.Open(path)
+	f, err := readonly.Open(path)
 	if err != nil {
 		return "", 0, fmt.Errorf("replay: open %s: %w", path, err)
 	}

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/imsforensic/imsforensic/internal/atomicfile"
+	"github.com/imsforensic/imsforensic/internal/readonly"
 	"github.com/imsforensic/imsforensic/model"
 )
 
@@ -194,7 +195,7 @@ func (t *ImcdataTarget) Plan(ctx context.Context, it *Item) (Decision, error) {
 
 func (t *ImcdataTarget) content(m *model.Message) contentFunc {
 	return func(w io.Writer) (int64, error) {
-		f, err := os.Open(m.Path)
+		f, err := readonly.Open(m.Path)
 		if err != nil {
 			return 0, err
 		}

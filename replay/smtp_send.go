@@ -7,13 +7,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"sort"
 	"strings"
 	"time"
 
 	"github.com/emersion/go-smtp"
 
+	"github.com/imsforensic/imsforensic/internal/readonly"
 	"github.com/imsforensic/imsforensic/model"
 )
 
@@ -37,7 +37,7 @@ func (t *SMTPTarget) Deliver(ctx context.Context, it *Item) (model.ReplayRecord,
 		rec.Result, rec.Reason = "refused", reason
 		return rec, nil
 	}
-	f, err := os.Open(m.Path)
+	f, err := readonly.Open(m.Path)
 	if err != nil {
 		rec.Result, rec.Reason = "failed", "read: "+err.Error()
 		return rec, nil

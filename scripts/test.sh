@@ -22,6 +22,10 @@ need=()
 command -v swaks >/dev/null 2>&1 || need+=(swaks)
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
 command -v python3 >/dev/null 2>&1 || need+=(python3)
+# swaks --tls needs Net::SSLeay; replay's TLS/AUTH tests use aiosmtpd as the
+# third-party server (Debian's python3, /usr/bin/python3).
+perl -MNet::SSLeay -e 1 >/dev/null 2>&1 || need+=(libnet-ssleay-perl)
+/usr/bin/python3 -c 'import aiosmtpd' >/dev/null 2>&1 || need+=(python3-aiosmtpd)
 if [ "${#need[@]}" -gt 0 ]; then
   step "installing ${need[*]}"
   SUDO=""

@@ -20,6 +20,7 @@ type StoredEnvelope struct {
 	Helo       string    `json:"helo"`
 	TLS        bool      `json:"tls"`
 	TLSVersion string    `json:"tls_version,omitempty"`
+	AuthUser   string    `json:"auth_user,omitempty"` // the AUTH user, "" without
 
 	Mail  MailParams  `json:"mail"`
 	Rcpts []RcptEntry `json:"rcpts"`

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"os"
 	"sort"
 	"strconv"
 	"strings"
@@ -14,6 +13,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/imsforensic/imsforensic/evidence"
+	"github.com/imsforensic/imsforensic/internal/readonly"
 	"github.com/imsforensic/imsforensic/inventory"
 	"github.com/imsforensic/imsforensic/model"
 	"github.com/imsforensic/imsforensic/replay/selection"
@@ -137,7 +137,7 @@ func (s *selectFlags) paths(g *globals, args []string) ([]string, error) {
 	if s.filesFrom == "-" {
 		more, err = selection.FilesFrom(g.stdin)
 	} else {
-		f, oerr := os.Open(s.filesFrom)
+		f, oerr := readonly.Open(s.filesFrom)
 		if oerr != nil {
 			return nil, usageError(fmt.Errorf("--files-from: %w", oerr))
 		}

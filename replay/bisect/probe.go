@@ -11,6 +11,7 @@ import (
 	"runtime"
 	"strings"
 
+	"github.com/imsforensic/imsforensic/internal/readonly"
 	"github.com/imsforensic/imsforensic/model"
 )
 
@@ -95,7 +96,7 @@ func copyFile(src, dst string) error {
 	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
 		return fmt.Errorf("probe folder: %w", err)
 	}
-	in, err := os.Open(src)
+	in, err := readonly.Open(src)
 	if err != nil {
 		return fmt.Errorf("copy %s: %w", src, err)
 	}
