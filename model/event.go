@@ -8,8 +8,8 @@ import "time"
 // (absent), never guessed: Time is zero when no time was readable, HRESULT
 // is nil when the data section held none.
 type Event struct {
-	Type   string `json:"type"` // always "event"
-	Schema int    `json:"schema"`
+	Type   RecordType `json:"type"` // always TypeEvent
+	Schema int        `json:"schema"`
 
 	// Kind is the evidence family: "eventlog", "drwatson", "protocol-log",
 	// "tracking-log".
@@ -46,20 +46,31 @@ type Event struct {
 type Reason struct {
 	Kind   string  `json:"kind"` // rule, event, time, direction, function, ...
 	Detail string  `json:"detail"`
-	Weight float64 `json:"weight,omitempty"`
+	Weight float64 `json:"weight"`
 }
+
+// Verdict is triage's word on a suspect, from its score and evidence.
+type Verdict string
+
+// Verdicts, most damning first.
+const (
+	VerdictPrime   Verdict = "prime-suspect"
+	VerdictSuspect Verdict = "suspect"
+	VerdictRisky   Verdict = "risky"
+	VerdictClean   Verdict = "clean"
+)
 
 // Suspect is a message ranked by triage. Rank 1 is the most likely poison.
 type Suspect struct {
-	Type    string   `json:"type"` // always "suspect"
-	Schema  int      `json:"schema"`
-	Rank    int      `json:"rank"`
-	Path    string   `json:"path"`
-	Name    string   `json:"name"`
-	Queue   string   `json:"queue"`
-	Score   float64  `json:"score"`
-	Verdict string   `json:"verdict"` // prime-suspect, suspect, risky, clean
-	Reasons []Reason `json:"reasons"`
+	Type    RecordType `json:"type"` // always TypeSuspect
+	Schema  int        `json:"schema"`
+	Rank    int        `json:"rank"`
+	Path    string     `json:"path"`
+	Name    string     `json:"name"`
+	Queue   string     `json:"queue"`
+	Score   float64    `json:"score"`
+	Verdict Verdict    `json:"verdict"`
+	Reasons []Reason   `json:"reasons"`
 
 	Message *Message `json:"-"`
 }
@@ -67,10 +78,10 @@ type Suspect struct {
 // Conclusion is a finding about the incident as a whole, such as "the
 // culprit is likely still in MTS-OUT".
 type Conclusion struct {
-	Type   string   `json:"type"` // always "conclusion"
-	Schema int      `json:"schema"`
-	Text   string   `json:"text"`
-	KB     []string `json:"kb"`
+	Type   RecordType `json:"type"` // always TypeConclusion
+	Schema int        `json:"schema"`
+	Text   string     `json:"text"`
+	KB     []string   `json:"kb"`
 }
 
 // NewConclusion builds a Conclusion with its type and schema set.
@@ -78,5 +89,5 @@ func NewConclusion(text string, kb ...string) Conclusion {
 	if kb == nil {
 		kb = []string{}
 	}
-	return Conclusion{Type: "conclusion", Schema: SchemaVersion, Text: text, KB: kb}
+	return Conclusion{Type: TypeConclusion, Schema: SchemaVersion, Text: text, KB: kb}
 }

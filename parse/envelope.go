@@ -68,10 +68,17 @@ func detect(head []byte, eof bool) detected {
 }
 
 // envelopePrefix reports whether the bytes before "ImCr" can be a spool
-// file's prologue (Q190709 shows one byte): no line end and no header
-// field. "ImCr" inside a header line of a plain message is not a marker.
+// file's prologue (Q190709 shows one byte; other builds write a few
+// binary bytes, line-end bytes among them): no line of it starts like a
+// header field. "ImCr" inside a header line of a plain message is not a
+// marker.
 func envelopePrefix(b []byte) bool {
-	return bytes.IndexByte(b, '\n') < 0 && bytes.IndexByte(b, ':') < 0
+	for _, line := range bytes.Split(b, []byte("\n")) {
+		if _, _, _, ok := splitFieldLine(line); ok {
+			return false
+		}
+	}
+	return true
 }
 
 // startsWithField reports a file whose first line is an RFC 5322 header

@@ -176,7 +176,7 @@ func runDemo(ctx context.Context, opts *demoOptions, g *globals) (err error) {
 	journal := filepath.Join(dir, "replay-journal.jsonl")
 	var failed []model.ReplayRecord
 	sum, err := replay.Run(ctx, msgs, target, replay.Options{JournalPath: journal, Concurrency: 4}, func(r model.ReplayRecord) {
-		if r.Result != "ok" && r.Action != "plan" && r.Action != "hold" && r.Result != "planned" && r.Result != "held" && r.Result != "skipped" {
+		if r.Result != model.ResultOK && r.Action != model.ActionPlan && r.Action != model.ActionHold && r.Result != model.ResultPlanned && r.Result != model.ResultHeld && r.Result != model.ResultSkipped {
 			failed = append(failed, r)
 		}
 	})
@@ -184,7 +184,7 @@ func runDemo(ctx context.Context, opts *demoOptions, g *globals) (err error) {
 	if err != nil && !errors.Is(err, context.Canceled) {
 		return fmt.Errorf("demo: replay: %w", err)
 	}
-	if err := sum.WriteText(out); err != nil {
+	if err := report.WriteReplaySummary(out, sum); err != nil {
 		return err
 	}
 	st := sink.Stats()
@@ -220,7 +220,7 @@ func mustRel(base, p string) string {
 // demoProof replays the prime suspect alone into the emulating sink, to
 // show what the held-back message does to the store.
 func demoProof(ctx context.Context, g *globals, res triage.Result, msgs []*model.Message, sink *smtpsink.Sink, addr, journal string) error {
-	if len(res.Suspects) == 0 || res.Suspects[0].Verdict != "prime-suspect" {
+	if len(res.Suspects) == 0 || res.Suspects[0].Verdict != model.VerdictPrime {
 		return nil
 	}
 	var m *model.Message
@@ -241,7 +241,7 @@ func demoProof(ctx context.Context, g *globals, res triage.Result, msgs []*model
 	before := sink.Stats().Crashes
 	_, err = replay.Run(ctx, []*model.Message{m}, target, replay.Options{JournalPath: journal, IncludeSuspects: true, Named: []string{m.Name}},
 		func(r model.ReplayRecord) {
-			if r.Action == "send" {
+			if r.Action == model.ActionSend {
 				got = r
 			}
 		})

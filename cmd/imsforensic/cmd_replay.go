@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -10,7 +9,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/pflag"
@@ -18,6 +16,7 @@ import (
 	"github.com/imsforensic/imsforensic/model"
 	"github.com/imsforensic/imsforensic/replay"
 	"github.com/imsforensic/imsforensic/replay/selection"
+	"github.com/imsforensic/imsforensic/report"
 )
 
 type replayOptions struct {
@@ -154,7 +153,7 @@ Exit status 4 means some messages were refused or failed (each is listed).`,
 }
 
 func runReplay(ctx context.Context, opts *replayOptions, g *globals, args []string) error {
-	out, flush := replayOutput(g, opts.format)
+	out, flush := report.ReplayOutput(g.stdout, report.Format(opts.format))
 	if opts.undo != "" {
 		if len(args) > 0 {
 			return usageErrorf("--undo takes no PATH")
@@ -225,7 +224,7 @@ func runReplay(ctx context.Context, opts *replayOptions, g *globals, args []stri
 	if len(ms) == 1 && opts.spec.Scheme == replay.SchemeSMTP {
 		inner := out
 		out = func(r model.ReplayRecord) {
-			if r.Action == "send" && r.Result != "" && r.Result != "planned" {
+			if r.Action == model.ActionSend && r.Result != "" && r.Result != model.ResultPlanned {
 				rc := r
 				sent = &rc
 			}
@@ -240,7 +239,7 @@ func runReplay(ctx context.Context, opts *replayOptions, g *globals, args []stri
 	if err != nil && len(ms) == 1 && opts.spec.Scheme == replay.SchemeSMTP && errors.As(err, &netErr) {
 		return &exitErr{code: 2, err: err} // swaks: error connecting to remote server
 	}
-	if err == nil && sent != nil && sent.Result != "ok" {
+	if err == nil && sent != nil && sent.Result != model.ResultOK {
 		if code := swaksExitCode(*sent); code != 0 {
 			if ferr := finishReplay(g, opts, sum, nil, flush); ferr != nil && exitCode(ctx, ferr) != exitPartial {
 				return ferr
@@ -351,50 +350,11 @@ func insideAny(p string, inputs []string) string {
 	return ""
 }
 
-// replayOutput returns the record sink for the format and a flush that
-// prints what was buffered (the table) when the run ends.
-func replayOutput(g *globals, format string) (func(model.ReplayRecord), func() error) {
-	if format == "json" {
-		enc := json.NewEncoder(g.stdout)
-		var werr error
-		return func(r model.ReplayRecord) {
-				if werr == nil {
-					werr = enc.Encode(r)
-				}
-			}, func() error {
-				return werr
-			}
-	}
-	var recs []model.ReplayRecord
-	return func(r model.ReplayRecord) { recs = append(recs, r) }, func() error {
-		return writeReplayTable(g.stdout, recs)
-	}
-}
-
-// writeReplayTable prints one row per record: plan lines, then results.
-func writeReplayTable(w io.Writer, recs []model.ReplayRecord) error {
-	if len(recs) == 0 {
-		_, err := fmt.Fprintln(w, "no message selected")
-		return err
-	}
-	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "ACTION\tRESULT\tFILE\tDEST\tREASON")
-	for _, r := range recs {
-		name := filepath.Base(r.Path)
-		dest := r.Dest
-		if dest == "" {
-			dest = "-"
-		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", r.Action, r.Result, model.Escape(name), model.Escape(dest), model.Escape(r.Reason))
-	}
-	return tw.Flush()
-}
-
 // finishReplay prints the output and maps the outcome to the exit code:
 // 0 when everything selected was done (held suspects included), 4 when
 // some message was refused or failed, 1 on a runtime error.
-func finishReplay(g *globals, opts *replayOptions, sum replay.Summary, err error, flush func() error) error {
-	if err != nil && sum.Planned+sum.Written+sum.Skipped+sum.Held+sum.Refused+sum.Failed+sum.Removed == 0 {
+func finishReplay(g *globals, opts *replayOptions, sum model.ReplaySummary, err error, flush func() error) error {
+	if err != nil && sum.Empty() {
 		// Nothing was planned: a precondition failed (Queue.dat present,
 		// bad journal). The error says it; an empty table would mislead.
 		return err
@@ -404,7 +364,7 @@ func finishReplay(g *globals, opts *replayOptions, sum replay.Summary, err error
 	}
 	if opts.format != "json" {
 		fmt.Fprintln(g.stdout)
-		sum.WriteText(g.stdout)
+		report.WriteReplaySummary(g.stdout, sum)
 	}
 	if err != nil {
 		return err
@@ -422,25 +382,24 @@ func finishReplay(g *globals, opts *replayOptions, sum replay.Summary, err error
 // A message that was not sent at all (refused before connecting) gives 0:
 // the general replay exit code (4) applies.
 func swaksExitCode(r model.ReplayRecord) int {
-	if r.Result == "refused" {
+	if r.Result == model.ResultRefused {
 		return 0
 	}
-	phase, rest, _ := strings.Cut(r.Reason, ":")
-	switch strings.TrimSpace(phase) {
-	case "connect":
+	switch r.Phase {
+	case model.PhaseConnect:
 		return 2
-	case "helo":
+	case model.PhaseHelo:
 		return 22
-	case "tls":
+	case model.PhaseTLS:
 		return 29
-	case "auth":
+	case model.PhaseAuth:
 		return 28
-	case "mail":
+	case model.PhaseMail:
 		return 23
-	case "rcpt":
+	case model.PhaseRcpt:
 		return 24
-	case "data":
-		if strings.Contains(rest, "connection lost") {
+	case model.PhaseData:
+		if r.ConnectionLost {
 			return 6
 		}
 		return 26

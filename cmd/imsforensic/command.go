@@ -30,6 +30,7 @@ func commands() []*command {
 		newSinkCommand(),
 		newSimulateCommand(),
 		newBisectCommand(),
+		newRepairCommand(),
 		newCorpusCommand(),
 		newDemoCommand(),
 	}

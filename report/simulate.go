@@ -1,4 +1,4 @@
-package simulate
+package report
 
 import (
 	"encoding/json"
@@ -7,46 +7,34 @@ import (
 	"strings"
 	"time"
 
-	"github.com/olekukonko/tablewriter"
-	"github.com/olekukonko/tablewriter/renderer"
-	"github.com/olekukonko/tablewriter/tw"
-
 	"github.com/imsforensic/imsforensic/model"
 )
 
-// WriteJSON writes the steps and then the summary as JSON Lines.
-func WriteJSON(w io.Writer, r Result) error {
+// WriteSimulationJSON writes one run's steps and then its summary as JSON
+// Lines.
+func WriteSimulationJSON(w io.Writer, steps []model.SimStep, sum model.Simulation) error {
 	enc := json.NewEncoder(w)
 	enc.SetEscapeHTML(false)
-	for _, s := range r.Steps {
+	for _, s := range steps {
 		if err := enc.Encode(s); err != nil {
 			return fmt.Errorf("simulate: write json: %w", err)
 		}
 	}
-	if err := enc.Encode(r.Summary); err != nil {
+	if err := enc.Encode(sum); err != nil {
 		return fmt.Errorf("simulate: write json: %w", err)
 	}
 	return nil
 }
 
-// WriteTable writes the timeline as a table for people, then the summary
-// in one paragraph. Long runs of delivered messages are folded into one
-// line ("delivered x 120") so the crash stays on screen.
-func WriteTable(w io.Writer, title string, r Result) error {
+// WriteSimulationTable writes one run's timeline as a table for people,
+// then its summary in one paragraph. Long runs of delivered messages are
+// folded into one line ("delivered x 120") so the crash stays on screen.
+func WriteSimulationTable(w io.Writer, title string, steps []model.SimStep, sum model.Simulation) error {
 	if _, err := fmt.Fprintf(w, "%s\n", title); err != nil {
 		return fmt.Errorf("simulate: write table: %w", err)
 	}
-	cfg := tablewriter.NewConfigBuilder().
-		WithHeaderAutoFormat(tw.Off).
-		WithHeaderAlignment(tw.AlignLeft).
-		WithRowAutoWrap(tw.WrapNone).
-		WithHeaderAutoWrap(tw.WrapNone).
-		WithRowAlignment(tw.AlignLeft).
-		Build()
-	t := tablewriter.NewTable(w, tablewriter.WithConfig(cfg),
-		tablewriter.WithRenderer(renderer.NewBlueprint(tw.Rendition{Symbols: tw.NewSymbols(tw.StyleASCII)})))
-	t.Header("TIME", "EVENT", "FILE", "DETAIL")
-	for _, row := range foldRows(r.Steps) {
+	t := newTable(w, "TIME", "EVENT", "FILE", "DETAIL")
+	for _, row := range foldSteps(steps) {
 		if err := t.Append(row); err != nil {
 			return fmt.Errorf("simulate: write table: %w", err)
 		}
@@ -54,17 +42,16 @@ func WriteTable(w io.Writer, title string, r Result) error {
 	if err := t.Render(); err != nil {
 		return fmt.Errorf("simulate: write table: %w", err)
 	}
-	_, err := fmt.Fprintf(w, "%s\n", SummaryLine(r.Summary))
-	if err != nil {
+	if _, err := fmt.Fprintf(w, "%s\n", SimulationLine(sum)); err != nil {
 		return fmt.Errorf("simulate: write table: %w", err)
 	}
 	return nil
 }
 
-// foldRows turns steps into table rows; consecutive steps of a routine
+// foldSteps turns steps into table rows; consecutive steps of a routine
 // action (delivered, held, skipped, blocked) become one row when there
 // are more than three.
-func foldRows(steps []Step) [][]string {
+func foldSteps(steps []model.SimStep) [][]string {
 	var rows [][]string
 	for i := 0; i < len(steps); {
 		s := steps[i]
@@ -75,37 +62,44 @@ func foldRows(steps []Step) [][]string {
 			}
 		}
 		if n := j - i; n > 3 {
-			rows = append(rows, []string{Offset(s.Offset), fmt.Sprintf("%s x %d", s.Action, n),
+			rows = append(rows, []string{SimOffset(s.Offset), fmt.Sprintf("%s x %d", s.Action, n),
 				clip(s.Name+" .. "+steps[j-1].Name, 40), clip(s.Detail, 90)})
 			i = j
 			continue
 		}
-		rows = append(rows, []string{Offset(s.Offset), s.Action, clip(s.Name, 40), clip(detailWithEvents(s), 120)})
+		rows = append(rows, []string{SimOffset(s.Offset), string(s.Action), clip(s.Name, 40), clip(detailWithEvents(s), 120)})
 		i++
 	}
 	return rows
 }
 
-func foldable(action string) bool {
-	switch action {
-	case ActionDelivered, ActionHeld, ActionSkipped, ActionBlocked:
+func foldable(a model.SimAction) bool {
+	switch a {
+	case model.SimDelivered, model.SimHeld, model.SimSkipped, model.SimBlocked:
 		return true
 	}
 	return false
 }
 
-// detailWithEvents appends the logged event IDs: "crash 1: ... [DrWatson 4097, MSExchangeIMC 3039 ...]".
-func detailWithEvents(s Step) string {
+// detailWithEvents appends the logged event IDs: "crash 1: ... [logs DrWatson 4097, MSExchangeIMC 3039 ...]".
+func detailWithEvents(s model.SimStep) string {
 	if len(s.Events) == 0 {
 		return s.Detail
 	}
-	ids := make([]string, len(s.Events))
-	for i, e := range s.Events {
-		ids[i] = fmt.Sprintf("%s %d", e.Source, e.EventID)
-	}
-	return s.Detail + " [logs " + strings.Join(ids, ", ") + "]"
+	return s.Detail + " [logs " + strings.Join(eventIDs(s.Events), ", ") + "]"
 }
 
+// eventIDs names each logged event by source and ID ("DrWatson 4097").
+func eventIDs(evs []model.LoggedEvent) []string {
+	ids := make([]string, len(evs))
+	for i, e := range evs {
+		ids[i] = fmt.Sprintf("%s %d", e.Source, e.EventID)
+	}
+	return ids
+}
+
+// clip escapes s and shortens it to n runes, without the tab folding of
+// cell: simulation details never hold tabs.
 func clip(s string, n int) string {
 	s = model.Escape(s)
 	r := []rune(s)
@@ -115,8 +109,8 @@ func clip(s string, n int) string {
 	return string(r[:n-1]) + "…"
 }
 
-// Offset renders a simulated time offset as +H:MM:SS.
-func Offset(d time.Duration) string {
+// SimOffset renders a simulated time offset as +H:MM:SS.
+func SimOffset(d time.Duration) string {
 	d = d.Round(time.Second)
 	h := d / time.Hour
 	m := (d % time.Hour) / time.Minute
@@ -124,8 +118,8 @@ func Offset(d time.Duration) string {
 	return fmt.Sprintf("+%d:%02d:%02d", h, m, s)
 }
 
-// SummaryLine says the outcome of a run in one sentence.
-func SummaryLine(s Summary) string {
+// SimulationLine says the outcome of a run in one sentence.
+func SimulationLine(s model.Simulation) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s: %d message(s): %d delivered, %d crash(es), %d restart(s), %d archived, %d stuck, %d returned, %d held",
 		s.Run, s.Messages, s.Delivered, s.Crashes, s.Restarts, s.Archived, s.Stuck, s.Returned, s.Held)
