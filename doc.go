@@ -13,9 +13,10 @@
 //	replay/selection the --select expression language (what replay, scan, triage and bisect select)
 //	replay/simulate  offline replay through an emulated IMS
 //	replay/bisect    finds the poison by replaying halves against a target
+//	replay/smtpclient the smtp:// target's wire: TLS, AUTH, pipelined transactions
 //	smtpsink         the local SMTP sink: storage, lint, faults, IMS emulation
 //	corpus           deterministic generator of quarantined queues with ground truth and evidence
 //	report           table, JSON Lines, CSV and HTML renderers
-//	internal/atomicfile  durable writes: temp file, fsync, rename, directory fsync
+//	internal/atomicfile  durable writes: temp file, fsync, rename, directory fsync, group commit
 //	cmd/imsforensic  one file per command; flags, wiring, exit codes
 package imsforensic

@@ -18,6 +18,7 @@ import (
 	"github.com/imsforensic/imsforensic/model"
 	"github.com/imsforensic/imsforensic/replay"
 	"github.com/imsforensic/imsforensic/replay/selection"
+	"github.com/imsforensic/imsforensic/replay/smtpclient"
 )
 
 type replayOptions struct {
@@ -239,6 +240,14 @@ func runReplay(ctx context.Context, opts *replayOptions, g *globals, args []stri
 	var netErr *net.OpError
 	if err != nil && len(ms) == 1 && opts.spec.Scheme == replay.SchemeSMTP && errors.As(err, &netErr) {
 		return &exitErr{code: 2, err: err} // swaks: error connecting to remote server
+	}
+	var setupErr *smtpclient.Error
+	if err != nil && len(ms) == 1 && opts.spec.Scheme == replay.SchemeSMTP && errors.As(err, &setupErr) {
+		// The connection's set-up failed (a refused AUTH, TLS): swaks's code
+		// for that phase.
+		if code := swaksExitCode(model.ReplayRecord{Reason: setupErr.Error()}); code != 0 {
+			return &exitErr{code: code, err: err}
+		}
 	}
 	if err == nil && sent != nil && sent.Result != "ok" {
 		if code := swaksExitCode(*sent); code != 0 {
