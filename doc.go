@@ -16,7 +16,9 @@
 //	replay/smtpclient the smtp:// target's wire: TLS, AUTH, pipelined transactions
 //	smtpsink         the local SMTP sink: storage, lint, faults, IMS emulation
 //	corpus           deterministic generator of quarantined queues with ground truth and evidence
+//	repair           minimal, re-checked fixes of poison messages (one fixer per rule), written as copies
 //	report           table, JSON Lines, CSV and HTML renderers
 //	internal/atomicfile  durable writes: temp file, fsync, rename, directory fsync, group commit
+//	internal/outside     refuses an output inside an input folder (stop-gap until #14's guard)
 //	cmd/imsforensic  one file per command; flags, wiring, exit codes
 package imsforensic

@@ -227,9 +227,18 @@ func (g *gen) writeMessage(dir string, item planItem) error {
 	}
 	day := g.cfg.Now.UTC()
 	m.t = day.Add(time.Duration(g.rng.Int64N(int64(24 * time.Hour))))
-	if item.culprit {
+	switch {
+	case item.culprit:
 		m.role = "culprit"
 		m.t = g.crash.Add(-time.Duration(5+g.rng.IntN(85))*time.Second - time.Duration(g.rng.IntN(1000))*time.Millisecond)
+	case item.rule != "" && !g.crash.IsZero():
+		// One consistent world: the culprit is the first poison message
+		// the IMS meets in its processing order (file time), so every
+		// other planted poison message arrived after the incident. Had
+		// one been there earlier, it, not the culprit, would have crashed
+		// the store first, and the evidence would name it.
+		rest := day.Add(24*time.Hour).Sub(g.crash) - 2*time.Second
+		m.t = g.crash.Add(time.Second + time.Duration(g.rng.Int64N(int64(max(rest, time.Second)))))
 	}
 	g.setupAddresses(m)
 	g.msg.Reset()

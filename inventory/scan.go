@@ -291,7 +291,7 @@ func ParseFile(path string, opts *parse.Options) (*model.Message, error) {
 
 func fileMessage(path string) *model.Message {
 	return &model.Message{
-		Type: "message", Schema: model.SchemaVersion,
+		Type: model.TypeMessage, Schema: model.SchemaVersion,
 		Path: path, Name: filepath.Base(path), Queue: QueueOf(path),
 		Envelope: model.Envelope{To: []string{}}, Findings: []model.Finding{}, MessageOffset: -1,
 	}

@@ -12,6 +12,7 @@ import (
 	"sync"
 
 	"github.com/imsforensic/imsforensic/model"
+	"github.com/imsforensic/imsforensic/parse/sniff"
 )
 
 // entity states
@@ -74,7 +75,7 @@ func Parse(r io.Reader, opts *Options) (*model.Message, error) {
 	br := getReader(src, o.LineBuffer)
 	defer putReader(br, o.LineBuffer)
 	m := &model.Message{
-		Type:          "message",
+		Type:          model.TypeMessage,
 		Schema:        model.SchemaVersion,
 		Findings:      []model.Finding{},
 		MessageOffset: -1,
@@ -169,6 +170,7 @@ func (p *parser) finish(h hash.Hash, lr *lineReader, err error) (*model.Message,
 	if len(m.Parts) > 0 {
 		r := &m.Parts[0]
 		m.Subject, _ = headerValue(r.Header, "subject")
+		m.SubjectDecoded = decodedSubject(m.Subject)
 		m.From, _ = headerValue(r.Header, "from")
 		if m.Envelope.Source == "" || m.Format == model.FormatMbox || m.Format == model.FormatRFC822 {
 			envelopeFromHeaders(m, r.Header)
@@ -648,4 +650,18 @@ func (p *parser) closeAll(end int64) {
 // (the missing boundary prolog of Q217155).
 func looksLikeMIMEHeader(b []byte) bool {
 	return hasPrefixFold(b, "Content-Type:") || hasPrefixFold(b, "Content-Transfer-Encoding:") || hasPrefixFold(b, "Content-Disposition:")
+}
+
+// decodedSubject decodes the RFC 2047 words of a Subject, once, for every
+// renderer; "" when there are none or one does not decode (the raw subject
+// is then what people see).
+func decodedSubject(s model.Text) model.Text {
+	if !strings.Contains(string(s), "=?") {
+		return ""
+	}
+	d, ok := sniff.DecodeHeaderValue([]byte(s))
+	if !ok || d == string(s) {
+		return ""
+	}
+	return model.Text(d)
 }

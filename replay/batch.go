@@ -48,7 +48,7 @@ func nextBatch(work <-chan planned, n int) []planned {
 func (r *runner) deliverBatch(ctx context.Context, bt batchTarget, batch []planned) error {
 	items := make([]*Item, len(batch))
 	for i, p := range batch {
-		begin := r.fill(model.ReplayRecord{Action: p.dec.Action, Dest: p.dec.Dest, SHA256Before: p.it.Msg.SHA256, Result: resultBegin}, p.it.Msg.Path)
+		begin := r.fill(model.ReplayRecord{Action: p.dec.Action, Dest: p.dec.Dest, SHA256Before: p.it.Msg.SHA256, Result: model.ResultBegin}, p.it.Msg.Path)
 		if err := r.journalBuffered(begin); err != nil {
 			return err
 		}

@@ -67,7 +67,7 @@ type runner struct {
 	out    func(model.ReplayRecord)
 	outMu  sync.Mutex
 	jw     *atomicfile.JSONLWriter
-	sum    Summary
+	sum    model.ReplaySummary
 	sumMu  sync.Mutex
 }
 
@@ -76,7 +76,7 @@ type runner struct {
 // every plan record and every done record, from one goroutine at a time.
 // The Summary is valid even when err != nil. Run never writes to a
 // message's source file.
-func Run(ctx context.Context, msgs []*model.Message, target Target, opts Options, out func(model.ReplayRecord)) (Summary, error) {
+func Run(ctx context.Context, msgs []*model.Message, target Target, opts Options, out func(model.ReplayRecord)) (model.ReplaySummary, error) {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
@@ -128,7 +128,7 @@ func Run(ctx context.Context, msgs []*model.Message, target Target, opts Options
 
 // fill sets the fields every record carries.
 func (r *runner) fill(rec model.ReplayRecord, path string) model.ReplayRecord {
-	rec.Type = "replay"
+	rec.Type = model.TypeReplay
 	rec.Schema = model.SchemaVersion
 	if rec.Path == "" {
 		rec.Path = path
@@ -181,9 +181,9 @@ func (r *runner) journal(rec model.ReplayRecord) error {
 	return nil
 }
 
-func (r *runner) note(outcome, reason string) {
+func (r *runner) note(outcome model.ReplayOutcome, reason string) {
 	r.sumMu.Lock()
-	r.sum.note(outcome, reason)
+	r.sum.Note(outcome, reason)
 	r.sumMu.Unlock()
 }
 
@@ -202,8 +202,8 @@ func (r *runner) plan(ctx context.Context, msgs []*model.Message, js *journalSta
 		}
 		m, err := withSource(m0)
 		if err != nil {
-			r.note("failed", "source unreadable")
-			if err := r.emitPlan(r.fill(model.ReplayRecord{Action: "refuse", Result: "failed", Reason: err.Error(), SHA256Before: m0.SHA256}, absPath(m0.Path))); err != nil {
+			r.note(model.OutcomeFailed, "source unreadable")
+			if err := r.emitPlan(r.fill(model.ReplayRecord{Action: model.ActionRefuse, Result: model.ResultFailed, Reason: err.Error(), SHA256Before: m0.SHA256}, absPath(m0.Path))); err != nil {
 				return nil, err
 			}
 			continue
@@ -215,8 +215,8 @@ func (r *runner) plan(ctx context.Context, msgs []*model.Message, js *journalSta
 		switch js.state[key] {
 		case stateWritten:
 			rec := base
-			rec.Action, rec.Result, rec.Reason = "skip", "skipped", "already written (journal)"
-			r.note("skipped", rec.Reason)
+			rec.Action, rec.Result, rec.Reason = model.ActionSkip, model.ResultSkipped, "already written (journal)"
+			r.note(model.OutcomeSkipped, rec.Reason)
 			if err := r.emitPlan(r.fill(rec, "")); err != nil {
 				return nil, err
 			}
@@ -224,9 +224,9 @@ func (r *runner) plan(ctx context.Context, msgs []*model.Message, js *journalSta
 		case stateRefused:
 			rec := base
 			prev := js.refused[key]
-			rec.Action, rec.Result, rec.Dest = "refuse", "refused", prev.Dest
+			rec.Action, rec.Result, rec.Dest = model.ActionRefuse, model.ResultRefused, prev.Dest
 			rec.Reason = "refused in an earlier run of this journal: " + prev.Reason
-			r.note("refused", "refused in an earlier run of this journal")
+			r.note(model.OutcomeRefused, "refused in an earlier run of this journal")
 			if err := r.emitPlan(r.fill(rec, "")); err != nil {
 				return nil, err
 			}
@@ -247,11 +247,10 @@ func (r *runner) plan(ctx context.Context, msgs []*model.Message, js *journalSta
 			}
 		}
 
-		if rule, held := r.holdBack(m); held {
+		if rule, held := HoldBack(m, r.opts); held {
 			rec := base
-			rec.Action, rec.Result = "hold", "held"
-			rec.Reason = fmt.Sprintf("crash-class finding %s: held back; replay it only by name with --include-suspects", rule)
-			r.note("held", "crash-class finding "+rule)
+			rec.Action, rec.Result, rec.Reason = model.ActionHold, model.ResultHeld, holdReason(rule)
+			r.note(model.OutcomeHeld, "crash-class finding "+rule)
 			if err := r.emitPlan(r.fill(rec, "")); err != nil {
 				return nil, err
 			}
@@ -264,18 +263,18 @@ func (r *runner) plan(ctx context.Context, msgs []*model.Message, js *journalSta
 		rec.Reason = dec.Reason
 		switch {
 		case err != nil:
-			rec.Action, rec.Result, rec.Reason = "refuse", "failed", err.Error()
-			r.note("failed", "plan: "+err.Error())
-		case dec.Action == "write" || dec.Action == "send":
-			rec.Action, rec.Result = "plan", "planned"
-			r.note("planned", "")
+			rec.Action, rec.Result, rec.Reason = model.ActionRefuse, model.ResultFailed, err.Error()
+			r.note(model.OutcomeFailed, "plan: "+err.Error())
+		case dec.Action == model.ActionWrite || dec.Action == model.ActionSend:
+			rec.Action, rec.Result = model.ActionPlan, model.ResultPlanned
+			r.note(model.OutcomePlanned, "")
 			todo = append(todo, planned{it: it, dec: dec})
-		case dec.Action == "skip":
-			rec.Action, rec.Result = "skip", "skipped"
-			r.note("skipped", dec.Reason)
+		case dec.Action == model.ActionSkip:
+			rec.Action, rec.Result = model.ActionSkip, model.ResultSkipped
+			r.note(model.OutcomeSkipped, dec.Reason)
 		default:
-			rec.Action, rec.Result = "refuse", "refused"
-			r.note("refused", dec.Reason)
+			rec.Action, rec.Result = model.ActionRefuse, model.ResultRefused
+			r.note(model.OutcomeRefused, dec.Reason)
 		}
 		if err := r.emitPlan(r.fill(rec, "")); err != nil {
 			return nil, err
@@ -296,7 +295,7 @@ func (r *runner) recover(ctx context.Context, it *Item, begin model.ReplayRecord
 	rc, ok := r.target.(recoverer)
 	if !ok {
 		return model.ReplayRecord{
-			Action: begin.Action, Dest: begin.Dest, SHA256Before: it.Msg.SHA256, Result: "refused",
+			Action: begin.Action, Dest: begin.Dest, SHA256Before: it.Msg.SHA256, Result: model.ResultRefused,
 			Reason: "interrupted during delivery; outcome unknown, not retried to avoid a duplicate: check the server, then replay it with a new journal",
 		}, true, nil
 	}
@@ -305,34 +304,15 @@ func (r *runner) recover(ctx context.Context, it *Item, begin model.ReplayRecord
 
 func (r *runner) noteDone(rec model.ReplayRecord) {
 	switch rec.Result {
-	case "ok":
-		r.note("written", "")
-	case "skipped":
-		r.note("skipped", rec.Reason)
-	case "refused":
-		r.note("refused", rec.Reason)
+	case model.ResultOK:
+		r.note(model.OutcomeWritten, "")
+	case model.ResultSkipped:
+		r.note(model.OutcomeSkipped, rec.Reason)
+	case model.ResultRefused:
+		r.note(model.OutcomeRefused, rec.Reason)
 	default:
-		r.note("failed", rec.Reason)
+		r.note(model.OutcomeFailed, rec.Reason)
 	}
-}
-
-// holdBack reports whether m is held: a crash-class finding, unless
-// --include-suspects and m was selected by name.
-func (r *runner) holdBack(m *model.Message) (string, bool) {
-	if m.TopClass() != model.ClassCrash {
-		return "", false
-	}
-	rule := ""
-	for _, f := range m.Findings {
-		if f.Class == model.ClassCrash {
-			rule = f.Rule
-			break
-		}
-	}
-	if r.opts.IncludeSuspects && namedIn(m, r.opts.Named) {
-		return rule, false
-	}
-	return rule, true
 }
 
 // namedIn reports whether m's name or path is among names, compared
@@ -411,7 +391,7 @@ feed:
 // journal failure is returned as an error: a failed delivery is a record.
 func (r *runner) deliverOne(ctx context.Context, p planned) error {
 	m := p.it.Msg
-	begin := r.fill(model.ReplayRecord{Action: p.dec.Action, Dest: p.dec.Dest, SHA256Before: m.SHA256, Result: resultBegin}, m.Path)
+	begin := r.fill(model.ReplayRecord{Action: p.dec.Action, Dest: p.dec.Dest, SHA256Before: m.SHA256, Result: model.ResultBegin}, m.Path)
 	if err := r.journal(begin); err != nil {
 		return err
 	}
@@ -425,8 +405,8 @@ func (r *runner) deliverOne(ctx context.Context, p planned) error {
 // destination, hashes, time).
 func (r *runner) settle(p planned, rec model.ReplayRecord, err error) model.ReplayRecord {
 	m := p.it.Msg
-	if err != nil && rec.Result == "" || rec.Result == "ok" && err != nil {
-		rec.Result = "failed"
+	if err != nil && rec.Result == "" || rec.Result == model.ResultOK && err != nil {
+		rec.Result = model.ResultFailed
 	}
 	if err != nil && rec.Reason == "" {
 		rec.Reason = err.Error()

@@ -220,9 +220,9 @@ func (t *SMTPTarget) Prepare(ctx context.Context) error {
 
 // Plan decides without touching the network.
 func (t *SMTPTarget) Plan(ctx context.Context, it *Item) (Decision, error) {
-	d := Decision{Action: "send", Dest: t.addr}
+	d := Decision{Action: model.ActionSend, Dest: t.addr}
 	if reason := refuseReason(it.Msg, t.opts.FixLineEndings); reason != "" {
-		d.Action, d.Reason = "refuse", reason
+		d.Action, d.Reason = model.ActionRefuse, reason
 	} else if it.Msg.Scan.BareLF > 0 {
 		d.Reason = "bare LF will be sent as CRLF (--fix-line-endings)"
 	}
@@ -337,7 +337,7 @@ func (t *SMTPTarget) recover(ctx context.Context, it *Item, begin model.ReplayRe
 		return model.ReplayRecord{}, false, nil
 	}
 	return model.ReplayRecord{
-		Action: begin.Action, Dest: begin.Dest, SHA256Before: it.Msg.SHA256, Result: "refused",
+		Action: begin.Action, Dest: begin.Dest, SHA256Before: it.Msg.SHA256, Result: model.ResultRefused,
 		Reason: "interrupted during delivery; outcome unknown, not retried to avoid a duplicate: check the server, or rerun with --resend-in-doubt against a server that deduplicates on ENVID (the imsforensic sink)",
 	}, true, nil
 }

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/imsforensic/imsforensic/model"
 	"github.com/imsforensic/imsforensic/smtpsink"
 )
 
@@ -26,7 +27,11 @@ func TestSMTPPipelinedBatchKeepsEachOutcome(t *testing.T) {
 	var tr smtpSyncBuffer
 	tg := newSMTPTestTarget(t, s, SMTPOptions{Transcript: &tr})
 	dir := t.TempDir()
-	type c struct{ from, to, body, want, reason string }
+	type c struct {
+		from, to, body string
+		want           model.ReplayResult
+		reason         string
+	}
 	cases := []c{
 		{"a@x", "b@x", "one", "ok", ""},
 		{"busy@x", "b@x", "two", "deferred", "mail: 452"},

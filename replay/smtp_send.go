@@ -22,9 +22,9 @@ import (
 // 4xx after Retries; "failed" for 5xx, for a connection lost during DATA
 // (not sent: a rerun may send it again, the sink's ENVID check makes that
 // exactly-once) and for errors reading the file; "refused" when the
-// message cannot be sent as is. Reason starts with the phase that failed
-// (connect, helo, tls, auth, mail, rcpt, data). Every server reply is in
-// Replies. The error is non-nil only when ctx was cancelled.
+// message cannot be sent as is. Phase is the phase that failed (connect,
+// helo, tls, auth, mail, rcpt, data), and Reason starts with it. Every
+// server reply is in Replies. The error is non-nil only when ctx was cancelled.
 func (t *SMTPTarget) Deliver(ctx context.Context, it *Item) (model.ReplayRecord, error) {
 	recs, err := t.DeliverBatch(ctx, []*Item{it})
 	return recs[0], err
@@ -118,35 +118,35 @@ type smtpMsg struct {
 // LF, size). A message that cannot be sent is settled at once.
 func (t *SMTPTarget) open(it *Item) *smtpMsg {
 	m := it.Msg
-	p := &smtpMsg{m: m, rec: model.ReplayRecord{Type: "replay", Schema: model.SchemaVersion, Target: t.String(),
-		Action: "send", Dest: t.addr, Time: time.Now().UTC()}}
+	p := &smtpMsg{m: m, rec: model.ReplayRecord{Type: model.TypeReplay, Schema: model.SchemaVersion, Target: t.String(),
+		Action: model.ActionSend, Dest: t.addr, Time: time.Now().UTC()}}
 	if m != nil {
 		p.rec.Path = m.Path
 	}
-	settle := func(result, reason string) *smtpMsg {
+	settle := func(result model.ReplayResult, reason string) *smtpMsg {
 		p.rec.Result, p.rec.Reason, p.settled = result, reason, true
 		return p
 	}
 	if reason := refuseReason(m, t.opts.FixLineEndings); reason != "" {
-		return settle("refused", reason)
+		return settle(model.ResultRefused, reason)
 	}
 	f, err := readonly.Open(m.Path)
 	if err != nil {
-		return settle("failed", "read: "+err.Error())
+		return settle(model.ResultFailed, "read: "+err.Error())
 	}
 	p.f = f
 	st, err := f.Stat()
 	if err != nil || st.Size() < m.MessageOffset {
-		return settle("failed", fmt.Sprintf("read: file shorter than the message offset %d", m.MessageOffset))
+		return settle(model.ResultFailed, fmt.Sprintf("read: file shorter than the message offset %d", m.MessageOffset))
 	}
 	p.part = io.NewSectionReader(f, m.MessageOffset, st.Size()-m.MessageOffset)
 	h := sha256.New()
 	if _, err := io.Copy(io.MultiWriter(h, &p.scan), io.NewSectionReader(p.part, 0, p.part.Size())); err != nil {
-		return settle("failed", "read: "+err.Error())
+		return settle(model.ResultFailed, "read: "+err.Error())
 	}
 	p.rec.SHA256Before = hex.EncodeToString(h.Sum(nil))
 	if p.scan.bareLF > 0 && !t.opts.FixLineEndings {
-		return settle("refused", "bare LF: would be changed in transit; use --fix-line-endings")
+		return settle(model.ResultRefused, "bare LF: would be changed in transit; use --fix-line-endings")
 	}
 	var wire *smtpclient.Wire
 	if p.scan.clean() {
@@ -203,7 +203,7 @@ func (p *smtpMsg) result() model.ReplayRecord {
 	notes, last := p.notes, p.last
 	switch {
 	case len(p.delivered) > 0:
-		p.rec.Result = "ok"
+		p.rec.Result = model.ResultOK
 		if len(p.refused) > 0 {
 			notes = append(notes, "refused recipients: "+strings.Join(p.refused, ","))
 		}
@@ -214,14 +214,14 @@ func (p *smtpMsg) result() model.ReplayRecord {
 			notes = append(notes, changeNote(&p.scan))
 		}
 	case last.dataLost:
-		p.rec.Result = "failed"
+		p.rec.Result, p.rec.Phase, p.rec.ConnectionLost = model.ResultFailed, model.PhaseData, true
 		notes = append([]string{"data: connection lost (not sent; a rerun may send it again)"}, notes...)
 	case last.temporary:
-		p.rec.Result = "deferred"
-		notes = append([]string{last.phase + ": " + last.reason}, notes...)
+		p.rec.Result, p.rec.Phase, p.rec.ConnectionLost = model.ResultDeferred, last.phase, last.connLost
+		notes = append([]string{string(last.phase) + ": " + last.reason}, notes...)
 	default:
-		p.rec.Result = "failed"
-		notes = append([]string{last.phase + ": " + last.reason}, notes...)
+		p.rec.Result, p.rec.Phase, p.rec.ConnectionLost = model.ResultFailed, last.phase, last.connLost
+		notes = append([]string{string(last.phase) + ": " + last.reason}, notes...)
 	}
 	p.rec.Reason = strings.Join(notes, "; ")
 	return p.rec
@@ -238,7 +238,7 @@ func (t *SMTPTarget) interruptedAll(ps []*smtpMsg, err error) ([]model.ReplayRec
 
 func (t *SMTPTarget) interrupted(rec model.ReplayRecord, err error) (model.ReplayRecord, error) {
 	if rec.Result == "" {
-		rec.Result, rec.Reason = "failed", "interrupted"
+		rec.Result, rec.Reason = model.ResultFailed, "interrupted"
 	}
 	return rec, fmt.Errorf("replay: smtp %s: %w", t.addr, err)
 }
@@ -261,9 +261,10 @@ func changeNote(s *lineScan) string {
 // txResult is the outcome of one SMTP transaction.
 type txResult struct {
 	replies    []model.SMTPReply
-	phase      string // where it stopped short of delivery
+	phase      model.SMTPPhase // where it stopped short of delivery
 	reason     string
 	temporary  bool // 4xx or connection trouble before DATA: worth a retry
+	connLost   bool // the server dropped the connection instead of answering
 	dataLost   bool // connection lost once DATA had started
 	delivered  []int
 	permFailed []int
@@ -344,14 +345,14 @@ func (t *SMTPTarget) mails(c *smtpclient.Conn, ps []*smtpMsg, txs []txResult) []
 // setupFailure is the outcome of every message of an attempt whose
 // connection could not be set up.
 func setupFailure(replies []model.SMTPReply, err error) txResult {
-	tx := txResult{replies: replies, phase: "connect", reason: err.Error(), temporary: true}
+	tx := txResult{replies: replies, phase: model.PhaseConnect, reason: err.Error(), temporary: true}
 	var ce *smtpclient.Error
 	if errors.As(err, &ce) {
 		tx.phase, tx.temporary = ce.Phase, !ce.Permanent()
 		if ce.Reply != nil {
 			tx.reason = smtpclient.FormatReply(*ce.Reply)
 		} else {
-			tx.reason = ce.Err.Error()
+			tx.reason, tx.connLost = ce.Err.Error(), ce.Phase != model.PhaseConnect
 		}
 	}
 	return tx
@@ -371,18 +372,18 @@ func outcome(p *smtpMsg, o smtpclient.Outcome, envid string) txResult {
 	tx := txResult{replies: o.Replies, phase: o.Phase, envid: envid, permFailed: idx(o.PermRcpt),
 		temporary: len(o.TempRcpt) > 0}
 	switch {
-	case o.Err != nil && o.Phase == "read":
+	case o.Err != nil && o.ReadErr:
 		tx.reason = o.Err.Error()
-		tx.phase, tx.temporary = "data", false
+		tx.phase, tx.temporary = model.PhaseData, false
 	case o.Err != nil && o.Sent:
-		tx.phase, tx.reason, tx.dataLost = "data", "connection lost: "+o.Err.Error(), true
+		tx.phase, tx.reason, tx.dataLost = model.PhaseData, "connection lost: "+o.Err.Error(), true
 	case o.Err != nil:
-		tx.reason, tx.temporary = "connection lost: "+o.Err.Error(), true
+		tx.reason, tx.temporary, tx.connLost = "connection lost: "+o.Err.Error(), true, true
 	case o.Delivered:
 		tx.delivered, tx.after, tx.bytes = idx(o.Accepted), o.After, o.Bytes
 	case o.Failed != nil:
 		tx.reason = smtpclient.FormatReply(*o.Failed)
-		if o.Phase != "rcpt" {
+		if o.Phase != model.PhaseRcpt {
 			tx.temporary = o.Failed.Code/100 == 4
 			if !tx.temporary {
 				tx.permFailed = append(tx.permFailed, idx(o.Accepted)...)

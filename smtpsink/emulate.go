@@ -52,7 +52,7 @@ func (ss *session) emulateCrash(tmp *atomicfile.Staged, bodySHA string, summary 
 		return errDropped
 	}
 	if !isPoison {
-		p = PoisonEntry{Type: "sink-poison", Schema: model.SchemaVersion, Fingerprint: fp, SHA256: bodySHA,
+		p = PoisonEntry{Type: model.TypeSinkPoison, Schema: model.SchemaVersion, Fingerprint: fp, SHA256: bodySHA,
 			From: ss.mail.From, Rcpts: rcpts, Crashes: n, File: filepath.ToSlash(filepath.Join(poisonDir, fp+".eml")),
 			Time: time.Now().UTC()}
 		for _, f := range summary {

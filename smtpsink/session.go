@@ -240,7 +240,7 @@ func (ss *session) store(tmp *atomicfile.Staged, received time.Time, size int64,
 	}
 	id := s.store.newID(received)
 	env := StoredEnvelope{
-		Type: "sink-message", Schema: model.SchemaVersion,
+		Type: model.TypeSinkMsg, Schema: model.SchemaVersion,
 		ID: id, File: id + ".eml", ReceivedAt: received, ConnID: ss.connID,
 		Remote: ss.remote, Helo: ss.helo, AuthUser: ss.authUser, TLSVersion: ss.tlsVersion(),
 		Mail: *ss.mail, Rcpts: append([]RcptEntry{}, ss.rcpts...),

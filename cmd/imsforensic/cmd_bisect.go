@@ -2,9 +2,7 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
 
@@ -120,23 +118,12 @@ func runBisect(ctx context.Context, opts *bisectOptions, g *globals, args []stri
 		return usageErrorf("bisect: no readable message among the inputs")
 	}
 
-	var tester bisect.Tester
-	var smtpT *bisect.SMTPTester
-	if opts.target != "" {
-		smtpT, err = bisect.NewSMTPTester(opts.target, opts.timeout)
-		if err != nil {
-			return usageError(err)
-		}
-		smtpT.Settle = opts.settle
+	tester, smtpT, err := newBisectTester(opts, g)
+	if err != nil {
+		return err
+	}
+	if smtpT != nil {
 		defer smtpT.Close()
-		tester = smtpT
-	} else {
-		p, err := bisect.NewProbeTester(opts.probe)
-		if err != nil {
-			return usageError(err)
-		}
-		p.Output = g.stderr
-		tester = p
 	}
 
 	jpath := opts.journal
@@ -160,10 +147,30 @@ func runBisect(ctx context.Context, opts *bisectOptions, g *globals, args []stri
 			fmt.Fprintf(g.stderr, "imsforensic: %s could not be sent (no recipient or bare LF) and was left out of the search\n", p)
 		}
 	}
-	if err := writeBisect(g, opts.out.fmt, res); err != nil {
+	if err := report.WriteBisect(g.stdout, opts.out.fmt, res.Culprits, res.Summary); err != nil {
 		return err
 	}
 	return finishScan(g, &opts.out, ms, walkErr)
+}
+
+// newBisectTester builds the tester of --target or --probe; smtpT is the
+// SMTP one (nil for --probe), for the caller to close and to ask which
+// messages it could not send.
+func newBisectTester(opts *bisectOptions, g *globals) (tester bisect.Tester, smtpT *bisect.SMTPTester, err error) {
+	if opts.target != "" {
+		smtpT, err = bisect.NewSMTPTester(opts.target, opts.timeout)
+		if err != nil {
+			return nil, nil, usageError(err)
+		}
+		smtpT.Settle = opts.settle
+		return smtpT, smtpT, nil
+	}
+	p, err := bisect.NewProbeTester(opts.probe)
+	if err != nil {
+		return nil, nil, usageError(err)
+	}
+	p.Output = g.stderr
+	return p, nil, nil
 }
 
 // progressJournal journals every record and, on a terminal in table
@@ -178,44 +185,8 @@ func (p *progressJournal) Append(v any) error {
 	if err := p.j.Append(v); err != nil {
 		return err
 	}
-	if st, ok := v.(bisect.Step); ok && !p.quiet && st.Phase != "isolated" {
-		verdict := "went through"
-		if st.Crashed {
-			verdict = "CRASHED: " + st.Why
-		}
-		fmt.Fprintf(p.g.stderr, "round %d: %d message(s) (%s): %s\n", st.Round, st.Size, st.Phase, verdict)
+	if st, ok := v.(model.BisectStep); ok && !p.quiet {
+		report.WriteBisectRound(p.g.stderr, st)
 	}
-	return nil
-}
-
-func writeBisect(g *globals, f report.Format, res bisect.Result) error {
-	s := res.Summary
-	if f == report.JSON {
-		enc := json.NewEncoder(g.stdout)
-		enc.SetEscapeHTML(false)
-		for _, c := range res.Culprits {
-			if err := enc.Encode(c); err != nil {
-				return fmt.Errorf("write json: %w", err)
-			}
-		}
-		if err := enc.Encode(s); err != nil {
-			return fmt.Errorf("write json: %w", err)
-		}
-		return nil
-	}
-	if len(res.Culprits) == 0 {
-		fmt.Fprintf(g.stdout, "No message crashed the target (%d message(s), %d round(s)).\n", s.Messages, s.Rounds)
-		return nil
-	}
-	fmt.Fprintf(g.stdout, "%d culprit(s) crash the target:\n", len(res.Culprits))
-	for _, c := range res.Culprits {
-		rules := "no crash rule fires: the catalogue missed it"
-		if len(c.Rules) > 0 {
-			rules = c.TopClass.String() + ": " + strings.Join(c.Rules, " ")
-		}
-		fmt.Fprintf(g.stdout, "  %s  (%s) isolated in round %d\n", model.Escape(c.Path), rules, c.Round)
-	}
-	fmt.Fprintf(g.stdout, "\n%d round(s), %d message(s) sent (bound k*ceil(log2 n)+k = %s).\n", s.Rounds, s.Sent, strconv.Itoa(s.Bound))
-	fmt.Fprintf(g.stdout, "Halving by hand: %d restart(s), %d message(s) (%s).\n", s.ByHand.Rounds, s.ByHand.Sent, s.ByHand.Method)
 	return nil
 }

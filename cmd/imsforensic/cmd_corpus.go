@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/imsforensic/imsforensic/corpus"
+	"github.com/imsforensic/imsforensic/model"
 )
 
 // corpusOptions are the flags of "imsforensic corpus".
@@ -153,7 +154,7 @@ func printCorpusSummary(g *globals, opts *corpusOptions, tr *corpus.Truth) error
 	}
 	if opts.format == "json" {
 		rec := map[string]any{
-			"type": "corpus", "schema": corpus.TruthSchema, "out": opts.out, "layout": tr.Layout, "seed": tr.Seed,
+			"type": model.TypeCorpus, "schema": corpus.TruthSchema, "out": opts.out, "layout": tr.Layout, "seed": tr.Seed,
 			"files": len(tr.Files), "poison": poison, "scenario": tr.Scenario, "culprits": tr.Culprits,
 			"evidence": tr.Evidence, "truth": "truth.json",
 		}

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -10,7 +9,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/pflag"
@@ -19,6 +17,7 @@ import (
 	"github.com/imsforensic/imsforensic/replay"
 	"github.com/imsforensic/imsforensic/replay/selection"
 	"github.com/imsforensic/imsforensic/replay/smtpclient"
+	"github.com/imsforensic/imsforensic/report"
 )
 
 type replayOptions struct {
@@ -155,24 +154,21 @@ Exit status 4 means some messages were refused or failed (each is listed).`,
 }
 
 func runReplay(ctx context.Context, opts *replayOptions, g *globals, args []string) error {
-	out, flush := replayOutput(g, opts.format)
+	out, flush := report.ReplayOutput(g.stdout, report.Format(opts.format))
 	if opts.undo != "" {
 		if len(args) > 0 {
 			return usageErrorf("--undo takes no PATH")
 		}
-		sum, err := replay.Undo(ctx, resolve(g, opts.undo), out)
+		sum, err := replay.Undo(ctx, opts.undo, out)
 		return finishReplay(g, opts, sum, err, flush)
 	}
 
 	paths, err := opts.sel.paths(g, args)
+	if err == nil && len(paths) == 0 {
+		err = usageErrorf("replay: no PATH given")
+	}
 	if err != nil {
 		return err
-	}
-	if len(paths) == 0 {
-		return usageErrorf("replay: no PATH given")
-	}
-	for i := range paths {
-		paths[i] = resolve(g, paths[i])
 	}
 	opts.sel.printExplain(g)
 
@@ -181,22 +177,9 @@ func runReplay(ctx context.Context, opts *replayOptions, g *globals, args []stri
 		return err
 	}
 	defer target.Close()
-	// A target folder inside the evidence (or the evidence folder itself)
-	// would put files, and the target's temporary folder, among the
-	// evidence (DESIGN.md section 4, item 1). A target that holds the
-	// evidence, as Imcdata holds TempIMS in KB Q197792, is fine.
-	if fd, ok := target.(interface{ Dir() string }); ok {
-		if in := insideAny(fd.Dir(), paths); in != "" {
-			return usageErrorf("the target folder %s is inside the evidence %s: replay into a folder outside it", fd.Dir(), in)
-		}
-	}
-	journal := opts.journal
-	if journal == "" {
-		journal = replay.DefaultJournalPath(target)
-	}
-	journal = resolve(g, journal)
-	if in := insideAny(journal, paths); in != "" {
-		return usageErrorf("the journal %s would be inside the evidence %s: give --journal elsewhere", journal, in)
+	journal, err := replayJournal(opts, target, paths)
+	if err != nil {
+		return err
 	}
 
 	ms, err := scanInputs(ctx, g, paths, &opts.rules, opts.format == "json")
@@ -207,6 +190,30 @@ func runReplay(ctx context.Context, opts *replayOptions, g *globals, args []stri
 	ms = opts.sel.filter(ms, time.Now())
 	model.SortMessagesByPath(ms)
 
+	ropts, prog := replayRunOptions(opts, g, paths, journal)
+	watched, sent := watchSend(out)
+	sum, err := replay.Run(ctx, ms, target, ropts, watched)
+	if prog != nil {
+		prog.done()
+	}
+	if len(ms) == 1 && opts.spec.Scheme == replay.SchemeSMTP {
+		if serr := swaksOutcome(ctx, g, opts, sum, err, sent, flush); serr != nil {
+			return serr
+		}
+	}
+	if !opts.dryRun && opts.format != "json" {
+		fmt.Fprintf(g.stderr, "journal: %s\n", journal)
+	}
+	if err == nil && walkErr != nil {
+		fmt.Fprintf(g.stderr, "imsforensic: %v\n", walkErr)
+		sum.Failed++
+	}
+	return finishReplay(g, opts, sum, err, flush)
+}
+
+// replayRunOptions maps the flags onto replay.Options, with a progress
+// bar on a terminal (nil otherwise).
+func replayRunOptions(opts *replayOptions, g *globals, paths []string, journal string) (replay.Options, *progress) {
 	ropts := replay.Options{
 		DryRun:          opts.dryRun,
 		JournalPath:     journal,
@@ -220,51 +227,70 @@ func runReplay(ctx context.Context, opts *replayOptions, g *globals, args []stri
 		prog = newProgress(g.stderr, "replaying")
 		ropts.Progress = prog.update
 	}
-	// One message to an SMTP server: remember its delivery, so the exit
-	// code can say where it failed, as swaks's does.
-	var sent *model.ReplayRecord
-	if len(ms) == 1 && opts.spec.Scheme == replay.SchemeSMTP {
-		inner := out
-		out = func(r model.ReplayRecord) {
-			if r.Action == "send" && r.Result != "" && r.Result != "planned" {
-				rc := r
-				sent = &rc
-			}
-			inner(r)
+	return ropts, prog
+}
+
+// replayJournal returns the journal path and refuses outputs inside the
+// evidence. A target folder inside the evidence (or the evidence folder
+// itself) would put files, and the target's temporary folder, among the
+// evidence (DESIGN.md section 4, item 1). A target that holds the
+// evidence, as Imcdata holds TempIMS in KB Q197792, is fine.
+func replayJournal(opts *replayOptions, target replay.Target, paths []string) (string, error) {
+	if fd, ok := target.(interface{ Dir() string }); ok {
+		if in := insideAny(fd.Dir(), paths); in != "" {
+			return "", usageErrorf("the target folder %s is inside the evidence %s: replay into a folder outside it", fd.Dir(), in)
 		}
 	}
-	sum, err := replay.Run(ctx, ms, target, ropts, out)
-	if prog != nil {
-		prog.done()
+	journal := opts.journal
+	if journal == "" {
+		journal = replay.DefaultJournalPath(target)
 	}
+	if in := insideAny(journal, paths); in != "" {
+		return "", usageErrorf("the journal %s would be inside the evidence %s: give --journal elsewhere", journal, in)
+	}
+	return journal, nil
+}
+
+// watchSend wraps the record sink to remember the last delivery, so that
+// when one message is sent the exit code can say where it failed, as
+// swaks's does.
+func watchSend(out func(model.ReplayRecord)) (func(model.ReplayRecord), *model.ReplayRecord) {
+	sent := new(model.ReplayRecord)
+	return func(r model.ReplayRecord) {
+		if r.Action == model.ActionSend && r.Result != "" && r.Result != model.ResultPlanned {
+			*sent = r
+		}
+		out(r)
+	}, sent
+}
+
+// swaksOutcome gives one message replayed over SMTP the exit code swaks
+// would (see swaksExitCode), printing the output first; nil when the
+// general replay exit code applies.
+func swaksOutcome(ctx context.Context, g *globals, opts *replayOptions, sum model.ReplaySummary, err error, sent *model.ReplayRecord, flush func() error) error {
 	var netErr *net.OpError
-	if err != nil && len(ms) == 1 && opts.spec.Scheme == replay.SchemeSMTP && errors.As(err, &netErr) {
+	if err != nil && errors.As(err, &netErr) {
 		return &exitErr{code: 2, err: err} // swaks: error connecting to remote server
 	}
 	var setupErr *smtpclient.Error
-	if err != nil && len(ms) == 1 && opts.spec.Scheme == replay.SchemeSMTP && errors.As(err, &setupErr) {
+	if err != nil && errors.As(err, &setupErr) {
 		// The connection's set-up failed (a refused AUTH, TLS): swaks's code
 		// for that phase.
-		if code := swaksExitCode(model.ReplayRecord{Reason: setupErr.Error()}); code != 0 {
+		if code := swaksExitCode(model.ReplayRecord{Phase: setupErr.Phase}); code != 0 {
 			return &exitErr{code: code, err: err}
 		}
 	}
-	if err == nil && sent != nil && sent.Result != "ok" {
-		if code := swaksExitCode(*sent); code != 0 {
-			if ferr := finishReplay(g, opts, sum, nil, flush); ferr != nil && exitCode(ctx, ferr) != exitPartial {
-				return ferr
-			}
-			return &exitErr{code: code, err: fmt.Errorf("replay: %s not delivered: %s", filepath.Base(sent.Path), sent.Reason)}
-		}
+	if err != nil || sent.Result == "" || sent.Result == model.ResultOK {
+		return nil
 	}
-	if !opts.dryRun && opts.format != "json" {
-		fmt.Fprintf(g.stderr, "journal: %s\n", journal)
+	code := swaksExitCode(*sent)
+	if code == 0 {
+		return nil
 	}
-	if err == nil && walkErr != nil {
-		fmt.Fprintf(g.stderr, "imsforensic: %v\n", walkErr)
-		sum.Failed++
+	if ferr := finishReplay(g, opts, sum, nil, flush); ferr != nil && exitCode(ctx, ferr) != exitPartial {
+		return ferr
 	}
-	return finishReplay(g, opts, sum, err, flush)
+	return &exitErr{code: code, err: fmt.Errorf("replay: %s not delivered: %s", filepath.Base(sent.Path), sent.Reason)}
 }
 
 // newReplayTarget builds the target of --to.
@@ -272,15 +298,15 @@ func newReplayTarget(opts *replayOptions, g *globals) (replay.Target, error) {
 	p := opts.spec.Path
 	switch opts.spec.Scheme {
 	case replay.SchemeImcdata:
-		return replay.NewImcdataTarget(resolve(g, p), replay.ImcdataOptions{DefaultQueue: opts.queue})
+		return replay.NewImcdataTarget(p, replay.ImcdataOptions{DefaultQueue: opts.queue})
 	case replay.SchemePickup:
-		return replay.NewPickupTarget(resolve(g, p), replay.PickupOptions{MaxBytes: opts.pickupMaxBytes})
+		return replay.NewPickupTarget(p, replay.PickupOptions{MaxBytes: opts.pickupMaxBytes})
 	case replay.SchemeReplayDir:
-		return replay.NewReplayDirTarget(resolve(g, p))
+		return replay.NewReplayDirTarget(p)
 	case replay.SchemeSMTP:
 		so := replay.SMTPOptions{Concurrency: opts.concurrency, Rate: opts.rate, FixLineEndings: opts.fixLineEndings, ResendInDoubt: opts.resendInDoubt}
 		if opts.transcript != "" {
-			f, err := os.OpenFile(resolve(g, opts.transcript), os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
+			f, err := os.OpenFile(opts.transcript, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
 			if err != nil {
 				return nil, fmt.Errorf("--transcript: %w", err)
 			}
@@ -330,14 +356,6 @@ func namedInputs(paths []string, sel *selection.Expr) []string {
 	return out
 }
 
-// resolve makes p absolute against g.workdir when that is set.
-func resolve(g *globals, p string) string {
-	if g.workdir != "" && !filepath.IsAbs(p) {
-		return filepath.Join(g.workdir, p)
-	}
-	return p
-}
-
 // insideAny returns the input folder that holds p, or "".
 func insideAny(p string, inputs []string) string {
 	ap, err := filepath.Abs(p)
@@ -360,50 +378,11 @@ func insideAny(p string, inputs []string) string {
 	return ""
 }
 
-// replayOutput returns the record sink for the format and a flush that
-// prints what was buffered (the table) when the run ends.
-func replayOutput(g *globals, format string) (func(model.ReplayRecord), func() error) {
-	if format == "json" {
-		enc := json.NewEncoder(g.stdout)
-		var werr error
-		return func(r model.ReplayRecord) {
-				if werr == nil {
-					werr = enc.Encode(r)
-				}
-			}, func() error {
-				return werr
-			}
-	}
-	var recs []model.ReplayRecord
-	return func(r model.ReplayRecord) { recs = append(recs, r) }, func() error {
-		return writeReplayTable(g.stdout, recs)
-	}
-}
-
-// writeReplayTable prints one row per record: plan lines, then results.
-func writeReplayTable(w io.Writer, recs []model.ReplayRecord) error {
-	if len(recs) == 0 {
-		_, err := fmt.Fprintln(w, "no message selected")
-		return err
-	}
-	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "ACTION\tRESULT\tFILE\tDEST\tREASON")
-	for _, r := range recs {
-		name := filepath.Base(r.Path)
-		dest := r.Dest
-		if dest == "" {
-			dest = "-"
-		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", r.Action, r.Result, model.Escape(name), model.Escape(dest), model.Escape(r.Reason))
-	}
-	return tw.Flush()
-}
-
 // finishReplay prints the output and maps the outcome to the exit code:
 // 0 when everything selected was done (held suspects included), 4 when
 // some message was refused or failed, 1 on a runtime error.
-func finishReplay(g *globals, opts *replayOptions, sum replay.Summary, err error, flush func() error) error {
-	if err != nil && sum.Planned+sum.Written+sum.Skipped+sum.Held+sum.Refused+sum.Failed+sum.Removed == 0 {
+func finishReplay(g *globals, opts *replayOptions, sum model.ReplaySummary, err error, flush func() error) error {
+	if err != nil && sum.Empty() {
 		// Nothing was planned: a precondition failed (Queue.dat present,
 		// bad journal). The error says it; an empty table would mislead.
 		return err
@@ -413,7 +392,7 @@ func finishReplay(g *globals, opts *replayOptions, sum replay.Summary, err error
 	}
 	if opts.format != "json" {
 		fmt.Fprintln(g.stdout)
-		sum.WriteText(g.stdout)
+		report.WriteReplaySummary(g.stdout, sum)
 	}
 	if err != nil {
 		return err
@@ -431,25 +410,24 @@ func finishReplay(g *globals, opts *replayOptions, sum replay.Summary, err error
 // A message that was not sent at all (refused before connecting) gives 0:
 // the general replay exit code (4) applies.
 func swaksExitCode(r model.ReplayRecord) int {
-	if r.Result == "refused" {
+	if r.Result == model.ResultRefused {
 		return 0
 	}
-	phase, rest, _ := strings.Cut(r.Reason, ":")
-	switch strings.TrimSpace(phase) {
-	case "connect":
+	switch r.Phase {
+	case model.PhaseConnect:
 		return 2
-	case "helo":
+	case model.PhaseHelo:
 		return 22
-	case "tls":
+	case model.PhaseTLS:
 		return 29
-	case "auth":
+	case model.PhaseAuth:
 		return 28
-	case "mail":
+	case model.PhaseMail:
 		return 23
-	case "rcpt":
+	case model.PhaseRcpt:
 		return 24
-	case "data":
-		if strings.Contains(rest, "connection lost") {
+	case model.PhaseData:
+		if r.ConnectionLost {
 			return 6
 		}
 		return 26

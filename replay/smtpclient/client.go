@@ -58,16 +58,16 @@ type Config struct {
 // transaction. Reply is the server's answer when there was one; without
 // it the connection failed (Err).
 type Error struct {
-	Phase string // connect, tls, helo, auth, mail, rcpt, data
+	Phase model.SMTPPhase
 	Reply *model.SMTPReply
 	Err   error
 }
 
 func (e *Error) Error() string {
 	if e.Reply != nil {
-		return e.Phase + ": " + FormatReply(*e.Reply)
+		return string(e.Phase) + ": " + FormatReply(*e.Reply)
 	}
-	return e.Phase + ": " + e.Err.Error()
+	return string(e.Phase) + ": " + e.Err.Error()
 }
 
 func (e *Error) Unwrap() error { return e.Err }
@@ -93,7 +93,7 @@ func Dial(ctx context.Context, cfg *Config, id int) (*Conn, []model.SMTPReply, e
 	d := net.Dialer{Timeout: cfg.Timeout}
 	raw, err := d.DialContext(ctx, "tcp", cfg.Addr)
 	if err != nil {
-		return nil, nil, &Error{Phase: "connect", Err: err}
+		return nil, nil, &Error{Phase: model.PhaseConnect, Err: err}
 	}
 	c := &Conn{ID: id, cfg: cfg, raw: raw}
 	if cfg.Transcript != nil {
@@ -115,7 +115,7 @@ func (c *Conn) setup(ctx context.Context) ([]model.SMTPReply, error) {
 		tc := tls.Client(c.raw, c.cfg.TLS)
 		c.raw.SetDeadline(time.Now().Add(c.cfg.Timeout))
 		if err := tc.HandshakeContext(ctx); err != nil {
-			return nil, &Error{Phase: "tls", Err: err}
+			return nil, &Error{Phase: model.PhaseTLS, Err: err}
 		}
 		c.nc = tc
 	}
@@ -123,11 +123,11 @@ func (c *Conn) setup(ctx context.Context) ([]model.SMTPReply, error) {
 	var replies []model.SMTPReply
 	greet, err := c.read("CONNECT", c.cfg.Timeout)
 	if err != nil {
-		return nil, &Error{Phase: "connect", Err: err}
+		return nil, &Error{Phase: model.PhaseConnect, Err: err}
 	}
 	if greet.Code != 220 {
 		replies = append(replies, greet)
-		return replies, &Error{Phase: "connect", Reply: &greet}
+		return replies, &Error{Phase: model.PhaseConnect, Reply: &greet}
 	}
 	rs, err := c.hello()
 	replies = append(replies, rs...)
@@ -167,7 +167,7 @@ func (c *Conn) wrap() {
 func (c *Conn) hello() ([]model.SMTPReply, error) {
 	r, lines, err := c.cmdLines("EHLO", "EHLO "+c.cfg.Helo)
 	if err != nil {
-		return nil, &Error{Phase: "helo", Err: err}
+		return nil, &Error{Phase: model.PhaseHelo, Err: err}
 	}
 	if r.Code == 250 {
 		c.ext = map[string]string{}
@@ -180,10 +180,10 @@ func (c *Conn) hello() ([]model.SMTPReply, error) {
 	ehlo := r
 	r, err = c.cmd("HELO", "HELO "+c.cfg.Helo)
 	if err != nil {
-		return []model.SMTPReply{ehlo}, &Error{Phase: "helo", Err: err}
+		return []model.SMTPReply{ehlo}, &Error{Phase: model.PhaseHelo, Err: err}
 	}
 	if r.Code != 250 {
-		return []model.SMTPReply{ehlo, r}, &Error{Phase: "helo", Reply: &r}
+		return []model.SMTPReply{ehlo, r}, &Error{Phase: model.PhaseHelo, Reply: &r}
 	}
 	c.ext = map[string]string{}
 	return []model.SMTPReply{ehlo, {Command: "HELO", Code: 250}}, nil
@@ -192,21 +192,21 @@ func (c *Conn) hello() ([]model.SMTPReply, error) {
 func (c *Conn) startTLS(ctx context.Context) ([]model.SMTPReply, error) {
 	if _, ok := c.ext["STARTTLS"]; !ok {
 		if c.cfg.StartTLS == "require" {
-			return nil, &Error{Phase: "tls", Err: errors.New("server does not offer STARTTLS (starttls=require)")}
+			return nil, &Error{Phase: model.PhaseTLS, Err: errors.New("server does not offer STARTTLS (starttls=require)")}
 		}
 		return nil, nil
 	}
 	r, err := c.cmd("STARTTLS", "STARTTLS")
 	if err != nil {
-		return nil, &Error{Phase: "tls", Err: err}
+		return nil, &Error{Phase: model.PhaseTLS, Err: err}
 	}
 	if r.Code != 220 {
-		return []model.SMTPReply{r}, &Error{Phase: "tls", Reply: &r}
+		return []model.SMTPReply{r}, &Error{Phase: model.PhaseTLS, Reply: &r}
 	}
 	tc := tls.Client(c.raw, c.cfg.TLS)
 	c.raw.SetDeadline(time.Now().Add(c.cfg.Timeout))
 	if err := tc.HandshakeContext(ctx); err != nil {
-		return []model.SMTPReply{r}, &Error{Phase: "tls", Err: err}
+		return []model.SMTPReply{r}, &Error{Phase: model.PhaseTLS, Err: err}
 	}
 	c.nc = tc
 	c.wrap()
@@ -243,13 +243,13 @@ func (c *Conn) auth() ([]model.SMTPReply, error) {
 			}
 		}
 	default:
-		return nil, &Error{Phase: "auth", Err: fmt.Errorf("unknown mechanism %q", c.cfg.AuthMech)}
+		return nil, &Error{Phase: model.PhaseAuth, Err: fmt.Errorf("unknown mechanism %q", c.cfg.AuthMech)}
 	}
 	if err != nil {
-		return nil, &Error{Phase: "auth", Err: err}
+		return nil, &Error{Phase: model.PhaseAuth, Err: err}
 	}
 	if r.Code != 235 {
-		return []model.SMTPReply{r}, &Error{Phase: "auth", Reply: &r}
+		return []model.SMTPReply{r}, &Error{Phase: model.PhaseAuth, Reply: &r}
 	}
 	return []model.SMTPReply{{Command: "AUTH", Code: 235}}, nil
 }

@@ -62,10 +62,11 @@ type Outcome struct {
 	// Failed is the reply that ended the transaction short of delivery
 	// (MAIL, the last refused RCPT when none was accepted, DATA or its end).
 	Failed *model.SMTPReply
-	Phase  string // where it stopped: mail, rcpt, data; "" when delivered
-	// Err is a connection failure (or the content failed to read, Phase
-	// "read"); the connection is then unusable.
-	Err error
+	Phase  model.SMTPPhase // where it stopped: mail, rcpt, data; "" when delivered
+	// Err is a connection failure, or with ReadErr the content failed to
+	// read; the connection is then unusable.
+	Err     error
+	ReadErr bool
 	// Sent is true once the content began to go out: with Err set, the
 	// server may or may not have stored the message (in doubt).
 	Sent bool
@@ -127,7 +128,7 @@ func (c *Conn) Send(ctx context.Context, mails []*Mail) []Outcome {
 		}
 		// An open transaction (MAIL accepted, DATA refused) is reset
 		// before the next MAIL, in the same group.
-		rset = o.Phase != "mail" && !dataOK
+		rset = o.Phase != model.PhaseMail && !dataOK
 		if i+1 < len(mails) {
 			c.writeEnvelope(mails[i+1], rset)
 		} else if rset {
@@ -159,7 +160,7 @@ var connLost = errors.New("connection lost earlier in the pipeline")
 func failRest(out []Outcome, err error) {
 	for i := range out {
 		out[i].Err = err
-		out[i].Phase = "mail"
+		out[i].Phase = model.PhaseMail
 	}
 }
 
@@ -168,35 +169,35 @@ func (c *Conn) sendOne(m *Mail) Outcome {
 	var o Outcome
 	r, err := c.cmd("MAIL", c.mailLine(m))
 	if err != nil {
-		o.Err, o.Phase = err, "mail"
+		o.Err, o.Phase = err, model.PhaseMail
 		return o
 	}
 	o.Replies = append(o.Replies, r)
 	if r.Code/100 != 2 {
-		o.Failed, o.Phase = &r, "mail"
+		o.Failed, o.Phase = &r, model.PhaseMail
 		return o
 	}
 	for i, rc := range m.Rcpts {
 		r, err := c.cmd(rcptCmd(rc), c.rcptLine(rc))
 		if err != nil {
-			o.Err, o.Phase = err, "rcpt"
+			o.Err, o.Phase = err, model.PhaseRcpt
 			return o
 		}
 		o.noteRcpt(i, r)
 	}
 	if len(o.Accepted) == 0 {
-		o.Phase = "rcpt"
+		o.Phase = model.PhaseRcpt
 		c.reset()
 		return o
 	}
 	r, err = c.cmd("DATA", "DATA")
 	if err != nil {
-		o.Err, o.Phase = err, "data"
+		o.Err, o.Phase = err, model.PhaseData
 		return o
 	}
 	o.Replies = append(o.Replies, r)
 	if r.Code != 354 {
-		o.Failed, o.Phase = &r, "data"
+		o.Failed, o.Phase = &r, model.PhaseData
 		c.reset()
 		return o
 	}
@@ -252,18 +253,18 @@ func (c *Conn) writeEnvelope(m *Mail, rset bool) {
 func (c *Conn) readEnvelope(m *Mail, o *Outcome) bool {
 	r, err := c.read("MAIL", c.cfg.Timeout)
 	if err != nil {
-		o.Err, o.Phase = err, "mail"
+		o.Err, o.Phase = err, model.PhaseMail
 		return false
 	}
 	o.Replies = append(o.Replies, r)
 	mailOK := r.Code/100 == 2
 	if !mailOK {
-		o.Failed, o.Phase = &o.Replies[len(o.Replies)-1], "mail"
+		o.Failed, o.Phase = &o.Replies[len(o.Replies)-1], model.PhaseMail
 	}
 	for i, rc := range m.Rcpts {
 		r, err := c.read(rcptCmd(rc), c.cfg.Timeout)
 		if err != nil {
-			o.Err, o.Phase = err, "rcpt"
+			o.Err, o.Phase = err, model.PhaseRcpt
 			return false
 		}
 		if mailOK {
@@ -272,7 +273,7 @@ func (c *Conn) readEnvelope(m *Mail, o *Outcome) bool {
 	}
 	r, err = c.read("DATA", c.cfg.Timeout)
 	if err != nil {
-		o.Err, o.Phase = err, "data"
+		o.Err, o.Phase = err, model.PhaseData
 		return false
 	}
 	if !mailOK {
@@ -287,7 +288,7 @@ func (c *Conn) readEnvelope(m *Mail, o *Outcome) bool {
 		return false
 	}
 	if len(o.Accepted) == 0 {
-		o.Phase = "rcpt"
+		o.Phase = model.PhaseRcpt
 		if r.Code == 354 {
 			c.writeLine(".")
 			c.flush()
@@ -297,7 +298,7 @@ func (c *Conn) readEnvelope(m *Mail, o *Outcome) bool {
 	}
 	o.Replies = append(o.Replies, r)
 	if r.Code != 354 {
-		o.Failed, o.Phase = &o.Replies[len(o.Replies)-1], "data"
+		o.Failed, o.Phase = &o.Replies[len(o.Replies)-1], model.PhaseData
 		return false
 	}
 	return true
@@ -323,7 +324,7 @@ func (c *Conn) writeContent(m *Mail, o *Outcome) error {
 		if n > 0 {
 			c.raw.SetWriteDeadline(time.Now().Add(c.cfg.Timeout))
 			if _, err := dw.Write(buf[:n]); err != nil {
-				o.Phase = "data"
+				o.Phase = model.PhaseData
 				o.Replies = append(o.Replies, model.SMTPReply{Command: "DATA", Text: "connection lost"})
 				return err
 			}
@@ -336,13 +337,13 @@ func (c *Conn) writeContent(m *Mail, o *Outcome) error {
 			}
 			// The file failed under us: the caller abandons the
 			// connection so the server never sees a final dot.
-			o.Phase = "read"
+			o.Phase, o.ReadErr = model.PhaseData, true
 			return fmt.Errorf("read: %w", rerr)
 		}
 	}
 	c.raw.SetWriteDeadline(time.Now().Add(c.cfg.Timeout))
 	if err := dw.Close(); err != nil {
-		o.Phase = "data"
+		o.Phase = model.PhaseData
 		o.Replies = append(o.Replies, model.SMTPReply{Command: "DATA", Text: "connection lost"})
 		return err
 	}
@@ -358,7 +359,7 @@ func (c *Conn) writeClean(m *Mail, o *Outcome) error {
 	buf := make([]byte, 64<<10)
 	lineStart, last := true, byte(0)
 	lost := func(err error) error {
-		o.Phase = "data"
+		o.Phase = model.PhaseData
 		o.Replies = append(o.Replies, model.SMTPReply{Command: "DATA", Text: "connection lost"})
 		return err
 	}
@@ -390,7 +391,7 @@ func (c *Conn) writeClean(m *Mail, o *Outcome) error {
 			if rerr == io.EOF {
 				rerr = io.ErrUnexpectedEOF
 			}
-			o.Phase = "read"
+			o.Phase, o.ReadErr = model.PhaseData, true
 			return fmt.Errorf("read: %w", rerr)
 		}
 	}
@@ -409,7 +410,7 @@ func (c *Conn) writeClean(m *Mail, o *Outcome) error {
 func (c *Conn) readEnd(o *Outcome) {
 	r, err := c.read("DATA", 2*c.cfg.Timeout)
 	if err != nil {
-		o.Err, o.Phase = err, "data"
+		o.Err, o.Phase = err, model.PhaseData
 		o.Replies = append(o.Replies, model.SMTPReply{Command: "DATA", Text: "connection lost"})
 		return
 	}
@@ -418,7 +419,7 @@ func (c *Conn) readEnd(o *Outcome) {
 		o.Delivered, o.Phase, o.Failed = true, "", nil
 		return
 	}
-	o.Failed, o.Phase = &o.Replies[len(o.Replies)-1], "data"
+	o.Failed, o.Phase = &o.Replies[len(o.Replies)-1], model.PhaseData
 }
 
 // mailLine formats MAIL FROM with the parameters the server offers, as
