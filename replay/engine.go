@@ -25,14 +25,21 @@ type Options struct {
 	DryRun bool
 	// JournalPath is the journal; "" means DefaultJournalPath(target).
 	JournalPath string
+	// Sources are the files and folders the messages were read from, as
+	// the caller named them (arguments and --files-from). No output (the
+	// target's folders, the journal) may lie among them (package guard);
+	// those that are files count as selected by name. Empty: each
+	// message's file and the folder of its queue are protected.
+	Sources []string
 	// IncludeSuspects releases crash-class suspects from hold-back, but
-	// only those selected by name (Named).
+	// only those selected by name: a file among Sources, or in Named.
 	IncludeSuspects bool
-	// Named are the file names or paths the user selected by name
-	// (arguments, --files-from, name= and path= terms).
+	// Named are more file names or paths the user selected by name
+	// (--select name= and path= terms).
 	Named []string
-	// QueueDat is "" (refuse while Queue.dat exists) or "rename" (rename it
-	// to Queue.old first, KB Q312443). Only imcdata: targets use it.
+	// QueueDat is "" (refuse while Queue.dat exists) or QueueDatRename
+	// (rename it to Queue.old first, KB Q312443). Only imcdata: targets
+	// take it (CheckQueueDat).
 	QueueDat string
 	// Concurrency is the number of messages delivered at once; 0 means 1.
 	Concurrency int
@@ -89,10 +96,19 @@ func Run(ctx context.Context, msgs []*model.Message, target Target, opts Options
 	if opts.JournalPath == "" {
 		opts.JournalPath = DefaultJournalPath(target)
 	}
+	r := &runner{target: target, opts: opts, out: out}
 	if qa, ok := target.(queueDatAware); ok {
 		qa.setQueueDat(opts.QueueDat)
+	} else if opts.QueueDat != "" {
+		return r.sum, CheckQueueDat("", opts.QueueDat)
 	}
-	r := &runner{target: target, opts: opts, out: out}
+	if err := CheckQueueDat(SchemeImcdata, opts.QueueDat); err != nil {
+		return r.sum, err
+	}
+	if err := checkOutputs(evidenceOf(msgs, opts.Sources), target, opts.JournalPath); err != nil {
+		return r.sum, err
+	}
+	r.opts.Named = selectedByName(opts.Sources, opts.Named)
 
 	js, err := readJournal(opts.JournalPath)
 	if err != nil {

@@ -119,6 +119,9 @@ func runSimulate(ctx context.Context, opts *simulateOptions, g *globals, args []
 	if err != nil {
 		return err
 	}
+	if err := refuseInsideEvidence(append(append([]string(nil), paths...), opts.ev.paths...), "--html", opts.html); err != nil {
+		return err
+	}
 
 	rk, err := opts.ev.rank(ctx, paths, ms, opts.rules.cfg, now)
 	if err != nil {
