@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"os"
 	"strings"
 	"time"
 
@@ -19,6 +20,7 @@ type bisectOptions struct {
 	out   outputFlags
 	rules ruleFlags
 	sel   selectFlags
+	ev    evidenceFlags
 
 	target  string
 	probe   string
@@ -30,9 +32,10 @@ type bisectOptions struct {
 func (o *bisectOptions) addFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&o.target, "target", "", "SMTP server to replay the groups to: smtp://HOST:PORT (a dropped or refused connection, or 554 on DATA, is a crash)")
 	fs.StringVar(&o.probe, "probe", "", "command run on a folder holding a copy of each group, {} = the folder; exit status other than 0 is a crash")
-	fs.StringVar(&o.journal, "journal", "", "journal FILE (JSON Lines, fsynced, appended); default imsforensic-bisect-TIME.jsonl here")
+	fs.StringVar(&o.journal, "journal", "", "journal FILE (JSON Lines, fsynced, appended); an existing journal of the same search is resumed; default imsforensic-bisect-TIME.jsonl here")
 	fs.DurationVar(&o.timeout, "timeout", 30*time.Second, "smtp: connect and reply timeout")
 	fs.DurationVar(&o.settle, "settle", 0, "smtp: wait this long after each group before the health check (servers that crash after accepting)")
+	o.ev.addFlags(fs)
 	o.out.addFlags(fs)
 	o.sel.addFlags(fs)
 	o.rules.addFlags(fs)
@@ -57,6 +60,9 @@ func (o *bisectOptions) validate(g *globals) error {
 	if o.timeout <= 0 || o.settle < 0 {
 		return usageErrorf("bisect: --timeout must be positive and --settle not negative")
 	}
+	if err := o.ev.validate(); err != nil {
+		return err
+	}
 	return o.sel.validate()
 }
 
@@ -68,12 +74,21 @@ func newBisectCommand() *command {
 		name:  "bisect",
 		usage: "bisect [flags] PATH... (--target smtp://HOST:PORT | --probe 'CMD {}')",
 		short: "find the poison by replaying halves against a target, as the KB does by hand",
-		long: `Finds the smallest set of messages that crash the target by adaptive group
-testing: the automated form of KB Q168883 / Q169223 (put half back, restart,
-wait). Each round replays one group, in file-time order, and asks whether the
-target crashed; more than one culprit is found. With k culprits among n
-messages it takes at most k*ceil(log2 n)+k rounds. The summary compares the
-rounds and messages with halving by hand.
+		long: `Finds every message that crashes the target: the automated form of KB
+Q168883 / Q169223 (put half back, restart, wait), never taking more rounds
+than that procedure by hand on any mix of culprits.
+
+Each round replays the messages not yet decided and asks whether the target
+crashed. When the target names the message it died on (an SMTP server that
+drops the connection or answers 554 during its DATA, with --settle 0), that
+message is a culprit, the ones before it went through, and the next round
+goes on after it: k culprits take at most k+1 rounds and each message is
+sent once. triage's suspects (ranked from the rules and --evidence, as
+triage ranks them) go first, likeliest first, so rank 1 is known after one
+message. When the target cannot say which message it died on (--probe, or a
+crash found by the health check), the crashed group is halved exactly as
+by hand, which is the best any search can promise on every mix. The summary
+compares the rounds and messages with halving by hand.
 
 --target smtp://HOST:PORT sends each message of the group (MAIL FROM and
 RCPT TO from the envelope); the target crashed when a connection is dropped
@@ -81,15 +96,20 @@ during DATA, refused, or DATA is refused with 554 (the imsforensic sink in
 '--emulate ims' drops a poison message's connection, then lists it as
 poison and answers 554: both count, so one sink serves the whole run). A
 health check (connect, EHLO, QUIT) follows each group; --settle waits first.
+Messages whose only crash or stall findings are in the IMS envelope (such as
+x400-address-over-1024) cannot crash an SMTP server: they are listed as not
+testable here, with the ways to test them, instead of being cleared.
 
 --probe 'CMD {}' runs CMD through the shell with {} replaced by a new folder
 holding a copy of the group (IN/ and OUT/); exit status 0 = no crash.
 The inputs are never touched. Every round is appended to the journal and
-fsynced before the next one starts.
+fsynced before the next one starts. Run the same command with the same
+--journal after an interruption (a kill, a reboot): the rounds the journal
+holds are read back, not tested again, and the result is the same.
 
 Examples:
   imsforensic sink --emulate ims --store sinkdir &
-  imsforensic bisect TempIMS --target smtp://127.0.0.1:2525
+  imsforensic bisect TempIMS --target smtp://127.0.0.1:2525 --evidence AppEvent.evt --journal b.jsonl
   imsforensic bisect TempIMS/IN --probe './replay-on-test-server.sh {}'
   imsforensic bisect TempIMS --target smtp://127.0.0.1:2525 --format json`,
 		flags: fs,
@@ -103,50 +123,39 @@ Examples:
 }
 
 func runBisect(ctx context.Context, opts *bisectOptions, g *globals, args []string) error {
-	_, ms, walkErr, err := selectedInputs(ctx, g, "bisect", &opts.sel, &opts.rules, opts.out.fmt == report.JSON, args, time.Now())
+	now := time.Now()
+	paths, ms, walkErr, err := selectedInputs(ctx, g, "bisect", &opts.sel, &opts.rules, opts.out.fmt == report.JSON, args, now)
 	if err != nil {
 		return err
 	}
-	var readable []*model.Message
-	for _, m := range ms {
-		if m.Error == "" {
-			readable = append(readable, m)
-		}
+	rk, err := opts.ev.rank(ctx, paths, ms, opts.rules.cfg, now)
+	if err != nil {
+		return err
 	}
-	readable = simulate.Order(readable)
-	if len(readable) == 0 {
+	for _, e := range rk.errs {
+		fmt.Fprintf(g.stderr, "imsforensic: %v\n", e)
+	}
+	search, bopts := bisectInputs(ms, rk, opts.target != "")
+	if len(search) == 0 && len(bopts.Untestable) == 0 {
 		return usageErrorf("bisect: no readable message among the inputs")
 	}
-
-	var tester bisect.Tester
-	var smtpT *bisect.SMTPTester
-	if opts.target != "" {
-		smtpT, err = bisect.NewSMTPTester(opts.target, opts.timeout)
-		if err != nil {
-			return usageError(err)
-		}
-		smtpT.Settle = opts.settle
-		defer smtpT.Close()
-		tester = smtpT
-	} else {
-		p, err := bisect.NewProbeTester(opts.probe)
-		if err != nil {
-			return usageError(err)
-		}
-		p.Output = g.stderr
-		tester = p
-	}
-
-	jpath := opts.journal
-	if jpath == "" {
-		jpath = "imsforensic-bisect-" + time.Now().UTC().Format("20060102T150405Z") + ".jsonl"
-	}
-	j, err := atomicfile.OpenJSONL(jpath)
+	tester, smtpT, err := bisectTester(opts, g)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(g.stderr, "imsforensic: bisecting %d message(s); journal %s\n", len(readable), jpath)
-	res, err := bisect.Find(ctx, readable, tester, &progressJournal{j: j, g: g, quiet: opts.out.fmt == report.JSON})
+	if smtpT != nil {
+		defer smtpT.Close()
+	}
+	bopts.Target = opts.target
+	if opts.target == "" {
+		bopts.Target = "probe: " + opts.probe
+	}
+	j, jpath, err := openBisectJournal(g, opts.journal, &bopts)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(g.stderr, "imsforensic: bisecting %d message(s); journal %s\n", len(search), jpath)
+	res, err := bisect.Find(ctx, search, tester, &progressJournal{j: j, g: g, quiet: opts.out.fmt == report.JSON}, bopts)
 	if cerr := j.Close(); err == nil && cerr != nil {
 		err = fmt.Errorf("journal %s: %w", jpath, cerr)
 	}
@@ -158,10 +167,82 @@ func runBisect(ctx context.Context, opts *bisectOptions, g *globals, args []stri
 			fmt.Fprintf(g.stderr, "imsforensic: %s could not be sent (no recipient or bare LF) and was left out of the search\n", p)
 		}
 	}
-	if err := report.WriteBisect(g.stdout, opts.out.fmt, res.Culprits, res.Summary); err != nil {
+	if err := report.WriteBisect(g.stdout, opts.out.fmt, res.Culprits, res.Untestable, res.Summary); err != nil {
 		return err
 	}
-	return finishScan(g, &opts.out, ms, walkErr)
+	err = finishScan(g, &opts.out, ms, walkErr)
+	if err == nil && len(rk.errs) > 0 {
+		return partialError(len(rk.errs))
+	}
+	return err
+}
+
+// bisectInputs are the messages to search, in the IMS's order, and what
+// the search knows beforehand: triage's rank of every suspect (not clean)
+// and, over SMTP, the messages only the IMS itself can test.
+func bisectInputs(ms []*model.Message, rk ranking, smtp bool) ([]*model.Message, bisect.Options) {
+	var opts bisect.Options
+	opts.Rank = map[string]int{}
+	for _, s := range rk.res.Suspects {
+		if s.Verdict != model.VerdictClean {
+			opts.Rank[s.Path] = s.Rank
+		}
+	}
+	var search []*model.Message
+	for _, m := range simulate.Order(ms) {
+		if m.Error != "" {
+			continue
+		}
+		if smtp {
+			if u, ok := bisect.UntestableOverSMTP(m); ok {
+				opts.Untestable = append(opts.Untestable, u)
+				continue
+			}
+		}
+		search = append(search, m)
+	}
+	return search, opts
+}
+
+// bisectTester is the target of --target or --probe.
+func bisectTester(opts *bisectOptions, g *globals) (bisect.Tester, *bisect.SMTPTester, error) {
+	if opts.target != "" {
+		t, err := bisect.NewSMTPTester(opts.target, opts.timeout)
+		if err != nil {
+			return nil, nil, usageError(err)
+		}
+		t.Settle = opts.settle
+		return t, t, nil
+	}
+	p, err := bisect.NewProbeTester(opts.probe)
+	if err != nil {
+		return nil, nil, usageError(err)
+	}
+	p.Output = g.stderr
+	return p, nil, nil
+}
+
+// openBisectJournal opens the journal, reading back an existing one of an
+// interrupted run for resuming (a torn last line is cut first).
+func openBisectJournal(g *globals, path string, bopts *bisect.Options) (*atomicfile.JSONLWriter, string, error) {
+	if path == "" {
+		path = "imsforensic-bisect-" + time.Now().UTC().Format("20060102T150405Z") + ".jsonl"
+	}
+	r, err := bisect.ReadJournal(path)
+	if err != nil {
+		return nil, path, err
+	}
+	if r != nil {
+		if fi, err := os.Stat(path); err == nil && fi.Size() > r.ValidLength {
+			if err := os.Truncate(path, r.ValidLength); err != nil {
+				return nil, path, fmt.Errorf("journal %s: cut its torn last line: %w", path, err)
+			}
+		}
+		fmt.Fprintf(g.stderr, "imsforensic: resuming from %s: %d round(s) read back, not tested again\n", path, r.Rounds)
+		bopts.Resume = r
+	}
+	j, err := atomicfile.OpenJSONL(path)
+	return j, path, err
 }
 
 // progressJournal journals every record and, on a terminal in table
