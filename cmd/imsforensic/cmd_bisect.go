@@ -2,15 +2,19 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
 	"github.com/spf13/pflag"
 
+	"github.com/imsforensic/imsforensic/guard"
 	"github.com/imsforensic/imsforensic/internal/atomicfile"
 	"github.com/imsforensic/imsforensic/model"
+	"github.com/imsforensic/imsforensic/replay"
 	"github.com/imsforensic/imsforensic/replay/bisect"
 	"github.com/imsforensic/imsforensic/replay/simulate"
 	"github.com/imsforensic/imsforensic/report"
@@ -32,7 +36,7 @@ type bisectOptions struct {
 func (o *bisectOptions) addFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&o.target, "target", "", "SMTP server to replay the groups to: smtp://HOST:PORT (a dropped or refused connection, or 554 on DATA, is a crash)")
 	fs.StringVar(&o.probe, "probe", "", "command run on a folder holding a copy of each group, {} = the folder; exit status other than 0 is a crash")
-	fs.StringVar(&o.journal, "journal", "", "journal FILE (JSON Lines, fsynced, appended); an existing journal of the same search is resumed; default imsforensic-bisect-TIME.jsonl here")
+	fs.StringVar(&o.journal, "journal", "", "journal FILE (JSON Lines, fsynced, appended); an existing journal of the same search is resumed; default bisect-TIME.jsonl in the per-user state folder ($XDG_STATE_HOME/imsforensic, %LOCALAPPDATA%\\imsforensic\\journals)")
 	fs.DurationVar(&o.timeout, "timeout", 30*time.Second, "smtp: connect and reply timeout")
 	fs.DurationVar(&o.settle, "settle", 0, "smtp: wait this long after each group before the health check (servers that crash after accepting)")
 	o.ev.addFlags(fs)
@@ -128,6 +132,13 @@ func runBisect(ctx context.Context, opts *bisectOptions, g *globals, args []stri
 	if err != nil {
 		return err
 	}
+	jpath, err := bisectJournalPath(opts.journal)
+	if err != nil {
+		return err
+	}
+	if err := refuseInsideEvidence(paths, "--journal", jpath); err != nil {
+		return err
+	}
 	rk, err := opts.ev.rank(ctx, paths, ms, opts.rules.cfg, now)
 	if err != nil {
 		return err
@@ -139,7 +150,7 @@ func runBisect(ctx context.Context, opts *bisectOptions, g *globals, args []stri
 	if len(search) == 0 && len(bopts.Untestable) == 0 {
 		return usageErrorf("bisect: no readable message among the inputs")
 	}
-	tester, smtpT, err := bisectTester(opts, g)
+	tester, smtpT, err := newBisectTester(opts, g)
 	if err != nil {
 		return err
 	}
@@ -150,12 +161,15 @@ func runBisect(ctx context.Context, opts *bisectOptions, g *globals, args []stri
 	if opts.target == "" {
 		bopts.Target = "probe: " + opts.probe
 	}
-	j, jpath, err := openBisectJournal(g, opts.journal, &bopts)
+	j, err := openBisectJournal(g, jpath, &bopts)
 	if err != nil {
 		return err
 	}
 	fmt.Fprintf(g.stderr, "imsforensic: bisecting %d message(s); journal %s\n", len(search), jpath)
 	res, err := bisect.Find(ctx, search, tester, &progressJournal{j: j, g: g, quiet: opts.out.fmt == report.JSON}, bopts)
+	if errors.Is(err, guard.ErrInsideEvidence) {
+		err = usageError(err)
+	}
 	if cerr := j.Close(); err == nil && cerr != nil {
 		err = fmt.Errorf("journal %s: %w", jpath, cerr)
 	}
@@ -204,15 +218,53 @@ func bisectInputs(ms []*model.Message, rk ranking, smtp bool) ([]*model.Message,
 	return search, opts
 }
 
-// bisectTester is the target of --target or --probe.
-func bisectTester(opts *bisectOptions, g *globals) (bisect.Tester, *bisect.SMTPTester, error) {
+// openBisectJournal opens the journal, reading back an existing one of an
+// interrupted run for resuming (a torn last line is cut first).
+func openBisectJournal(g *globals, path string, bopts *bisect.Options) (*atomicfile.JSONLWriter, error) {
+	r, err := bisect.ReadJournal(path)
+	if err != nil {
+		return nil, err
+	}
+	if r != nil {
+		if fi, err := os.Stat(path); err == nil && fi.Size() > r.ValidLength {
+			if err := os.Truncate(path, r.ValidLength); err != nil {
+				return nil, fmt.Errorf("journal %s: cut its torn last line: %w", path, err)
+			}
+		}
+		fmt.Fprintf(g.stderr, "imsforensic: resuming from %s: %d round(s) read back, not tested again\n", path, r.Rounds)
+		bopts.Resume = r
+	}
+	return atomicfile.OpenJSONL(path)
+}
+
+// bisectJournalPath is --journal, or a new file named by the time in the
+// per-user state folder (never the current folder, which may be the
+// evidence: cd TempIMS && imsforensic bisect .).
+func bisectJournalPath(flag string) (string, error) {
+	if flag != "" {
+		return flag, nil
+	}
+	dir, err := replay.StateDir()
+	if err != nil {
+		return "", err
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return "", fmt.Errorf("journal folder: %w", err)
+	}
+	return filepath.Join(dir, "bisect-"+time.Now().UTC().Format("20060102T150405.000000000Z")+".jsonl"), nil
+}
+
+// newBisectTester builds the tester of --target or --probe; smtpT is the
+// SMTP one (nil for --probe), for the caller to close and to ask which
+// messages it could not send.
+func newBisectTester(opts *bisectOptions, g *globals) (tester bisect.Tester, smtpT *bisect.SMTPTester, err error) {
 	if opts.target != "" {
-		t, err := bisect.NewSMTPTester(opts.target, opts.timeout)
+		smtpT, err = bisect.NewSMTPTester(opts.target, opts.timeout)
 		if err != nil {
 			return nil, nil, usageError(err)
 		}
-		t.Settle = opts.settle
-		return t, t, nil
+		smtpT.Settle = opts.settle
+		return smtpT, smtpT, nil
 	}
 	p, err := bisect.NewProbeTester(opts.probe)
 	if err != nil {
@@ -222,29 +274,6 @@ func bisectTester(opts *bisectOptions, g *globals) (bisect.Tester, *bisect.SMTPT
 	return p, nil, nil
 }
 
-// openBisectJournal opens the journal, reading back an existing one of an
-// interrupted run for resuming (a torn last line is cut first).
-func openBisectJournal(g *globals, path string, bopts *bisect.Options) (*atomicfile.JSONLWriter, string, error) {
-	if path == "" {
-		path = "imsforensic-bisect-" + time.Now().UTC().Format("20060102T150405Z") + ".jsonl"
-	}
-	r, err := bisect.ReadJournal(path)
-	if err != nil {
-		return nil, path, err
-	}
-	if r != nil {
-		if fi, err := os.Stat(path); err == nil && fi.Size() > r.ValidLength {
-			if err := os.Truncate(path, r.ValidLength); err != nil {
-				return nil, path, fmt.Errorf("journal %s: cut its torn last line: %w", path, err)
-			}
-		}
-		fmt.Fprintf(g.stderr, "imsforensic: resuming from %s: %d round(s) read back, not tested again\n", path, r.Rounds)
-		bopts.Resume = r
-	}
-	j, err := atomicfile.OpenJSONL(path)
-	return j, path, err
-}
-
 // progressJournal journals every record and, on a terminal in table
 // mode, says each round on stderr.
 type progressJournal struct {
@@ -252,6 +281,9 @@ type progressJournal struct {
 	g     *globals
 	quiet bool
 }
+
+// Path is the journal file, for bisect.Find's check against the evidence.
+func (p *progressJournal) Path() string { return p.j.Path() }
 
 func (p *progressJournal) Append(v any) error {
 	if err := p.j.Append(v); err != nil {

@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/imsforensic/imsforensic/guard"
 	"github.com/imsforensic/imsforensic/model"
 )
 
@@ -66,6 +67,29 @@ type Options struct {
 	Target string
 }
 
+// checkOutputs refuses a journal or probe folder among the evidence.
+func checkOutputs(msgs []*model.Message, t Tester, j Journal) error {
+	in := &guard.Inputs{}
+	paths := make([]string, len(msgs))
+	for i, m := range msgs {
+		paths[i] = m.Path
+	}
+	in.AddQueueFiles(paths...)
+	if p, ok := j.(interface{ Path() string }); ok {
+		if err := in.Check("the journal", p.Path()); err != nil {
+			return fmt.Errorf("bisect: %w", err)
+		}
+	}
+	if od, ok := t.(interface{ OutputDirs() []string }); ok {
+		for _, d := range od.OutputDirs() {
+			if err := in.Check("the probe folder", d); err != nil {
+				return fmt.Errorf("bisect: %w", err)
+			}
+		}
+	}
+	return nil
+}
+
 // Result is what Find found.
 type Result struct {
 	Culprits   []model.Culprit
@@ -94,12 +118,20 @@ type Result struct {
 //     other half is tested in a round of its own later (another culprit
 //     may be there). Each round answers one of the questions the manual
 //     procedure asks, in the same order, so it never takes more rounds.
+//
+// Outputs among the evidence are refused (package guard): a Journal with
+// a Path method (atomicfile.JSONLWriter) and a Tester with OutputDirs
+// (ProbeTester) are checked against the messages' files and queue folders
+// before the first round; the error wraps guard.ErrInsideEvidence.
 func Find(ctx context.Context, msgs []*model.Message, t Tester, j Journal, opts Options) (Result, error) {
 	order := orderFor(msgs, t, opts.Rank)
 	b := &search{tester: t, journal: j, all: order, resume: opts.Resume, rank: opts.Rank}
 	res := Result{Culprits: []model.Culprit{}, Untestable: opts.Untestable}
 	if res.Untestable == nil {
 		res.Untestable = []model.Untestable{}
+	}
+	if err := checkOutputs(msgs, t, j); err != nil {
+		return res, err
 	}
 	start := model.BisectStart{Type: model.TypeBisectStart, Schema: model.SchemaVersion, Messages: len(order), Order: orderHash(order), Target: opts.Target}
 	if b.resume != nil {
