@@ -15,6 +15,7 @@ type Format string
 const (
 	FormatUnknown     Format = ""
 	FormatEVT         Format = "evt"           // legacy binary event log
+	FormatEVTX        Format = "evtx"          // Windows XML Event Log (Vista and later)
 	FormatCSV         Format = "eventlog-csv"  // Event Viewer comma-delimited export
 	FormatText        Format = "eventlog-text" // Event Viewer tab-delimited or Event Properties copy
 	FormatDumpel      Format = "dumpel"        // Resource Kit dumpel.exe output (Q129266)
@@ -41,6 +42,9 @@ var protocolLine = regexp.MustCompile(`^\d{1,2}/\d{1,2}/\d{2,4} +\d{1,2}:\d{2}(?
 // FormatUnknown when none. It looks at content only: the .evt signature,
 // or the shape of the first meaningful text lines.
 func Detect(head []byte) Format {
+	if isEVTX(head) {
+		return FormatEVTX
+	}
 	if len(head) >= 8 && bytes.Equal(head[4:8], evtSignature) {
 		if n := binary.LittleEndian.Uint32(head); n == evtHeaderSize || n >= evtFixedSize {
 			return FormatEVT

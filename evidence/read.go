@@ -50,6 +50,8 @@ func ReadFormat(r io.Reader, f Format, name string, opts *Options) ([]model.Even
 	switch f {
 	case FormatEVT:
 		events = readEVT(br, name, &o, p)
+	case FormatEVTX:
+		events = readEVTX(br, name, &o, p)
 	default:
 		text := newTextReader(br, head)
 		switch f {

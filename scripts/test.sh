@@ -16,12 +16,17 @@ FUZZTIME="${FUZZTIME:-15s}"
 step() { printf '\n== %s\n' "$*"; }
 
 # Real peers, not mocks: Postfix's smtp-sink/smtp-source, swaks, Python's
-# smtplib, and Debian's Chromium for the HTML report test.
+# smtplib, Debian's Chromium for the HTML report test, and two third-party
+# .evtx readers.
 need=()
 [ -x /usr/sbin/smtp-sink ] || need+=(postfix)
 command -v swaks >/dev/null 2>&1 || need+=(swaks)
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
 command -v python3 >/dev/null 2>&1 || need+=(python3)
+# The .evtx oracles (evidence/evtx_oracle_test.go): libyal's evtxexport and
+# python-evtx, the latter for Debian's own python3.
+command -v evtxexport >/dev/null 2>&1 || need+=(libevtx-utils)
+[ -f /usr/lib/python3/dist-packages/Evtx/Evtx.py ] || need+=(python3-evtx)
 if [ "${#need[@]}" -gt 0 ]; then
   step "installing ${need[*]}"
   SUDO=""

@@ -36,7 +36,7 @@ type triageOptions struct {
 }
 
 func (o *triageOptions) addFlags(fs *pflag.FlagSet) {
-	fs.StringArrayVar(&o.evidence, "evidence", nil, "evidence file or folder (repeatable): .evt, Event Viewer CSV/text exports, dumpel output, Drwtsn32.log, IMS protocol logs, tracking logs")
+	fs.StringArrayVar(&o.evidence, "evidence", nil, "evidence file or folder (repeatable): .evt, .evtx, Event Viewer CSV/text exports, dumpel output, Drwtsn32.log, IMS protocol logs, tracking logs")
 	fs.StringVar(&o.evidenceTZ, "evidence-tz", "", `time zone of the server's local times in exports and logs: an IANA name ("America/New_York"), "UTC-5", "+01:00" or "UTC"; default: this machine's zone`)
 	fs.IntVar(&o.top, "top", 20, "table: show the first N suspects only (0 = all); json and csv print all")
 	fs.DurationVar(&o.crashWindow, "crash-window", triage.DefaultCrashWindow, "how long before a crash a file's time still counts as near it")
@@ -89,7 +89,8 @@ higher. Patterns that are not about content (4018 + 4116 at start, 4094,
 conclusions, never accusations. docs/triage.md explains the weights.
 
 Text exports, dumpel output, Drwtsn32.log and protocol logs hold the server's
-local time without a zone: give it with --evidence-tz. Binary .evt files and
+local time without a zone: give it with --evidence-tz. Binary .evt and .evtx
+files (a log re-saved from a current Event Viewer reads like the .evt) and
 tracking logs are UTC already.
 
 Examples:
