@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"os"
+
+	"github.com/imsforensic/imsforensic/internal/readonly"
 )
 
 // TruthSchema is the version of truth.json.
@@ -88,7 +90,7 @@ func writeTruth(dir string, t *Truth) error {
 
 // ReadTruth reads a truth.json written by Generate.
 func ReadTruth(path string) (*Truth, error) {
-	b, err := os.ReadFile(path)
+	b, err := readonly.ReadFile(path, 0)
 	if err != nil {
 		return nil, fmt.Errorf("corpus: %w", err)
 	}

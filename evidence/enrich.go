@@ -222,5 +222,5 @@ func eventID(s string) (uint32, bool) {
 }
 
 func newEvent(kind, origin string) model.Event {
-	return model.Event{Type: "event", Schema: model.SchemaVersion, Kind: kind, Origin: origin}
+	return model.Event{Type: model.TypeEvent, Schema: model.SchemaVersion, Kind: kind, Origin: origin}
 }

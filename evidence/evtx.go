@@ -39,6 +39,13 @@ import (
 //   - A record whose size fields disagree ends the walk of its chunk (its
 //     neighbours' boundaries are then unknown).
 //
+// Accounting (model.EvidenceFile): Damaged counts each record that could
+// not be read (torn, bad size, bad BinXML) and each chunk that could not
+// be read at all, as one (how many records it held is unknown); each is
+// told as a warning, since a copied live log is expected to hold some. A
+// file cut short, or one without the file signature, is an error (the run
+// is partial); so is reaching a limit of Options.
+//
 // The stream is read one chunk at a time: memory is one chunk plus the
 // events, whatever the file size.
 const (
@@ -89,7 +96,8 @@ type evtxRecord struct {
 	Keywords   uint64
 	Task       uint32
 	Computer   string
-	Strings    []bxVal // EventData/Data, or the leaves of UserData
+	User       string  // System/Security@UserID, a SID
+	Strings    []bxVal // EventData/Data, or the values of UserData
 	Data       []byte  // EventData/Binary
 }
 
@@ -119,7 +127,7 @@ func readEVTX(r io.Reader, name string, o *Options, p *problems) []model.Event {
 		return true
 	})
 	if st.Damaged > 0 {
-		p.addf("%d of %d chunks damaged: %w", st.Damaged, st.Chunks, ErrCorrupt)
+		p.warn("%d of %d chunks damaged", st.Damaged, st.Chunks)
 	}
 	return events
 }
@@ -144,7 +152,7 @@ func walkEVTX(r io.Reader, o *Options, p *problems, fn func(*evtxRecord) bool) e
 	if flags&evtxNoCRC != 0 || crc32.ChecksumIEEE(hdr[:120]) == binary.LittleEndian.Uint32(hdr[124:]) {
 		st.HeaderOK = true
 	} else {
-		p.addf("file header CRC32 mismatch (chunks read anyway): %w", ErrCorrupt)
+		p.warn("file header CRC32 mismatch (its chunks are read anyway)")
 	}
 	if n < evtxFileHeaderSize {
 		p.addf("file ends inside its header (%d bytes): %w", n, ErrTruncated)
@@ -173,6 +181,7 @@ func walkEVTX(r io.Reader, o *Options, p *problems, fn func(*evtxRecord) bool) e
 			// and the walk stops at the cut record).
 			st.Damaged++
 			st.Chunks++
+			p.damaged++ // the record the cut went through
 			p.addf("chunk %d at offset %d: file ends after %d of its %d bytes: %w", index, off, n, evtxChunkSize, ErrTruncated)
 			clear(chunk[n:])
 			if n >= evtxChunkHeaderSize {
@@ -202,7 +211,7 @@ func readEVTXChunk(chunk []byte, index int, off int64, o *Options, p *problems, 
 			return true, false
 		}
 		st.Chunks++
-		p.addf("chunk %d at offset %d: no ElfChnk signature: %w", index, off, ErrCorrupt)
+		p.damage("chunk %d at offset %d: no ElfChnk signature, not read", index, off)
 		return true, true
 	}
 	st.Chunks++
@@ -211,42 +220,48 @@ func readEVTXChunk(chunk []byte, index int, off int64, o *Options, p *problems, 
 	if checked {
 		c := crc32.Update(crc32.ChecksumIEEE(chunk[:120]), crc32.IEEETable, chunk[128:evtxChunkHeaderSize])
 		if c != le.Uint32(chunk[124:]) {
-			p.addf("chunk %d at offset %d: header CRC32 mismatch: %w", index, off, ErrCorrupt)
+			p.damage("chunk %d at offset %d: header CRC32 mismatch, not read", index, off)
 			return true, true
 		}
 	}
 	free := int(le.Uint32(chunk[48:]))
 	if free < evtxChunkHeaderSize || free > evtxChunkSize {
-		p.addf("chunk %d at offset %d: free space offset %d outside the chunk: %w", index, off, free, ErrCorrupt)
+		p.damage("chunk %d at offset %d: free space offset %d outside the chunk, not read", index, off, free)
 		return true, true
 	}
-	if checked && crc32.ChecksumIEEE(chunk[evtxChunkHeaderSize:free]) != le.Uint32(chunk[52:]) {
-		p.addf("chunk %d at offset %d: records CRC32 mismatch; intact records read: %w", index, off, ErrCorrupt)
-		damaged = true
-	}
+	crcBad := checked && crc32.ChecksumIEEE(chunk[evtxChunkHeaderSize:free]) != le.Uint32(chunk[52:])
+	before := p.damaged
+	defer func() {
+		// Told only when no damaged record explains it.
+		if crcBad && p.damaged == before {
+			p.warn("chunk %d at offset %d: records CRC32 mismatch; its records are read", index, off)
+		}
+	}()
+	damaged = crcBad
 	bp := newBXParser(chunk, o)
 	for pos := evtxChunkHeaderSize; pos+evtxRecordHeader+4 <= free; {
 		if !bytes.Equal(chunk[pos:pos+4], evtxRecordSignature) {
 			if !allZero(chunk[pos:free]) {
-				p.addf("chunk %d: no record signature at chunk offset %d: %w", index, pos, ErrCorrupt)
+				p.damage("chunk %d: no record signature at chunk offset %d; the rest of the chunk is not read", index, pos)
 				damaged = true
 			}
 			break
 		}
 		size := int(le.Uint32(chunk[pos+4:]))
 		if size < evtxRecordHeader+4 || pos+size > evtxChunkSize || int(le.Uint32(chunk[pos+size-4:])) != size {
-			p.addf("chunk %d: record at chunk offset %d: size %d and its trailing copy disagree: %w", index, pos, size, ErrCorrupt)
+			p.damage("chunk %d: record at chunk offset %d: size %d and its trailing copy disagree (torn record); the rest of the chunk is not read", index, pos, size)
 			damaged = true
 			break
 		}
 		rec, err := parseEVTXRecord(bp, chunk, pos, size)
 		rec.Offset = off + int64(pos)
 		if err != nil {
-			p.addf("chunk %d: record %d at offset %d: %w", index, rec.ID, rec.Offset, err)
 			damaged = true
 			if errors.Is(err, ErrLimitExceeded) {
+				p.addf("chunk %d: record %d at offset %d: %w", index, rec.ID, rec.Offset, err)
 				break
 			}
+			p.damage("chunk %d: record %d at offset %d: %v", index, rec.ID, rec.Offset, err)
 		} else {
 			st.Records++
 			if !fn(&rec) {
@@ -330,6 +345,9 @@ func fillEVTXRecord(rec *evtxRecord, ev *bxElem, o *Options) {
 		}
 	}
 	rec.Computer = capString(sys.child("Computer").text(), o.MaxStringBytes)
+	if sec := sys.child("Security"); sec != nil {
+		rec.User, _ = sec.attr("UserID")
+	}
 
 	if ed := ev.child("EventData"); ed != nil {
 		for _, d := range ed.Kids {
@@ -416,6 +434,8 @@ func binaryData(d *bxElem, o *Options) []byte {
 // evtxEvent maps a record to the Event fields a .evt record gives.
 func evtxEvent(rec *evtxRecord, name string, o *Options) model.Event {
 	ev := newEvent("eventlog", name+"#record="+strconv.FormatUint(rec.ID, 10))
+	ev.Record, ev.Offset = rec.ID, rec.Offset
+	ev.User = rec.User
 	ev.Time = rec.Created
 	if ev.Time.IsZero() {
 		ev.Time = rec.Written

@@ -31,7 +31,7 @@ import (
 //
 // In CI (CI=true) a missing oracle fails the test instead of skipping it.
 
-type oracleRecord struct {
+type evtxOracleRecord struct {
 	ID        uint64
 	Time      time.Time // evtxexport: written time; python-evtx: TimeCreated
 	EventID   uint32
@@ -97,7 +97,7 @@ func ourRecords(t *testing.T, path string) ([]*evtxRecord, evtxStats, error) {
 var evtxexportField = regexp.MustCompile(`^([A-Z][A-Za-z ]*?)(?:: (\d+))?\t+: ?(.*)$`)
 
 // runEvtxexport parses evtxexport's text output (its default).
-func runEvtxexport(t *testing.T, path string) []oracleRecord {
+func runEvtxexport(t *testing.T, path string) []evtxOracleRecord {
 	t.Helper()
 	bin, err := exec.LookPath("evtxexport")
 	if err != nil {
@@ -108,8 +108,8 @@ func runEvtxexport(t *testing.T, path string) []oracleRecord {
 		t.Fatalf("evtxexport %s: %v", path, err)
 	}
 	var (
-		recs []oracleRecord
-		cur  *oracleRecord
+		recs []evtxOracleRecord
+		cur  *evtxOracleRecord
 		str  = -1 // index of the string that continuation lines extend
 	)
 	for _, line := range strings.Split(string(out), "\n") {
@@ -128,7 +128,7 @@ func runEvtxexport(t *testing.T, path string) []oracleRecord {
 		switch key {
 		case "Event number":
 			n, _ := strconv.ParseUint(val, 10, 64)
-			recs = append(recs, oracleRecord{ID: n})
+			recs = append(recs, evtxOracleRecord{ID: n})
 			cur = &recs[len(recs)-1]
 		case "Written time":
 			tm, err := time.Parse("Jan 2, 2006 15:04:05.999999999 MST", val)
@@ -225,7 +225,7 @@ var pythonWithEvtx = sync.OnceValues(func() (string, error) {
 	return "", last
 })
 
-func runPythonEvtx(t *testing.T, py, path string) []oracleRecord {
+func runPythonEvtx(t *testing.T, py, path string) []evtxOracleRecord {
 	t.Helper()
 	script := filepath.Join(t.TempDir(), "oracle.py")
 	if err := os.WriteFile(script, []byte(pythonOracle), 0o600); err != nil {
@@ -235,7 +235,7 @@ func runPythonEvtx(t *testing.T, py, path string) []oracleRecord {
 	if err != nil {
 		t.Fatalf("python-evtx %s: %v", path, err)
 	}
-	var recs []oracleRecord
+	var recs []evtxOracleRecord
 	sc := bufio.NewScanner(bytes.NewReader(out))
 	sc.Buffer(nil, 16<<20)
 	for sc.Scan() {
@@ -253,7 +253,7 @@ func runPythonEvtx(t *testing.T, py, path string) []oracleRecord {
 		if err := json.Unmarshal(sc.Bytes(), &r); err != nil {
 			t.Fatalf("python-evtx output %q: %v", sc.Text(), err)
 		}
-		o := oracleRecord{ID: r.ID, Error: r.Error, Provider: r.Provider, Source: r.SourceName,
+		o := evtxOracleRecord{ID: r.ID, Error: r.Error, Provider: r.Provider, Source: r.SourceName,
 			EventID: r.EventID, Qualifier: r.Qualifiers, Strings: r.Strings, Binary: r.Binary}
 		if r.Time != "" {
 			tm, err := time.Parse("2006-01-02 15:04:05.999999", r.Time)
@@ -320,20 +320,20 @@ func TestEVTXOracles(t *testing.T) {
 				byID[r.ID] = r
 			}
 			t.Run("evtxexport", func(t *testing.T) {
-				compareOracle(t, base+"/evtxexport", ours, byID, runEvtxexport(t, path), compareEvtxexport)
+				compareEVTXOracle(t, base+"/evtxexport", ours, byID, runEvtxexport(t, path), compareEvtxexport)
 			})
 			t.Run("python-evtx", func(t *testing.T) {
 				py, err := pythonWithEvtx()
 				if err != nil {
 					needOracle(t, "python3-evtx", err)
 				}
-				compareOracle(t, base+"/python-evtx", ours, byID, runPythonEvtx(t, py, path), comparePython)
+				compareEVTXOracle(t, base+"/python-evtx", ours, byID, runPythonEvtx(t, py, path), comparePython)
 			})
 		})
 	}
 }
 
-func compareOracle(t *testing.T, key string, ours []*evtxRecord, byID map[uint64]*evtxRecord, theirs []oracleRecord, cmp func(*testing.T, *evtxRecord, oracleRecord)) {
+func compareEVTXOracle(t *testing.T, key string, ours []*evtxRecord, byID map[uint64]*evtxRecord, theirs []evtxOracleRecord, cmp func(*testing.T, *evtxRecord, evtxOracleRecord)) {
 	exc := oracleExceptions[key]
 	extra := map[uint64]bool{}
 	for _, id := range exc.extra {
@@ -367,7 +367,7 @@ func compareOracle(t *testing.T, key string, ours []*evtxRecord, byID map[uint64
 	t.Logf("%s: ours %d records, oracle %d", key, len(ours), len(theirs))
 }
 
-func compareEvtxexport(t *testing.T, r *evtxRecord, o oracleRecord) {
+func compareEvtxexport(t *testing.T, r *evtxRecord, o evtxOracleRecord) {
 	t.Helper()
 	// evtxexport shows a zero FILETIME as 1601-01-01; we leave it unset.
 	if !r.Written.Equal(o.Time) && !(r.Written.IsZero() && o.Time.Equal(time.Date(1601, 1, 1, 0, 0, 0, 0, time.UTC))) {
@@ -402,7 +402,7 @@ func compareEvtxexport(t *testing.T, r *evtxRecord, o oracleRecord) {
 	compareStrings(t, r.ID, "evtxexport", trimmed, theirs)
 }
 
-func comparePython(t *testing.T, r *evtxRecord, o oracleRecord) {
+func comparePython(t *testing.T, r *evtxRecord, o evtxOracleRecord) {
 	t.Helper()
 	if o.Error != "" {
 		// python-evtx cannot render it (e.g. an AnsiString byte > 0x7f

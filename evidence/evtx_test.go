@@ -25,6 +25,13 @@ func readTestEVTX(t *testing.T, name string) []byte {
 // walkBytes runs the reader over b and returns records, stats and error.
 func walkBytes(t *testing.T, b []byte, o *Options) ([]*evtxRecord, evtxStats, error) {
 	t.Helper()
+	recs, st, p := walkProblems(t, b, o)
+	return recs, st, p.err()
+}
+
+// walkProblems is walkBytes with the warnings and damaged count.
+func walkProblems(t *testing.T, b []byte, o *Options) ([]*evtxRecord, evtxStats, *problems) {
+	t.Helper()
 	oo := o.withDefaults()
 	p := &problems{name: "test.evtx"}
 	var recs []*evtxRecord
@@ -32,7 +39,17 @@ func walkBytes(t *testing.T, b []byte, o *Options) ([]*evtxRecord, evtxStats, er
 		recs = append(recs, r)
 		return true
 	})
-	return recs, st, p.err()
+	return recs, st, p
+}
+
+// loadBytes reads b as Load does, with the file's accounting.
+func loadBytes(t *testing.T, b []byte, name string) File {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), name)
+	if err := os.WriteFile(path, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return Load(path, nil)
 }
 
 func evtxEventByOrigin(evs []model.Event, origin string) *model.Event {
@@ -69,7 +86,7 @@ func TestEVTXEventFields(t *testing.T) {
 		Time: time.Date(2021, 3, 31, 23, 52, 3, 284393400, time.UTC), Source: "Wlclntfy", EventID: 6000,
 		Level: "information", Computer: "DESKTOP-0HIJB49", Strings: []model.Text{"WSearch"}, Data: model.Bytes{0xD9, 0x06, 0, 0},
 	}
-	if e.Time != want.Time || e.Source != want.Source || e.EventID != want.EventID || e.Level != want.Level ||
+	if e.Record != 428 || e.Offset == 0 || e.Time != want.Time || e.Source != want.Source || e.EventID != want.EventID || e.Level != want.Level ||
 		e.Computer != want.Computer || len(e.Strings) != 1 || e.Strings[0] != "WSearch" || !bytes.Equal(e.Data, want.Data) ||
 		e.Kind != want.Kind || e.Type != want.Type || e.Schema != want.Schema {
 		t.Errorf("record 428:\n got %+v\nwant %+v", *e, want)
@@ -132,12 +149,14 @@ func TestEVTXDirtyHeaderBehindItsChunks(t *testing.T) {
 	}
 }
 
-// A damaged chunk is counted damaged and the others are read.
+// A damaged chunk is counted damaged and the others are read. Damage in a
+// log copied while in use is told (warnings, Damaged), not an error.
 func TestEVTXDamagedChunks(t *testing.T) {
 	b := readTestEVTX(t, "bad-chunk-magic.evtx")
-	evs, err := Read(bytes.NewReader(b), "x.evtx", nil)
-	if !errors.Is(err, ErrCorrupt) || len(evs) != 267 {
-		t.Fatalf("%d events, err %v; want 267 and ErrCorrupt", len(evs), err)
+	f := loadBytes(t, b, "x.evtx")
+	if f.Err != nil || len(f.Events) != 267 || f.Info.Events != 267 || f.Info.Damaged != 5 || f.Info.Format != "evtx" ||
+		f.Info.TimeZone != model.TimeUTC || len(f.Info.Warnings) == 0 {
+		t.Fatalf("%d events, info %+v, err %v; want 267 events, 5 damaged (2 unreadable chunks, 3 torn records), warnings", len(f.Events), f.Info, f.Err)
 	}
 	_, st, _ := walkBytes(t, b, nil)
 	if st.Damaged != 5 || st.Chunks != 6 {
@@ -156,9 +175,9 @@ func TestEVTXDamagedChunks(t *testing.T) {
 	}
 	bad := bytes.Clone(clean)
 	bad[evtxFileHeaderSize+evtxChunkSize+8]++ // first record number, under the header CRC
-	recs, st, err := walkBytes(t, bad, nil)
-	if !errors.Is(err, ErrCorrupt) || st.Damaged != 1 || len(recs) != len(all)-in1 || in1 == 0 {
-		t.Errorf("header CRC broken: %d records (want %d), stats %+v, err %v", len(recs), len(all)-in1, st, err)
+	recs, st, p := walkProblems(t, bad, nil)
+	if p.damaged != 1 || st.Damaged != 1 || len(recs) != len(all)-in1 || in1 == 0 {
+		t.Errorf("header CRC broken: %d records (want %d), stats %+v, damaged %d", len(recs), len(all)-in1, st, p.damaged)
 	}
 
 	// Break a byte inside a record's BinXML: the records CRC fails, the
@@ -166,9 +185,9 @@ func TestEVTXDamagedChunks(t *testing.T) {
 	bad = bytes.Clone(clean)
 	r := all[1]
 	bad[r.Offset+evtxRecordHeader+4] = 0x77 // the template instance token
-	recs, st, err = walkBytes(t, bad, nil)
-	if !errors.Is(err, ErrCorrupt) || st.Damaged != 1 || len(recs) != len(all)-1 {
-		t.Errorf("record broken: %d records (want %d), stats %+v, err %v", len(recs), len(all)-1, st, err)
+	recs, st, p = walkProblems(t, bad, nil)
+	if p.damaged != 1 || st.Damaged != 1 || len(recs) != len(all)-1 {
+		t.Errorf("record broken: %d records (want %d), stats %+v, damaged %d, warnings %q", len(recs), len(all)-1, st, p.damaged, p.warnings)
 	}
 }
 
@@ -183,9 +202,9 @@ func TestEVTXTruncated(t *testing.T) {
 			want++
 		}
 	}
-	evs, err := Read(bytes.NewReader(clean[:cut]), "cut.evtx", nil)
-	if !errors.Is(err, ErrTruncated) || len(evs) != want {
-		t.Errorf("%d events (want %d), err %v", len(evs), want, err)
+	f := loadBytes(t, clean[:cut], "cut.evtx")
+	if !errors.Is(f.Err, ErrTruncated) || len(f.Events) != want || f.Info.Damaged != 1 || f.Info.Error == "" {
+		t.Errorf("%d events (want %d), info %+v, err %v", len(f.Events), want, f.Info, f.Err)
 	}
 	// Cut inside the file header: no events, an error.
 	if evs, err := Read(bytes.NewReader(clean[:1000]), "cut.evtx", nil); len(evs) != 0 || !errors.Is(err, ErrTruncated) {
@@ -197,9 +216,9 @@ func TestEVTXTruncated(t *testing.T) {
 func TestEVTXFileHeaderCRC(t *testing.T) {
 	b := bytes.Clone(readTestEVTX(t, "security-new-user.evtx"))
 	b[24]++ // next record identifier
-	recs, st, err := walkBytes(t, b, nil)
-	if st.HeaderOK || !errors.Is(err, ErrCorrupt) || len(recs) != 4 {
-		t.Errorf("stats %+v, %d records, err %v", st, len(recs), err)
+	recs, st, p := walkProblems(t, b, nil)
+	if st.HeaderOK || p.err() != nil || len(p.warnings) != 1 || len(recs) != 4 {
+		t.Errorf("stats %+v, %d records, err %v, warnings %q", st, len(recs), p.err(), p.warnings)
 	}
 	binary.LittleEndian.PutUint32(b[124:], crc32.ChecksumIEEE(b[:120]))
 	if _, st, err := walkBytes(t, b, nil); !st.HeaderOK || err != nil {

@@ -12,6 +12,7 @@ import (
 	"runtime"
 	"sync"
 
+	"github.com/imsforensic/imsforensic/internal/readonly"
 	"github.com/imsforensic/imsforensic/model"
 	"github.com/imsforensic/imsforensic/parse"
 	"github.com/imsforensic/imsforensic/rules"
@@ -205,9 +206,9 @@ func scanOne(j job, opts Options) *model.Message {
 // reads, and the walk's Lstat stands for a second Stat. It returns
 // (nil, nil) when Skip leaves the file out.
 func parseForScan(j job, opts Options) (*model.Message, error) {
-	f, err := os.Open(j.path)
+	f, err := readonly.Open(j.path)
 	if err != nil {
-		return nil, fmt.Errorf("open %s: %w", j.path, err)
+		return nil, err
 	}
 	defer f.Close()
 	var src io.Reader = f
@@ -248,7 +249,7 @@ func parseForScan(j job, opts Options) (*model.Message, error) {
 // scan then describes bytes that are no longer (all) the file's. It also
 // surfaces a read error that only shows past the listed size (a size-0
 // special file such as /proc/self/mem).
-func checkUnchanged(f *os.File, path string, listed, read int64) error {
+func checkUnchanged(f io.Reader, path string, listed, read int64) error {
 	if read < listed {
 		return fmt.Errorf("read %s: changed while read: %d bytes listed, only %d could be read", path, listed, read)
 	}
@@ -269,9 +270,9 @@ var headBuffers = sync.Pool{New: func() any { return new([skipHeadLen]byte) }}
 // ParseFile opens path read-only and parses it. The Message has Path,
 // Name and Queue set; it is nil only when the file could not be opened.
 func ParseFile(path string, opts *parse.Options) (*model.Message, error) {
-	f, err := os.Open(path)
+	f, err := readonly.Open(path)
 	if err != nil {
-		return nil, fmt.Errorf("open %s: %w", path, err)
+		return nil, err
 	}
 	defer f.Close()
 	m, err := parse.Parse(f, opts)
@@ -290,7 +291,7 @@ func ParseFile(path string, opts *parse.Options) (*model.Message, error) {
 
 func fileMessage(path string) *model.Message {
 	return &model.Message{
-		Type: "message", Schema: model.SchemaVersion,
+		Type: model.TypeMessage, Schema: model.SchemaVersion,
 		Path: path, Name: filepath.Base(path), Queue: QueueOf(path),
 		Envelope: model.Envelope{To: []string{}}, Findings: []model.Finding{}, MessageOffset: -1,
 	}

@@ -31,8 +31,8 @@ const (
 // A Message is returned even for malformed input: what could not be read is
 // recorded in Anomalies, never silently dropped.
 type Message struct {
-	Type   string `json:"type"`   // always "message"
-	Schema int    `json:"schema"` // SchemaVersion
+	Type   RecordType `json:"type"`   // always TypeMessage
+	Schema int        `json:"schema"` // SchemaVersion
 
 	Path    string    `json:"path"`
 	Name    string    `json:"name"`
@@ -48,6 +48,10 @@ type Message struct {
 	// capped like every header value); From is the top-level From.
 	Subject Text `json:"subject"`
 	From    Text `json:"from_header"`
+	// SubjectDecoded is Subject with its RFC 2047 encoded words decoded
+	// to UTF-8; empty when Subject holds none or one did not decode. Parse
+	// decodes once so that every renderer shows the same subject.
+	SubjectDecoded Text `json:"subject_decoded,omitempty"`
 
 	// MessageOffset is the file offset where the RFC 822 part starts (after
 	// the IMS envelope or the X-Sender lines); -1 when there is none.
@@ -80,6 +84,15 @@ const ExcerptLen = 48
 
 // Excerpt returns the recorded bytes at a file offset ("" when none).
 func (m *Message) Excerpt(off int64) Text { return m.Excerpts[off] }
+
+// DisplaySubject is the subject for people: decoded when it decoded, as
+// written otherwise.
+func (m *Message) DisplaySubject() Text {
+	if m.SubjectDecoded != "" {
+		return m.SubjectDecoded
+	}
+	return m.Subject
+}
 
 // Root returns the top-level part, or nil when the file held no message.
 func (m *Message) Root() *Part {

@@ -7,52 +7,42 @@ import (
 )
 
 // Text is a string of bytes taken from a message as written; it may hold
-// invalid UTF-8. Its JSON form never loses a byte: valid UTF-8 is written as
-// is and every byte of an invalid sequence as the four characters \xNN
-// (Python's "backslashreplace"), where encoding/json would write U+FFFD.
+// invalid UTF-8. Its JSON form is lossless and unambiguous (see Escape):
+// Unescape(Escape(s)) == s for every byte string s, and two different
+// strings never have the same form, while ordinary text and Windows paths
+// are written as they are. encoding/json alone would write U+FFFD for an
+// invalid byte, so a name "bad<0xFF>x" and a name "bad<U+FFFD>x" would look
+// the same.
 type Text string
 
 // MarshalText implements encoding.TextMarshaler (used by encoding/json).
 func (t Text) MarshalText() ([]byte, error) { return []byte(Escape(string(t))), nil }
 
-// UnmarshalText keeps the escaped form: consumers that need the raw bytes
-// read them from the file at the recorded offset.
-func (t *Text) UnmarshalText(b []byte) error { *t = Text(b); return nil }
+// UnmarshalText undoes MarshalText: the bytes come back exactly.
+func (t *Text) UnmarshalText(b []byte) error { *t = Text(Unescape(string(b))); return nil }
 
-// Escape returns s with every byte of an invalid UTF-8 sequence written as
-// \xNN, and C0 controls other than tab as \xNN too, so an excerpt can be
-// printed on a terminal safely.
+// Escape returns s with these bytes written as \xNN (lower-case hex):
+//   - every byte of an invalid UTF-8 sequence (Python's "backslashreplace");
+//   - C0 controls other than tab, and DEL, so the text prints safely on a
+//     terminal;
+//   - a backslash that starts the four characters \x and two hex digits,
+//     written \x5c, so that a literal "\xff" in a name stays distinct from
+//     the escaped byte 0xFF.
+//
+// Every other backslash is kept, so C:\Exchsrvr\Imcdata reads as it is.
+// Unescape reverses it: every \xNN is the byte NN, every other character
+// is itself.
 func Escape(s string) string {
-	clean := true
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c < utf8.RuneSelf {
-			if c < 0x20 && c != '\t' || c == 0x7f {
-				clean = false
-				break
-			}
-			i++
-			continue
-		}
-		r, n := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && n <= 1 {
-			clean = false
-			break
-		}
-		i += n
-	}
-	if clean {
+	if escapeClean(s) {
 		return s
 	}
 	var b strings.Builder
-	const hexd = "0123456789abcdef"
+	b.Grow(len(s) + 8)
 	for i := 0; i < len(s); {
 		c := s[i]
 		if c < utf8.RuneSelf {
-			if c < 0x20 && c != '\t' || c == 0x7f {
-				b.WriteString(`\x`)
-				b.WriteByte(hexd[c>>4])
-				b.WriteByte(hexd[c&15])
+			if needsEscape(s, i) {
+				writeHexEscape(&b, c)
 			} else {
 				b.WriteByte(c)
 			}
@@ -61,14 +51,80 @@ func Escape(s string) string {
 		}
 		r, n := utf8.DecodeRuneInString(s[i:])
 		if r == utf8.RuneError && n <= 1 {
-			b.WriteString(`\x`)
-			b.WriteByte(hexd[c>>4])
-			b.WriteByte(hexd[c&15])
+			writeHexEscape(&b, c)
 			i++
 			continue
 		}
 		b.WriteString(s[i : i+n])
 		i += n
+	}
+	return b.String()
+}
+
+// escapeClean reports whether Escape has nothing to change in s.
+func escapeClean(s string) bool {
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if needsEscape(s, i) {
+				return false
+			}
+			i++
+			continue
+		}
+		r, n := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && n <= 1 {
+			return false
+		}
+		i += n
+	}
+	return true
+}
+
+// needsEscape reports whether the ASCII byte s[i] is written as \xNN.
+func needsEscape(s string, i int) bool {
+	c := s[i]
+	switch {
+	case c < 0x20 && c != '\t' || c == 0x7f:
+		return true
+	case c == '\\':
+		return isHexEscape(s, i)
+	}
+	return false
+}
+
+// isHexEscape reports whether s[i:] starts with \x and two hex digits.
+func isHexEscape(s string, i int) bool {
+	return i+3 < len(s) && s[i] == '\\' && s[i+1] == 'x' && isHex(s[i+2]) && isHex(s[i+3])
+}
+
+func isHex(c byte) bool {
+	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
+}
+
+func writeHexEscape(b *strings.Builder, c byte) {
+	const hexd = "0123456789abcdef"
+	b.WriteString(`\x`)
+	b.WriteByte(hexd[c>>4])
+	b.WriteByte(hexd[c&15])
+}
+
+// Unescape returns the bytes Escape was given: each \xNN (either case of
+// hex) is the byte NN; everything else is kept as it is.
+func Unescape(s string) string {
+	if !strings.Contains(s, `\x`) {
+		return s
+	}
+	var b strings.Builder
+	b.Grow(len(s))
+	for i := 0; i < len(s); i++ {
+		if isHexEscape(s, i) {
+			v, _ := hex.DecodeString(s[i+2 : i+4])
+			b.WriteByte(v[0])
+			i += 3
+			continue
+		}
+		b.WriteByte(s[i])
 	}
 	return b.String()
 }

@@ -5,16 +5,16 @@ import (
 	"bytes"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 
+	"github.com/imsforensic/imsforensic/internal/readonly"
 	"github.com/imsforensic/imsforensic/model"
 )
 
 // rfc822Part opens the source file positioned at the RFC 822 part (after
 // the IMS envelope or the X-Sender lines).
-func rfc822Part(m *model.Message) (*os.File, error) {
-	f, err := os.Open(m.Path)
+func rfc822Part(m *model.Message) (*readonly.File, error) {
+	f, err := readonly.Open(m.Path)
 	if err != nil {
 		return nil, err
 	}

@@ -318,7 +318,7 @@ func verifyFolderOnce(t *testing.T, kind string, msgs []*model.Message, dir, jou
 // interruptedRefusals returns the sources whose delivery was refused
 // because an interrupted run left its outcome unknown; any other refusal
 // fails the test.
-func interruptedRefusals(t *testing.T, journal, action string) map[string]bool {
+func interruptedRefusals(t *testing.T, journal string, action model.ReplayAction) map[string]bool {
 	t.Helper()
 	refused := map[string]bool{}
 	for _, r := range readRecords(t, journal) {
@@ -334,7 +334,7 @@ func interruptedRefusals(t *testing.T, journal, action string) map[string]bool {
 
 // verifyJournalOnce: exactly one done-ok record per message (none for
 // the messages in refused).
-func verifyJournalOnce(t *testing.T, msgs []*model.Message, journal, action string, refused map[string]bool) {
+func verifyJournalOnce(t *testing.T, msgs []*model.Message, journal string, action model.ReplayAction, refused map[string]bool) {
 	t.Helper()
 	doneOK := map[string]int{}
 	for _, r := range readRecords(t, journal) {
@@ -382,7 +382,7 @@ func TestInterruptedRefusalIsSticky(t *testing.T) {
 	}
 	journal := filepath.Join(root, "journal.jsonl")
 	appendJSON(t, journal, model.ReplayRecord{Type: "replay", Schema: 1, Path: msgs[0].Path, Target: tg.String(),
-		Action: "write", Dest: filepath.Join(dir, "M0000001.eml"), SHA256Before: msgs[0].SHA256, Result: resultBegin})
+		Action: "write", Dest: filepath.Join(dir, "M0000001.eml"), SHA256Before: msgs[0].SHA256, Result: model.ResultBegin})
 	for run := 1; run <= 3; run++ {
 		sum, err := Run(context.Background(), msgs, tg, Options{JournalPath: journal}, nil)
 		if err != nil {

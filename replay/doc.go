@@ -4,7 +4,9 @@
 // the safety promise of DESIGN.md section 4.
 //
 // The engine (Run, Undo) is the same for every target: it plans every
-// message first (target.Plan, plus the hold-back of crash-class suspects),
+// message first (target.Plan, plus the hold-back of crash-class suspects:
+// HoldBack, the one copy of that rule; Preview shows the plan it makes
+// without a target, for reports),
 // then delivers the planned ones, recording each step in an append-only,
 // fsynced JSON Lines journal of model.ReplayRecord (STYLE.md item 13):
 //

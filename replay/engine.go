@@ -7,13 +7,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/imsforensic/imsforensic/internal/atomicfile"
+	"github.com/imsforensic/imsforensic/internal/readonly"
 	"github.com/imsforensic/imsforensic/model"
 )
 
@@ -25,14 +25,21 @@ type Options struct {
 	DryRun bool
 	// JournalPath is the journal; "" means DefaultJournalPath(target).
 	JournalPath string
+	// Sources are the files and folders the messages were read from, as
+	// the caller named them (arguments and --files-from). No output (the
+	// target's folders, the journal) may lie among them (package guard);
+	// those that are files count as selected by name. Empty: each
+	// message's file and the folder of its queue are protected.
+	Sources []string
 	// IncludeSuspects releases crash-class suspects from hold-back, but
-	// only those selected by name (Named).
+	// only those selected by name: a file among Sources, or in Named.
 	IncludeSuspects bool
-	// Named are the file names or paths the user selected by name
-	// (arguments, --files-from, name= and path= terms).
+	// Named are more file names or paths the user selected by name
+	// (--select name= and path= terms).
 	Named []string
-	// QueueDat is "" (refuse while Queue.dat exists) or "rename" (rename it
-	// to Queue.old first, KB Q312443). Only imcdata: targets use it.
+	// QueueDat is "" (refuse while Queue.dat exists) or QueueDatRename
+	// (rename it to Queue.old first, KB Q312443). Only imcdata: targets
+	// take it (CheckQueueDat).
 	QueueDat string
 	// Concurrency is the number of messages delivered at once; 0 means 1.
 	Concurrency int
@@ -67,7 +74,7 @@ type runner struct {
 	out    func(model.ReplayRecord)
 	outMu  sync.Mutex
 	jw     *atomicfile.JSONLWriter
-	sum    Summary
+	sum    model.ReplaySummary
 	sumMu  sync.Mutex
 }
 
@@ -76,7 +83,7 @@ type runner struct {
 // every plan record and every done record, from one goroutine at a time.
 // The Summary is valid even when err != nil. Run never writes to a
 // message's source file.
-func Run(ctx context.Context, msgs []*model.Message, target Target, opts Options, out func(model.ReplayRecord)) (Summary, error) {
+func Run(ctx context.Context, msgs []*model.Message, target Target, opts Options, out func(model.ReplayRecord)) (model.ReplaySummary, error) {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
@@ -89,10 +96,19 @@ func Run(ctx context.Context, msgs []*model.Message, target Target, opts Options
 	if opts.JournalPath == "" {
 		opts.JournalPath = DefaultJournalPath(target)
 	}
+	r := &runner{target: target, opts: opts, out: out}
 	if qa, ok := target.(queueDatAware); ok {
 		qa.setQueueDat(opts.QueueDat)
+	} else if opts.QueueDat != "" {
+		return r.sum, CheckQueueDat("", opts.QueueDat)
 	}
-	r := &runner{target: target, opts: opts, out: out}
+	if err := CheckQueueDat(SchemeImcdata, opts.QueueDat); err != nil {
+		return r.sum, err
+	}
+	if err := checkOutputs(evidenceOf(msgs, opts.Sources), target, opts.JournalPath); err != nil {
+		return r.sum, err
+	}
+	r.opts.Named = selectedByName(opts.Sources, opts.Named)
 
 	js, err := readJournal(opts.JournalPath)
 	if err != nil {
@@ -128,7 +144,7 @@ func Run(ctx context.Context, msgs []*model.Message, target Target, opts Options
 
 // fill sets the fields every record carries.
 func (r *runner) fill(rec model.ReplayRecord, path string) model.ReplayRecord {
-	rec.Type = "replay"
+	rec.Type = model.TypeReplay
 	rec.Schema = model.SchemaVersion
 	if rec.Path == "" {
 		rec.Path = path
@@ -181,9 +197,9 @@ func (r *runner) journal(rec model.ReplayRecord) error {
 	return nil
 }
 
-func (r *runner) note(outcome, reason string) {
+func (r *runner) note(outcome model.ReplayOutcome, reason string) {
 	r.sumMu.Lock()
-	r.sum.note(outcome, reason)
+	r.sum.Note(outcome, reason)
 	r.sumMu.Unlock()
 }
 
@@ -202,8 +218,8 @@ func (r *runner) plan(ctx context.Context, msgs []*model.Message, js *journalSta
 		}
 		m, err := withSource(m0)
 		if err != nil {
-			r.note("failed", "source unreadable")
-			if err := r.emitPlan(r.fill(model.ReplayRecord{Action: "refuse", Result: "failed", Reason: err.Error(), SHA256Before: m0.SHA256}, absPath(m0.Path))); err != nil {
+			r.note(model.OutcomeFailed, "source unreadable")
+			if err := r.emitPlan(r.fill(model.ReplayRecord{Action: model.ActionRefuse, Result: model.ResultFailed, Reason: err.Error(), SHA256Before: m0.SHA256}, absPath(m0.Path))); err != nil {
 				return nil, err
 			}
 			continue
@@ -215,8 +231,8 @@ func (r *runner) plan(ctx context.Context, msgs []*model.Message, js *journalSta
 		switch js.state[key] {
 		case stateWritten:
 			rec := base
-			rec.Action, rec.Result, rec.Reason = "skip", "skipped", "already written (journal)"
-			r.note("skipped", rec.Reason)
+			rec.Action, rec.Result, rec.Reason = model.ActionSkip, model.ResultSkipped, "already written (journal)"
+			r.note(model.OutcomeSkipped, rec.Reason)
 			if err := r.emitPlan(r.fill(rec, "")); err != nil {
 				return nil, err
 			}
@@ -224,9 +240,9 @@ func (r *runner) plan(ctx context.Context, msgs []*model.Message, js *journalSta
 		case stateRefused:
 			rec := base
 			prev := js.refused[key]
-			rec.Action, rec.Result, rec.Dest = "refuse", "refused", prev.Dest
+			rec.Action, rec.Result, rec.Dest = model.ActionRefuse, model.ResultRefused, prev.Dest
 			rec.Reason = "refused in an earlier run of this journal: " + prev.Reason
-			r.note("refused", "refused in an earlier run of this journal")
+			r.note(model.OutcomeRefused, "refused in an earlier run of this journal")
 			if err := r.emitPlan(r.fill(rec, "")); err != nil {
 				return nil, err
 			}
@@ -247,11 +263,10 @@ func (r *runner) plan(ctx context.Context, msgs []*model.Message, js *journalSta
 			}
 		}
 
-		if rule, held := r.holdBack(m); held {
+		if rule, held := HoldBack(m, r.opts); held {
 			rec := base
-			rec.Action, rec.Result = "hold", "held"
-			rec.Reason = fmt.Sprintf("crash-class finding %s: held back; replay it only by name with --include-suspects", rule)
-			r.note("held", "crash-class finding "+rule)
+			rec.Action, rec.Result, rec.Reason = model.ActionHold, model.ResultHeld, holdReason(rule)
+			r.note(model.OutcomeHeld, "crash-class finding "+rule)
 			if err := r.emitPlan(r.fill(rec, "")); err != nil {
 				return nil, err
 			}
@@ -264,18 +279,18 @@ func (r *runner) plan(ctx context.Context, msgs []*model.Message, js *journalSta
 		rec.Reason = dec.Reason
 		switch {
 		case err != nil:
-			rec.Action, rec.Result, rec.Reason = "refuse", "failed", err.Error()
-			r.note("failed", "plan: "+err.Error())
-		case dec.Action == "write" || dec.Action == "send":
-			rec.Action, rec.Result = "plan", "planned"
-			r.note("planned", "")
+			rec.Action, rec.Result, rec.Reason = model.ActionRefuse, model.ResultFailed, err.Error()
+			r.note(model.OutcomeFailed, "plan: "+err.Error())
+		case dec.Action == model.ActionWrite || dec.Action == model.ActionSend:
+			rec.Action, rec.Result = model.ActionPlan, model.ResultPlanned
+			r.note(model.OutcomePlanned, "")
 			todo = append(todo, planned{it: it, dec: dec})
-		case dec.Action == "skip":
-			rec.Action, rec.Result = "skip", "skipped"
-			r.note("skipped", dec.Reason)
+		case dec.Action == model.ActionSkip:
+			rec.Action, rec.Result = model.ActionSkip, model.ResultSkipped
+			r.note(model.OutcomeSkipped, dec.Reason)
 		default:
-			rec.Action, rec.Result = "refuse", "refused"
-			r.note("refused", dec.Reason)
+			rec.Action, rec.Result = model.ActionRefuse, model.ResultRefused
+			r.note(model.OutcomeRefused, dec.Reason)
 		}
 		if err := r.emitPlan(r.fill(rec, "")); err != nil {
 			return nil, err
@@ -296,7 +311,7 @@ func (r *runner) recover(ctx context.Context, it *Item, begin model.ReplayRecord
 	rc, ok := r.target.(recoverer)
 	if !ok {
 		return model.ReplayRecord{
-			Action: begin.Action, Dest: begin.Dest, SHA256Before: it.Msg.SHA256, Result: "refused",
+			Action: begin.Action, Dest: begin.Dest, SHA256Before: it.Msg.SHA256, Result: model.ResultRefused,
 			Reason: "interrupted during delivery; outcome unknown, not retried to avoid a duplicate: check the server, then replay it with a new journal",
 		}, true, nil
 	}
@@ -305,34 +320,15 @@ func (r *runner) recover(ctx context.Context, it *Item, begin model.ReplayRecord
 
 func (r *runner) noteDone(rec model.ReplayRecord) {
 	switch rec.Result {
-	case "ok":
-		r.note("written", "")
-	case "skipped":
-		r.note("skipped", rec.Reason)
-	case "refused":
-		r.note("refused", rec.Reason)
+	case model.ResultOK:
+		r.note(model.OutcomeWritten, "")
+	case model.ResultSkipped:
+		r.note(model.OutcomeSkipped, rec.Reason)
+	case model.ResultRefused:
+		r.note(model.OutcomeRefused, rec.Reason)
 	default:
-		r.note("failed", rec.Reason)
+		r.note(model.OutcomeFailed, rec.Reason)
 	}
-}
-
-// holdBack reports whether m is held: a crash-class finding, unless
-// --include-suspects and m was selected by name.
-func (r *runner) holdBack(m *model.Message) (string, bool) {
-	if m.TopClass() != model.ClassCrash {
-		return "", false
-	}
-	rule := ""
-	for _, f := range m.Findings {
-		if f.Class == model.ClassCrash {
-			rule = f.Rule
-			break
-		}
-	}
-	if r.opts.IncludeSuspects && namedIn(m, r.opts.Named) {
-		return rule, false
-	}
-	return rule, true
 }
 
 // namedIn reports whether m's name or path is among names, compared
@@ -395,13 +391,13 @@ feed:
 // journal failure is returned as an error: a failed delivery is a record.
 func (r *runner) deliverOne(ctx context.Context, p planned) error {
 	m := p.it.Msg
-	begin := r.fill(model.ReplayRecord{Action: p.dec.Action, Dest: p.dec.Dest, SHA256Before: m.SHA256, Result: resultBegin}, m.Path)
+	begin := r.fill(model.ReplayRecord{Action: p.dec.Action, Dest: p.dec.Dest, SHA256Before: m.SHA256, Result: model.ResultBegin}, m.Path)
 	if err := r.journal(begin); err != nil {
 		return err
 	}
 	rec, err := r.target.Deliver(ctx, p.it)
-	if err != nil && rec.Result == "" || rec.Result == "ok" && err != nil {
-		rec.Result = "failed"
+	if err != nil && rec.Result == "" || rec.Result == model.ResultOK && err != nil {
+		rec.Result = model.ResultFailed
 	}
 	if err != nil && rec.Reason == "" {
 		rec.Reason = err.Error()
@@ -448,7 +444,7 @@ func absPath(p string) string {
 
 // fileSHA256 hashes a file, opened read-only.
 func fileSHA256(path string) (string, int64, error) {
-	f, err := os.Open(path)
+	f, err := readonly.Open(path)
 	if err != nil {
 		return "", 0, fmt.Errorf("replay: open %s: %w", path, err)
 	}

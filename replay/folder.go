@@ -91,25 +91,25 @@ func (f *folder) closeTemp() error {
 func decide(src, dest, wantSHA, reason string) (Decision, error) {
 	st, err := os.Stat(dest)
 	if errors.Is(err, fs.ErrNotExist) {
-		return Decision{Action: "write", Dest: dest, Reason: reason}, nil
+		return Decision{Action: model.ActionWrite, Dest: dest, Reason: reason}, nil
 	}
 	if err != nil {
 		return Decision{}, fmt.Errorf("check %s: %w", dest, err)
 	}
 	if sst, err := os.Stat(src); err == nil && os.SameFile(st, sst) {
-		return Decision{Action: "skip", Dest: dest, Reason: "the destination is the source file"}, nil
+		return Decision{Action: model.ActionSkip, Dest: dest, Reason: "the destination is the source file"}, nil
 	}
 	if !st.Mode().IsRegular() {
-		return Decision{Action: "refuse", Dest: dest, Reason: "name collision: the destination exists and is not a regular file"}, nil
+		return Decision{Action: model.ActionRefuse, Dest: dest, Reason: "name collision: the destination exists and is not a regular file"}, nil
 	}
 	have, _, err := fileSHA256(dest)
 	if err != nil {
 		return Decision{}, err
 	}
 	if have == wantSHA {
-		return Decision{Action: "skip", Dest: dest, Reason: "identical file already in target"}, nil
+		return Decision{Action: model.ActionSkip, Dest: dest, Reason: "identical file already in target"}, nil
 	}
-	return Decision{Action: "refuse", Dest: dest, Reason: "name collision: a different file of that name is already in target"}, nil
+	return Decision{Action: model.ActionRefuse, Dest: dest, Reason: "name collision: a different file of that name is already in target"}, nil
 }
 
 // hashContent returns the sha256 and size of what content would write.
@@ -125,13 +125,13 @@ func hashContent(content contentFunc) (string, int64, error) {
 // write puts content at dest atomically without replacing anything, and
 // returns the done record.
 func (f *folder) write(ctx context.Context, m *model.Message, dest, wantSHA, reason string, content contentFunc) (model.ReplayRecord, error) {
-	rec := model.ReplayRecord{Action: "write", Dest: dest, SHA256Before: m.SHA256}
+	rec := model.ReplayRecord{Action: model.ActionWrite, Dest: dest, SHA256Before: m.SHA256}
 	if err := ctx.Err(); err != nil {
-		rec.Result, rec.Reason = "failed", "cancelled"
+		rec.Result, rec.Reason = model.ResultFailed, "cancelled"
 		return rec, err
 	}
 	if err := os.MkdirAll(filepath.Dir(dest), 0o755); err != nil {
-		rec.Result = "failed"
+		rec.Result = model.ResultFailed
 		return rec, fmt.Errorf("create %s: %w", filepath.Dir(dest), err)
 	}
 	pr, pw := io.Pipe()
@@ -145,22 +145,22 @@ func (f *folder) write(ctx context.Context, m *model.Message, dest, wantSHA, rea
 		// Someone created it between plan and write: decide again.
 		d, derr := decide(m.Path, dest, wantSHA, reason)
 		if derr != nil {
-			rec.Result = "failed"
+			rec.Result = model.ResultFailed
 			return rec, derr
 		}
 		rec.Reason = d.Reason
-		if d.Action == "skip" {
-			rec.Result = "skipped"
+		if d.Action == model.ActionSkip {
+			rec.Result = model.ResultSkipped
 		} else {
-			rec.Result = "refused"
+			rec.Result = model.ResultRefused
 		}
 		return rec, nil
 	}
 	if err != nil {
-		rec.Result = "failed"
+		rec.Result = model.ResultFailed
 		return rec, err
 	}
-	rec.Result, rec.Reason = "ok", reason
+	rec.Result, rec.Reason = model.ResultOK, reason
 	rec.SHA256After, rec.Bytes = res.SHA256, res.Bytes
 	if wantSHA != "" && res.SHA256 != wantSHA {
 		rec.Reason = reason + "; the source changed since it was planned"
@@ -187,11 +187,11 @@ func (f *folder) recoverWrite(m *model.Message, begin model.ReplayRecord, dest, 
 	if err != nil {
 		return model.ReplayRecord{}, false, err
 	}
-	rec := model.ReplayRecord{Action: "write", Dest: dest, SHA256Before: m.SHA256, SHA256After: have, Bytes: n}
+	rec := model.ReplayRecord{Action: model.ActionWrite, Dest: dest, SHA256Before: m.SHA256, SHA256After: have, Bytes: n}
 	if have == wantSHA {
-		rec.Result, rec.Reason = "ok", "found complete after an interrupted run"
+		rec.Result, rec.Reason = model.ResultOK, "found complete after an interrupted run"
 	} else {
-		rec.Result, rec.Reason = "refused", "interrupted run left a different file at the destination; left in place"
+		rec.Result, rec.Reason = model.ResultRefused, "interrupted run left a different file at the destination; left in place"
 	}
 	return rec, true, nil
 }
@@ -206,14 +206,14 @@ type planner interface {
 func (f *folder) deliverConverted(ctx context.Context, p planner, it *Item, content contentFunc) (model.ReplayRecord, error) {
 	d, err := p.Plan(ctx, it)
 	if err != nil {
-		return model.ReplayRecord{Action: "write", Result: "failed"}, err
+		return model.ReplayRecord{Action: model.ActionWrite, Result: model.ResultFailed}, err
 	}
-	if d.Action != "write" {
+	if d.Action != model.ActionWrite {
 		return decisionRecord(d, it.Msg), nil
 	}
 	sum, _, err := hashContent(content)
 	if err != nil {
-		return model.ReplayRecord{Action: "write", Result: "failed"}, err
+		return model.ReplayRecord{Action: model.ActionWrite, Result: model.ResultFailed}, err
 	}
 	return f.write(ctx, it.Msg, d.Dest, sum, d.Reason, content)
 }
@@ -230,5 +230,5 @@ func (f *folder) recoverConverted(it *Item, begin model.ReplayRecord, content co
 	if err != nil || done {
 		return rec, done, err
 	}
-	return model.ReplayRecord{Action: "write", Dest: begin.Dest, SHA256Before: it.Msg.SHA256, Result: "refused", Reason: why}, true, nil
+	return model.ReplayRecord{Action: model.ActionWrite, Dest: begin.Dest, SHA256Before: it.Msg.SHA256, Result: model.ResultRefused, Reason: why}, true, nil
 }

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/imsforensic/imsforensic/internal/atomicfile"
+	"github.com/imsforensic/imsforensic/internal/readonly"
 	"github.com/imsforensic/imsforensic/model"
 )
 
@@ -118,7 +119,7 @@ func (t *ImcdataTarget) Prepare(ctx context.Context) error {
 			return err
 		}
 		t.renamed = append(t.renamed, model.ReplayRecord{
-			Path: from, Action: actionRename, Dest: to, Result: "ok",
+			Path: from, Action: model.ActionRename, Dest: to, Result: model.ResultOK,
 			Reason: "Queue.dat renamed so the IMS rebuilds it from the spool folders (KB Q312443)",
 		})
 		t.prepared = true
@@ -166,14 +167,14 @@ func safeName(n string) bool {
 func (t *ImcdataTarget) Plan(ctx context.Context, it *Item) (Decision, error) {
 	m := it.Msg
 	if m.Format != model.FormatIMSSpool {
-		return Decision{Action: "refuse", Reason: fmt.Sprintf("not an IMS spool file (format %s): the IMS reads only spool files from IN/OUT; use pickup: or replay-dir:", m.Format)}, nil
+		return Decision{Action: model.ActionRefuse, Reason: fmt.Sprintf("not an IMS spool file (format %s): the IMS reads only spool files from IN/OUT; use pickup: or replay-dir:", m.Format)}, nil
 	}
 	q, why := t.queueFor(m)
 	if q == "" {
-		return Decision{Action: "refuse", Reason: why}, nil
+		return Decision{Action: model.ActionRefuse, Reason: why}, nil
 	}
 	if !safeName(m.Name) {
-		return Decision{Action: "refuse", Reason: fmt.Sprintf("file name %q cannot be used in the target", m.Name)}, nil
+		return Decision{Action: model.ActionRefuse, Reason: fmt.Sprintf("file name %q cannot be used in the target", m.Name)}, nil
 	}
 	dest, err := t.dest(q, m.Name)
 	if err != nil {
@@ -183,9 +184,9 @@ func (t *ImcdataTarget) Plan(ctx context.Context, it *Item) (Decision, error) {
 	if qd, _ := findFold(t.dir, "Queue.dat"); qd != "" {
 		switch {
 		case t.prepared:
-			return Decision{Action: "refuse", Dest: dest, Reason: "Queue.dat reappeared in target: is the IMS running? Stop it first"}, nil
+			return Decision{Action: model.ActionRefuse, Dest: dest, Reason: "Queue.dat reappeared in target: is the IMS running? Stop it first"}, nil
 		case t.queueDat != "rename":
-			return Decision{Action: "refuse", Dest: dest, Reason: "Queue.dat present in target: stop the IMS and rename it, or pass --queue-dat rename"}, nil
+			return Decision{Action: model.ActionRefuse, Dest: dest, Reason: "Queue.dat present in target: stop the IMS and rename it, or pass --queue-dat rename"}, nil
 		}
 		reason += "; Queue.dat will be renamed to Queue.old first"
 	}
@@ -194,7 +195,7 @@ func (t *ImcdataTarget) Plan(ctx context.Context, it *Item) (Decision, error) {
 
 func (t *ImcdataTarget) content(m *model.Message) contentFunc {
 	return func(w io.Writer) (int64, error) {
-		f, err := os.Open(m.Path)
+		f, err := readonly.Open(m.Path)
 		if err != nil {
 			return 0, err
 		}
@@ -207,9 +208,9 @@ func (t *ImcdataTarget) content(m *model.Message) contentFunc {
 func (t *ImcdataTarget) Deliver(ctx context.Context, it *Item) (model.ReplayRecord, error) {
 	d, err := t.Plan(ctx, it)
 	if err != nil {
-		return model.ReplayRecord{Action: "write", Result: "failed"}, err
+		return model.ReplayRecord{Action: model.ActionWrite, Result: model.ResultFailed}, err
 	}
-	if d.Action != "write" {
+	if d.Action != model.ActionWrite {
 		return decisionRecord(d, it.Msg), nil
 	}
 	return t.write(ctx, it.Msg, d.Dest, it.Msg.SHA256, d.Reason, t.content(it.Msg))
@@ -230,11 +231,11 @@ func (t *ImcdataTarget) Close() error { return t.closeTemp() }
 // decisionRecord turns a skip or refuse found at delivery time (the target
 // changed since the plan) into the done record.
 func decisionRecord(d Decision, m *model.Message) model.ReplayRecord {
-	rec := model.ReplayRecord{Action: "write", Dest: d.Dest, SHA256Before: m.SHA256, Reason: d.Reason}
-	if d.Action == "skip" {
-		rec.Result = "skipped"
+	rec := model.ReplayRecord{Action: model.ActionWrite, Dest: d.Dest, SHA256Before: m.SHA256, Reason: d.Reason}
+	if d.Action == model.ActionSkip {
+		rec.Result = model.ResultSkipped
 	} else {
-		rec.Result = "refused"
+		rec.Result = model.ResultRefused
 	}
 	return rec
 }

@@ -155,7 +155,7 @@ func TestQueueDatRefusedThenRenamed(t *testing.T) {
 		t.Fatalf("existing Queue.old replaced")
 	}
 	jr := readRecords(t, journal)
-	if jr[0].Action != actionRename || jr[0].Result != "ok" || filepath.Base(jr[0].Dest) != "Queue.old.1" {
+	if jr[0].Action != model.ActionRename || jr[0].Result != "ok" || filepath.Base(jr[0].Dest) != "Queue.old.1" {
 		t.Fatalf("rename not journaled first: %+v", jr[0])
 	}
 }
@@ -319,7 +319,7 @@ func TestRecoverBeginWithoutDone(t *testing.T) {
 	leftover := filepath.Join(imc, tempDirName, ".imsf-0123456789abcdef.part")
 	os.WriteFile(leftover, []byte("torn"), 0o644)
 	for _, m := range []*model.Message{done, absent} {
-		rec := model.ReplayRecord{Type: "replay", Schema: 1, Path: m.Path, Target: tg.String(), Action: "write", Result: resultBegin, Dest: filepath.Join(imc, "IN", m.Name), SHA256Before: m.SHA256}
+		rec := model.ReplayRecord{Type: "replay", Schema: 1, Path: m.Path, Target: tg.String(), Action: "write", Result: model.ResultBegin, Dest: filepath.Join(imc, "IN", m.Name), SHA256Before: m.SHA256}
 		appendJSON(t, journal, rec)
 	}
 	var recs []model.ReplayRecord

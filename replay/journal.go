@@ -18,14 +18,6 @@ import (
 	"github.com/imsforensic/imsforensic/model"
 )
 
-// Journal result values beyond those of model.ReplayRecord: the intent
-// written before a delivery.
-const resultBegin = "begin"
-
-// Record actions written by this package besides plan, write, send, skip,
-// hold, refuse and undo: the Queue.dat rename of --queue-dat rename.
-const actionRename = "rename"
-
 // msgState is what the journal says about one source file.
 type msgState int
 
@@ -139,18 +131,18 @@ func (js *journalState) add(rec model.ReplayRecord) {
 	}
 	k := sourceKey(rec.Path)
 	switch {
-	case rec.Result == resultBegin:
+	case rec.Result == model.ResultBegin:
 		js.state[k] = stateBegun
 		js.begins[k] = rec
-	case (rec.Action == "write" || rec.Action == "send") && rec.Result == "ok":
+	case (rec.Action == model.ActionWrite || rec.Action == model.ActionSend) && rec.Result == model.ResultOK:
 		js.state[k] = stateWritten
-	case (rec.Action == "write" || rec.Action == "send") && rec.Result == "refused":
+	case (rec.Action == model.ActionWrite || rec.Action == model.ActionSend) && rec.Result == model.ResultRefused:
 		js.state[k] = stateRefused
 		js.refused[k] = rec
-	case rec.Action == "write" || rec.Action == "send":
+	case rec.Action == model.ActionWrite || rec.Action == model.ActionSend:
 		// A done record that is not ok closes the begin: nothing to resume.
 		js.state[k] = stateNone
-	case rec.Action == "undo" && rec.Result == "ok":
+	case rec.Action == model.ActionUndo && rec.Result == model.ResultOK:
 		js.state[k] = stateNone
 	}
 }

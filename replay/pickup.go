@@ -65,10 +65,10 @@ func (t *PickupTarget) content(m *model.Message) contentFunc {
 func (t *PickupTarget) Plan(ctx context.Context, it *Item) (Decision, error) {
 	m := it.Msg
 	if why := envelopeCheck(m); why != "" {
-		return Decision{Action: "refuse", Reason: why}, nil
+		return Decision{Action: model.ActionRefuse, Reason: why}, nil
 	}
 	if !safeName(m.Name) {
-		return Decision{Action: "refuse", Reason: fmt.Sprintf("file name %q cannot be used in the target", m.Name)}, nil
+		return Decision{Action: model.ActionRefuse, Reason: fmt.Sprintf("file name %q cannot be used in the target", m.Name)}, nil
 	}
 	sum, n, err := hashContent(t.content(m))
 	if err != nil {
@@ -76,7 +76,7 @@ func (t *PickupTarget) Plan(ctx context.Context, it *Item) (Decision, error) {
 	}
 	dest := t.dir + string(pathSep) + m.Name + ".eml"
 	if t.opts.MaxBytes > 0 && n > t.opts.MaxBytes {
-		return Decision{Action: "refuse", Dest: dest, Reason: fmt.Sprintf("%d bytes after conversion, over the Pickup limit of %d", n, t.opts.MaxBytes)}, nil
+		return Decision{Action: model.ActionRefuse, Dest: dest, Reason: fmt.Sprintf("%d bytes after conversion, over the Pickup limit of %d", n, t.opts.MaxBytes)}, nil
 	}
 	return decide(m.Path, dest, sum, "IMS envelope converted to X-Sender/X-Receiver, lone dots padded")
 }

@@ -58,10 +58,10 @@ func (t *ReplayDirTarget) Plan(ctx context.Context, it *Item) (Decision, error) 
 		if len(m.Envelope.To) == 0 && m.MessageOffset >= 0 {
 			why = "no envelope recipient: Replay needs at least one X-Receiver"
 		}
-		return Decision{Action: "refuse", Reason: why}, nil
+		return Decision{Action: model.ActionRefuse, Reason: why}, nil
 	}
 	if !safeName(m.Name) {
-		return Decision{Action: "refuse", Reason: fmt.Sprintf("file name %q cannot be used in the target", m.Name)}, nil
+		return Decision{Action: model.ActionRefuse, Reason: fmt.Sprintf("file name %q cannot be used in the target", m.Name)}, nil
 	}
 	sum, _, err := hashContent(t.content(m))
 	if err != nil {

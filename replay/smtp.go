@@ -219,9 +219,9 @@ func (t *SMTPTarget) Prepare(ctx context.Context) error {
 
 // Plan decides without touching the network.
 func (t *SMTPTarget) Plan(ctx context.Context, it *Item) (Decision, error) {
-	d := Decision{Action: "send", Dest: t.addr}
+	d := Decision{Action: model.ActionSend, Dest: t.addr}
 	if reason := refuseReason(it.Msg, t.opts.FixLineEndings); reason != "" {
-		d.Action, d.Reason = "refuse", reason
+		d.Action, d.Reason = model.ActionRefuse, reason
 	} else if it.Msg.Scan.BareLF > 0 {
 		d.Reason = "bare LF will be sent as CRLF (--fix-line-endings)"
 	}
@@ -272,7 +272,7 @@ func (c *smtpConn) quit() {
 
 // acquire takes a concurrency slot and a connection (idle or new). The
 // replies of a new connection's set-up are returned for the record.
-func (t *SMTPTarget) acquire(ctx context.Context) (c *smtpConn, reused bool, replies []model.SMTPReply, phase string, err error) {
+func (t *SMTPTarget) acquire(ctx context.Context) (c *smtpConn, reused bool, replies []model.SMTPReply, phase model.SMTPPhase, err error) {
 	select {
 	case t.slots <- struct{}{}:
 	case <-ctx.Done():
@@ -320,11 +320,11 @@ func (t *SMTPTarget) release(c *smtpConn, healthy bool) {
 
 // phaseError is an error of one SMTP phase.
 type phaseError struct {
-	phase string
+	phase model.SMTPPhase
 	err   error
 }
 
-func (e *phaseError) Error() string { return e.phase + ": " + e.err.Error() }
+func (e *phaseError) Error() string { return string(e.phase) + ": " + e.err.Error() }
 func (e *phaseError) Unwrap() error { return e.err }
 
 // dial connects and runs greeting, EHLO, TLS and AUTH.
@@ -341,7 +341,7 @@ func (t *SMTPTarget) dialMode(ctx context.Context, startTLS string) (*smtpConn, 
 	d := net.Dialer{Timeout: t.opts.Timeout}
 	raw, err := d.DialContext(ctx, "tcp", t.addr)
 	if err != nil {
-		return nil, nil, &phaseError{"connect", err}
+		return nil, nil, &phaseError{model.PhaseConnect, err}
 	}
 	stop := context.AfterFunc(ctx, func() { raw.SetDeadline(time.Unix(1, 0)) })
 	defer stop()
@@ -353,7 +353,7 @@ func (t *SMTPTarget) dialMode(ctx context.Context, startTLS string) (*smtpConn, 
 		tc := tls.Client(raw, t.tlsConfig)
 		if err := tc.HandshakeContext(ctx); err != nil {
 			raw.Close()
-			return nil, nil, &phaseError{"tls", err}
+			return nil, nil, &phaseError{model.PhaseTLS, err}
 		}
 		conn = tc
 	}
@@ -373,14 +373,14 @@ func (t *SMTPTarget) dialMode(ctx context.Context, startTLS string) (*smtpConn, 
 				// connection, so dial again without it.
 				return t.dialMode(ctx, "")
 			}
-			return nil, replyOf("STARTTLS", err), &phaseError{"tls", err}
+			return nil, replyOf("STARTTLS", err), &phaseError{model.PhaseTLS, err}
 		}
 	}
 	c := &smtpConn{id: id, raw: raw, client: client}
 	t.setupClient(c)
 	if err := client.Hello(t.helo); err != nil {
 		client.Close()
-		return nil, replyOf("EHLO", err), &phaseError{"helo", err}
+		return nil, replyOf("EHLO", err), &phaseError{model.PhaseHelo, err}
 	}
 	replies = append(replies, model.SMTPReply{Command: "EHLO", Code: 250})
 	if t.authMech != "" {
@@ -392,7 +392,7 @@ func (t *SMTPTarget) dialMode(ctx context.Context, startTLS string) (*smtpConn, 
 		}
 		if err := client.Auth(sc); err != nil {
 			client.Close()
-			return nil, append(replies, replyOf("AUTH", err)...), &phaseError{"auth", err}
+			return nil, append(replies, replyOf("AUTH", err)...), &phaseError{model.PhaseAuth, err}
 		}
 		replies = append(replies, model.SMTPReply{Command: "AUTH", Code: 235})
 	}
@@ -417,7 +417,7 @@ func (t *SMTPTarget) recover(ctx context.Context, it *Item, begin model.ReplayRe
 		return model.ReplayRecord{}, false, nil
 	}
 	return model.ReplayRecord{
-		Action: begin.Action, Dest: begin.Dest, SHA256Before: it.Msg.SHA256, Result: "refused",
+		Action: begin.Action, Dest: begin.Dest, SHA256Before: it.Msg.SHA256, Result: model.ResultRefused,
 		Reason: "interrupted during delivery; outcome unknown, not retried to avoid a duplicate: check the server, or rerun with --resend-in-doubt against a server that deduplicates on ENVID (the imsforensic sink)",
 	}, true, nil
 }

@@ -7,13 +7,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"sort"
 	"strings"
 	"time"
 
 	"github.com/emersion/go-smtp"
 
+	"github.com/imsforensic/imsforensic/internal/readonly"
 	"github.com/imsforensic/imsforensic/model"
 )
 
@@ -23,29 +23,29 @@ import (
 // 4xx after Retries; "failed" for 5xx, for a connection lost during DATA
 // (not sent: a rerun may send it again, the sink's ENVID check makes that
 // exactly-once) and for errors reading the file; "refused" when the
-// message cannot be sent as is. Reason starts with the phase that failed
-// (connect, helo, tls, auth, mail, rcpt, data). Every server reply is in
+// message cannot be sent as is. Phase is the phase that failed (connect,
+// helo, tls, auth, mail, rcpt, data), and Reason starts with it. Every server reply is in
 // Replies. The error is non-nil only when ctx was cancelled.
 func (t *SMTPTarget) Deliver(ctx context.Context, it *Item) (model.ReplayRecord, error) {
 	m := it.Msg
-	rec := model.ReplayRecord{Type: "replay", Schema: model.SchemaVersion, Target: t.String(), Action: "send",
+	rec := model.ReplayRecord{Type: model.TypeReplay, Schema: model.SchemaVersion, Target: t.String(), Action: model.ActionSend,
 		Dest: t.addr, Time: time.Now().UTC()}
 	if m != nil {
 		rec.Path = m.Path
 	}
 	if reason := refuseReason(m, t.opts.FixLineEndings); reason != "" {
-		rec.Result, rec.Reason = "refused", reason
+		rec.Result, rec.Reason = model.ResultRefused, reason
 		return rec, nil
 	}
-	f, err := os.Open(m.Path)
+	f, err := readonly.Open(m.Path)
 	if err != nil {
-		rec.Result, rec.Reason = "failed", "read: "+err.Error()
+		rec.Result, rec.Reason = model.ResultFailed, "read: "+err.Error()
 		return rec, nil
 	}
 	defer f.Close()
 	st, err := f.Stat()
 	if err != nil || st.Size() < m.MessageOffset {
-		rec.Result, rec.Reason = "failed", fmt.Sprintf("read: file shorter than the message offset %d", m.MessageOffset)
+		rec.Result, rec.Reason = model.ResultFailed, fmt.Sprintf("read: file shorter than the message offset %d", m.MessageOffset)
 		return rec, nil
 	}
 	part := io.NewSectionReader(f, m.MessageOffset, st.Size()-m.MessageOffset)
@@ -53,12 +53,12 @@ func (t *SMTPTarget) Deliver(ctx context.Context, it *Item) (model.ReplayRecord,
 	var scan lineScan
 	h := sha256.New()
 	if _, err := io.Copy(io.MultiWriter(h, &scan), part); err != nil {
-		rec.Result, rec.Reason = "failed", "read: "+err.Error()
+		rec.Result, rec.Reason = model.ResultFailed, "read: "+err.Error()
 		return rec, nil
 	}
 	rec.SHA256Before = hex.EncodeToString(h.Sum(nil))
 	if scan.bareLF > 0 && !t.opts.FixLineEndings {
-		rec.Result, rec.Reason = "refused", "bare LF: would be changed in transit; use --fix-line-endings"
+		rec.Result, rec.Reason = model.ResultRefused, "bare LF: would be changed in transit; use --fix-line-endings"
 		return rec, nil
 	}
 
@@ -102,7 +102,7 @@ func (t *SMTPTarget) Deliver(ctx context.Context, it *Item) (model.ReplayRecord,
 
 	switch {
 	case len(delivered) > 0:
-		rec.Result = "ok"
+		rec.Result = model.ResultOK
 		if len(refused) > 0 {
 			notes = append(notes, "refused recipients: "+strings.Join(refused, ","))
 		}
@@ -113,14 +113,14 @@ func (t *SMTPTarget) Deliver(ctx context.Context, it *Item) (model.ReplayRecord,
 			notes = append(notes, changeNote(&scan))
 		}
 	case last.dataLost:
-		rec.Result = "failed"
+		rec.Result, rec.Phase, rec.ConnectionLost = model.ResultFailed, model.PhaseData, true
 		notes = append([]string{"data: connection lost (not sent; a rerun may send it again)"}, notes...)
 	case last.temporary:
-		rec.Result = "deferred"
-		notes = append([]string{last.phase + ": " + last.reason}, notes...)
+		rec.Result, rec.Phase, rec.ConnectionLost = model.ResultDeferred, last.phase, last.connLost
+		notes = append([]string{string(last.phase) + ": " + last.reason}, notes...)
 	default:
-		rec.Result = "failed"
-		notes = append([]string{last.phase + ": " + last.reason}, notes...)
+		rec.Result, rec.Phase, rec.ConnectionLost = model.ResultFailed, last.phase, last.connLost
+		notes = append([]string{string(last.phase) + ": " + last.reason}, notes...)
 	}
 	rec.Reason = strings.Join(notes, "; ")
 	return rec, nil
@@ -128,7 +128,7 @@ func (t *SMTPTarget) Deliver(ctx context.Context, it *Item) (model.ReplayRecord,
 
 func (t *SMTPTarget) interrupted(rec model.ReplayRecord, err error) (model.ReplayRecord, error) {
 	if rec.Result == "" {
-		rec.Result, rec.Reason = "failed", "interrupted"
+		rec.Result, rec.Reason = model.ResultFailed, "interrupted"
 	}
 	return rec, fmt.Errorf("replay: smtp %s: %w", t.addr, err)
 }
@@ -151,10 +151,11 @@ func changeNote(s *lineScan) string {
 // txResult is the outcome of one SMTP transaction.
 type txResult struct {
 	replies    []model.SMTPReply
-	phase      string // where it stopped short of delivery
+	phase      model.SMTPPhase // where it stopped short of delivery
 	reason     string
 	temporary  bool // 4xx or connection trouble before DATA: worth a retry
 	dataLost   bool // connection lost once DATA had started
+	connLost   bool // the server dropped the connection instead of answering
 	delivered  []int
 	permFailed []int
 	envid      string
@@ -180,7 +181,7 @@ func (t *SMTPTarget) transaction(ctx context.Context, part *io.SectionReader, m 
 
 	// fail records an error of one phase; an SMTP reply leaves the
 	// connection usable after RSET, anything else does not.
-	fail := func(phase, cmd string, err error) txResult {
+	fail := func(phase model.SMTPPhase, cmd string, err error) txResult {
 		tx.phase, tx.reason = phase, err.Error()
 		tx.replies = append(tx.replies, replyOf(cmd, err)...)
 		var se *smtp.SMTPError
@@ -189,7 +190,7 @@ func (t *SMTPTarget) transaction(ctx context.Context, part *io.SectionReader, m 
 			tx.reason = formatReply(replyOf(cmd, err)[0])
 			healthy = c.client.Reset() == nil
 		} else {
-			tx.temporary, tx.reason = true, "connection lost: "+err.Error()
+			tx.temporary, tx.reason, tx.connLost = true, "connection lost: "+err.Error(), true
 		}
 		return tx
 	}
@@ -211,7 +212,7 @@ func (t *SMTPTarget) transaction(ctx context.Context, part *io.SectionReader, m 
 		tx.replies = append(tx.replies, replies...)
 		if err2 != nil {
 			var pe *phaseError
-			tx.phase, tx.reason, tx.temporary = "connect", err2.Error(), !isPermanent(err2)
+			tx.phase, tx.reason, tx.temporary = model.PhaseConnect, err2.Error(), !isPermanent(err2)
 			if errors.As(err2, &pe) {
 				tx.phase = pe.phase
 			}
@@ -224,7 +225,7 @@ func (t *SMTPTarget) transaction(ctx context.Context, part *io.SectionReader, m 
 		err = c.client.Mail(m.Envelope.From, &mailOpts)
 	}
 	if err != nil {
-		return fail("mail", "MAIL", err)
+		return fail(model.PhaseMail, "MAIL", err)
 	}
 	tx.replies = append(tx.replies, model.SMTPReply{Command: "MAIL", Code: 250})
 
@@ -254,11 +255,11 @@ func (t *SMTPTarget) transaction(ctx context.Context, part *io.SectionReader, m 
 				tx.permFailed = append(tx.permFailed, i)
 			}
 		default:
-			return fail("rcpt", cmd, err)
+			return fail(model.PhaseRcpt, cmd, err)
 		}
 	}
 	if len(accepted) == 0 {
-		tx.phase, tx.temporary = "rcpt", anyTemp
+		tx.phase, tx.temporary = model.PhaseRcpt, anyTemp
 		tx.reason = formatReply(replyOf("RCPT", lastRcpt)[0])
 		healthy = c.client.Reset() == nil
 		return tx
@@ -267,7 +268,7 @@ func (t *SMTPTarget) transaction(ctx context.Context, part *io.SectionReader, m 
 
 	dc, err := c.client.Data()
 	if err != nil {
-		r := fail("data", "DATA", err)
+		r := fail(model.PhaseData, "DATA", err)
 		r.permFailed = nil
 		if !r.temporary {
 			r.permFailed = append(tx.permFailed, accepted...)
@@ -282,7 +283,7 @@ func (t *SMTPTarget) transaction(ctx context.Context, part *io.SectionReader, m 
 		if n > 0 {
 			c.raw.SetWriteDeadline(time.Now().Add(t.opts.Timeout))
 			if _, werr := dc.Write(buf[:n]); werr != nil {
-				tx.phase, tx.reason, tx.dataLost = "data", "connection lost: "+werr.Error(), true
+				tx.phase, tx.reason, tx.dataLost = model.PhaseData, "connection lost: "+werr.Error(), true
 				tx.replies = append(tx.replies, model.SMTPReply{Command: "DATA", Text: "connection lost"})
 				return tx
 			}
@@ -294,7 +295,7 @@ func (t *SMTPTarget) transaction(ctx context.Context, part *io.SectionReader, m 
 		if rerr != nil {
 			// The file failed under us: abandon the connection so the
 			// server never sees a final dot.
-			tx.phase, tx.reason = "data", "read: "+rerr.Error()
+			tx.phase, tx.reason = model.PhaseData, "read: "+rerr.Error()
 			return tx
 		}
 	}
@@ -303,11 +304,11 @@ func (t *SMTPTarget) transaction(ctx context.Context, part *io.SectionReader, m 
 	if err != nil {
 		var se *smtp.SMTPError
 		if !errors.As(err, &se) {
-			tx.phase, tx.reason, tx.dataLost = "data", "connection lost: "+err.Error(), true
+			tx.phase, tx.reason, tx.dataLost = model.PhaseData, "connection lost: "+err.Error(), true
 			tx.replies = append(tx.replies, model.SMTPReply{Command: "DATA", Text: "connection lost"})
 			return tx
 		}
-		r := fail("data", "DATA", err)
+		r := fail(model.PhaseData, "DATA", err)
 		if !r.temporary {
 			r.permFailed = append(r.permFailed, accepted...)
 		}

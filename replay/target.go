@@ -15,9 +15,9 @@ type Item struct {
 // Decision is what a target would do with an item, decided without side
 // effects: the plan line.
 type Decision struct {
-	Action string // write, send, skip, refuse
-	Dest   string // the file that would be written, or the server
-	Reason string // why, for skip and refuse; the conversion done, for write
+	Action model.ReplayAction // write, send, skip, refuse
+	Dest   string             // the file that would be written, or the server
+	Reason string             // why, for skip and refuse; the conversion done, for write
 }
 
 // Target is a replay destination: imcdata:, pickup:, replay-dir: or

@@ -20,8 +20,8 @@ import (
 // too. Sent messages cannot be recalled and are reported as such. Each
 // outcome is appended to the same journal and given to out. Undo never
 // restores Queue.dat: the IMS rebuilds it (Queue.old is left as it is).
-func Undo(ctx context.Context, journalPath string, out func(model.ReplayRecord)) (Summary, error) {
-	var sum Summary
+func Undo(ctx context.Context, journalPath string, out func(model.ReplayRecord)) (model.ReplaySummary, error) {
+	var sum model.ReplaySummary
 	if out == nil {
 		out = func(model.ReplayRecord) {}
 	}
@@ -48,15 +48,15 @@ func Undo(ctx context.Context, journalPath string, out func(model.ReplayRecord))
 	var order []string
 	for i, rec := range js.records {
 		switch {
-		case rec.Action == "write" && rec.Result == "ok" && rec.Dest != "":
+		case rec.Action == model.ActionWrite && rec.Result == model.ResultOK && rec.Dest != "":
 			if _, seen := live[rec.Dest]; !seen {
 				order = append(order, rec.Dest)
 			}
 			live[rec.Dest] = written{rec, i}
-		case rec.Action == "undo" && rec.Result == "ok":
+		case rec.Action == model.ActionUndo && rec.Result == model.ResultOK:
 			delete(live, rec.Dest)
-		case rec.Action == "send" && rec.Result == "ok":
-			sum.note("skipped", "sent by SMTP: cannot be recalled")
+		case rec.Action == model.ActionSend && rec.Result == model.ResultOK:
+			sum.Note(model.OutcomeSkipped, "sent by SMTP: cannot be recalled")
 		}
 	}
 	// Newest first, the reverse of the replay.
@@ -70,12 +70,12 @@ func Undo(ctx context.Context, journalPath string, out func(model.ReplayRecord))
 		}
 		rec := undoOne(w.rec)
 		switch rec.Result {
-		case "ok":
-			sum.note("removed", "")
-		case "skipped":
-			sum.note("skipped", rec.Reason)
+		case model.ResultOK:
+			sum.Note(model.OutcomeRemoved, "")
+		case model.ResultSkipped:
+			sum.Note(model.OutcomeSkipped, rec.Reason)
 		default:
-			sum.note("failed", rec.Reason)
+			sum.Note(model.OutcomeFailed, rec.Reason)
 		}
 		if err := jw.Append(rec); err != nil {
 			return sum, fmt.Errorf("replay: journal: %w", err)
@@ -88,31 +88,31 @@ func Undo(ctx context.Context, journalPath string, out func(model.ReplayRecord))
 // undoOne removes one written file if it is unchanged.
 func undoOne(w model.ReplayRecord) model.ReplayRecord {
 	rec := model.ReplayRecord{
-		Type: "replay", Schema: model.SchemaVersion, Path: w.Path, Target: w.Target,
-		Action: "undo", Dest: w.Dest, Time: time.Now().UTC(),
+		Type: model.TypeReplay, Schema: model.SchemaVersion, Path: w.Path, Target: w.Target,
+		Action: model.ActionUndo, Dest: w.Dest, Time: time.Now().UTC(),
 	}
 	have, _, err := fileSHA256(w.Dest)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
-		rec.Result, rec.Reason = "skipped", "already gone (taken by the IMS, or removed)"
+		rec.Result, rec.Reason = model.ResultSkipped, "already gone (taken by the IMS, or removed)"
 		return rec
 	case err != nil:
-		rec.Result, rec.Reason = "failed", err.Error()
+		rec.Result, rec.Reason = model.ResultFailed, err.Error()
 		return rec
 	}
 	rec.SHA256Before = have
 	if have != w.SHA256After {
-		rec.Result, rec.Reason = "skipped", "changed since replay, left in place"
+		rec.Result, rec.Reason = model.ResultSkipped, "changed since replay, left in place"
 		return rec
 	}
 	if err := os.Remove(w.Dest); err != nil {
-		rec.Result, rec.Reason = "failed", err.Error()
+		rec.Result, rec.Reason = model.ResultFailed, err.Error()
 		return rec
 	}
 	if err := atomicfile.SyncDir(filepath.Dir(w.Dest)); err != nil {
-		rec.Result, rec.Reason = "failed", "removed, but the folder could not be synced: "+err.Error()
+		rec.Result, rec.Reason = model.ResultFailed, "removed, but the folder could not be synced: "+err.Error()
 		return rec
 	}
-	rec.Result, rec.Reason = "ok", "removed: unchanged since replay"
+	rec.Result, rec.Reason = model.ResultOK, "removed: unchanged since replay"
 	return rec
 }

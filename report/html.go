@@ -120,8 +120,8 @@ var htmlTemplate = template.Must(template.New("report").Funcs(template.FuncMap{
 	},
 	"join":  strings.Join,
 	"lower": strings.ToLower,
-	"verdictClass": func(v string) string {
-		return "v-" + strings.ToLower(strings.ReplaceAll(v, " ", "-"))
+	"verdictClass": func(v model.Verdict) string {
+		return "v-" + strings.ToLower(strings.ReplaceAll(string(v), " ", "-"))
 	},
 }).Parse(htmlTemplateText))
 

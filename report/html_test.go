@@ -15,6 +15,7 @@ import (
 	"github.com/imsforensic/imsforensic/evidence"
 	"github.com/imsforensic/imsforensic/inventory"
 	"github.com/imsforensic/imsforensic/model"
+	"github.com/imsforensic/imsforensic/replay"
 	"github.com/imsforensic/imsforensic/report"
 	"github.com/imsforensic/imsforensic/rules"
 	"github.com/imsforensic/imsforensic/triage"
@@ -28,8 +29,9 @@ func hostileReport() report.HTMLReport {
 		Parts: []model.Part{{Path: "", MediaType: "multipart/mixed"}, {Path: "1", Depth: 1, MediaType: "text/plain", Filename: `<img src="https://evil.example/x.png">`}},
 		Findings: []model.Finding{{Rule: "blank-charset", Class: model.ClassCrash, Part: "1", Offset: 120,
 			Evidence: `charset=""<script>location='http://evil.example/'</script>`, KB: []string{"Q278320"}}}}
-	s := model.Suspect{Rank: 1, Path: m.Path, Name: m.Name, Queue: m.Queue, Score: 1100, Verdict: triage.VerdictPrime,
+	s := model.Suspect{Rank: 1, Path: m.Path, Name: m.Name, Queue: m.Queue, Score: 1100, Verdict: model.VerdictPrime,
 		Reasons: []model.Reason{{Kind: "event", Detail: `named by 4182 <a href="https://evil.example/">x</a>` + "\x00"}}}
+	plan := []*model.Message{m, {Path: "IN/CLEAN001", Name: "CLEAN001", Queue: model.QueueIN}}
 	return report.HTMLReport{
 		Title:     "test <report>",
 		Generated: t0,
@@ -40,7 +42,7 @@ func hostileReport() report.HTMLReport {
 		},
 		Suspects:    []report.HTMLSuspect{{Suspect: s, Message: m}},
 		Conclusions: []model.Conclusion{model.NewConclusion("see http://evil.example/ <now>", "Q193639")},
-		Plan:        report.HTMLPlan([]*model.Message{m, {Path: "IN/CLEAN001", Name: "CLEAN001", Queue: model.QueueIN}}, func(m *model.Message) bool { return m.TopClass() == model.ClassCrash }, 0),
+		Plan:        report.HTMLPlan(plan, replay.Preview(plan, replay.Options{}), 0),
 	}
 }
 
@@ -116,7 +118,7 @@ func corpusReport(t *testing.T) (report.HTMLReport, string) {
 		Timeline:    report.HTMLTimelineOf(ms, events, func(e model.Event) bool { return crash[report.EventKey(e)] }, marked),
 		Suspects:    sus,
 		Conclusions: res.Conclusions,
-		Plan:        report.HTMLPlan(ms, func(m *model.Message) bool { return m.TopClass() == model.ClassCrash }, 20),
+		Plan:        report.HTMLPlan(ms, replay.Preview(ms, replay.Options{}), 20),
 	}
 	return r, filepath.Base(truth.Culprits[0])
 }

@@ -12,44 +12,6 @@ import (
 	"github.com/imsforensic/imsforensic/model"
 )
 
-// MessageRecord is the scan JSON record: the message contract of DESIGN.md
-// section 3, without the per-part detail that show prints.
-type MessageRecord struct {
-	Type     string          `json:"type"`
-	Schema   int             `json:"schema"`
-	Path     string          `json:"path"`
-	Name     string          `json:"name"`
-	Queue    string          `json:"queue"`
-	Format   model.Format    `json:"format"`
-	Size     int64           `json:"size"`
-	SHA256   string          `json:"sha256"`
-	ModTime  time.Time       `json:"mtime,omitzero"`
-	Envelope model.Envelope  `json:"envelope"`
-	Subject  model.Text      `json:"subject"`
-	Findings []model.Finding `json:"findings"`
-	Score    float64         `json:"score"`
-	Error    string          `json:"error,omitempty"`
-}
-
-// NewMessageRecord projects a Message onto the scan record.
-func NewMessageRecord(m *model.Message) MessageRecord {
-	fs := m.Findings
-	if fs == nil {
-		fs = []model.Finding{}
-	}
-	env := m.Envelope
-	if env.To == nil {
-		env.To = []string{}
-	}
-	// File names are bytes on Linux (and may come from a damaged copy):
-	// escape them as model.Text does, so that two names that differ only
-	// in invalid UTF-8 stay two names in JSON instead of both becoming
-	// U+FFFD.
-	return MessageRecord{Type: "message", Schema: model.SchemaVersion, Path: model.Escape(m.Path), Name: model.Escape(m.Name), Queue: m.Queue,
-		Format: m.Format, Size: m.Size, SHA256: m.SHA256, ModTime: m.ModTime, Envelope: env, Subject: m.Subject,
-		Findings: fs, Score: m.Score, Error: model.Escape(m.Error)}
-}
-
 // WriteMessages renders the scan result set.
 func WriteMessages(w io.Writer, f Format, ms []*model.Message) error {
 	switch f {
@@ -57,7 +19,7 @@ func WriteMessages(w io.Writer, f Format, ms []*model.Message) error {
 		enc := json.NewEncoder(w)
 		enc.SetEscapeHTML(false)
 		for _, m := range ms {
-			if err := enc.Encode(NewMessageRecord(m)); err != nil {
+			if err := enc.Encode(model.NewMessageRecord(m)); err != nil {
 				return fmt.Errorf("write json: %w", err)
 			}
 		}
@@ -80,7 +42,7 @@ func writeMessagesTable(w io.Writer, ms []*model.Message) error {
 			find = "error: " + m.Error
 		}
 		if err := t.Append([]string{m.Queue, cell(m.Name, 24), size(m.Size), tm, cell(m.Envelope.From, 28),
-			strconv.Itoa(len(m.Envelope.To)), cell(subject(m.Subject), 30), score(m.Score), cell(find, 70)}); err != nil {
+			strconv.Itoa(len(m.Envelope.To)), cell(string(m.DisplaySubject()), 30), score(m.Score), cell(find, 70)}); err != nil {
 			return fmt.Errorf("write table: %w", err)
 		}
 	}
@@ -91,7 +53,7 @@ func writeMessagesTable(w io.Writer, ms []*model.Message) error {
 }
 
 // messageCSVHeader is the fixed CSV column order.
-var messageCSVHeader = []string{"path", "name", "queue", "format", "size", "sha256", "mtime", "from", "to", "subject", "score", "class", "rules", "error"}
+var messageCSVHeader = []string{"path", "name", "queue", "format", "size", "sha256", "mtime", "from", "to", "subject", "score", "class", "rules", "error", "subject_decoded"}
 
 func writeMessagesCSV(w io.Writer, ms []*model.Message) error {
 	cw := csv.NewWriter(w)
@@ -110,7 +72,7 @@ func writeMessagesCSV(w io.Writer, ms []*model.Message) error {
 		sortStrings(ids)
 		rec := []string{m.Path, m.Name, m.Queue, string(m.Format), strconv.FormatInt(m.Size, 10), m.SHA256, tm,
 			model.Escape(m.Envelope.From), model.Escape(strings.Join(m.Envelope.To, " ")), model.Escape(string(m.Subject)),
-			score(m.Score), m.TopClass().String(), strings.Join(ids, " "), m.Error}
+			score(m.Score), m.TopClass().String(), strings.Join(ids, " "), m.Error, model.Escape(string(m.SubjectDecoded))}
 		if err := cw.Write(rec); err != nil {
 			return err
 		}

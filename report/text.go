@@ -6,7 +6,6 @@ import (
 	"unicode/utf8"
 
 	"github.com/imsforensic/imsforensic/model"
-	"github.com/imsforensic/imsforensic/parse/sniff"
 )
 
 // cell prepares a string for a table cell: escaped, one line, shortened
@@ -32,17 +31,6 @@ func size(n int64) string {
 		return fmt.Sprintf("%.1fM", float64(n)/(1024*1024))
 	}
 	return fmt.Sprintf("%.1fG", float64(n)/(1024*1024*1024))
-}
-
-// subject renders a Subject for people: RFC 2047 words decoded when they
-// decode, the raw bytes otherwise.
-func subject(s model.Text) string {
-	if strings.Contains(string(s), "=?") {
-		if d, ok := sniff.DecodeHeaderValue([]byte(s)); ok {
-			return d
-		}
-	}
-	return string(s)
 }
 
 func score(f float64) string { return fmt.Sprintf("%.1f", f) }

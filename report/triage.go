@@ -36,7 +36,7 @@ func writeTriageTable(w io.Writer, suspects []model.Suspect, conclusions []model
 	}
 	t := newTable(w, "RANK", "QUEUE", "NAME", "SCORE", "VERDICT", "REASONS")
 	for _, s := range shown {
-		if err := t.Append([]string{strconv.Itoa(s.Rank), s.Queue, cell(s.Name, 24), score(s.Score), s.Verdict, abbreviateReasons(s.Reasons)}); err != nil {
+		if err := t.Append([]string{strconv.Itoa(s.Rank), s.Queue, cell(s.Name, 24), score(s.Score), string(s.Verdict), abbreviateReasons(s.Reasons)}); err != nil {
 			return fmt.Errorf("write table: %w", err)
 		}
 	}
@@ -98,41 +98,23 @@ func shortReason(d string) string {
 	return d
 }
 
-// triageReasonRecord is a reason in the suspect JSON record.
-type triageReasonRecord struct {
-	Kind   string  `json:"kind"`
-	Detail string  `json:"detail"`
-	Weight float64 `json:"weight"`
-}
-
-// triageSuspectRecord is the suspect record of DESIGN.md section 3.
-type triageSuspectRecord struct {
-	Type    string               `json:"type"`
-	Schema  int                  `json:"schema"`
-	Rank    int                  `json:"rank"`
-	Path    string               `json:"path"`
-	Name    string               `json:"name"`
-	Queue   string               `json:"queue"`
-	Score   float64              `json:"score"`
-	Verdict string               `json:"verdict"`
-	Reasons []triageReasonRecord `json:"reasons"`
-}
-
 func writeTriageJSON(w io.Writer, suspects []model.Suspect, conclusions []model.Conclusion) error {
 	enc := json.NewEncoder(w)
 	enc.SetEscapeHTML(false)
 	for _, s := range suspects {
-		rec := triageSuspectRecord{Type: "suspect", Schema: model.SchemaVersion, Rank: s.Rank, Path: s.Path, Name: s.Name,
-			Queue: s.Queue, Score: s.Score, Verdict: s.Verdict, Reasons: make([]triageReasonRecord, 0, len(s.Reasons))}
+		rec := s
+		rec.Type, rec.Schema = model.TypeSuspect, model.SchemaVersion
+		rec.Reasons = make([]model.Reason, 0, len(s.Reasons))
 		for _, r := range s.Reasons {
-			rec.Reasons = append(rec.Reasons, triageReasonRecord{Kind: r.Kind, Detail: model.Escape(r.Detail), Weight: r.Weight})
+			r.Detail = model.Escape(r.Detail)
+			rec.Reasons = append(rec.Reasons, r)
 		}
 		if err := enc.Encode(rec); err != nil {
 			return fmt.Errorf("write json: %w", err)
 		}
 	}
 	for _, c := range conclusions {
-		c.Type, c.Schema, c.Text = "conclusion", model.SchemaVersion, model.Escape(c.Text)
+		c.Type, c.Schema, c.Text = model.TypeConclusion, model.SchemaVersion, model.Escape(c.Text)
 		if c.KB == nil {
 			c.KB = []string{}
 		}
@@ -158,7 +140,7 @@ func writeTriageCSV(w io.Writer, suspects []model.Suspect, conclusions []model.C
 		for _, r := range s.Reasons {
 			rs = append(rs, fmt.Sprintf("%s: %s (%s)", r.Kind, model.Escape(r.Detail), score(r.Weight)))
 		}
-		if err := cw.Write([]string{"suspect", strconv.Itoa(s.Rank), s.Path, s.Name, s.Queue, score(s.Score), s.Verdict, strings.Join(rs, " | "), ""}); err != nil {
+		if err := cw.Write([]string{"suspect", strconv.Itoa(s.Rank), s.Path, s.Name, s.Queue, score(s.Score), string(s.Verdict), strings.Join(rs, " | "), ""}); err != nil {
 			return fmt.Errorf("write csv: %w", err)
 		}
 	}

@@ -4,9 +4,9 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"os"
 	"strconv"
 
+	"github.com/imsforensic/imsforensic/internal/readonly"
 	"github.com/imsforensic/imsforensic/model"
 )
 
@@ -96,7 +96,7 @@ func (c *Config) withDefaults() Config {
 // keys and unknown rule IDs are errors, so a typo does not silently leave
 // a default in force.
 func LoadConfig(path string) (*Config, error) {
-	f, err := os.Open(path)
+	f, err := readonly.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("rules config: %w", err)
 	}

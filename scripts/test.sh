@@ -23,6 +23,11 @@ need=()
 command -v swaks >/dev/null 2>&1 || need+=(swaks)
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
 command -v python3 >/dev/null 2>&1 || need+=(python3)
+# swaks --tls needs Net::SSLeay; replay's TLS/AUTH tests use aiosmtpd as the
+# third-party server (Debian's python3, /usr/bin/python3).
+perl -MNet::SSLeay -e 1 >/dev/null 2>&1 || need+=(libnet-ssleay-perl)
+/usr/bin/python3 -c 'import aiosmtpd' >/dev/null 2>&1 || need+=(python3-aiosmtpd)
+command -v evtexport >/dev/null 2>&1 || need+=(libevt-utils) # the .evt cross-check (evidence/evtexport_test.go)
 # The .evtx oracles (evidence/evtx_oracle_test.go): libyal's evtxexport and
 # python-evtx, the latter for Debian's own python3.
 command -v evtxexport >/dev/null 2>&1 || need+=(libevtx-utils)

@@ -1,6 +1,7 @@
 package smtpsink
 
 import (
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -78,6 +79,14 @@ type Config struct {
 	// nil discards. LogJSON writes JSON Lines instead of text.
 	Logger  io.Writer
 	LogJSON bool
+	// TLS, when set, makes the sink offer STARTTLS (RFC 3207) with it
+	// (SelfSignedTLS, LoadTLS).
+	TLS *tls.Config
+	// Auth, when set, maps users to passwords: the sink offers AUTH PLAIN
+	// and LOGIN (RFC 4954; over TLS only when TLS is set) and refuses MAIL
+	// before a successful AUTH with 530 5.7.0.
+	Auth map[string]string
+
 	// Transcripts writes every connection's raw bytes, both directions, to
 	// <Store>/transcripts/<conn-id>.log.
 	Transcripts bool

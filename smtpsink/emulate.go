@@ -12,6 +12,7 @@ import (
 
 	"github.com/emersion/go-smtp"
 
+	"github.com/imsforensic/imsforensic/internal/atomicfile"
 	"github.com/imsforensic/imsforensic/model"
 )
 
@@ -34,7 +35,7 @@ func (ss *session) fingerprint(bodySHA string) (string, []string) {
 // after DATA, before any reply, as a store that dies while converting the
 // message; after that it is refused with 554 5.6.0 and listed as poison
 // (Stats, poison.jsonl, one copy in poison/<fingerprint>.eml).
-func (ss *session) emulateCrash(tmp *os.File, bodySHA string, summary []FindingSummary) error {
+func (ss *session) emulateCrash(tmp *atomicfile.Staged, bodySHA string, summary []FindingSummary) error {
 	s := ss.sink
 	fp, rcpts := ss.fingerprint(bodySHA)
 
@@ -51,7 +52,7 @@ func (ss *session) emulateCrash(tmp *os.File, bodySHA string, summary []FindingS
 		return errDropped
 	}
 	if !isPoison {
-		p = PoisonEntry{Type: "sink-poison", Schema: model.SchemaVersion, Fingerprint: fp, SHA256: bodySHA,
+		p = PoisonEntry{Type: model.TypeSinkPoison, Schema: model.SchemaVersion, Fingerprint: fp, SHA256: bodySHA,
 			From: ss.mail.From, Rcpts: rcpts, Crashes: n, File: filepath.ToSlash(filepath.Join(poisonDir, fp+".eml")),
 			Time: time.Now().UTC()}
 		for _, f := range summary {
@@ -76,23 +77,18 @@ func (ss *session) emulateCrash(tmp *os.File, bodySHA string, summary []FindingS
 
 // keepPoison stores one copy of the poison message and appends its entry
 // to poison.jsonl.
-func (s *Sink) keepPoison(tmp *os.File, p PoisonEntry) error {
+func (s *Sink) keepPoison(tmp *atomicfile.Staged, p PoisonEntry) error {
 	dir := filepath.Join(s.cfg.Store, poisonDir)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("smtpsink: create poison dir: %w", err)
 	}
-	if err := tmp.Sync(); err != nil {
-		return fmt.Errorf("smtpsink: fsync poison copy: %w", err)
+	src, err := os.Open(tmp.TempName())
+	if err != nil {
+		return fmt.Errorf("smtpsink: keep poison copy: %w", err)
 	}
-	if err := os.Link(tmp.Name(), filepath.Join(s.cfg.Store, filepath.FromSlash(p.File))); err != nil {
-		// Link may be unsupported (some Windows shares): copy instead.
-		b, rerr := os.ReadFile(tmp.Name())
-		if rerr != nil {
-			return fmt.Errorf("smtpsink: keep poison copy: %w", err)
-		}
-		if werr := os.WriteFile(filepath.Join(s.cfg.Store, filepath.FromSlash(p.File)), b, 0o644); werr != nil {
-			return fmt.Errorf("smtpsink: keep poison copy: %w", werr)
-		}
+	defer src.Close()
+	if _, _, err := atomicfile.WriteFile(filepath.Join(s.cfg.Store, filepath.FromSlash(p.File)), src, 0o644); err != nil {
+		return fmt.Errorf("smtpsink: keep poison copy: %w", err)
 	}
 	return s.store.appendJSONL(poisonJournal, p)
 }

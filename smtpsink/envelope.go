@@ -9,8 +9,8 @@ import (
 // StoredEnvelope is the <id>.json written beside each <id>.eml: the SMTP
 // envelope as received and the facts about the stored bytes.
 type StoredEnvelope struct {
-	Type   string `json:"type"` // always "sink-message"
-	Schema int    `json:"schema"`
+	Type   model.RecordType `json:"type"` // always model.TypeSinkMsg
+	Schema int              `json:"schema"`
 
 	ID         string    `json:"id"`
 	File       string    `json:"file"` // <id>.eml
@@ -20,6 +20,7 @@ type StoredEnvelope struct {
 	Helo       string    `json:"helo"`
 	TLS        bool      `json:"tls"`
 	TLSVersion string    `json:"tls_version,omitempty"`
+	AuthUser   string    `json:"auth_user,omitempty"` // the AUTH user, "" without
 
 	Mail  MailParams  `json:"mail"`
 	Rcpts []RcptEntry `json:"rcpts"`
@@ -64,16 +65,16 @@ type FindingSummary struct {
 
 // PoisonEntry is one line of poison.jsonl and of Stats.Poison.
 type PoisonEntry struct {
-	Type        string    `json:"type"` // always "sink-poison"
-	Schema      int       `json:"schema"`
-	Fingerprint string    `json:"fingerprint"`
-	SHA256      string    `json:"sha256"`
-	From        string    `json:"from"`
-	Rcpts       []string  `json:"rcpts"`
-	Crashes     int       `json:"crashes"`
-	Rules       []string  `json:"rules"`
-	File        string    `json:"file"` // poison/<fingerprint>.eml
-	Time        time.Time `json:"time"`
+	Type        model.RecordType `json:"type"` // always model.TypeSinkPoison
+	Schema      int              `json:"schema"`
+	Fingerprint string           `json:"fingerprint"`
+	SHA256      string           `json:"sha256"`
+	From        string           `json:"from"`
+	Rcpts       []string         `json:"rcpts"`
+	Crashes     int              `json:"crashes"`
+	Rules       []string         `json:"rules"`
+	File        string           `json:"file"` // poison/<fingerprint>.eml
+	Time        time.Time        `json:"time"`
 }
 
 func summarize(fs []model.Finding) ([]FindingSummary, model.Class) {

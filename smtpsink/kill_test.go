@@ -16,6 +16,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/imsforensic/imsforensic/internal/atomicfile"
 )
 
 const helperEnv = "IMSF_SINK_HELPER_STORE"
@@ -150,12 +152,17 @@ func TestSIGKILLLosesNothingAcknowledged(t *testing.T) {
 		if e.IsDir() {
 			continue
 		}
-		if strings.HasPrefix(name, tmpPrefix) {
+		if strings.HasPrefix(name, tmpPrefix) || atomicfile.IsTemp(name) {
 			t.Errorf("temp file %s visible after restart", name)
 		}
 		if strings.HasSuffix(name, ".eml") {
 			if _, err := os.Stat(filepath.Join(dir, strings.TrimSuffix(name, ".eml")+".json")); err != nil {
 				t.Errorf("%s has no envelope after restart", name)
+			}
+		}
+		if strings.HasSuffix(name, ".json") {
+			if _, err := os.Stat(filepath.Join(dir, strings.TrimSuffix(name, ".json")+".eml")); err != nil {
+				t.Errorf("%s has no message after restart", name)
 			}
 		}
 	}
@@ -256,7 +263,7 @@ func TestSIGKILLSeededRandomPoints(t *testing.T) {
 	entries, _ := os.ReadDir(store)
 	for _, e := range entries {
 		name := e.Name()
-		if strings.HasPrefix(name, tmpPrefix) {
+		if strings.HasPrefix(name, tmpPrefix) || atomicfile.IsTemp(name) {
 			t.Errorf("temp file %s visible after restart", name)
 		}
 		if strings.HasSuffix(name, ".eml") {

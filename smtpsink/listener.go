@@ -74,11 +74,14 @@ func hostOf(a net.Addr) string {
 // sinkConn is one accepted connection.
 type sinkConn struct {
 	net.Conn
-	id          string
-	readTimeout time.Duration
-	greetDelay  time.Duration
-	wrote       bool
-	transcript  *transcriptWriter
+	id           string
+	readTimeout  time.Duration
+	writeTimeout time.Duration
+	greetDelay   time.Duration
+	onCut        func()      // called once when a write times out
+	tls          atomic.Bool // TLS runs above: bytes are ciphertext
+	wrote        bool
+	transcript   *transcriptWriter
 
 	closeOnce sync.Once
 	active    *atomic.Int64
@@ -86,7 +89,11 @@ type sinkConn struct {
 }
 
 func (s *Sink) wrapConn(c net.Conn, active *atomic.Int64) *sinkConn {
-	sc := &sinkConn{Conn: c, id: s.newConnID(), readTimeout: s.cfg.ReadTimeout, active: active}
+	sc := &sinkConn{Conn: c, id: s.newConnID(), readTimeout: s.cfg.ReadTimeout, writeTimeout: s.cfg.WriteTimeout, active: active}
+	sc.onCut = func() {
+		s.stats.writeTimeouts.Add(1)
+		s.logEvent("write-timeout", map[string]any{"conn": sc.id, "remote": c.RemoteAddr().String()})
+	}
 	if s.cfg.Transcripts {
 		t, err := openTranscript(filepath.Join(s.cfg.Store, transcriptsDir), sc.id)
 		if err != nil {
@@ -106,7 +113,7 @@ func (c *sinkConn) Read(b []byte) (int, error) {
 		c.Conn.SetReadDeadline(time.Now().Add(c.readTimeout))
 	}
 	n, err := c.Conn.Read(b)
-	if n > 0 && c.transcript != nil {
+	if n > 0 && c.transcript != nil && !c.tls.Load() {
 		c.transcript.record('C', b[:n])
 	}
 	return n, err
@@ -119,10 +126,27 @@ func (c *sinkConn) Write(b []byte) (int, error) {
 			time.Sleep(c.greetDelay)
 		}
 	}
-	out := replySafe(b)
+	out := b
+	if !c.tls.Load() {
+		// Under TLS, go-smtp's replies are sanitised by replySafe only in
+		// plaintext: its TLS layer sits above this connection.
+		out = replySafe(b)
+	}
+	if c.writeTimeout > 0 {
+		c.Conn.SetWriteDeadline(time.Now().Add(c.writeTimeout))
+	}
 	n, err := c.Conn.Write(out)
-	if n > 0 && c.transcript != nil {
+	if n > 0 && c.transcript != nil && !c.tls.Load() {
 		c.transcript.record('S', out[:n])
+	}
+	if err != nil {
+		// go-smtp ignores reply write errors and reads on, so a client that
+		// sends commands but never reads replies would keep its slot for
+		// ever: a reply that cannot be written ends the connection.
+		if errors.Is(err, os.ErrDeadlineExceeded) && c.onCut != nil {
+			c.onCut()
+		}
+		c.Close()
 	}
 	if err == nil {
 		n = len(b)
@@ -153,6 +177,14 @@ func replySafe(b []byte) []byte {
 		return b
 	}
 	return out
+}
+
+// SetWriteDeadline is go-smtp's; Write arms its own when WriteTimeout is set.
+func (c *sinkConn) SetWriteDeadline(t time.Time) error {
+	if c.writeTimeout > 0 {
+		return nil
+	}
+	return c.Conn.SetWriteDeadline(t)
 }
 
 // SetReadDeadline is kept from go-smtp's calls only when no idle timeout

@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/imsforensic/imsforensic/model"
 )
 
 // logEvent writes one log line: text "TIME EVENT key=value ..." (keys
@@ -24,7 +26,7 @@ func (s *Sink) logEvent(event string, fields map[string]any) {
 		for k, v := range fields {
 			rec[k] = v
 		}
-		rec["type"] = "sink-log"
+		rec["type"] = model.TypeSinkLog
 		rec["schema"] = 1
 		rec["time"] = now.Format(time.RFC3339Nano)
 		rec["event"] = event

@@ -1,18 +1,18 @@
 package smtpsink
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/emersion/go-smtp"
 
+	"github.com/imsforensic/imsforensic/internal/atomicfile"
 	"github.com/imsforensic/imsforensic/model"
 )
 
@@ -46,8 +46,9 @@ type session struct {
 	remote string
 	helo   string
 
-	mail  *MailParams
-	rcpts []RcptEntry
+	mail     *MailParams
+	rcpts    []RcptEntry
+	authUser string // set by a successful AUTH
 }
 
 var _ smtp.Session = (*session)(nil)
@@ -91,9 +92,12 @@ func (ss *session) subject() *faultSubject {
 
 func (ss *session) Mail(from string, opts *smtp.MailOptions) error {
 	ss.helo = ss.conn.Hostname()
+	if ss.sink.cfg.Auth != nil && ss.authUser == "" {
+		return ss.refuse(errAuthRequired)
+	}
 	if hasControl(from) {
 		ss.mail, ss.rcpts = nil, nil
-		return errControlInAddress
+		return ss.refuse(errControlInAddress)
 	}
 	mp := MailParams{From: from}
 	if opts != nil {
@@ -113,7 +117,12 @@ func (ss *session) Mail(from string, opts *smtp.MailOptions) error {
 
 func (ss *session) Rcpt(to string, opts *smtp.RcptOptions) error {
 	if hasControl(to) {
-		return errControlInAddress
+		return ss.refuse(errControlInAddress)
+	}
+	if len(ss.rcpts) >= ss.sink.cfg.MaxRecipients {
+		// Checked here rather than by go-smtp so that it is counted.
+		return ss.refuse(&smtp.SMTPError{Code: 452, EnhancedCode: smtp.EnhancedCode{4, 5, 3},
+			Message: fmt.Sprintf("too many recipients (at most %d)", ss.sink.cfg.MaxRecipients)})
 	}
 	subj := ss.subject()
 	subj.to = []string{to}
@@ -148,49 +157,37 @@ func (ss *session) Logout() error { return nil }
 
 // Data receives the message into a temp file, lints it, applies faults,
 // chaos and the IMS emulation, and stores it. It returns nil (250) only
-// after <id>.eml and <id>.json are durable.
+// after <id>.eml and <id>.json are durable (a group commit shared with the
+// other sessions: see store.commit).
 func (ss *session) Data(r io.Reader) error {
 	s := ss.sink
 	s.inflight.Add(1)
 	defer s.inflight.Add(-1)
 	if ss.mail == nil {
-		return &smtp.SMTPError{Code: 503, EnhancedCode: smtp.EnhancedCode{5, 5, 1}, Message: "MAIL first"}
+		return ss.refuse(&smtp.SMTPError{Code: 503, EnhancedCode: smtp.EnhancedCode{5, 5, 1}, Message: "MAIL first"})
 	}
 	received := time.Now().UTC()
-	tmp, err := s.store.createTemp("eml")
+	tmp, err := s.store.stage()
 	if err != nil {
-		return tempFailure(err)
+		return ss.storeFailure(err)
 	}
-	committed := false
-	defer func() {
-		if !committed {
-			tmp.Close()
-			os.Remove(tmp.Name())
-		}
-	}()
-	h := sha256.New()
-	size, err := io.Copy(io.MultiWriter(tmp, h), r)
+	defer tmp.Abort()
+	size, err := io.Copy(tmp, r)
 	if err != nil {
 		var se *smtp.SMTPError
-		if errors.As(err, &se) {
-			return se // 552 max size
+		var we *atomicfile.WriteError
+		switch {
+		case errors.As(err, &we):
+			return ss.storeFailure(err)
+		case errors.As(err, &se):
+			return ss.refuse(se) // 552 max size
 		}
 		return fmt.Errorf("smtpsink: receiving DATA: %w", err)
 	}
-	sum := hex.EncodeToString(h.Sum(nil))
-
-	var raw []byte
-	var findings []model.Finding
-	if s.cfg.Lint != nil || s.needsBody() {
-		s.lintSem <- struct{}{}
-		raw, err = os.ReadFile(tmp.Name())
-		if err == nil && s.cfg.Lint != nil {
-			findings = s.cfg.Lint(raw)
-		}
-		<-s.lintSem
-		if err != nil {
-			return tempFailure(fmt.Errorf("smtpsink: reading back DATA: %w", err))
-		}
+	sum := tmp.SHA256()
+	findings, raw, err := ss.lint(tmp)
+	if err != nil {
+		return ss.storeFailure(err)
 	}
 	summary, top := summarize(findings)
 
@@ -205,10 +202,36 @@ func (ss *session) Data(r io.Reader) error {
 	if s.cfg.Emulate == EmulateIMS && top == model.ClassCrash {
 		return ss.emulateCrash(tmp, sum, summary)
 	}
+	return ss.store(tmp, received, size, sum, top, summary)
+}
 
+// lint reads the received message back for the lint function and the
+// body faults; neither set means no read at all.
+func (ss *session) lint(tmp *atomicfile.Staged) ([]model.Finding, []byte, error) {
+	s := ss.sink
+	if s.cfg.Lint == nil && !s.needsBody() {
+		return nil, nil, nil
+	}
+	s.lintSem <- struct{}{}
+	defer func() { <-s.lintSem }()
+	raw, err := os.ReadFile(tmp.TempName())
+	if err != nil {
+		return nil, nil, fmt.Errorf("smtpsink: reading back DATA: %w", err)
+	}
+	var findings []model.Finding
+	if s.cfg.Lint != nil {
+		findings = s.cfg.Lint(raw)
+	}
+	return findings, raw, nil
+}
+
+// store acknowledges an ENVID duplicate without storing it again, or
+// commits the message and its envelope.
+func (ss *session) store(tmp *atomicfile.Staged, received time.Time, size int64, sum string, top model.Class, summary []FindingSummary) error {
+	s := ss.sink
 	dupID, release, err := s.store.reserve(ss.mail.EnvID, sum, s.stop)
 	if err != nil {
-		return tempFailure(err)
+		return ss.storeFailure(err)
 	}
 	if dupID != "" {
 		s.stats.duplicates.Add(1)
@@ -216,22 +239,31 @@ func (ss *session) Data(r io.Reader) error {
 		return nil
 	}
 	id := s.store.newID(received)
-	if err := s.store.commitTemp(tmp, id+".eml"); err != nil {
-		release("")
-		return tempFailure(err)
-	}
-	committed = true
 	env := StoredEnvelope{
-		Type: "sink-message", Schema: model.SchemaVersion,
+		Type: model.TypeSinkMsg, Schema: model.SchemaVersion,
 		ID: id, File: id + ".eml", ReceivedAt: received, ConnID: ss.connID,
-		Remote: ss.remote, Helo: ss.helo,
+		Remote: ss.remote, Helo: ss.helo, AuthUser: ss.authUser, TLSVersion: ss.tlsVersion(),
 		Mail: *ss.mail, Rcpts: append([]RcptEntry{}, ss.rcpts...),
 		Size: size, SHA256: sum, DotDecoded: true,
 		TopClass: top, Findings: summary,
 	}
-	if err := ss.writeEnvelope(&env); err != nil {
+	env.TLS = env.TLSVersion != ""
+	b, err := json.MarshalIndent(&env, "", "  ")
+	if err != nil {
 		release("")
-		return tempFailure(err)
+		return ss.storeFailure(fmt.Errorf("smtpsink: encode envelope: %w", err))
+	}
+	envTmp, err := s.store.stageBytes(append(b, '\n'))
+	if err != nil {
+		release("")
+		return ss.storeFailure(err)
+	}
+	defer envTmp.Abort()
+	// The .eml is renamed before the .json; a crash before the round's
+	// folder fsync may leave either alone, which recovery quarantines.
+	if err := s.store.commit.Commit(tmp.To(s.store.path(id+".eml")), envTmp.To(s.store.path(id+".json"))); err != nil {
+		release("")
+		return ss.storeFailure(err)
 	}
 	release(id)
 	s.noteStored()
@@ -240,20 +272,6 @@ func (ss *session) Data(r io.Reader) error {
 		"sha256": sum[:12], "class": top.String(), "findings": topFindings(summary, 3),
 	})
 	return nil
-}
-
-// writeEnvelope makes the .eml rename durable, then writes the .json, so a
-// .json never exists without its .eml.
-func (ss *session) writeEnvelope(env *StoredEnvelope) error {
-	st := ss.sink.store
-	if err := syncDir(st.dir); err != nil {
-		return err
-	}
-	b, err := json.MarshalIndent(env, "", "  ")
-	if err != nil {
-		return fmt.Errorf("smtpsink: encode envelope: %w", err)
-	}
-	return st.writeFileAtomic(env.ID+".json", append(b, '\n'))
 }
 
 // needsBody reports whether a fault matches on the raw body.
@@ -266,9 +284,34 @@ func (s *Sink) needsBody() bool {
 	return false
 }
 
-// tempFailure turns a local storage error into a 451 so the client keeps
-// the message and retries.
-func tempFailure(err error) error {
+// storeFailure logs a local storage error (with its paths, for the
+// operator) and answers a 4xx without them (RFC 5321 section 4.2.5: the
+// client keeps the message and retries; a 5xx would make a real MTA bounce
+// mail the sink only failed to write). A full disk or quota is 452
+// 4.3.1, anything else 451 4.3.0.
+func (ss *session) storeFailure(err error) error {
+	s := ss.sink
+	s.stats.storeFailures.Add(1)
+	s.logEvent("store-error", map[string]any{"conn": ss.connID, "error": err.Error()})
+	return storeReply(err)
+}
+
+func storeReply(err error) *smtp.SMTPError {
+	if isNoSpace(err) {
+		return &smtp.SMTPError{Code: 452, EnhancedCode: smtp.EnhancedCode{4, 3, 1},
+			Message: "insufficient storage in the sink, try again later"}
+	}
 	return &smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 3, 0},
-		Message: "sink could not store the message: " + strings.ReplaceAll(err.Error(), "\n", " ")}
+		Message: "sink could not store the message, try again later"}
+}
+
+// isNoSpace reports a full disk, an exhausted quota or a file size limit.
+func isNoSpace(err error) bool {
+	return errors.Is(err, syscall.ENOSPC) || errors.Is(err, syscall.EDQUOT) || errors.Is(err, syscall.EFBIG)
+}
+
+// refuse counts a refusal the sink decides itself and returns it.
+func (ss *session) refuse(se *smtp.SMTPError) error {
+	ss.sink.stats.refused.Add(1)
+	return se
 }

@@ -3,6 +3,7 @@ package smtpsink
 import (
 	"context"
 	"crypto/sha256"
+	"crypto/tls"
 	"encoding/binary"
 	"encoding/json"
 	"errors"
@@ -51,7 +52,8 @@ type Sink struct {
 	stats struct {
 		connections, refusedConnections       atomic.Int64
 		stored, duplicates, rejected, crashes atomic.Int64
-		disconnects                           atomic.Int64
+		disconnects, refused, storeFailures   atomic.Int64
+		authFailures, writeTimeouts           atomic.Int64
 	}
 
 	addrMu   sync.Mutex
@@ -72,7 +74,14 @@ type Stats struct {
 	Rejected           int64 // fault and chaos replies
 	Disconnects        int64 // fault and chaos drops
 	Crashes            int64 // emulated store crashes
-	Poison             []PoisonEntry
+	// Refused counts the sink's own refusals of a sender, recipient or
+	// message (control characters, too many recipients, too large, MAIL
+	// missing, authentication required); Rejected the injected ones.
+	Refused       int64
+	StoreFailures int64 // 451/452: the store could not be written
+	AuthFailures  int64 // 535 and other failed AUTH exchanges
+	WriteTimeouts int64 // connections cut because the client stopped reading
+	Poison        []PoisonEntry
 }
 
 // New checks cfg, applies the defaults and prepares the store (moving what
@@ -115,7 +124,7 @@ func New(cfg Config) (*Sink, error) {
 	srv := smtp.NewServer(&backend{sink: s})
 	srv.Domain = cfg.Domain
 	srv.MaxMessageBytes = cfg.MaxMessageBytes
-	srv.MaxRecipients = cfg.MaxRecipients
+	// MaxRecipients is enforced by session.Rcpt, where it is counted.
 	srv.MaxLineLength = cfg.MaxLineLength
 	srv.ReadTimeout = cfg.ReadTimeout
 	srv.WriteTimeout = cfg.WriteTimeout
@@ -123,6 +132,10 @@ func New(cfg Config) (*Sink, error) {
 	// the sink never sends a DSN (it never relays or bounces).
 	srv.EnableDSN = true
 	srv.EnableSMTPUTF8 = true
+	srv.TLSConfig = s.tlsConfig()
+	// Without TLS, AUTH over cleartext is the only AUTH there is (a lab
+	// sink on loopback); with TLS, go-smtp offers AUTH after STARTTLS only.
+	srv.AllowInsecureAuth = cfg.TLS == nil
 	srv.ErrorLog = serverLog{s}
 	s.server = srv
 	return s, nil
@@ -168,6 +181,30 @@ func (s *Sink) Serve(ctx context.Context, l net.Listener) error {
 	<-served
 	s.waitInflight(grace)
 	return nil
+}
+
+// tlsConfig clones Config.TLS with a hook that marks the connection as
+// carrying TLS once a handshake begins: from then on its bytes are
+// ciphertext, which the reply sanitiser and the transcripts must not touch.
+func (s *Sink) tlsConfig() *tls.Config {
+	if s.cfg.TLS == nil {
+		return nil
+	}
+	tc := s.cfg.TLS.Clone()
+	next := tc.GetConfigForClient
+	tc.GetConfigForClient = func(hi *tls.ClientHelloInfo) (*tls.Config, error) {
+		if sc, ok := hi.Conn.(*sinkConn); ok {
+			sc.tls.Store(true)
+			if sc.transcript != nil {
+				sc.transcript.record('S', []byte("(TLS started: the rest is encrypted and not recorded)\r\n"))
+			}
+		}
+		if next != nil {
+			return next(hi)
+		}
+		return nil, nil
+	}
+	return tc
 }
 
 // waitInflight returns when no Data call is running (each one has stored
@@ -237,6 +274,10 @@ func (s *Sink) Stats() Stats {
 		Rejected:           s.stats.rejected.Load(),
 		Disconnects:        s.stats.disconnects.Load(),
 		Crashes:            s.stats.crashes.Load(),
+		Refused:            s.stats.refused.Load(),
+		StoreFailures:      s.stats.storeFailures.Load(),
+		AuthFailures:       s.stats.authFailures.Load(),
+		WriteTimeouts:      s.stats.writeTimeouts.Load(),
 	}
 	s.emuMu.Lock()
 	for _, p := range s.poison {

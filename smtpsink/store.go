@@ -11,13 +11,16 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/imsforensic/imsforensic/internal/atomicfile"
 )
 
 // Store layout (all names chosen by the sink):
 //
 //	<id>.eml            the message, DATA bytes as received (dot-decoded)
 //	<id>.json           its envelope (StoredEnvelope)
-//	.tmp-*              files being written; never acknowledged
+//	.imsf-*.tmp         files being written (internal/atomicfile); never
+//	                    acknowledged (.tmp-* from older versions too)
 //	broken/             stale temp files and orphan .eml moved by a restart
 //	poison/<fp>.eml     one copy of each message declared poison
 //	poison.jsonl        one PoisonEntry per poison message
@@ -33,6 +36,10 @@ const (
 // store owns the store directory: ids, atomic writes and the ENVID index.
 type store struct {
 	dir string
+	// commit makes a message's two files durable together with those of
+	// every other session committing at the same moment (group commit):
+	// one folder fsync per round instead of two per message.
+	commit atomicfile.Committer
 
 	mu      sync.Mutex
 	seq     uint64
@@ -72,9 +79,14 @@ func (st *store) recover() ([]string, error) {
 		if e.IsDir() {
 			continue
 		}
+		base := strings.TrimSuffix(strings.TrimSuffix(name, ".eml"), ".json")
 		switch {
-		case strings.HasPrefix(name, tmpPrefix):
-		case strings.HasSuffix(name, ".eml") && !have[strings.TrimSuffix(name, ".eml")+".json"]:
+		case strings.HasPrefix(name, tmpPrefix), atomicfile.IsTemp(name):
+		case strings.HasSuffix(name, ".eml") && !have[base+".json"]:
+		// Both files of a message are renamed in one group commit: a crash
+		// before its folder fsync may keep either name alone, and neither
+		// was acknowledged.
+		case strings.HasSuffix(name, ".json") && !have[base+".eml"]:
 		case strings.HasSuffix(name, ".json"):
 			if err := st.index(name); err != nil {
 				return moved, err
@@ -103,7 +115,7 @@ func (st *store) quarantine(name string) error {
 	if err := os.Rename(filepath.Join(st.dir, name), dst); err != nil {
 		return fmt.Errorf("smtpsink: quarantine %s: %w", name, err)
 	}
-	return syncDir(st.dir)
+	return atomicfile.SyncDir(st.dir)
 }
 
 func (st *store) index(jsonName string) error {
@@ -134,49 +146,31 @@ func (st *store) newID(now time.Time) string {
 	return fmt.Sprintf("%s-%06d", now.UTC().Format("20060102T150405.000000Z"), n)
 }
 
-// createTemp opens a new temp file in the store directory (same volume,
-// so the final rename is atomic).
-func (st *store) createTemp(kind string) (*os.File, error) {
-	f, err := os.CreateTemp(st.dir, tmpPrefix+kind+"-*")
+// stage opens a new temporary file in the store folder (same volume, so
+// the final rename is atomic). It is never replaced: ids are unique.
+func (st *store) stage() (*atomicfile.Staged, error) {
+	f, err := atomicfile.Stage(st.dir, atomicfile.Options{NoReplace: true})
 	if err != nil {
 		return nil, fmt.Errorf("smtpsink: create temp file: %w", err)
 	}
 	return f, nil
 }
 
-// commitTemp fsyncs and closes f, then renames it to name in the store.
-// The caller fsyncs the directory.
-func (st *store) commitTemp(f *os.File, name string) error {
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return fmt.Errorf("smtpsink: fsync %s: %w", f.Name(), err)
-	}
-	if err := f.Close(); err != nil {
-		return fmt.Errorf("smtpsink: close %s: %w", f.Name(), err)
-	}
-	if err := os.Rename(f.Name(), filepath.Join(st.dir, name)); err != nil {
-		return fmt.Errorf("smtpsink: rename to %s: %w", name, err)
-	}
-	return nil
-}
-
-// writeFileAtomic writes b to name by temp file, fsync, rename, dir fsync.
-func (st *store) writeFileAtomic(name string, b []byte) error {
-	f, err := st.createTemp("json")
+// stageBytes stages b as a file of its own.
+func (st *store) stageBytes(b []byte) (*atomicfile.Staged, error) {
+	f, err := st.stage()
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if _, err := f.Write(b); err != nil {
-		f.Close()
-		os.Remove(f.Name())
-		return fmt.Errorf("smtpsink: write %s: %w", name, err)
+		f.Abort()
+		return nil, err
 	}
-	if err := st.commitTemp(f, name); err != nil {
-		os.Remove(f.Name())
-		return err
-	}
-	return syncDir(st.dir)
+	return f, nil
 }
+
+// path is name inside the store.
+func (st *store) path(name string) string { return filepath.Join(st.dir, name) }
 
 // reserve claims the dedup key for one delivery. It returns the stored id
 // when the message is already stored. Otherwise it returns release, which
@@ -220,23 +214,15 @@ func (st *store) reserve(envid, sha string, stop <-chan struct{}) (dupID string,
 // appendJSONL appends one record to a JSON Lines file in the store and
 // fsyncs it.
 func (st *store) appendJSONL(name string, v any) error {
-	b, err := json.Marshal(v)
+	w, err := atomicfile.OpenJSONL(st.path(name))
 	if err != nil {
-		return fmt.Errorf("smtpsink: encode %s record: %w", name, err)
+		return fmt.Errorf("smtpsink: %w", err)
 	}
-	f, err := os.OpenFile(filepath.Join(st.dir, name), os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
-	if err != nil {
-		return fmt.Errorf("smtpsink: open %s: %w", name, err)
+	if err := w.Append(v); err != nil {
+		w.Close()
+		return fmt.Errorf("smtpsink: %w", err)
 	}
-	if _, err := f.Write(append(b, '\n')); err != nil {
-		f.Close()
-		return fmt.Errorf("smtpsink: append %s: %w", name, err)
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return fmt.Errorf("smtpsink: fsync %s: %w", name, err)
-	}
-	return f.Close()
+	return w.Close()
 }
 
 // readJSONL calls fn for each decodable line of a JSON Lines file in the

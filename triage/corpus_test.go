@@ -113,8 +113,8 @@ func TestCulpritRanksFirstInEveryCorpusScenario(t *testing.T) {
 				}
 				t.Fatalf("rank 1 is %s, want the culprit %s (%s):\n%s", got, truth.Culprits[0], sc.Culprit, describe(top))
 			}
-			if top.Verdict != triage.VerdictPrime {
-				t.Errorf("culprit verdict %q, want %q:\n%s", top.Verdict, triage.VerdictPrime, describe(top))
+			if top.Verdict != model.VerdictPrime {
+				t.Errorf("culprit verdict %q, want %q:\n%s", top.Verdict, model.VerdictPrime, describe(top))
 			}
 			var ruleNamed, evidenceNamed bool
 			for _, r := range top.Reasons {
@@ -153,7 +153,7 @@ func TestMTSOutScenarioConcludesMTSOutAndAccusesNoFile(t *testing.T) {
 			t.Errorf("seed %d: no MTS-OUT conclusion in %v", seed, res.Conclusions)
 		}
 		for _, s := range res.Suspects {
-			if s.Verdict == triage.VerdictPrime {
+			if s.Verdict == model.VerdictPrime {
 				t.Errorf("seed %d: prime suspect in the MTS-OUT story:\n%s", seed, describe(s))
 			}
 		}
@@ -172,7 +172,7 @@ func TestNonContentScenarioConcludesServiceRights(t *testing.T) {
 		t.Errorf("no service-account rights conclusion in %v", res.Conclusions)
 	}
 	for _, s := range res.Suspects {
-		if s.Verdict == triage.VerdictPrime {
+		if s.Verdict == model.VerdictPrime {
 			t.Errorf("prime suspect in the non-content story:\n%s", describe(s))
 		}
 	}

@@ -89,14 +89,6 @@ const (
 	RiskyScore = 5.0
 )
 
-// Verdicts, heaviest first.
-const (
-	VerdictPrime   = "prime-suspect"
-	VerdictSuspect = "suspect"
-	VerdictRisky   = "risky"
-	VerdictClean   = "clean"
-)
-
 // Reason kinds.
 const (
 	KindRule      = "rule"

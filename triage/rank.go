@@ -41,6 +41,13 @@ func SortSuspects(s []model.Suspect) {
 		if va, vb := verdictOrder(a.Verdict), verdictOrder(b.Verdict); va != vb {
 			return va < vb
 		}
+		// Equal evidence: the file the IMS takes first (oldest file time,
+		// replay/simulate.Order) ranks first, since it is the one that
+		// would crash the server first; simulate and bisect then tell the
+		// same story as triage.
+		if ta, tb := modTime(a), modTime(b); !ta.Equal(tb) {
+			return ta.Before(tb)
+		}
 		if a.Path != b.Path {
 			return a.Path < b.Path
 		}
@@ -48,13 +55,20 @@ func SortSuspects(s []model.Suspect) {
 	})
 }
 
-func verdictOrder(v string) int {
+func modTime(s model.Suspect) time.Time {
+	if s.Message == nil {
+		return time.Time{}
+	}
+	return s.Message.ModTime
+}
+
+func verdictOrder(v model.Verdict) int {
 	switch v {
-	case VerdictPrime:
+	case model.VerdictPrime:
 		return 0
-	case VerdictSuspect:
+	case model.VerdictSuspect:
 		return 1
-	case VerdictRisky:
+	case model.VerdictRisky:
 		return 2
 	}
 	return 3
@@ -161,8 +175,8 @@ func (a *analysis) judge(m *model.Message) model.Suspect {
 	}
 
 	verdict := verdictOf(&t)
-	if verdict == VerdictPrime && a.mtsOut && !t.named {
-		verdict = VerdictSuspect
+	if verdict == model.VerdictPrime && a.mtsOut && !t.named {
+		verdict = model.VerdictSuspect
 		t.reasons = append(t.reasons, model.Reason{Kind: KindQueue,
 			Detail: "not a prime suspect: the outbound 4116 0x8007000E with no oversize OUT file points at a message still in MTS-OUT (Q193639)"})
 	}
@@ -170,7 +184,7 @@ func (a *analysis) judge(m *model.Message) model.Suspect {
 	if t.reasons == nil {
 		t.reasons = []model.Reason{}
 	}
-	return model.Suspect{Type: "suspect", Schema: model.SchemaVersion, Path: m.Path, Name: m.Name, Queue: m.Queue,
+	return model.Suspect{Type: model.TypeSuspect, Schema: model.SchemaVersion, Path: m.Path, Name: m.Name, Queue: m.Queue,
 		Score: round2(t.content + t.proof), Verdict: verdict, Reasons: t.reasons, Message: m}
 }
 
@@ -239,19 +253,19 @@ func (a *analysis) addNamed(t *tally, m *model.Message) {
 }
 
 // verdictOf applies the thresholds of docs/triage.md.
-func verdictOf(t *tally) string {
+func verdictOf(t *tally) model.Verdict {
 	score := t.content + t.proof
 	switch {
 	case t.named:
-		return VerdictPrime
+		return model.VerdictPrime
 	case t.content > 0 && t.near && t.proof >= PrimeEvidence:
-		return VerdictPrime
+		return model.VerdictPrime
 	case score >= SuspectScore:
-		return VerdictSuspect
+		return model.VerdictSuspect
 	case score >= RiskyScore:
-		return VerdictRisky
+		return model.VerdictRisky
 	}
-	return VerdictClean
+	return model.VerdictClean
 }
 
 func sortReasons(rs []model.Reason) {

@@ -90,7 +90,7 @@ func TestFileNamedByAnEventIsPrimeSuspectEvenWithoutFindings(t *testing.T) {
 		}
 		r := Rank(msgs, []model.Event{e}, Options{})
 		top := r.Suspects[0]
-		if top.Name != "hbwk2q2p" || top.Verdict != VerdictPrime || top.Rank != 1 {
+		if top.Name != "hbwk2q2p" || top.Verdict != model.VerdictPrime || top.Rank != 1 {
 			t.Errorf("%s %d: rank 1 is %s (%s), want the named file as prime suspect", e.Source, e.EventID, top.Name, top.Verdict)
 			continue
 		}
@@ -107,7 +107,7 @@ func TestReceiptNotice2002AloneAccusesNobody(t *testing.T) {
 	e.SpoolFile = "HBWK2Q2P"
 	r := Rank([]*model.Message{msg("IN", "HBWK2Q2P", crashT.Add(-3*time.Hour))}, []model.Event{e}, Options{})
 	s := r.Suspects[0]
-	if s.Verdict != VerdictClean || s.Score != 0 {
+	if s.Verdict != model.VerdictClean || s.Score != 0 {
 		t.Errorf("a file only received (2002), far from any crash: %s score %v, want clean 0", s.Verdict, s.Score)
 	}
 	if _, ok := reasonOf(s, KindEvent); !ok {
@@ -123,7 +123,7 @@ func TestNamedFileMissingFromInputsBecomesConclusion(t *testing.T) {
 	if !ok || !strings.Contains(c.Text, "WXJXSG2D") || !strings.Contains(c.Text, `IN\Archive`) {
 		t.Fatalf("conclusions %+v: want one saying WXJXSG2D is missing and to look in IN\\Archive", r.Conclusions)
 	}
-	if r.Suspects[0].Verdict == VerdictPrime {
+	if r.Suspects[0].Verdict == model.VerdictPrime {
 		t.Errorf("an unrelated input became prime suspect: %+v", r.Suspects[0])
 	}
 	if len(r.Incident.Named) != 1 || r.Incident.Named[0].Found {
@@ -161,7 +161,7 @@ func TestCrashNearnessRaisesFilesWrittenJustBeforeAndDecays(t *testing.T) {
 			t.Errorf("%s got a time reason", n)
 		}
 	}
-	if near.Verdict != VerdictPrime || far.Verdict == VerdictPrime {
+	if near.Verdict != model.VerdictPrime || far.Verdict == model.VerdictPrime {
 		t.Errorf("verdicts near %s, far %s: want only the near crash-finding file prime", near.Verdict, far.Verdict)
 	}
 }
@@ -175,7 +175,7 @@ func TestFaultingFunctionTurnsMatchingRiskRuleIntoAccusation(t *testing.T) {
 	evs := []model.Event{watson(crashT, `C:\exchsrvr\bin\STORE.EXE`, "store!CmnBptMessage::CLEANTNEF+0x2a"), imc(4116, crashT.Add(3*time.Second), "a.evt#record=2")}
 	r := Rank(msgs, evs, Options{})
 	top := r.Suspects[0]
-	if top.Name != "TNEFPART" || top.Verdict != VerdictPrime {
+	if top.Name != "TNEFPART" || top.Verdict != model.VerdictPrime {
 		t.Fatalf("rank 1 is %s (%s), want TNEFPART prime", top.Name, top.Verdict)
 	}
 	f, ok := reasonOf(top, KindFunction)
@@ -227,7 +227,7 @@ func TestOutboundOutOfMemoryPointsAtOversizeOUTFile(t *testing.T) {
 	}
 	r := Rank(msgs, []model.Event{e}, Options{})
 	top := r.Suspects[0]
-	if top.Name != "OUTBIGHD" || top.Verdict != VerdictPrime {
+	if top.Name != "OUTBIGHD" || top.Verdict != model.VerdictPrime {
 		t.Fatalf("rank 1 %s (%s), want OUTBIGHD prime", top.Name, top.Verdict)
 	}
 	ev, _ := reasonOf(top, KindEvent)
@@ -253,7 +253,7 @@ func TestOutboundOutOfMemoryWithoutOversizeOUTFileConcludesMTSOut(t *testing.T) 
 		t.Fatalf("conclusions %+v: want the MTS-OUT conclusion", r.Conclusions)
 	}
 	for _, s := range r.Suspects {
-		if s.Verdict == VerdictPrime {
+		if s.Verdict == model.VerdictPrime {
 			t.Errorf("%s is a prime suspect in the MTS-OUT case", s.Name)
 		}
 		if _, ok := reasonOf(s, KindTime); ok {
@@ -270,7 +270,7 @@ func TestStartFailureConcludesServiceRightsAndAccusesNobody(t *testing.T) {
 		t.Fatalf("conclusions %+v: want the service-account rights conclusion", r.Conclusions)
 	}
 	s := r.Suspects[0]
-	if s.Verdict == VerdictPrime || len(r.Incident.Crashes) != 0 {
+	if s.Verdict == model.VerdictPrime || len(r.Incident.Crashes) != 0 {
 		t.Errorf("the failed start was treated as a crash: %s, crashes %+v", s.Verdict, r.Incident.Crashes)
 	}
 	// A 4116 with message data is a crash even after a 4018.
@@ -299,7 +299,7 @@ func TestThreadSettingsAndLowDiskBecomeConclusions(t *testing.T) {
 		if !ok || !strings.Contains(c.Text, tc.text) || !strings.Contains(c.Text, "not content") {
 			t.Errorf("%d: conclusions %+v, want %s about %q", tc.ev.EventID, r.Conclusions, tc.kb, tc.text)
 		}
-		if r.Suspects[0].Verdict != VerdictClean {
+		if r.Suspects[0].Verdict != model.VerdictClean {
 			t.Errorf("%d accused a clean file: %+v", tc.ev.EventID, r.Suspects[0])
 		}
 	}
@@ -365,8 +365,11 @@ func TestWithoutEvidenceRankingIsCrashThenStallThenRiskAndNobodyIsPrime(t *testi
 		msg("IN", "INFO0001", crashT, "date-missing"),
 	}
 	r := Rank(msgs, nil, Options{})
-	want := []struct{ name, verdict string }{
-		{"CRASH001", VerdictSuspect}, {"STALLS01", VerdictSuspect}, {"RISKY001", VerdictRisky}, {"INFO0001", VerdictClean}, {"CLEAN001", VerdictClean},
+	want := []struct {
+		name    string
+		verdict model.Verdict
+	}{
+		{"CRASH001", model.VerdictSuspect}, {"STALLS01", model.VerdictSuspect}, {"RISKY001", model.VerdictRisky}, {"INFO0001", model.VerdictClean}, {"CLEAN001", model.VerdictClean},
 	}
 	for i, w := range want {
 		s := r.Suspects[i]

@@ -51,7 +51,7 @@ func TestWithoutEvidenceEveryPoisonCarriesItsRulesAndCleanMailRarelyCrashes(t *t
 			t.Errorf("%s: no suspect row", f.Path)
 			continue
 		}
-		if s.Verdict == triage.VerdictPrime {
+		if s.Verdict == model.VerdictPrime {
 			t.Errorf("%s: prime suspect without evidence", f.Path)
 		}
 		if f.Role == "clean" {

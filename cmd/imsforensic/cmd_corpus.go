@@ -3,12 +3,14 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 
 	"github.com/spf13/pflag"
 
 	"github.com/imsforensic/imsforensic/corpus"
+	"github.com/imsforensic/imsforensic/model"
 )
 
 // corpusOptions are the flags of "imsforensic corpus".
@@ -26,7 +28,7 @@ type corpusOptions struct {
 }
 
 func (o *corpusOptions) addFlags(fs *pflag.FlagSet) {
-	fs.StringVar(&o.out, "out", "", "folder to write the corpus into (required; created if missing)")
+	fs.StringVar(&o.out, "out", "", "folder to write the corpus into (required; created if missing, refused unless empty)")
 	fs.IntVar(&o.messages, "messages", corpus.DefaultMessages, "number of message files (raised to fit every planted poison message)")
 	fs.Int64Var(&o.seed, "seed", 1, "seed: the same seed and flags give the same bytes")
 	fs.StringVar(&o.poison, "poison", "all", "poison to plant: all, none, or a comma-separated list of rule IDs")
@@ -136,6 +138,9 @@ func runCorpus(ctx context.Context, opts *corpusOptions, g *globals, args []stri
 		}
 	}
 	tr, err := corpus.Generate(ctx, opts.out, cfg)
+	if errors.Is(err, corpus.ErrNotEmpty) {
+		return usageError(err)
+	}
 	if err != nil {
 		return err
 	}
@@ -153,7 +158,7 @@ func printCorpusSummary(g *globals, opts *corpusOptions, tr *corpus.Truth) error
 	}
 	if opts.format == "json" {
 		rec := map[string]any{
-			"type": "corpus", "schema": corpus.TruthSchema, "out": opts.out, "layout": tr.Layout, "seed": tr.Seed,
+			"type": model.TypeCorpus, "schema": corpus.TruthSchema, "out": opts.out, "layout": tr.Layout, "seed": tr.Seed,
 			"files": len(tr.Files), "poison": poison, "scenario": tr.Scenario, "culprits": tr.Culprits,
 			"evidence": tr.Evidence, "truth": "truth.json",
 		}

@@ -60,6 +60,9 @@ func runShow(ctx context.Context, opts *showOptions, g *globals, args []string) 
 	if m == nil {
 		return err
 	}
+	if err != nil && m.Error == "" {
+		m.Error = err.Error() // a read error or a file that changed while read
+	}
 	rules.Apply(m, opts.rules.cfg)
 	if werr := report.WriteShow(g.stdout, opts.out.fmt, m); werr != nil {
 		return werr

@@ -13,6 +13,7 @@ import (
 	"github.com/imsforensic/imsforensic/internal/atomicfile"
 	"github.com/imsforensic/imsforensic/inventory"
 	"github.com/imsforensic/imsforensic/model"
+	"github.com/imsforensic/imsforensic/replay"
 	"github.com/imsforensic/imsforensic/replay/simulate"
 	"github.com/imsforensic/imsforensic/report"
 	"github.com/imsforensic/imsforensic/rules"
@@ -23,6 +24,7 @@ type simulateOptions struct {
 	out   outputFlags
 	rules ruleFlags
 	sel   selectFlags
+	ev    evidenceFlags
 
 	hold            []string
 	holdSuspects    bool
@@ -37,6 +39,7 @@ func (o *simulateOptions) addFlags(fs *pflag.FlagSet) {
 	fs.IntVar(&o.maxRestarts, "max-restarts", simulate.DefaultMaxRestarts, "restarts after a crash before the admin stops the service (0 = none)")
 	fs.IntVar(&o.poisonThreshold, "poison-threshold", 0, "Exchange 2007+ poison message queue: a message in flight during N crashes is set aside (Set-TransportService -PoisonThreshold, default there 2); 0 = Exchange 5.5, no protection")
 	fs.StringVar(&o.html, "html", "", "also write a self-contained HTML report to FILE")
+	o.ev.addFlags(fs)
 	o.out.addFlags(fs)
 	o.sel.addFlags(fs)
 	o.rules.addFlags(fs)
@@ -61,6 +64,9 @@ func (o *simulateOptions) validate(g *globals) error {
 	if len(o.hold) > 0 && o.holdSuspects {
 		return usageErrorf("simulate: give --hold FILE or --hold-suspects, not both")
 	}
+	if err := o.ev.validate(); err != nil {
+		return err
+	}
 	return o.sel.validate()
 }
 
@@ -81,12 +87,18 @@ outbound header block over 32 KiB), the restart, the retry of the same file,
 the crash loop and how many messages are stuck behind it. Stall messages are
 archived (4117) or stay in the queue, and the IMS goes on.
 
+The evidence (--evidence, and evidence files inside the PATH folders) is
+ranked as triage ranks it, and the as-is run says whether its first crash is
+triage's rank 1; where the rules alone would crash earlier on another file,
+it says so and why (processing order, rule class, a folder the IMS does not
+read) instead of telling a second story.
+
 Then the same queue again with the suspects held back (--hold FILE, or by
 default every message with a crash finding): the queue should drain.
 Nothing is read but the inputs; nothing is written but --html.
 
 Examples:
-  imsforensic simulate D:\TempIMS
+  imsforensic simulate D:\TempIMS --evidence AppEvent.evt --evidence-tz UTC-5
   imsforensic simulate TempIMS --hold 3SW32JRP --hold NQ1NQYQK
   imsforensic simulate TempIMS --poison-threshold 2     # Exchange 2007+ behaviour
   imsforensic simulate TempIMS --format json > timeline.jsonl
@@ -107,16 +119,26 @@ func runSimulate(ctx context.Context, opts *simulateOptions, g *globals, args []
 	if err != nil {
 		return err
 	}
-
-	simOpts := simulate.Options{MaxRestarts: opts.maxRestarts, PoisonThreshold: opts.poisonThreshold, Start: restartTime(ms)}
-	if opts.maxRestarts == 0 {
-		simOpts.MaxRestarts = -1
+	if err := refuseInsideEvidence(append(append([]string(nil), paths...), opts.ev.paths...), "--html", opts.html); err != nil {
+		return err
 	}
-	asIs, err := simulate.Run(ctx, simulate.RunAsIs, ms, simOpts)
+
+	rk, err := opts.ev.rank(ctx, paths, ms, opts.rules.cfg, now)
 	if err != nil {
 		return err
 	}
-	hold, holdWhat := holdFunc(opts.hold)
+	simOpts := simulate.Options{MaxRestarts: opts.maxRestarts, PoisonThreshold: opts.poisonThreshold, Start: restartTime(ms),
+		Evidence: rk.crashers()}
+	if opts.maxRestarts == 0 {
+		simOpts.MaxRestarts = -1
+	}
+	asIs, err := simulate.Run(ctx, model.RunAsIs, ms, simOpts)
+	if err != nil {
+		return err
+	}
+	top := rk.top()
+	verdict := simulate.Compare(asIs, ms, top, rk.observed(top))
+	hold, holdWhat := holdFunc(opts.hold, simOpts.Evidence)
 	if len(opts.hold) > 0 {
 		if missing := unmatchedHolds(opts.hold, ms); len(missing) > 0 {
 			return usageErrorf("--hold: no input file is named %s", strings.Join(missing, ", "))
@@ -125,40 +147,31 @@ func runSimulate(ctx context.Context, opts *simulateOptions, g *globals, args []
 	runs := []simulate.Result{asIs}
 	if len(opts.hold) > 0 || asIs.Summary.Crashes > 0 || opts.holdSuspects {
 		simOpts.Hold = hold
-		held, err := simulate.Run(ctx, simulate.RunHeld, ms, simOpts)
+		held, err := simulate.Run(ctx, model.RunHeld, ms, simOpts)
 		if err != nil {
 			return err
 		}
 		runs = append(runs, held)
 	}
 
-	if opts.out.fmt == report.JSON {
-		for _, r := range runs {
-			if err := simulate.WriteJSON(g.stdout, r); err != nil {
-				return err
-			}
-		}
-	} else {
-		titles := []string{"The queue as it is:", "With " + holdWhat + " held back:"}
-		for i, r := range runs {
-			if i > 0 {
-				fmt.Fprintln(g.stdout)
-			}
-			if err := simulate.WriteTable(g.stdout, titles[i], r); err != nil {
-				return err
-			}
-		}
-		if len(runs) == 1 {
-			fmt.Fprintln(g.stdout, "\nNo message crashes the emulated store: nothing to hold back.")
-		}
+	titles := []string{"The queue as it is:", "With " + holdWhat + " held back:"}
+	if err := report.WriteSimulation(g.stdout, opts.out.fmt, simulationRuns(runs), titles, verdict); err != nil {
+		return err
 	}
 	if opts.html != "" {
-		if err := writeSimulationHTML(ctx, opts, paths, ms, runs, hold); err != nil {
+		if err := writeSimulationHTML(opts, paths, ms, runs, rk, verdict); err != nil {
 			return err
 		}
 		fmt.Fprintf(g.stderr, "imsforensic: wrote %s\n", opts.html)
 	}
-	return finishScan(g, &opts.out, ms, walkErr)
+	for _, e := range rk.errs {
+		fmt.Fprintf(g.stderr, "imsforensic: %v\n", e)
+	}
+	err = finishScan(g, &opts.out, ms, walkErr)
+	if err == nil && len(rk.errs) > 0 {
+		return partialError(len(rk.errs))
+	}
+	return err
 }
 
 // restartTime is when the emulated IMS starts: a minute after the newest
@@ -178,9 +191,13 @@ func restartTime(ms []*model.Message) time.Time {
 
 // holdFunc returns the hold rule of the second run and its name for
 // people: the files named by --hold, else every crash-class message.
-func holdFunc(names []string) (func(*model.Message) bool, string) {
+func holdFunc(names []string, crashers map[string]string) (func(*model.Message) bool, string) {
 	if len(names) == 0 {
-		return func(m *model.Message) bool { return m.TopClass() == model.ClassCrash }, "the suspects (crash findings)"
+		what := "the suspects (crash findings)"
+		if len(crashers) > 0 {
+			what = "the suspects (crash findings and the files the evidence shows crashing the server)"
+		}
+		return func(m *model.Message) bool { _, ev := crashers[m.Path]; return ev || m.TopClass() == model.ClassCrash }, what
 	}
 	want := map[string]bool{}
 	for _, n := range names {
@@ -194,7 +211,7 @@ func holdFunc(names []string) (func(*model.Message) bool, string) {
 func unmatchedHolds(names []string, ms []*model.Message) []string {
 	var missing []string
 	for _, n := range names {
-		hold, _ := holdFunc([]string{n})
+		hold, _ := holdFunc([]string{n}, nil)
 		found := false
 		for _, m := range ms {
 			if hold(m) {
@@ -210,75 +227,35 @@ func unmatchedHolds(names []string, ms []*model.Message) []string {
 }
 
 // writeSimulationHTML writes the simulation report: the suspects as
-// triage ranks them without evidence, the simulated events on the
-// timeline, both runs' steps and the plan.
-func writeSimulationHTML(ctx context.Context, opts *simulateOptions, paths []string, ms []*model.Message, runs []simulate.Result, hold func(*model.Message) bool) error {
-	res := triage.Rank(ms, nil, triage.Options{Rules: opts.rules.cfg})
-	r := report.HTMLReport{Title: "imsforensic simulation", Inputs: paths}
-	for _, run := range runs {
-		s := run.Summary
-		label := "as is"
-		if s.Run == simulate.RunHeld {
-			label = "suspects held"
-		}
-		r.Summary = append(r.Summary,
-			report.HTMLFact{Label: label + ": delivered", Value: strconv.Itoa(s.Delivered)},
-			report.HTMLFact{Label: label + ": crashes", Value: strconv.Itoa(s.Crashes), Alarm: s.Crashes > 0},
-			report.HTMLFact{Label: label + ": stuck", Value: strconv.Itoa(s.Stuck), Alarm: !s.Drained},
-			report.HTMLFact{Label: label + ": queue", Value: map[bool]string{true: "drains", false: "crash loop"}[s.Drained], Alarm: !s.Drained})
-		for _, st := range run.Steps {
-			row := report.HTMLStep{Run: st.Run, Offset: simulate.Offset(st.Offset), Action: st.Action, File: st.Name, Detail: st.Detail,
-				Alarm: st.Action == simulate.ActionCrash || st.Action == simulate.ActionCrashLoop}
-			for _, e := range st.Events {
-				row.Events = append(row.Events, fmt.Sprintf("%s %d", e.Source, e.EventID))
-				if run.Summary.Run == simulate.RunAsIs {
-					r.Timeline.Events = append(r.Timeline.Events, report.TimelineEvent{Time: st.Time, Label: fmt.Sprintf("%s %d %s", e.Source, e.EventID, st.Name),
-						Crash: st.Action == simulate.ActionCrash})
-				}
-			}
-			if st.Action != simulate.ActionDelivered && st.Action != simulate.ActionBlocked || len(r.Steps) < 400 {
-				r.Steps = append(r.Steps, row)
-			}
-		}
-	}
-	suspects := htmlSuspects(res.Suspects, opts.rules.cfg)
-	r.Suspects = suspects
-	marked := map[string]bool{}
-	for _, s := range suspects {
-		marked[s.Suspect.Path] = true
-	}
-	for _, m := range ms {
-		r.Timeline.Files = append(r.Timeline.Files, report.TimelineFile{Time: m.ModTime, Name: m.Name, Suspect: marked[m.Path]})
-	}
-	r.Conclusions = res.Conclusions
-	r.Plan = report.HTMLPlan(ms, hold, 50)
-	r.PlanNote = "Suspects are held back; every other message is replayed (imsforensic replay PATH --to imcdata:DIR)."
-	return writeHTMLFile(opts.html, r)
+// triage ranks them (with the evidence), both runs, the verdict and
+// replay's plan.
+func writeSimulationHTML(opts *simulateOptions, paths []string, ms []*model.Message, runs []simulate.Result, rk ranking, verdict model.SimVerdict) error {
+	res := rk.res
+	in := report.SimulationHTMLInput{Inputs: paths, Messages: ms, Conclusions: res.Conclusions,
+		Suspects: report.HTMLSuspects(res.Suspects, fullParse(opts.rules.cfg)), Plan: replay.Preview(ms, replay.Options{})}
+	in.Runs = simulationRuns(runs)
+	return writeHTMLFile(opts.html, report.SimulationHTML(in))
 }
 
-// maxHTMLSuspects bounds the suspects the HTML report shows in depth.
-const maxHTMLSuspects = 25
-
-// htmlSuspects keeps the suspects worth showing (not clean), re-parsing
-// each file for its MIME tree, since the scan kept slim messages.
-func htmlSuspects(all []model.Suspect, cfg *rules.Config) []report.HTMLSuspect {
-	var out []report.HTMLSuspect
-	for _, s := range all {
-		if s.Verdict == triage.VerdictClean || len(out) == maxHTMLSuspects {
-			break
-		}
-		hs := report.HTMLSuspect{Suspect: s, Message: s.Message}
-		full, err := inventory.ParseFile(s.Path, nil)
-		if full != nil {
-			rules.Apply(full, cfg)
-			hs.Message = full
-		}
-		if err != nil {
-			hs.ParseError = err.Error()
-		}
-		out = append(out, hs)
+// simulationRuns hands the runs to report.
+func simulationRuns(runs []simulate.Result) []report.SimulationRun {
+	out := make([]report.SimulationRun, len(runs))
+	for i, r := range runs {
+		out[i] = report.SimulationRun{Steps: r.Steps, Summary: r.Summary}
 	}
 	return out
+}
+
+// fullParse parses a file again with its findings, for the MIME tree the
+// HTML report shows: the scan kept slim messages.
+func fullParse(cfg *rules.Config) func(path string) (*model.Message, error) {
+	return func(path string) (*model.Message, error) {
+		m, err := inventory.ParseFile(path, nil)
+		if m != nil {
+			rules.Apply(m, cfg)
+		}
+		return m, err
+	}
 }
 
 // writeHTMLFile writes the report atomically (temp file, fsync, rename).
@@ -293,47 +270,13 @@ func writeHTMLFile(path string, r report.HTMLReport) error {
 	return nil
 }
 
-// writeTriageHTML writes the triage report: summary, the incident
-// timeline (crash clusters in red), the suspects with their MIME trees,
-// the conclusions and the replay plan (crash-class messages held back).
+// writeTriageHTML writes the triage report.
 func writeTriageHTML(path string, inputs []string, ms []*model.Message, events []model.Event, res triage.Result, cfg *rules.Config) error {
-	r := report.HTMLReport{Title: "imsforensic triage", Inputs: inputs}
-	crash := map[string]bool{}
+	in := report.TriageHTMLInput{Inputs: inputs, Messages: ms, Events: events, Crashes: len(res.Incident.Crashes),
+		DistinctEvents: res.Incident.Events, Suspects: report.HTMLSuspects(res.Suspects, fullParse(cfg)),
+		Conclusions: res.Conclusions, Plan: replay.Preview(ms, replay.Options{})}
 	for _, c := range res.Incident.Crashes {
-		for _, e := range c.Events {
-			crash[report.EventKey(e)] = true
-		}
+		in.CrashEvents = append(in.CrashEvents, c.Events...)
 	}
-	r.Suspects = htmlSuspects(res.Suspects, cfg)
-	marked := map[string]bool{}
-	prime := 0
-	for _, s := range r.Suspects {
-		marked[s.Suspect.Path] = true
-		if s.Suspect.Verdict == triage.VerdictPrime {
-			prime++
-		}
-	}
-	r.Timeline = report.HTMLTimelineOf(ms, events, func(e model.Event) bool { return crash[report.EventKey(e)] }, marked)
-	crashMsgs := 0
-	for _, m := range ms {
-		if m.TopClass() == model.ClassCrash {
-			crashMsgs++
-		}
-	}
-	top := "none"
-	if len(res.Suspects) > 0 && res.Suspects[0].Verdict != triage.VerdictClean {
-		top = res.Suspects[0].Name
-	}
-	r.Summary = []report.HTMLFact{
-		{Label: "messages", Value: strconv.Itoa(len(ms))},
-		{Label: "distinct events", Value: strconv.Itoa(res.Incident.Events)},
-		{Label: "crashes", Value: strconv.Itoa(len(res.Incident.Crashes)), Alarm: len(res.Incident.Crashes) > 0},
-		{Label: "prime suspects", Value: strconv.Itoa(prime), Alarm: prime > 0},
-		{Label: "with a crash finding", Value: strconv.Itoa(crashMsgs), Alarm: crashMsgs > 0},
-		{Label: "rank 1", Value: top, Alarm: top != "none"},
-	}
-	r.Conclusions = res.Conclusions
-	r.Plan = report.HTMLPlan(ms, func(m *model.Message) bool { return m.TopClass() == model.ClassCrash }, 50)
-	r.PlanNote = "Messages with a crash finding are held back (DESIGN.md 4.5); replay the rest with imsforensic replay PATH --to imcdata:DIR, and check first with imsforensic simulate."
-	return writeHTMLFile(path, r)
+	return writeHTMLFile(path, report.TriageHTML(in))
 }

@@ -3,14 +3,12 @@ package main
 import (
 	"context"
 	"fmt"
-	"path/filepath"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/spf13/pflag"
 
 	"github.com/imsforensic/imsforensic/model"
+	"github.com/imsforensic/imsforensic/replay/selection"
 	"github.com/imsforensic/imsforensic/rules"
 	"github.com/imsforensic/imsforensic/smtpsink"
 )
@@ -36,6 +34,11 @@ Faults (repeatable):
 PHASE is CONNECT, HELO, MAIL, RCPT or DATA; FIELD is remote, helo, from, envid,
 to, rule, class or body; *N fires only the first N times per message/address.
 
+STARTTLS is offered with a new self-signed certificate (--tls-cert and
+--tls-key for your own, --tls=false for none). --auth FILE (user:password
+lines) requires AUTH PLAIN or LOGIN before MAIL, after STARTTLS when offered.
+A store that cannot be written answers 451 (452 when the disk is full).
+
 --emulate ims drops the connection of a message with a crash-class finding
 (as a dying Exchange store would) and refuses it with 554 5.6.0 after
 --poison-threshold crashes; poison messages are listed in STORE/poison.jsonl.
@@ -44,7 +47,8 @@ Examples:
   imsforensic sink --store ./sink
   imsforensic sink --store ./sink --emulate ims --transcripts
   imsforensic sink --store ./sink --fail 'RCPT:451:to~@slow\.example$' --chaos 0.05 --chaos-seed 7
-  imsforensic sink --store ./sink --exit-after 50 --log-format json`,
+  imsforensic sink --store ./sink --exit-after 50 --log-format json
+  imsforensic sink --store ./sink --auth users.txt --tls-cert cert.pem --tls-key key.pem`,
 		flags: fs,
 		run: func(ctx context.Context, g *globals, args []string) error {
 			return runSink(ctx, opts, g, args)
@@ -72,6 +76,10 @@ type sinkOptions struct {
 	transcripts     bool
 	logFormat       string
 	allowRemote     bool
+	tls             bool
+	tlsCert         string
+	tlsKey          string
+	auth            string
 
 	cfg smtpsink.Config
 }
@@ -95,6 +103,10 @@ func (o *sinkOptions) addFlags(fs *pflag.FlagSet) {
 	fs.BoolVar(&o.transcripts, "transcripts", false, "write each connection's raw bytes to STORE/transcripts/")
 	fs.StringVar(&o.logFormat, "log-format", "text", "log format on stderr: text or json")
 	fs.BoolVar(&o.allowRemote, "allow-remote", false, "allow a non-loopback --listen address (the sink accepts anything)")
+	fs.BoolVar(&o.tls, "tls", true, "offer STARTTLS (a self-signed certificate unless --tls-cert/--tls-key)")
+	fs.StringVar(&o.tlsCert, "tls-cert", "", "PEM certificate for STARTTLS (with --tls-key)")
+	fs.StringVar(&o.tlsKey, "tls-key", "", "PEM private key for STARTTLS (with --tls-cert)")
+	fs.StringVar(&o.auth, "auth", "", "require AUTH PLAIN/LOGIN with the user:password lines of FILE (after STARTTLS when offered)")
 }
 
 func (o *sinkOptions) validate() error {
@@ -137,6 +149,32 @@ func (o *sinkOptions) validate() error {
 	if o.chaos > 0 {
 		o.cfg.Chaos = &smtpsink.Chaos{Rate: o.chaos, Seed: o.chaosSeed}
 	}
+	return o.security()
+}
+
+// security sets up STARTTLS and AUTH from --tls, --tls-cert, --tls-key
+// and --auth.
+func (o *sinkOptions) security() error {
+	var err error
+	switch {
+	case (o.tlsCert == "") != (o.tlsKey == ""):
+		return usageErrorf("--tls-cert and --tls-key go together")
+	case o.tlsCert != "":
+		if !o.tls {
+			return usageErrorf("--tls-cert with --tls=false")
+		}
+		o.cfg.TLS, err = smtpsink.LoadTLS(o.tlsCert, o.tlsKey)
+	case o.tls:
+		o.cfg.TLS, err = smtpsink.SelfSignedTLS(smtpsink.DefaultDomain)
+	}
+	if err != nil {
+		return usageError(err)
+	}
+	if o.auth != "" {
+		if o.cfg.Auth, err = smtpsink.LoadAuth(o.auth); err != nil {
+			return usageError(err)
+		}
+	}
 	return nil
 }
 
@@ -149,9 +187,6 @@ func runSink(ctx context.Context, opts *sinkOptions, g *globals, args []string) 
 		return err
 	}
 	cfg := opts.cfg
-	if g.workdir != "" && !filepath.IsAbs(cfg.Store) {
-		cfg.Store = filepath.Join(g.workdir, cfg.Store)
-	}
 	cfg.Logger = g.stderr
 	cfg.Lint = func(raw []byte) []model.Finding { return rules.LintBytes(raw, nil).Findings }
 	s, err := smtpsink.New(cfg)
@@ -163,26 +198,22 @@ func runSink(ctx context.Context, opts *sinkOptions, g *globals, args []string) 
 		return err
 	}
 	st := s.Stats()
-	fmt.Fprintf(g.stderr, "imsforensic sink: stored %d, duplicates %d, rejected %d, dropped %d, crashes %d, poison %d\n",
-		st.Stored, st.Duplicates, st.Rejected, st.Disconnects, st.Crashes, len(st.Poison))
+	fmt.Fprintf(g.stderr, "imsforensic sink: stored %d, duplicates %d, refused %d, store failures %d, auth failures %d, "+
+		"refused connections %d, cut (not reading) %d, rejected (faults) %d, dropped %d, crashes %d, poison %d\n",
+		st.Stored, st.Duplicates, st.Refused, st.StoreFailures, st.AuthFailures,
+		st.RefusedConnections, st.WriteTimeouts, st.Rejected, st.Disconnects, st.Crashes, len(st.Poison))
 	return nil
 }
 
-// parseSinkSize reads "35M", "512K", "1G" or a byte count.
+// parseSinkSize reads --max-size with selection's size syntax ("35M",
+// "512K", "1.5G", a byte count), which must be positive.
 func parseSinkSize(s string) (int64, error) {
-	s = strings.TrimSpace(strings.ToUpper(s))
-	mult := int64(1)
-	switch {
-	case strings.HasSuffix(s, "K"):
-		mult, s = 1<<10, strings.TrimSuffix(s, "K")
-	case strings.HasSuffix(s, "M"):
-		mult, s = 1<<20, strings.TrimSuffix(s, "M")
-	case strings.HasSuffix(s, "G"):
-		mult, s = 1<<30, strings.TrimSuffix(s, "G")
+	n, err := selection.ParseSize(s)
+	if err != nil {
+		return 0, err
 	}
-	n, err := strconv.ParseInt(s, 10, 64)
-	if err != nil || n <= 0 {
+	if n <= 0 {
 		return 0, fmt.Errorf("want a positive size such as 35M, got %q", s)
 	}
-	return n * mult, nil
+	return n, nil
 }

@@ -26,10 +26,12 @@ func commands() []*command {
 		newScanCommand(),
 		newShowCommand(),
 		newTriageCommand(),
+		newEventsCommand(),
 		newReplayCommand(),
 		newSinkCommand(),
 		newSimulateCommand(),
 		newBisectCommand(),
+		newRepairCommand(),
 		newCorpusCommand(),
 		newDemoCommand(),
 	}

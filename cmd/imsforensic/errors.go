@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+
+	"github.com/imsforensic/imsforensic/model"
 )
 
 // Exit codes (DESIGN.md section 3). They are documented in every --help.
@@ -76,7 +78,7 @@ func exitCode(ctx context.Context, err error) int {
 
 func printExitError(g *globals, err error) {
 	if g.jsonErrors {
-		b, _ := json.Marshal(map[string]any{"type": "error", "schema": 1, "error": err.Error(), "exit_code": exitCode(context.Background(), err)})
+		b, _ := json.Marshal(map[string]any{"type": model.TypeError, "schema": model.SchemaVersion, "error": err.Error(), "exit_code": exitCode(context.Background(), err)})
 		fmt.Fprintf(g.stderr, "%s\n", b)
 		return
 	}

@@ -13,6 +13,7 @@ import (
 	"os/signal"
 	"runtime/debug"
 	"syscall"
+	"time"
 
 	"golang.org/x/term"
 )
@@ -28,9 +29,6 @@ type globals struct {
 	stdin  io.Reader
 	// stderrTTY is true when stderr is a terminal: progress bars only then.
 	stderrTTY bool
-	// workdir is the directory relative paths are resolved against
-	// (empty: the process's working directory).
-	workdir string
 	// jsonErrors makes main print the exit error as a JSON record (set by
 	// commands running with --format json).
 	jsonErrors bool
@@ -41,24 +39,47 @@ type globals struct {
 // collector should work harder before the process grows past it.
 const defaultMemoryLimit = 160 << 20
 
-func main() {
+func main() { os.Exit(mainExit(os.Args[1:])) }
+
+// interruptGrace is how long a command may take to wind down after SIGINT
+// or SIGTERM before the process ends anyway. Commands stop at their next
+// context check; a read or open that the OS does not interrupt must not
+// keep the process alive (SECURITY.md: every command ends within 2 s).
+// Ending here is no worse than SIGKILL, which every write survives
+// (atomic files, fsynced journal).
+const interruptGrace = 1500 * time.Millisecond
+
+// mainExit runs the command line as the process does and returns the exit
+// code.
+func mainExit(args []string) int {
 	if os.Getenv("GOMEMLIMIT") == "" {
 		debug.SetMemoryLimit(defaultMemoryLimit)
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, cancel := context.WithCancel(context.Background())
+	sigc := make(chan os.Signal, 2)
+	signal.Notify(sigc, os.Interrupt, syscall.SIGTERM)
+	go func() {
+		<-sigc
+		cancel()
+		select {
+		case <-sigc: // a second signal: stop now
+		case <-time.After(interruptGrace):
+		}
+		fmt.Fprintln(os.Stderr, "imsforensic: interrupted")
+		os.Exit(exitInterrupted)
+	}()
 	g := &globals{
 		stdout:    os.Stdout,
 		stderr:    os.Stderr,
 		stdin:     os.Stdin,
 		stderrTTY: term.IsTerminal(int(os.Stderr.Fd())),
 	}
-	err := run(ctx, g, os.Args[1:])
+	err := run(ctx, g, args)
 	code := exitCode(ctx, err)
-	stop()
 	if err != nil && code != exitFindings {
 		printExitError(g, err)
 	}
-	os.Exit(code)
+	return code
 }
 
 // run dispatches to a subcommand. It never exits, so tests can call it.

@@ -6,6 +6,7 @@ import (
 	"math"
 	"time"
 
+	"github.com/imsforensic/imsforensic/guard"
 	"github.com/imsforensic/imsforensic/model"
 )
 
@@ -33,71 +34,50 @@ type Journal interface {
 	Append(v any) error
 }
 
-// Step is the journal record of one round.
-type Step struct {
-	Type    string    `json:"type"` // always "bisect-step"
-	Schema  int       `json:"schema"`
-	Round   int       `json:"round"`
-	Time    time.Time `json:"time"`
-	Phase   string    `json:"phase"` // half, remainder, isolated
-	Size    int       `json:"size"`
-	Crashed bool      `json:"crashed"`
-	Sent    int       `json:"sent"`
-	Why     string    `json:"why,omitempty"`
-	// Cleared and Culprit say what the round decided.
-	Cleared int      `json:"cleared,omitempty"`
-	Culprit string   `json:"culprit,omitempty"`
-	Paths   []string `json:"paths"`
-}
-
-// Culprit is the record of one message found to crash the target.
-type Culprit struct {
-	Type   string `json:"type"` // always "culprit"
-	Schema int    `json:"schema"`
-	Path   string `json:"path"`
-	Name   string `json:"name"`
-	Queue  string `json:"queue"`
-	Round  int    `json:"round"` // the round that isolated it
-	// TopClass and Rules are what the rule catalogue says about it, to
-	// compare with what the target did.
-	TopClass model.Class `json:"top_class"`
-	Rules    []string    `json:"rules"`
-}
-
-// Summary is the final record.
-type Summary struct {
-	Type     string `json:"type"` // always "bisect"
-	Schema   int    `json:"schema"`
-	Messages int    `json:"messages"`
-	Culprits int    `json:"culprits"`
-	Rounds   int    `json:"rounds"`
-	Sent     int    `json:"sent"`
-	// Bound is k*ceil(log2 n)+k, the rounds the issue promises "about".
-	Bound int `json:"bound"`
-	// ByHand is the KB's manual halving on the same queue with the same
-	// culprits (see Manual).
-	ByHand Manual `json:"by_hand"`
+// checkOutputs refuses a journal or probe folder among the evidence.
+func checkOutputs(msgs []*model.Message, t Tester, j Journal) error {
+	in := &guard.Inputs{}
+	paths := make([]string, len(msgs))
+	for i, m := range msgs {
+		paths[i] = m.Path
+	}
+	in.AddQueueFiles(paths...)
+	if p, ok := j.(interface{ Path() string }); ok {
+		if err := in.Check("the journal", p.Path()); err != nil {
+			return fmt.Errorf("bisect: %w", err)
+		}
+	}
+	if od, ok := t.(interface{ OutputDirs() []string }); ok {
+		for _, d := range od.OutputDirs() {
+			if err := in.Check("the probe folder", d); err != nil {
+				return fmt.Errorf("bisect: %w", err)
+			}
+		}
+	}
+	return nil
 }
 
 // Result is what Find found.
 type Result struct {
-	Culprits []Culprit
-	Summary  Summary
+	Culprits []model.Culprit
+	Summary  model.BisectSummary
 }
-
-// Phases of a round.
-const (
-	PhaseHalf      = "half"      // the first half of a set known to crash
-	PhaseRemainder = "remainder" // what was left untested after a culprit was found
-)
 
 // Find searches msgs (in the order given: the IMS's file-time order) for
 // every message that crashes the target. It stops with an error when a
 // test cannot be answered or the journal cannot be written; the rounds
 // done so far are in the journal.
+//
+// Outputs among the evidence are refused (package guard): a Journal with
+// a Path method (atomicfile.JSONLWriter) and a Tester with OutputDirs
+// (ProbeTester) are checked against the messages' files and queue folders
+// before the first round; the error wraps guard.ErrInsideEvidence.
 func Find(ctx context.Context, msgs []*model.Message, t Tester, j Journal) (Result, error) {
 	b := &search{tester: t, journal: j, all: msgs}
-	res := Result{Culprits: []Culprit{}}
+	res := Result{Culprits: []model.Culprit{}}
+	if err := checkOutputs(msgs, t, j); err != nil {
+		return res, err
+	}
 	all := make([]int, len(msgs))
 	for i := range all {
 		all[i] = i
@@ -112,7 +92,7 @@ func Find(ctx context.Context, msgs []*model.Message, t Tester, j Journal) (Resu
 	crashed := false
 	for pool := all; len(pool) > 0 && !crashed; {
 		half := (len(pool) + 1) / 2
-		c, err := b.test(ctx, PhaseHalf, pool[:half])
+		c, err := b.test(ctx, model.PhaseHalf, pool[:half])
 		if err != nil {
 			return res, err
 		}
@@ -126,7 +106,7 @@ func Find(ctx context.Context, msgs []*model.Message, t Tester, j Journal) (Resu
 		for len(known) > 1 {
 			half := (len(known) + 1) / 2
 			a, rest := known[:half], known[half:]
-			c, err := b.test(ctx, PhaseHalf, a)
+			c, err := b.test(ctx, model.PhaseHalf, a)
 			if err != nil {
 				return res, err
 			}
@@ -139,7 +119,7 @@ func Find(ctx context.Context, msgs []*model.Message, t Tester, j Journal) (Resu
 		}
 		m := msgs[known[0]]
 		res.Culprits = append(res.Culprits, culpritOf(m, b.rounds))
-		if err := b.note(Step{Culprit: m.Path}); err != nil {
+		if err := b.note(model.BisectStep{Culprit: m.Path}); err != nil {
 			return res, err
 		}
 		if err := b.append(res.Culprits[len(res.Culprits)-1]); err != nil {
@@ -149,7 +129,7 @@ func Find(ctx context.Context, msgs []*model.Message, t Tester, j Journal) (Resu
 			break
 		}
 		var err error
-		if crashed, err = b.test(ctx, PhaseRemainder, unknown); err != nil {
+		if crashed, err = b.test(ctx, model.PhaseRemainder, unknown); err != nil {
 			return res, err
 		}
 		if crashed {
@@ -164,7 +144,7 @@ func Find(ctx context.Context, msgs []*model.Message, t Tester, j Journal) (Resu
 			}
 		}
 	}
-	res.Summary = Summary{Type: "bisect", Schema: model.SchemaVersion, Messages: len(msgs), Culprits: len(res.Culprits),
+	res.Summary = model.BisectSummary{Type: model.TypeBisect, Schema: model.SchemaVersion, Messages: len(msgs), Culprits: len(res.Culprits),
 		Rounds: b.rounds, Sent: b.sent, Bound: Bound(len(res.Culprits), len(msgs)),
 		ByHand: ManualHalving(msgs, func(m *model.Message) bool { return idx[m] })}
 	if err := b.append(res.Summary); err != nil {
@@ -188,11 +168,10 @@ type search struct {
 	all     []*model.Message
 	rounds  int
 	sent    int
-	last    *Step
 }
 
 // test runs one round on the messages at idx.
-func (b *search) test(ctx context.Context, phase string, idx []int) (bool, error) {
+func (b *search) test(ctx context.Context, phase model.BisectPhase, idx []int) (bool, error) {
 	if err := ctx.Err(); err != nil {
 		return false, fmt.Errorf("bisect: %w", err)
 	}
@@ -205,7 +184,7 @@ func (b *search) test(ctx context.Context, phase string, idx []int) (bool, error
 	b.rounds++
 	out, err := b.tester.Test(ctx, b.rounds, group)
 	b.sent += out.Sent
-	st := Step{Type: "bisect-step", Schema: model.SchemaVersion, Round: b.rounds, Time: time.Now().UTC(), Phase: phase,
+	st := model.BisectStep{Type: model.TypeBisectStep, Schema: model.SchemaVersion, Round: b.rounds, Time: time.Now().UTC(), Phase: phase,
 		Size: len(idx), Crashed: out.Crashed, Sent: out.Sent, Why: out.Why, Paths: paths}
 	if err != nil {
 		st.Why = "test failed: " + err.Error()
@@ -224,8 +203,8 @@ func (b *search) test(ctx context.Context, phase string, idx []int) (bool, error
 }
 
 // note journals a decision that took no round (a culprit isolated).
-func (b *search) note(st Step) error {
-	st.Type, st.Schema, st.Round, st.Time, st.Phase = "bisect-step", model.SchemaVersion, b.rounds, time.Now().UTC(), "isolated"
+func (b *search) note(st model.BisectStep) error {
+	st.Type, st.Schema, st.Round, st.Time, st.Phase = model.TypeBisectStep, model.SchemaVersion, b.rounds, time.Now().UTC(), model.PhaseIsolated
 	st.Paths = []string{st.Culprit}
 	st.Size = 1
 	st.Crashed = true
@@ -259,8 +238,8 @@ func merge(a, b []int) []int {
 	return out
 }
 
-func culpritOf(m *model.Message, round int) Culprit {
-	c := Culprit{Type: "culprit", Schema: model.SchemaVersion, Path: m.Path, Name: m.Name, Queue: m.Queue,
+func culpritOf(m *model.Message, round int) model.Culprit {
+	c := model.Culprit{Type: model.TypeCulprit, Schema: model.SchemaVersion, Path: m.Path, Name: m.Name, Queue: m.Queue,
 		Round: round, TopClass: m.TopClass(), Rules: []string{}}
 	seen := map[string]bool{}
 	for _, f := range m.Findings {

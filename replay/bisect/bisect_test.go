@@ -42,7 +42,7 @@ func fakeQueue(n int) []*model.Message {
 	return ms
 }
 
-func paths(cs []bisect.Culprit) []string {
+func paths(cs []model.Culprit) []string {
 	out := make([]string, len(cs))
 	for i, c := range cs {
 		out[i] = c.Path

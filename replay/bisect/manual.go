@@ -2,18 +2,6 @@ package bisect
 
 import "github.com/imsforensic/imsforensic/model"
 
-// Manual is the cost of finding the same culprits by hand.
-type Manual struct {
-	// Rounds is the number of restarts (put files back, restart the
-	// services, wait for the crash or for the queue to drain).
-	Rounds int `json:"rounds"`
-	// Sent is how many messages the IMS took in those rounds (up to the
-	// crash, in file order).
-	Sent int `json:"sent"`
-	// Method says what was counted.
-	Method string `json:"method"`
-}
-
 // ManualMethod describes ManualHalving in one line.
 const ManualMethod = "KB Q168883 halving by hand: put half back, restart, wait; when it crashes the other half is put back in its own round too, since more than one file may be bad"
 
@@ -24,8 +12,8 @@ const ManualMethod = "KB Q168883 halving by hand: put half back, restart, wait; 
 // crashes, the admin pulls it out and also puts the other half back in a
 // round of its own: with an unknown number of bad files, an untested half
 // cannot be assumed clean. Sets that crash are halved in turn.
-func ManualHalving(msgs []*model.Message, isCulprit func(*model.Message) bool) Manual {
-	man := Manual{Method: ManualMethod}
+func ManualHalving(msgs []*model.Message, isCulprit func(*model.Message) bool) model.ManualCost {
+	man := model.ManualCost{Method: ManualMethod}
 	test := func(g []*model.Message) bool {
 		man.Rounds++
 		for _, m := range g {

@@ -11,6 +11,7 @@ import (
 	"runtime"
 	"strings"
 
+	"github.com/imsforensic/imsforensic/internal/readonly"
 	"github.com/imsforensic/imsforensic/model"
 )
 
@@ -37,6 +38,15 @@ func NewProbeTester(command string) (*ProbeTester, error) {
 		return nil, ErrProbePlaceholder
 	}
 	return &ProbeTester{Command: command}, nil
+}
+
+// OutputDirs is where the round folders are made: bisect.Find refuses it
+// among the evidence.
+func (p *ProbeTester) OutputDirs() []string {
+	if p.TempDir == "" {
+		return []string{os.TempDir()}
+	}
+	return []string{p.TempDir}
 }
 
 // Test implements Tester.
@@ -95,7 +105,7 @@ func copyFile(src, dst string) error {
 	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
 		return fmt.Errorf("probe folder: %w", err)
 	}
-	in, err := os.Open(src)
+	in, err := readonly.Open(src)
 	if err != nil {
 		return fmt.Errorf("copy %s: %w", src, err)
 	}

@@ -69,7 +69,7 @@ func (s *SMTPTester) Test(ctx context.Context, round int, group []*model.Message
 		if err != nil {
 			return out, fmt.Errorf("send %s: %w", m.Name, err)
 		}
-		if rec.Result == "refused" {
+		if rec.Result == model.ResultRefused {
 			s.skipped[m.Path] = true
 			continue
 		}
@@ -97,7 +97,7 @@ func (s *SMTPTester) Test(ctx context.Context, round int, group []*model.Message
 
 // crashOf reads a replay record: did the server die on this message?
 func crashOf(rec model.ReplayRecord) (bool, string) {
-	if rec.Result == "ok" {
+	if rec.Result == model.ResultOK {
 		return false, ""
 	}
 	spoke := false

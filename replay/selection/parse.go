@@ -343,6 +343,19 @@ func compileTerm(n *node, info fieldInfo) string {
 	return ""
 }
 
+// ParseSize reads a size as --select does (30K, 2M, 1.5G, 512, 10KB;
+// 1024-based) into whole bytes, for other flags that take a size.
+func ParseSize(s string) (int64, error) {
+	v, err := parseSize(s)
+	if err != nil {
+		return 0, err
+	}
+	if v >= math.MaxInt64 {
+		return 0, fmt.Errorf("size %q is too large", s)
+	}
+	return int64(v), nil
+}
+
 // parseSize reads 30K, 2M, 1.5G, 512, 10KB (1024-based).
 func parseSize(s string) (float64, error) {
 	t := strings.ToUpper(strings.TrimSpace(s))

@@ -27,6 +27,13 @@ type Options struct {
 	// Hold reports the messages held back (not put into the queue). nil
 	// holds nothing.
 	Hold func(m *model.Message) bool
+	// Evidence names the files the evidence shows crashing the server
+	// (triage's prime suspects) with why, by path. Such a file crashes
+	// the emulated store even when no crash rule fires on it (a risk-class
+	// rule plus a Dr. Watson faulting function, or a fault the catalogue
+	// does not know): the ranking, not a second opinion, decides. A file
+	// the rules already stall keeps its stall outcome.
+	Evidence map[string]string
 	// Start is the clock of the first step; zero = the earliest file time
 	// of the queue. Step times are Start plus the simulated offset.
 	Start time.Time
@@ -63,115 +70,31 @@ func (o Options) withDefaults() Options {
 	return o
 }
 
-// Actions of a Step.
-const (
-	ActionDelivered = "delivered" // converted and submitted to the store
-	ActionCrash     = "crash"     // store.exe (or the IMS) died on the message
-	ActionRestart   = "restart"   // the services came back
-	ActionRetry     = "retry"     // the same spool file is taken again first
-	ActionCrashLoop = "crash-loop"
-	ActionPoison    = "poison"   // Exchange 2007+: moved to the poison queue
-	ActionArchived  = "archived" // refused by the store, moved to IN\Archive (4117)
-	ActionStuck     = "stuck"    // stays in the queue; the IMS goes on
-	ActionReturned  = "returned" // non-delivery report to the sender
-	ActionHeld      = "held"     // held back by the user: never queued
-	ActionSkipped   = "skipped"  // not in a queue the IMS reads, or unreadable
-	ActionBlocked   = "blocked"  // never reached: behind the crash loop
-	ActionDrained   = "drained"  // the queue is empty
-)
-
-// LoggedEvent is an event the emulated server writes to the Application
-// log, with the KB's wording (ims-kb.md 3.1, 3.2).
-type LoggedEvent struct {
-	Source  string `json:"source"`
-	EventID uint32 `json:"event_id"`
-	Level   string `json:"level"`
-	Text    string `json:"text"`
-	// Data is the event's data words as the Event Viewer shows them in
-	// Words view ("00140667 80040115"), when the KB gives them.
-	Data string `json:"data,omitempty"`
-}
-
-// Step is one line of the timeline.
-type Step struct {
-	Type   string `json:"type"` // always "step"
-	Schema int    `json:"schema"`
-	// Run is "as-is" for the queue as given and "held" for the run with
-	// the suspects held back.
-	Run    string        `json:"run"`
-	Seq    int           `json:"seq"`
-	Offset time.Duration `json:"offset_ns"`
-	Time   time.Time     `json:"time,omitzero"`
-	Action string        `json:"action"`
-	Path   string        `json:"path,omitempty"`
-	Name   string        `json:"name,omitempty"`
-	Queue  string        `json:"queue,omitempty"`
-	// Rule is the finding that decided the outcome, when one did.
-	Rule   string        `json:"rule,omitempty"`
-	Detail string        `json:"detail,omitempty"`
-	Events []LoggedEvent `json:"events,omitempty"`
-}
-
-// Summary is the outcome of one run.
-type Summary struct {
-	Type   string `json:"type"` // always "simulation"
-	Schema int    `json:"schema"`
-	Run    string `json:"run"`
-
-	Messages  int `json:"messages"` // files given
-	Delivered int `json:"delivered"`
-	Crashes   int `json:"crashes"`
-	Restarts  int `json:"restarts"`
-	// Stuck is every message left in the queue: the stall-class ones the
-	// IMS skips over (StuckStall) and those behind a crash loop (Blocked,
-	// the crashing message included).
-	Stuck      int `json:"stuck"`
-	StuckStall int `json:"stuck_stall"`
-	Blocked    int `json:"blocked"`
-	Archived   int `json:"archived"`
-	Returned   int `json:"returned"`
-	Poisoned   int `json:"poisoned"`
-	Held       int `json:"held"`
-	Skipped    int `json:"skipped"`
-	// Drained is true when the IMS got through the whole queue (no crash
-	// loop stopped it).
-	Drained bool `json:"drained"`
-	// LoopFile is the spool file of the crash loop, "" when drained.
-	LoopFile string        `json:"loop_file,omitempty"`
-	Duration time.Duration `json:"duration_ns"`
-}
-
 // Result is a run's timeline and summary.
 type Result struct {
-	Steps   []Step
-	Summary Summary
+	Steps   []model.SimStep
+	Summary model.Simulation
 }
-
-// Run names.
-const (
-	RunAsIs = "as-is"
-	RunHeld = "held"
-)
 
 // Run emulates the IMS working through msgs. The run name is written in
 // every record ("as-is", "held"). It returns early only when ctx is
 // cancelled.
-func Run(ctx context.Context, run string, msgs []*model.Message, opts Options) (Result, error) {
+func Run(ctx context.Context, run model.SimRun, msgs []*model.Message, opts Options) (Result, error) {
 	o := opts.withDefaults()
-	s := &sim{run: run, opts: o, res: Result{Summary: Summary{Type: "simulation", Schema: model.SchemaVersion, Run: run, Messages: len(msgs)}}}
+	s := &sim{run: run, opts: o, res: Result{Summary: model.Simulation{Type: model.TypeSimulation, Schema: model.SchemaVersion, Run: run, Messages: len(msgs)}}}
 
 	var queue []*model.Message
 	for _, m := range Order(msgs) {
 		switch {
 		case o.Hold != nil && o.Hold(m):
 			s.res.Summary.Held++
-			s.step(m, ActionHeld, "", "held back: not put into the queue", nil)
+			s.step(m, model.SimHeld, "", "held back: not put into the queue", nil)
 		case m.Error != "":
 			s.res.Summary.Skipped++
-			s.step(m, ActionSkipped, "", "could not be read: "+m.Error, nil)
+			s.step(m, model.SimSkipped, "", "could not be read: "+m.Error, nil)
 		case direction(m.Queue) == "":
 			s.res.Summary.Skipped++
-			s.step(m, ActionSkipped, "", "in "+m.Queue+": the IMS does not read this folder (move it back to IN to replay it)", nil)
+			s.step(m, model.SimSkipped, "", "in "+m.Queue+": the IMS does not read this folder (move it back to IN to replay it)", nil)
 		default:
 			queue = append(queue, m)
 		}
@@ -190,46 +113,50 @@ func Run(ctx context.Context, run string, msgs []*model.Message, opts Options) (
 			return s.res, fmt.Errorf("simulate: %w", err)
 		}
 		m := queue[i]
-		if m.TopClass() != model.ClassCrash {
+		f, why, crash := crashFinding(m, o.Evidence)
+		if !crash {
 			s.process(m)
 			continue
 		}
-		f := topFinding(m, model.ClassCrash)
 		for {
 			crashes[m]++
 			s.res.Summary.Crashes++
 			s.clock += s.opts.ProcessTime
-			s.step(m, ActionCrash, f.Rule, crashDetail(m, f, crashes[m]), crashEvents(m, f))
+			detail := crashDetail(m, f, crashes[m])
+			if why != "" {
+				detail = fmt.Sprintf("crash %d: the evidence shows it crashing the server (%s)", crashes[m], why)
+			}
+			s.step(m, model.SimCrash, f.Rule, detail, crashEvents(m, f))
 			if o.PoisonThreshold > 0 && crashes[m] >= o.PoisonThreshold {
 				s.restart(&restarts)
 				s.res.Summary.Poisoned++
-				s.step(m, ActionPoison, f.Rule, fmt.Sprintf("in flight during %d crashes (PoisonThreshold %d): moved to the poison queue at start; the queue goes on", crashes[m], o.PoisonThreshold), nil)
+				s.step(m, model.SimPoison, f.Rule, fmt.Sprintf("in flight during %d crashes (PoisonThreshold %d): moved to the poison queue at start; the queue goes on", crashes[m], o.PoisonThreshold), nil)
 				break
 			}
 			if restarts >= o.MaxRestarts {
 				behind := len(queue) - i - 1
 				s.res.Summary.Blocked = behind + 1
 				s.res.Summary.LoopFile = m.Name
-				s.step(m, ActionCrashLoop, f.Rule, fmt.Sprintf("crash loop: %d crashes on %s after %d restarts; the admin stops the IMS; %d message(s) stuck behind it", crashes[m], m.Name, restarts, behind), nil)
+				s.step(m, model.SimCrashLoop, f.Rule, fmt.Sprintf("crash loop: %d crashes on %s after %d restarts; the admin stops the IMS; %d message(s) stuck behind it", crashes[m], m.Name, restarts, behind), nil)
 				for _, b := range queue[i+1:] {
-					s.step(b, ActionBlocked, "", "never reached: behind "+m.Name, nil)
+					s.step(b, model.SimBlocked, "", "never reached: behind "+m.Name, nil)
 				}
 				s.finish()
 				return s.res, nil
 			}
 			s.restart(&restarts)
-			s.step(m, ActionRetry, f.Rule, "the IMS takes the same spool file first (Queue.dat rebuilt from the folder, oldest first)", nil)
+			s.step(m, model.SimRetry, f.Rule, "the IMS takes the same spool file first (Queue.dat rebuilt from the folder, oldest first)", nil)
 		}
 	}
 	s.res.Summary.Drained = true
-	s.step(nil, ActionDrained, "", "the queue is empty", nil)
+	s.step(nil, model.SimDrained, "", "the queue is empty", nil)
 	s.finish()
 	return s.res, nil
 }
 
 // sim is one run's state.
 type sim struct {
-	run   string
+	run   model.SimRun
 	opts  Options
 	clock time.Duration
 	res   Result
@@ -242,8 +169,8 @@ func (s *sim) at() time.Time {
 	return s.opts.Start.Add(s.clock)
 }
 
-func (s *sim) step(m *model.Message, action, rule, detail string, evs []LoggedEvent) {
-	st := Step{Type: "step", Schema: model.SchemaVersion, Run: s.run, Seq: len(s.res.Steps) + 1,
+func (s *sim) step(m *model.Message, action model.SimAction, rule, detail string, evs []model.LoggedEvent) {
+	st := model.SimStep{Type: model.TypeStep, Schema: model.SchemaVersion, Run: s.run, Seq: len(s.res.Steps) + 1,
 		Offset: s.clock, Time: s.at(), Action: action, Rule: rule, Detail: detail, Events: evs}
 	if m != nil {
 		st.Path, st.Name, st.Queue = m.Path, m.Name, m.Queue
@@ -255,7 +182,7 @@ func (s *sim) restart(restarts *int) {
 	*restarts++
 	s.res.Summary.Restarts++
 	s.clock += s.opts.RestartDelay
-	s.step(nil, ActionRestart, "", fmt.Sprintf("restart %d: Information Store and Internet Mail Service started again", *restarts), nil)
+	s.step(nil, model.SimRestart, "", fmt.Sprintf("restart %d: Information Store and Internet Mail Service started again", *restarts), nil)
 }
 
 // process handles a message that does not crash the store.
@@ -263,18 +190,18 @@ func (s *sim) process(m *model.Message) {
 	s.clock += s.opts.ProcessTime
 	if m.TopClass() != model.ClassStall {
 		s.res.Summary.Delivered++
-		s.step(m, ActionDelivered, "", deliveredDetail(m), nil)
+		s.step(m, model.SimDelivered, "", deliveredDetail(m), nil)
 		return
 	}
 	o := stallOutcomeOf(m)
 	switch o.action {
-	case ActionArchived:
+	case model.SimArchived:
 		s.res.Summary.Archived++
-	case ActionStuck:
+	case model.SimStuck:
 		s.res.Summary.StuckStall++
-	case ActionReturned:
+	case model.SimReturned:
 		s.res.Summary.Returned++
-	case ActionDelivered:
+	case model.SimDelivered:
 		s.res.Summary.Delivered++
 	}
 	s.step(m, o.action, o.finding.Rule, o.detail, o.events(m))
@@ -323,6 +250,25 @@ func direction(queue string) string {
 		return model.QueueOUT
 	}
 	return ""
+}
+
+// crashFinding says whether m crashes the emulated server and on which
+// finding: its first crash finding, or, for a file the evidence shows
+// crashing it (and no stall rule sets aside), its heaviest finding with
+// the evidence's why.
+func crashFinding(m *model.Message, evidence map[string]string) (model.Finding, string, bool) {
+	if m.TopClass() == model.ClassCrash {
+		return topFinding(m, model.ClassCrash), "", true
+	}
+	why, ok := evidence[m.Path]
+	if !ok || m.TopClass() == model.ClassStall {
+		return model.Finding{}, "", false
+	}
+	var f model.Finding
+	if len(m.Findings) > 0 {
+		f = m.Findings[0]
+	}
+	return f, why, true
 }
 
 // topFinding is the first finding of class c (findings are sorted

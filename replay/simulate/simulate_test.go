@@ -13,6 +13,7 @@ import (
 	"github.com/imsforensic/imsforensic/inventory"
 	"github.com/imsforensic/imsforensic/model"
 	"github.com/imsforensic/imsforensic/replay/simulate"
+	"github.com/imsforensic/imsforensic/report"
 )
 
 // scenarioQueue generates a corpus for one scenario and scans it as the
@@ -45,8 +46,8 @@ func culpritName(t *testing.T, truth *corpus.Truth) string {
 
 func holdCrash(m *model.Message) bool { return m.TopClass() == model.ClassCrash }
 
-func stepsOf(r simulate.Result, action string) []simulate.Step {
-	var out []simulate.Step
+func stepsOf(r simulate.Result, action model.SimAction) []model.SimStep {
+	var out []model.SimStep
 	for _, s := range r.Steps {
 		if s.Action == action {
 			out = append(out, s)
@@ -59,13 +60,13 @@ func TestBlankCharsetCrashLoopsAndDrainsWhenHeld(t *testing.T) {
 	ms, truth := scenarioQueue(t, "blank-charset-12007", 80)
 	culprit := culpritName(t, truth)
 
-	asIs, err := simulate.Run(context.Background(), simulate.RunAsIs, ms, simulate.Options{})
+	asIs, err := simulate.Run(context.Background(), model.RunAsIs, ms, simulate.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	sum := asIs.Summary
 	if sum.Drained {
-		t.Fatalf("as-is run drained; want a crash loop: %s", simulate.SummaryLine(sum))
+		t.Fatalf("as-is run drained; want a crash loop: %s", report.SimulationLine(sum))
 	}
 	if !strings.EqualFold(sum.LoopFile, culprit) {
 		t.Errorf("crash loop on %q, want the culprit %q", sum.LoopFile, culprit)
@@ -74,12 +75,12 @@ func TestBlankCharsetCrashLoopsAndDrainsWhenHeld(t *testing.T) {
 	if sum.Crashes != simulate.DefaultMaxRestarts+1 || sum.Restarts != simulate.DefaultMaxRestarts {
 		t.Errorf("crashes %d restarts %d, want %d and %d", sum.Crashes, sum.Restarts, simulate.DefaultMaxRestarts+1, simulate.DefaultMaxRestarts)
 	}
-	for _, r := range stepsOf(asIs, simulate.ActionRetry) {
+	for _, r := range stepsOf(asIs, model.SimRetry) {
 		if !strings.EqualFold(r.Name, culprit) {
 			t.Errorf("retry of %s, want the same file %s", r.Name, culprit)
 		}
 	}
-	crash := stepsOf(asIs, simulate.ActionCrash)[0]
+	crash := stepsOf(asIs, model.SimCrash)[0]
 	var ids []uint32
 	named := false
 	for _, e := range crash.Events {
@@ -88,13 +89,13 @@ func TestBlankCharsetCrashLoopsAndDrainsWhenHeld(t *testing.T) {
 			named = true
 		}
 	}
-	if want := []uint32{4097, 3039, 4182, 4102}; !equalIDs(ids, want) {
+	if want := []uint32{4097, 4116, 3039, 4182, 4102}; !equalIDs(ids, want) {
 		t.Errorf("crash logs %v, want %v", ids, want)
 	}
 	if !named {
 		t.Errorf("4182 does not name the spool file %s: %+v", culprit, crash.Events)
 	}
-	blocked := len(stepsOf(asIs, simulate.ActionBlocked))
+	blocked := len(stepsOf(asIs, model.SimBlocked))
 	if sum.Blocked != blocked+1 || blocked == 0 {
 		t.Errorf("blocked %d (summary %d): want the messages behind the culprit, plus the culprit", blocked, sum.Blocked)
 	}
@@ -102,12 +103,12 @@ func TestBlankCharsetCrashLoopsAndDrainsWhenHeld(t *testing.T) {
 		t.Errorf("outcomes do not add up to %d messages: %+v", len(ms), sum)
 	}
 
-	held, err := simulate.Run(context.Background(), simulate.RunHeld, ms, simulate.Options{Hold: holdCrash})
+	held, err := simulate.Run(context.Background(), model.RunHeld, ms, simulate.Options{Hold: holdCrash})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !held.Summary.Drained || held.Summary.Crashes != 0 {
-		t.Fatalf("held run: %s", simulate.SummaryLine(held.Summary))
+		t.Fatalf("held run: %s", report.SimulationLine(held.Summary))
 	}
 	if held.Summary.Held < 1 || held.Summary.Delivered <= sum.Delivered {
 		t.Errorf("held run holds %d and delivers %d (as-is %d)", held.Summary.Held, held.Summary.Delivered, sum.Delivered)
@@ -116,14 +117,14 @@ func TestBlankCharsetCrashLoopsAndDrainsWhenHeld(t *testing.T) {
 
 func TestPoisonThresholdMovesTheMessageAsideAndTheQueueDrains(t *testing.T) {
 	ms, truth := scenarioQueue(t, "tnef-corrupt-4182", 40)
-	r, err := simulate.Run(context.Background(), simulate.RunAsIs, ms, simulate.Options{PoisonThreshold: simulate.ExchangePoisonThreshold})
+	r, err := simulate.Run(context.Background(), model.RunAsIs, ms, simulate.Options{PoisonThreshold: simulate.ExchangePoisonThreshold})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !r.Summary.Drained || r.Summary.Poisoned != 1 || r.Summary.Crashes != 2 {
-		t.Fatalf("want 2 crashes, 1 poison and a drained queue: %s", simulate.SummaryLine(r.Summary))
+		t.Fatalf("want 2 crashes, 1 poison and a drained queue: %s", report.SimulationLine(r.Summary))
 	}
-	p := stepsOf(r, simulate.ActionPoison)[0]
+	p := stepsOf(r, model.SimPoison)[0]
 	if !strings.EqualFold(p.Name, culpritName(t, truth)) {
 		t.Errorf("poison %s, want %s", p.Name, culpritName(t, truth))
 	}
@@ -131,20 +132,21 @@ func TestPoisonThresholdMovesTheMessageAsideAndTheQueueDrains(t *testing.T) {
 
 func TestStallMessagesAreArchivedOrStuckAndTheQueueMovesOn(t *testing.T) {
 	for _, tc := range []struct {
-		scenario, action string
-		event            uint32
+		scenario string
+		action   model.SimAction
+		event    uint32
 	}{
-		{"received-comment-date-12006", simulate.ActionArchived, 4117},
-		{"recipients-over-32766-4131", simulate.ActionStuck, 4131},
+		{"received-comment-date-12006", model.SimArchived, 4117},
+		{"recipients-over-32766-4131", model.SimStuck, 4131},
 	} {
 		t.Run(tc.scenario, func(t *testing.T) {
 			ms, truth := scenarioQueue(t, tc.scenario, 30)
-			r, err := simulate.Run(context.Background(), simulate.RunAsIs, ms, simulate.Options{})
+			r, err := simulate.Run(context.Background(), model.RunAsIs, ms, simulate.Options{})
 			if err != nil {
 				t.Fatal(err)
 			}
 			if !r.Summary.Drained {
-				t.Fatalf("stall scenario did not drain: %s", simulate.SummaryLine(r.Summary))
+				t.Fatalf("stall scenario did not drain: %s", report.SimulationLine(r.Summary))
 			}
 			culprit := culpritName(t, truth)
 			var found bool
@@ -180,13 +182,13 @@ func TestOrderIsFileTimeThenName(t *testing.T) {
 		mk("AAAAAAAA", t0.Add(time.Minute), model.ClassCrash),
 		mk("CCCCCCCC", t0.Add(2*time.Minute), model.ClassNone),
 	}
-	r, err := simulate.Run(context.Background(), simulate.RunAsIs, ms, simulate.Options{MaxRestarts: -1})
+	r, err := simulate.Run(context.Background(), model.RunAsIs, ms, simulate.Options{MaxRestarts: -1})
 	if err != nil {
 		t.Fatal(err)
 	}
 	var seq []string
 	for _, s := range r.Steps {
-		seq = append(seq, s.Action+":"+s.Name)
+		seq = append(seq, string(s.Action)+":"+s.Name)
 	}
 	want := "delivered:ZZZZZZZZ crash:AAAAAAAA crash-loop:AAAAAAAA blocked:bbbbbbbb blocked:CCCCCCCC"
 	if got := strings.Join(seq, " "); got != want {
@@ -199,12 +201,12 @@ func TestOrderIsFileTimeThenName(t *testing.T) {
 
 func TestJSONLinesHaveTypeAndSchema(t *testing.T) {
 	ms := []*model.Message{{Path: "IN/A", Name: "A", Queue: model.QueueIN, Findings: []model.Finding{{Rule: "blank-charset", Class: model.ClassCrash}}}}
-	r, err := simulate.Run(context.Background(), simulate.RunAsIs, ms, simulate.Options{})
+	r, err := simulate.Run(context.Background(), model.RunAsIs, ms, simulate.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	var buf bytes.Buffer
-	if err := simulate.WriteJSON(&buf, r); err != nil {
+	if err := report.WriteSimulationJSON(&buf, r.Steps, r.Summary); err != nil {
 		t.Fatal(err)
 	}
 	lines := strings.Split(strings.TrimSpace(buf.String()), "\n")
@@ -228,10 +230,10 @@ func TestJSONLinesHaveTypeAndSchema(t *testing.T) {
 		}
 	}
 	buf.Reset()
-	if err := simulate.WriteTable(&buf, "as is", r); err != nil {
+	if err := report.WriteSimulationTable(&buf, "as is", r.Steps, r.Summary); err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(buf.String(), "crash-loop") || !strings.Contains(buf.String(), "MSExchangeIMC 4182") {
+	if !strings.Contains(buf.String(), "crash-loop") || !strings.Contains(buf.String(), "MSExchangeIMC 4116") {
 		t.Errorf("table lacks the crash loop and its events:\n%s", buf.String())
 	}
 }

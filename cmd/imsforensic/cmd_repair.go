@@ -1,0 +1,130 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/spf13/pflag"
+
+	"github.com/imsforensic/imsforensic/model"
+	"github.com/imsforensic/imsforensic/repair"
+	"github.com/imsforensic/imsforensic/report"
+)
+
+type repairOptions struct {
+	outDir string
+	format string
+	rules  ruleFlags
+	sel    selectFlags
+
+	fmt report.Format
+}
+
+func (o *repairOptions) addFlags(fs *pflag.FlagSet) {
+	fs.StringVar(&o.outDir, "out", "", "folder for the repaired copies (required; never inside an input folder)")
+	fs.StringVar(&o.format, "format", "table", "output format: table, json (JSON Lines) or csv")
+	o.sel.addFlags(fs)
+	o.rules.addFlags(fs)
+}
+
+func (o *repairOptions) validate(g *globals) error {
+	f, err := report.ParseFormat(o.format)
+	if err != nil {
+		return usageError(err)
+	}
+	o.fmt, g.jsonErrors = f, f == report.JSON
+	if o.outDir == "" {
+		return usageErrorf("repair: --out DIR is required")
+	}
+	if err := o.rules.validate(); err != nil {
+		return err
+	}
+	return o.sel.validate()
+}
+
+func newRepairCommand() *command {
+	opts := &repairOptions{}
+	fs := newFlagSet("repair")
+	opts.addFlags(fs)
+	return &command{
+		name:  "repair",
+		usage: "repair [flags] PATH... --out DIR",
+		short: "write minimal, re-checked fixes of poison messages so the mail is not lost",
+		long: `For each message with a crash- or stall-class finding that has a known safe
+repair, writes a repaired copy to DIR (same file name, under IN, OUT, ... as
+the input was; an IMS spool file keeps its envelope bytes and stays a spool
+file). Each change is the smallest that removes one rule's trigger (see
+"repairs" in the README for every rule). The copy is parsed and checked again
+with the same rules: if a crash-class finding is left, no copy is written and
+the file is reported not-repairable with the reason. The inputs are never
+written; DIR may not lie inside an input folder.
+
+Each input gets one record: status repaired, not-repairable or clean, the
+sha256 before and after, every change (rule, part, offset, before, after) and
+the findings left. A not-repairable file is a result, not an error (exit 0).
+
+Examples:
+  imsforensic repair TempIMS --out D:\Repaired
+  imsforensic repair --select 'rule=blank-charset' TempIMS/IN --out fixed --format json
+  imsforensic replay fixed --to imcdata:D:\Exchsrvr\Imcdata`,
+		flags: fs,
+		run: func(ctx context.Context, g *globals, args []string) error {
+			if err := opts.validate(g); err != nil {
+				return err
+			}
+			return runRepair(ctx, opts, g, args)
+		},
+	}
+}
+
+func runRepair(ctx context.Context, opts *repairOptions, g *globals, args []string) error {
+	paths, ms, walkErr, err := selectedInputs(ctx, g, "repair", &opts.sel, &opts.rules, opts.fmt == report.JSON, args, time.Now())
+	if err != nil {
+		return err
+	}
+	if err := repair.CheckOut(opts.outDir, paths); err != nil {
+		return usageError(err)
+	}
+	model.SortMessagesByPath(ms)
+	recs := make([]model.RepairRecord, 0, len(ms))
+	ropts := repair.Options{Rules: opts.rules.cfg}
+	for _, m := range ms {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if m.Error == "" && m.TopClass() < model.ClassStall {
+			recs = append(recs, report.CleanRepairRecord(m))
+			continue
+		}
+		rec, rerr := repair.File(m.Path, m.Queue, opts.outDir, paths, ropts)
+		if rerr != nil {
+			fmt.Fprintf(g.stderr, "imsforensic: %v\n", rerr)
+		}
+		recs = append(recs, rec)
+	}
+	if werr := report.WriteRepairs(g.stdout, opts.fmt, recs); werr != nil {
+		return werr
+	}
+	return finishCopies(g, recs, walkErr, func(r model.RepairRecord) bool { return r.Status == model.RepairError })
+}
+
+// finishCopies maps the outcome of repair or redact to the exit code:
+// inputs that could not be read, or copies that could not be written, give
+// 4 (each was reported).
+func finishCopies[R any](g *globals, recs []R, walkErr error, failed func(R) bool) error {
+	n := 0
+	for _, r := range recs {
+		if failed(r) {
+			n++
+		}
+	}
+	if walkErr != nil {
+		fmt.Fprintf(g.stderr, "imsforensic: %v\n", walkErr)
+		n++
+	}
+	if n > 0 {
+		return partialError(n)
+	}
+	return nil
+}

@@ -1,0 +1,81 @@
+package main
+
+import (
+	"bufio"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/imsforensic/imsforensic/model"
+)
+
+// TestRepairCommand runs repair over the sample TempIMS: one record per
+// input, the copies under the queue folders of --out, the copies scan clean
+// of crash findings, the inputs untouched, and a second run the same.
+func TestRepairCommand(t *testing.T) {
+	dir := sampleCopy(t)
+	out := filepath.Join(t.TempDir(), "fixed")
+	before := snapshot(t, dir)
+	stdout, stderr, code := runCLI(t, "", "repair", "--format", "json", dir, "--out", out)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	var recs []model.RepairRecord
+	sc := bufio.NewScanner(strings.NewReader(stdout))
+	for sc.Scan() {
+		var r model.RepairRecord
+		if err := json.Unmarshal(sc.Bytes(), &r); err != nil {
+			t.Fatalf("%v: %s", err, sc.Text())
+		}
+		recs = append(recs, r)
+	}
+	if len(recs) != 8 {
+		t.Fatalf("%d records, want one per input (8)", len(recs))
+	}
+	repaired := 0
+	for _, r := range recs {
+		if r.Type != "repair" || r.Schema != 1 || r.SHA256Before == "" || r.Changes == nil || r.Remaining == nil {
+			t.Errorf("incomplete record %+v", r)
+		}
+		if r.Status != model.RepairRepaired {
+			if r.Out != "" {
+				t.Errorf("%s: %s with a copy", r.Path, r.Status)
+			}
+			continue
+		}
+		repaired++
+		rel, _ := filepath.Rel(dir, r.Path)
+		if want := filepath.Join(out, rel); r.Out != want {
+			t.Errorf("copy of %s at %s, want %s", r.Path, r.Out, want)
+		}
+		if _, err := os.Stat(r.Out); err != nil {
+			t.Error(err)
+		}
+	}
+	if repaired == 0 {
+		t.Fatalf("nothing repaired in the sample: %s", stdout)
+	}
+	if after := snapshot(t, dir); !cmp.Equal(before, after) {
+		t.Errorf("inputs changed: %s", cmp.Diff(before, after))
+	}
+	stdout2, _, code := runCLI(t, "", "repair", "--format", "json", dir, "--out", out)
+	if code != 0 || stdout2 != stdout {
+		t.Errorf("second run: exit %d, output differs: %s", code, cmp.Diff(stdout, stdout2))
+	}
+	sout, _, code := runCLI(t, "", "scan", "--format", "json", "--select", "class=crash", out)
+	if code != 0 || strings.TrimSpace(sout) != "" {
+		t.Errorf("crash findings left in the copies (exit %d): %s", code, sout)
+	}
+	// --out inside an input folder is refused before anything is written.
+	inside := filepath.Join(dir, "IN", "fixed")
+	if _, stderr, code := runCLI(t, "", "repair", dir, "--out", inside); code != exitUsage || !strings.Contains(stderr, "inside the input folder") {
+		t.Errorf("--out inside the input: exit %d, %s", code, stderr)
+	}
+	if _, err := os.Stat(inside); err == nil {
+		t.Errorf("%s was created", inside)
+	}
+}

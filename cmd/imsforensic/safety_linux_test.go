@@ -1,0 +1,205 @@
+//go:build linux
+
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// TestCLIChild is the imsforensic process for the tests below that must
+// see the real one (signals, a blocked open): started by startCLI with
+// IMSF_CLI_CHILD set, it runs the command line as main does and exits. Run
+// without it, it does nothing.
+func TestCLIChild(t *testing.T) {
+	raw := os.Getenv("IMSF_CLI_CHILD")
+	if raw == "" {
+		return
+	}
+	var args []string
+	if err := json.Unmarshal([]byte(raw), &args); err != nil {
+		os.Exit(99)
+	}
+	os.Exit(mainExit(args))
+}
+
+type cliProc struct {
+	cmd            *exec.Cmd
+	stdout, stderr bytes.Buffer
+	done           chan struct{}
+	code           int
+}
+
+// startCLI starts imsforensic ARGS as its own process (this test binary
+// running TestCLIChild).
+func startCLI(t *testing.T, stdin *os.File, args ...string) *cliProc {
+	t.Helper()
+	raw, _ := json.Marshal(args)
+	p := &cliProc{done: make(chan struct{})}
+	p.cmd = exec.Command(os.Args[0], "-test.run=^TestCLIChild$", "-test.count=1")
+	p.cmd.Env = append(os.Environ(), "IMSF_CLI_CHILD="+string(raw))
+	p.cmd.Stdout, p.cmd.Stderr = &p.stdout, &p.stderr
+	if stdin != nil {
+		p.cmd.Stdin = stdin
+	}
+	if err := p.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() {
+		p.cmd.Wait()
+		p.code = p.cmd.ProcessState.ExitCode()
+		close(p.done)
+	}()
+	t.Cleanup(func() {
+		select {
+		case <-p.done:
+		default:
+			p.cmd.Process.Kill()
+			<-p.done
+		}
+	})
+	return p
+}
+
+// wait returns false if the process is still running after d (it is then
+// killed).
+func (p *cliProc) wait(d time.Duration) bool {
+	select {
+	case <-p.done:
+		return true
+	case <-time.After(d):
+		p.cmd.Process.Kill()
+		<-p.done
+		return false
+	}
+}
+
+// TestFIFOInputsAreReportedNotRead is finding 2 of issue #14: show,
+// triage --evidence, scan and replay given a FIFO used to block forever in
+// open(2), deaf to SIGINT. Each must now end at once, reporting it.
+func TestFIFOInputsAreReportedNotRead(t *testing.T) {
+	dir := t.TempDir()
+	fifo := filepath.Join(dir, "fifo")
+	mustDo(t, syscall.Mkfifo(fifo, 0o644))
+	queue := sampleCopy(t)
+	pickup := filepath.Join(t.TempDir(), "Pickup")
+	mustDo(t, os.Mkdir(pickup, 0o755))
+	for _, args := range [][]string{
+		{"show", fifo},
+		{"scan", fifo},
+		{"triage", queue, "--evidence", fifo},
+		{"replay", fifo, "--to", "pickup:" + pickup, "--journal", filepath.Join(t.TempDir(), "j.jsonl")},
+		{"scan", "--files-from", fifo},
+	} {
+		p := startCLI(t, nil, args...)
+		if !p.wait(5 * time.Second) {
+			t.Errorf("%q: still running after 5 s (blocked on the FIFO)", args)
+			continue
+		}
+		out := p.stdout.String() + p.stderr.String()
+		if p.code == 0 || !strings.Contains(out, "not a regular file") {
+			t.Errorf("%q: exit %d, output %q; want a non-zero exit naming the FIFO not a regular file", args, p.code, out)
+		}
+	}
+}
+
+// TestSignalEndsCommandWithin2s: SIGINT or SIGTERM ends a command within
+// 2 s with exit 130, even one blocked in a read the OS does not interrupt
+// (here: --files-from - on a pipe whose writer never writes).
+func TestSignalEndsCommandWithin2s(t *testing.T) {
+	for _, sig := range []syscall.Signal{syscall.SIGINT, syscall.SIGTERM} {
+		r, w, err := os.Pipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		p := startCLI(t, r, "scan", "--files-from", "-")
+		r.Close()
+		time.Sleep(300 * time.Millisecond)
+		sent := time.Now()
+		mustDo(t, p.cmd.Process.Signal(sig))
+		ended := p.wait(5 * time.Second)
+		took := time.Since(sent)
+		w.Close()
+		if !ended || took > 2*time.Second {
+			t.Errorf("%v: process ended=%v after %v, want within 2 s", sig, ended, took)
+			continue
+		}
+		if p.code != exitInterrupted {
+			t.Errorf("%v: exit %d, want %d; stderr %q", sig, p.code, exitInterrupted, p.stderr.String())
+		}
+	}
+}
+
+// TestShowReportsGrowingFile: show used to read on for as long as a file
+// grew (13.9 GB). It reads the size the file had when opened and reports
+// the growth (exit 4). The growing file is /proc/self/pagemap, listed with
+// size 0 and readable for hundreds of GiB: growth that no scheduling can
+// hide (internal/readonly's TestReadStopsAtOpenSizeAndReportsGrowth does
+// the same with a writer).
+func TestShowReportsGrowingFile(t *testing.T) {
+	link := filepath.Join(t.TempDir(), "pagemap")
+	mustDo(t, os.Symlink("/proc/self/pagemap", link))
+	type result struct {
+		stdout, stderr string
+		code           int
+	}
+	done := make(chan result, 1)
+	go func() {
+		o, e, c := runCLI(t, "", "show", "--format", "json", link)
+		done <- result{o, e, c}
+	}()
+	select {
+	case r := <-done:
+		if r.code != exitPartial || !strings.Contains(r.stderr+r.stdout, "changed while read") {
+			t.Errorf("exit %d, stderr %q; want %d and 'changed while read'", r.code, r.stderr, exitPartial)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("show still reading a growing file after 10 s")
+	}
+}
+
+// TestReadsLeaveAccessTimesAlone is finding 7 of issue #14: every reading
+// command used to update the evidence files' access time. On Linux
+// (relatime: an access time not after the modification time is updated by
+// a read) the commands read through O_NOATIME and leave it as it was.
+func TestReadsLeaveAccessTimesAlone(t *testing.T) {
+	queue := sampleCopy(t) // atime = mtime = 2001-03-14
+	files := map[string]time.Time{}
+	mustDo(t, filepath.Walk(queue, func(p string, info os.FileInfo, err error) error {
+		if err == nil && info.Mode().IsRegular() {
+			files[p] = atime(t, p)
+		}
+		return err
+	}))
+	pickup := filepath.Join(t.TempDir(), "Pickup")
+	mustDo(t, os.Mkdir(pickup, 0o755))
+	one := filepath.Join(queue, "IN", "HBWK2Q2P")
+	for _, args := range [][]string{
+		{"scan", queue},
+		{"show", one},
+		{"triage", queue},
+		{"simulate", queue},
+		{"replay", queue, "--to", "pickup:" + pickup, "--journal", filepath.Join(t.TempDir(), "j.jsonl")},
+	} {
+		runCLI(t, "", args...)
+		for p, was := range files {
+			if now := atime(t, p); !now.Equal(was) {
+				t.Errorf("%q changed the access time of %s: %s -> %s", args, filepath.Base(p), was, now)
+			}
+		}
+	}
+}
+
+func atime(t *testing.T, path string) time.Time {
+	t.Helper()
+	var st syscall.Stat_t
+	mustDo(t, syscall.Stat(path, &st))
+	return time.Unix(st.Atim.Sec, st.Atim.Nsec).UTC()
+}

@@ -1,0 +1,67 @@
+package model
+
+import "time"
+
+// RecordType is the "type" discriminator of a JSON Lines record
+// (DESIGN.md section 3). Every record the tool prints or journals names
+// one of these; a consumer switches on it and ignores types it does not
+// know.
+type RecordType string
+
+// Record types, by the command that writes them.
+const (
+	TypeMessage    RecordType = "message"    // scan, show
+	TypeEvent      RecordType = "event"      // evidence readers
+	TypeSuspect    RecordType = "suspect"    // triage
+	TypeConclusion RecordType = "conclusion" // triage
+	TypeReplay     RecordType = "replay"     // replay and its journal
+	TypeStep       RecordType = "step"       // simulate: one line of the timeline
+	TypeSimulation RecordType = "simulation" // simulate: a run's summary
+	TypeBisectStep RecordType = "bisect-step"
+	TypeCulprit    RecordType = "culprit"
+	TypeBisect     RecordType = "bisect" // bisect: the summary
+	TypeSinkMsg    RecordType = "sink-message"
+	TypeSinkPoison RecordType = "sink-poison"
+	TypeSinkLog    RecordType = "sink-log"
+	TypeCorpus     RecordType = "corpus"
+	TypeError      RecordType = "error" // the final error with --format json, on stderr
+)
+
+// MessageRecord is the scan JSON record: the message contract of DESIGN.md
+// section 3, without the per-part detail that show prints.
+type MessageRecord struct {
+	Type           RecordType `json:"type"` // always TypeMessage
+	Schema         int        `json:"schema"`
+	Path           string     `json:"path"`
+	Name           string     `json:"name"`
+	Queue          string     `json:"queue"`
+	Format         Format     `json:"format"`
+	Size           int64      `json:"size"`
+	SHA256         string     `json:"sha256"`
+	ModTime        time.Time  `json:"mtime,omitzero"`
+	Envelope       Envelope   `json:"envelope"`
+	Subject        Text       `json:"subject"`
+	SubjectDecoded Text       `json:"subject_decoded,omitempty"`
+	Findings       []Finding  `json:"findings"`
+	Score          float64    `json:"score"`
+	Error          string     `json:"error,omitempty"`
+}
+
+// NewMessageRecord projects a Message onto the scan record.
+func NewMessageRecord(m *Message) MessageRecord {
+	fs := m.Findings
+	if fs == nil {
+		fs = []Finding{}
+	}
+	env := m.Envelope
+	if env.To == nil {
+		env.To = []string{}
+	}
+	// File names are bytes on Linux (and may come from a damaged copy):
+	// escape them as Text does, so that two names that differ only in
+	// invalid UTF-8 stay two names in JSON instead of both becoming
+	// U+FFFD.
+	return MessageRecord{Type: TypeMessage, Schema: SchemaVersion, Path: Escape(m.Path), Name: Escape(m.Name), Queue: m.Queue,
+		Format: m.Format, Size: m.Size, SHA256: m.SHA256, ModTime: m.ModTime, Envelope: env, Subject: m.Subject,
+		SubjectDecoded: m.SubjectDecoded, Findings: fs, Score: m.Score, Error: Escape(m.Error)}
+}

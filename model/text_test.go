@@ -1,0 +1,81 @@
+package model
+
+import (
+	"encoding/json"
+	"testing"
+	"unicode/utf8"
+)
+
+// TestJSONNamesStayDistinct is finding 5 of issue #14: a file named
+// "bad<0xFF>x" and one named `bad\xffx` (a literal backslash) must give
+// different JSON, and each must decode back to its own bytes.
+func TestJSONNamesStayDistinct(t *testing.T) {
+	raw := "bad\xffx"
+	literal := `bad\xffx`
+	if Escape(raw) == Escape(literal) {
+		t.Fatalf("Escape(%q) == Escape(%q) == %q: two names, one JSON form", raw, literal, Escape(raw))
+	}
+	for _, s := range []string{raw, literal} {
+		if got := Unescape(Escape(s)); got != s {
+			t.Errorf("Unescape(Escape(%q)) = %q", s, got)
+		}
+	}
+}
+
+// TestEscapeKeepsTextReadable: ordinary text and Windows paths are written
+// as they are.
+func TestEscapeKeepsTextReadable(t *testing.T) {
+	for _, s := range []string{
+		`C:\Exchsrvr\Imcdata\TempIMS\IN\KPFYCMQB`,
+		`D:\x\TempIMS`, // \x not followed by two hex digits
+		"Grüße aus Köln\ttab",
+		`\\server\share\IN`,
+		"",
+	} {
+		if got := Escape(s); got != s {
+			t.Errorf("Escape(%q) = %q, want it unchanged", s, got)
+		}
+	}
+}
+
+// FuzzTextRoundTrip: any byte string goes to JSON and back unchanged, and
+// the JSON is valid UTF-8 that encoding/json did not have to repair.
+func FuzzTextRoundTrip(f *testing.F) {
+	for _, s := range []string{"bad\xffx", `bad\xffx`, `C:\Exchsrvr\x41`, "\x00\n\r\x7f", "\\", `\x`, `\x5c`, "\xc3", "é\xe9"} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		in := Text(b)
+		js, err := json.Marshal(in)
+		if err != nil {
+			t.Fatalf("marshal %q: %v", b, err)
+		}
+		if !utf8.Valid(js) {
+			t.Fatalf("JSON of %q is not UTF-8: %q", b, js)
+		}
+		var out Text
+		if err := json.Unmarshal(js, &out); err != nil {
+			t.Fatalf("unmarshal %s: %v", js, err)
+		}
+		if string(out) != string(b) {
+			t.Fatalf("round trip %q -> %s -> %q", b, js, string(out))
+		}
+	})
+}
+
+// TestReplayRecordKeepsPathBytes: a journal record names a source whose
+// name is not UTF-8 exactly, so a rerun finds it.
+func TestReplayRecordKeepsPathBytes(t *testing.T) {
+	in := ReplayRecord{Type: "replay", Path: "/q/IN/bad\xffx", Dest: `C:\Exchsrvr\Imcdata\IN\bad\xffx`}
+	b, err := json.Marshal(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out ReplayRecord
+	if err := json.Unmarshal(b, &out); err != nil {
+		t.Fatal(err)
+	}
+	if out.Path != in.Path || out.Dest != in.Dest {
+		t.Fatalf("round trip %q %q -> %s -> %q %q", in.Path, in.Dest, b, out.Path, out.Dest)
+	}
+}

@@ -1,0 +1,182 @@
+package repair
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/imsforensic/imsforensic/model"
+	"github.com/imsforensic/imsforensic/parse"
+	"github.com/imsforensic/imsforensic/rules"
+)
+
+// kbSample is one test message of rules/testdata/kb/<rule>/: the rules
+// package's fire-*/near-* samples for every KB rule.
+type kbSample struct {
+	rule, name, path string
+	fire             bool
+}
+
+func kbSamples(t *testing.T) []kbSample {
+	t.Helper()
+	paths, err := filepath.Glob(filepath.Join("..", "rules", "testdata", "kb", "*", "*.eml"))
+	if err != nil || len(paths) == 0 {
+		t.Fatalf("no KB samples: %v", err)
+	}
+	var out []kbSample
+	for _, p := range paths {
+		name := filepath.Base(p)
+		out = append(out, kbSample{rule: filepath.Base(filepath.Dir(p)), name: name, path: p, fire: strings.HasPrefix(name, "fire-")})
+	}
+	return out
+}
+
+// queueOf follows the rules tests' convention: *-out-* samples are outbound.
+func queueOf(name string) string {
+	if strings.Contains(name, "-out-") {
+		return model.QueueOUT
+	}
+	return model.QueueNone
+}
+
+// notRepairable lists the firing samples of rules that have a repair
+// where that repair rightly declines, with why.
+var notRepairable = map[string]string{
+	"imcea-malformed/fire-spool-envelope.eml": "the address is in the envelope, which is kept",
+	"header-8bit/fire-latin1-subject.eml":     "Latin-1 bytes under a us-ascii label: the charset cannot be told",
+	"header-8bit/fire-spool.eml":              "the same Subject in a spool file",
+}
+
+func parseRaw(t *testing.T, raw []byte) *model.Message {
+	t.Helper()
+	m, err := parse.Parse(bytes.NewReader(raw), nil)
+	if err != nil {
+		t.Fatalf("parse: %v", err)
+	}
+	return m
+}
+
+// TestRepairKBSamples is the "Done when" for repair: over every
+// firing sample, repair removes every crash-class finding where the rule
+// has a repair, reports the rest "not repairable" with a reason, keeps the
+// envelope, and changes nothing but the listed changes.
+func TestRepairKBSamples(t *testing.T) {
+	spools := 0
+	for _, c := range kbSamples(t) {
+		t.Run(c.rule+"/"+c.name, func(t *testing.T) {
+			raw, err := os.ReadFile(c.path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			opts := Options{Queue: queueOf(c.name)}
+			res, err := Bytes(raw, opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			orig := parseRaw(t, raw)
+			orig.Queue = opts.Queue
+			before := rules.Check(orig, nil)
+			switch res.Status {
+			case model.RepairClean:
+				if hasTargets(before) {
+					t.Fatalf("clean, but the original has crash/stall findings")
+				}
+				return
+			case model.RepairNotRepairable:
+				if res.Output != nil || len(res.Changes) != 0 || len(res.Remaining) == 0 {
+					t.Fatalf("not repairable with output %v, %d changes, %d remaining", res.Output != nil, len(res.Changes), len(res.Remaining))
+				}
+				for _, r := range res.Remaining {
+					if r.Reason == "" {
+						t.Errorf("%s left without a reason", r.Rule)
+					}
+				}
+				key := c.rule + "/" + c.name
+				if c.fire && rules.HasRepair(c.rule) && notRepairable[key] == "" {
+					t.Errorf("rule %s has a repair, but the sample is not repairable: %+v", c.rule, res.Remaining)
+				}
+				return
+			case model.RepairRepaired:
+			default:
+				t.Fatalf("status %q", res.Status)
+			}
+			// The byte diff is exactly the listed changes.
+			got, err := Replay(raw, res.Changes)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Equal(got, res.Output) {
+				t.Fatalf("replaying the %d changes does not give the copy", len(res.Changes))
+			}
+			for _, ch := range res.Changes {
+				if ch.Rule == "" || ch.Note == "" || ch.KB == nil {
+					t.Errorf("change without rule, note or kb: %+v", ch)
+				}
+			}
+			// Checked again with the same rules: no crash-class finding.
+			m := parseRaw(t, res.Output)
+			m.Queue = opts.Queue
+			after := rules.Check(m, nil)
+			for _, f := range after {
+				if f.Class == model.ClassCrash {
+					t.Errorf("crash finding left in the copy: %s at %d", f.Rule, f.Offset)
+				}
+				if c.fire && f.Rule == c.rule && rules.HasRepair(c.rule) && f.Class >= model.ClassStall {
+					t.Errorf("the sample's own rule %s still fires", c.rule)
+				}
+			}
+			// The envelope is kept byte for byte and the format is the same.
+			if m.Format != orig.Format || m.MessageOffset != orig.MessageOffset ||
+				!bytes.Equal(res.Output[:max(0, m.MessageOffset)], raw[:max(0, orig.MessageOffset)]) {
+				t.Errorf("envelope changed: format %s -> %s, message offset %d -> %d", orig.Format, m.Format, orig.MessageOffset, m.MessageOffset)
+			}
+			if orig.Format == model.FormatIMSSpool {
+				spools++
+			}
+		})
+	}
+	if spools == 0 {
+		t.Errorf("no IMS spool sample was repaired: the envelope promise is untested")
+	}
+}
+
+// TestRepairDocsMatchFixers keeps the documentation honest: a rule whose
+// RepairDoc promises a repair has a fixer, and a fixer's rule documents it.
+func TestRepairDocsMatchFixers(t *testing.T) {
+	for id := range fixers {
+		if _, ok := rules.Lookup(id); !ok {
+			t.Errorf("fixer for unknown rule %s", id)
+		}
+		if !rules.HasRepair(id) {
+			t.Errorf("%s has a fixer but its RepairDoc says none", id)
+		}
+	}
+	for _, r := range rules.Registry() {
+		if rules.HasRepair(r.ID) && fixers[r.ID] == nil {
+			t.Errorf("%s: RepairDoc promises a repair, no fixer", r.ID)
+		}
+		if r.Class >= model.ClassStall && strings.TrimSpace(rules.RepairDoc(r.ID)) == "" {
+			t.Errorf("%s: no repair text", r.ID)
+		}
+	}
+}
+
+// TestRepairCrashWithoutRepair: a crash rule with no repair leaves the
+// file not repairable, the reason being the rule's RepairDoc.
+func TestRepairCrashWithoutRepair(t *testing.T) {
+	raw, err := os.ReadFile(filepath.Join("..", "rules", "testdata", "kb", "mime-nesting-over-30", "fire-34-levels.eml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := Bytes(raw, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	i := slices.IndexFunc(res.Remaining, func(r model.RepairRemaining) bool { return r.Rule == "mime-nesting-over-30" })
+	if res.Status != model.RepairNotRepairable || i < 0 || res.Remaining[i].Reason != rules.RepairDoc("mime-nesting-over-30") {
+		t.Fatalf("got %s %+v", res.Status, res.Remaining)
+	}
+}

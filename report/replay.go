@@ -1,0 +1,93 @@
+package report
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"path/filepath"
+	"sort"
+	"text/tabwriter"
+
+	"github.com/imsforensic/imsforensic/model"
+)
+
+// ReplayOutput returns the record sink of replay (and replay --undo) for
+// the format, and a flush that prints what was buffered when the run
+// ends. JSON Lines are written as the records come, so a script sees each
+// one at once; the table is printed at the end, aligned.
+func ReplayOutput(w io.Writer, f Format) (add func(model.ReplayRecord), flush func() error) {
+	if f == JSON {
+		enc := json.NewEncoder(w)
+		var werr error
+		return func(r model.ReplayRecord) {
+				if werr == nil {
+					werr = enc.Encode(r)
+				}
+			}, func() error {
+				return werr
+			}
+	}
+	var recs []model.ReplayRecord
+	return func(r model.ReplayRecord) { recs = append(recs, r) }, func() error {
+		return writeReplayTable(w, recs)
+	}
+}
+
+// writeReplayTable prints one row per record: plan lines, then results.
+func writeReplayTable(w io.Writer, recs []model.ReplayRecord) error {
+	if len(recs) == 0 {
+		_, err := fmt.Fprintln(w, "no message selected")
+		return err
+	}
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "ACTION\tRESULT\tFILE\tDEST\tREASON")
+	for _, r := range recs {
+		name := filepath.Base(r.Path)
+		dest := r.Dest
+		if dest == "" {
+			dest = "-"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", r.Action, r.Result, model.Escape(name), model.Escape(dest), model.Escape(r.Reason))
+	}
+	return tw.Flush()
+}
+
+// WriteReplaySummary prints a replay's or an undo's counts for people,
+// then the reasons by outcome, most frequent first.
+func WriteReplaySummary(w io.Writer, s model.ReplaySummary) error {
+	_, err := fmt.Fprintf(w, "planned %d, written %d, skipped %d, held %d, refused %d, failed %d", s.Planned, s.Written, s.Skipped, s.Held, s.Refused, s.Failed)
+	if err != nil {
+		return err
+	}
+	if s.Removed > 0 {
+		fmt.Fprintf(w, ", removed %d", s.Removed)
+	}
+	fmt.Fprintln(w)
+	outcomes := make([]model.ReplayOutcome, 0, len(s.Reasons))
+	for o := range s.Reasons {
+		outcomes = append(outcomes, o)
+	}
+	sort.Slice(outcomes, func(i, j int) bool { return outcomes[i] < outcomes[j] })
+	for _, o := range outcomes {
+		type rc struct {
+			r string
+			n int
+		}
+		var rs []rc
+		for r, n := range s.Reasons[o] {
+			rs = append(rs, rc{r, n})
+		}
+		sort.Slice(rs, func(i, j int) bool {
+			if rs[i].n != rs[j].n {
+				return rs[i].n > rs[j].n
+			}
+			return rs[i].r < rs[j].r
+		})
+		for _, x := range rs {
+			if _, err := fmt.Fprintf(w, "  %-8s %4d  %s\n", o, x.n, x.r); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
