@@ -16,6 +16,7 @@
 //	smtpsink         the local SMTP sink: storage, lint, faults, IMS emulation
 //	corpus           deterministic generator of quarantined queues with ground truth and evidence
 //	repair           minimal, re-checked fixes of poison messages (one fixer per rule), written as copies
+//	redact           same-length, keyed placeholders for every word of a message; the structure and findings kept
 //	report           table, JSON Lines, CSV and HTML renderers
 //	internal/atomicfile  durable writes: temp file, fsync, rename, directory fsync
 //	internal/outside     refuses an output inside an input folder (stop-gap until #14's guard)

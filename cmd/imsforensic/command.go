@@ -31,6 +31,7 @@ func commands() []*command {
 		newSimulateCommand(),
 		newBisectCommand(),
 		newRepairCommand(),
+		newRedactCommand(),
 		newCorpusCommand(),
 		newDemoCommand(),
 	}
