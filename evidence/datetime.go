@@ -74,7 +74,12 @@ func daysIn(year, month int) int {
 
 // parseClock reads "H:MM[:SS[.fff]]" with an optional AM/PM (12-hour
 // clock) and returns the time since midnight.
-func parseClock(s string) (time.Duration, bool) {
+func parseClock(s string) (time.Duration, bool) { return parseClockDigits(s, false) }
+
+// parseClockDigits is parseClock; loose also accepts minutes and seconds
+// written without their leading zero, as NT 4.0's Dr. Watson does
+// ("When: 8/29/1997 @ 16:1:58.640").
+func parseClockDigits(s string, loose bool) (time.Duration, bool) {
 	s = strings.TrimSpace(s)
 	if len(s) < 4 || len(s) > 20 {
 		return 0, false
@@ -103,7 +108,7 @@ func parseClock(s string) (time.Duration, bool) {
 	}
 	var n [3]int
 	for i, p := range parts {
-		if p == "" || len(p) > 2 || !isUint(p) || i > 0 && len(p) != 2 {
+		if p == "" || len(p) > 2 || !isUint(p) || i > 0 && len(p) != 2 && !loose {
 			return 0, false
 		}
 		n[i], _ = strconv.Atoi(p)
@@ -132,11 +137,20 @@ func parseClock(s string) (time.Duration, bool) {
 // localTime joins a date and a clock reading in loc; ok is false unless
 // both read.
 func localTime(date, clock string, loc *time.Location) (time.Time, bool) {
+	return dateClock(date, clock, loc, false)
+}
+
+// looseLocalTime is localTime with parseClockDigits' loose clock.
+func looseLocalTime(date, clock string, loc *time.Location) (time.Time, bool) {
+	return dateClock(date, clock, loc, true)
+}
+
+func dateClock(date, clock string, loc *time.Location, loose bool) (time.Time, bool) {
 	y, mo, d, ok := parseDate(date)
 	if !ok {
 		return time.Time{}, false
 	}
-	c, ok := parseClock(clock)
+	c, ok := parseClockDigits(clock, loose)
 	if !ok {
 		return time.Time{}, false
 	}

@@ -1,10 +1,8 @@
 package evidence
 
 import (
-	"errors"
 	"io"
 	"regexp"
-	"strconv"
 	"strings"
 
 	"github.com/imsforensic/imsforensic/model"
@@ -53,7 +51,6 @@ type drwBlock struct {
 }
 
 func readDrWatson(r io.Reader, name string, o *Options, p *problems) []model.Event {
-	lr := newLineReader(r, o.MaxRecordBytes)
 	var (
 		events []model.Event
 		b      *drwBlock
@@ -74,22 +71,15 @@ func readDrWatson(r io.Reader, name string, o *Options, p *problems) []model.Eve
 		events = append(events, ev)
 		b = nil
 	}
-	for {
-		raw, _, err := lr.next()
-		if err != nil {
-			if !errors.Is(err, io.EOF) {
-				p.addf("line %d: %w", lr.line+1, err)
-			}
-			break
-		}
-		line := string(raw)
+	for l := range lines(r, o, p) {
+		line := l.text
 		if strings.Contains(line, "Application exception occurred") {
 			end()
 			if len(events) >= o.MaxEvents {
 				p.add(&LimitError{Limit: "MaxEvents", Max: int64(o.MaxEvents)})
 				return events
 			}
-			b = &drwBlock{ev: newEvent("drwatson", name+":"+strconv.Itoa(lr.line))}
+			b = &drwBlock{ev: l.event("drwatson", name)}
 			b.ev.Source = "DrWatson"
 			b.ev.Level = "error"
 			continue
@@ -99,8 +89,10 @@ func readDrWatson(r io.Reader, name string, o *Options, p *problems) []model.Eve
 		}
 	}
 	end()
-	if len(events) == 0 {
-		p.addf("no \"Application exception occurred\" block: %w", ErrCorrupt)
+	for _, ev := range events {
+		if ev.Time.IsZero() {
+			p.warn("line %d: fault entry without a readable \"When:\" time", ev.Line)
+		}
 	}
 	return events
 }
@@ -138,7 +130,7 @@ func (b *drwBlock) add(line string, o *Options) {
 		ev.Application = capString(drwApp.FindStringSubmatch(line)[1], o.MaxStringBytes)
 	case ev.Time.IsZero() && drwWhen.MatchString(line):
 		d, c := splitDateTime(drwWhen.FindStringSubmatch(line)[1])
-		if t, ok := localTime(d, c, o.TZ); ok {
+		if t, ok := looseLocalTime(d, c, o.TZ); ok {
 			ev.Time = t
 		}
 	case ev.ExceptionCode == "" && drwException.MatchString(line):

@@ -1,7 +1,6 @@
 package evidence
 
 import (
-	"errors"
 	"io"
 	"strconv"
 	"strings"
@@ -16,29 +15,20 @@ import (
 // the server's wall clock, read in Options.TZ. A copy taken from a KB page
 // has runs of spaces instead of tabs; that is read too.
 func readDumpel(r io.Reader, name string, o *Options, p *problems) []model.Event {
-	lr := newLineReader(r, o.MaxRecordBytes)
 	var events []model.Event
-	for {
-		raw, _, err := lr.next()
-		if err != nil {
-			if !errors.Is(err, io.EOF) {
-				p.addf("line %d: %w", lr.line+1, err)
-			}
-			break
-		}
-		line := string(raw)
-		if strings.TrimSpace(line) == "" {
+	for l := range lines(r, o, p) {
+		if strings.TrimSpace(l.text) == "" {
 			continue
 		}
 		var f []string
-		if strings.Contains(line, "\t") {
-			f = strings.Split(line, "\t")
+		if strings.Contains(l.text, "\t") {
+			f = strings.Split(l.text, "\t")
 		} else {
-			f = splitSpaced(line)
+			f = splitDumpelSpaced(l.text)
 		}
-		ev, ok := dumpelEvent(f, name+":"+strconv.Itoa(lr.line), o)
+		ev, ok := dumpelEvent(f, l, name, o)
 		if !ok {
-			p.addf("line %d: not a dumpel record: %w", lr.line, ErrCorrupt)
+			p.damage("line %d: not a dumpel record", l.no)
 			continue
 		}
 		Enrich(&ev)
@@ -51,7 +41,7 @@ func readDumpel(r io.Reader, name string, o *Options, p *problems) []model.Event
 	return events
 }
 
-func dumpelEvent(f []string, origin string, o *Options) (model.Event, bool) {
+func dumpelEvent(f []string, l textLine, name string, o *Options) (model.Event, bool) {
 	if len(f) < 8 || !isUint(f[2]) || !isUint(f[3]) {
 		return model.Event{}, false
 	}
@@ -63,8 +53,11 @@ func dumpelEvent(f []string, origin string, o *Options) (model.Event, bool) {
 	if !ok {
 		return model.Event{}, false
 	}
-	ev := newEvent("eventlog", origin)
+	ev := l.event("eventlog", name)
 	ev.Time = t
+	if u := strings.TrimSpace(f[5]); u != "N/A" {
+		ev.User = capString(u, o.MaxStringBytes)
+	}
 	ev.EventID = id
 	typ, _ := strconv.ParseUint(strings.TrimSpace(f[2]), 10, 32)
 	ev.Level = levelFromType(uint32(typ))
@@ -79,4 +72,38 @@ func dumpelEvent(f []string, origin string, o *Options) (model.Event, bool) {
 		}
 	}
 	return ev, true
+}
+
+// splitDumpelSpaced splits a dumpel line whose tabs became spaces (a copy
+// from a KB page: Q129266 prints "4/11/95 4:58:39 AM  1   0   1016    N/A
+// DhcpServer  REDIPSRVP2  %%20013", with one space between user and
+// source). Runs of two or more spaces separate fields; where a single
+// space was all that was left, the fields are told apart by what they can
+// hold: a user name (N/A, DOMAIN\name) and a computer name have no spaces,
+// so a user field with a space holds the source too, and a last source
+// field with a space holds the computer too.
+func splitDumpelSpaced(line string) []string {
+	f := splitSpaced(line)
+	if len(f) < 6 {
+		return f
+	}
+	// f[0..4]: date, time, type, category, ID. A 12-hour time may have
+	// been split from its AM/PM.
+	if len(f) > 2 {
+		if u := strings.ToUpper(f[2]); u == "AM" || u == "PM" {
+			f = append(append(f[:1:1], f[1]+" "+f[2]), f[3:]...)
+		}
+	}
+	head, rest := f[:5], append([]string(nil), f[5:]...)
+	if len(rest) > 0 {
+		if u, s, ok := strings.Cut(rest[0], " "); ok {
+			rest = append([]string{u, s}, rest[1:]...)
+		}
+	}
+	if len(rest) == 2 {
+		if i := strings.LastIndexByte(rest[1], ' '); i > 0 {
+			rest = []string{rest[0], rest[1][:i], rest[1][i+1:]}
+		}
+	}
+	return append(append([]string(nil), head...), rest...)
 }

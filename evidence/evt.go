@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+	"strings"
 	"time"
 	"unicode/utf16"
 
@@ -101,110 +102,233 @@ func (w *evtWindow) discard(n int) {
 	w.base += int64(n)
 }
 
-func readEVT(r io.Reader, name string, o *Options, p *problems) []model.Event {
-	w := &evtWindow{r: r, headCap: o.MaxRecordBytes}
-	if o.MaxRecordBytes > 16<<20 {
-		w.headCap = 16 << 20
-	}
-	hasHeader := w.ensure(evtHeaderSize) && binary.LittleEndian.Uint32(w.buf) == evtHeaderSize &&
-		bytes.Equal(w.buf[4:8], evtSignature)
+// evtScan is the state of one pass over a .evt file.
+type evtScan struct {
+	w      *evtWindow
+	o      *Options
+	p      *problems
+	name   string
+	header evtHeader
 
-	var (
-		events    []model.Event
-		seen      = map[uint32]bool{}
-		rejected  int
-		truncAt   int64 = -1
-		truncLen  uint32
-		pos       int
-		maxRecord = o.MaxRecordBytes
-	)
-	for {
-		if pos > 4*evtChunk {
-			w.discard(pos)
-			pos = 0
-		}
-		if !w.ensure(pos + 8) {
-			break
-		}
-		i := bytes.Index(w.buf[pos+4:], evtSignature)
-		if i < 0 {
-			if w.eof {
-				break
-			}
-			pos = len(w.buf) - 7
-			w.ensure(len(w.buf) + 1)
-			continue
-		}
-		c := pos + i
-		length := binary.LittleEndian.Uint32(w.buf[c:])
-		if length < evtFixedSize || int64(length) > int64(maxRecord) {
-			pos = c + 1
-			continue
-		}
-		L := int(length)
-		var rec []byte
-		if w.ensure(c + L) {
-			if binary.LittleEndian.Uint32(w.buf[c+L-4:]) != length {
-				rejected++
-				pos = c + 1
-				continue
-			}
-			rec = w.buf[c : c+L]
-		} else {
-			// The file ends inside this record: either the wrap-around
-			// split it (the rest follows the header) or the file is cut.
-			tail := w.buf[c:]
-			need := L - len(tail)
-			var joined []byte
-			if hasHeader && need > 0 && need <= len(w.head) && splitTrailer(tail, w.head[:need]) == length {
-				joined = append(append(make([]byte, 0, L), tail...), w.head[:need]...)
-			}
-			if joined != nil {
-				rec = joined
-			} else {
-				if truncAt < 0 {
-					truncAt, truncLen = w.base+int64(c), length
-				}
-				pos = c + 1
-				continue
-			}
-		}
-		off := w.base + int64(c)
-		ev, num, err := parseEVTRecord(rec, name, o)
-		if err != nil {
-			p.addf("record at offset %d: %w", off, err)
-		}
-		if !seen[num] {
-			seen[num] = true
-			events = append(events, ev)
-			if len(events) >= o.MaxEvents {
-				p.add(&LimitError{Limit: "MaxEvents", Max: int64(o.MaxEvents)})
-				return events
-			}
-		}
-		truncAt = -1
-		if c+L > len(w.buf) {
-			pos = len(w.buf)
-		} else {
-			pos = c + L
+	events   []model.Event
+	rejected int
+	truncAt  int64 // offset of a record the file ends inside, -1 if none
+	truncLen uint32
+	pos      int // scan position in w.buf
+
+	eofAt      int64 // offset of the ELF_EOF_RECORD, -1 until found
+	eofScanned int64 // file offset up to which it was looked for
+	size       int64 // bytes seen, the file size at the end
+}
+
+// evtEOFSignature follows the 0x28 size of the ELF_EOF_RECORD that ends
+// the live records (MSDN bb309022).
+var evtEOFSignature = []byte{0x28, 0, 0, 0, 0x11, 0x11, 0x11, 0x11, 0x22, 0x22, 0x22, 0x22, 0x33, 0x33, 0x33, 0x33, 0x44, 0x44, 0x44, 0x44}
+
+// evtHeader is what the ELF_LOGFILE_HEADER says, when there is one.
+type evtHeader struct {
+	ok         bool
+	start, end int64 // StartOffset, EndOffset
+	dirty      bool
+}
+
+func readEVT(r io.Reader, name string, o *Options, p *problems) []model.Event {
+	sc := &evtScan{w: &evtWindow{r: r, headCap: min(o.MaxRecordBytes, 16<<20)}, o: o, p: p, name: name,
+		truncAt: -1, eofAt: -1}
+	w := sc.w
+	if w.ensure(evtHeaderSize) && binary.LittleEndian.Uint32(w.buf) == evtHeaderSize && bytes.Equal(w.buf[4:8], evtSignature) {
+		sc.header = evtHeader{ok: true, start: int64(binary.LittleEndian.Uint32(w.buf[0x10:])),
+			end: int64(binary.LittleEndian.Uint32(w.buf[0x14:])), dirty: binary.LittleEndian.Uint32(w.buf[0x24:])&1 != 0}
+	}
+	for sc.next() {
+	}
+	sc.findEOF()
+	sc.size = w.base + int64(len(w.buf))
+	sc.report()
+	sc.markRecovered()
+	return dedupRecords(sc.events)
+}
+
+// findEOF looks for the ELF_EOF_RECORD in the bytes read since last time.
+func (sc *evtScan) findEOF() {
+	w := sc.w
+	from := max(sc.eofScanned-int64(len(evtEOFSignature)), w.base) - w.base
+	if sc.eofAt < 0 {
+		if i := bytes.Index(w.buf[from:], evtEOFSignature); i >= 0 {
+			sc.eofAt = w.base + from + int64(i)
 		}
 	}
+	sc.eofScanned = w.base + int64(len(w.buf))
+}
+
+// markRecovered tells live records from those found in slack space, the
+// way the Event Log service sees them: the live records run from the
+// header's StartOffset to the ELF_EOF_RECORD, wrapping from the end of the
+// file to right after the header. A file copied while the service ran has
+// a stale EndOffset (DIRTY), so the EOF record's place is believed first.
+// Without a header, or when neither tells the end, every record is live.
+func (sc *evtScan) markRecovered() {
+	h := sc.header
+	end := sc.eofAt
+	if end < 0 && !h.dirty {
+		end = h.end
+	}
+	if !h.ok || end < 0 || h.start < evtHeaderSize || h.start >= sc.size {
+		return
+	}
+	for i := range sc.events {
+		off := sc.events[i].Offset
+		var live bool
+		if h.start <= end {
+			live = off >= h.start && off < end
+		} else {
+			live = off >= h.start || off >= evtHeaderSize && off < end
+		}
+		sc.events[i].Recovered = !live
+	}
+}
+
+// dedupRecords drops a copy of a record that is the same record: the
+// same number and the same content (a stale copy left in slack space),
+// keeping the live one. Two records that share a number but differ (a log
+// cleared and refilled) are both kept.
+func dedupRecords(evs []model.Event) []model.Event {
+	type key struct {
+		num  uint64
+		hash string
+	}
+	first := map[key]int{}
+	out := evs[:0:0]
+	for _, e := range evs {
+		k := key{e.Record, recordContent(e)}
+		if i, ok := first[k]; ok {
+			if out[i].Recovered && !e.Recovered {
+				out[i] = e
+			}
+			continue
+		}
+		first[k] = len(out)
+		out = append(out, e)
+	}
+	return out
+}
+
+// recordContent is what makes two copies of a record the same record.
+func recordContent(e model.Event) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%d|%s|%s|%d|%s|%x", e.Time.Unix(), e.Source, e.Computer, e.EventID, e.Level, []byte(e.Data))
+	for _, s := range e.Strings {
+		b.WriteString("|")
+		b.WriteString(string(s))
+	}
+	return b.String()
+}
+
+// next finds and reads the next record; false at the end (or MaxEvents).
+func (sc *evtScan) next() bool {
+	w := sc.w
+	if sc.pos > 4*evtChunk {
+		sc.findEOF()
+		w.discard(sc.pos)
+		sc.pos = 0
+	}
+	if !w.ensure(sc.pos + 8) {
+		return false
+	}
+	i := bytes.Index(w.buf[sc.pos+4:], evtSignature)
+	if i < 0 {
+		if w.eof {
+			return false
+		}
+		sc.pos = len(w.buf) - 7
+		w.ensure(len(w.buf) + 1)
+		return true
+	}
+	c := sc.pos + i
+	length := binary.LittleEndian.Uint32(w.buf[c:])
+	if length < evtFixedSize || int64(length) > int64(sc.o.MaxRecordBytes) {
+		sc.pos = c + 1
+		return true
+	}
+	rec := sc.record(c, int(length))
+	if rec == nil {
+		sc.pos = c + 1
+		return true
+	}
+	off := w.base + int64(c)
+	ev, num, err := parseEVTRecord(rec, sc.name, sc.o)
+	ev.Record, ev.Offset = uint64(num), off
+	if err != nil {
+		// The record is kept with the fields that read.
+		sc.p.damaged++
+		if sc.header.ok {
+			sc.p.warn("record at offset %d: %v", off, err)
+		} else {
+			sc.p.addf("record at offset %d: %w", off, err)
+		}
+	}
+	sc.events = append(sc.events, ev)
+	if len(sc.events) >= sc.o.MaxEvents {
+		sc.p.add(&LimitError{Limit: "MaxEvents", Max: int64(sc.o.MaxEvents)})
+		return false
+	}
+	sc.truncAt = -1
+	sc.pos = min(c+int(length), len(w.buf))
+	return true
+}
+
+// record returns the L bytes of the record at c once its trailing Length
+// matches, joining a record the wrap-around split; nil when the block is
+// no record (it is counted).
+func (sc *evtScan) record(c, L int) []byte {
+	w := sc.w
+	length := uint32(L)
+	if w.ensure(c + L) {
+		if binary.LittleEndian.Uint32(w.buf[c+L-4:]) != length {
+			sc.rejected++
+			return nil
+		}
+		return w.buf[c : c+L]
+	}
+	// The file ends inside this record: either the wrap-around split it
+	// (the rest follows the header) or the file is cut.
+	tail := w.buf[c:]
+	need := L - len(tail)
+	if sc.header.ok && need > 0 && need <= len(w.head) && splitTrailer(tail, w.head[:need]) == length {
+		return append(append(make([]byte, 0, L), tail...), w.head[:need]...)
+	}
+	if sc.truncAt < 0 {
+		sc.truncAt, sc.truncLen = w.base+int64(c), length
+	}
+	return nil
+}
+
+// report tells what could not be read, each damaged block counted in
+// Damaged. In a log with a sound header, blocks that fail the length
+// check are leftovers in slack space (or damage): told as warnings, the
+// rest of the log read. Without a header (a carved fragment, a file that
+// is no log) they are errors. A file that ends inside a record was cut
+// (a copy that did not finish): always an error.
+func (sc *evtScan) report() {
+	p, w := sc.p, sc.w
 	if w.err != nil {
 		p.addf("read at offset %d: %w", w.base+int64(len(w.buf)), w.err)
 	}
-	if truncAt >= 0 {
-		p.addf("record at offset %d claims %d bytes but the file ends first: %w", truncAt, truncLen, ErrTruncated)
+	if sc.truncAt >= 0 {
+		p.damaged++
+		p.addf("record at offset %d claims %d bytes but the file ends first: %w", sc.truncAt, sc.truncLen, ErrTruncated)
 	}
-	if rejected > 0 {
-		p.addf("%d record-like blocks failed the trailing length check and were skipped: %w", rejected, ErrCorrupt)
-	}
-	if len(events) == 0 && len(p.errs) == 0 {
-		if hasHeader {
-			return events // an empty log is a valid log
+	if sc.rejected > 0 {
+		if sc.header.ok {
+			p.damaged += sc.rejected
+			p.warn("%d record-like blocks failed the trailing length check (damaged records or fragments in slack space) and were skipped", sc.rejected)
+		} else {
+			p.addf("%d record-like blocks failed the trailing length check and were skipped: %w", sc.rejected, ErrCorrupt)
 		}
+	}
+	if len(sc.events) == 0 && !sc.header.ok && len(p.errs) == 0 {
 		p.addf("no event record found: %w", ErrCorrupt)
 	}
-	return events
 }
 
 // parseEVTRecord reads one EVENTLOGRECORD whose Length and trailing length

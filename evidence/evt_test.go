@@ -97,19 +97,26 @@ func TestEVTCorruptRecord(t *testing.T) {
 	// Break the trailing length of record 102.
 	end := evtHeaderSize + len(encodeRecord(incidentRecords()[0])) + len(encodeRecord(incidentRecords()[1]))
 	b[end-4] ^= 0xFF
-	evs, err := readEVTBytes(t, b, nil)
-	if !errors.Is(err, ErrCorrupt) {
-		t.Errorf("err = %v, want ErrCorrupt", err)
+	// In a log with a sound header that is a damaged record: counted and
+	// told, not an error.
+	f := readAll(bytes.NewReader(b), "damaged.evt", nil, FormatUnknown)
+	if f.Err != nil || f.Info.Damaged != 1 || len(f.Info.Warnings) != 1 {
+		t.Errorf("err = %v, damaged %d, warnings %q; want no error, 1 damaged, 1 warning", f.Err, f.Info.Damaged, f.Info.Warnings)
 	}
-	if got := numbers(evs); len(got) != 5 {
+	if got := numbers(f.Events); len(got) != 5 || f.Info.Events != 5 {
 		t.Errorf("records = %v, want the 5 intact ones", got)
+	}
+	// Without a header (a carved fragment) it is an error.
+	_, err := readEVTBytes(t, b[evtHeaderSize:], nil)
+	if !errors.Is(err, ErrCorrupt) {
+		t.Errorf("headerless: err = %v, want ErrCorrupt", err)
 	}
 	// Data offsets pointing outside the record: the record is kept, its
 	// data is not invented.
 	r := incidentRecords()[0]
 	rec := encodeRecord(r)
 	rec[0x34] = 0xF0 // DataOffset
-	evs, err = Read(bytes.NewReader(rec), "carved.evt", nil)
+	evs, err := Read(bytes.NewReader(rec), "carved.evt", nil)
 	if !errors.Is(err, ErrCorrupt) || len(evs) != 1 || evs[0].Data != nil || evs[0].HRESULT != nil {
 		t.Errorf("bad DataOffset: %+v, %v", evs, err)
 	}

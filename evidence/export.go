@@ -2,9 +2,7 @@ package evidence
 
 import (
 	"encoding/csv"
-	"errors"
 	"io"
-	"strconv"
 	"strings"
 
 	"github.com/imsforensic/imsforensic/model"
@@ -18,7 +16,7 @@ import (
 
 // exportEvent builds an Event from the nine export fields; ok is false when
 // the first two fields are not a date and a time.
-func exportEvent(f []string, origin string, o *Options) (model.Event, bool) {
+func exportEvent(f []string, l textLine, name string, o *Options) (model.Event, bool) {
 	if len(f) < 6 {
 		return model.Event{}, false
 	}
@@ -26,8 +24,13 @@ func exportEvent(f []string, origin string, o *Options) (model.Event, bool) {
 	if !ok {
 		return model.Event{}, false
 	}
-	ev := newEvent("eventlog", origin)
+	ev := l.event("eventlog", name)
 	ev.Time = t
+	if len(f) > 6 {
+		if u := strings.TrimSpace(f[6]); u != "N/A" {
+			ev.User = capString(u, o.MaxStringBytes)
+		}
+	}
 	ev.Source = capString(strings.TrimSpace(f[2]), o.MaxStringBytes)
 	ev.Level = levelFromText(f[3])
 	ev.Category = exportCategory(f[4])
@@ -54,11 +57,10 @@ func exportCategory(s string) string {
 }
 
 func readCSV(r io.Reader, name string, o *Options, p *problems) []model.Event {
-	lr := newLineReader(r, o.MaxRecordBytes)
 	var (
 		events []model.Event
 		rec    strings.Builder
-		start  int
+		start  textLine
 		st     csvState
 	)
 	flush := func() bool {
@@ -72,15 +74,15 @@ func readCSV(r io.Reader, name string, o *Options, p *problems) []model.Event {
 		cr.FieldsPerRecord = -1
 		f, err := cr.Read()
 		if err != nil {
-			p.addf("line %d: %v: %w", start, err, ErrCorrupt)
+			p.damage("line %d: %v", start.no, err)
 			return true
 		}
 		if isExportHeader(f) {
 			return true
 		}
-		ev, ok := exportEvent(f, name+":"+strconv.Itoa(start), o)
+		ev, ok := exportEvent(f, start, name, o)
 		if !ok {
-			p.addf("line %d: not an event record (no date and time): %w", start, ErrCorrupt)
+			p.damage("line %d: not an event record (no date and time)", start.no)
 			return true
 		}
 		Enrich(&ev)
@@ -91,29 +93,19 @@ func readCSV(r io.Reader, name string, o *Options, p *problems) []model.Event {
 		}
 		return true
 	}
-	for {
-		line, cut, err := lr.next()
-		if err != nil {
-			if !errors.Is(err, io.EOF) {
-				p.addf("line %d: %w", lr.line+1, err)
-			}
-			break
-		}
+	for l := range lines(r, o, p) {
 		if rec.Len() == 0 {
-			start = lr.line
+			start = l
 		} else {
 			rec.WriteByte('\n')
 		}
-		if cut {
-			p.addf("line %d: longer than %d bytes, cut: %w", lr.line, o.MaxRecordBytes, &LimitError{Limit: "MaxRecordBytes", Max: int64(o.MaxRecordBytes)})
-		}
-		rec.Write(line)
-		st = st.scan(line)
+		rec.WriteString(l.text)
+		st = st.scan([]byte(l.text))
 		if st.inQuote && rec.Len() < o.MaxRecordBytes {
 			continue // a quoted field goes on on the next line
 		}
 		if st.inQuote {
-			p.addf("line %d: quoted field longer than %d bytes, cut: %w", start, o.MaxRecordBytes, &LimitError{Limit: "MaxRecordBytes", Max: int64(o.MaxRecordBytes)})
+			p.addf("line %d: quoted field longer than %d bytes, cut: %w", start.no, o.MaxRecordBytes, &LimitError{Limit: "MaxRecordBytes", Max: int64(o.MaxRecordBytes)})
 		}
 		st = csvState{}
 		if !flush() {
@@ -122,7 +114,7 @@ func readCSV(r io.Reader, name string, o *Options, p *problems) []model.Event {
 	}
 	if rec.Len() > 0 {
 		if st.inQuote {
-			p.addf("line %d: quoted field not closed at end of file: %w", start, ErrTruncated)
+			p.addf("line %d: quoted field not closed at end of file: %w", start.no, ErrTruncated)
 		}
 		flush()
 	}

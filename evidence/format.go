@@ -21,7 +21,31 @@ const (
 	FormatDrWatson    Format = "drwatson"      // Drwtsn32.log
 	FormatProtocolLog Format = "protocol-log"  // IMS SMTP protocol log, Imcdata\Log\L*.log
 	FormatTracking    Format = "tracking-log"  // Exchange 5.x message tracking log
+	FormatSMTPW3C     Format = "smtp-w3c"      // IIS SMTP service log, W3C extended format
+	FormatSMTPNCSA    Format = "smtp-ncsa"     // IIS SMTP service log, NCSA common format
 )
+
+// formats lists the known formats, in the order the CLI names them.
+var formats = []Format{FormatEVT, FormatCSV, FormatText, FormatDumpel, FormatDrWatson, FormatProtocolLog, FormatSMTPW3C, FormatSMTPNCSA, FormatTracking}
+
+// Formats returns the known evidence formats.
+func Formats() []Format { return append([]Format(nil), formats...) }
+
+func knownFormats() string {
+	names := make([]string, len(formats))
+	for i, f := range formats {
+		names[i] = string(f)
+	}
+	return strings.Join(names, ", ")
+}
+
+// utc reports the formats whose times are stored in UTC (IIS writes W3C
+// extended logs in UTC whatever the server's zone); the others hold the
+// server's local wall clock without a zone, except NCSA lines, which
+// carry their offset.
+func (f Format) utc() bool {
+	return f == FormatEVT || f == FormatTracking || f == FormatSMTPW3C || f == "evtx"
+}
 
 // DetectBytes is how much of the start of a file Detect wants to see.
 // Less works, with less certainty.
@@ -61,7 +85,13 @@ func Detect(head []byte) Format {
 			return FormatText
 		}
 	}
+	if isW3CSMTP(lines) {
+		return FormatSMTPW3C
+	}
 	first := lines[0]
+	if isNCSASMTP(first) {
+		return FormatSMTPNCSA
+	}
 	if protocolLine.MatchString(first) {
 		return FormatProtocolLog
 	}

@@ -54,6 +54,8 @@ func TestGolden(t *testing.T) {
 		{"Drwtsn32.log", FormatDrWatson, 2},
 		{"L0000001.log", FormatProtocolLog, 3},
 		{"20010314.log", FormatTracking, 3},
+		{"smtp-w3c-exchange2000.log", FormatSMTPW3C, 10},
+		{"smtp-ncsa-exchange2000.log", FormatSMTPNCSA, 6},
 	}
 	for _, c := range cases {
 		t.Run(c.file, func(t *testing.T) {

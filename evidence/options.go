@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/imsforensic/imsforensic/model"
 )
 
 // Options bounds and tunes the readers. The zero value (or a nil *Options)
@@ -11,9 +13,13 @@ import (
 type Options struct {
 	// TZ is the time zone of the server whose local wall-clock times the
 	// text exports, dumpel output, Dr. Watson logs and protocol logs hold.
-	// nil = time.Local. Binary .evt times and tracking logs are UTC and
+	// nil = time.Local, and every such time is marked
+	// model.TimeAssumed (nothing told the zone). Binary .evt times and tracking logs are UTC and
 	// ignore it.
 	TZ *time.Location
+	// TZName names TZ in each Event's TimeZone; "" = TZ.String(). The
+	// CLI sets it to what the user typed ("UTC-5").
+	TZName string
 
 	// MaxFileBytes is how many bytes of one file are read. 0 = 4 GiB,
 	// -1 = unlimited. Going over it keeps the events read so far and
@@ -43,6 +49,21 @@ type Options struct {
 	// walking a folder and did not read (not evidence, symlink, not a
 	// regular file). It is the debug list: such files are not errors.
 	OnSkip func(path, reason string)
+
+	tzAssumed bool // TZ was nil: local times are assumed in this machine's zone
+}
+
+// zoneOf says how the times of format f are read (model.Event.TimeZone).
+func (o *Options) zoneOf(f Format) string {
+	switch {
+	case f.utc():
+		return model.TimeUTC
+	case o.tzAssumed:
+		return model.TimeAssumed
+	case o.TZName != "":
+		return o.TZName
+	}
+	return o.TZ.String()
 }
 
 const (
@@ -62,7 +83,7 @@ func (o *Options) withDefaults() Options {
 		v = *o
 	}
 	if v.TZ == nil {
-		v.TZ = time.Local
+		v.TZ, v.tzAssumed = time.Local, true
 	}
 	switch {
 	case v.MaxFileBytes == 0:
@@ -91,7 +112,7 @@ func intLimit(v, def int) int {
 // the file name and the place.
 var (
 	// ErrNotEvidence: the content matched none of the evidence formats.
-	ErrNotEvidence = errors.New("evidence: not evidence")
+	ErrNotEvidence = errors.New("not a known evidence format (known: " + knownFormats() + ")")
 	// ErrTruncated: the file ends inside a record, line block or session.
 	ErrTruncated = errors.New("evidence: truncated")
 	// ErrCorrupt: bytes that should have held a record did not.
@@ -113,12 +134,20 @@ func (e *LimitError) Error() string {
 
 func (e *LimitError) Unwrap() error { return ErrLimitExceeded }
 
-// problems collects the errors of one file, bounded so a file made of
-// garbage cannot grow the list without end.
+// problems collects the errors, warnings and damaged-record count of one
+// file, bounded so a file made of garbage cannot grow the lists without
+// end. An error means the file could not be read whole (the run is
+// partial); a warning means something was lost that the format itself
+// allows to be lost (a damaged record, slack-space fragments, a line that
+// is no record) while the file as such is sound.
 type problems struct {
 	name    string
 	errs    []error
 	dropped int
+
+	warnings     []string
+	moreWarnings int
+	damaged      int
 }
 
 const maxProblems = 20
@@ -136,6 +165,29 @@ func (p *problems) add(err error) {
 
 func (p *problems) addf(format string, args ...any) {
 	p.add(fmt.Errorf(format, args...))
+}
+
+// warn records a problem that leaves the file sound.
+func (p *problems) warn(format string, args ...any) {
+	if len(p.warnings) >= maxProblems {
+		p.moreWarnings++
+		return
+	}
+	p.warnings = append(p.warnings, fmt.Sprintf(format, args...))
+}
+
+// damage counts one record that could not be read and says why.
+func (p *problems) damage(format string, args ...any) {
+	p.damaged++
+	p.warn(format, args...)
+}
+
+// warningList returns the warnings, the overflow summarised.
+func (p *problems) warningList() []string {
+	if p.moreWarnings == 0 {
+		return p.warnings
+	}
+	return append(p.warnings[:len(p.warnings):len(p.warnings)], fmt.Sprintf("and %d more warnings", p.moreWarnings))
 }
 
 // err joins what was collected, prefixed with the file name.

@@ -1,11 +1,10 @@
 package evidence
 
 import (
-	"errors"
 	"io"
 	"regexp"
-	"strconv"
 	"strings"
+	"time"
 
 	"github.com/imsforensic/imsforensic/model"
 )
@@ -44,117 +43,133 @@ type protoSession struct {
 	inHeader bool
 }
 
+// protoReader follows the sessions of one protocol log.
+type protoReader struct {
+	name   string
+	o      *Options
+	p      *problems
+	events []model.Event
+	s      *protoSession // the open session
+	stamp  time.Time     // the last time a line carried
+	line   textLine      // the line being read
+}
+
 func readProtocolLog(r io.Reader, name string, o *Options, p *problems) []model.Event {
-	lr := newLineReader(r, o.MaxRecordBytes)
-	var (
-		events []model.Event
-		s      *protoSession
-		stamp  = model.Event{}.Time
-	)
-	flush := func() {
-		if s != nil {
-			events = append(events, s.ev)
-			s = nil
-		}
-	}
-	start := func(direction, remote string) bool {
-		flush()
-		if len(events) >= o.MaxEvents {
-			p.add(&LimitError{Limit: "MaxEvents", Max: int64(o.MaxEvents)})
-			return false
-		}
-		s = &protoSession{ev: newEvent("protocol-log", name+":"+strconv.Itoa(lr.line))}
-		s.ev.Source = "MSExchangeIMC"
-		s.ev.Time = stamp
-		s.ev.Category = direction
-		if remote != "" {
-			s.ev.Strings = []model.Text{model.Text(capString(remote, o.MaxStringBytes))}
-		}
-		return true
-	}
-	for {
-		raw, _, err := lr.next()
-		if err != nil {
-			if !errors.Is(err, io.EOF) {
-				p.addf("line %d: %w", lr.line+1, err)
-			}
-			break
-		}
-		text := string(raw)
+	pr := &protoReader{name: name, o: o, p: p}
+	for l := range lines(r, o, p) {
+		pr.line = l
+		text := l.text
 		if m := protoLine.FindStringSubmatch(text); m != nil {
 			if t, ok := localTime(m[1], m[2], o.TZ); ok {
-				stamp = t
+				pr.stamp = t
 			}
 			text = m[3]
 		}
-		text = strings.TrimRight(text, " ")
-		if m := protoAccepted.FindStringSubmatch(text); m != nil {
-			if !start("inbound", m[1]) {
-				return events
-			}
-			continue
-		}
-		if m := protoOpened.FindStringSubmatch(text); m != nil {
-			if !start("outbound", m[1]) {
-				return events
-			}
-			continue
-		}
-		if s != nil && s.inData {
-			// Message lines: only the header's Subject is of interest, and
-			// nothing here is a command (a body may say "MAIL FROM:").
-			switch {
-			case protoDataEnd.MatchString(text):
-				s.inData, s.inHeader = false, false
-			case s.inHeader && strings.TrimSpace(strings.TrimPrefix(text, "<<<")) == "":
-				s.inHeader = false
-			case s.inHeader && s.ev.Subject == "":
-				if m := protoHeaderSu.FindStringSubmatch(text); m != nil {
-					s.ev.Subject = model.Text(capString(m[1], o.MaxStringBytes))
-				}
-			}
-			continue
-		}
-		if m := protoMail.FindStringSubmatch(text); m != nil {
-			if s == nil || s.hasMail {
-				dir, remote := "outbound", ""
-				if m[1] != "" {
-					dir = "inbound"
-				}
-				if s != nil {
-					dir = s.ev.Category
-					remote = firstString(s.ev.Strings)
-				}
-				if !start(dir, remote) {
-					return events
-				}
-			}
-			s.hasMail = true
-			s.ev.MailFrom = capString(envelopeAddress(m[2]), o.MaxStringBytes)
-			continue
-		}
-		if s == nil {
-			continue
-		}
-		switch {
-		case protoRcpt.MatchString(text):
-			if len(s.ev.RcptTo) < maxRecipients {
-				a := protoRcpt.FindStringSubmatch(text)[2]
-				s.ev.RcptTo = append(s.ev.RcptTo, capString(envelopeAddress(a), o.MaxStringBytes))
-			}
-		case protoData.MatchString(text):
-			s.inData, s.inHeader = true, true
-		default:
-			if m := protoSubject.FindStringSubmatch(text); m != nil {
-				if s.ev.Subject == "" {
-					s.ev.Subject = model.Text(capString(m[1], o.MaxStringBytes))
-				}
-				s.ev.Message = model.Text(capString(text, o.MaxStringBytes))
-			}
+		if !pr.read(strings.TrimRight(text, " ")) {
+			return pr.events
 		}
 	}
-	flush()
-	return events
+	pr.flush()
+	return pr.events
+}
+
+// read takes one line's text (its time stamp removed); false means
+// MaxEvents was reached.
+func (pr *protoReader) read(text string) bool {
+	if m := protoAccepted.FindStringSubmatch(text); m != nil {
+		return pr.start("inbound", m[1])
+	}
+	if m := protoOpened.FindStringSubmatch(text); m != nil {
+		return pr.start("outbound", m[1])
+	}
+	s := pr.s
+	if s != nil && s.inData {
+		s.dataLine(text, pr.o)
+		return true
+	}
+	if m := protoMail.FindStringSubmatch(text); m != nil {
+		if s == nil || s.hasMail {
+			// No session start logged, or a second message on the
+			// connection: one more Event.
+			dir, remote := "outbound", ""
+			if m[1] != "" {
+				dir = "inbound"
+			}
+			if s != nil {
+				dir, remote = s.ev.Category, firstString(s.ev.Strings)
+			}
+			if !pr.start(dir, remote) {
+				return false
+			}
+		}
+		pr.s.hasMail = true
+		pr.s.ev.MailFrom = capString(envelopeAddress(m[2]), pr.o.MaxStringBytes)
+		return true
+	}
+	if s != nil {
+		s.commandLine(text, pr.o)
+	}
+	return true
+}
+
+func (pr *protoReader) flush() {
+	if pr.s != nil {
+		pr.events = append(pr.events, pr.s.ev)
+		pr.s = nil
+	}
+}
+
+func (pr *protoReader) start(direction, remote string) bool {
+	pr.flush()
+	if len(pr.events) >= pr.o.MaxEvents {
+		pr.p.add(&LimitError{Limit: "MaxEvents", Max: int64(pr.o.MaxEvents)})
+		return false
+	}
+	s := &protoSession{ev: pr.line.event("protocol-log", pr.name)}
+	s.ev.Source = "MSExchangeIMC"
+	s.ev.Time = pr.stamp
+	s.ev.Category = direction
+	if remote != "" {
+		s.ev.Strings = []model.Text{model.Text(capString(remote, pr.o.MaxStringBytes))}
+		s.ev.Remote = string(s.ev.Strings[0])
+	}
+	pr.s = s
+	return true
+}
+
+// dataLine reads a message line: only the header's Subject is of
+// interest, and nothing here is a command (a body may say "MAIL FROM:").
+func (s *protoSession) dataLine(text string, o *Options) {
+	switch {
+	case protoDataEnd.MatchString(text):
+		s.inData, s.inHeader = false, false
+	case s.inHeader && strings.TrimSpace(strings.TrimPrefix(text, "<<<")) == "":
+		s.inHeader = false
+	case s.inHeader && s.ev.Subject == "":
+		if m := protoHeaderSu.FindStringSubmatch(text); m != nil {
+			s.ev.Subject = model.Text(capString(m[1], o.MaxStringBytes))
+		}
+	}
+}
+
+// commandLine reads a line of the open session outside DATA.
+func (s *protoSession) commandLine(text string, o *Options) {
+	switch {
+	case protoRcpt.MatchString(text):
+		if len(s.ev.RcptTo) < maxRecipients {
+			a := protoRcpt.FindStringSubmatch(text)[2]
+			s.ev.RcptTo = append(s.ev.RcptTo, capString(envelopeAddress(a), o.MaxStringBytes))
+		}
+	case protoData.MatchString(text):
+		s.inData, s.inHeader = true, true
+	default:
+		if m := protoSubject.FindStringSubmatch(text); m != nil {
+			if s.ev.Subject == "" {
+				s.ev.Subject = model.Text(capString(m[1], o.MaxStringBytes))
+			}
+			s.ev.Message = model.Text(capString(text, o.MaxStringBytes))
+		}
+	}
 }
 
 // envelopeAddress takes the address out of "<a@b> SIZE=1460" or

@@ -16,73 +16,132 @@ import (
 )
 
 // Read recognises the evidence format of r by its content and reads every
-// event from it. name is used in each Event's Origin ("name#record=12",
-// "name:34") and in errors; it is never opened.
+// event from it. name is used in each Event's Path and Origin
+// ("name#record=12", "name:34") and in errors; it is never opened.
 //
 // Read returns the events it could read even when err != nil: a truncated
 // or corrupt input gives its intact events AND an error describing the
-// rest (wrapping ErrTruncated, ErrCorrupt or ErrLimitExceeded). Content
-// that is no evidence format gives (nil, error wrapping ErrNotEvidence).
-// Events are sorted by SortEvents. Read never panics on bad input and
-// never reads more than Options.MaxFileBytes.
+// rest (wrapping ErrTruncated, ErrCorrupt or ErrLimitExceeded). Damaged
+// records in an otherwise sound file are no error: Load counts and tells
+// them. Content that is no evidence format gives (nil, error wrapping
+// ErrNotEvidence). Events are sorted by SortEvents. Read never panics on
+// bad input and never reads more than Options.MaxFileBytes.
 func Read(r io.Reader, name string, opts *Options) ([]model.Event, error) {
-	o := opts.withDefaults()
-	br := bufio.NewReaderSize(&limitReader{r: r, n: o.MaxFileBytes, max: o.MaxFileBytes}, DetectBytes)
-	head, err := br.Peek(DetectBytes)
-	if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, bufio.ErrBufferFull) && len(head) == 0 {
-		return nil, fmt.Errorf("evidence %s: %w", name, err)
-	}
-	f := Detect(head)
-	if f == FormatUnknown {
-		return nil, fmt.Errorf("evidence %s: %w", name, ErrNotEvidence)
-	}
-	events, err := ReadFormat(br, f, name, &o)
-	return events, err
+	f := readAll(r, name, opts, FormatUnknown)
+	return f.Events, f.Err
 }
 
 // ReadFormat reads r as format f, without detection (the CLI uses it when
 // the user names the format). opts as for Read.
 func ReadFormat(r io.Reader, f Format, name string, opts *Options) ([]model.Event, error) {
-	o := opts.withDefaults()
-	p := &problems{name: name}
-	br := bufio.NewReaderSize(&limitReader{r: r, n: o.MaxFileBytes, max: o.MaxFileBytes}, DetectBytes)
-	head, _ := br.Peek(DetectBytes)
-	var events []model.Event
-	switch f {
-	case FormatEVT:
-		events = readEVT(br, name, &o, p)
-	default:
-		text := newTextReader(br, head)
-		switch f {
-		case FormatCSV:
-			events = readCSV(text, name, &o, p)
-		case FormatText:
-			events = readText(text, name, &o, p)
-		case FormatDumpel:
-			events = readDumpel(text, name, &o, p)
-		case FormatDrWatson:
-			events = readDrWatson(text, name, &o, p)
-		case FormatProtocolLog:
-			events = readProtocolLog(text, name, &o, p)
-		case FormatTracking:
-			events = readTracking(text, name, &o, p)
-		default:
-			return nil, fmt.Errorf("evidence %s: unknown format %q: %w", name, f, ErrNotEvidence)
-		}
+	if f == FormatUnknown {
+		return nil, fmt.Errorf("evidence %s: unknown format %q: %w", name, f, ErrNotEvidence)
 	}
-	SortEvents(events)
-	return events, p.err()
+	res := readAll(r, name, opts, f)
+	return res.Events, res.Err
+}
+
+// File is what reading one evidence file gave: its accounting (the
+// "evidence" record), its events, and the error that kept it from being
+// read whole (also in File.Error).
+type File struct {
+	Info   model.EvidenceFile
+	Events []model.Event
+	Err    error
+}
+
+// readers maps each format to its reader. The EVTX reader of
+// evidence/evtx*.go adds itself here.
+var readers = map[Format]func(r io.Reader, name string, o *Options, p *problems) []model.Event{
+	FormatEVT:         readEVT,
+	FormatCSV:         readCSV,
+	FormatText:        readText,
+	FormatDumpel:      readDumpel,
+	FormatDrWatson:    readDrWatson,
+	FormatProtocolLog: readProtocolLog,
+	FormatSMTPW3C:     readSMTPW3C,
+	FormatSMTPNCSA:    readSMTPNCSA,
+	FormatTracking:    readTracking,
+}
+
+// textFormat reports the formats read as text (decoded from UTF-16 or a
+// BOM first).
+func textFormat(f Format) bool { return f != FormatEVT && f != "evtx" }
+
+// readAll reads r as format f (detected from its content when
+// FormatUnknown) and does the accounting.
+func readAll(r io.Reader, name string, opts *Options, f Format) File {
+	o := opts.withDefaults()
+	res := File{Info: model.NewEvidenceFile(name)}
+	fail := func(err error) File {
+		res.Err = err
+		res.Info.Error = err.Error()
+		return res
+	}
+	br := bufio.NewReaderSize(&limitReader{r: r, n: o.MaxFileBytes, max: o.MaxFileBytes}, DetectBytes)
+	head, err := br.Peek(DetectBytes)
+	if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, bufio.ErrBufferFull) && len(head) == 0 {
+		return fail(fmt.Errorf("evidence %s: %w", name, err))
+	}
+	if f == FormatUnknown {
+		f = Detect(head)
+	}
+	read, ok := readers[f]
+	if !ok {
+		return fail(fmt.Errorf("evidence %s: %w", name, ErrNotEvidence))
+	}
+	res.Info.Format = string(f)
+	p := &problems{name: name}
+	var in io.Reader = br
+	if textFormat(f) {
+		in = newTextReader(br, head)
+	}
+	res.Events = read(in, name, &o, p)
+	zone := o.zoneOf(f)
+	for i := range res.Events {
+		e := &res.Events[i]
+		e.Path, e.Format = name, string(f)
+		if e.TimeZone == "" {
+			e.TimeZone = zone
+		}
+		res.Info.Observe(*e)
+	}
+	res.Info.TimeZone = zone
+	if len(res.Events) > 0 && res.Events[0].TimeZone != zone {
+		res.Info.TimeZone = res.Events[0].TimeZone // a format whose lines carry their offset
+	}
+	SortEvents(res.Events)
+	res.Info.Damaged = p.damaged
+	if len(res.Events) == 0 && len(p.errs) == 0 {
+		p.warn("read as %s but no event found", f)
+	}
+	res.Info.Warnings = p.warningList()
+	if err := p.err(); err != nil {
+		res.Err = err
+		res.Info.Error = err.Error()
+	}
+	return res
+}
+
+// Load opens path read-only and reads it; the file is never written. An
+// unreadable file or content that is no known format is a File with Err
+// set, never a dropped path.
+func Load(path string, opts *Options) File {
+	f, err := readonly.Open(path)
+	if err != nil {
+		res := File{Info: model.NewEvidenceFile(path), Err: fmt.Errorf("evidence: %w", err)}
+		res.Info.Error = res.Err.Error()
+		return res
+	}
+	defer f.Close()
+	return readAll(f, path, opts, FormatUnknown)
 }
 
 // ReadFile opens path read-only and reads it with Read. The file is never
 // written.
 func ReadFile(path string, opts *Options) ([]model.Event, error) {
-	f, err := readonly.Open(path)
-	if err != nil {
-		return nil, fmt.Errorf("evidence: %w", err)
-	}
-	defer f.Close()
-	return Read(f, path, opts)
+	f := Load(path, opts)
+	return f.Events, f.Err
 }
 
 // DetectFile reads the head of path and says which format it is in.
@@ -100,48 +159,45 @@ func DetectFile(path string) (Format, error) {
 	return Detect(head[:n]), nil
 }
 
-// ReadPaths reads every path: a file is read with ReadFile (content that
-// is no evidence is an error: the user named it), a folder is walked and
-// each regular file in it recognised by content; files in a folder that
-// are not evidence are skipped and only told to Options.OnSkip. Symbolic
-// links met inside a folder are not followed (they could lead out of it),
-// nor are devices, pipes or sockets opened. Nothing is ever written.
+// LoadPaths reads every path: a file is read with Load (content that is
+// no evidence is an error: the user named it), a folder is walked and each
+// regular file in it recognised by content; files in a folder that are
+// not evidence are skipped and only told to Options.OnSkip. Symbolic links
+// met inside a folder are not followed (they could lead out of it), nor
+// are devices, pipes or sockets opened. Nothing is ever written.
 //
-// It returns the events of all files, sorted by SortEvents, and one error
-// per file (or folder) that could not be read entirely; the events of a
-// partly read file are kept. ctx cancels between files.
-func ReadPaths(ctx context.Context, paths []string, opts *Options) ([]model.Event, []error) {
+// It returns one File per evidence file read and one per path (or folder
+// entry) that could not be read at all, with Err set, in the order met.
+// ctx cancels between files; the cancellation is in the returned error.
+func LoadPaths(ctx context.Context, paths []string, opts *Options) ([]File, error) {
 	o := opts.withDefaults()
 	skip := func(path, why string) {
 		if o.OnSkip != nil {
 			o.OnSkip(path, why)
 		}
 	}
-	var (
-		all  []model.Event
-		errs []error
-	)
+	var files []File
+	failed := func(path string, err error) {
+		f := File{Info: model.NewEvidenceFile(path), Err: err}
+		f.Info.Error = err.Error()
+		files = append(files, f)
+	}
 	for _, root := range paths {
 		if err := ctx.Err(); err != nil {
-			errs = append(errs, err)
-			break
+			return files, err
 		}
 		fi, err := os.Stat(root)
 		if err != nil {
-			errs = append(errs, fmt.Errorf("evidence: %w", err))
+			failed(root, fmt.Errorf("evidence: %w", err))
 			continue
 		}
 		if !fi.IsDir() {
-			evs, err := ReadFile(root, &o)
-			all = append(all, evs...)
-			if err != nil {
-				errs = append(errs, err)
-			}
+			files = append(files, Load(root, opts))
 			continue
 		}
 		werr := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
 			if err != nil {
-				errs = append(errs, fmt.Errorf("evidence: %w", err))
+				failed(path, fmt.Errorf("evidence: %w", err))
 				if d != nil && d.IsDir() {
 					return fs.SkipDir
 				}
@@ -162,22 +218,50 @@ func ReadPaths(ctx context.Context, paths []string, opts *Options) ([]model.Even
 			}
 			format, err := DetectFile(path)
 			if err != nil {
-				errs = append(errs, err)
+				failed(path, err)
 				return nil
 			}
 			if format == FormatUnknown {
 				skip(path, "not evidence")
 				return nil
 			}
-			evs, err := ReadFile(path, &o)
-			all = append(all, evs...)
-			if err != nil {
-				errs = append(errs, err)
-			}
+			files = append(files, Load(path, opts))
 			return nil
 		})
 		if werr != nil {
-			errs = append(errs, fmt.Errorf("evidence: walk %s: %w", root, werr))
+			if ctx.Err() != nil {
+				return files, ctx.Err()
+			}
+			failed(root, fmt.Errorf("evidence: walk %s: %w", root, werr))
+		}
+	}
+	return files, nil
+}
+
+// ReadPaths is LoadPaths for callers that want only the events and the
+// errors: the events of all files sorted by SortEvents, and one error per
+// file (or folder) that could not be read entirely; the events of a
+// partly read file are kept.
+func ReadPaths(ctx context.Context, paths []string, opts *Options) ([]model.Event, []error) {
+	files, err := LoadPaths(ctx, paths, opts)
+	all, errs := Events(files)
+	if err != nil {
+		errs = append(errs, err)
+	}
+	return all, errs
+}
+
+// Events joins the events of files, sorted by SortEvents, and collects
+// their errors.
+func Events(files []File) ([]model.Event, []error) {
+	var (
+		all  []model.Event
+		errs []error
+	)
+	for _, f := range files {
+		all = append(all, f.Events...)
+		if f.Err != nil {
+			errs = append(errs, f.Err)
 		}
 	}
 	SortEvents(all)

@@ -1,10 +1,8 @@
 package evidence
 
 import (
-	"errors"
 	"io"
 	"regexp"
-	"strconv"
 	"strings"
 
 	"github.com/imsforensic/imsforensic/model"
@@ -40,7 +38,15 @@ var blockKeys = map[string]bool{
 	"data": true, "source": true, "type": true, "category": true, "id": true,
 }
 
-var blockFieldLine = regexp.MustCompile(`^\s*([A-Za-z][A-Za-z ]{0,20}?)\s*:(?:[ \t]+(.*))?$`)
+// blockFieldLine allows no blank after the colon: a copy pasted from a
+// web page or a KB article loses the tab ("Event Type:Error").
+var blockFieldLine = regexp.MustCompile(`^\s*([A-Za-z][A-Za-z ]{0,20}?)\s*:[ \t]*(.*)$`)
+
+// blockStarts are the keys that open a new block when they follow a
+// description: the Event Properties copy starts with Event Type, KB
+// articles often start with Event ID or Source and use the short keys
+// (Event ID: / Source: / Type: / Category: / Description:).
+var blockStarts = map[string]bool{"event type": true, "event source": true, "event id": true, "date": true}
 
 // blockField reads a "Key:<tab>Value" line of the Event Properties copy;
 // key is lower-cased.
@@ -62,62 +68,55 @@ type textBlock struct {
 	desc      []string
 	descBytes int
 	section   string // "", "description", "data"
-	line      int
+	start     textLine
+	blank     bool // the previous line was blank
+}
+
+// opens reports whether a field line starts a new block after b.
+func (b *textBlock) opens(key string) bool {
+	if b == nil {
+		return key != "description" && key != "data"
+	}
+	if b.section == "" {
+		_, seen := b.fields[key]
+		return seen
+	}
+	return blockStarts[key] || b.blank && !(key == "description" || key == "data")
 }
 
 func readText(r io.Reader, name string, o *Options, p *problems) []model.Event {
-	lr := newLineReader(r, o.MaxRecordBytes)
 	var (
 		events []model.Event
 		block  *textBlock
 		last   = -1 // index in events of the last tab-delimited event, for continuation lines
 	)
-	full := func() bool {
+	endBlock := func() {
+		if block != nil {
+			events = append(events, block.finish(name, o, p))
+			block = nil
+		}
+	}
+	for l := range lines(r, o, p) {
 		if len(events) >= o.MaxEvents {
 			p.add(&LimitError{Limit: "MaxEvents", Max: int64(o.MaxEvents)})
-			return true
+			return events
 		}
-		return false
-	}
-	endBlock := func() {
-		if block == nil {
-			return
-		}
-		if ev, ok := block.finish(name, o, p); ok {
-			events = append(events, ev)
-		}
-		block = nil
-	}
-	for {
-		raw, _, err := lr.next()
-		if err != nil {
-			if !errors.Is(err, io.EOF) {
-				p.addf("line %d: %w", lr.line+1, err)
-			}
-			break
-		}
-		line := string(raw)
-		if k, v, ok := blockField(line); ok && k == "event type" {
+		if k, _, ok := blockField(l.text); ok && block.opens(k) {
 			endBlock()
-			if full() {
-				return events
-			}
-			block = &textBlock{fields: map[string]string{k: v}, line: lr.line}
+			block = &textBlock{fields: map[string]string{}, start: l}
+			block.add(l.text, o)
 			last = -1
 			continue
 		}
 		if block != nil {
-			block.add(line, o)
+			block.add(l.text, o)
 			continue
 		}
-		f := strings.Split(line, "\t")
+		f := strings.Split(l.text, "\t")
 		if isExportHeader(f) {
 			continue
 		}
-		if ev, ok := exportEvent(f, name+":"+strconv.Itoa(lr.line), o); ok && len(f) >= 8 {
-			if full() {
-				return events
-			}
+		if ev, ok := exportEvent(f, l, name, o); ok && len(f) >= 8 {
 			events = append(events, ev)
 			last = len(events) - 1
 			continue
@@ -125,11 +124,11 @@ func readText(r io.Reader, name string, o *Options, p *problems) []model.Event {
 		if last >= 0 {
 			// A description that went on past a line end.
 			ev := &events[last]
-			ev.Message = model.Text(capString(string(ev.Message)+"\n"+strings.TrimRight(line, " "), o.MaxStringBytes))
+			ev.Message = model.Text(capString(string(ev.Message)+"\n"+strings.TrimRight(l.text, " "), o.MaxStringBytes))
 			continue
 		}
-		if strings.TrimSpace(line) != "" {
-			p.addf("line %d: not an event record: %w", lr.line, ErrCorrupt)
+		if strings.TrimSpace(l.text) != "" {
+			p.damage("line %d: not an event record", l.no)
 		}
 	}
 	endBlock()
@@ -140,6 +139,7 @@ func readText(r io.Reader, name string, o *Options, p *problems) []model.Event {
 }
 
 func (b *textBlock) add(line string, o *Options) {
+	defer func() { b.blank = strings.TrimSpace(line) == "" }()
 	if k, v, ok := blockField(line); ok {
 		switch {
 		case k == "data":
@@ -173,13 +173,16 @@ func (b *textBlock) add(line string, o *Options) {
 	}
 }
 
-func (b *textBlock) finish(name string, o *Options, p *problems) (model.Event, bool) {
-	ev := newEvent("eventlog", name+":"+strconv.Itoa(b.line))
+func (b *textBlock) finish(name string, o *Options, p *problems) model.Event {
+	ev := b.start.event("eventlog", name)
 	ev.Data = b.ev.Data
 	if t, ok := localTime(b.fields["date"], b.fields["time"], o.TZ); ok {
 		ev.Time = t
 	} else {
-		p.addf("line %d: event without a readable date and time", b.line)
+		p.warn("line %d: event without a readable date and time", b.start.no)
+	}
+	if u := b.fields["user"]; u != "N/A" {
+		ev.User = capString(u, o.MaxStringBytes)
 	}
 	ev.Source = capString(firstOf(b.fields, "event source", "source"), o.MaxStringBytes)
 	ev.Level = levelFromText(firstOf(b.fields, "event type", "type"))
@@ -192,7 +195,7 @@ func (b *textBlock) finish(name string, o *Options, p *problems) (model.Event, b
 		b.desc = b.desc[:len(b.desc)-1]
 	}
 	ev.Message = model.Text(capString(strings.Join(b.desc, "\n"), o.MaxStringBytes))
-	return ev, true
+	return ev
 }
 
 func firstOf(m map[string]string, keys ...string) string {

@@ -3,9 +3,14 @@ package evidence
 import (
 	"bufio"
 	"bytes"
+	"errors"
 	"io"
+	"iter"
+	"strconv"
 	"unicode/utf16"
 	"unicode/utf8"
+
+	"github.com/imsforensic/imsforensic/model"
 )
 
 // Text evidence arrives as ANSI (kept byte for byte), UTF-8 with or without
@@ -165,29 +170,77 @@ func (l *limitReader) Read(p []byte) (int, error) {
 	return k, err
 }
 
-// lineReader yields lines without their CR LF, each cut at max bytes, and
-// counts them from 1.
+// textLine is one line of a text evidence file, without its CR LF.
+type textLine struct {
+	text   string
+	no     int   // line number, from 1
+	offset int64 // of the line's first byte in the (decoded) text
+	cut    bool  // longer than Options.MaxRecordBytes, cut there
+}
+
+// lines is the one line iterator of the text readers: it yields every
+// line of r, each cut at o.MaxRecordBytes (the first cut line is an error
+// wrapping ErrLimitExceeded), and records a read error other than EOF in p. The last line
+// is yielded even without a final LF.
+func lines(r io.Reader, o *Options, p *problems) iter.Seq[textLine] {
+	return func(yield func(textLine) bool) {
+		lr := &lineReader{br: bufio.NewReaderSize(r, 64<<10), max: o.MaxRecordBytes}
+		warned := false
+		for {
+			l, err := lr.next()
+			if err != nil {
+				if !errors.Is(err, io.EOF) {
+					p.addf("line %d: %w", l.no, err)
+				}
+				return
+			}
+			if l.cut && !warned {
+				warned = true
+				p.addf("line %d: longer than %d bytes, cut: %w", l.no, o.MaxRecordBytes, &LimitError{Limit: "MaxRecordBytes", Max: int64(o.MaxRecordBytes)})
+			}
+			if !yield(l) {
+				return
+			}
+		}
+	}
+}
+
+// at starts an event of kind located at line l of file name.
+func (l textLine) event(kind, name string) model.Event {
+	ev := newEvent(kind, name+":"+strconv.Itoa(l.no))
+	ev.Line, ev.Offset = l.no, l.offset
+	return ev
+}
+
+// lineReader reads lines cut at max bytes and counts them from 1.
 type lineReader struct {
-	br   *bufio.Reader
-	max  int
-	line int
-	buf  []byte
-	err  error // a read error held back until the line before it is out
+	br     *bufio.Reader
+	max    int
+	line   int
+	offset int64 // of the next line
+	buf    []byte
+	err    error // a read error held back until the line before it is out
 }
 
-func newLineReader(r io.Reader, max int) *lineReader {
-	return &lineReader{br: bufio.NewReaderSize(r, 64<<10), max: max}
-}
-
-// next returns the next line; cut reports a line longer than max. At the
-// end it returns io.EOF (a last line without LF is returned first).
-func (l *lineReader) next() (line []byte, cut bool, err error) {
+// next returns the next line. At the end it returns io.EOF (a last line
+// without LF is returned first); on a read error the returned line's no is
+// the line the error hit.
+func (l *lineReader) next() (textLine, error) {
 	if l.err != nil {
-		return nil, false, l.err
+		return textLine{no: l.line + 1}, l.err
 	}
 	l.buf = l.buf[:0]
+	cut := false
+	var n int64
+	emit := func() (textLine, error) {
+		l.line++
+		t := textLine{text: string(trimEOL(l.buf)), no: l.line, offset: l.offset, cut: cut}
+		l.offset += n
+		return t, nil
+	}
 	for {
 		frag, err := l.br.ReadSlice('\n')
+		n += int64(len(frag))
 		if room := l.max - len(l.buf); room > 0 {
 			if len(frag) > room {
 				l.buf = append(l.buf, frag[:room]...)
@@ -200,23 +253,20 @@ func (l *lineReader) next() (line []byte, cut bool, err error) {
 		}
 		switch err {
 		case nil:
-			l.line++
-			return trimEOL(l.buf), cut, nil
+			return emit()
 		case bufio.ErrBufferFull:
 			continue
 		case io.EOF:
-			if len(l.buf) > 0 {
-				l.line++
-				return trimEOL(l.buf), cut, nil
+			if n > 0 {
+				return emit()
 			}
-			return nil, false, io.EOF
+			return textLine{}, io.EOF
 		default:
 			l.err = err
-			if len(l.buf) > 0 {
-				l.line++
-				return trimEOL(l.buf), cut, nil
+			if n > 0 {
+				return emit()
 			}
-			return nil, false, err
+			return textLine{no: l.line + 1}, err
 		}
 	}
 }

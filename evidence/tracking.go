@@ -1,7 +1,6 @@
 package evidence
 
 import (
-	"errors"
 	"io"
 	"strconv"
 	"strings"
@@ -28,25 +27,17 @@ import (
 const trackingFixedFields = 13
 
 func readTracking(r io.Reader, name string, o *Options, p *problems) []model.Event {
-	lr := newLineReader(r, o.MaxRecordBytes)
 	var (
 		events []model.Event
 		cur    = -1
 	)
-	for {
-		raw, _, err := lr.next()
-		if err != nil {
-			if !errors.Is(err, io.EOF) {
-				p.addf("line %d: %w", lr.line+1, err)
-			}
-			break
-		}
-		line := string(raw)
+	for l := range lines(r, o, p) {
+		line := l.text
 		if strings.TrimSpace(line) == "" || strings.HasPrefix(line, "#") {
 			continue
 		}
 		f := strings.Split(line, "\t")
-		if ev, ok := trackingEvent(f, name+":"+strconv.Itoa(lr.line), o); ok {
+		if ev, ok := trackingEvent(f, l, name, o); ok {
 			if len(events) >= o.MaxEvents {
 				p.add(&LimitError{Limit: "MaxEvents", Max: int64(o.MaxEvents)})
 				break
@@ -56,7 +47,7 @@ func readTracking(r io.Reader, name string, o *Options, p *problems) []model.Eve
 			continue
 		}
 		if cur < 0 {
-			p.addf("line %d: not a tracking log entry: %w", lr.line, ErrCorrupt)
+			p.damage("line %d: not a tracking log entry", l.no)
 			continue
 		}
 		addRecipient(&events[cur], f, o)
@@ -64,7 +55,7 @@ func readTracking(r io.Reader, name string, o *Options, p *problems) []model.Eve
 	return events
 }
 
-func trackingEvent(f []string, origin string, o *Options) (model.Event, bool) {
+func trackingEvent(f []string, l textLine, name string, o *Options) (model.Event, bool) {
 	if len(f) < 9 || !isUint(f[1]) {
 		return model.Event{}, false
 	}
@@ -72,7 +63,7 @@ func trackingEvent(f []string, origin string, o *Options) (model.Event, bool) {
 	if !ok {
 		return model.Event{}, false
 	}
-	ev := newEvent("tracking-log", origin)
+	ev := l.event("tracking-log", name)
 	ev.Time = t
 	n, _ := strconv.ParseUint(strings.TrimSpace(f[1]), 10, 32)
 	ev.EventID = uint32(n)

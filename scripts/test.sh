@@ -26,6 +26,7 @@ command -v python3 >/dev/null 2>&1 || need+=(python3)
 # third-party server (Debian's python3, /usr/bin/python3).
 perl -MNet::SSLeay -e 1 >/dev/null 2>&1 || need+=(libnet-ssleay-perl)
 /usr/bin/python3 -c 'import aiosmtpd' >/dev/null 2>&1 || need+=(python3-aiosmtpd)
+command -v evtexport >/dev/null 2>&1 || need+=(libevt-utils) # the .evt cross-check (evidence/evtexport_test.go)
 if [ "${#need[@]}" -gt 0 ]; then
   step "installing ${need[*]}"
   SUDO=""

@@ -41,11 +41,25 @@ func SortSuspects(s []model.Suspect) {
 		if va, vb := verdictOrder(a.Verdict), verdictOrder(b.Verdict); va != vb {
 			return va < vb
 		}
+		// Equal evidence: the file the IMS takes first (oldest file time,
+		// replay/simulate.Order) ranks first, since it is the one that
+		// would crash the server first; simulate and bisect then tell the
+		// same story as triage.
+		if ta, tb := modTime(a), modTime(b); !ta.Equal(tb) {
+			return ta.Before(tb)
+		}
 		if a.Path != b.Path {
 			return a.Path < b.Path
 		}
 		return a.Name < b.Name
 	})
+}
+
+func modTime(s model.Suspect) time.Time {
+	if s.Message == nil {
+		return time.Time{}
+	}
+	return s.Message.ModTime
 }
 
 func verdictOrder(v model.Verdict) int {

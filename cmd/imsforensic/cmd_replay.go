@@ -13,9 +13,10 @@ import (
 
 	"github.com/spf13/pflag"
 
+	"github.com/imsforensic/imsforensic/guard"
 	"github.com/imsforensic/imsforensic/model"
 	"github.com/imsforensic/imsforensic/replay"
-	"github.com/imsforensic/imsforensic/replay/selection"
+	"github.com/imsforensic/imsforensic/replay/smtpclient"
 	"github.com/imsforensic/imsforensic/report"
 )
 
@@ -87,11 +88,11 @@ func (o *replayOptions) validate(g *globals) error {
 		return usageError(err)
 	}
 	o.spec = spec
-	if o.queueDat != "" && o.queueDat != "rename" {
-		return usageErrorf("--queue-dat: the only value is 'rename' (Queue.dat is never deleted)")
+	if err := replay.CheckQueueDat(spec.Scheme, o.queueDat); err != nil {
+		return usageError(err)
 	}
-	if (o.queueDat != "" || o.queue != "") && spec.Scheme != replay.SchemeImcdata {
-		return usageErrorf("--queue-dat and --queue apply to imcdata: targets only")
+	if o.queue != "" && spec.Scheme != replay.SchemeImcdata {
+		return usageErrorf("--queue applies to imcdata: targets only")
 	}
 	if q := strings.ToUpper(o.queue); q != "" && q != "IN" && q != "OUT" {
 		return usageErrorf("--queue: want IN or OUT, got %q", o.queue)
@@ -158,43 +159,33 @@ func runReplay(ctx context.Context, opts *replayOptions, g *globals, args []stri
 		if len(args) > 0 {
 			return usageErrorf("--undo takes no PATH")
 		}
-		sum, err := replay.Undo(ctx, resolve(g, opts.undo), out)
+		sum, err := replay.Undo(ctx, opts.undo, out)
 		return finishReplay(g, opts, sum, err, flush)
 	}
 
 	paths, err := opts.sel.paths(g, args)
+	if err == nil && len(paths) == 0 {
+		err = usageErrorf("replay: no PATH given")
+	}
 	if err != nil {
 		return err
 	}
-	if len(paths) == 0 {
-		return usageErrorf("replay: no PATH given")
-	}
-	for i := range paths {
-		paths[i] = resolve(g, paths[i])
-	}
 	opts.sel.printExplain(g)
 
+	// Outputs among the evidence are refused (package guard): replay.Run
+	// checks the target and the journal itself; the transcript is checked
+	// here, before it is opened.
+	if err := refuseInsideEvidence(paths, "--transcript", opts.transcript); err != nil {
+		return err
+	}
 	target, err := newReplayTarget(opts, g)
 	if err != nil {
 		return err
 	}
 	defer target.Close()
-	// A target folder inside the evidence (or the evidence folder itself)
-	// would put files, and the target's temporary folder, among the
-	// evidence (DESIGN.md section 4, item 1). A target that holds the
-	// evidence, as Imcdata holds TempIMS in KB Q197792, is fine.
-	if fd, ok := target.(interface{ Dir() string }); ok {
-		if in := insideAny(fd.Dir(), paths); in != "" {
-			return usageErrorf("the target folder %s is inside the evidence %s: replay into a folder outside it", fd.Dir(), in)
-		}
-	}
 	journal := opts.journal
 	if journal == "" {
 		journal = replay.DefaultJournalPath(target)
-	}
-	journal = resolve(g, journal)
-	if in := insideAny(journal, paths); in != "" {
-		return usageErrorf("the journal %s would be inside the evidence %s: give --journal elsewhere", journal, in)
 	}
 
 	ms, err := scanInputs(ctx, g, paths, &opts.rules, opts.format == "json")
@@ -205,46 +196,18 @@ func runReplay(ctx context.Context, opts *replayOptions, g *globals, args []stri
 	ms = opts.sel.filter(ms, time.Now())
 	model.SortMessagesByPath(ms)
 
-	ropts := replay.Options{
-		DryRun:          opts.dryRun,
-		JournalPath:     journal,
-		IncludeSuspects: opts.includeSuspects,
-		Named:           namedInputs(paths, opts.sel.sel),
-		QueueDat:        opts.queueDat,
-		Concurrency:     opts.concurrency,
-	}
-	var prog *progress
-	if g.stderrTTY && opts.format != "json" {
-		prog = newProgress(g.stderr, "replaying")
-		ropts.Progress = prog.update
-	}
-	// One message to an SMTP server: remember its delivery, so the exit
-	// code can say where it failed, as swaks's does.
-	var sent *model.ReplayRecord
-	if len(ms) == 1 && opts.spec.Scheme == replay.SchemeSMTP {
-		inner := out
-		out = func(r model.ReplayRecord) {
-			if r.Action == model.ActionSend && r.Result != "" && r.Result != model.ResultPlanned {
-				rc := r
-				sent = &rc
-			}
-			inner(r)
-		}
-	}
-	sum, err := replay.Run(ctx, ms, target, ropts, out)
+	ropts, prog := replayRunOptions(opts, g, paths, journal)
+	watched, sent := watchSend(out)
+	sum, err := replay.Run(ctx, ms, target, ropts, watched)
 	if prog != nil {
 		prog.done()
 	}
-	var netErr *net.OpError
-	if err != nil && len(ms) == 1 && opts.spec.Scheme == replay.SchemeSMTP && errors.As(err, &netErr) {
-		return &exitErr{code: 2, err: err} // swaks: error connecting to remote server
+	if errors.Is(err, guard.ErrInsideEvidence) {
+		return usageError(err)
 	}
-	if err == nil && sent != nil && sent.Result != model.ResultOK {
-		if code := swaksExitCode(*sent); code != 0 {
-			if ferr := finishReplay(g, opts, sum, nil, flush); ferr != nil && exitCode(ctx, ferr) != exitPartial {
-				return ferr
-			}
-			return &exitErr{code: code, err: fmt.Errorf("replay: %s not delivered: %s", filepath.Base(sent.Path), sent.Reason)}
+	if len(ms) == 1 && opts.spec.Scheme == replay.SchemeSMTP {
+		if serr := swaksOutcome(ctx, g, opts, sum, err, sent, flush); serr != nil {
+			return serr
 		}
 	}
 	if !opts.dryRun && opts.format != "json" {
@@ -257,20 +220,82 @@ func runReplay(ctx context.Context, opts *replayOptions, g *globals, args []stri
 	return finishReplay(g, opts, sum, err, flush)
 }
 
+// replayRunOptions maps the flags onto replay.Options, with a progress
+// bar on a terminal (nil otherwise).
+func replayRunOptions(opts *replayOptions, g *globals, paths []string, journal string) (replay.Options, *progress) {
+	ropts := replay.Options{
+		DryRun:          opts.dryRun,
+		JournalPath:     journal,
+		Sources:         paths,
+		IncludeSuspects: opts.includeSuspects,
+		Named:           opts.sel.names(),
+		QueueDat:        opts.queueDat,
+		Concurrency:     opts.concurrency,
+	}
+	var prog *progress
+	if g.stderrTTY && opts.format != "json" {
+		prog = newProgress(g.stderr, "replaying")
+		ropts.Progress = prog.update
+	}
+	return ropts, prog
+}
+
+// watchSend wraps the record sink to remember the last delivery, so that
+// when one message is sent the exit code can say where it failed, as
+// swaks's does.
+func watchSend(out func(model.ReplayRecord)) (func(model.ReplayRecord), *model.ReplayRecord) {
+	sent := new(model.ReplayRecord)
+	return func(r model.ReplayRecord) {
+		if r.Action == model.ActionSend && r.Result != "" && r.Result != model.ResultPlanned {
+			*sent = r
+		}
+		out(r)
+	}, sent
+}
+
+// swaksOutcome gives one message replayed over SMTP the exit code swaks
+// would (see swaksExitCode), printing the output first; nil when the
+// general replay exit code applies.
+func swaksOutcome(ctx context.Context, g *globals, opts *replayOptions, sum model.ReplaySummary, err error, sent *model.ReplayRecord, flush func() error) error {
+	var netErr *net.OpError
+	if err != nil && errors.As(err, &netErr) {
+		return &exitErr{code: 2, err: err} // swaks: error connecting to remote server
+	}
+	var setupErr *smtpclient.Error
+	if err != nil && errors.As(err, &setupErr) {
+		// The connection's set-up failed (a refused AUTH, TLS): swaks's code
+		// for that phase.
+		if code := swaksExitCode(model.ReplayRecord{Phase: setupErr.Phase}); code != 0 {
+			return &exitErr{code: code, err: err}
+		}
+	}
+	if err != nil || sent.Result == "" || sent.Result == model.ResultOK {
+		return nil
+	}
+	code := swaksExitCode(*sent)
+	if code == 0 {
+		return nil
+	}
+	if ferr := finishReplay(g, opts, sum, nil, flush); ferr != nil && exitCode(ctx, ferr) != exitPartial {
+		return ferr
+	}
+	return &exitErr{code: code, err: fmt.Errorf("replay: %s not delivered: %s", filepath.Base(sent.Path), sent.Reason)}
+}
+
 // newReplayTarget builds the target of --to.
 func newReplayTarget(opts *replayOptions, g *globals) (replay.Target, error) {
 	p := opts.spec.Path
 	switch opts.spec.Scheme {
 	case replay.SchemeImcdata:
-		return replay.NewImcdataTarget(resolve(g, p), replay.ImcdataOptions{DefaultQueue: opts.queue})
+		return replay.NewImcdataTarget(p, replay.ImcdataOptions{DefaultQueue: opts.queue})
 	case replay.SchemePickup:
-		return replay.NewPickupTarget(resolve(g, p), replay.PickupOptions{MaxBytes: opts.pickupMaxBytes})
+		return replay.NewPickupTarget(p, replay.PickupOptions{MaxBytes: opts.pickupMaxBytes})
 	case replay.SchemeReplayDir:
-		return replay.NewReplayDirTarget(resolve(g, p))
+		return replay.NewReplayDirTarget(p)
 	case replay.SchemeSMTP:
 		so := replay.SMTPOptions{Concurrency: opts.concurrency, Rate: opts.rate, FixLineEndings: opts.fixLineEndings, ResendInDoubt: opts.resendInDoubt}
 		if opts.transcript != "" {
-			f, err := os.OpenFile(resolve(g, opts.transcript), os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
+			f, err := os.OpenFile(opts.transcript, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
 			if err != nil {
 				return nil, fmt.Errorf("--transcript: %w", err)
 			}
@@ -303,51 +328,6 @@ func (c *closeBoth) Close() error {
 		err = e
 	}
 	return err
-}
-
-// namedInputs are the messages "selected by name": inputs that are files
-// (arguments and --files-from lines) and the name=/path= terms of --select.
-func namedInputs(paths []string, sel *selection.Expr) []string {
-	var out []string
-	for _, p := range paths {
-		if st, err := os.Stat(p); err == nil && st.Mode().IsRegular() {
-			out = append(out, p)
-		}
-	}
-	if sel != nil {
-		out = append(out, sel.Names()...)
-	}
-	return out
-}
-
-// resolve makes p absolute against g.workdir when that is set.
-func resolve(g *globals, p string) string {
-	if g.workdir != "" && !filepath.IsAbs(p) {
-		return filepath.Join(g.workdir, p)
-	}
-	return p
-}
-
-// insideAny returns the input folder that holds p, or "".
-func insideAny(p string, inputs []string) string {
-	ap, err := filepath.Abs(p)
-	if err != nil {
-		return ""
-	}
-	for _, in := range inputs {
-		ai, err := filepath.Abs(in)
-		if err != nil {
-			continue
-		}
-		if st, err := os.Stat(ai); err != nil || !st.IsDir() {
-			continue
-		}
-		rel, err := filepath.Rel(ai, ap)
-		if err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)) && !filepath.IsAbs(rel) {
-			return in
-		}
-	}
-	return ""
 }
 
 // finishReplay prints the output and maps the outcome to the exit code:

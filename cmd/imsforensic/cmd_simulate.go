@@ -24,6 +24,7 @@ type simulateOptions struct {
 	out   outputFlags
 	rules ruleFlags
 	sel   selectFlags
+	ev    evidenceFlags
 
 	hold            []string
 	holdSuspects    bool
@@ -38,6 +39,7 @@ func (o *simulateOptions) addFlags(fs *pflag.FlagSet) {
 	fs.IntVar(&o.maxRestarts, "max-restarts", simulate.DefaultMaxRestarts, "restarts after a crash before the admin stops the service (0 = none)")
 	fs.IntVar(&o.poisonThreshold, "poison-threshold", 0, "Exchange 2007+ poison message queue: a message in flight during N crashes is set aside (Set-TransportService -PoisonThreshold, default there 2); 0 = Exchange 5.5, no protection")
 	fs.StringVar(&o.html, "html", "", "also write a self-contained HTML report to FILE")
+	o.ev.addFlags(fs)
 	o.out.addFlags(fs)
 	o.sel.addFlags(fs)
 	o.rules.addFlags(fs)
@@ -62,6 +64,9 @@ func (o *simulateOptions) validate(g *globals) error {
 	if len(o.hold) > 0 && o.holdSuspects {
 		return usageErrorf("simulate: give --hold FILE or --hold-suspects, not both")
 	}
+	if err := o.ev.validate(); err != nil {
+		return err
+	}
 	return o.sel.validate()
 }
 
@@ -82,12 +87,18 @@ outbound header block over 32 KiB), the restart, the retry of the same file,
 the crash loop and how many messages are stuck behind it. Stall messages are
 archived (4117) or stay in the queue, and the IMS goes on.
 
+The evidence (--evidence, and evidence files inside the PATH folders) is
+ranked as triage ranks it, and the as-is run says whether its first crash is
+triage's rank 1; where the rules alone would crash earlier on another file,
+it says so and why (processing order, rule class, a folder the IMS does not
+read) instead of telling a second story.
+
 Then the same queue again with the suspects held back (--hold FILE, or by
 default every message with a crash finding): the queue should drain.
 Nothing is read but the inputs; nothing is written but --html.
 
 Examples:
-  imsforensic simulate D:\TempIMS
+  imsforensic simulate D:\TempIMS --evidence AppEvent.evt --evidence-tz UTC-5
   imsforensic simulate TempIMS --hold 3SW32JRP --hold NQ1NQYQK
   imsforensic simulate TempIMS --poison-threshold 2     # Exchange 2007+ behaviour
   imsforensic simulate TempIMS --format json > timeline.jsonl
@@ -108,8 +119,16 @@ func runSimulate(ctx context.Context, opts *simulateOptions, g *globals, args []
 	if err != nil {
 		return err
 	}
+	if err := refuseInsideEvidence(append(append([]string(nil), paths...), opts.ev.paths...), "--html", opts.html); err != nil {
+		return err
+	}
 
-	simOpts := simulate.Options{MaxRestarts: opts.maxRestarts, PoisonThreshold: opts.poisonThreshold, Start: restartTime(ms)}
+	rk, err := opts.ev.rank(ctx, paths, ms, opts.rules.cfg, now)
+	if err != nil {
+		return err
+	}
+	simOpts := simulate.Options{MaxRestarts: opts.maxRestarts, PoisonThreshold: opts.poisonThreshold, Start: restartTime(ms),
+		Evidence: rk.crashers()}
 	if opts.maxRestarts == 0 {
 		simOpts.MaxRestarts = -1
 	}
@@ -117,7 +136,9 @@ func runSimulate(ctx context.Context, opts *simulateOptions, g *globals, args []
 	if err != nil {
 		return err
 	}
-	hold, holdWhat := holdFunc(opts.hold)
+	top := rk.top()
+	verdict := simulate.Compare(asIs, ms, top, rk.observed(top))
+	hold, holdWhat := holdFunc(opts.hold, simOpts.Evidence)
 	if len(opts.hold) > 0 {
 		if missing := unmatchedHolds(opts.hold, ms); len(missing) > 0 {
 			return usageErrorf("--hold: no input file is named %s", strings.Join(missing, ", "))
@@ -133,33 +154,24 @@ func runSimulate(ctx context.Context, opts *simulateOptions, g *globals, args []
 		runs = append(runs, held)
 	}
 
-	if opts.out.fmt == report.JSON {
-		for _, r := range runs {
-			if err := report.WriteSimulationJSON(g.stdout, r.Steps, r.Summary); err != nil {
-				return err
-			}
-		}
-	} else {
-		titles := []string{"The queue as it is:", "With " + holdWhat + " held back:"}
-		for i, r := range runs {
-			if i > 0 {
-				fmt.Fprintln(g.stdout)
-			}
-			if err := report.WriteSimulationTable(g.stdout, titles[i], r.Steps, r.Summary); err != nil {
-				return err
-			}
-		}
-		if len(runs) == 1 {
-			fmt.Fprintln(g.stdout, "\nNo message crashes the emulated store: nothing to hold back.")
-		}
+	titles := []string{"The queue as it is:", "With " + holdWhat + " held back:"}
+	if err := report.WriteSimulation(g.stdout, opts.out.fmt, simulationRuns(runs), titles, verdict); err != nil {
+		return err
 	}
 	if opts.html != "" {
-		if err := writeSimulationHTML(opts, paths, ms, runs); err != nil {
+		if err := writeSimulationHTML(opts, paths, ms, runs, rk, verdict); err != nil {
 			return err
 		}
 		fmt.Fprintf(g.stderr, "imsforensic: wrote %s\n", opts.html)
 	}
-	return finishScan(g, &opts.out, ms, walkErr)
+	for _, e := range rk.errs {
+		fmt.Fprintf(g.stderr, "imsforensic: %v\n", e)
+	}
+	err = finishScan(g, &opts.out, ms, walkErr)
+	if err == nil && len(rk.errs) > 0 {
+		return partialError(len(rk.errs))
+	}
+	return err
 }
 
 // restartTime is when the emulated IMS starts: a minute after the newest
@@ -179,9 +191,13 @@ func restartTime(ms []*model.Message) time.Time {
 
 // holdFunc returns the hold rule of the second run and its name for
 // people: the files named by --hold, else every crash-class message.
-func holdFunc(names []string) (func(*model.Message) bool, string) {
+func holdFunc(names []string, crashers map[string]string) (func(*model.Message) bool, string) {
 	if len(names) == 0 {
-		return func(m *model.Message) bool { return m.TopClass() == model.ClassCrash }, "the suspects (crash findings)"
+		what := "the suspects (crash findings)"
+		if len(crashers) > 0 {
+			what = "the suspects (crash findings and the files the evidence shows crashing the server)"
+		}
+		return func(m *model.Message) bool { _, ev := crashers[m.Path]; return ev || m.TopClass() == model.ClassCrash }, what
 	}
 	want := map[string]bool{}
 	for _, n := range names {
@@ -195,7 +211,7 @@ func holdFunc(names []string) (func(*model.Message) bool, string) {
 func unmatchedHolds(names []string, ms []*model.Message) []string {
 	var missing []string
 	for _, n := range names {
-		hold, _ := holdFunc([]string{n})
+		hold, _ := holdFunc([]string{n}, nil)
 		found := false
 		for _, m := range ms {
 			if hold(m) {
@@ -211,15 +227,23 @@ func unmatchedHolds(names []string, ms []*model.Message) []string {
 }
 
 // writeSimulationHTML writes the simulation report: the suspects as
-// triage ranks them without evidence, both runs and replay's plan.
-func writeSimulationHTML(opts *simulateOptions, paths []string, ms []*model.Message, runs []simulate.Result) error {
-	res := triage.Rank(ms, nil, triage.Options{Rules: opts.rules.cfg})
+// triage ranks them (with the evidence), both runs, the verdict and
+// replay's plan.
+func writeSimulationHTML(opts *simulateOptions, paths []string, ms []*model.Message, runs []simulate.Result, rk ranking, verdict model.SimVerdict) error {
+	res := rk.res
 	in := report.SimulationHTMLInput{Inputs: paths, Messages: ms, Conclusions: res.Conclusions,
 		Suspects: report.HTMLSuspects(res.Suspects, fullParse(opts.rules.cfg)), Plan: replay.Preview(ms, replay.Options{})}
-	for _, run := range runs {
-		in.Runs = append(in.Runs, report.SimulationHTMLRun{Steps: run.Steps, Summary: run.Summary})
-	}
+	in.Runs = simulationRuns(runs)
 	return writeHTMLFile(opts.html, report.SimulationHTML(in))
+}
+
+// simulationRuns hands the runs to report.
+func simulationRuns(runs []simulate.Result) []report.SimulationRun {
+	out := make([]report.SimulationRun, len(runs))
+	for i, r := range runs {
+		out[i] = report.SimulationRun{Steps: r.Steps, Summary: r.Summary}
+	}
+	return out
 }
 
 // fullParse parses a file again with its findings, for the MIME tree the

@@ -2,9 +2,7 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"os"
 	"regexp"
 	"strconv"
 	"strings"
@@ -15,10 +13,7 @@ import (
 
 	"github.com/spf13/pflag"
 
-	"github.com/imsforensic/imsforensic/evidence"
-	"github.com/imsforensic/imsforensic/model"
 	"github.com/imsforensic/imsforensic/report"
-	"github.com/imsforensic/imsforensic/triage"
 )
 
 type triageOptions struct {
@@ -26,20 +21,14 @@ type triageOptions struct {
 	rules ruleFlags
 	sel   selectFlags
 
-	evidence    []string
-	evidenceTZ  string
-	top         int
-	crashWindow time.Duration
-	html        string
-
-	tz *time.Location
+	ev   evidenceFlags
+	top  int
+	html string
 }
 
 func (o *triageOptions) addFlags(fs *pflag.FlagSet) {
-	fs.StringArrayVar(&o.evidence, "evidence", nil, "evidence file or folder (repeatable): .evt, Event Viewer CSV/text exports, dumpel output, Drwtsn32.log, IMS protocol logs, tracking logs")
-	fs.StringVar(&o.evidenceTZ, "evidence-tz", "", `time zone of the server's local times in exports and logs: an IANA name ("America/New_York"), "UTC-5", "+01:00" or "UTC"; default: this machine's zone`)
+	o.ev.addFlags(fs)
 	fs.IntVar(&o.top, "top", 20, "table: show the first N suspects only (0 = all); json and csv print all")
-	fs.DurationVar(&o.crashWindow, "crash-window", triage.DefaultCrashWindow, "how long before a crash a file's time still counts as near it")
 	fs.StringVar(&o.html, "html", "", "also write a self-contained HTML report to FILE (summary, timeline chart, suspects with MIME trees, replay plan; opens offline)")
 	o.out.addFlags(fs)
 	o.sel.addFlags(fs)
@@ -59,15 +48,7 @@ func (o *triageOptions) validate(g *globals) error {
 	if o.top < 0 {
 		return usageErrorf("--top: want 0 or more, got %d", o.top)
 	}
-	if o.crashWindow <= 0 {
-		return usageErrorf("--crash-window: want a positive duration such as 30m, got %s", o.crashWindow)
-	}
-	tz, err := parseZone(o.evidenceTZ)
-	if err != nil {
-		return usageError(fmt.Errorf("--evidence-tz: %w", err))
-	}
-	o.tz = tz
-	return nil
+	return o.ev.validate()
 }
 
 func newTriageCommand() *command {
@@ -114,11 +95,14 @@ func runTriage(ctx context.Context, opts *triageOptions, g *globals, args []stri
 	if err != nil {
 		return err
 	}
-	events, evErrs := readTriageEvidence(ctx, paths, opts)
-	if ctx.Err() != nil {
-		return ctx.Err()
+	if err := refuseInsideEvidence(append(append([]string(nil), paths...), opts.ev.paths...), "--html", opts.html); err != nil {
+		return err
 	}
-	res := triage.Rank(ms, events, triage.Options{Now: now, Rules: opts.rules.cfg, CrashWindow: opts.crashWindow})
+	rk, err := opts.ev.rank(ctx, paths, ms, opts.rules.cfg, now)
+	if err != nil {
+		return err
+	}
+	events, evErrs, res := rk.events, rk.errs, rk.res
 	if werr := report.WriteTriage(g.stdout, opts.out.fmt, res.Suspects, res.Conclusions, opts.top); werr != nil {
 		return werr
 	}
@@ -136,33 +120,6 @@ func runTriage(ctx context.Context, opts *triageOptions, g *globals, args []stri
 		return partialError(len(evErrs))
 	}
 	return err
-}
-
-// readTriageEvidence reads --evidence and the evidence files inside the
-// PATH folders (the ones the scan skipped by content). A PATH that is a
-// single file is a message, never read as evidence here. Each problem is
-// returned to be reported; the events of a partly read file are kept.
-func readTriageEvidence(ctx context.Context, paths []string, opts *triageOptions) ([]model.Event, []error) {
-	eo := &evidence.Options{TZ: opts.tz}
-	events, errs := evidence.ReadPaths(ctx, opts.evidence, eo)
-	var dirs []string
-	for _, p := range paths {
-		if fi, err := os.Stat(p); err == nil && fi.IsDir() {
-			dirs = append(dirs, p)
-		}
-	}
-	if len(dirs) > 0 {
-		more, moreErrs := evidence.ReadPaths(ctx, dirs, eo)
-		events = append(events, more...)
-		for _, e := range moreErrs {
-			// A message file that merely looked like evidence is not a
-			// problem of the inputs: the scan reported it as a message.
-			if !errors.Is(e, evidence.ErrNotEvidence) {
-				errs = append(errs, e)
-			}
-		}
-	}
-	return events, errs
 }
 
 var offsetZone = regexp.MustCompile(`^(?i:utc|gmt)?\s*([+-])(\d{1,2})(?::?(\d{2}))?$`)

@@ -26,6 +26,7 @@ func commands() []*command {
 		newScanCommand(),
 		newShowCommand(),
 		newTriageCommand(),
+		newEventsCommand(),
 		newReplayCommand(),
 		newSinkCommand(),
 		newSimulateCommand(),

@@ -28,7 +28,9 @@ func spoolName(m *model.Message) string { return strings.ToUpper(m.Name) }
 var outOfMemoryRules = map[string]bool{"header-block-over-32k": true, "header-field-over-21k": true}
 
 // crashEvents are what the server logs when m crashes it (ims-kb.md 2.1,
-// 3.1, 3.2).
+// 3.1, 3.2): inbound, the Dr. Watson of store.exe, 4116 and 3039 with
+// 0x80040115 (Q192186, Q278320, Q293288), 4182 naming the spool file and
+// 4102 as the IMS shuts down.
 func crashEvents(m *model.Message, f model.Finding) []model.LoggedEvent {
 	name := spoolName(m)
 	if direction(m.Queue) == model.QueueOUT {
@@ -45,6 +47,7 @@ func crashEvents(m *model.Message, f model.Finding) []model.LoggedEvent {
 	}
 	return []model.LoggedEvent{
 		ev(SourceDrWatson, 4097, "error", "The application, store.dbg, generated an application error. The exception generated was c0000005.", ""),
+		ev(SourceIMC, 4116, "error", `An error was returned from the messaging software the Internet Mail Service uses to process messages. It will be retried when the service is restarted.`, "00050074 80040115"),
 		ev(SourceIMC, 3039, "error", "The error 0x80040115 was encountered while trying to communicate with the message store. An attempt to refresh the connection will be made. If not successful, the service will be shut down.", "00140667 80040115"),
 		ev(SourceIMC, 4182, "error", fmt.Sprintf("An error was returned from the messaging software. As a result, the message in spool file %s will be retried when the server is restarted.", name), ""),
 		ev(SourceIMC, 4102, "error", "A serious error has occurred while trying to send mail into the Exchange Information Store. The Internet Mail Service is being shut down.", ""),

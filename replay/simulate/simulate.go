@@ -27,6 +27,13 @@ type Options struct {
 	// Hold reports the messages held back (not put into the queue). nil
 	// holds nothing.
 	Hold func(m *model.Message) bool
+	// Evidence names the files the evidence shows crashing the server
+	// (triage's prime suspects) with why, by path. Such a file crashes
+	// the emulated store even when no crash rule fires on it (a risk-class
+	// rule plus a Dr. Watson faulting function, or a fault the catalogue
+	// does not know): the ranking, not a second opinion, decides. A file
+	// the rules already stall keeps its stall outcome.
+	Evidence map[string]string
 	// Start is the clock of the first step; zero = the earliest file time
 	// of the queue. Step times are Start plus the simulated offset.
 	Start time.Time
@@ -106,16 +113,20 @@ func Run(ctx context.Context, run model.SimRun, msgs []*model.Message, opts Opti
 			return s.res, fmt.Errorf("simulate: %w", err)
 		}
 		m := queue[i]
-		if m.TopClass() != model.ClassCrash {
+		f, why, crash := crashFinding(m, o.Evidence)
+		if !crash {
 			s.process(m)
 			continue
 		}
-		f := topFinding(m, model.ClassCrash)
 		for {
 			crashes[m]++
 			s.res.Summary.Crashes++
 			s.clock += s.opts.ProcessTime
-			s.step(m, model.SimCrash, f.Rule, crashDetail(m, f, crashes[m]), crashEvents(m, f))
+			detail := crashDetail(m, f, crashes[m])
+			if why != "" {
+				detail = fmt.Sprintf("crash %d: the evidence shows it crashing the server (%s)", crashes[m], why)
+			}
+			s.step(m, model.SimCrash, f.Rule, detail, crashEvents(m, f))
 			if o.PoisonThreshold > 0 && crashes[m] >= o.PoisonThreshold {
 				s.restart(&restarts)
 				s.res.Summary.Poisoned++
@@ -239,6 +250,25 @@ func direction(queue string) string {
 		return model.QueueOUT
 	}
 	return ""
+}
+
+// crashFinding says whether m crashes the emulated server and on which
+// finding: its first crash finding, or, for a file the evidence shows
+// crashing it (and no stall rule sets aside), its heaviest finding with
+// the evidence's why.
+func crashFinding(m *model.Message, evidence map[string]string) (model.Finding, string, bool) {
+	if m.TopClass() == model.ClassCrash {
+		return topFinding(m, model.ClassCrash), "", true
+	}
+	why, ok := evidence[m.Path]
+	if !ok || m.TopClass() == model.ClassStall {
+		return model.Finding{}, "", false
+	}
+	var f model.Finding
+	if len(m.Findings) > 0 {
+		f = m.Findings[0]
+	}
+	return f, why, true
 }
 
 // topFinding is the first finding of class c (findings are sorted

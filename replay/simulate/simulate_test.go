@@ -89,7 +89,7 @@ func TestBlankCharsetCrashLoopsAndDrainsWhenHeld(t *testing.T) {
 			named = true
 		}
 	}
-	if want := []uint32{4097, 3039, 4182, 4102}; !equalIDs(ids, want) {
+	if want := []uint32{4097, 4116, 3039, 4182, 4102}; !equalIDs(ids, want) {
 		t.Errorf("crash logs %v, want %v", ids, want)
 	}
 	if !named {
@@ -233,7 +233,7 @@ func TestJSONLinesHaveTypeAndSchema(t *testing.T) {
 	if err := report.WriteSimulationTable(&buf, "as is", r.Steps, r.Summary); err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(buf.String(), "crash-loop") || !strings.Contains(buf.String(), "MSExchangeIMC 4182") {
+	if !strings.Contains(buf.String(), "crash-loop") || !strings.Contains(buf.String(), "MSExchangeIMC 4116") {
 		t.Errorf("table lacks the crash loop and its events:\n%s", buf.String())
 	}
 }

@@ -1,0 +1,282 @@
+package evidence
+
+import (
+	"io"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/imsforensic/imsforensic/model"
+)
+
+// IIS SMTP service logs (Windows 2000/2003 SMTPSVC, which Exchange 2000 and
+// 2003 use for SMTP; %SystemRoot%\System32\LogFiles\SMTPSVC1\*.log) are
+// read as protocol evidence, one Event per SMTP session (and one more per
+// further MAIL FROM on the same connection), as for the IMS protocol log.
+// Two layouts:
+//
+//   - W3C extended: "#Fields:" names the columns; each line is one command
+//     with date and time in UTC, c-ip the remote host, cs-username the HELO
+//     name (or OutboundConnectionCommand / OutboundConnectionResponse for
+//     mail this server sends), cs-method the verb, cs-uri-query its
+//     argument with '+' for blanks, sc-status the reply code.
+//   - NCSA common: `c-ip - cs-username [10/Oct/2006:13:16:39 -0600]
+//     "VERB -?ARGUMENT SMTP" status bytes`, local time with its offset.
+//
+// A line carries no connection ID, so sessions are told apart by remote
+// address: an inbound session runs from its first line to QUIT, an
+// outbound one from the remote's 220 greeting to its 221 reply. Each Event has
+// Category "inbound" or "outbound", Remote and Strings[0] the remote
+// address, Strings[1] the HELO name, MailFrom, RcptTo, and Status with
+// Message the first reply of 400 or more (the error the server gave or
+// got).
+
+var (
+	ncsaLine  = regexp.MustCompile(`^(\S+) \S+ (\S+) \[(\d{1,2}/[A-Za-z]{3}/\d{4}:\d{2}:\d{2}:\d{2} [+-]\d{4})\] "(\S+) (\S+?)(?:\?(.*))? SMTP" (\d+) (\d+)\s*$`)
+	smtpVerbs = map[string]bool{"HELO": true, "EHLO": true, "MAIL": true, "RCPT": true, "DATA": true,
+		"QUIT": true, "RSET": true, "BDAT": true, "AUTH": true, "STARTTLS": true, "TURN": true, "ETRN": true,
+		"VRFY": true, "EXPN": true, "NOOP": true, "XEXCH50": true, "X-EXPS": true, "-": true, "XXXX": true}
+)
+
+// iisCommand is one line of an IIS SMTP log.
+type iisCommand struct {
+	time     time.Time
+	remote   string // c-ip
+	user     string // cs-username
+	verb     string // cs-method, upper-cased
+	arg      string // cs-uri-query, '+' turned back into blanks
+	status   int    // sc-status
+	outbound bool
+}
+
+// iisSessions groups the commands of one log into sessions.
+type iisSessions struct {
+	name   string
+	o      *Options
+	p      *problems
+	open   map[string]*protoSession // by remote address
+	events []model.Event
+}
+
+func newIISSessions(name string, o *Options, p *problems) *iisSessions {
+	return &iisSessions{name: name, o: o, p: p, open: map[string]*protoSession{}}
+}
+
+// add takes one command; false means MaxEvents was reached.
+func (is *iisSessions) add(c iisCommand, l textLine) bool {
+	key := c.remote
+	if c.outbound {
+		key = "out|" + key
+	}
+	s := is.open[key]
+	// An outbound connection starts with the remote's 220 greeting and
+	// ends with its 221 reply to our QUIT; an inbound one ends at QUIT.
+	greeting := c.outbound && c.verb == "-" && strings.HasPrefix(c.arg, "220")
+	if greeting && s != nil {
+		is.events = append(is.events, s.ev)
+		s = nil
+	}
+	if s == nil || c.verb == "MAIL" && s.hasMail {
+		if len(is.events) >= is.o.MaxEvents {
+			is.p.add(&LimitError{Limit: "MaxEvents", Max: int64(is.o.MaxEvents)})
+			return false
+		}
+		if s != nil {
+			is.events = append(is.events, s.ev)
+		}
+		s = is.start(c, l, s)
+		is.open[key] = s
+	}
+	is.command(s, c)
+	if !c.outbound && c.verb == "QUIT" || c.outbound && c.verb == "-" && strings.HasPrefix(c.arg, "221") {
+		is.events = append(is.events, s.ev)
+		delete(is.open, key)
+	}
+	return true
+}
+
+// start opens a session at c; prev is the session a second MAIL FROM
+// continues, whose remote and HELO name it keeps.
+func (is *iisSessions) start(c iisCommand, l textLine, prev *protoSession) *protoSession {
+	s := &protoSession{ev: l.event("protocol-log", is.name)}
+	s.ev.Source = "SMTPSVC"
+	s.ev.Time = c.time
+	s.ev.Category = "inbound"
+	if c.outbound {
+		s.ev.Category = "outbound"
+	}
+	s.ev.Remote = capString(c.remote, is.o.MaxStringBytes)
+	s.ev.Strings = []model.Text{model.Text(s.ev.Remote)}
+	if prev != nil {
+		s.ev.Strings = prev.ev.Strings
+	} else if c.user != "" && c.user != "-" && !c.outbound {
+		s.ev.Strings = append(s.ev.Strings, model.Text(capString(c.user, is.o.MaxStringBytes)))
+	}
+	return s
+}
+
+func (is *iisSessions) command(s *protoSession, c iisCommand) {
+	o := is.o
+	switch c.verb {
+	case "MAIL":
+		s.hasMail = true
+		s.ev.MailFrom = capString(envelopeAddress(afterColon(c.arg)), o.MaxStringBytes)
+	case "RCPT":
+		if len(s.ev.RcptTo) < maxRecipients {
+			s.ev.RcptTo = append(s.ev.RcptTo, capString(envelopeAddress(afterColon(c.arg)), o.MaxStringBytes))
+		}
+	}
+	status := c.status
+	if c.outbound && c.verb == "-" {
+		// OutboundConnectionResponse: the remote's reply is the argument.
+		if len(c.arg) >= 3 && isUint(c.arg[:3]) {
+			status, _ = strconv.Atoi(c.arg[:3])
+		}
+	}
+	if status >= 400 && s.ev.Status == "" {
+		s.ev.Status = strconv.Itoa(status)
+		s.ev.Level = "error"
+		msg := strings.TrimSpace(c.verb + " " + c.arg)
+		s.ev.Message = model.Text(capString(strconv.Itoa(status)+" after "+msg, o.MaxStringBytes))
+	}
+}
+
+// finish returns the events, sessions still open (no QUIT logged) last.
+func (is *iisSessions) finish() []model.Event {
+	for _, s := range is.open {
+		is.events = append(is.events, s.ev)
+	}
+	return is.events
+}
+
+// afterColon returns what follows "FROM:" / "TO:".
+func afterColon(arg string) string {
+	if _, v, ok := strings.Cut(arg, ":"); ok {
+		return strings.TrimSpace(v)
+	}
+	return arg
+}
+
+// iisArg turns an IIS log argument back into text: '+' stands for a blank.
+func iisArg(s string) string {
+	if s == "-" {
+		return ""
+	}
+	return strings.TrimSpace(strings.ReplaceAll(s, "+", " "))
+}
+
+func isOutboundUser(u string) bool {
+	return strings.HasPrefix(u, "OutboundConnection")
+}
+
+func readSMTPW3C(r io.Reader, name string, o *Options, p *problems) []model.Event {
+	is := newIISSessions(name, o, p)
+	var col map[string]int
+	for l := range lines(r, o, p) {
+		text := strings.TrimSpace(l.text)
+		if text == "" {
+			continue
+		}
+		if f, ok := strings.CutPrefix(text, "#Fields:"); ok {
+			col = map[string]int{}
+			for i, n := range strings.Fields(f) {
+				col[strings.ToLower(n)] = i
+			}
+			continue
+		}
+		if strings.HasPrefix(text, "#") {
+			continue
+		}
+		c, ok := w3cCommand(strings.Fields(text), col)
+		if !ok {
+			p.damage("line %d: not an IIS SMTP W3C log line", l.no)
+			continue
+		}
+		if !is.add(c, l) {
+			break
+		}
+	}
+	return is.finish()
+}
+
+func w3cCommand(f []string, col map[string]int) (iisCommand, bool) {
+	get := func(name string) string {
+		if i, ok := col[name]; ok && i < len(f) {
+			return f[i]
+		}
+		return ""
+	}
+	if col == nil {
+		return iisCommand{}, false
+	}
+	t, ok := localTime(get("date"), get("time"), time.UTC)
+	if !ok {
+		return iisCommand{}, false
+	}
+	c := iisCommand{time: t, remote: get("c-ip"), user: get("cs-username"), verb: strings.ToUpper(get("cs-method"))}
+	c.arg = iisArg(get("cs-uri-query"))
+	c.status, _ = strconv.Atoi(get("sc-status"))
+	c.outbound = isOutboundUser(c.user)
+	return c, c.remote != "" && c.verb != ""
+}
+
+func readSMTPNCSA(r io.Reader, name string, o *Options, p *problems) []model.Event {
+	is := newIISSessions(name, o, p)
+	for l := range lines(r, o, p) {
+		if strings.TrimSpace(l.text) == "" {
+			continue
+		}
+		m := ncsaLine.FindStringSubmatch(l.text)
+		var t time.Time
+		var err error
+		if m != nil {
+			t, err = time.Parse("02/Jan/2006:15:04:05 -0700", m[3])
+		}
+		if m == nil || err != nil {
+			p.damage("line %d: not an IIS SMTP NCSA log line", l.no)
+			continue
+		}
+		c := iisCommand{time: t, remote: m[1], user: m[2], verb: strings.ToUpper(m[4]), arg: iisArg(m[6])}
+		c.status, _ = strconv.Atoi(m[7])
+		c.outbound = isOutboundUser(c.user)
+		if !is.add(c, l) {
+			break
+		}
+	}
+	evs := is.finish()
+	for i := range evs {
+		if !evs[i].Time.IsZero() {
+			evs[i].TimeZone = evs[i].Time.Format("UTC-07:00") // as the line wrote it
+		}
+	}
+	return evs
+}
+
+// isW3CSMTP recognises an IIS W3C extended log of the SMTP service: a
+// #Fields line with cs-method, and a first data line whose method is an
+// SMTP verb (an IIS web log has GET and POST there).
+func isW3CSMTP(lines []string) bool {
+	var col map[string]int
+	for _, l := range lines {
+		if f, ok := strings.CutPrefix(l, "#Fields:"); ok {
+			col = map[string]int{}
+			for i, n := range strings.Fields(f) {
+				col[strings.ToLower(n)] = i
+			}
+			continue
+		}
+		if strings.HasPrefix(l, "#") || col == nil {
+			continue
+		}
+		c, ok := w3cCommand(strings.Fields(l), col)
+		return ok && smtpVerbs[c.verb]
+	}
+	return false
+}
+
+// isNCSASMTP recognises an NCSA line of the IIS SMTP service.
+func isNCSASMTP(line string) bool {
+	m := ncsaLine.FindStringSubmatch(line)
+	return m != nil && smtpVerbs[strings.ToUpper(m[4])]
+}
