@@ -12,7 +12,7 @@
 //	replay/selection    the --select expression language (what replay, scan, triage and bisect select)
 //	replay/simulate     offline replay through an emulated IMS
 //	replay/bisect       finds the poison by replaying halves against a target
-//	replay/smtpclient   replay's SMTP client: one connection, EHLO, STARTTLS, AUTH, pipelining
+//	replay/smtpclient   the smtp:// target's wire: TLS, AUTH, pipelined transactions
 //	smtpsink            the local SMTP sink: storage, lint, faults, IMS emulation
 //	corpus              deterministic generator of quarantined queues with ground truth and evidence
 //
@@ -23,15 +23,15 @@
 //	model               the protocol package: every record printed or journaled, typed words of the JSON contract
 //	rules               the poison catalogue (reference/poison-rules.md) over parsed Messages
 //	inventory           paths in, Messages out: walks TempIMS/Imcdata folders, parse + rules on all cores
-//	evidence            event logs (.evt, CSV, text, dumpel), Dr. Watson, protocol and tracking logs
+//	evidence            event logs (.evt, .evtx, CSV, text, dumpel), Dr. Watson, protocol and tracking logs
 //	triage              joins messages, findings and evidence into ranked suspects and conclusions
 //	report              the only renderer: table, JSON Lines, CSV and HTML
 //	guard               the one "no output inside the evidence" check, for the library's callers too
-//	repair              minimal, re-checked fixes of poison messages
+//	repair              minimal, re-checked fixes of poison messages (one fixer per rule), written as copies
 //
 // Not for other programs:
 //
-//	internal/atomicfile durable writes: temp file, fsync, rename, directory fsync; fsynced JSON Lines
+//	internal/atomicfile durable writes: temp file, fsync, rename, directory fsync, group commit
 //	internal/readonly   opening evidence for a forensic read: regular files, no access-time update
 //	internal/outside    the output check of the commands that write copies (repair, redact)
 //	internal/sinktest   the sink on 127.0.0.1:0 for other packages' tests
