@@ -28,6 +28,7 @@
 //	report              the only renderer: table, JSON Lines, CSV and HTML
 //	guard               the one "no output inside the evidence" check, for the library's callers too
 //	repair              minimal, re-checked fixes of poison messages (one fixer per rule), written as copies
+//	redact              same-length, keyed placeholders for every word of a message; structure and findings kept
 //
 // Not for other programs:
 //
