@@ -22,6 +22,6 @@
 //	guard            the one check that no output lies among the inputs (DESIGN.md section 4, item 1)
 //	internal/atomicfile  durable writes: temp file, fsync, rename, directory fsync, group commit
 //	internal/readonly    how every input is opened: regular files only, no blocking, no atime update
-//	internal/outside     refuses an output inside an input folder (stop-gap until #14's guard)
+//	internal/outside     writes repair's and redact's copies: guard check, atomic write, identical rerun accepted
 //	cmd/imsforensic  one file per command; flags, wiring, exit codes
 package imsforensic
