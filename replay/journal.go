@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 
 	"github.com/imsforensic/imsforensic/internal/atomicfile"
@@ -54,6 +55,17 @@ func sourceKey(path string) string {
 		path = strings.ToLower(path)
 	}
 	return path
+}
+
+// messageKey identifies one message across runs: its source file's key,
+// with the ordinal for one message of an mbox that holds several (they
+// share the file, and each is replayed on its own).
+func messageKey(path string, ordinal int) string {
+	k := sourceKey(path)
+	if ordinal > 0 {
+		k += "#" + strconv.Itoa(ordinal)
+	}
+	return k
 }
 
 // readJournal reads a journal. Lines that are not a replay record (torn by
@@ -129,7 +141,7 @@ func (js *journalState) add(rec model.ReplayRecord) {
 	if rec.Path == "" {
 		return
 	}
-	k := sourceKey(rec.Path)
+	k := messageKey(rec.Path, rec.MboxOrdinal)
 	switch {
 	case rec.Result == model.ResultBegin:
 		js.state[k] = stateBegun

@@ -44,11 +44,11 @@ func (t *SMTPTarget) Deliver(ctx context.Context, it *Item) (model.ReplayRecord,
 	}
 	defer f.Close()
 	st, err := f.Stat()
-	if err != nil || st.Size() < m.MessageOffset {
+	if err != nil || messageEnd(m, st.Size()) < m.MessageOffset {
 		rec.Result, rec.Reason = model.ResultFailed, fmt.Sprintf("read: file shorter than the message offset %d", m.MessageOffset)
 		return rec, nil
 	}
-	part := io.NewSectionReader(f, m.MessageOffset, st.Size()-m.MessageOffset)
+	part := io.NewSectionReader(f, m.MessageOffset, messageEnd(m, st.Size())-m.MessageOffset)
 
 	var scan lineScan
 	h := sha256.New()
