@@ -91,15 +91,8 @@ func ParseAt(r io.Reader, base int64, opts *Options) (*model.Message, error) {
 	}
 	br := getReader(src, o.LineBuffer)
 	defer putReader(br, o.LineBuffer)
-	m := &model.Message{
-		Type:          model.TypeMessage,
-		Schema:        model.SchemaVersion,
-		Findings:      []model.Finding{},
-		MessageOffset: -1,
-		Excerpts:      map[int64]model.Text{},
-	}
-	m.Envelope.To = []string{}
-	m.Scan = model.ByteScan{FirstBareLF: -1, FirstBareCR: -1, FirstNUL: -1, LongestLineAt: -1, FirstHeader8Bit: -1, FinalByteOffset: -1, FinalLineOffset: -1}
+	m := model.NewMessage()
+	m.Excerpts = map[int64]model.Text{}
 
 	head, peekErr := br.Peek(o.EnvelopeWindow)
 	eof := peekErr != nil

@@ -346,7 +346,13 @@ func namedIn(m *model.Message, names []string) bool {
 
 // deliver runs the planned deliveries on Concurrency workers.
 func (r *runner) deliver(ctx context.Context, todo []planned) error {
-	work := make(chan planned)
+	bt, batched := r.target.(batchTarget)
+	size := 1
+	if batched {
+		size = max(1, bt.BatchSize())
+	}
+	// Buffered so that a worker finds a whole batch ready.
+	work := make(chan planned, size*r.opts.Concurrency)
 	var wg sync.WaitGroup
 	var errOnce sync.Once
 	var firstErr error
@@ -357,13 +363,23 @@ func (r *runner) deliver(ctx context.Context, todo []planned) error {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for p := range work {
-				if err := r.deliverOne(ctx, p); err != nil {
+			for {
+				batch := nextBatch(work, size)
+				if len(batch) == 0 {
+					return
+				}
+				var err error
+				if batched {
+					err = r.deliverBatch(ctx, bt, batch)
+				} else {
+					err = r.deliverOne(ctx, batch[0])
+				}
+				if err != nil {
 					errOnce.Do(func() { firstErr = err; close(stop) })
 				}
 				if r.opts.Progress != nil {
 					progMu.Lock()
-					done++
+					done += len(batch)
 					r.opts.Progress(done, len(todo))
 					progMu.Unlock()
 				}
@@ -397,6 +413,15 @@ func (r *runner) deliverOne(ctx context.Context, p planned) error {
 		return err
 	}
 	rec, err := r.target.Deliver(ctx, p.it)
+	rec = r.settle(p, rec, err)
+	r.noteDone(rec)
+	return r.emit(rec)
+}
+
+// settle completes a target's done record (result on error, action,
+// destination, hashes, time).
+func (r *runner) settle(p planned, rec model.ReplayRecord, err error) model.ReplayRecord {
+	m := p.it.Msg
 	if err != nil && rec.Result == "" || rec.Result == model.ResultOK && err != nil {
 		rec.Result = model.ResultFailed
 	}
@@ -415,8 +440,7 @@ func (r *runner) deliverOne(ctx context.Context, p planned) error {
 	rec.MboxOrdinal = m.MboxOrdinal
 	rec = r.fill(rec, m.Path)
 	rec.Time = r.opts.Now().UTC()
-	r.noteDone(rec)
-	return r.emit(rec)
+	return rec
 }
 
 // withSource returns a copy of m with an absolute Path, a Name and the

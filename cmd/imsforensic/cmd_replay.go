@@ -16,6 +16,7 @@ import (
 	"github.com/imsforensic/imsforensic/guard"
 	"github.com/imsforensic/imsforensic/model"
 	"github.com/imsforensic/imsforensic/replay"
+	"github.com/imsforensic/imsforensic/replay/smtpclient"
 	"github.com/imsforensic/imsforensic/report"
 )
 
@@ -259,6 +260,14 @@ func swaksOutcome(ctx context.Context, g *globals, opts *replayOptions, sum mode
 	var netErr *net.OpError
 	if err != nil && errors.As(err, &netErr) {
 		return &exitErr{code: 2, err: err} // swaks: error connecting to remote server
+	}
+	var setupErr *smtpclient.Error
+	if err != nil && errors.As(err, &setupErr) {
+		// The connection's set-up failed (a refused AUTH, TLS): swaks's code
+		// for that phase.
+		if code := swaksExitCode(model.ReplayRecord{Phase: setupErr.Phase}); code != 0 {
+			return &exitErr{code: code, err: err}
+		}
 	}
 	if err != nil || sent.Result == "" || sent.Result == model.ResultOK {
 		return nil

@@ -1,4 +1,4 @@
-package replay
+package smtpclient
 
 import (
 	"bufio"
@@ -98,28 +98,5 @@ func (d *dotDecoder) Write(b []byte) (int, error) {
 	}
 	d.h.Write(out)
 	d.n += int64(len(out))
-	return len(b), nil
-}
-
-// lineScan is the byte facts of the RFC 822 part that decide whether the
-// dot writer will change it.
-type lineScan struct {
-	bareLF       int64
-	endsWithCRLF bool
-	size         int64
-	prev         byte
-	last2        [2]byte
-}
-
-func (s *lineScan) Write(b []byte) (int, error) {
-	for _, c := range b {
-		if c == '\n' && s.prev != '\r' {
-			s.bareLF++
-		}
-		s.prev = c
-		s.last2[0], s.last2[1] = s.last2[1], c
-	}
-	s.size += int64(len(b))
-	s.endsWithCRLF = s.size >= 2 && s.last2 == [2]byte{'\r', '\n'}
 	return len(b), nil
 }
