@@ -24,7 +24,8 @@ import (
 // Options control a Scan. The zero value scans with all cores, default
 // parse limits and the default rule thresholds.
 type Options struct {
-	// Workers is the number of files parsed at once. 0 = GOMAXPROCS.
+	// Workers is the number of files parsed at once. 0 = the default,
+	// GOMAXPROCS.
 	Workers int
 	Parse   *parse.Options
 	Rules   *rules.Config
