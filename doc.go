@@ -34,7 +34,8 @@
 //
 //	internal/atomicfile durable writes: temp file, fsync, rename, directory fsync, group commit
 //	internal/readonly   opening evidence for a forensic read: regular files, no access-time update
-//	internal/outside    the output check of the commands that write copies (repair, redact)
+//	internal/outside    how repair and redact write a copy: the guard's check, an atomic write, a rerun accepted
+//	internal/kbsample   the rules' KB samples, listed for the tests of repair and redact
 //	internal/sinktest   the sink on 127.0.0.1:0 for other packages' tests
 //	bench, bench/...    benchmark programs (docs/benchmarks.md), never imported
 package imsforensic

@@ -234,7 +234,7 @@ func walkDir(ctx context.Context, dir string, fn func(job) bool) error {
 
 // readNames returns the sorted names in dir, reading them in batches.
 func readNames(dir string) ([]string, error) {
-	d, err := os.Open(dir)
+	d, err := readonly.OpenDir(dir)
 	if err != nil {
 		return nil, err
 	}
