@@ -362,8 +362,13 @@ func (p *plan) envelope(m *model.Message) {
 		if len(s) < 2 {
 			continue
 		}
-		if k := bytes.Index(pre, []byte(s)); k >= 0 {
-			release(int64(k), int64(k+len(s)))
+		for k := 0; ; {
+			i := bytes.Index(pre[k:], []byte(s))
+			if i < 0 {
+				break
+			}
+			release(int64(k+i), int64(k+i+len(s)))
+			k += i + len(s)
 		}
 	}
 	// IMCEA escapes (+XX), well-formed or not, are syntax of the
