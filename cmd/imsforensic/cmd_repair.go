@@ -7,9 +7,11 @@ import (
 
 	"github.com/spf13/pflag"
 
+	"github.com/imsforensic/imsforensic/guard"
 	"github.com/imsforensic/imsforensic/model"
 	"github.com/imsforensic/imsforensic/repair"
 	"github.com/imsforensic/imsforensic/report"
+	"github.com/imsforensic/imsforensic/rules"
 )
 
 type repairOptions struct {
@@ -83,7 +85,8 @@ func runRepair(ctx context.Context, opts *repairOptions, g *globals, args []stri
 	if err != nil {
 		return err
 	}
-	if err := repair.CheckOut(opts.outDir, paths); err != nil {
+	in := evidenceOf(paths, ms)
+	if err := in.Check("--out", opts.outDir); err != nil {
 		return usageError(err)
 	}
 	model.SortMessagesByPath(ms)
@@ -97,7 +100,7 @@ func runRepair(ctx context.Context, opts *repairOptions, g *globals, args []stri
 			recs = append(recs, report.CleanRepairRecord(m))
 			continue
 		}
-		rec, rerr := repair.File(m.Path, m.Queue, opts.outDir, paths, ropts)
+		rec, rerr := repair.File(m.Path, m.Queue, opts.outDir, in, ropts)
 		if rerr != nil {
 			fmt.Fprintf(g.stderr, "imsforensic: %v\n", rerr)
 		}
@@ -107,6 +110,18 @@ func runRepair(ctx context.Context, opts *repairOptions, g *globals, args []stri
 		return werr
 	}
 	return finishCopies(g, recs, walkErr, func(r model.RepairRecord) bool { return r.Status == model.RepairError })
+}
+
+// evidenceOf is what repair and redact may not write into: the inputs as
+// named, and the queue folder of every message read (guard.AddQueueFiles).
+func evidenceOf(paths []string, ms []*model.Message) *guard.Inputs {
+	in := guard.New(paths...)
+	files := make([]string, len(ms))
+	for i, m := range ms {
+		files[i] = m.Path
+	}
+	in.AddQueueFiles(files...)
+	return in
 }
 
 // finishCopies maps the outcome of repair or redact to the exit code:
@@ -127,4 +142,14 @@ func finishCopies[R any](g *globals, recs []R, walkErr error, failed func(R) boo
 		return partialError(n)
 	}
 	return nil
+}
+
+// withRepairLines fills each HTML suspect card's "repairable:" line from a
+// repair done in memory (nothing is written).
+func withRepairLines(sus []report.HTMLSuspect, cfg *rules.Config) []report.HTMLSuspect {
+	for i := range sus {
+		rec, _, _ := repair.Preview(sus[i].Suspect.Path, sus[i].Suspect.Queue, repair.Options{Rules: cfg})
+		sus[i].Repair = report.RepairLine(rec)
+	}
+	return sus
 }

@@ -13,6 +13,22 @@ import (
 	"github.com/imsforensic/imsforensic/model"
 )
 
+// jsonLines decodes a command's JSON Lines output.
+func jsonLines[T any](t *testing.T, out string) []T {
+	t.Helper()
+	var recs []T
+	sc := bufio.NewScanner(strings.NewReader(out))
+	sc.Buffer(nil, 1<<24)
+	for sc.Scan() {
+		var r T
+		if err := json.Unmarshal(sc.Bytes(), &r); err != nil {
+			t.Fatalf("%v: %s", err, sc.Text())
+		}
+		recs = append(recs, r)
+	}
+	return recs
+}
+
 // TestRepairCommand runs repair over the sample TempIMS: one record per
 // input, the copies under the queue folders of --out, the copies scan clean
 // of crash findings, the inputs untouched, and a second run the same.
@@ -24,15 +40,7 @@ func TestRepairCommand(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
-	var recs []model.RepairRecord
-	sc := bufio.NewScanner(strings.NewReader(stdout))
-	for sc.Scan() {
-		var r model.RepairRecord
-		if err := json.Unmarshal(sc.Bytes(), &r); err != nil {
-			t.Fatalf("%v: %s", err, sc.Text())
-		}
-		recs = append(recs, r)
-	}
+	recs := jsonLines[model.RepairRecord](t, stdout)
 	if len(recs) != 8 {
 		t.Fatalf("%d records, want one per input (8)", len(recs))
 	}
@@ -77,5 +85,27 @@ func TestRepairCommand(t *testing.T) {
 	}
 	if _, err := os.Stat(inside); err == nil {
 		t.Errorf("%s was created", inside)
+	}
+}
+
+// TestTriageHTMLRepairLine: the HTML report's suspect cards say what repair
+// would do, as the issue asks ("repairable: blank-charset -> us-ascii"),
+// and writing the report writes no repaired copy anywhere.
+func TestTriageHTMLRepairLine(t *testing.T) {
+	dir := sampleCopy(t)
+	before := snapshot(t, dir)
+	html := filepath.Join(t.TempDir(), "r.html")
+	if _, stderr, code := runCLI(t, "", "triage", dir, "--html", html); code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	b, err := os.ReadFile(html)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(b), `<p class="repair">repairable: blank-charset -&gt; us-ascii`) {
+		t.Errorf("no repairable line for the blank-charset suspect in the report")
+	}
+	if after := snapshot(t, dir); !cmp.Equal(before, after) {
+		t.Errorf("inputs changed: %s", cmp.Diff(before, after))
 	}
 }

@@ -240,7 +240,7 @@ func writeSimulationHTML(ctx context.Context, g *globals, opts *simulateOptions,
 	}
 	res := rk.res
 	in := report.SimulationHTMLInput{Inputs: paths, Messages: ms, Conclusions: res.Conclusions,
-		Suspects: report.HTMLSuspects(res.Suspects, fullParse(opts.rules.cfg)), Plan: plan,
+		Suspects: withRepairLines(report.HTMLSuspects(res.Suspects, fullParse(opts.rules.cfg)), opts.rules.cfg), Plan: plan,
 		Verdict: verdict.Text, Evidence: rk.files, ClockNote: rk.clockNote(), Zone: rk.zone(&opts.ev), Events: triage.DistinctEvents(rk.events)}
 	for _, c := range res.Incident.Crashes {
 		in.CrashEvents = append(in.CrashEvents, c.Events...)
@@ -286,7 +286,7 @@ func writeHTMLFile(path string, r report.HTMLReport) error {
 func writeTriageHTML(path string, inputs []string, ms []*model.Message, rk ranking, cfg *rules.Config, zone *time.Location, plan report.HTMLPlanInput) error {
 	res := rk.res
 	in := report.TriageHTMLInput{Inputs: inputs, Messages: ms, Events: triage.DistinctEvents(rk.events), Crashes: len(res.Incident.Crashes),
-		DistinctEvents: res.Incident.Events, Suspects: report.HTMLSuspects(res.Suspects, fullParse(cfg)),
+		DistinctEvents: res.Incident.Events, Suspects: withRepairLines(report.HTMLSuspects(res.Suspects, fullParse(cfg)), cfg),
 		Conclusions: res.Conclusions, Plan: plan, Evidence: rk.files, ClockNote: rk.clockNote(), Zone: zone}
 	for _, c := range res.Incident.Crashes {
 		in.CrashEvents = append(in.CrashEvents, c.Events...)
