@@ -13,7 +13,7 @@ import (
 // MaxFileBytes is the largest input File repairs: a repair holds the file
 // and a few versions of it in memory (every fix is checked on a whole
 // copy), so a bigger file is reported as an error instead.
-const MaxFileBytes = 256 << 20
+const MaxFileBytes = 128 << 20
 
 // Dest is where the repaired copy of an input goes: the same file name,
 // under the queue's folder (IN, OUT, IN/Archive, ...) when the input was in
@@ -27,7 +27,7 @@ func Dest(outDir, queue, path string) string {
 // HTML report's "repairable:" line). The record is complete even when
 // err != nil (Status model.RepairError).
 func Preview(path, queue string, opts Options) (model.RepairRecord, []byte, error) {
-	rec := model.RepairRecord{Type: "repair", Schema: model.SchemaVersion, Path: model.Escape(path),
+	rec := model.RepairRecord{Type: model.TypeRepair, Schema: model.SchemaVersion, Path: model.Escape(path),
 		Changes: []model.RepairChange{}, Remaining: []model.RepairRemaining{}}
 	raw, err := readonly.ReadFile(path, MaxFileBytes)
 	if err == nil {

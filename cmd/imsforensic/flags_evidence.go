@@ -46,47 +46,74 @@ func (o *evidenceFlags) validate() error {
 }
 
 // read reads --evidence and the evidence files inside the PATH folders
-// (the ones the scan skipped by content). A PATH that is a single file is
-// a message, never read as evidence here. Each problem is returned to be
-// reported; the events of a partly read file are kept.
-func (o *evidenceFlags) read(ctx context.Context, paths []string) ([]model.Event, []error) {
-	eo := &evidence.Options{TZ: o.tz}
-	events, errs := evidence.ReadPaths(ctx, o.paths, eo)
-	var dirs []string
+// (the ones the scan skipped by content) and puts their events on one
+// clock (loadEvidence). A PATH that is a single file is a message, never
+// read as evidence here. Each file's problem is returned to be reported;
+// the events of a partly read file are kept.
+func (o *evidenceFlags) read(ctx context.Context, paths []string) (*loadedEvidence, []error, error) {
+	all := append([]string(nil), o.paths...)
 	for _, p := range paths {
 		if fi, err := os.Stat(p); err == nil && fi.IsDir() {
-			dirs = append(dirs, p)
+			all = append(all, p)
 		}
 	}
-	if len(dirs) > 0 {
-		more, moreErrs := evidence.ReadPaths(ctx, dirs, eo)
-		events = append(events, more...)
-		for _, e := range moreErrs {
-			// A message file that merely looked like evidence is not a
-			// problem of the inputs: the scan reported it as a message.
-			if !errors.Is(e, evidence.ErrNotEvidence) {
-				errs = append(errs, e)
-			}
-		}
+	ev, err := loadEvidence(ctx, all, &evidence.Options{TZ: o.tz})
+	if err != nil {
+		return nil, nil, err
 	}
-	return events, errs
+	var errs []error
+	kept := ev.infos[:0]
+	for i, f := range ev.files {
+		// A message file that merely looked like evidence is not a
+		// problem of the inputs: the scan reported it as a message.
+		if f.Err != nil && errors.Is(f.Err, evidence.ErrNotEvidence) {
+			continue
+		}
+		if f.Err != nil {
+			errs = append(errs, f.Err)
+		}
+		kept = append(kept, ev.infos[i])
+	}
+	ev.infos = kept
+	return ev, errs, nil
 }
 
-// ranking is triage's verdict on the inputs, with the events it read.
+// ranking is triage's verdict on the inputs, with the evidence it read:
+// every file's accounting, the events on one clock, and the clock's note.
 type ranking struct {
 	events []model.Event
+	files  []model.EvidenceFile
+	clock  triage.Clock
 	errs   []error
 	res    triage.Result
 }
 
 // rank reads the evidence and ranks ms exactly as triage does.
 func (o *evidenceFlags) rank(ctx context.Context, paths []string, ms []*model.Message, cfg *rules.Config, now time.Time) (ranking, error) {
-	events, errs := o.read(ctx, paths)
-	if err := ctx.Err(); err != nil {
+	ev, errs, err := o.read(ctx, paths)
+	if err != nil {
 		return ranking{}, err
 	}
-	res := triage.Rank(ms, events, triage.Options{Now: now, Rules: cfg, CrashWindow: o.crashWindow})
-	return ranking{events: events, errs: errs, res: res}, nil
+	res := triage.Rank(ms, ev.events, triage.Options{Now: now, Rules: cfg, CrashWindow: o.crashWindow})
+	return ranking{events: ev.events, files: ev.infos, clock: ev.clock, errs: errs, res: res}, nil
+}
+
+// clockNote says how the evidence times were put on one clock.
+func (r ranking) clockNote() string {
+	if r.clock.Warning != "" {
+		return "warning: " + r.clock.Warning
+	}
+	return r.clock.Note
+}
+
+// zone is the server's zone for showing times: --evidence-tz when given,
+// else the offset the clock inferred from the evidence, else this
+// machine's zone (what the readers assumed).
+func (r ranking) zone(o *evidenceFlags) *time.Location {
+	if o.tzName == "" && r.clock.Inferred {
+		return time.FixedZone(r.clock.Zone, int(r.clock.Offset/time.Second))
+	}
+	return o.tz
 }
 
 // top is rank 1 when triage names a suspect (not clean), else nil.
