@@ -29,11 +29,11 @@ type RedactRecord struct {
 	Schema int        `json:"schema"`
 
 	Path   string `json:"path"`
-	Out    string `json:"out,omitempty"`
+	Out    string `json:"out"`
 	Status string `json:"status"`
 
 	SHA256Before string `json:"sha256_before"`
-	SHA256After  string `json:"sha256_after,omitempty"`
+	SHA256After  string `json:"sha256_after"`
 
 	// Rules are the rule IDs that fire on the original (and, unless
 	// Changed says otherwise, on the copy).

@@ -22,11 +22,11 @@ type RepairRecord struct {
 	Schema int        `json:"schema"`
 
 	Path   string `json:"path"`
-	Out    string `json:"out,omitempty"` // the repaired copy; "" when none was written
+	Out    string `json:"out"` // the repaired copy; "" when none was written
 	Status string `json:"status"`
 
 	SHA256Before string `json:"sha256_before"`
-	SHA256After  string `json:"sha256_after,omitempty"`
+	SHA256After  string `json:"sha256_after"`
 
 	Changes   []RepairChange    `json:"changes"`
 	Remaining []RepairRemaining `json:"remaining"`
