@@ -33,6 +33,7 @@
 // Not for other programs:
 //
 //	internal/atomicfile durable writes: temp file, fsync, rename, directory fsync, group commit
+//	internal/lock       one exclusive lock per replay target and per journal for a run
 //	internal/readonly   opening evidence for a forensic read: regular files, no access-time update
 //	internal/outside    how repair and redact write a copy: the guard's check, an atomic write, a rerun accepted
 //	internal/kbsample   the rules' KB samples, listed for the tests of repair and redact
