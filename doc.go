@@ -11,7 +11,7 @@
 //	replay              plans, journal, resume and undo; imcdata:, pickup:, replay-dir:, smtp:// targets
 //	replay/selection    the --select expression language (what replay, scan, triage and bisect select)
 //	replay/simulate     offline replay through an emulated IMS
-//	replay/bisect       finds the poison by replaying halves against a target
+//	replay/bisect       finds every poison message against a target, never in more rounds than halving by hand
 //	replay/smtpclient   the smtp:// target's wire: TLS, AUTH, pipelined transactions
 //	smtpsink            the local SMTP sink: storage, lint, faults, IMS emulation
 //	corpus              deterministic generator of quarantined queues with ground truth and evidence
