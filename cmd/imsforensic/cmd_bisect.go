@@ -118,23 +118,12 @@ func runBisect(ctx context.Context, opts *bisectOptions, g *globals, args []stri
 		return usageErrorf("bisect: no readable message among the inputs")
 	}
 
-	var tester bisect.Tester
-	var smtpT *bisect.SMTPTester
-	if opts.target != "" {
-		smtpT, err = bisect.NewSMTPTester(opts.target, opts.timeout)
-		if err != nil {
-			return usageError(err)
-		}
-		smtpT.Settle = opts.settle
+	tester, smtpT, err := newBisectTester(opts, g)
+	if err != nil {
+		return err
+	}
+	if smtpT != nil {
 		defer smtpT.Close()
-		tester = smtpT
-	} else {
-		p, err := bisect.NewProbeTester(opts.probe)
-		if err != nil {
-			return usageError(err)
-		}
-		p.Output = g.stderr
-		tester = p
 	}
 
 	jpath := opts.journal
@@ -162,6 +151,26 @@ func runBisect(ctx context.Context, opts *bisectOptions, g *globals, args []stri
 		return err
 	}
 	return finishScan(g, &opts.out, ms, walkErr)
+}
+
+// newBisectTester builds the tester of --target or --probe; smtpT is the
+// SMTP one (nil for --probe), for the caller to close and to ask which
+// messages it could not send.
+func newBisectTester(opts *bisectOptions, g *globals) (tester bisect.Tester, smtpT *bisect.SMTPTester, err error) {
+	if opts.target != "" {
+		smtpT, err = bisect.NewSMTPTester(opts.target, opts.timeout)
+		if err != nil {
+			return nil, nil, usageError(err)
+		}
+		smtpT.Settle = opts.settle
+		return smtpT, smtpT, nil
+	}
+	p, err := bisect.NewProbeTester(opts.probe)
+	if err != nil {
+		return nil, nil, usageError(err)
+	}
+	p.Output = g.stderr
+	return p, nil, nil
 }
 
 // progressJournal journals every record and, on a terminal in table

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"os"
 	"path/filepath"
@@ -98,58 +99,96 @@ func runDemo(ctx context.Context, opts *demoOptions, g *globals) (err error) {
 			}()
 		}
 	}
-	out := g.stdout
-	sc, _ := corpus.ScenarioByName(opts.scenario)
+	d := &demo{opts: opts, g: g, out: g.stdout, incident: filepath.Join(dir, "incident"),
+		sinkDir: filepath.Join(dir, "sink"), journal: filepath.Join(dir, "replay-journal.jsonl"),
+		proofJournal: filepath.Join(dir, "proof-journal.jsonl"),
+		// The sample server runs in US Eastern time; its event log
+		// exports are read in that zone, as --evidence-tz would be set
+		// for a real one.
+		serverTZ: time.FixedZone("EST", -5*3600)}
+	for _, step := range []func(context.Context) error{d.incidentStep, d.triageStep, d.replayStep} {
+		if err := step(ctx); err != nil {
+			return err
+		}
+	}
+	d.whereStep()
+	fmt.Fprintf(g.stderr, "demo finished in %.1fs\n", time.Since(start).Seconds())
+	return nil
+}
 
-	fmt.Fprintf(out, "== 1. The incident (a generated sample: %d spool files, seed %d)\n", opts.messages, opts.seed)
-	// The sample server runs in US Eastern time; its event log exports
-	// are read in that zone, as --evidence-tz would be set for a real one.
-	serverTZ := time.FixedZone("EST", -5*3600)
-	truth, err := corpus.Generate(ctx, filepath.Join(dir, "incident"), corpus.Config{
-		Messages: opts.messages, Seed: opts.seed, Poison: corpus.PoisonAll(), Evidence: true, Scenario: sc, TZ: serverTZ,
+// demo is one run of the demo: its folders, and what each step hands the
+// next.
+type demo struct {
+	opts *demoOptions
+	g    *globals
+	out  io.Writer
+
+	incident, sinkDir, journal, proofJournal string
+	serverTZ                                 *time.Location
+
+	truth *corpus.Truth
+	msgs  []*model.Message
+	res   triage.Result
+}
+
+// incidentStep generates the sample queue and its evidence.
+func (d *demo) incidentStep(ctx context.Context) error {
+	fmt.Fprintf(d.out, "== 1. The incident (a generated sample: %d spool files, seed %d)\n", d.opts.messages, d.opts.seed)
+	sc, _ := corpus.ScenarioByName(d.opts.scenario)
+	truth, err := corpus.Generate(ctx, d.incident, corpus.Config{
+		Messages: d.opts.messages, Seed: d.opts.seed, Poison: corpus.PoisonAll(), Evidence: true, Scenario: sc, TZ: d.serverTZ,
 	})
 	if err != nil {
 		return fmt.Errorf("demo: generate the sample: %w", err)
 	}
-	incident := filepath.Join(dir, "incident")
-	fmt.Fprintf(out, "Server %s stopped its Internet Mail Service at %s (server time); story %q.\n",
-		truth.Server, truth.Incident.In(serverTZ).Format("2006-01-02 15:04:05"), truth.Scenario)
-	fmt.Fprintf(out, "Following KB Q197792 the admin copied Imcdata\\IN and OUT aside: %d files, plus the evidence:\n", len(truth.Files))
+	d.truth = truth
+	fmt.Fprintf(d.out, "Server %s stopped its Internet Mail Service at %s (server time); story %q.\n",
+		truth.Server, truth.Incident.In(d.serverTZ).Format("2006-01-02 15:04:05"), truth.Scenario)
+	fmt.Fprintf(d.out, "Following KB Q197792 the admin copied Imcdata\\IN and OUT aside: %d files, plus the evidence:\n", len(truth.Files))
 	for _, e := range truth.Evidence {
-		fmt.Fprintf(out, "  %s\n", e)
+		fmt.Fprintf(d.out, "  %s\n", e)
 	}
+	return nil
+}
 
-	fmt.Fprintf(out, "\n== 2. Triage: which message is the poison?\n")
-	queues := []string{filepath.Join(incident, "IN"), filepath.Join(incident, "OUT")}
+// triageStep scans the queue, reads the evidence and ranks the suspects.
+func (d *demo) triageStep(ctx context.Context) error {
+	fmt.Fprintf(d.out, "\n== 2. Triage: which message is the poison?\n")
+	queues := []string{filepath.Join(d.incident, "IN"), filepath.Join(d.incident, "OUT")}
 	msgs, err := inventory.Scan(ctx, queues, inventory.Options{Slim: true})
 	if err != nil {
 		return fmt.Errorf("demo: scan: %w", err)
 	}
+	d.msgs = msgs
 	var evPaths []string
-	for _, e := range truth.Evidence {
-		evPaths = append(evPaths, filepath.Join(incident, filepath.FromSlash(e)))
+	for _, e := range d.truth.Evidence {
+		evPaths = append(evPaths, filepath.Join(d.incident, filepath.FromSlash(e)))
 	}
-	events, evErrs := evidence.ReadPaths(ctx, evPaths, &evidence.Options{TZ: serverTZ})
+	events, evErrs := evidence.ReadPaths(ctx, evPaths, &evidence.Options{TZ: d.serverTZ})
 	for _, e := range evErrs {
-		fmt.Fprintf(g.stderr, "imsforensic: evidence: %v\n", e)
+		fmt.Fprintf(d.g.stderr, "imsforensic: evidence: %v\n", e)
 	}
-	res := triage.Rank(msgs, events, triage.Options{Now: time.Now()})
-	if err := report.WriteTriage(out, report.Table, res.Suspects, res.Conclusions, 5); err != nil {
+	d.res = triage.Rank(msgs, events, triage.Options{Now: time.Now()})
+	if err := report.WriteTriage(d.out, report.Table, d.res.Suspects, d.res.Conclusions, 5); err != nil {
 		return err
 	}
-	if len(res.Suspects) > 0 && len(truth.Culprits) > 0 {
-		top := res.Suspects[0]
+	if len(d.res.Suspects) > 0 && len(d.truth.Culprits) > 0 {
+		top := d.res.Suspects[0]
 		verdict := "matches"
-		if filepath.ToSlash(mustRel(incident, top.Path)) != truth.Culprits[0] {
+		if filepath.ToSlash(mustRel(d.incident, top.Path)) != d.truth.Culprits[0] {
 			verdict = "does NOT match"
 		}
-		fmt.Fprintf(out, "Rank 1 is %s; the sample's ground truth (truth.json) names %s: %s.\n", top.Name, truth.Culprits[0], verdict)
+		fmt.Fprintf(d.out, "Rank 1 is %s; the sample's ground truth (truth.json) names %s: %s.\n", top.Name, d.truth.Culprits[0], verdict)
 	}
+	return nil
+}
 
-	fmt.Fprintf(out, "\n== 3. Replay the rest into a local sink that emulates the Exchange 5.5 store\n")
-	sinkDir := filepath.Join(dir, "sink")
+// replayStep replays every message not held back into a local sink that
+// emulates the 5.5 store, then the prime suspect alone as the proof.
+func (d *demo) replayStep(ctx context.Context) error {
+	fmt.Fprintf(d.out, "\n== 3. Replay the rest into a local sink that emulates the Exchange 5.5 store\n")
 	sink, err := smtpsink.New(smtpsink.Config{
-		Listen: "127.0.0.1:0", Store: sinkDir, Emulate: smtpsink.EmulateIMS,
+		Listen: "127.0.0.1:0", Store: d.sinkDir, Emulate: smtpsink.EmulateIMS,
 		Lint: func(raw []byte) []model.Finding { return rules.LintBytes(raw, nil).Findings },
 	})
 	if err != nil {
@@ -169,13 +208,21 @@ func runDemo(ctx context.Context, opts *demoOptions, g *globals) (err error) {
 		stopSink()
 		<-served
 	}()
-	target, err := replay.NewSMTPTarget("smtp://"+l.Addr().String(), replay.SMTPOptions{Concurrency: 4, Retries: 1, RetryBackoff: 50 * time.Millisecond})
+	if err := d.replayAll(ctx, sink, l.Addr().String()); err != nil {
+		return err
+	}
+	return demoProof(ctx, d.g, d.res, d.msgs, sink, l.Addr().String(), d.proofJournal)
+}
+
+// replayAll replays the queue (suspects held back) and says what the
+// sink got.
+func (d *demo) replayAll(ctx context.Context, sink *smtpsink.Sink, addr string) error {
+	target, err := replay.NewSMTPTarget("smtp://"+addr, replay.SMTPOptions{Concurrency: 4, Retries: 1, RetryBackoff: 50 * time.Millisecond})
 	if err != nil {
 		return fmt.Errorf("demo: %w", err)
 	}
-	journal := filepath.Join(dir, "replay-journal.jsonl")
 	var failed []model.ReplayRecord
-	sum, err := replay.Run(ctx, msgs, target, replay.Options{JournalPath: journal, Concurrency: 4}, func(r model.ReplayRecord) {
+	sum, err := replay.Run(ctx, d.msgs, target, replay.Options{JournalPath: d.journal, Concurrency: 4}, func(r model.ReplayRecord) {
 		if r.Result != model.ResultOK && r.Action != model.ActionPlan && r.Action != model.ActionHold && r.Result != model.ResultPlanned && r.Result != model.ResultHeld && r.Result != model.ResultSkipped {
 			failed = append(failed, r)
 		}
@@ -184,30 +231,29 @@ func runDemo(ctx context.Context, opts *demoOptions, g *globals) (err error) {
 	if err != nil && !errors.Is(err, context.Canceled) {
 		return fmt.Errorf("demo: replay: %w", err)
 	}
-	if err := report.WriteReplaySummary(out, sum); err != nil {
+	if err := report.WriteReplaySummary(d.out, sum); err != nil {
 		return err
 	}
 	st := sink.Stats()
-	fmt.Fprintf(out, "The sink stored %d message copies (one per SMTP transaction), each linted; it emulated %d store crashes.\n", st.Stored, st.Crashes)
+	fmt.Fprintf(d.out, "The sink stored %d message copies (one per SMTP transaction), each linted; it emulated %d store crashes.\n", st.Stored, st.Crashes)
 	for _, r := range failed {
-		fmt.Fprintf(out, "  not delivered: %s (%s: %s)\n", filepath.Base(r.Path), r.Result, r.Reason)
+		fmt.Fprintf(d.out, "  not delivered: %s (%s: %s)\n", filepath.Base(r.Path), r.Result, r.Reason)
 	}
-	if err := demoProof(ctx, g, res, msgs, sink, l.Addr().String(), filepath.Join(dir, "proof-journal.jsonl")); err != nil {
-		return err
-	}
-
-	fmt.Fprintf(out, "\n== 4. Where everything is\n")
-	fmt.Fprintf(out, "  queue (read-only evidence): %s\n", incident)
-	fmt.Fprintf(out, "  event log, Dr. Watson log:  %s\n", filepath.Join(incident, "evidence"))
-	fmt.Fprintf(out, "  ground truth:               %s\n", filepath.Join(incident, "truth.json"))
-	fmt.Fprintf(out, "  replay journal:             %s\n", journal)
-	fmt.Fprintf(out, "  sink store (.eml + .json):  %s\n", sinkDir)
-	if opts.dir == "" && !opts.keep {
-		fmt.Fprintf(out, "  (a temporary folder, removed now; run with --keep or --dir DIR to keep it)\n")
-	}
-	fmt.Fprintf(out, "\nNext, on the real queue:\n  imsforensic triage D:\\TempIMS --evidence AppEvent.evt --evidence Drwtsn32.log\n  imsforensic replay D:\\TempIMS --to imcdata:D:\\Exchsrvr\\Imcdata --queue-dat rename\n")
-	fmt.Fprintf(g.stderr, "demo finished in %.1fs\n", time.Since(start).Seconds())
 	return nil
+}
+
+// whereStep says where everything is, and what to run on a real queue.
+func (d *demo) whereStep() {
+	fmt.Fprintf(d.out, "\n== 4. Where everything is\n")
+	fmt.Fprintf(d.out, "  queue (read-only evidence): %s\n", d.incident)
+	fmt.Fprintf(d.out, "  event log, Dr. Watson log:  %s\n", filepath.Join(d.incident, "evidence"))
+	fmt.Fprintf(d.out, "  ground truth:               %s\n", filepath.Join(d.incident, "truth.json"))
+	fmt.Fprintf(d.out, "  replay journal:             %s\n", d.journal)
+	fmt.Fprintf(d.out, "  sink store (.eml + .json):  %s\n", d.sinkDir)
+	if d.opts.dir == "" && !d.opts.keep {
+		fmt.Fprintf(d.out, "  (a temporary folder, removed now; run with --keep or --dir DIR to keep it)\n")
+	}
+	fmt.Fprintf(d.out, "\nNext, on the real queue:\n  imsforensic triage D:\\TempIMS --evidence AppEvent.evt --evidence Drwtsn32.log\n  imsforensic replay D:\\TempIMS --to imcdata:D:\\Exchsrvr\\Imcdata --queue-dat rename\n")
 }
 
 func mustRel(base, p string) string {

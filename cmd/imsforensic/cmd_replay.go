@@ -158,19 +158,16 @@ func runReplay(ctx context.Context, opts *replayOptions, g *globals, args []stri
 		if len(args) > 0 {
 			return usageErrorf("--undo takes no PATH")
 		}
-		sum, err := replay.Undo(ctx, resolve(g, opts.undo), out)
+		sum, err := replay.Undo(ctx, opts.undo, out)
 		return finishReplay(g, opts, sum, err, flush)
 	}
 
 	paths, err := opts.sel.paths(g, args)
+	if err == nil && len(paths) == 0 {
+		err = usageErrorf("replay: no PATH given")
+	}
 	if err != nil {
 		return err
-	}
-	if len(paths) == 0 {
-		return usageErrorf("replay: no PATH given")
-	}
-	for i := range paths {
-		paths[i] = resolve(g, paths[i])
 	}
 	opts.sel.printExplain(g)
 
@@ -179,22 +176,9 @@ func runReplay(ctx context.Context, opts *replayOptions, g *globals, args []stri
 		return err
 	}
 	defer target.Close()
-	// A target folder inside the evidence (or the evidence folder itself)
-	// would put files, and the target's temporary folder, among the
-	// evidence (DESIGN.md section 4, item 1). A target that holds the
-	// evidence, as Imcdata holds TempIMS in KB Q197792, is fine.
-	if fd, ok := target.(interface{ Dir() string }); ok {
-		if in := insideAny(fd.Dir(), paths); in != "" {
-			return usageErrorf("the target folder %s is inside the evidence %s: replay into a folder outside it", fd.Dir(), in)
-		}
-	}
-	journal := opts.journal
-	if journal == "" {
-		journal = replay.DefaultJournalPath(target)
-	}
-	journal = resolve(g, journal)
-	if in := insideAny(journal, paths); in != "" {
-		return usageErrorf("the journal %s would be inside the evidence %s: give --journal elsewhere", journal, in)
+	journal, err := replayJournal(opts, target, paths)
+	if err != nil {
+		return err
 	}
 
 	ms, err := scanInputs(ctx, g, paths, &opts.rules, opts.format == "json")
@@ -205,6 +189,30 @@ func runReplay(ctx context.Context, opts *replayOptions, g *globals, args []stri
 	ms = opts.sel.filter(ms, time.Now())
 	model.SortMessagesByPath(ms)
 
+	ropts, prog := replayRunOptions(opts, g, paths, journal)
+	watched, sent := watchSend(out)
+	sum, err := replay.Run(ctx, ms, target, ropts, watched)
+	if prog != nil {
+		prog.done()
+	}
+	if len(ms) == 1 && opts.spec.Scheme == replay.SchemeSMTP {
+		if serr := swaksOutcome(ctx, g, opts, sum, err, sent, flush); serr != nil {
+			return serr
+		}
+	}
+	if !opts.dryRun && opts.format != "json" {
+		fmt.Fprintf(g.stderr, "journal: %s\n", journal)
+	}
+	if err == nil && walkErr != nil {
+		fmt.Fprintf(g.stderr, "imsforensic: %v\n", walkErr)
+		sum.Failed++
+	}
+	return finishReplay(g, opts, sum, err, flush)
+}
+
+// replayRunOptions maps the flags onto replay.Options, with a progress
+// bar on a terminal (nil otherwise).
+func replayRunOptions(opts *replayOptions, g *globals, paths []string, journal string) (replay.Options, *progress) {
 	ropts := replay.Options{
 		DryRun:          opts.dryRun,
 		JournalPath:     journal,
@@ -218,43 +226,62 @@ func runReplay(ctx context.Context, opts *replayOptions, g *globals, args []stri
 		prog = newProgress(g.stderr, "replaying")
 		ropts.Progress = prog.update
 	}
-	// One message to an SMTP server: remember its delivery, so the exit
-	// code can say where it failed, as swaks's does.
-	var sent *model.ReplayRecord
-	if len(ms) == 1 && opts.spec.Scheme == replay.SchemeSMTP {
-		inner := out
-		out = func(r model.ReplayRecord) {
-			if r.Action == model.ActionSend && r.Result != "" && r.Result != model.ResultPlanned {
-				rc := r
-				sent = &rc
-			}
-			inner(r)
+	return ropts, prog
+}
+
+// replayJournal returns the journal path and refuses outputs inside the
+// evidence. A target folder inside the evidence (or the evidence folder
+// itself) would put files, and the target's temporary folder, among the
+// evidence (DESIGN.md section 4, item 1). A target that holds the
+// evidence, as Imcdata holds TempIMS in KB Q197792, is fine.
+func replayJournal(opts *replayOptions, target replay.Target, paths []string) (string, error) {
+	if fd, ok := target.(interface{ Dir() string }); ok {
+		if in := insideAny(fd.Dir(), paths); in != "" {
+			return "", usageErrorf("the target folder %s is inside the evidence %s: replay into a folder outside it", fd.Dir(), in)
 		}
 	}
-	sum, err := replay.Run(ctx, ms, target, ropts, out)
-	if prog != nil {
-		prog.done()
+	journal := opts.journal
+	if journal == "" {
+		journal = replay.DefaultJournalPath(target)
 	}
+	if in := insideAny(journal, paths); in != "" {
+		return "", usageErrorf("the journal %s would be inside the evidence %s: give --journal elsewhere", journal, in)
+	}
+	return journal, nil
+}
+
+// watchSend wraps the record sink to remember the last delivery, so that
+// when one message is sent the exit code can say where it failed, as
+// swaks's does.
+func watchSend(out func(model.ReplayRecord)) (func(model.ReplayRecord), *model.ReplayRecord) {
+	sent := new(model.ReplayRecord)
+	return func(r model.ReplayRecord) {
+		if r.Action == model.ActionSend && r.Result != "" && r.Result != model.ResultPlanned {
+			*sent = r
+		}
+		out(r)
+	}, sent
+}
+
+// swaksOutcome gives one message replayed over SMTP the exit code swaks
+// would (see swaksExitCode), printing the output first; nil when the
+// general replay exit code applies.
+func swaksOutcome(ctx context.Context, g *globals, opts *replayOptions, sum model.ReplaySummary, err error, sent *model.ReplayRecord, flush func() error) error {
 	var netErr *net.OpError
-	if err != nil && len(ms) == 1 && opts.spec.Scheme == replay.SchemeSMTP && errors.As(err, &netErr) {
+	if err != nil && errors.As(err, &netErr) {
 		return &exitErr{code: 2, err: err} // swaks: error connecting to remote server
 	}
-	if err == nil && sent != nil && sent.Result != model.ResultOK {
-		if code := swaksExitCode(*sent); code != 0 {
-			if ferr := finishReplay(g, opts, sum, nil, flush); ferr != nil && exitCode(ctx, ferr) != exitPartial {
-				return ferr
-			}
-			return &exitErr{code: code, err: fmt.Errorf("replay: %s not delivered: %s", filepath.Base(sent.Path), sent.Reason)}
-		}
+	if err != nil || sent.Result == "" || sent.Result == model.ResultOK {
+		return nil
 	}
-	if !opts.dryRun && opts.format != "json" {
-		fmt.Fprintf(g.stderr, "journal: %s\n", journal)
+	code := swaksExitCode(*sent)
+	if code == 0 {
+		return nil
 	}
-	if err == nil && walkErr != nil {
-		fmt.Fprintf(g.stderr, "imsforensic: %v\n", walkErr)
-		sum.Failed++
+	if ferr := finishReplay(g, opts, sum, nil, flush); ferr != nil && exitCode(ctx, ferr) != exitPartial {
+		return ferr
 	}
-	return finishReplay(g, opts, sum, err, flush)
+	return &exitErr{code: code, err: fmt.Errorf("replay: %s not delivered: %s", filepath.Base(sent.Path), sent.Reason)}
 }
 
 // newReplayTarget builds the target of --to.
@@ -262,15 +289,15 @@ func newReplayTarget(opts *replayOptions, g *globals) (replay.Target, error) {
 	p := opts.spec.Path
 	switch opts.spec.Scheme {
 	case replay.SchemeImcdata:
-		return replay.NewImcdataTarget(resolve(g, p), replay.ImcdataOptions{DefaultQueue: opts.queue})
+		return replay.NewImcdataTarget(p, replay.ImcdataOptions{DefaultQueue: opts.queue})
 	case replay.SchemePickup:
-		return replay.NewPickupTarget(resolve(g, p), replay.PickupOptions{MaxBytes: opts.pickupMaxBytes})
+		return replay.NewPickupTarget(p, replay.PickupOptions{MaxBytes: opts.pickupMaxBytes})
 	case replay.SchemeReplayDir:
-		return replay.NewReplayDirTarget(resolve(g, p))
+		return replay.NewReplayDirTarget(p)
 	case replay.SchemeSMTP:
 		so := replay.SMTPOptions{Concurrency: opts.concurrency, Rate: opts.rate, FixLineEndings: opts.fixLineEndings, ResendInDoubt: opts.resendInDoubt}
 		if opts.transcript != "" {
-			f, err := os.OpenFile(resolve(g, opts.transcript), os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
+			f, err := os.OpenFile(opts.transcript, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
 			if err != nil {
 				return nil, fmt.Errorf("--transcript: %w", err)
 			}
@@ -318,14 +345,6 @@ func namedInputs(paths []string, sel *selection.Expr) []string {
 		out = append(out, sel.Names()...)
 	}
 	return out
-}
-
-// resolve makes p absolute against g.workdir when that is set.
-func resolve(g *globals, p string) string {
-	if g.workdir != "" && !filepath.IsAbs(p) {
-		return filepath.Join(g.workdir, p)
-	}
-	return p
 }
 
 // insideAny returns the input folder that holds p, or "".

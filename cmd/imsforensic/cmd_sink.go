@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"path/filepath"
 	"time"
 
 	"github.com/spf13/pflag"
@@ -188,9 +187,6 @@ func runSink(ctx context.Context, opts *sinkOptions, g *globals, args []string) 
 		return err
 	}
 	cfg := opts.cfg
-	if g.workdir != "" && !filepath.IsAbs(cfg.Store) {
-		cfg.Store = filepath.Join(g.workdir, cfg.Store)
-	}
 	cfg.Logger = g.stderr
 	cfg.Lint = func(raw []byte) []model.Finding { return rules.LintBytes(raw, nil).Findings }
 	s, err := smtpsink.New(cfg)

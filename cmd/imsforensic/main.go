@@ -29,9 +29,6 @@ type globals struct {
 	stdin  io.Reader
 	// stderrTTY is true when stderr is a terminal: progress bars only then.
 	stderrTTY bool
-	// workdir is the directory relative paths are resolved against
-	// (empty: the process's working directory).
-	workdir string
 	// jsonErrors makes main print the exit error as a JSON record (set by
 	// commands running with --format json).
 	jsonErrors bool
