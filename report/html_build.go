@@ -89,13 +89,19 @@ type TriageHTMLInput struct {
 	Suspects       []HTMLSuspect // HTMLSuspects of the ranking
 	Conclusions    []model.Conclusion
 	Plan           []model.ReplayRecord // replay.Preview of Messages
+	// Evidence is the accounting of every evidence file (format, events,
+	// damaged, zone), as triage prints it; ClockNotes say how the times
+	// were put on one clock (shown first among the conclusions).
+	Evidence   []model.EvidenceFile
+	ClockNotes []model.Conclusion
 }
 
 // TriageHTML lays out the triage report: summary, the incident timeline
 // (crash clusters in red), the suspects with their MIME trees, the
 // conclusions and replay's plan.
 func TriageHTML(in TriageHTMLInput) HTMLReport {
-	r := HTMLReport{Title: "imsforensic triage", Inputs: in.Inputs, Suspects: in.Suspects, Conclusions: in.Conclusions}
+	r := HTMLReport{Title: "imsforensic triage", Inputs: in.Inputs, Suspects: in.Suspects,
+		Conclusions: append(append([]model.Conclusion(nil), in.ClockNotes...), in.Conclusions...)}
 	crash := map[string]bool{}
 	for _, e := range in.CrashEvents {
 		crash[EventKey(e)] = true
@@ -127,6 +133,7 @@ func TriageHTML(in TriageHTMLInput) HTMLReport {
 		{Label: "with a crash finding", Value: strconv.Itoa(crashMsgs), Alarm: crashMsgs > 0},
 		{Label: "rank 1", Value: top, Alarm: top != "none"},
 	}
+	r.Summary = append(r.Summary, evidenceFacts(in.Evidence)...)
 	r.Plan = HTMLPlan(in.Messages, in.Plan, 50)
 	r.PlanNote = "Messages with a crash finding are held back (DESIGN.md 4.5); replay the rest with imsforensic replay PATH --to imcdata:DIR, and check first with imsforensic simulate."
 	return r

@@ -185,12 +185,10 @@ func runSimulate(ctx context.Context, opts *simulateOptions, g *globals, args []
 		}
 		fmt.Fprintf(g.stderr, "imsforensic: wrote %s\n", opts.html)
 	}
-	for _, e := range rk.errs {
-		fmt.Fprintf(g.stderr, "imsforensic: %v\n", e)
-	}
+	failed := rk.evidence.tell(g)
 	err = finishScan(g, &opts.out, ms, walkErr)
-	if err == nil && len(rk.errs) > 0 {
-		return partialError(len(rk.errs))
+	if err == nil && failed > 0 {
+		return partialError(failed)
 	}
 	return err
 }
@@ -285,8 +283,9 @@ func writeHTMLFile(path string, r report.HTMLReport) error {
 }
 
 // writeTriageHTML writes the triage report.
-func writeTriageHTML(path string, inputs []string, ms []*model.Message, events []model.Event, res triage.Result, cfg *rules.Config) error {
+func writeTriageHTML(path string, inputs []string, ms []*model.Message, events []model.Event, res triage.Result, cfg *rules.Config, ev *loadedEvidence) error {
 	in := report.TriageHTMLInput{Inputs: inputs, Messages: ms, Events: events, Crashes: len(res.Incident.Crashes),
+		Evidence: ev.infos, ClockNotes: ev.notes(),
 		DistinctEvents: res.Incident.Events, Suspects: report.HTMLSuspects(res.Suspects, fullParse(cfg)),
 		Conclusions: res.Conclusions, Plan: replay.Preview(ms, replay.Options{})}
 	for _, c := range res.Incident.Crashes {

@@ -99,22 +99,26 @@ func runTriage(ctx context.Context, opts *triageOptions, g *globals, args []stri
 	if err != nil {
 		return err
 	}
-	events, evErrs, res := rk.events, rk.errs, rk.res
+	events, res := rk.events, rk.res
+	if werr := report.WriteTriageEvidence(g.stdout, opts.out.fmt, rk.evidence.infos, rk.evidence.notes(), true); werr != nil {
+		return werr
+	}
 	if werr := report.WriteTriage(g.stdout, opts.out.fmt, res.Suspects, res.Conclusions, opts.top); werr != nil {
 		return werr
 	}
+	if werr := report.WriteTriageEvidence(g.stdout, opts.out.fmt, rk.evidence.infos, rk.evidence.notes(), false); werr != nil {
+		return werr
+	}
 	if opts.html != "" {
-		if herr := writeTriageHTML(opts.html, paths, ms, events, res, opts.rules.cfg); herr != nil {
+		if herr := writeTriageHTML(opts.html, paths, ms, events, res, opts.rules.cfg, rk.evidence); herr != nil {
 			return herr
 		}
 		fmt.Fprintf(g.stderr, "imsforensic: wrote %s\n", opts.html)
 	}
-	for _, e := range evErrs {
-		fmt.Fprintf(g.stderr, "imsforensic: %v\n", e)
-	}
+	failed := rk.evidence.tell(g)
 	err = finishScan(g, &opts.out, ms, walkErr)
-	if err == nil && len(evErrs) > 0 {
-		return partialError(len(evErrs))
+	if err == nil && failed > 0 {
+		return partialError(failed)
 	}
 	return err
 }

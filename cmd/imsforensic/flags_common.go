@@ -4,6 +4,9 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
@@ -171,7 +174,8 @@ func (s *selectFlags) printExplain(g *globals) {
 }
 
 // scanInputs runs the inventory over the inputs with a progress line on a
-// terminal, skipping evidence files found inside queue folders.
+// terminal, skipping evidence files found inside queue folders; every one
+// of them is listed, and said not to be used.
 func scanInputs(ctx context.Context, g *globals, paths []string, rf *ruleFlags, jsonOut bool) ([]*model.Message, error) {
 	var skipped []string
 	var mu sync.Mutex
@@ -197,14 +201,46 @@ func scanInputs(ctx context.Context, g *globals, paths []string, rf *ruleFlags, 
 	if prog != nil {
 		prog.done()
 	}
+	skipped = append(skipped, evidenceInSkippedDirs(ctx, paths)...)
 	if len(skipped) > 0 {
 		sort.Strings(skipped)
-		fmt.Fprintf(g.stderr, "imsforensic: %d evidence file(s) found among the inputs were not scanned as messages (pass them with --evidence):\n", len(skipped))
+		fmt.Fprintf(g.stderr, "imsforensic: %d file(s) among the inputs look like evidence (event logs, exports, Dr. Watson, protocol or tracking logs); "+
+			"they were not scanned as messages and NOT used as evidence (only files given with --evidence are evidence):\n", len(skipped))
 		for _, p := range skipped {
 			fmt.Fprintf(g.stderr, "  %s\n", p)
 		}
 	}
 	return ms, err
+}
+
+// evidenceInSkippedDirs lists the evidence files in the folders the scan
+// does not walk into (Imcdata\Log holds the protocol logs), so that the
+// notice names them too.
+func evidenceInSkippedDirs(ctx context.Context, paths []string) []string {
+	var out []string
+	for _, root := range paths {
+		if fi, err := os.Stat(root); err != nil || !fi.IsDir() {
+			continue
+		}
+		_ = filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+			if err != nil || ctx.Err() != nil {
+				return fs.SkipDir
+			}
+			if !d.IsDir() || p == root || !inventory.SkipsDir(d.Name()) {
+				return nil
+			}
+			_ = filepath.WalkDir(p, func(q string, e fs.DirEntry, err error) error {
+				if err == nil && e.Type().IsRegular() {
+					if f, derr := evidence.DetectFile(q); derr == nil && f != evidence.FormatUnknown {
+						out = append(out, q)
+					}
+				}
+				return nil
+			})
+			return fs.SkipDir
+		})
+	}
+	return out
 }
 
 // isEvidenceNotMessage reports a file found in a queue folder that is an
