@@ -13,11 +13,14 @@
 //	replay/selection the --select expression language (what replay, scan, triage and bisect select)
 //	replay/simulate  offline replay through an emulated IMS
 //	replay/bisect    finds the poison by replaying halves against a target
+//	replay/smtpclient the smtp:// target's wire: TLS, AUTH, pipelined transactions
 //	smtpsink         the local SMTP sink: storage, lint, faults, IMS emulation
 //	corpus           deterministic generator of quarantined queues with ground truth and evidence
 //	repair           minimal, re-checked fixes of poison messages (one fixer per rule), written as copies
 //	report           table, JSON Lines, CSV and HTML renderers
-//	internal/atomicfile  durable writes: temp file, fsync, rename, directory fsync
+//	guard            the one check that no output lies among the inputs (DESIGN.md section 4, item 1)
+//	internal/atomicfile  durable writes: temp file, fsync, rename, directory fsync, group commit
+//	internal/readonly    how every input is opened: regular files only, no blocking, no atime update
 //	internal/outside     refuses an output inside an input folder (stop-gap until #14's guard)
 //	cmd/imsforensic  one file per command; flags, wiring, exit codes
 package imsforensic

@@ -6,7 +6,10 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
+	"io"
+	"io/fs"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -63,9 +66,34 @@ var orgs = []struct{ org, domain string }{
 // pcgStream is the second PCG word; fixed so that Seed alone decides.
 const pcgStream = 0x1F2E3D4C5B6A7988
 
+// ErrNotEmpty is returned by Generate for a folder that already holds
+// something: synthetic messages mixed into a real queue, or a truth.json
+// written over another corpus's, would be worse than no corpus.
+var ErrNotEmpty = errors.New("corpus: the folder is not empty")
+
+// refuseNonEmpty lets Generate write only into a new or empty folder.
+func refuseNonEmpty(dir string) error {
+	f, err := os.Open(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("corpus: %w", err)
+	}
+	defer f.Close()
+	names, err := f.Readdirnames(1)
+	if len(names) > 0 {
+		return fmt.Errorf("%w: %s holds %s; give a new or empty folder", ErrNotEmpty, dir, names[0])
+	}
+	if err != nil && !errors.Is(err, io.EOF) {
+		return fmt.Errorf("corpus: list %s: %w", dir, err)
+	}
+	return nil
+}
+
 // Generate writes a corpus under dir (created if needed) and returns its
-// ground truth, which it also writes as dir/truth.json. Files already in
-// dir with the same names are overwritten. It stops early with ctx's error
+// ground truth, which it also writes as dir/truth.json. dir must be new or
+// empty (ErrNotEmpty). It stops early with ctx's error
 // when ctx is cancelled; what was written until then stays.
 func Generate(ctx context.Context, dir string, cfg Config) (*Truth, error) {
 	cfg = cfg.withDefaults()
@@ -82,6 +110,9 @@ func Generate(ctx context.Context, dir string, cfg Config) (*Truth, error) {
 		g.crash = cfg.Now.Add(time.Duration(8*3600+g.rng.IntN(9*3600)) * time.Second).Add(time.Duration(g.rng.IntN(1000)) * time.Millisecond).UTC()
 	}
 
+	if err := refuseNonEmpty(dir); err != nil {
+		return nil, err
+	}
 	if err := g.makeDirs(dir); err != nil {
 		return nil, err
 	}

@@ -290,11 +290,9 @@ func ParseFile(path string, opts *parse.Options) (*model.Message, error) {
 }
 
 func fileMessage(path string) *model.Message {
-	return &model.Message{
-		Type: model.TypeMessage, Schema: model.SchemaVersion,
-		Path: path, Name: filepath.Base(path), Queue: QueueOf(path),
-		Envelope: model.Envelope{To: []string{}}, Findings: []model.Finding{}, MessageOffset: -1,
-	}
+	m := model.NewMessage()
+	m.Path, m.Name, m.Queue = path, filepath.Base(path), QueueOf(path)
+	return m
 }
 
 // Slim drops what only show needs, keeping the top-level header's

@@ -79,6 +79,21 @@ type Message struct {
 	Error string `json:"error,omitempty"`
 }
 
+// NewMessage returns the Message of a file before anything is read from
+// it: type and schema set, empty (not null) findings and recipients, and
+// every offset at -1, "none seen". Parse starts from it, and so does a
+// file that could not be read at all, so both encode alike.
+func NewMessage() *Message {
+	return &Message{
+		Type: TypeMessage, Schema: SchemaVersion,
+		Envelope:      Envelope{To: []string{}},
+		Findings:      []Finding{},
+		MessageOffset: -1,
+		Scan: ByteScan{FirstBareLF: -1, FirstBareCR: -1, FirstNUL: -1, LongestLineAt: -1, FirstHeader8Bit: -1,
+			FinalByteOffset: -1, FinalLineOffset: -1},
+	}
+}
+
 // ExcerptLen is the most bytes parse keeps per excerpt.
 const ExcerptLen = 48
 

@@ -4,18 +4,21 @@ package model
 // independently of any MIME parser. Offsets are file offsets; -1 means
 // "none seen".
 type ByteScan struct {
-	Lines           int64 `json:"lines"`
-	CRLF            int64 `json:"crlf"`
-	BareLF          int64 `json:"bare_lf"`
-	FirstBareLF     int64 `json:"first_bare_lf"`
-	BareCR          int64 `json:"bare_cr"`
-	FirstBareCR     int64 `json:"first_bare_cr"`
-	NUL             int64 `json:"nul"`
-	FirstNUL        int64 `json:"first_nul"`
-	LongestLine     int64 `json:"longest_line"` // octets, line end excluded
-	LongestLineAt   int64 `json:"longest_line_at"`
-	LinesOver998    int64 `json:"lines_over_998"`
-	EndsWithCRLF    bool  `json:"ends_with_crlf"`
+	Lines         int64 `json:"lines"`
+	CRLF          int64 `json:"crlf"`
+	BareLF        int64 `json:"bare_lf"`
+	FirstBareLF   int64 `json:"first_bare_lf"`
+	BareCR        int64 `json:"bare_cr"`
+	FirstBareCR   int64 `json:"first_bare_cr"`
+	NUL           int64 `json:"nul"`
+	FirstNUL      int64 `json:"first_nul"`
+	LongestLine   int64 `json:"longest_line"` // octets, line end excluded
+	LongestLineAt int64 `json:"longest_line_at"`
+	LinesOver998  int64 `json:"lines_over_998"`
+	EndsWithCRLF  bool  `json:"ends_with_crlf"`
+	// EndsWithLF: the RFC 822 part ends in a bare LF (a file stored with
+	// Unix line ends), told apart from a last line with no end at all.
+	EndsWithLF      bool  `json:"ends_with_lf,omitempty"`
 	FinalByteOffset int64 `json:"final_byte_offset"` // offset of the last byte, -1 for empty
 	// FinalLineOffset is where the last line of the RFC 822 part starts
 	// (-1 for empty); parse keeps an excerpt there, so rule no-final-crlf
@@ -124,4 +127,6 @@ const (
 	AnomNoMessage          = "no-message"              // no RFC 822 header block at all
 	AnomLimit              = "limit"                   // a parse.Options limit was reached; Detail names it
 	AnomContinuationFirst  = "continuation-first-line" // the header block starts with a fold
+	AnomDelimiterTrailing  = "delimiter-trailing-text" // "--boundary" followed by text other than padding
+	AnomDelimiterDoubled   = "delimiter-doubled"       // two delimiter lines in a row
 )

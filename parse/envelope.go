@@ -31,7 +31,7 @@ type detected struct {
 // detect recognises the format from the first bytes of the file (head
 // holds up to Options.EnvelopeWindow bytes; eof says whether it is all).
 func detect(head []byte, eof bool) detected {
-	if i := bytes.Index(head[:min(len(head), imCrWindow)], markImCr); i >= 0 {
+	if i := bytes.Index(head[:min(len(head), imCrWindow)], markImCr); i >= 0 && envelopePrefix(head[:i]) {
 		return detectIMS(head, i, eof)
 	}
 	first := firstLine(head)
@@ -49,8 +49,11 @@ func detect(head []byte, eof bool) detected {
 		return detectTranscript(head)
 	}
 	// A file that holds "EwLs" but no "ImCr" near the start is a broken
-	// spool file: the markers are out of order or the prologue is lost.
-	if i := bytes.Index(head, markEwLs); i >= 0 && i < len(head) {
+	// spool file only when the marker is where a spool file has it: it
+	// closes a binary envelope and the header block starts right after
+	// it. A message that merely holds the four bytes (in a base64 line, a
+	// Message-ID, a header) is RFC 822.
+	if i := bytes.Index(head, markEwLs); i >= 0 && !startsWithField(head) && headerFollows(head[i+4:]) {
 		d := detected{format: model.FormatIMSSpool, msgOffset: int64(i + 4)}
 		d.envelope = envelopeFromBlock(head[:i])
 		d.envelope.Source = "ims-envelope"
@@ -62,6 +65,39 @@ func detect(head []byte, eof bool) detected {
 		return d
 	}
 	return detected{format: model.FormatRFC822, msgOffset: 0}
+}
+
+// envelopePrefix reports whether the bytes before "ImCr" can be a spool
+// file's prologue (Q190709 shows one byte; other builds write a few
+// binary bytes, line-end bytes among them): no line of it starts like a
+// header field. "ImCr" inside a header line of a plain message is not a
+// marker.
+func envelopePrefix(b []byte) bool {
+	for _, line := range bytes.Split(b, []byte("\n")) {
+		if _, _, _, ok := splitFieldLine(line); ok {
+			return false
+		}
+	}
+	return true
+}
+
+// startsWithField reports a file whose first line is an RFC 5322 header
+// field: an RFC 822 message, not an envelope.
+func startsWithField(head []byte) bool {
+	_, _, _, ok := splitFieldLine(firstLine(head))
+	return ok
+}
+
+// headerFollows reports whether b (the bytes after "EwLs") starts with a
+// header field line, after at most a few line ends or NUL bytes of padding.
+func headerFollows(b []byte) bool {
+	b = b[:min(len(b), 4096)]
+	k := 0
+	for k < len(b) && k < 8 && (b[k] == '\r' || b[k] == '\n' || b[k] == 0) {
+		k++
+	}
+	_, _, _, ok := splitFieldLine(firstLine(b[k:]))
+	return ok
 }
 
 func detectIMS(head []byte, at int, eof bool) detected {

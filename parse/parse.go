@@ -27,12 +27,19 @@ const (
 
 // entity is one open MIME entity on the parse stack.
 type entity struct {
-	part     model.Part
-	idx      int // index in Message.Parts; -1 when over MaxParts
-	state    int
-	delim    []byte // "--" + boundary, for multiparts
-	body     *bodyScanner
-	nonHdr   int // consecutive non-header lines in the header block
+	part   model.Part
+	idx    int // index in Message.Parts; -1 when over MaxParts
+	state  int
+	delim  []byte // "--" + boundary, for multiparts
+	body   *bodyScanner
+	nonHdr int // consecutive non-header lines in the header block
+	// nonHdrAnom is the index in Anomalies of the last non-header line of
+	// this header block, -1 when none: a field after it makes it severe.
+	nonHdrAnom int
+	// preambleText: a non-blank preamble line has been seen.
+	preambleText bool
+	// fields counts the field lines of this header block so far.
+	fields   int
 	emptyRun int64
 	emptyAt  int64
 	digest   bool // multipart/digest: children default to message/rfc822
@@ -74,15 +81,8 @@ func Parse(r io.Reader, opts *Options) (*model.Message, error) {
 	}
 	br := getReader(src, o.LineBuffer)
 	defer putReader(br, o.LineBuffer)
-	m := &model.Message{
-		Type:          model.TypeMessage,
-		Schema:        model.SchemaVersion,
-		Findings:      []model.Finding{},
-		MessageOffset: -1,
-		Excerpts:      map[int64]model.Text{},
-	}
-	m.Envelope.To = []string{}
-	m.Scan = model.ByteScan{FirstBareLF: -1, FirstBareCR: -1, FirstNUL: -1, LongestLineAt: -1, FirstHeader8Bit: -1, FinalByteOffset: -1, FinalLineOffset: -1}
+	m := model.NewMessage()
+	m.Excerpts = map[int64]model.Text{}
 
 	head, peekErr := br.Peek(o.EnvelopeWindow)
 	eof := peekErr != nil
@@ -159,6 +159,7 @@ func (p *parser) finish(h hash.Hash, lr *lineReader, err error) (*model.Message,
 	m.SHA256 = hex.EncodeToString(h.Sum(nil))
 	if m.MessageOffset >= 0 {
 		m.Scan.EndsWithCRLF = p.lastEOL == eolCRLF
+		m.Scan.EndsWithLF = p.lastEOL == eolLF
 		if p.sawBytes {
 			m.Scan.FinalByteOffset = lr.off - 1
 			m.Scan.FinalLineOffset = p.lineStart
@@ -278,7 +279,7 @@ func (p *parser) rawStats(s *segment) {
 }
 
 func newEntity(p *parser, path string, depth int, off int64, digestChild bool) *entity {
-	e := &entity{idx: -1, state: stHeader, hdrStart: off}
+	e := &entity{idx: -1, state: stHeader, hdrStart: off, nonHdrAnom: -1}
 	e.part = model.Part{Path: path, Depth: depth, Offset: off, PreambleHeaderOffset: -1, FirstBoundaryOffset: -1}
 	e.part.Body = model.BodyScan{Base64BadChar: -1, QPBadEscape: -1, BinHexOffset: -1, MaxEmptyRunOffset: -1, FirstLoneDot: -1, HrefLeadingSpace: -1, DBCSInvalid: -1}
 	e.digest = digestChild
@@ -318,9 +319,15 @@ func (p *parser) line(s *segment) {
 	case stPreamble:
 		p.bodyLine(e, s)
 		e.part.PreambleLength += s.rawLen()
-		if s.first && e.part.PreambleHeaderOffset < 0 && looksLikeMIMEHeader(s.data) {
+		// Q217155's prolog is a body part whose boundary is missing: its
+		// header is the first thing in the preamble. A header-like line
+		// further down is prose about MIME, not a lost part.
+		if s.first && !e.preambleText && e.part.PreambleHeaderOffset < 0 && looksLikeMIMEHeader(s.data) {
 			e.part.PreambleHeaderOffset = s.off
 			p.excerpt(s, 0)
+		}
+		if s.first && len(bytes.TrimSpace(s.data)) > 0 {
+			e.preambleText = true
 		}
 	default:
 		p.bodyLine(e, s)
@@ -370,9 +377,19 @@ func (p *parser) delimiter(s *segment) bool {
 		if e.delim == nil || (e.state != stPreamble && e.state != stParts) {
 			continue
 		}
-		closing, ok := matchDelimiter(s.data, e.delim)
+		closing, trailing, ok := matchDelimiter(s.data, e.delim)
 		if !ok {
 			continue
+		}
+		if trailing {
+			p.msg.Anomalies = append(p.msg.Anomalies, model.Anomaly{Code: model.AnomDelimiterTrailing, Part: e.part.Path, Offset: s.off, Detail: "boundary delimiter line followed by other text"})
+			p.excerpt(s, 0)
+		}
+		if t := p.top(); len(p.stack)-1 == k+1 && t.state == stHeader && t.part.HeaderLength == 0 {
+			// The part just opened by a delimiter has not a single
+			// header or blank line: two delimiter lines in a row.
+			p.msg.Anomalies = append(p.msg.Anomalies, model.Anomaly{Code: model.AnomDelimiterDoubled, Part: t.part.Path, Offset: s.off, Detail: "two boundary delimiter lines in a row (an empty body part)"})
+			p.excerpt(s, 0)
 		}
 		for len(p.stack)-1 > k {
 			p.closeTop(s.off)
@@ -401,22 +418,24 @@ func (p *parser) delimiter(s *segment) bool {
 }
 
 // matchDelimiter reports whether line is "--boundary" (optionally followed
-// by transport padding) or the close delimiter "--boundary--".
-func matchDelimiter(line, delim []byte) (closing, ok bool) {
+// by transport padding) or the close delimiter "--boundary--". trailing
+// reports a delimiter followed by other text ("--b-->", "--b junk"):
+// RFC 2046 5.1.1 tells implementors that the boundary at the start of a
+// line is enough (a boundary must not occur inside the parts), while Go's
+// mime/multipart and Python's email want padding only, so parsers
+// disagree on where such a part ends. It is read as a delimiter, as the
+// RFC says, and reported. Open multiparts are matched innermost first, so
+// an inner boundary that extends an outer one is still told apart.
+func matchDelimiter(line, delim []byte) (closing, trailing, ok bool) {
 	if !bytes.HasPrefix(line, delim) {
-		return false, false
+		return false, false, false
 	}
 	rest := line[len(delim):]
 	if bytes.HasPrefix(rest, []byte("--")) {
 		closing = true
 		rest = rest[2:]
 	}
-	for _, c := range rest {
-		if c != ' ' && c != '\t' {
-			return false, false
-		}
-	}
-	return closing, true
+	return closing, len(bytes.Trim(rest, " \t")) > 0, true
 }
 
 // headerLine handles a line of a header block.
@@ -475,16 +494,27 @@ func (p *parser) headerLine(e *entity, s *segment) {
 				sc.HeaderBytes -= s.rawLen()
 			}
 			e.part.HeaderLength -= s.rawLen()
+			if e.nonHdrAnom >= 0 {
+				// The stray line before this one began the body.
+				p.msg.Anomalies[e.nonHdrAnom].Severe = false
+			}
 			p.anomaly(model.AnomHeaderNoBlankLine, e, s, "header block not followed by a blank line")
 			p.endHeader(e, s.off, s.off)
 			p.line(s)
 			return
 		}
 		p.flushField(e)
+		e.nonHdrAnom = len(p.msg.Anomalies)
 		p.anomaly(model.AnomNonHeaderLine, e, s, "line in the header block is neither a field nor a continuation")
+		// After a field it is Q166026's stray line (severe), unless the
+		// next line is no field either: then the header ran into the
+		// body (Q175841) and the flag is cleared. With no field before
+		// it the entity has no header at all and this is its body.
+		p.msg.Anomalies[e.nonHdrAnom].Severe = e.fields > 0
 		p.count8bit(s, 0)
 		return
 	}
+	e.fields++
 	e.nonHdr = 0
 	p.flushField(e)
 	if spaceBefore {

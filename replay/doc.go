@@ -21,6 +21,16 @@
 // tool: removed). Lines torn by a crash are moved to "<journal>.broken",
 // never deleted.
 //
+// The SMTP target delivers in batches (batch.go): the begin records of up
+// to 32 messages are made durable by one fsync, the batch is sent on one
+// connection with PIPELINING (RFC 2920) when offered (package smtpclient
+// owns the wire), and one fsync covers the batch's done records. The
+// in-doubt window is that batch: a kill between the two fsyncs leaves up
+// to 32 messages begun and not done, which a rerun refuses ("outcome
+// unknown") unless --resend-in-doubt, which resends them with the same
+// ENVID: exactly once into a server that deduplicates on ENVID and sha256
+// (the imsforensic sink), possibly twice into any other.
+//
 // Folder targets write each file under a temporary name in a sibling
 // folder ".imsforensic-tmp" on the same volume, fsync it, rename it into
 // place without replacing anything (internal/atomicfile), then fsync the

@@ -25,14 +25,21 @@ type Options struct {
 	DryRun bool
 	// JournalPath is the journal; "" means DefaultJournalPath(target).
 	JournalPath string
+	// Sources are the files and folders the messages were read from, as
+	// the caller named them (arguments and --files-from). No output (the
+	// target's folders, the journal) may lie among them (package guard);
+	// those that are files count as selected by name. Empty: each
+	// message's file and the folder of its queue are protected.
+	Sources []string
 	// IncludeSuspects releases crash-class suspects from hold-back, but
-	// only those selected by name (Named).
+	// only those selected by name: a file among Sources, or in Named.
 	IncludeSuspects bool
-	// Named are the file names or paths the user selected by name
-	// (arguments, --files-from, name= and path= terms).
+	// Named are more file names or paths the user selected by name
+	// (--select name= and path= terms).
 	Named []string
-	// QueueDat is "" (refuse while Queue.dat exists) or "rename" (rename it
-	// to Queue.old first, KB Q312443). Only imcdata: targets use it.
+	// QueueDat is "" (refuse while Queue.dat exists) or QueueDatRename
+	// (rename it to Queue.old first, KB Q312443). Only imcdata: targets
+	// take it (CheckQueueDat).
 	QueueDat string
 	// Concurrency is the number of messages delivered at once; 0 means 1.
 	Concurrency int
@@ -89,10 +96,19 @@ func Run(ctx context.Context, msgs []*model.Message, target Target, opts Options
 	if opts.JournalPath == "" {
 		opts.JournalPath = DefaultJournalPath(target)
 	}
+	r := &runner{target: target, opts: opts, out: out}
 	if qa, ok := target.(queueDatAware); ok {
 		qa.setQueueDat(opts.QueueDat)
+	} else if opts.QueueDat != "" {
+		return r.sum, CheckQueueDat("", opts.QueueDat)
 	}
-	r := &runner{target: target, opts: opts, out: out}
+	if err := CheckQueueDat(SchemeImcdata, opts.QueueDat); err != nil {
+		return r.sum, err
+	}
+	if err := checkOutputs(evidenceOf(msgs, opts.Sources), target, opts.JournalPath); err != nil {
+		return r.sum, err
+	}
+	r.opts.Named = selectedByName(opts.Sources, opts.Named)
 
 	js, err := readJournal(opts.JournalPath)
 	if err != nil {
@@ -329,7 +345,13 @@ func namedIn(m *model.Message, names []string) bool {
 
 // deliver runs the planned deliveries on Concurrency workers.
 func (r *runner) deliver(ctx context.Context, todo []planned) error {
-	work := make(chan planned)
+	bt, batched := r.target.(batchTarget)
+	size := 1
+	if batched {
+		size = max(1, bt.BatchSize())
+	}
+	// Buffered so that a worker finds a whole batch ready.
+	work := make(chan planned, size*r.opts.Concurrency)
 	var wg sync.WaitGroup
 	var errOnce sync.Once
 	var firstErr error
@@ -340,13 +362,23 @@ func (r *runner) deliver(ctx context.Context, todo []planned) error {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for p := range work {
-				if err := r.deliverOne(ctx, p); err != nil {
+			for {
+				batch := nextBatch(work, size)
+				if len(batch) == 0 {
+					return
+				}
+				var err error
+				if batched {
+					err = r.deliverBatch(ctx, bt, batch)
+				} else {
+					err = r.deliverOne(ctx, batch[0])
+				}
+				if err != nil {
 					errOnce.Do(func() { firstErr = err; close(stop) })
 				}
 				if r.opts.Progress != nil {
 					progMu.Lock()
-					done++
+					done += len(batch)
 					r.opts.Progress(done, len(todo))
 					progMu.Unlock()
 				}
@@ -380,6 +412,15 @@ func (r *runner) deliverOne(ctx context.Context, p planned) error {
 		return err
 	}
 	rec, err := r.target.Deliver(ctx, p.it)
+	rec = r.settle(p, rec, err)
+	r.noteDone(rec)
+	return r.emit(rec)
+}
+
+// settle completes a target's done record (result on error, action,
+// destination, hashes, time).
+func (r *runner) settle(p planned, rec model.ReplayRecord, err error) model.ReplayRecord {
+	m := p.it.Msg
 	if err != nil && rec.Result == "" || rec.Result == model.ResultOK && err != nil {
 		rec.Result = model.ResultFailed
 	}
@@ -397,8 +438,7 @@ func (r *runner) deliverOne(ctx context.Context, p planned) error {
 	}
 	rec = r.fill(rec, m.Path)
 	rec.Time = r.opts.Now().UTC()
-	r.noteDone(rec)
-	return r.emit(rec)
+	return rec
 }
 
 // withSource returns a copy of m with an absolute Path, a Name and the

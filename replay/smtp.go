@@ -13,10 +13,8 @@ import (
 	"sync"
 	"time"
 
-	"github.com/emersion/go-sasl"
-	"github.com/emersion/go-smtp"
-
 	"github.com/imsforensic/imsforensic/model"
+	"github.com/imsforensic/imsforensic/replay/smtpclient"
 )
 
 // SMTPOptions tunes the smtp:// target. Zero values take the defaults.
@@ -75,16 +73,11 @@ type SMTPTarget struct {
 	raw  string
 	addr string // host:port
 
-	implicitTLS bool
-	startTLS    string // "", "1", "require"
-	tlsConfig   *tls.Config
-	authMech    string // "", "plain", "login"
-	user, pass  string
-	helo        string
+	client smtpclient.Config // TLS, AUTH, HELO name, timeout, transcript
 
 	opts    SMTPOptions
 	slots   chan struct{}
-	idle    chan *smtpConn
+	idle    chan *smtpclient.Conn
 	limiter *rateLimiter
 	connSeq sync.Mutex
 	nextID  int
@@ -101,10 +94,11 @@ func NewSMTPTarget(rawURL string, opts SMTPOptions) (*SMTPTarget, error) {
 		return nil, fmt.Errorf("replay: smtp target %q: %w", rawURL, err)
 	}
 	t := &SMTPTarget{raw: rawURL, closed: make(chan struct{})}
+	cc := &t.client
 	switch strings.ToLower(u.Scheme) {
 	case "smtp":
 	case "smtps":
-		t.implicitTLS = true
+		cc.ImplicitTLS = true
 	default:
 		return nil, fmt.Errorf("replay: smtp target %q: scheme must be smtp or smtps", rawURL)
 	}
@@ -114,7 +108,7 @@ func NewSMTPTarget(rawURL string, opts SMTPOptions) (*SMTPTarget, error) {
 	port := u.Port()
 	if port == "" {
 		port = "25"
-		if t.implicitTLS {
+		if cc.ImplicitTLS {
 			port = "465"
 		}
 	}
@@ -130,40 +124,43 @@ func NewSMTPTarget(rawURL string, opts SMTPOptions) (*SMTPTarget, error) {
 	switch v := strings.ToLower(q.Get("starttls")); v {
 	case "", "0":
 	case "1", "require":
-		if t.implicitTLS {
+		if cc.ImplicitTLS {
 			return nil, fmt.Errorf("replay: smtp target %q: starttls with smtps", rawURL)
 		}
-		t.startTLS = v
+		cc.StartTLS = v
 	default:
 		return nil, fmt.Errorf("replay: smtp target %q: starttls must be 1 or require", rawURL)
 	}
-	t.tlsConfig = &tls.Config{ServerName: u.Hostname()}
+	cc.TLS = &tls.Config{ServerName: u.Hostname()}
 	if b, _ := strconv.ParseBool(q.Get("insecure")); b {
-		t.tlsConfig.InsecureSkipVerify = true
+		cc.TLS.InsecureSkipVerify = true
 	}
-	t.user, t.pass = q.Get("user"), q.Get("pass")
+	cc.User, cc.Pass = q.Get("user"), q.Get("pass")
 	if u.User != nil {
-		t.user = u.User.Username()
-		t.pass, _ = u.User.Password()
+		cc.User = u.User.Username()
+		cc.Pass, _ = u.User.Password()
 	}
 	switch m := strings.ToLower(q.Get("auth")); m {
 	case "":
-		if t.user != "" {
-			t.authMech = "plain"
+		if cc.User != "" {
+			cc.AuthMech = "plain"
 		}
 	case "plain", "login":
-		t.authMech = m
+		cc.AuthMech = m
 	default:
 		return nil, fmt.Errorf("replay: smtp target %q: auth must be plain or login", rawURL)
 	}
-	if t.authMech != "" && t.user == "" {
+	if cc.AuthMech != "" && cc.User == "" {
 		return nil, fmt.Errorf("replay: smtp target %q: auth needs a user", rawURL)
 	}
-	t.helo = q.Get("helo")
-	if t.helo == "" {
-		t.helo = "imsforensic.localhost"
+	if strings.ContainsAny(cc.User+cc.Pass, "\r\n") {
+		return nil, fmt.Errorf("replay: smtp target %q: bad user or password", rawURL)
 	}
-	if strings.ContainsAny(t.helo, "\r\n ") {
+	cc.Helo = q.Get("helo")
+	if cc.Helo == "" {
+		cc.Helo = "imsforensic.localhost"
+	}
+	if strings.ContainsAny(cc.Helo, "\r\n ") {
 		return nil, fmt.Errorf("replay: smtp target %q: bad helo name", rawURL)
 	}
 
@@ -183,8 +180,9 @@ func NewSMTPTarget(rawURL string, opts SMTPOptions) (*SMTPTarget, error) {
 		return nil, fmt.Errorf("replay: smtp target: negative rate %v", opts.Rate)
 	}
 	t.opts = opts
+	cc.Addr, cc.Timeout, cc.Transcript = t.addr, opts.Timeout, opts.Transcript
 	t.slots = make(chan struct{}, opts.Concurrency)
-	t.idle = make(chan *smtpConn, opts.Concurrency)
+	t.idle = make(chan *smtpclient.Conn, opts.Concurrency)
 	t.limiter = newRateLimiter(opts.Rate)
 	return t, nil
 }
@@ -207,10 +205,13 @@ func (t *SMTPTarget) String() string {
 }
 
 // Prepare connects once (greeting, EHLO, TLS, AUTH) to prove the server is
-// there, and keeps the connection for the first Deliver.
+// there, and keeps the connection for the first Deliver. A refused AUTH
+// is an error naming the phase and the reply ("auth: 535 5.7.8 ...").
 func (t *SMTPTarget) Prepare(ctx context.Context) error {
+	t.slots <- struct{}{}
 	c, _, err := t.dial(ctx)
 	if err != nil {
+		<-t.slots
 		return fmt.Errorf("replay: smtp target %s: %w", t.addr, err)
 	}
 	t.release(c, true)
@@ -237,10 +238,25 @@ func refuseReason(m *model.Message, fix bool) string {
 		return "no RFC 822 part in the file"
 	case len(m.Envelope.To) == 0:
 		return "envelope has no recipient (RCPT TO): nothing to send to"
+	case badAddress(m.Envelope):
+		return "envelope address contains CR, LF or NUL: it would inject SMTP commands"
 	case m.Scan.BareLF > 0 && !fix:
 		return "bare LF: would be changed in transit; use --fix-line-endings"
 	}
 	return ""
+}
+
+func badAddress(e model.Envelope) bool {
+	bad := func(a string) bool { return strings.ContainsAny(a, "\r\n\x00") }
+	if bad(e.From) {
+		return true
+	}
+	for _, to := range e.To {
+		if bad(to) {
+			return true
+		}
+	}
+	return false
 }
 
 // Close closes idle connections (with QUIT) and refuses further use.
@@ -249,56 +265,40 @@ func (t *SMTPTarget) Close() error {
 	for {
 		select {
 		case c := <-t.idle:
-			c.quit()
+			c.Quit()
 		default:
 			return nil
 		}
 	}
 }
 
-// smtpConn is one pooled client connection.
-type smtpConn struct {
-	id     int
-	raw    net.Conn // the TCP connection (TLS runs above it)
-	client *smtp.Client
-}
-
-func (c *smtpConn) quit() {
-	c.raw.SetDeadline(time.Now().Add(5 * time.Second))
-	if err := c.client.Quit(); err != nil {
-		c.client.Close()
-	}
-}
-
 // acquire takes a concurrency slot and a connection (idle or new). The
-// replies of a new connection's set-up are returned for the record.
-func (t *SMTPTarget) acquire(ctx context.Context) (c *smtpConn, reused bool, replies []model.SMTPReply, phase model.SMTPPhase, err error) {
+// replies of a new connection's set-up are returned for the record; a
+// set-up failure is an *smtpclient.Error naming its phase.
+func (t *SMTPTarget) acquire(ctx context.Context) (c *smtpclient.Conn, reused bool, replies []model.SMTPReply, err error) {
 	select {
 	case t.slots <- struct{}{}:
 	case <-ctx.Done():
-		return nil, false, nil, "connect", ctx.Err()
+		return nil, false, nil, &smtpclient.Error{Phase: "connect", Err: ctx.Err()}
 	case <-t.closed:
-		return nil, false, nil, "connect", errors.New("target closed")
+		return nil, false, nil, &smtpclient.Error{Phase: "connect", Err: errors.New("target closed")}
 	}
 	select {
 	case c := <-t.idle:
-		return c, true, nil, "", nil
+		return c, true, nil, nil
 	default:
 	}
 	c, replies, err = t.dial(ctx)
 	if err != nil {
 		<-t.slots
-		var pe *phaseError
-		if errors.As(err, &pe) {
-			return nil, false, replies, pe.phase, pe.err
-		}
-		return nil, false, replies, "connect", err
+		return nil, false, replies, err
 	}
-	return c, false, replies, "", nil
+	return c, false, replies, nil
 }
 
-// release returns c to the pool when it is still usable, else closes it.
-func (t *SMTPTarget) release(c *smtpConn, healthy bool) {
+// release returns c to the pool when it is still usable, else closes it,
+// and frees the slot.
+func (t *SMTPTarget) release(c *smtpclient.Conn, healthy bool) {
 	defer func() {
 		select {
 		case <-t.slots:
@@ -312,99 +312,19 @@ func (t *SMTPTarget) release(c *smtpConn, healthy bool) {
 			return
 		default:
 		}
-		c.quit()
+		c.Quit()
 		return
 	}
-	c.client.Close()
+	c.Close()
 }
-
-// phaseError is an error of one SMTP phase.
-type phaseError struct {
-	phase model.SMTPPhase
-	err   error
-}
-
-func (e *phaseError) Error() string { return string(e.phase) + ": " + e.err.Error() }
-func (e *phaseError) Unwrap() error { return e.err }
 
 // dial connects and runs greeting, EHLO, TLS and AUTH.
-func (t *SMTPTarget) dial(ctx context.Context) (*smtpConn, []model.SMTPReply, error) {
-	return t.dialMode(ctx, t.startTLS)
-}
-
-func (t *SMTPTarget) dialMode(ctx context.Context, startTLS string) (*smtpConn, []model.SMTPReply, error) {
+func (t *SMTPTarget) dial(ctx context.Context) (*smtpclient.Conn, []model.SMTPReply, error) {
 	t.connSeq.Lock()
 	t.nextID++
 	id := t.nextID
 	t.connSeq.Unlock()
-
-	d := net.Dialer{Timeout: t.opts.Timeout}
-	raw, err := d.DialContext(ctx, "tcp", t.addr)
-	if err != nil {
-		return nil, nil, &phaseError{model.PhaseConnect, err}
-	}
-	stop := context.AfterFunc(ctx, func() { raw.SetDeadline(time.Unix(1, 0)) })
-	defer stop()
-	raw.SetDeadline(time.Now().Add(t.opts.Timeout))
-	defer raw.SetDeadline(time.Time{})
-
-	var conn net.Conn = raw
-	if t.implicitTLS {
-		tc := tls.Client(raw, t.tlsConfig)
-		if err := tc.HandshakeContext(ctx); err != nil {
-			raw.Close()
-			return nil, nil, &phaseError{model.PhaseTLS, err}
-		}
-		conn = tc
-	}
-	var client *smtp.Client
-	var replies []model.SMTPReply
-	switch startTLS {
-	case "":
-		client = smtp.NewClient(conn)
-	default:
-		// QUIRK: go-smtp's STARTTLS path says EHLO localhost before TLS;
-		// helo= applies to the EHLO after it.
-		client, err = smtp.NewClientStartTLS(conn, t.tlsConfig)
-		if err != nil {
-			raw.Close()
-			if startTLS == "1" && strings.Contains(err.Error(), "doesn't support STARTTLS") {
-				// starttls=1 is opportunistic; go-smtp closed the
-				// connection, so dial again without it.
-				return t.dialMode(ctx, "")
-			}
-			return nil, replyOf("STARTTLS", err), &phaseError{model.PhaseTLS, err}
-		}
-	}
-	c := &smtpConn{id: id, raw: raw, client: client}
-	t.setupClient(c)
-	if err := client.Hello(t.helo); err != nil {
-		client.Close()
-		return nil, replyOf("EHLO", err), &phaseError{model.PhaseHelo, err}
-	}
-	replies = append(replies, model.SMTPReply{Command: "EHLO", Code: 250})
-	if t.authMech != "" {
-		var sc sasl.Client
-		if t.authMech == "login" {
-			sc = sasl.NewLoginClient(t.user, t.pass)
-		} else {
-			sc = sasl.NewPlainClient("", t.user, t.pass)
-		}
-		if err := client.Auth(sc); err != nil {
-			client.Close()
-			return nil, append(replies, replyOf("AUTH", err)...), &phaseError{model.PhaseAuth, err}
-		}
-		replies = append(replies, model.SMTPReply{Command: "AUTH", Code: 235})
-	}
-	return c, replies, nil
-}
-
-func (t *SMTPTarget) setupClient(c *smtpConn) {
-	c.client.CommandTimeout = t.opts.Timeout
-	c.client.SubmissionTimeout = 2 * t.opts.Timeout
-	if t.opts.Transcript != nil {
-		c.client.DebugWriter = newTranscriptPrefixer(t.opts.Transcript, c.id)
-	}
+	return smtpclient.Dial(ctx, &t.client, id)
 }
 
 var _ recoverer = (*SMTPTarget)(nil)

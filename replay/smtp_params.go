@@ -5,28 +5,28 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/emersion/go-smtp"
+	"github.com/imsforensic/imsforensic/replay/smtpclient"
 )
 
 // mailOptions reads the ESMTP parameters recorded with MAIL FROM
-// ("SIZE=1460 RET=FULL ENVID=x BODY=8BITMIME") into go-smtp's MailOptions.
+// ("SIZE=1460 RET=FULL ENVID=x BODY=8BITMIME") into the client's Mail.
 // It returns the ENVID found (decoded) and the parameters it could not pass
 // on, for the record.
 //
-// QUIRK: go-smtp's Client.Mail sends BODY=8BITMIME whenever the server
-// offers 8BITMIME, whatever MailOptions.Body says, and SIZE only from
-// MailOptions.Size (set by the caller to the bytes really sent).
-func mailOptions(params string) (opts smtp.MailOptions, envid string, dropped []string) {
+// QUIRK: the client sends BODY=8BITMIME whenever the server offers
+// 8BITMIME (as go-smtp's did), whatever the envelope said, and SIZE only
+// from Mail.Size (set by the caller to the bytes really sent).
+func mailOptions(params string) (opts smtpclient.Mail, envid string, dropped []string) {
 	for _, p := range strings.Fields(params) {
 		key, val, _ := strings.Cut(p, "=")
 		switch strings.ToUpper(key) {
 		case "SIZE":
 			// Replaced by the size of what is sent.
 		case "BODY":
-			opts.Body = smtp.BodyType(strings.ToUpper(val))
+			// Decided by what the server offers (QUIRK above).
 		case "RET":
-			switch r := smtp.DSNReturn(strings.ToUpper(val)); r {
-			case smtp.DSNReturnFull, smtp.DSNReturnHeaders:
+			switch r := strings.ToUpper(val); r {
+			case "FULL", "HDRS":
 				opts.Return = r
 			default:
 				dropped = append(dropped, p)
@@ -37,7 +37,7 @@ func mailOptions(params string) (opts smtp.MailOptions, envid string, dropped []
 				dropped = append(dropped, p)
 				continue
 			}
-			opts.EnvelopeID, envid = v, v
+			opts.EnvID, envid = v, v
 		case "AUTH":
 			v, err := decodeXtext(val)
 			if err != nil {
@@ -56,14 +56,17 @@ func mailOptions(params string) (opts smtp.MailOptions, envid string, dropped []
 }
 
 // rcptOptions reads "NOTIFY=FAILURE,DELAY ORCPT=rfc822;a@b".
-func rcptOptions(params string) (opts smtp.RcptOptions, dropped []string) {
+func rcptOptions(params string) (opts smtpclient.Rcpt, dropped []string) {
 	for _, p := range strings.Fields(params) {
 		key, val, _ := strings.Cut(p, "=")
 		switch strings.ToUpper(key) {
 		case "NOTIFY":
-			for _, n := range strings.Split(val, ",") {
-				opts.Notify = append(opts.Notify, smtp.DSNNotify(strings.ToUpper(n)))
+			ns, ok := notifySet(val)
+			if !ok {
+				dropped = append(dropped, p)
+				continue
 			}
+			opts.Notify = ns
 		case "ORCPT":
 			typ, addr, ok := strings.Cut(val, ";")
 			dec, err := decodeXtext(addr)
@@ -73,14 +76,14 @@ func rcptOptions(params string) (opts smtp.RcptOptions, dropped []string) {
 			}
 			switch strings.ToUpper(typ) {
 			case "RFC822":
-				opts.OriginalRecipientType = smtp.DSNAddressTypeRFC822
+				opts.ORcptType = "rfc822"
 			case "UTF-8":
-				opts.OriginalRecipientType = smtp.DSNAddressTypeUTF8
+				opts.ORcptType = "utf-8"
 			default:
 				dropped = append(dropped, p)
 				continue
 			}
-			opts.OriginalRecipient = dec
+			opts.ORcpt = dec
 		default:
 			dropped = append(dropped, p)
 		}
@@ -110,4 +113,27 @@ func decodeXtext(s string) (string, error) {
 		i += 2
 	}
 	return b.String(), nil
+}
+
+// notifySet checks an RFC 3461 NOTIFY value: NEVER alone, or any of
+// SUCCESS, FAILURE and DELAY once each.
+func notifySet(val string) ([]string, bool) {
+	seen := map[string]bool{}
+	var out []string
+	for _, n := range strings.Split(strings.ToUpper(val), ",") {
+		switch n {
+		case "NEVER", "SUCCESS", "FAILURE", "DELAY":
+		default:
+			return nil, false
+		}
+		if seen[n] {
+			return nil, false
+		}
+		seen[n] = true
+		out = append(out, n)
+	}
+	if seen["NEVER"] && len(out) > 1 {
+		return nil, false
+	}
+	return out, true
 }

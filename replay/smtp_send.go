@@ -11,10 +11,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/emersion/go-smtp"
-
 	"github.com/imsforensic/imsforensic/internal/readonly"
 	"github.com/imsforensic/imsforensic/model"
+	"github.com/imsforensic/imsforensic/replay/smtpclient"
 )
 
 // Deliver sends one message and returns its journal record. SMTP
@@ -24,106 +23,217 @@ import (
 // (not sent: a rerun may send it again, the sink's ENVID check makes that
 // exactly-once) and for errors reading the file; "refused" when the
 // message cannot be sent as is. Phase is the phase that failed (connect,
-// helo, tls, auth, mail, rcpt, data), and Reason starts with it. Every server reply is in
-// Replies. The error is non-nil only when ctx was cancelled.
+// helo, tls, auth, mail, rcpt, data), and Reason starts with it. Every
+// server reply is in Replies. The error is non-nil only when ctx was cancelled.
 func (t *SMTPTarget) Deliver(ctx context.Context, it *Item) (model.ReplayRecord, error) {
+	recs, err := t.DeliverBatch(ctx, []*Item{it})
+	return recs[0], err
+}
+
+var _ batchTarget = (*SMTPTarget)(nil)
+
+// BatchSize is how many messages one DeliverBatch call pipelines on one
+// connection: the journal's in-doubt window (see DeliverBatch). With a
+// rate cap, 1, so that sends stay evenly spaced.
+func (t *SMTPTarget) BatchSize() int {
+	if t.opts.Rate > 0 {
+		return 1
+	}
+	return smtpBatch
+}
+
+// smtpBatch bounds the pipeline: enough to hide the round trips and the
+// journal's fsyncs, small enough that a kill leaves few messages in doubt.
+const smtpBatch = 32
+
+// DeliverBatch sends items on one connection, pipelined when the server
+// offers PIPELINING, and returns one record per item, as Deliver does.
+// Retries of temporary failures are pipelined again, with backoff.
+func (t *SMTPTarget) DeliverBatch(ctx context.Context, items []*Item) ([]model.ReplayRecord, error) {
+	ps := make([]*smtpMsg, len(items))
+	for i, it := range items {
+		ps[i] = t.open(it)
+		defer ps[i].close()
+	}
+	for attempt := 1; ; attempt++ {
+		var todo []*smtpMsg
+		for _, p := range ps {
+			if !p.settled {
+				p.rec.Attempt = attempt
+				todo = append(todo, p)
+			}
+		}
+		if len(todo) == 0 {
+			break
+		}
+		for range todo {
+			if err := t.limiter.wait(ctx); err != nil {
+				return t.interruptedAll(ps, err)
+			}
+		}
+		txs := t.transactions(ctx, todo)
+		if ctx.Err() != nil {
+			for i, p := range todo {
+				p.rec.Replies = append(p.rec.Replies, txs[i].replies...)
+			}
+			return t.interruptedAll(ps, ctx.Err())
+		}
+		retry := false
+		for i, p := range todo {
+			p.absorb(txs[i], attempt > t.opts.Retries)
+			retry = retry || !p.settled
+		}
+		if retry {
+			if err := sleepCtx(ctx, backoff(t.opts.RetryBackoff, attempt)); err != nil {
+				return t.interruptedAll(ps, err)
+			}
+		}
+	}
+	recs := make([]model.ReplayRecord, len(ps))
+	for i, p := range ps {
+		recs[i] = p.result()
+	}
+	return recs, nil
+}
+
+// smtpMsg is one message of a batch: its open file and its progress
+// over the attempts.
+type smtpMsg struct {
+	rec     model.ReplayRecord
+	m       *model.Message
+	f       *readonly.File
+	part    *io.SectionReader
+	scan    lineScan
+	mail    smtpclient.Mail // the envelope; Rcpts follow pending
+	envid   string          // ENVID of the envelope, "" when none
+	notes   []string
+	pending []int
+	settled bool // rec is final, or the last attempt is done
+
+	delivered, refused []string
+	last               txResult
+}
+
+// open checks the message and reads its RFC 822 part once (sha256, bare
+// LF, size). A message that cannot be sent is settled at once.
+func (t *SMTPTarget) open(it *Item) *smtpMsg {
 	m := it.Msg
-	rec := model.ReplayRecord{Type: model.TypeReplay, Schema: model.SchemaVersion, Target: t.String(), Action: model.ActionSend,
-		Dest: t.addr, Time: time.Now().UTC()}
+	p := &smtpMsg{m: m, rec: model.ReplayRecord{Type: model.TypeReplay, Schema: model.SchemaVersion, Target: t.String(),
+		Action: model.ActionSend, Dest: t.addr, Time: time.Now().UTC()}}
 	if m != nil {
-		rec.Path = m.Path
+		p.rec.Path = m.Path
+	}
+	settle := func(result model.ReplayResult, reason string) *smtpMsg {
+		p.rec.Result, p.rec.Reason, p.settled = result, reason, true
+		return p
 	}
 	if reason := refuseReason(m, t.opts.FixLineEndings); reason != "" {
-		rec.Result, rec.Reason = model.ResultRefused, reason
-		return rec, nil
+		return settle(model.ResultRefused, reason)
 	}
 	f, err := readonly.Open(m.Path)
 	if err != nil {
-		rec.Result, rec.Reason = model.ResultFailed, "read: "+err.Error()
-		return rec, nil
+		return settle(model.ResultFailed, "read: "+err.Error())
 	}
-	defer f.Close()
+	p.f = f
 	st, err := f.Stat()
 	if err != nil || st.Size() < m.MessageOffset {
-		rec.Result, rec.Reason = model.ResultFailed, fmt.Sprintf("read: file shorter than the message offset %d", m.MessageOffset)
-		return rec, nil
+		return settle(model.ResultFailed, fmt.Sprintf("read: file shorter than the message offset %d", m.MessageOffset))
 	}
-	part := io.NewSectionReader(f, m.MessageOffset, st.Size()-m.MessageOffset)
-
-	var scan lineScan
+	p.part = io.NewSectionReader(f, m.MessageOffset, st.Size()-m.MessageOffset)
 	h := sha256.New()
-	if _, err := io.Copy(io.MultiWriter(h, &scan), part); err != nil {
-		rec.Result, rec.Reason = model.ResultFailed, "read: "+err.Error()
-		return rec, nil
+	if _, err := io.Copy(io.MultiWriter(h, &p.scan), io.NewSectionReader(p.part, 0, p.part.Size())); err != nil {
+		return settle(model.ResultFailed, "read: "+err.Error())
 	}
-	rec.SHA256Before = hex.EncodeToString(h.Sum(nil))
-	if scan.bareLF > 0 && !t.opts.FixLineEndings {
-		rec.Result, rec.Reason = model.ResultRefused, "bare LF: would be changed in transit; use --fix-line-endings"
-		return rec, nil
+	p.rec.SHA256Before = hex.EncodeToString(h.Sum(nil))
+	if p.scan.bareLF > 0 && !t.opts.FixLineEndings {
+		return settle(model.ResultRefused, "bare LF: would be changed in transit; use --fix-line-endings")
 	}
-
-	mailOpts, envEnvID, dropped := mailOptions(m.Envelope.FromParams)
-	mailOpts.Size = scan.size
-	var notes []string
+	var wire *smtpclient.Wire
+	if p.scan.clean() {
+		// The server receives these bytes, plus CRLF when they lack one.
+		wire = &smtpclient.Wire{SHA256: p.rec.SHA256Before, Bytes: p.scan.size}
+		if !p.scan.endsWithCRLF {
+			h.Write([]byte("\r\n"))
+			wire = &smtpclient.Wire{SHA256: hex.EncodeToString(h.Sum(nil)), Bytes: p.scan.size + 2}
+		}
+	}
+	var dropped []string
+	p.mail, p.envid, dropped = mailOptions(m.Envelope.FromParams)
+	p.mail.From, p.mail.Size = m.Envelope.From, p.scan.size
+	p.mail.Content, p.mail.Length, p.mail.Wire = p.part, p.part.Size(), wire
 	if len(dropped) > 0 {
-		notes = append(notes, "MAIL parameters not passed: "+strings.Join(dropped, " "))
+		p.notes = append(p.notes, "MAIL parameters not passed: "+strings.Join(dropped, " "))
 	}
-	pending := make([]int, len(m.Envelope.To))
-	for i := range pending {
-		pending[i] = i
+	p.pending = make([]int, len(m.Envelope.To))
+	for i := range p.pending {
+		p.pending[i] = i
 	}
-	var delivered, refused []string
-	var last txResult
-	for attempt := 1; ; attempt++ {
-		rec.Attempt = attempt
-		if err := t.limiter.wait(ctx); err != nil {
-			return t.interrupted(rec, err)
-		}
-		tx := t.transaction(ctx, part, m, pending, mailOpts, envEnvID, rec.SHA256Before)
-		rec.Replies = append(rec.Replies, tx.replies...)
-		if ctx.Err() != nil {
-			return t.interrupted(rec, ctx.Err())
-		}
-		last = tx
-		if len(tx.delivered) > 0 {
-			rec.SHA256After, rec.Bytes = tx.after, tx.bytes
-			notes = append(notes, "envid="+tx.envid)
-		}
-		delivered = append(delivered, addrs(m, tx.delivered)...)
-		refused = append(refused, addrs(m, tx.permFailed)...)
-		pending = minus(pending, tx.delivered, tx.permFailed)
-		if tx.dataLost || len(pending) == 0 || !tx.temporary || attempt > t.opts.Retries {
-			break
-		}
-		if err := sleepCtx(ctx, backoff(t.opts.RetryBackoff, attempt)); err != nil {
-			return t.interrupted(rec, err)
-		}
-	}
+	return p
+}
 
+func (p *smtpMsg) close() {
+	if p.f != nil {
+		p.f.Close()
+	}
+}
+
+// absorb takes one attempt's outcome; the message is settled when it is
+// delivered to every recipient, refused for good, lost during DATA (in
+// doubt: never resent here) or out of attempts.
+func (p *smtpMsg) absorb(tx txResult, lastAttempt bool) {
+	p.rec.Replies = append(p.rec.Replies, tx.replies...)
+	p.last = tx
+	if len(tx.delivered) > 0 {
+		p.rec.SHA256After, p.rec.Bytes = tx.after, tx.bytes
+		p.notes = append(p.notes, "envid="+tx.envid)
+	}
+	p.delivered = append(p.delivered, addrs(p.m, tx.delivered)...)
+	p.refused = append(p.refused, addrs(p.m, tx.permFailed)...)
+	p.pending = minus(p.pending, tx.delivered, tx.permFailed)
+	if tx.dataLost || len(p.pending) == 0 || !tx.temporary || lastAttempt {
+		p.settled = true
+	}
+}
+
+// result is the final record.
+func (p *smtpMsg) result() model.ReplayRecord {
+	if p.rec.Result != "" {
+		return p.rec
+	}
+	notes, last := p.notes, p.last
 	switch {
-	case len(delivered) > 0:
-		rec.Result = model.ResultOK
-		if len(refused) > 0 {
-			notes = append(notes, "refused recipients: "+strings.Join(refused, ","))
+	case len(p.delivered) > 0:
+		p.rec.Result = model.ResultOK
+		if len(p.refused) > 0 {
+			notes = append(notes, "refused recipients: "+strings.Join(p.refused, ","))
 		}
-		if len(pending) > 0 {
-			notes = append(notes, "not delivered (temporary): "+strings.Join(addrs(m, pending), ","))
+		if len(p.pending) > 0 {
+			notes = append(notes, "not delivered (temporary): "+strings.Join(addrs(p.m, p.pending), ","))
 		}
-		if rec.SHA256After != rec.SHA256Before {
-			notes = append(notes, changeNote(&scan))
+		if p.rec.SHA256After != p.rec.SHA256Before {
+			notes = append(notes, changeNote(&p.scan))
 		}
 	case last.dataLost:
-		rec.Result, rec.Phase, rec.ConnectionLost = model.ResultFailed, model.PhaseData, true
+		p.rec.Result, p.rec.Phase, p.rec.ConnectionLost = model.ResultFailed, model.PhaseData, true
 		notes = append([]string{"data: connection lost (not sent; a rerun may send it again)"}, notes...)
 	case last.temporary:
-		rec.Result, rec.Phase, rec.ConnectionLost = model.ResultDeferred, last.phase, last.connLost
+		p.rec.Result, p.rec.Phase, p.rec.ConnectionLost = model.ResultDeferred, last.phase, last.connLost
 		notes = append([]string{string(last.phase) + ": " + last.reason}, notes...)
 	default:
-		rec.Result, rec.Phase, rec.ConnectionLost = model.ResultFailed, last.phase, last.connLost
+		p.rec.Result, p.rec.Phase, p.rec.ConnectionLost = model.ResultFailed, last.phase, last.connLost
 		notes = append([]string{string(last.phase) + ": " + last.reason}, notes...)
 	}
-	rec.Reason = strings.Join(notes, "; ")
-	return rec, nil
+	p.rec.Reason = strings.Join(notes, "; ")
+	return p.rec
+}
+
+// interruptedAll settles every record of a batch cut short by ctx.
+func (t *SMTPTarget) interruptedAll(ps []*smtpMsg, err error) ([]model.ReplayRecord, error) {
+	recs := make([]model.ReplayRecord, len(ps))
+	for i, p := range ps {
+		recs[i], _ = t.interrupted(p.rec, err)
+	}
+	return recs, fmt.Errorf("replay: smtp %s: %w", t.addr, err)
 }
 
 func (t *SMTPTarget) interrupted(rec model.ReplayRecord, err error) (model.ReplayRecord, error) {
@@ -154,8 +264,8 @@ type txResult struct {
 	phase      model.SMTPPhase // where it stopped short of delivery
 	reason     string
 	temporary  bool // 4xx or connection trouble before DATA: worth a retry
-	dataLost   bool // connection lost once DATA had started
 	connLost   bool // the server dropped the connection instead of answering
+	dataLost   bool // connection lost once DATA had started
 	delivered  []int
 	permFailed []int
 	envid      string
@@ -163,160 +273,123 @@ type txResult struct {
 	bytes      int64
 }
 
-// transaction runs MAIL, RCPT for the pending recipients and DATA on one
-// pooled connection.
-func (t *SMTPTarget) transaction(ctx context.Context, part *io.SectionReader, m *model.Message, pending []int,
-	mailOpts smtp.MailOptions, envEnvID, sha string) (tx txResult) {
-	c, reused, replies, phase, err := t.acquire(ctx)
-	tx.replies = replies
+// transactions sends one attempt of every message on one pooled
+// connection (pipelined when offered) and returns their outcomes, in
+// order. A pooled connection found dead before anything was sent (the
+// server closed it while idle) is replaced once: that is not a failure of
+// the messages.
+func (t *SMTPTarget) transactions(ctx context.Context, ps []*smtpMsg) []txResult {
+	txs := make([]txResult, len(ps))
+	c, reused, replies, err := t.acquire(ctx)
 	if err != nil {
-		tx.phase, tx.reason = phase, err.Error()
-		tx.temporary = !isPermanent(err)
-		return tx
-	}
-	healthy := false
-	defer func() { t.release(c, healthy) }()
-	stop := context.AfterFunc(ctx, func() { c.raw.SetDeadline(time.Unix(1, 0)) })
-	defer func() { stop() }()
-
-	// fail records an error of one phase; an SMTP reply leaves the
-	// connection usable after RSET, anything else does not.
-	fail := func(phase model.SMTPPhase, cmd string, err error) txResult {
-		tx.phase, tx.reason = phase, err.Error()
-		tx.replies = append(tx.replies, replyOf(cmd, err)...)
-		var se *smtp.SMTPError
-		if errors.As(err, &se) {
-			tx.temporary = se.Code/100 == 4
-			tx.reason = formatReply(replyOf(cmd, err)[0])
-			healthy = c.client.Reset() == nil
-		} else {
-			tx.temporary, tx.reason, tx.connLost = true, "connection lost: "+err.Error(), true
+		for i := range txs {
+			txs[i] = setupFailure(replies, err)
 		}
-		return tx
+		return txs
 	}
-
-	tx.envid = envEnvID
-	if tx.envid == "" {
-		if ok, _ := c.client.Extension("DSN"); ok {
-			tx.envid = derivedEnvID(sha, m.Envelope.From, addrs(m, pending))
-		}
-	}
-	mailOpts.EnvelopeID = tx.envid
-	err = c.client.Mail(m.Envelope.From, &mailOpts)
-	var se *smtp.SMTPError
-	if err != nil && reused && !errors.As(err, &se) {
-		// The pooled connection died while idle (server timeout): this is
-		// not a failure of the message; dial a fresh one once.
-		c.client.Close()
-		fresh, replies, err2 := t.dial(ctx)
-		tx.replies = append(tx.replies, replies...)
-		if err2 != nil {
-			var pe *phaseError
-			tx.phase, tx.reason, tx.temporary = model.PhaseConnect, err2.Error(), !isPermanent(err2)
-			if errors.As(err2, &pe) {
-				tx.phase = pe.phase
+	mails := t.mails(c, ps, txs)
+	outs := c.Send(ctx, mails)
+	if reused && outs[0].Err != nil && !outs[0].Sent && ctx.Err() == nil {
+		c.Close()
+		fresh, replies2, err := t.dial(ctx)
+		replies = append(replies, replies2...)
+		if err != nil {
+			<-t.slots
+			for i := range txs {
+				txs[i] = setupFailure(replies, err)
 			}
-			c = &smtpConn{raw: c.raw, client: c.client}
-			return tx
+			return txs
 		}
 		c = fresh
-		stop()
-		stop = context.AfterFunc(ctx, func() { fresh.raw.SetDeadline(time.Unix(1, 0)) })
-		err = c.client.Mail(m.Envelope.From, &mailOpts)
+		mails = t.mails(c, ps, txs)
+		outs = c.Send(ctx, mails)
 	}
-	if err != nil {
-		return fail(model.PhaseMail, "MAIL", err)
+	t.release(c, outs[len(outs)-1].Err == nil)
+	for i, o := range outs {
+		txs[i] = outcome(ps[i], o, txs[i].envid)
+		if i == 0 {
+			txs[i].replies = append(replies, txs[i].replies...)
+		}
 	}
-	tx.replies = append(tx.replies, model.SMTPReply{Command: "MAIL", Code: 250})
+	return txs
+}
 
-	var accepted []int
-	anyTemp := false
-	var lastRcpt error
-	for _, i := range pending {
-		to := m.Envelope.To[i]
-		var params string
-		if i < len(m.Envelope.ToParams) {
-			params = m.Envelope.ToParams[i]
+// mails builds each message's transaction for the pending recipients,
+// with its ENVID: the envelope's, or when it has none and the server
+// offers DSN, one derived from the bytes and the envelope.
+func (t *SMTPTarget) mails(c *smtpclient.Conn, ps []*smtpMsg, txs []txResult) []*smtpclient.Mail {
+	dsn, _ := c.Extension("DSN")
+	mails := make([]*smtpclient.Mail, len(ps))
+	for i, p := range ps {
+		m := p.mail
+		m.EnvID = p.envid
+		if m.EnvID == "" && dsn {
+			m.EnvID = derivedEnvID(p.rec.SHA256Before, p.m.Envelope.From, addrs(p.m, p.pending))
 		}
-		ropts, _ := rcptOptions(params)
-		cmd := "RCPT <" + to + ">"
-		err := c.client.Rcpt(to, &ropts)
-		var se *smtp.SMTPError
-		switch {
-		case err == nil:
-			accepted = append(accepted, i)
-			tx.replies = append(tx.replies, model.SMTPReply{Command: cmd, Code: 250})
-		case errors.As(err, &se):
-			tx.replies = append(tx.replies, replyOf(cmd, err)...)
-			lastRcpt = err
-			if se.Code/100 == 4 {
-				anyTemp = true
-			} else {
-				tx.permFailed = append(tx.permFailed, i)
+		txs[i].envid = m.EnvID
+		m.Rcpts = nil
+		for _, j := range p.pending {
+			var params string
+			if j < len(p.m.Envelope.ToParams) {
+				params = p.m.Envelope.ToParams[j]
 			}
-		default:
-			return fail(model.PhaseRcpt, cmd, err)
+			r, _ := rcptOptions(params)
+			r.Addr = p.m.Envelope.To[j]
+			m.Rcpts = append(m.Rcpts, r)
 		}
+		mails[i] = &m
 	}
-	if len(accepted) == 0 {
-		tx.phase, tx.temporary = model.PhaseRcpt, anyTemp
-		tx.reason = formatReply(replyOf("RCPT", lastRcpt)[0])
-		healthy = c.client.Reset() == nil
-		return tx
-	}
-	tx.temporary = anyTemp
+	return mails
+}
 
-	dc, err := c.client.Data()
-	if err != nil {
-		r := fail(model.PhaseData, "DATA", err)
-		r.permFailed = nil
-		if !r.temporary {
-			r.permFailed = append(tx.permFailed, accepted...)
+// setupFailure is the outcome of every message of an attempt whose
+// connection could not be set up.
+func setupFailure(replies []model.SMTPReply, err error) txResult {
+	tx := txResult{replies: replies, phase: model.PhaseConnect, reason: err.Error(), temporary: true}
+	var ce *smtpclient.Error
+	if errors.As(err, &ce) {
+		tx.phase, tx.temporary = ce.Phase, !ce.Permanent()
+		if ce.Reply != nil {
+			tx.reason = smtpclient.FormatReply(*ce.Reply)
+		} else {
+			tx.reason, tx.connLost = ce.Err.Error(), ce.Phase != model.PhaseConnect
 		}
-		return r
 	}
-	wire := newWireView()
-	buf := make([]byte, 64<<10)
-	sr := io.NewSectionReader(part, 0, part.Size())
-	for {
-		n, rerr := sr.Read(buf)
-		if n > 0 {
-			c.raw.SetWriteDeadline(time.Now().Add(t.opts.Timeout))
-			if _, werr := dc.Write(buf[:n]); werr != nil {
-				tx.phase, tx.reason, tx.dataLost = model.PhaseData, "connection lost: "+werr.Error(), true
-				tx.replies = append(tx.replies, model.SMTPReply{Command: "DATA", Text: "connection lost"})
-				return tx
+	return tx
+}
+
+// outcome maps the client's account of a transaction to the record's
+// terms; recipient indexes go back from the transaction's to the
+// envelope's.
+func outcome(p *smtpMsg, o smtpclient.Outcome, envid string) txResult {
+	idx := func(is []int) []int {
+		out := make([]int, 0, len(is))
+		for _, i := range is {
+			out = append(out, p.pending[i])
+		}
+		return out
+	}
+	tx := txResult{replies: o.Replies, phase: o.Phase, envid: envid, permFailed: idx(o.PermRcpt),
+		temporary: len(o.TempRcpt) > 0}
+	switch {
+	case o.Err != nil && o.ReadErr:
+		tx.reason = o.Err.Error()
+		tx.phase, tx.temporary = model.PhaseData, false
+	case o.Err != nil && o.Sent:
+		tx.phase, tx.reason, tx.dataLost = model.PhaseData, "connection lost: "+o.Err.Error(), true
+	case o.Err != nil:
+		tx.reason, tx.temporary, tx.connLost = "connection lost: "+o.Err.Error(), true, true
+	case o.Delivered:
+		tx.delivered, tx.after, tx.bytes = idx(o.Accepted), o.After, o.Bytes
+	case o.Failed != nil:
+		tx.reason = smtpclient.FormatReply(*o.Failed)
+		if o.Phase != model.PhaseRcpt {
+			tx.temporary = o.Failed.Code/100 == 4
+			if !tx.temporary {
+				tx.permFailed = append(tx.permFailed, idx(o.Accepted)...)
 			}
-			wire.Write(buf[:n])
-		}
-		if rerr == io.EOF {
-			break
-		}
-		if rerr != nil {
-			// The file failed under us: abandon the connection so the
-			// server never sees a final dot.
-			tx.phase, tx.reason = model.PhaseData, "read: "+rerr.Error()
-			return tx
 		}
 	}
-	tx.after, tx.bytes = wire.finish()
-	resp, err := dc.CloseWithResponse()
-	if err != nil {
-		var se *smtp.SMTPError
-		if !errors.As(err, &se) {
-			tx.phase, tx.reason, tx.dataLost = model.PhaseData, "connection lost: "+err.Error(), true
-			tx.replies = append(tx.replies, model.SMTPReply{Command: "DATA", Text: "connection lost"})
-			return tx
-		}
-		r := fail(model.PhaseData, "DATA", err)
-		if !r.temporary {
-			r.permFailed = append(r.permFailed, accepted...)
-		}
-		return r
-	}
-	tx.replies = append(tx.replies, parseReplyText("DATA", 250, resp.StatusText))
-	tx.delivered = accepted
-	healthy = true
 	return tx
 }
 
@@ -351,48 +424,6 @@ func minus(all []int, drop ...[]int) []int {
 		}
 	}
 	return out
-}
-
-func isPermanent(err error) bool {
-	var se *smtp.SMTPError
-	return errors.As(err, &se) && se.Code/100 == 5
-}
-
-// replyOf turns an error into the reply record(s) of cmd.
-func replyOf(cmd string, err error) []model.SMTPReply {
-	var se *smtp.SMTPError
-	if errors.As(err, &se) {
-		r := model.SMTPReply{Command: cmd, Code: se.Code, Text: se.Message}
-		if ec := se.EnhancedCode; ec != smtp.EnhancedCodeNotSet && ec != smtp.NoEnhancedCode {
-			r.EnhancedCode = fmt.Sprintf("%d.%d.%d", ec[0], ec[1], ec[2])
-		}
-		return []model.SMTPReply{r}
-	}
-	if err == nil {
-		return []model.SMTPReply{{Command: cmd}}
-	}
-	return []model.SMTPReply{{Command: cmd, Text: err.Error()}}
-}
-
-// parseReplyText splits "2.0.0 OK: queued" into enhanced code and text.
-func parseReplyText(cmd string, code int, text string) model.SMTPReply {
-	r := model.SMTPReply{Command: cmd, Code: code, Text: text}
-	first, rest, ok := strings.Cut(text, " ")
-	if ok && strings.Count(first, ".") == 2 && strings.Trim(first, "0123456789.") == "" {
-		r.EnhancedCode, r.Text = first, rest
-	}
-	return r
-}
-
-func formatReply(r model.SMTPReply) string {
-	s := fmt.Sprintf("%d", r.Code)
-	if r.EnhancedCode != "" {
-		s += " " + r.EnhancedCode
-	}
-	if r.Text != "" {
-		s += " " + r.Text
-	}
-	return s
 }
 
 func backoff(base time.Duration, attempt int) time.Duration {

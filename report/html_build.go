@@ -139,8 +139,8 @@ func TriageHTML(in TriageHTMLInput) HTMLReport {
 	return r
 }
 
-// SimulationHTMLRun is one simulation run.
-type SimulationHTMLRun struct {
+// SimulationRun is one simulation run, as simulate.Run returned it.
+type SimulationRun struct {
 	Steps   []model.SimStep
 	Summary model.Simulation
 }
@@ -150,7 +150,7 @@ type SimulationHTMLRun struct {
 type SimulationHTMLInput struct {
 	Inputs      []string
 	Messages    []*model.Message
-	Runs        []SimulationHTMLRun
+	Runs        []SimulationRun
 	Suspects    []HTMLSuspect // HTMLSuspects of a ranking without evidence
 	Conclusions []model.Conclusion
 	Plan        []model.ReplayRecord // replay.Preview of Messages

@@ -10,6 +10,41 @@ import (
 	"github.com/imsforensic/imsforensic/model"
 )
 
+// WriteSimulation renders a simulate command's runs: as JSON Lines, each
+// run's steps and summary with the verdict after the first run; as tables,
+// each run under its title (titles[i]) with the verdict after the first,
+// and a closing line when there was only the one run.
+func WriteSimulation(w io.Writer, f Format, runs []SimulationRun, titles []string, verdict model.SimVerdict) error {
+	for i, r := range runs {
+		if f == JSON {
+			if err := WriteSimulationJSON(w, r.Steps, r.Summary); err != nil {
+				return err
+			}
+			if i == 0 {
+				if err := WriteJSONRecord(w, verdict); err != nil {
+					return err
+				}
+			}
+			continue
+		}
+		if i > 0 {
+			fmt.Fprintln(w)
+		}
+		if err := WriteSimulationTable(w, titles[i], r.Steps, r.Summary); err != nil {
+			return err
+		}
+		if i == 0 {
+			fmt.Fprintf(w, "Verdict: %s\n", verdict.Text)
+		}
+	}
+	if f != JSON && len(runs) == 1 {
+		if _, err := fmt.Fprintln(w, "\nNo message crashes the emulated store: nothing to hold back."); err != nil {
+			return fmt.Errorf("simulate: write table: %w", err)
+		}
+	}
+	return nil
+}
+
 // WriteSimulationJSON writes one run's steps and then its summary as JSON
 // Lines.
 func WriteSimulationJSON(w io.Writer, steps []model.SimStep, sum model.Simulation) error {

@@ -22,12 +22,30 @@ var ruleLineOver998 = Rule{
 
 var ruleBareLF = Rule{
 	ID: "bare-lf", Class: model.ClassRisk, Dir: "IN/OUT",
-	Doc: "line ends that are a bare LF, not CRLF",
+	Doc: "line ends that are a bare LF among CRLF ones (mixed endings in one message), or any bare LF in an IMS spool file, which the IMS writes with CRLF",
 	Check: func(m *model.Message, c *Config, emit Emitter) {
-		if s := &m.Scan; s.BareLF > 0 {
+		if s := &m.Scan; s.BareLF > 0 && !lfStored(m) {
 			emit(partAt(m, s.FirstBareLF), s.FirstBareLF, m.Excerpt(s.FirstBareLF), fmt.Sprintf("%d bare LF line ends (%d CRLF)", s.BareLF, s.CRLF))
 		}
 	},
+}
+
+var ruleLFStorage = Rule{
+	ID: "lf-storage", Class: model.ClassInfo, Dir: "IN/OUT",
+	Doc: "the file is stored with LF line ends throughout (copied through a Unix tool or mailbox): one storage fact, not a fault of the message; replay over SMTP sends it as CRLF",
+	Check: func(m *model.Message, c *Config, emit Emitter) {
+		if s := &m.Scan; lfStored(m) {
+			emit("", s.FirstBareLF, m.Excerpt(s.FirstBareLF), fmt.Sprintf("all %d line ends are bare LF", s.BareLF))
+		}
+	},
+}
+
+// lfStored says the file was stored with LF line ends throughout: no CRLF
+// at all, no bare CR. An IMS spool file never is: the IMS writes CRLF, so
+// there a bare LF is the message's own and bare-lf keeps reporting it.
+func lfStored(m *model.Message) bool {
+	s := &m.Scan
+	return m.Format != model.FormatIMSSpool && s.BareLF > 0 && s.CRLF == 0 && s.BareCR == 0
 }
 
 var ruleBareCR = Rule{

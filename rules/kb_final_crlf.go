@@ -8,10 +8,10 @@ import (
 
 var ruleNoFinalCRLF = Rule{
 	ID: "no-final-crlf", Class: model.ClassStall, Dir: "OUT", KB: []string{"Q146993"},
-	Doc: "the RFC 822 part does not end in CRLF",
+	Doc: "the RFC 822 part does not end in CRLF; a file stored with LF throughout that ends in LF is left to lf-storage",
 	Check: func(m *model.Message, c *Config, emit Emitter) {
 		s := &m.Scan
-		if m.MessageOffset < 0 || s.FinalByteOffset < m.MessageOffset || s.EndsWithCRLF {
+		if m.MessageOffset < 0 || s.FinalByteOffset < m.MessageOffset || s.EndsWithCRLF || (s.EndsWithLF && lfStored(m)) {
 			return
 		}
 		off := s.FinalLineOffset

@@ -12,10 +12,12 @@ import (
 
 var ruleHeaderNonHeaderLine = Rule{
 	ID: "header-non-header-line", Class: model.ClassCrash, Dir: "IN", KB: []string{"Q166026", "Q301690"},
-	Doc: "a line inside a header block that is neither a field nor a continuation (e.g. `sender x@y )`)",
+	Doc: "a line inside a header block, with fields after it, that is neither a field nor a continuation (e.g. `sender x@y )`)",
 	Check: func(m *model.Message, c *Config, emit Emitter) {
 		for _, a := range m.Anomalies {
-			if a.Code == model.AnomNonHeaderLine {
+			// A stray line with fields after it is Q166026's; one where
+			// the header runs into the body is header-body-no-separator's.
+			if a.Code == model.AnomNonHeaderLine && a.Severe {
 				ev, off := bodyEvidence(m, a.Offset)
 				emit(a.Part, off, ev, "header line that is neither a field nor a continuation (AV reading the header)")
 			}

@@ -13,7 +13,7 @@ import (
 func LintBytes(raw []byte, cfg *Config) *model.Message {
 	m, err := parse.Parse(bytes.NewReader(raw), nil)
 	if m == nil {
-		m = &model.Message{Type: model.TypeMessage, Schema: model.SchemaVersion, Findings: []model.Finding{}}
+		m = model.NewMessage()
 	}
 	if err != nil {
 		m.Error = err.Error()

@@ -19,7 +19,7 @@ func TestReadmeRuleTable(t *testing.T) {
 		if kb == "" {
 			kb = "-"
 		}
-		b.WriteString("| `" + r.ID + "` | " + r.Class.String() + " | " + r.Dir + " | " + kb + " | " + strings.ReplaceAll(r.Doc, "|", "\\|") + " |\n")
+		b.WriteString("| `" + r.ID + "` | " + r.Class.String() + " | " + r.Dir + " | " + kb + " | " + strings.ReplaceAll(r.Doc+offDirDoc(&r), "|", "\\|") + " |\n")
 	}
 	if !readmeBlock(t, "rules", b.String()) {
 		t.Errorf("README.md's rule table is out of date: run go test ./rules -update")

@@ -54,6 +54,10 @@ func Check(m *model.Message, cfg *Config) []model.Finding {
 		if o, ok := c.Classes[r.ID]; ok {
 			class = o
 		}
+		class, why, ok := directed(&r, m.Queue, class)
+		if !ok {
+			continue
+		}
 		conf := 1.0
 		if w, ok := c.Confidence[r.ID]; ok {
 			conf = w
@@ -70,6 +74,9 @@ func Check(m *model.Message, cfg *Config) []model.Finding {
 			}
 			if len(ev) > model.ExcerptLen {
 				ev = ev[:model.ExcerptLen]
+			}
+			if why != "" {
+				detail += " (" + why + ")"
 			}
 			fs = append(fs, model.Finding{Rule: r.ID, Class: class, Part: part, Offset: offset, Evidence: ev, Detail: detail, KB: kb, Confidence: conf})
 		})

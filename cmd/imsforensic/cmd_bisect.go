@@ -2,14 +2,19 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
 	"github.com/spf13/pflag"
 
+	"github.com/imsforensic/imsforensic/guard"
 	"github.com/imsforensic/imsforensic/internal/atomicfile"
 	"github.com/imsforensic/imsforensic/model"
+	"github.com/imsforensic/imsforensic/replay"
 	"github.com/imsforensic/imsforensic/replay/bisect"
 	"github.com/imsforensic/imsforensic/replay/simulate"
 	"github.com/imsforensic/imsforensic/report"
@@ -30,7 +35,7 @@ type bisectOptions struct {
 func (o *bisectOptions) addFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&o.target, "target", "", "SMTP server to replay the groups to: smtp://HOST:PORT (a dropped or refused connection, or 554 on DATA, is a crash)")
 	fs.StringVar(&o.probe, "probe", "", "command run on a folder holding a copy of each group, {} = the folder; exit status other than 0 is a crash")
-	fs.StringVar(&o.journal, "journal", "", "journal FILE (JSON Lines, fsynced, appended); default imsforensic-bisect-TIME.jsonl here")
+	fs.StringVar(&o.journal, "journal", "", "journal FILE (JSON Lines, fsynced, appended); default bisect-TIME.jsonl in the per-user state folder ($XDG_STATE_HOME/imsforensic, %LOCALAPPDATA%\\imsforensic\\journals)")
 	fs.DurationVar(&o.timeout, "timeout", 30*time.Second, "smtp: connect and reply timeout")
 	fs.DurationVar(&o.settle, "settle", 0, "smtp: wait this long after each group before the health check (servers that crash after accepting)")
 	o.out.addFlags(fs)
@@ -103,8 +108,15 @@ Examples:
 }
 
 func runBisect(ctx context.Context, opts *bisectOptions, g *globals, args []string) error {
-	_, ms, walkErr, err := selectedInputs(ctx, g, "bisect", &opts.sel, &opts.rules, opts.out.fmt == report.JSON, args, time.Now())
+	paths, ms, walkErr, err := selectedInputs(ctx, g, "bisect", &opts.sel, &opts.rules, opts.out.fmt == report.JSON, args, time.Now())
 	if err != nil {
+		return err
+	}
+	jpath, err := bisectJournalPath(opts.journal)
+	if err != nil {
+		return err
+	}
+	if err := refuseInsideEvidence(paths, "--journal", jpath); err != nil {
 		return err
 	}
 	var readable []*model.Message
@@ -126,16 +138,15 @@ func runBisect(ctx context.Context, opts *bisectOptions, g *globals, args []stri
 		defer smtpT.Close()
 	}
 
-	jpath := opts.journal
-	if jpath == "" {
-		jpath = "imsforensic-bisect-" + time.Now().UTC().Format("20060102T150405Z") + ".jsonl"
-	}
 	j, err := atomicfile.OpenJSONL(jpath)
 	if err != nil {
 		return err
 	}
 	fmt.Fprintf(g.stderr, "imsforensic: bisecting %d message(s); journal %s\n", len(readable), jpath)
 	res, err := bisect.Find(ctx, readable, tester, &progressJournal{j: j, g: g, quiet: opts.out.fmt == report.JSON})
+	if errors.Is(err, guard.ErrInsideEvidence) {
+		err = usageError(err)
+	}
 	if cerr := j.Close(); err == nil && cerr != nil {
 		err = fmt.Errorf("journal %s: %w", jpath, cerr)
 	}
@@ -151,6 +162,23 @@ func runBisect(ctx context.Context, opts *bisectOptions, g *globals, args []stri
 		return err
 	}
 	return finishScan(g, &opts.out, ms, walkErr)
+}
+
+// bisectJournalPath is --journal, or a new file named by the time in the
+// per-user state folder (never the current folder, which may be the
+// evidence: cd TempIMS && imsforensic bisect .).
+func bisectJournalPath(flag string) (string, error) {
+	if flag != "" {
+		return flag, nil
+	}
+	dir, err := replay.StateDir()
+	if err != nil {
+		return "", err
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return "", fmt.Errorf("journal folder: %w", err)
+	}
+	return filepath.Join(dir, "bisect-"+time.Now().UTC().Format("20060102T150405.000000000Z")+".jsonl"), nil
 }
 
 // newBisectTester builds the tester of --target or --probe; smtpT is the
@@ -180,6 +208,9 @@ type progressJournal struct {
 	g     *globals
 	quiet bool
 }
+
+// Path is the journal file, for bisect.Find's check against the evidence.
+func (p *progressJournal) Path() string { return p.j.Path() }
 
 func (p *progressJournal) Append(v any) error {
 	if err := p.j.Append(v); err != nil {

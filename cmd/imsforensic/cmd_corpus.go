@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -27,7 +28,7 @@ type corpusOptions struct {
 }
 
 func (o *corpusOptions) addFlags(fs *pflag.FlagSet) {
-	fs.StringVar(&o.out, "out", "", "folder to write the corpus into (required; created if missing)")
+	fs.StringVar(&o.out, "out", "", "folder to write the corpus into (required; created if missing, refused unless empty)")
 	fs.IntVar(&o.messages, "messages", corpus.DefaultMessages, "number of message files (raised to fit every planted poison message)")
 	fs.Int64Var(&o.seed, "seed", 1, "seed: the same seed and flags give the same bytes")
 	fs.StringVar(&o.poison, "poison", "all", "poison to plant: all, none, or a comma-separated list of rule IDs")
@@ -137,6 +138,9 @@ func runCorpus(ctx context.Context, opts *corpusOptions, g *globals, args []stri
 		}
 	}
 	tr, err := corpus.Generate(ctx, opts.out, cfg)
+	if errors.Is(err, corpus.ErrNotEmpty) {
+		return usageError(err)
+	}
 	if err != nil {
 		return err
 	}

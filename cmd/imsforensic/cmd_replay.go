@@ -13,9 +13,10 @@ import (
 
 	"github.com/spf13/pflag"
 
+	"github.com/imsforensic/imsforensic/guard"
 	"github.com/imsforensic/imsforensic/model"
 	"github.com/imsforensic/imsforensic/replay"
-	"github.com/imsforensic/imsforensic/replay/selection"
+	"github.com/imsforensic/imsforensic/replay/smtpclient"
 	"github.com/imsforensic/imsforensic/report"
 )
 
@@ -87,11 +88,11 @@ func (o *replayOptions) validate(g *globals) error {
 		return usageError(err)
 	}
 	o.spec = spec
-	if o.queueDat != "" && o.queueDat != "rename" {
-		return usageErrorf("--queue-dat: the only value is 'rename' (Queue.dat is never deleted)")
+	if err := replay.CheckQueueDat(spec.Scheme, o.queueDat); err != nil {
+		return usageError(err)
 	}
-	if (o.queueDat != "" || o.queue != "") && spec.Scheme != replay.SchemeImcdata {
-		return usageErrorf("--queue-dat and --queue apply to imcdata: targets only")
+	if o.queue != "" && spec.Scheme != replay.SchemeImcdata {
+		return usageErrorf("--queue applies to imcdata: targets only")
 	}
 	if q := strings.ToUpper(o.queue); q != "" && q != "IN" && q != "OUT" {
 		return usageErrorf("--queue: want IN or OUT, got %q", o.queue)
@@ -171,14 +172,20 @@ func runReplay(ctx context.Context, opts *replayOptions, g *globals, args []stri
 	}
 	opts.sel.printExplain(g)
 
+	// Outputs among the evidence are refused (package guard): replay.Run
+	// checks the target and the journal itself; the transcript is checked
+	// here, before it is opened.
+	if err := refuseInsideEvidence(paths, "--transcript", opts.transcript); err != nil {
+		return err
+	}
 	target, err := newReplayTarget(opts, g)
 	if err != nil {
 		return err
 	}
 	defer target.Close()
-	journal, err := replayJournal(opts, target, paths)
-	if err != nil {
-		return err
+	journal := opts.journal
+	if journal == "" {
+		journal = replay.DefaultJournalPath(target)
 	}
 
 	ms, err := scanInputs(ctx, g, paths, &opts.rules, opts.format == "json")
@@ -194,6 +201,9 @@ func runReplay(ctx context.Context, opts *replayOptions, g *globals, args []stri
 	sum, err := replay.Run(ctx, ms, target, ropts, watched)
 	if prog != nil {
 		prog.done()
+	}
+	if errors.Is(err, guard.ErrInsideEvidence) {
+		return usageError(err)
 	}
 	if len(ms) == 1 && opts.spec.Scheme == replay.SchemeSMTP {
 		if serr := swaksOutcome(ctx, g, opts, sum, err, sent, flush); serr != nil {
@@ -216,8 +226,9 @@ func replayRunOptions(opts *replayOptions, g *globals, paths []string, journal s
 	ropts := replay.Options{
 		DryRun:          opts.dryRun,
 		JournalPath:     journal,
+		Sources:         paths,
 		IncludeSuspects: opts.includeSuspects,
-		Named:           namedInputs(paths, opts.sel.sel),
+		Named:           opts.sel.names(),
 		QueueDat:        opts.queueDat,
 		Concurrency:     opts.concurrency,
 	}
@@ -227,27 +238,6 @@ func replayRunOptions(opts *replayOptions, g *globals, paths []string, journal s
 		ropts.Progress = prog.update
 	}
 	return ropts, prog
-}
-
-// replayJournal returns the journal path and refuses outputs inside the
-// evidence. A target folder inside the evidence (or the evidence folder
-// itself) would put files, and the target's temporary folder, among the
-// evidence (DESIGN.md section 4, item 1). A target that holds the
-// evidence, as Imcdata holds TempIMS in KB Q197792, is fine.
-func replayJournal(opts *replayOptions, target replay.Target, paths []string) (string, error) {
-	if fd, ok := target.(interface{ Dir() string }); ok {
-		if in := insideAny(fd.Dir(), paths); in != "" {
-			return "", usageErrorf("the target folder %s is inside the evidence %s: replay into a folder outside it", fd.Dir(), in)
-		}
-	}
-	journal := opts.journal
-	if journal == "" {
-		journal = replay.DefaultJournalPath(target)
-	}
-	if in := insideAny(journal, paths); in != "" {
-		return "", usageErrorf("the journal %s would be inside the evidence %s: give --journal elsewhere", journal, in)
-	}
-	return journal, nil
 }
 
 // watchSend wraps the record sink to remember the last delivery, so that
@@ -270,6 +260,14 @@ func swaksOutcome(ctx context.Context, g *globals, opts *replayOptions, sum mode
 	var netErr *net.OpError
 	if err != nil && errors.As(err, &netErr) {
 		return &exitErr{code: 2, err: err} // swaks: error connecting to remote server
+	}
+	var setupErr *smtpclient.Error
+	if err != nil && errors.As(err, &setupErr) {
+		// The connection's set-up failed (a refused AUTH, TLS): swaks's code
+		// for that phase.
+		if code := swaksExitCode(model.ReplayRecord{Phase: setupErr.Phase}); code != 0 {
+			return &exitErr{code: code, err: err}
+		}
 	}
 	if err != nil || sent.Result == "" || sent.Result == model.ResultOK {
 		return nil
@@ -330,43 +328,6 @@ func (c *closeBoth) Close() error {
 		err = e
 	}
 	return err
-}
-
-// namedInputs are the messages "selected by name": inputs that are files
-// (arguments and --files-from lines) and the name=/path= terms of --select.
-func namedInputs(paths []string, sel *selection.Expr) []string {
-	var out []string
-	for _, p := range paths {
-		if st, err := os.Stat(p); err == nil && st.Mode().IsRegular() {
-			out = append(out, p)
-		}
-	}
-	if sel != nil {
-		out = append(out, sel.Names()...)
-	}
-	return out
-}
-
-// insideAny returns the input folder that holds p, or "".
-func insideAny(p string, inputs []string) string {
-	ap, err := filepath.Abs(p)
-	if err != nil {
-		return ""
-	}
-	for _, in := range inputs {
-		ai, err := filepath.Abs(in)
-		if err != nil {
-			continue
-		}
-		if st, err := os.Stat(ai); err != nil || !st.IsDir() {
-			continue
-		}
-		rel, err := filepath.Rel(ai, ap)
-		if err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)) && !filepath.IsAbs(rel) {
-			return in
-		}
-	}
-	return ""
 }
 
 // finishReplay prints the output and maps the outcome to the exit code:

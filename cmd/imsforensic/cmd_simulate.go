@@ -119,6 +119,9 @@ func runSimulate(ctx context.Context, opts *simulateOptions, g *globals, args []
 	if err != nil {
 		return err
 	}
+	if err := refuseInsideEvidence(append(append([]string(nil), paths...), opts.ev.paths...), "--html", opts.html); err != nil {
+		return err
+	}
 
 	rk, err := opts.ev.rank(ctx, paths, ms, opts.rules.cfg, now)
 	if err != nil {
@@ -151,33 +154,9 @@ func runSimulate(ctx context.Context, opts *simulateOptions, g *globals, args []
 		runs = append(runs, held)
 	}
 
-	if opts.out.fmt == report.JSON {
-		for i, r := range runs {
-			if err := report.WriteSimulationJSON(g.stdout, r.Steps, r.Summary); err != nil {
-				return err
-			}
-			if i == 0 {
-				if err := report.WriteJSONRecord(g.stdout, verdict); err != nil {
-					return err
-				}
-			}
-		}
-	} else {
-		titles := []string{"The queue as it is:", "With " + holdWhat + " held back:"}
-		for i, r := range runs {
-			if i > 0 {
-				fmt.Fprintln(g.stdout)
-			}
-			if err := report.WriteSimulationTable(g.stdout, titles[i], r.Steps, r.Summary); err != nil {
-				return err
-			}
-			if i == 0 {
-				fmt.Fprintf(g.stdout, "Verdict: %s\n", verdict.Text)
-			}
-		}
-		if len(runs) == 1 {
-			fmt.Fprintln(g.stdout, "\nNo message crashes the emulated store: nothing to hold back.")
-		}
+	titles := []string{"The queue as it is:", "With " + holdWhat + " held back:"}
+	if err := report.WriteSimulation(g.stdout, opts.out.fmt, simulationRuns(runs), titles, verdict); err != nil {
+		return err
 	}
 	if opts.html != "" {
 		if err := writeSimulationHTML(opts, paths, ms, runs, rk, verdict); err != nil {
@@ -252,10 +231,17 @@ func writeSimulationHTML(opts *simulateOptions, paths []string, ms []*model.Mess
 	res := rk.res
 	in := report.SimulationHTMLInput{Inputs: paths, Messages: ms, Conclusions: res.Conclusions,
 		Suspects: report.HTMLSuspects(res.Suspects, fullParse(opts.rules.cfg)), Plan: replay.Preview(ms, replay.Options{})}
-	for _, run := range runs {
-		in.Runs = append(in.Runs, report.SimulationHTMLRun{Steps: run.Steps, Summary: run.Summary})
-	}
+	in.Runs = simulationRuns(runs)
 	return writeHTMLFile(opts.html, report.SimulationHTML(in))
+}
+
+// simulationRuns hands the runs to report.
+func simulationRuns(runs []simulate.Result) []report.SimulationRun {
+	out := make([]report.SimulationRun, len(runs))
+	for i, r := range runs {
+		out[i] = report.SimulationRun{Steps: r.Steps, Summary: r.Summary}
+	}
+	return out
 }
 
 // fullParse parses a file again with its findings, for the MIME tree the

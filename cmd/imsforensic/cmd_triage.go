@@ -95,6 +95,9 @@ func runTriage(ctx context.Context, opts *triageOptions, g *globals, args []stri
 	if err != nil {
 		return err
 	}
+	if err := refuseInsideEvidence(append(append([]string(nil), paths...), opts.ev.paths...), "--html", opts.html); err != nil {
+		return err
+	}
 	rk, err := opts.ev.rank(ctx, paths, ms, opts.rules.cfg, now)
 	if err != nil {
 		return err

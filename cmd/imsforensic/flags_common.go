@@ -16,6 +16,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/imsforensic/imsforensic/evidence"
+	"github.com/imsforensic/imsforensic/guard"
 	"github.com/imsforensic/imsforensic/internal/readonly"
 	"github.com/imsforensic/imsforensic/inventory"
 	"github.com/imsforensic/imsforensic/model"
@@ -165,6 +166,29 @@ func (s *selectFlags) filter(ms []*model.Message, now time.Time) []*model.Messag
 		}
 	}
 	return out
+}
+
+// refuseInsideEvidence is the guard for a command's own outputs (--html,
+// --journal, --transcript): an output that is an input file or lies in an
+// input folder is a usage error (exit 2), found before anything is
+// written (package guard).
+func refuseInsideEvidence(inputs []string, what, out string) error {
+	if out == "" {
+		return nil
+	}
+	if err := guard.New(inputs...).Check(what, out); err != nil {
+		return usageError(err)
+	}
+	return nil
+}
+
+// names are the file names and paths --select picks by name (name= and
+// path= terms), for replay's "selected by name".
+func (s *selectFlags) names() []string {
+	if s.sel == nil {
+		return nil
+	}
+	return s.sel.Names()
 }
 
 func (s *selectFlags) printExplain(g *globals) {

@@ -42,17 +42,7 @@ func TestReplayOperatorMistakesLeaveEvidenceAlone(t *testing.T) {
 			before := snapshot(t, ev)
 			args := append([]string{"replay", ev, "--format", "json"}, c.args(ev)...)
 			out, errOut, code := runCLI(t, "", args...)
-			after := snapshot(t, ev)
-			for p, s := range before {
-				if after[p] != s {
-					t.Errorf("evidence %s changed or vanished", p)
-				}
-			}
-			for p := range after {
-				if _, ok := before[p]; !ok {
-					t.Errorf("new file among the evidence: %s", p)
-				}
-			}
+			evidenceUnchanged(t, before, snapshot(t, ev))
 			if code != exitUsage {
 				t.Errorf("exit %d, want %d (refused)\nstdout:\n%s\nstderr:\n%s", code, exitUsage, out, errOut)
 			}

@@ -6,6 +6,7 @@ import (
 	"math"
 	"time"
 
+	"github.com/imsforensic/imsforensic/guard"
 	"github.com/imsforensic/imsforensic/model"
 )
 
@@ -33,6 +34,29 @@ type Journal interface {
 	Append(v any) error
 }
 
+// checkOutputs refuses a journal or probe folder among the evidence.
+func checkOutputs(msgs []*model.Message, t Tester, j Journal) error {
+	in := &guard.Inputs{}
+	paths := make([]string, len(msgs))
+	for i, m := range msgs {
+		paths[i] = m.Path
+	}
+	in.AddQueueFiles(paths...)
+	if p, ok := j.(interface{ Path() string }); ok {
+		if err := in.Check("the journal", p.Path()); err != nil {
+			return fmt.Errorf("bisect: %w", err)
+		}
+	}
+	if od, ok := t.(interface{ OutputDirs() []string }); ok {
+		for _, d := range od.OutputDirs() {
+			if err := in.Check("the probe folder", d); err != nil {
+				return fmt.Errorf("bisect: %w", err)
+			}
+		}
+	}
+	return nil
+}
+
 // Result is what Find found.
 type Result struct {
 	Culprits []model.Culprit
@@ -43,9 +67,17 @@ type Result struct {
 // every message that crashes the target. It stops with an error when a
 // test cannot be answered or the journal cannot be written; the rounds
 // done so far are in the journal.
+//
+// Outputs among the evidence are refused (package guard): a Journal with
+// a Path method (atomicfile.JSONLWriter) and a Tester with OutputDirs
+// (ProbeTester) are checked against the messages' files and queue folders
+// before the first round; the error wraps guard.ErrInsideEvidence.
 func Find(ctx context.Context, msgs []*model.Message, t Tester, j Journal) (Result, error) {
 	b := &search{tester: t, journal: j, all: msgs}
 	res := Result{Culprits: []model.Culprit{}}
+	if err := checkOutputs(msgs, t, j); err != nil {
+		return res, err
+	}
 	all := make([]int, len(msgs))
 	for i := range all {
 		all[i] = i

@@ -40,6 +40,15 @@ func NewProbeTester(command string) (*ProbeTester, error) {
 	return &ProbeTester{Command: command}, nil
 }
 
+// OutputDirs is where the round folders are made: bisect.Find refuses it
+// among the evidence.
+func (p *ProbeTester) OutputDirs() []string {
+	if p.TempDir == "" {
+		return []string{os.TempDir()}
+	}
+	return []string{p.TempDir}
+}
+
 // Test implements Tester.
 func (p *ProbeTester) Test(ctx context.Context, round int, group []*model.Message) (Outcome, error) {
 	dir, err := os.MkdirTemp(p.TempDir, fmt.Sprintf("imsforensic-bisect-%03d-", round))

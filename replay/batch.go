@@ -1,0 +1,99 @@
+package replay
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/imsforensic/imsforensic/model"
+)
+
+// batchTarget is implemented by targets that deliver several messages in
+// one call (the SMTP target pipelines them on one connection). The
+// runner then group-commits the journal: one fsync covers the begin
+// records of a batch before anything is sent, one the done records after.
+// A kill in between leaves the whole batch in doubt (begun, not done),
+// which recovery settles as for a single message: refused unless the
+// target resends in doubt (SMTP with --resend-in-doubt and an ENVID
+// deduplicating server).
+type batchTarget interface {
+	BatchSize() int
+	DeliverBatch(ctx context.Context, items []*Item) ([]model.ReplayRecord, error)
+}
+
+// nextBatch takes one planned delivery (blocking) and then as many more
+// as are ready, up to n.
+func nextBatch(work <-chan planned, n int) []planned {
+	p, ok := <-work
+	if !ok {
+		return nil
+	}
+	batch := []planned{p}
+	for len(batch) < n {
+		select {
+		case p, ok := <-work:
+			if !ok {
+				return batch
+			}
+			batch = append(batch, p)
+		default:
+			return batch
+		}
+	}
+	return batch
+}
+
+// deliverBatch journals the begin records of a batch with one fsync,
+// delivers it, and journals the done records with one fsync. Only a
+// journal failure is returned as an error.
+func (r *runner) deliverBatch(ctx context.Context, bt batchTarget, batch []planned) error {
+	items := make([]*Item, len(batch))
+	for i, p := range batch {
+		begin := r.fill(model.ReplayRecord{Action: p.dec.Action, Dest: p.dec.Dest, SHA256Before: p.it.Msg.SHA256, Result: model.ResultBegin}, p.it.Msg.Path)
+		if err := r.journalBuffered(begin); err != nil {
+			return err
+		}
+		items[i] = p.it
+	}
+	if err := r.syncJournal(); err != nil {
+		return err
+	}
+	recs, err := bt.DeliverBatch(ctx, items)
+	if len(recs) != len(batch) {
+		return fmt.Errorf("replay: %s returned %d records for %d messages", r.target, len(recs), len(batch))
+	}
+	for i, p := range batch {
+		rec := r.settle(p, recs[i], err)
+		r.noteDone(rec)
+		if jerr := r.journalBuffered(rec); jerr != nil {
+			return jerr
+		}
+		recs[i] = rec
+	}
+	if err := r.syncJournal(); err != nil {
+		return err
+	}
+	for _, rec := range recs {
+		r.report(rec)
+	}
+	return nil
+}
+
+func (r *runner) journalBuffered(rec model.ReplayRecord) error {
+	if r.jw == nil {
+		return nil
+	}
+	if err := r.jw.AppendBuffered(rec); err != nil {
+		return fmt.Errorf("replay: journal: %w", err)
+	}
+	return nil
+}
+
+func (r *runner) syncJournal() error {
+	if r.jw == nil {
+		return nil
+	}
+	if err := r.jw.Sync(); err != nil {
+		return fmt.Errorf("replay: journal: %w", err)
+	}
+	return nil
+}
