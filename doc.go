@@ -7,7 +7,7 @@
 //	parse/sniff      streaming content analysers: base64, QP, TNEF, RTF, HTML href, DBCS, RFC 2047
 //	rules            the poison catalogue (reference/poison-rules.md) over parsed Messages
 //	inventory        walks TempIMS/Imcdata folders, parses and checks files on all cores
-//	evidence         event logs (.evt, CSV, text, dumpel), Dr. Watson, protocol and tracking logs
+//	evidence         event logs (.evt, .evtx, CSV, text, dumpel), Dr. Watson, protocol and tracking logs
 //	triage           joins messages, findings and evidence into ranked suspects and conclusions
 //	replay           plans, journal, resume and undo; imcdata:, pickup:, replay-dir:, smtp:// targets
 //	replay/selection the --select expression language (what replay, scan, triage and bisect select)

@@ -15,6 +15,7 @@ type Format string
 const (
 	FormatUnknown     Format = ""
 	FormatEVT         Format = "evt"           // legacy binary event log
+	FormatEVTX        Format = "evtx"          // Windows XML Event Log (Vista and later)
 	FormatCSV         Format = "eventlog-csv"  // Event Viewer comma-delimited export
 	FormatText        Format = "eventlog-text" // Event Viewer tab-delimited or Event Properties copy
 	FormatDumpel      Format = "dumpel"        // Resource Kit dumpel.exe output (Q129266)
@@ -26,7 +27,7 @@ const (
 )
 
 // formats lists the known formats, in the order the CLI names them.
-var formats = []Format{FormatEVT, FormatCSV, FormatText, FormatDumpel, FormatDrWatson, FormatProtocolLog, FormatSMTPW3C, FormatSMTPNCSA, FormatTracking}
+var formats = []Format{FormatEVT, FormatEVTX, FormatCSV, FormatText, FormatDumpel, FormatDrWatson, FormatProtocolLog, FormatSMTPW3C, FormatSMTPNCSA, FormatTracking}
 
 // Formats returns the known evidence formats.
 func Formats() []Format { return append([]Format(nil), formats...) }
@@ -44,7 +45,7 @@ func knownFormats() string {
 // server's local wall clock without a zone, except NCSA lines, which
 // carry their offset.
 func (f Format) utc() bool {
-	return f == FormatEVT || f == FormatTracking || f == FormatSMTPW3C || f == "evtx"
+	return f == FormatEVT || f == FormatTracking || f == FormatSMTPW3C || f == FormatEVTX
 }
 
 // DetectBytes is how much of the start of a file Detect wants to see.
@@ -65,6 +66,9 @@ var protocolLine = regexp.MustCompile(`^\d{1,2}/\d{1,2}/\d{2,4} +\d{1,2}:\d{2}(?
 // FormatUnknown when none. It looks at content only: the .evt signature,
 // or the shape of the first meaningful text lines.
 func Detect(head []byte) Format {
+	if isEVTX(head) {
+		return FormatEVTX
+	}
 	if len(head) >= 8 && bytes.Equal(head[4:8], evtSignature) {
 		if n := binary.LittleEndian.Uint32(head); n == evtHeaderSize || n >= evtFixedSize {
 			return FormatEVT

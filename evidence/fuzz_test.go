@@ -21,6 +21,7 @@ var fuzzOptions = Options{
 	MaxDataBytes:   64,
 	MaxEvents:      200,
 	MaxFileBytes:   1 << 20,
+	EVTX:           EVTXOptions{MaxChunkTokens: 100_000},
 }
 
 func fuzzRead(t *testing.T, f Format, data []byte) {

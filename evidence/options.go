@@ -45,6 +45,9 @@ type Options struct {
 	// ErrLimitExceeded with the events read so far.
 	MaxEvents int
 
+	// EVTX bounds the .evtx reader's BinXML work (evtx.go).
+	EVTX EVTXOptions
+
 	// OnSkip, when set, is told about every file ReadPaths met while
 	// walking a folder and did not read (not evidence, symlink, not a
 	// regular file). It is the debug list: such files are not errors.
@@ -95,6 +98,7 @@ func (o *Options) withDefaults() Options {
 	v.MaxStringBytes = intLimit(v.MaxStringBytes, defaultMaxStringBytes)
 	v.MaxDataBytes = intLimit(v.MaxDataBytes, defaultMaxDataBytes)
 	v.MaxEvents = intLimit(v.MaxEvents, defaultMaxEvents)
+	v.EVTX = v.EVTX.withDefaults()
 	return v
 }
 

@@ -50,10 +50,10 @@ type File struct {
 	Err    error
 }
 
-// readers maps each format to its reader. The EVTX reader of
-// evidence/evtx*.go adds itself here.
+// readers maps each format to its reader.
 var readers = map[Format]func(r io.Reader, name string, o *Options, p *problems) []model.Event{
 	FormatEVT:         readEVT,
+	FormatEVTX:        readEVTX,
 	FormatCSV:         readCSV,
 	FormatText:        readText,
 	FormatDumpel:      readDumpel,
@@ -66,7 +66,7 @@ var readers = map[Format]func(r io.Reader, name string, o *Options, p *problems)
 
 // textFormat reports the formats read as text (decoded from UTF-16 or a
 // BOM first).
-func textFormat(f Format) bool { return f != FormatEVT && f != "evtx" }
+func textFormat(f Format) bool { return f != FormatEVT && f != FormatEVTX }
 
 // readAll reads r as format f (detected from its content when
 // FormatUnknown) and does the accounting.

@@ -16,7 +16,8 @@ FUZZTIME="${FUZZTIME:-15s}"
 step() { printf '\n== %s\n' "$*"; }
 
 # Real peers, not mocks: Postfix's smtp-sink/smtp-source, swaks, Python's
-# smtplib, and Debian's Chromium for the HTML report test.
+# smtplib, Debian's Chromium for the HTML report test, and two third-party
+# .evtx readers.
 need=()
 [ -x /usr/sbin/smtp-sink ] || need+=(postfix)
 command -v swaks >/dev/null 2>&1 || need+=(swaks)
@@ -27,6 +28,10 @@ command -v python3 >/dev/null 2>&1 || need+=(python3)
 perl -MNet::SSLeay -e 1 >/dev/null 2>&1 || need+=(libnet-ssleay-perl)
 /usr/bin/python3 -c 'import aiosmtpd' >/dev/null 2>&1 || need+=(python3-aiosmtpd)
 command -v evtexport >/dev/null 2>&1 || need+=(libevt-utils) # the .evt cross-check (evidence/evtexport_test.go)
+# The .evtx oracles (evidence/evtx_oracle_test.go): libyal's evtxexport and
+# python-evtx, the latter for Debian's own python3.
+command -v evtxexport >/dev/null 2>&1 || need+=(libevtx-utils)
+[ -f /usr/lib/python3/dist-packages/Evtx/Evtx.py ] || need+=(python3-evtx)
 if [ "${#need[@]}" -gt 0 ]; then
   step "installing ${need[*]}"
   SUDO=""

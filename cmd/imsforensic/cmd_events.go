@@ -69,7 +69,7 @@ func newEventsCommand() *command {
 events, damaged records, time zone, first and last event), then every event
 in time order, as plaso's psort shows a timeline.
 
-Binary .evt records and tracking logs are UTC; exports, dumpel, Dr. Watson
+Binary .evt and .evtx records and tracking logs are UTC; exports, dumpel, Dr. Watson
 and protocol logs hold the server's local time. Without --evidence-tz the
 server's offset is inferred from records found both in a binary log and in
 an export of it; when nothing tells it, those times are read in this

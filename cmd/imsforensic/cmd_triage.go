@@ -70,7 +70,8 @@ higher. Patterns that are not about content (4018 + 4116 at start, 4094,
 conclusions, never accusations. docs/triage.md explains the weights.
 
 Text exports, dumpel output, Drwtsn32.log and protocol logs hold the server's
-local time without a zone: give it with --evidence-tz. Binary .evt files and
+local time without a zone: give it with --evidence-tz. Binary .evt and .evtx
+files (a log re-saved from a current Event Viewer reads like the .evt) and
 tracking logs are UTC already.
 
 Examples:

@@ -26,7 +26,7 @@ type evidenceFlags struct {
 }
 
 func (o *evidenceFlags) addFlags(fs *pflag.FlagSet) {
-	fs.StringArrayVar(&o.paths, "evidence", nil, "evidence file or folder (repeatable): .evt, Event Viewer CSV/text exports, dumpel output, Drwtsn32.log, IMS protocol logs, tracking logs")
+	fs.StringArrayVar(&o.paths, "evidence", nil, "evidence file or folder (repeatable): .evt, .evtx, Event Viewer CSV/text exports, dumpel output, Drwtsn32.log, IMS protocol logs, IIS SMTP logs (W3C, NCSA), tracking logs")
 	fs.StringVar(&o.tzName, "evidence-tz", "", `time zone of the server's local times in exports and logs: an IANA name ("America/New_York"), "UTC-5", "+01:00" or "UTC"; default: inferred from records found in both a binary log and an export, else this machine's zone (marked "assumed")`)
 	fs.DurationVar(&o.crashWindow, "crash-window", triage.DefaultCrashWindow, "how long before a crash a file's time still counts as near it")
 }

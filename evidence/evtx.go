@@ -1,0 +1,502 @@
+package evidence
+
+import (
+	"bytes"
+	"encoding/binary"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"hash/crc32"
+	"io"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/imsforensic/imsforensic/model"
+)
+
+// Windows XML Event Log (.evtx, Vista and later), after libyal's "Windows
+// XML Event Log (EVTX) format" (file header, chunk, event record) and
+// [MS-EVEN6]. All integers are little-endian. A file is a 4096-byte header
+// then 64 KiB chunks; each chunk holds a 512-byte header, event records,
+// and the names and template definitions its records share.
+//
+// What the reader trusts, and why:
+//   - The file header's chunk count is not believed: a log copied while the
+//     Event Log service ran is "dirty" and its header lags behind its
+//     chunks, so every chunk to the end of the file is tried (Event Viewer
+//     does the same). A header whose CRC32 fails is reported; the chunks are
+//     still read, since nothing in them depends on it.
+//   - A chunk is read only when its signature and header CRC32 hold: the
+//     header gives the end of the records and the chunk is the scope of
+//     every offset inside them. A chunk that fails is counted damaged and
+//     skipped; an all-zero chunk is unused space, not damage.
+//   - When the CRC32 of a chunk's records fails (the chunk was being written
+//     when the file was copied), the chunk is counted damaged, but each
+//     record whose size, trailing copy of the size and BinXML all check out
+//     is still read: losing intact records helps no one. Version 3.2 chunks
+//     flagged "no CRC32" are not checked.
+//   - A record whose size fields disagree ends the walk of its chunk (its
+//     neighbours' boundaries are then unknown).
+//
+// Accounting (model.EvidenceFile): Damaged counts each record that could
+// not be read (torn, bad size, bad BinXML) and each chunk that could not
+// be read at all, as one (how many records it held is unknown); each is
+// told as a warning, since a copied live log is expected to hold some. A
+// file cut short, or one without the file signature, is an error (the run
+// is partial); so is reaching a limit of Options.
+//
+// The stream is read one chunk at a time: memory is one chunk plus the
+// events, whatever the file size.
+const (
+	evtxFileHeaderSize  = 4096
+	evtxChunkSize       = 64 << 10
+	evtxChunkHeaderSize = 512
+	evtxRecordHeader    = 24
+	evtxNoCRC           = 0x4 // file and chunk flag of format 3.2: no CRC32 written
+	evtxFileDirty       = 0x1
+)
+
+var (
+	evtxFileSignature   = []byte("ElfFile\x00")
+	evtxChunkSignature  = []byte("ElfChnk\x00")
+	evtxRecordSignature = []byte{0x2a, 0x2a, 0, 0}
+)
+
+// EVTXOptions bounds the .evtx reader on hostile input. Zero values are
+// the defaults; -1 means unlimited (not recommended).
+type EVTXOptions struct {
+	// MaxDepth caps the nesting of BinXML: elements, template instances
+	// and BinXml values together. 0 = 64.
+	MaxDepth int
+	// MaxChunkTokens caps the work spent on one chunk: BinXML tokens read
+	// plus elements built. A real chunk needs a few tens of thousands.
+	// 0 = 2,000,000. Going over it counts the chunk damaged and keeps its
+	// events read so far.
+	MaxChunkTokens int
+}
+
+func (o EVTXOptions) withDefaults() EVTXOptions {
+	o.MaxDepth = intLimit(o.MaxDepth, 64)
+	o.MaxChunkTokens = intLimit(o.MaxChunkTokens, 2_000_000)
+	return o
+}
+
+// evtxRecord is what the reader takes from one event record.
+type evtxRecord struct {
+	Offset     int64 // file offset of the record
+	ID         uint64
+	Written    time.Time // record header
+	Created    time.Time // System/TimeCreated@SystemTime
+	Provider   string    // System/Provider@Name
+	SourceName string    // System/Provider@EventSourceName
+	EventID    uint32    // System/EventID, the low 16 bits
+	Qualifiers uint32    // System/EventID@Qualifiers (the high 16 bits)
+	Level      int       // System/Level, -1 when absent
+	Keywords   uint64
+	Task       uint32
+	Computer   string
+	User       string  // System/Security@UserID, a SID
+	Strings    []bxVal // EventData/Data, or the values of UserData
+	Data       []byte  // EventData/Binary
+}
+
+// evtxStats counts what one file held.
+type evtxStats struct {
+	Chunks  int // chunks that are not all zero (unused)
+	Damaged int // of those, chunks that failed a check
+	Records int
+	Dirty   bool // the header's dirty flag
+	// HeaderChunks is the chunk count the file header claims; a dirty
+	// file can hold more.
+	HeaderChunks int
+	HeaderOK     bool // signature and CRC32 of the file header
+}
+
+// isEVTX reports whether head starts with the .evtx file signature.
+func isEVTX(head []byte) bool { return bytes.HasPrefix(head, evtxFileSignature) }
+
+func readEVTX(r io.Reader, name string, o *Options, p *problems) []model.Event {
+	var events []model.Event
+	st := walkEVTX(r, o, p, func(rec *evtxRecord) bool {
+		events = append(events, evtxEvent(rec, name, o))
+		if len(events) >= o.MaxEvents {
+			p.add(&LimitError{Limit: "MaxEvents", Max: int64(o.MaxEvents)})
+			return false
+		}
+		return true
+	})
+	if st.Damaged > 0 {
+		p.warn("%d of %d chunks damaged", st.Damaged, st.Chunks)
+	}
+	return events
+}
+
+// walkEVTX reads the file header and every chunk, and gives each record
+// to fn until fn returns false. Problems go to p.
+func walkEVTX(r io.Reader, o *Options, p *problems, fn func(*evtxRecord) bool) evtxStats {
+	var st evtxStats
+	hdr := make([]byte, evtxFileHeaderSize)
+	n, err := io.ReadFull(r, hdr)
+	if n < 128 || !isEVTX(hdr) {
+		if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, io.ErrUnexpectedEOF) {
+			p.addf("read file header: %w", err)
+		} else {
+			p.addf("file header: %d bytes, no ElfFile signature: %w", n, ErrCorrupt)
+		}
+		return st
+	}
+	flags := binary.LittleEndian.Uint32(hdr[120:])
+	st.Dirty = flags&evtxFileDirty != 0
+	st.HeaderChunks = int(binary.LittleEndian.Uint16(hdr[42:]))
+	if flags&evtxNoCRC != 0 || crc32.ChecksumIEEE(hdr[:120]) == binary.LittleEndian.Uint32(hdr[124:]) {
+		st.HeaderOK = true
+	} else {
+		p.warn("file header CRC32 mismatch (its chunks are read anyway)")
+	}
+	if n < evtxFileHeaderSize {
+		p.addf("file ends inside its header (%d bytes): %w", n, ErrTruncated)
+		return st
+	}
+	// Header block size: 4096 in every file seen; the chunks follow it.
+	chunk := make([]byte, evtxChunkSize)
+	for index := 0; ; index++ {
+		off := int64(evtxFileHeaderSize) + int64(index)*evtxChunkSize
+		n, err := io.ReadFull(r, chunk)
+		if n == 0 {
+			if err != nil && !errors.Is(err, io.EOF) {
+				p.addf("read chunk %d: %w", index, err)
+			}
+			return st
+		}
+		if n < evtxChunkSize {
+			if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) {
+				p.addf("read chunk %d: %w", index, err)
+			}
+			if allZero(chunk[:n]) {
+				return st
+			}
+			// A cut file: the records wholly before the cut are read from
+			// the chunk, zero-filled past it (its records CRC32 then fails
+			// and the walk stops at the cut record).
+			st.Damaged++
+			st.Chunks++
+			p.damaged++ // the record the cut went through
+			p.addf("chunk %d at offset %d: file ends after %d of its %d bytes: %w", index, off, n, evtxChunkSize, ErrTruncated)
+			clear(chunk[n:])
+			if n >= evtxChunkHeaderSize {
+				quiet := &problems{name: p.name}
+				var cst evtxStats
+				readEVTXChunk(chunk, index, off, o, quiet, &cst, fn)
+				st.Records += cst.Records
+			}
+			return st
+		}
+		more, damaged := readEVTXChunk(chunk, index, off, o, p, &st, fn)
+		if damaged {
+			st.Damaged++
+		}
+		if !more {
+			return st
+		}
+	}
+}
+
+// readEVTXChunk checks one chunk and walks its records. It reports
+// whether to go on and whether the chunk was damaged.
+func readEVTXChunk(chunk []byte, index int, off int64, o *Options, p *problems, st *evtxStats, fn func(*evtxRecord) bool) (more, damaged bool) {
+	le := binary.LittleEndian
+	if !bytes.HasPrefix(chunk, evtxChunkSignature) {
+		if allZero(chunk) {
+			return true, false
+		}
+		st.Chunks++
+		p.damage("chunk %d at offset %d: no ElfChnk signature, not read", index, off)
+		return true, true
+	}
+	st.Chunks++
+	flags := le.Uint32(chunk[120:])
+	checked := flags&evtxNoCRC == 0
+	if checked {
+		c := crc32.Update(crc32.ChecksumIEEE(chunk[:120]), crc32.IEEETable, chunk[128:evtxChunkHeaderSize])
+		if c != le.Uint32(chunk[124:]) {
+			p.damage("chunk %d at offset %d: header CRC32 mismatch, not read", index, off)
+			return true, true
+		}
+	}
+	free := int(le.Uint32(chunk[48:]))
+	if free < evtxChunkHeaderSize || free > evtxChunkSize {
+		p.damage("chunk %d at offset %d: free space offset %d outside the chunk, not read", index, off, free)
+		return true, true
+	}
+	crcBad := checked && crc32.ChecksumIEEE(chunk[evtxChunkHeaderSize:free]) != le.Uint32(chunk[52:])
+	before := p.damaged
+	defer func() {
+		// Told only when no damaged record explains it.
+		if crcBad && p.damaged == before {
+			p.warn("chunk %d at offset %d: records CRC32 mismatch; its records are read", index, off)
+		}
+	}()
+	damaged = crcBad
+	bp := newBXParser(chunk, o)
+	for pos := evtxChunkHeaderSize; pos+evtxRecordHeader+4 <= free; {
+		if !bytes.Equal(chunk[pos:pos+4], evtxRecordSignature) {
+			if !allZero(chunk[pos:free]) {
+				p.damage("chunk %d: no record signature at chunk offset %d; the rest of the chunk is not read", index, pos)
+				damaged = true
+			}
+			break
+		}
+		size := int(le.Uint32(chunk[pos+4:]))
+		if size < evtxRecordHeader+4 || pos+size > evtxChunkSize || int(le.Uint32(chunk[pos+size-4:])) != size {
+			p.damage("chunk %d: record at chunk offset %d: size %d and its trailing copy disagree (torn record); the rest of the chunk is not read", index, pos, size)
+			damaged = true
+			break
+		}
+		rec, err := parseEVTXRecord(bp, chunk, pos, size)
+		rec.Offset = off + int64(pos)
+		if err != nil {
+			damaged = true
+			if errors.Is(err, ErrLimitExceeded) {
+				p.addf("chunk %d: record %d at offset %d: %w", index, rec.ID, rec.Offset, err)
+				break
+			}
+			p.damage("chunk %d: record %d at offset %d: %v", index, rec.ID, rec.Offset, err)
+		} else {
+			st.Records++
+			if !fn(&rec) {
+				return false, damaged
+			}
+		}
+		pos += size
+	}
+	return true, damaged
+}
+
+// parseEVTXRecord reads one record: header, then its BinXML event.
+func parseEVTXRecord(bp *bxParser, chunk []byte, pos, size int) (evtxRecord, error) {
+	le := binary.LittleEndian
+	rec := evtxRecord{ID: le.Uint64(chunk[pos+8:]), Level: -1}
+	rec.Written, _ = filetime(le.Uint64(chunk[pos+16:]))
+	c := &cursor{p: bp, pos: pos + evtxRecordHeader, end: pos + size - 4}
+	nodes, err := c.fragment(0)
+	if err != nil {
+		return rec, fmt.Errorf("event: %w", wrapBinXML(err))
+	}
+	elems, err := bp.buildNodes(nodes, 0)
+	if err != nil {
+		return rec, fmt.Errorf("event: %w", wrapBinXML(err))
+	}
+	var ev *bxElem
+	for _, e := range elems {
+		if e.Name == "Event" {
+			ev = e
+			break
+		}
+	}
+	if ev == nil {
+		return rec, fmt.Errorf("event: no Event element: %w", ErrCorrupt)
+	}
+	fillEVTXRecord(&rec, ev, bp.o)
+	return rec, nil
+}
+
+// wrapBinXML makes BinXML errors ErrCorrupt; limit errors stay limits.
+func wrapBinXML(err error) error {
+	if errors.Is(err, ErrLimitExceeded) {
+		return err
+	}
+	return fmt.Errorf("%w: %w", ErrCorrupt, err)
+}
+
+// fillEVTXRecord takes the fields of the Event element.
+func fillEVTXRecord(rec *evtxRecord, ev *bxElem, o *Options) {
+	sys := ev.child("System")
+	if pr := sys.child("Provider"); pr != nil {
+		rec.Provider, _ = pr.attr("Name")
+		rec.SourceName, _ = pr.attr("EventSourceName")
+	}
+	if id := sys.child("EventID"); id != nil {
+		if v, err := strconv.ParseUint(strings.TrimSpace(id.text()), 10, 32); err == nil {
+			rec.EventID = uint32(v) & 0xFFFF
+		}
+		if q, ok := id.attr("Qualifiers"); ok {
+			if v, err := strconv.ParseUint(strings.TrimSpace(q), 10, 32); err == nil {
+				rec.Qualifiers = uint32(v)
+			}
+		}
+	}
+	if l := sys.child("Level"); l != nil {
+		if v, err := strconv.Atoi(strings.TrimSpace(l.text())); err == nil {
+			rec.Level = v
+		}
+	}
+	if k := sys.child("Keywords"); k != nil {
+		rec.Keywords, _ = strconv.ParseUint(strings.TrimPrefix(strings.TrimSpace(k.text()), "0x"), 16, 64)
+	}
+	if t := sys.child("Task"); t != nil {
+		if v, err := strconv.ParseUint(strings.TrimSpace(t.text()), 10, 32); err == nil {
+			rec.Task = uint32(v)
+		}
+	}
+	if tc := sys.child("TimeCreated"); tc != nil {
+		if s, ok := tc.attr("SystemTime"); ok {
+			rec.Created, _ = time.Parse(time.RFC3339Nano, s)
+		}
+	}
+	rec.Computer = capString(sys.child("Computer").text(), o.MaxStringBytes)
+	if sec := sys.child("Security"); sec != nil {
+		rec.User, _ = sec.attr("UserID")
+	}
+
+	if ed := ev.child("EventData"); ed != nil {
+		for _, d := range ed.Kids {
+			switch d.Name {
+			case "Data":
+				rec.Strings = append(rec.Strings, dataStrings(d)...)
+			case "Binary":
+				rec.Data = binaryData(d, o)
+			}
+		}
+	} else if ud := ev.child("UserData"); ud != nil && len(ud.Kids) > 0 {
+		// UserData holds one provider-defined element; its values are the
+		// event's strings, in document order.
+		userDataValues(ud.Kids[0], &rec.Strings)
+	}
+}
+
+// dataStrings gives the strings of a Data element: one per substituted
+// value (an array value gives one per element), none for a NULL value
+// (the record had no insertion string there, as a .evt with NumStrings 0),
+// and one for content that mixes literal text in.
+func dataStrings(d *bxElem) []bxVal {
+	if len(d.Text) == 0 {
+		return []bxVal{{Type: vtString}}
+	}
+	var out []bxVal
+	for _, v := range d.Text {
+		if v.Literal {
+			return []bxVal{{Type: vtString, Text: d.text()}}
+		}
+		if v.Type != vtNull {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+// userDataValues lists the values of a UserData element in document
+// order: each element's attributes (not its xmlns), then the text of a
+// leaf. A leaf with neither text nor attributes gives an empty string.
+// This is what evtxexport lists as the event's strings.
+func userDataValues(e *bxElem, out *[]bxVal) {
+	attrs := 0
+	for _, a := range e.Attrs {
+		if a.Name == "xmlns" || strings.HasPrefix(a.Name, "xmlns:") {
+			continue
+		}
+		*out = append(*out, a.Val)
+		attrs++
+	}
+	if len(e.Kids) == 0 {
+		switch {
+		case len(e.Text) == 1:
+			*out = append(*out, e.Text[0])
+		case len(e.Text) > 1:
+			*out = append(*out, bxVal{Type: vtString, Text: e.text()})
+		case attrs == 0:
+			*out = append(*out, bxVal{Type: vtString})
+		}
+		return
+	}
+	for _, k := range e.Kids {
+		userDataValues(k, out)
+	}
+}
+
+// binaryData returns the bytes of EventData/Binary: the binary value, or
+// the hex text a writer stored as a string.
+func binaryData(d *bxElem, o *Options) []byte {
+	var out []byte
+	for _, v := range d.Text {
+		if v.Bytes != nil {
+			out = append(out, v.Bytes...)
+		} else if b, err := hex.DecodeString(strings.TrimSpace(v.Text)); err == nil {
+			out = append(out, b...)
+		}
+	}
+	if len(out) > o.MaxDataBytes {
+		out = out[:o.MaxDataBytes]
+	}
+	return out
+}
+
+// evtxEvent maps a record to the Event fields a .evt record gives.
+func evtxEvent(rec *evtxRecord, name string, o *Options) model.Event {
+	ev := newEvent("eventlog", name+"#record="+strconv.FormatUint(rec.ID, 10))
+	ev.Record, ev.Offset = rec.ID, rec.Offset
+	ev.User = rec.User
+	ev.Time = rec.Created
+	if ev.Time.IsZero() {
+		ev.Time = rec.Written
+	}
+	// The classic source name, as Event Viewer shows it.
+	ev.Source = rec.SourceName
+	if ev.Source == "" {
+		ev.Source = rec.Provider
+	}
+	ev.Source = capString(ev.Source, o.MaxStringBytes)
+	ev.EventID = rec.EventID
+	ev.Level = evtxLevel(rec.Level, rec.Keywords)
+	if rec.Task != 0 {
+		ev.Category = strconv.FormatUint(uint64(rec.Task), 10)
+	}
+	ev.Computer = rec.Computer
+	for _, s := range rec.Strings {
+		ev.Strings = append(ev.Strings, model.Text(capString(s.Text, o.MaxStringBytes)))
+	}
+	if len(rec.Data) > 0 {
+		ev.Data = append(model.Bytes(nil), rec.Data...)
+	}
+	Enrich(&ev)
+	return ev
+}
+
+// evtxLevel maps System/Level (and, for level 0, the audit keywords) to
+// the level text the .evt reader uses.
+func evtxLevel(level int, keywords uint64) string {
+	const (
+		auditFailure = 0x0010000000000000
+		auditSuccess = 0x0020000000000000
+	)
+	switch level {
+	case 0:
+		switch {
+		case keywords&auditFailure != 0:
+			return "audit-failure"
+		case keywords&auditSuccess != 0:
+			return "audit-success"
+		}
+		return "information" // win:LogAlways, shown as Information
+	case 1:
+		return "critical"
+	case 2:
+		return "error"
+	case 3:
+		return "warning"
+	case 4:
+		return "information"
+	case 5:
+		return "verbose"
+	}
+	return ""
+}
+
+func allZero(b []byte) bool {
+	for _, x := range b {
+		if x != 0 {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,260 @@
+package evidence
+
+import (
+	"bytes"
+	"encoding/binary"
+	"errors"
+	"hash/crc32"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/imsforensic/imsforensic/model"
+)
+
+func readTestEVTX(t *testing.T, name string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("testdata", "evtx", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// walkBytes runs the reader over b and returns records, stats and error.
+func walkBytes(t *testing.T, b []byte, o *Options) ([]*evtxRecord, evtxStats, error) {
+	t.Helper()
+	recs, st, p := walkProblems(t, b, o)
+	return recs, st, p.err()
+}
+
+// walkProblems is walkBytes with the warnings and damaged count.
+func walkProblems(t *testing.T, b []byte, o *Options) ([]*evtxRecord, evtxStats, *problems) {
+	t.Helper()
+	oo := o.withDefaults()
+	p := &problems{name: "test.evtx"}
+	var recs []*evtxRecord
+	st := walkEVTX(bytes.NewReader(b), &oo, p, func(r *evtxRecord) bool {
+		recs = append(recs, r)
+		return true
+	})
+	return recs, st, p
+}
+
+// loadBytes reads b as Load does, with the file's accounting.
+func loadBytes(t *testing.T, b []byte, name string) File {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), name)
+	if err := os.WriteFile(path, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return Load(path, nil)
+}
+
+func evtxEventByOrigin(evs []model.Event, origin string) *model.Event {
+	for i := range evs {
+		if evs[i].Origin == origin {
+			return &evs[i]
+		}
+	}
+	return nil
+}
+
+// The Event fields are those a .evt record gives, through the same Read.
+func TestEVTXEventFields(t *testing.T) {
+	b := readTestEVTX(t, "application-3.2-no-crc32.evtx")
+	if f := Detect(b[:DetectBytes]); f != FormatEVTX {
+		t.Fatalf("Detect = %q, want evtx", f)
+	}
+	evs, err := Read(bytes.NewReader(b), "Application.evtx", nil)
+	if err != nil {
+		t.Fatalf("Read: %v", err)
+	}
+	if len(evs) != 17 {
+		t.Fatalf("%d events, want 17", len(evs))
+	}
+	// Record 428: provider Microsoft-Windows-Winlogon with the classic
+	// EventSourceName Wlclntfy, event 6000 (qualifiers 0x8000), one
+	// string, 4 bytes of binary data.
+	e := evtxEventByOrigin(evs, "Application.evtx#record=428")
+	if e == nil {
+		t.Fatal("no record 428")
+	}
+	want := model.Event{
+		Type: "event", Schema: model.SchemaVersion, Kind: "eventlog", Origin: "Application.evtx#record=428",
+		Time: time.Date(2021, 3, 31, 23, 52, 3, 284393400, time.UTC), Source: "Wlclntfy", EventID: 6000,
+		Level: "information", Computer: "DESKTOP-0HIJB49", Strings: []model.Text{"WSearch"}, Data: model.Bytes{0xD9, 0x06, 0, 0},
+	}
+	if e.Record != 428 || e.Offset == 0 || e.Time != want.Time || e.Source != want.Source || e.EventID != want.EventID || e.Level != want.Level ||
+		e.Computer != want.Computer || len(e.Strings) != 1 || e.Strings[0] != "WSearch" || !bytes.Equal(e.Data, want.Data) ||
+		e.Kind != want.Kind || e.Type != want.Type || e.Schema != want.Schema {
+		t.Errorf("record 428:\n got %+v\nwant %+v", *e, want)
+	}
+	// A string array in one Data element is one string per element.
+	if e := evtxEventByOrigin(evs, "Application.evtx#record=427"); e == nil || len(e.Strings) != 2 || e.Strings[1] != "SECURITY_PRODUCT_STATE_ON" {
+		t.Errorf("record 427: %+v", e)
+	}
+	// Events are in time order, as SortEvents leaves them.
+	for i := 1; i < len(evs); i++ {
+		if evs[i].Time.Before(evs[i-1].Time) {
+			t.Fatalf("events out of order at %d", i)
+		}
+	}
+}
+
+func TestEVTXQualifiersLevelsAndValueTypes(t *testing.T) {
+	recs, _, _ := walkBytes(t, readTestEVTX(t, "system-dirty.evtx"), nil)
+	byID := map[uint64]*evtxRecord{}
+	for _, r := range recs {
+		byID[r.ID] = r
+	}
+	// EventLog 6005: EventID 6005 with Qualifiers 32768 (the message ID
+	// 0x80001775), 24 bytes of Binary data (a SYSTEMTIME).
+	if r := byID[2]; r == nil || r.EventID != 6005 || r.Qualifiers != 0x8000 || r.Provider != "EventLog" || len(r.Data) != 24 {
+		t.Errorf("record 2: %+v", r)
+	}
+	// Kernel-General 12: a FILETIME value rendered as Event Viewer does.
+	if r := byID[3]; r == nil || len(r.Strings) != 7 || r.Strings[6].Text != "2017-07-12T17:16:05.4992599Z" || r.Strings[6].Type != vtFileTime {
+		t.Errorf("record 3: %+v", r)
+	}
+	// UserData: attribute and leaf values in document order, typed.
+	if r := byID[510]; r == nil || len(r.Strings) != 4 || r.Strings[0].Text != "false" ||
+		r.Strings[1].Text != "{112DE495-AC4C-46F8-B663-6A4266C53313}" || r.Strings[3].Text != "2.21.0" {
+		t.Errorf("record 510: %+v", r)
+	}
+	sec, _, _ := walkBytes(t, readTestEVTX(t, "security-new-user.evtx"), nil)
+	if len(sec) == 0 || sec[0].Strings[1].Text != "S-1-5-21-3463664321-2923530833-3546627382-1000" || sec[0].Strings[8].Text != "0x3e7" {
+		t.Errorf("security record 1: %+v", sec[0])
+	}
+	if got := evtxLevel(sec[0].Level, sec[0].Keywords); got != "audit-success" {
+		t.Errorf("security level %d keywords %#x: %q, want audit-success", sec[0].Level, sec[0].Keywords, got)
+	}
+}
+
+// A dirty file whose header lags behind its chunks is read to its last
+// valid chunk.
+func TestEVTXDirtyHeaderBehindItsChunks(t *testing.T) {
+	b := readTestEVTX(t, "system-dirty.evtx")
+	recs, st, err := walkBytes(t, b, nil)
+	if err != nil {
+		t.Fatalf("err = %v", err)
+	}
+	if !st.Dirty || st.HeaderChunks != 3 || st.Chunks != 15 || len(recs) != 1881 || st.Damaged != 0 {
+		t.Errorf("stats %+v, %d records; want dirty, header 3 chunks, 15 read, 1881 records", st, len(recs))
+	}
+	next := binary.LittleEndian.Uint64(b[24:])
+	if recs[len(recs)-1].ID < next {
+		t.Errorf("last record %d is not past the header's next record %d", recs[len(recs)-1].ID, next)
+	}
+}
+
+// A damaged chunk is counted damaged and the others are read. Damage in a
+// log copied while in use is told (warnings, Damaged), not an error.
+func TestEVTXDamagedChunks(t *testing.T) {
+	b := readTestEVTX(t, "bad-chunk-magic.evtx")
+	f := loadBytes(t, b, "x.evtx")
+	if f.Err != nil || len(f.Events) != 267 || f.Info.Events != 267 || f.Info.Damaged != 5 || f.Info.Format != "evtx" ||
+		f.Info.TimeZone != model.TimeUTC || len(f.Info.Warnings) == 0 {
+		t.Fatalf("%d events, info %+v, err %v; want 267 events, 5 damaged (2 unreadable chunks, 3 torn records), warnings", len(f.Events), f.Info, f.Err)
+	}
+	_, st, _ := walkBytes(t, b, nil)
+	if st.Damaged != 5 || st.Chunks != 6 {
+		t.Errorf("stats %+v; want 6 chunks in use, 5 damaged (6 and 10 without signature, 0, 7, 9 with torn records)", st)
+	}
+
+	// Break chunk 1's header CRC in a clean file: that chunk's records go,
+	// every other chunk's stay.
+	clean := readTestEVTX(t, "system-dirty.evtx")
+	all, _, _ := walkBytes(t, clean, nil)
+	in1 := 0
+	for _, r := range all {
+		if r.Offset >= evtxFileHeaderSize+evtxChunkSize && r.Offset < evtxFileHeaderSize+2*evtxChunkSize {
+			in1++
+		}
+	}
+	bad := bytes.Clone(clean)
+	bad[evtxFileHeaderSize+evtxChunkSize+8]++ // first record number, under the header CRC
+	recs, st, p := walkProblems(t, bad, nil)
+	if p.damaged != 1 || st.Damaged != 1 || len(recs) != len(all)-in1 || in1 == 0 {
+		t.Errorf("header CRC broken: %d records (want %d), stats %+v, damaged %d", len(recs), len(all)-in1, st, p.damaged)
+	}
+
+	// Break a byte inside a record's BinXML: the records CRC fails, the
+	// chunk is damaged, and its other records are still read.
+	bad = bytes.Clone(clean)
+	r := all[1]
+	bad[r.Offset+evtxRecordHeader+4] = 0x77 // the template instance token
+	recs, st, p = walkProblems(t, bad, nil)
+	if p.damaged != 1 || st.Damaged != 1 || len(recs) != len(all)-1 {
+		t.Errorf("record broken: %d records (want %d), stats %+v, damaged %d, warnings %q", len(recs), len(all)-1, st, p.damaged, p.warnings)
+	}
+}
+
+// A file cut inside a chunk gives every record before the cut.
+func TestEVTXTruncated(t *testing.T) {
+	clean := readTestEVTX(t, "system-dirty.evtx")
+	all, _, _ := walkBytes(t, clean, nil)
+	cut := int64(evtxFileHeaderSize + 4*evtxChunkSize + 20000)
+	want := 0
+	for _, r := range all {
+		if r.Offset+int64(binary.LittleEndian.Uint32(clean[r.Offset+4:])) <= cut {
+			want++
+		}
+	}
+	f := loadBytes(t, clean[:cut], "cut.evtx")
+	if !errors.Is(f.Err, ErrTruncated) || len(f.Events) != want || f.Info.Damaged != 1 || f.Info.Error == "" {
+		t.Errorf("%d events (want %d), info %+v, err %v", len(f.Events), want, f.Info, f.Err)
+	}
+	// Cut inside the file header: no events, an error.
+	if evs, err := Read(bytes.NewReader(clean[:1000]), "cut.evtx", nil); len(evs) != 0 || !errors.Is(err, ErrTruncated) {
+		t.Errorf("header cut: %d events, err %v", len(evs), err)
+	}
+}
+
+// A file header CRC that fails is reported; the chunks are read anyway.
+func TestEVTXFileHeaderCRC(t *testing.T) {
+	b := bytes.Clone(readTestEVTX(t, "security-new-user.evtx"))
+	b[24]++ // next record identifier
+	recs, st, p := walkProblems(t, b, nil)
+	if st.HeaderOK || p.err() != nil || len(p.warnings) != 1 || len(recs) != 4 {
+		t.Errorf("stats %+v, %d records, err %v, warnings %q", st, len(recs), p.err(), p.warnings)
+	}
+	binary.LittleEndian.PutUint32(b[124:], crc32.ChecksumIEEE(b[:120]))
+	if _, st, err := walkBytes(t, b, nil); !st.HeaderOK || err != nil {
+		t.Errorf("fixed CRC: stats %+v, err %v", st, err)
+	}
+}
+
+func TestEVTXLimits(t *testing.T) {
+	b := readTestEVTX(t, "system-dirty.evtx")
+	// MaxEvents stops the read with a limit error and the events so far.
+	evs, err := Read(bytes.NewReader(b), "x.evtx", &Options{MaxEvents: 10})
+	if len(evs) != 10 || !errors.Is(err, ErrLimitExceeded) {
+		t.Errorf("MaxEvents: %d events, err %v", len(evs), err)
+	}
+	// A work budget too small for one chunk: every chunk is damaged by the
+	// limit, and the error says which limit.
+	_, st, err := walkBytes(t, b, &Options{EVTX: EVTXOptions{MaxChunkTokens: 500}})
+	var le *LimitError
+	if !errors.As(err, &le) || le.Limit != "EVTX.MaxChunkTokens" || st.Damaged == 0 {
+		t.Errorf("MaxChunkTokens: stats %+v, err %v", st, err)
+	}
+	// Depth 2 cannot hold Event/System/Provider.
+	recs, _, err := walkBytes(t, b, &Options{EVTX: EVTXOptions{MaxDepth: 2}})
+	if !errors.As(err, &le) || le.Limit != "EVTX.MaxDepth" || len(recs) != 0 {
+		t.Errorf("MaxDepth: %d records, err %v", len(recs), err)
+	}
+	// String and data caps apply to evtx events as to .evt ones.
+	evs, _ = Read(bytes.NewReader(b), "x.evtx", &Options{MaxStringBytes: 5, MaxDataBytes: 3})
+	for _, e := range evs {
+		for _, s := range e.Strings {
+			if len(s) > 5 {
+				t.Fatalf("string %q over MaxStringBytes", s)
+			}
+		}
+		if len(e.Data) > 3 || len(e.Computer) > 5 || len(e.Source) > 5 {
+			t.Fatalf("caps not applied: %+v", e)
+		}
+	}
+}
