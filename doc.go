@@ -17,6 +17,7 @@
 //	smtpsink         the local SMTP sink: storage, lint, faults, IMS emulation
 //	corpus           deterministic generator of quarantined queues with ground truth and evidence
 //	repair           minimal, re-checked fixes of poison messages (one fixer per rule), written as copies
+//	redact           same-length, keyed placeholders for every word of a message; the structure and findings kept
 //	report           table, JSON Lines, CSV and HTML renderers
 //	guard            the one check that no output lies among the inputs (DESIGN.md section 4, item 1)
 //	internal/atomicfile  durable writes: temp file, fsync, rename, directory fsync, group commit

@@ -22,7 +22,11 @@ type BisectStep struct {
 	Size    int         `json:"size"`
 	Crashed bool        `json:"crashed"`
 	Sent    int         `json:"sent"`
-	Why     string      `json:"why,omitempty"`
+	// At is the 1-based place in the group of the message the target
+	// died taking (0 = the target could not say: a probe, a crash found
+	// by the health check).
+	At  int    `json:"at,omitempty"`
+	Why string `json:"why,omitempty"`
 	// Cleared and Culprit say what the round decided.
 	Cleared int      `json:"cleared,omitempty"`
 	Culprit string   `json:"culprit,omitempty"`
@@ -41,6 +45,9 @@ type Culprit struct {
 	// compare with what the target did.
 	TopClass Class    `json:"top_class"`
 	Rules    []string `json:"rules"`
+	// Rank is the message's place in triage's ranking (1 = the likeliest
+	// poison); 0 when no ranking was given.
+	Rank int `json:"rank,omitempty"`
 }
 
 // BisectSummary is the final record of a bisect.
@@ -56,6 +63,12 @@ type BisectSummary struct {
 	// ByHand is the KB's manual halving on the same queue with the same
 	// culprits.
 	ByHand ManualCost `json:"by_hand"`
+	// Untestable is how many messages the target could not test (see
+	// the untestable records); Resumed how many rounds were read back
+	// from the journal of an earlier, interrupted run instead of being
+	// tested again.
+	Untestable int `json:"untestable,omitempty"`
+	Resumed    int `json:"resumed,omitempty"`
 }
 
 // ManualCost is the cost of finding the same culprits by hand.

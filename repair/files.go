@@ -1,13 +1,9 @@
 package repair
 
 import (
-	"bytes"
-	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 
-	"github.com/imsforensic/imsforensic/internal/atomicfile"
 	"github.com/imsforensic/imsforensic/internal/outside"
 	"github.com/imsforensic/imsforensic/internal/readonly"
 	"github.com/imsforensic/imsforensic/model"
@@ -55,25 +51,10 @@ func File(path, queue, outDir string, inputs []string, opts Options) (model.Repa
 		return rec, nil
 	}
 	dest := Dest(outDir, queue, path)
-	if err := outside.Check(filepath.Dir(dest), inputs); err != nil {
-		return fail(fmt.Errorf("repair %s: %w", path, err))
-	}
-	if err := os.MkdirAll(filepath.Dir(dest), 0o755); err != nil {
-		return fail(fmt.Errorf("repair %s: %w", path, err))
-	}
-	r, err := atomicfile.Write(dest, bytes.NewReader(res.Output), atomicfile.Options{NoReplace: true})
-	if errors.Is(err, atomicfile.ErrExist) {
-		// A second run over the same inputs: the same copy is already
-		// there (repair is deterministic); anything else is not ours.
-		old, rerr := os.ReadFile(dest)
-		if rerr != nil || !bytes.Equal(old, res.Output) {
-			return fail(fmt.Errorf("repair %s: %s exists with other content: %w", path, dest, err))
-		}
-		r.SHA256, err = SHA256(old), nil
-	}
+	sum, err := outside.WriteCopy(dest, res.Output, inputs)
 	if err != nil {
-		return fail(fmt.Errorf("repair %s: write %s: %w", path, dest, err))
+		return fail(fmt.Errorf("repair %s: %w", path, err))
 	}
-	rec.Out, rec.SHA256After = model.Escape(dest), r.SHA256
+	rec.Out, rec.SHA256After = model.Escape(dest), sum
 	return rec, nil
 }

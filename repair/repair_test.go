@@ -8,39 +8,11 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/imsforensic/imsforensic/internal/kbsample"
 	"github.com/imsforensic/imsforensic/model"
 	"github.com/imsforensic/imsforensic/parse"
 	"github.com/imsforensic/imsforensic/rules"
 )
-
-// kbSample is one test message of rules/testdata/kb/<rule>/: the rules
-// package's fire-*/near-* samples for every KB rule.
-type kbSample struct {
-	rule, name, path string
-	fire             bool
-}
-
-func kbSamples(t *testing.T) []kbSample {
-	t.Helper()
-	paths, err := filepath.Glob(filepath.Join("..", "rules", "testdata", "kb", "*", "*.eml"))
-	if err != nil || len(paths) == 0 {
-		t.Fatalf("no KB samples: %v", err)
-	}
-	var out []kbSample
-	for _, p := range paths {
-		name := filepath.Base(p)
-		out = append(out, kbSample{rule: filepath.Base(filepath.Dir(p)), name: name, path: p, fire: strings.HasPrefix(name, "fire-")})
-	}
-	return out
-}
-
-// queueOf follows the rules tests' convention: *-out-* samples are outbound.
-func queueOf(name string) string {
-	if strings.Contains(name, "-out-") {
-		return model.QueueOUT
-	}
-	return model.QueueNone
-}
 
 // notRepairable lists the firing samples of rules that have a repair
 // where that repair rightly declines, with why.
@@ -65,13 +37,13 @@ func parseRaw(t *testing.T, raw []byte) *model.Message {
 // envelope, and changes nothing but the listed changes.
 func TestRepairKBSamples(t *testing.T) {
 	spools := 0
-	for _, c := range kbSamples(t) {
-		t.Run(c.rule+"/"+c.name, func(t *testing.T) {
-			raw, err := os.ReadFile(c.path)
+	for _, c := range kbsample.All(t, "..") {
+		t.Run(c.Rule+"/"+c.Name, func(t *testing.T) {
+			raw, err := os.ReadFile(c.Path)
 			if err != nil {
 				t.Fatal(err)
 			}
-			opts := Options{Queue: queueOf(c.name)}
+			opts := Options{Queue: c.Queue()}
 			res, err := Bytes(raw, opts)
 			if err != nil {
 				t.Fatal(err)
@@ -94,9 +66,9 @@ func TestRepairKBSamples(t *testing.T) {
 						t.Errorf("%s left without a reason", r.Rule)
 					}
 				}
-				key := c.rule + "/" + c.name
-				if c.fire && rules.HasRepair(c.rule) && notRepairable[key] == "" {
-					t.Errorf("rule %s has a repair, but the sample is not repairable: %+v", c.rule, res.Remaining)
+				key := c.Rule + "/" + c.Name
+				if c.Fire && rules.HasRepair(c.Rule) && notRepairable[key] == "" {
+					t.Errorf("rule %s has a repair, but the sample is not repairable: %+v", c.Rule, res.Remaining)
 				}
 				return
 			case model.RepairRepaired:
@@ -124,8 +96,8 @@ func TestRepairKBSamples(t *testing.T) {
 				if f.Class == model.ClassCrash {
 					t.Errorf("crash finding left in the copy: %s at %d", f.Rule, f.Offset)
 				}
-				if c.fire && f.Rule == c.rule && rules.HasRepair(c.rule) && f.Class >= model.ClassStall {
-					t.Errorf("the sample's own rule %s still fires", c.rule)
+				if c.Fire && f.Rule == c.Rule && rules.HasRepair(c.Rule) && f.Class >= model.ClassStall {
+					t.Errorf("the sample's own rule %s still fires", c.Rule)
 				}
 			}
 			// The envelope is kept byte for byte and the format is the same.

@@ -9,14 +9,20 @@ import (
 	"github.com/imsforensic/imsforensic/model"
 )
 
-// WriteBisect renders what bisect found: the culprits and the summary, as
-// JSON Lines or as sentences for people.
-func WriteBisect(w io.Writer, f Format, culprits []model.Culprit, s model.BisectSummary) error {
+// WriteBisect writes bisect's result: the culprits (with what the rules
+// and triage's ranking said of each), the messages the target could not
+// test and how to test them, and the rounds against halving by hand.
+func WriteBisect(w io.Writer, f Format, culprits []model.Culprit, untestable []model.Untestable, s model.BisectSummary) error {
 	if f == JSON {
 		enc := json.NewEncoder(w)
 		enc.SetEscapeHTML(false)
 		for _, c := range culprits {
 			if err := enc.Encode(c); err != nil {
+				return fmt.Errorf("write json: %w", err)
+			}
+		}
+		for _, u := range untestable {
+			if err := enc.Encode(u); err != nil {
 				return fmt.Errorf("write json: %w", err)
 			}
 		}
@@ -27,18 +33,33 @@ func WriteBisect(w io.Writer, f Format, culprits []model.Culprit, s model.Bisect
 	}
 	ew := &errWriter{w: w}
 	if len(culprits) == 0 {
-		ew.printf("No message crashed the target (%d message(s), %d round(s)).\n", s.Messages, s.Rounds)
-		return ew.err
+		ew.printf("No message crashed the target (%d message(s), %d round(s)).\n", s.Messages-s.Untestable, s.Rounds)
+	} else {
+		ew.printf("%d culprit(s) crash the target:\n", len(culprits))
 	}
-	ew.printf("%d culprit(s) crash the target:\n", len(culprits))
 	for _, c := range culprits {
 		rules := "no crash rule fires: the catalogue missed it"
 		if len(c.Rules) > 0 {
 			rules = c.TopClass.String() + ": " + strings.Join(c.Rules, " ")
 		}
-		ew.printf("  %s  (%s) isolated in round %d\n", model.Escape(c.Path), rules, c.Round)
+		rank := "not a triage suspect"
+		if c.Rank > 0 {
+			rank = fmt.Sprintf("triage rank %d", c.Rank)
+		}
+		ew.printf("  %s  (%s; %s) isolated in round %d\n", model.Escape(c.Path), rules, rank, c.Round)
 	}
-	ew.printf("\n%d round(s), %d message(s) sent (bound k*ceil(log2 n)+k = %d).\n", s.Rounds, s.Sent, s.Bound)
+	if len(untestable) > 0 {
+		ew.printf("\nNot testable here (%d): %s\n", len(untestable), untestable[0].Why)
+		for _, u := range untestable {
+			ew.printf("  %s  (%s)\n", model.Escape(u.Path), strings.Join(u.Rules, " "))
+		}
+		ew.printf("  How: %s.\n", untestable[0].How)
+	}
+	resumed := ""
+	if s.Resumed > 0 {
+		resumed = fmt.Sprintf(", %d read back from the journal", s.Resumed)
+	}
+	ew.printf("\n%d round(s)%s, %d message(s) sent.\n", s.Rounds, resumed, s.Sent)
 	ew.printf("Halving by hand: %d restart(s), %d message(s) (%s).\n", s.ByHand.Rounds, s.ByHand.Sent, s.ByHand.Method)
 	return ew.err
 }

@@ -24,6 +24,7 @@ type bisectOptions struct {
 	out   outputFlags
 	rules ruleFlags
 	sel   selectFlags
+	ev    evidenceFlags
 
 	target  string
 	probe   string
@@ -35,9 +36,10 @@ type bisectOptions struct {
 func (o *bisectOptions) addFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&o.target, "target", "", "SMTP server to replay the groups to: smtp://HOST:PORT (a dropped or refused connection, or 554 on DATA, is a crash)")
 	fs.StringVar(&o.probe, "probe", "", "command run on a folder holding a copy of each group, {} = the folder; exit status other than 0 is a crash")
-	fs.StringVar(&o.journal, "journal", "", "journal FILE (JSON Lines, fsynced, appended); default bisect-TIME.jsonl in the per-user state folder ($XDG_STATE_HOME/imsforensic, %LOCALAPPDATA%\\imsforensic\\journals)")
+	fs.StringVar(&o.journal, "journal", "", "journal FILE (JSON Lines, fsynced, appended); an existing journal of the same search is resumed; default bisect-TIME.jsonl in the per-user state folder ($XDG_STATE_HOME/imsforensic, %LOCALAPPDATA%\\imsforensic\\journals)")
 	fs.DurationVar(&o.timeout, "timeout", 30*time.Second, "smtp: connect and reply timeout")
 	fs.DurationVar(&o.settle, "settle", 0, "smtp: wait this long after each group before the health check (servers that crash after accepting)")
+	o.ev.addFlags(fs)
 	o.out.addFlags(fs)
 	o.sel.addFlags(fs)
 	o.rules.addFlags(fs)
@@ -62,6 +64,9 @@ func (o *bisectOptions) validate(g *globals) error {
 	if o.timeout <= 0 || o.settle < 0 {
 		return usageErrorf("bisect: --timeout must be positive and --settle not negative")
 	}
+	if err := o.ev.validate(); err != nil {
+		return err
+	}
 	return o.sel.validate()
 }
 
@@ -73,12 +78,21 @@ func newBisectCommand() *command {
 		name:  "bisect",
 		usage: "bisect [flags] PATH... (--target smtp://HOST:PORT | --probe 'CMD {}')",
 		short: "find the poison by replaying halves against a target, as the KB does by hand",
-		long: `Finds the smallest set of messages that crash the target by adaptive group
-testing: the automated form of KB Q168883 / Q169223 (put half back, restart,
-wait). Each round replays one group, in file-time order, and asks whether the
-target crashed; more than one culprit is found. With k culprits among n
-messages it takes at most k*ceil(log2 n)+k rounds. The summary compares the
-rounds and messages with halving by hand.
+		long: `Finds every message that crashes the target: the automated form of KB
+Q168883 / Q169223 (put half back, restart, wait), never taking more rounds
+than that procedure by hand on any mix of culprits.
+
+Each round replays the messages not yet decided and asks whether the target
+crashed. When the target names the message it died on (an SMTP server that
+drops the connection or answers 554 during its DATA, with --settle 0), that
+message is a culprit, the ones before it went through, and the next round
+goes on after it: k culprits take at most k+1 rounds and each message is
+sent once. triage's suspects (ranked from the rules and --evidence, as
+triage ranks them) go first, likeliest first, so rank 1 is known after one
+message. When the target cannot say which message it died on (--probe, or a
+crash found by the health check), the crashed group is halved exactly as
+by hand, which is the best any search can promise on every mix. The summary
+compares the rounds and messages with halving by hand.
 
 --target smtp://HOST:PORT sends each message of the group (MAIL FROM and
 RCPT TO from the envelope); the target crashed when a connection is dropped
@@ -86,15 +100,20 @@ during DATA, refused, or DATA is refused with 554 (the imsforensic sink in
 '--emulate ims' drops a poison message's connection, then lists it as
 poison and answers 554: both count, so one sink serves the whole run). A
 health check (connect, EHLO, QUIT) follows each group; --settle waits first.
+Messages whose only crash or stall findings are in the IMS envelope (such as
+x400-address-over-1024) cannot crash an SMTP server: they are listed as not
+testable here, with the ways to test them, instead of being cleared.
 
 --probe 'CMD {}' runs CMD through the shell with {} replaced by a new folder
 holding a copy of the group (IN/ and OUT/); exit status 0 = no crash.
 The inputs are never touched. Every round is appended to the journal and
-fsynced before the next one starts.
+fsynced before the next one starts. Run the same command with the same
+--journal after an interruption (a kill, a reboot): the rounds the journal
+holds are read back, not tested again, and the result is the same.
 
 Examples:
   imsforensic sink --emulate ims --store sinkdir &
-  imsforensic bisect TempIMS --target smtp://127.0.0.1:2525
+  imsforensic bisect TempIMS --target smtp://127.0.0.1:2525 --evidence AppEvent.evt --journal b.jsonl
   imsforensic bisect TempIMS/IN --probe './replay-on-test-server.sh {}'
   imsforensic bisect TempIMS --target smtp://127.0.0.1:2525 --format json`,
 		flags: fs,
@@ -108,7 +127,8 @@ Examples:
 }
 
 func runBisect(ctx context.Context, opts *bisectOptions, g *globals, args []string) error {
-	paths, ms, walkErr, err := selectedInputs(ctx, g, "bisect", &opts.sel, &opts.rules, opts.out.fmt == report.JSON, args, time.Now())
+	now := time.Now()
+	paths, ms, walkErr, err := selectedInputs(ctx, g, "bisect", &opts.sel, &opts.rules, opts.out.fmt == report.JSON, args, now)
 	if err != nil {
 		return err
 	}
@@ -119,17 +139,17 @@ func runBisect(ctx context.Context, opts *bisectOptions, g *globals, args []stri
 	if err := refuseInsideEvidence(paths, "--journal", jpath); err != nil {
 		return err
 	}
-	var readable []*model.Message
-	for _, m := range ms {
-		if m.Error == "" {
-			readable = append(readable, m)
-		}
+	rk, err := opts.ev.rank(ctx, paths, ms, opts.rules.cfg, now)
+	if err != nil {
+		return err
 	}
-	readable = simulate.Order(readable)
-	if len(readable) == 0 {
+	for _, e := range rk.errs {
+		fmt.Fprintf(g.stderr, "imsforensic: %v\n", e)
+	}
+	search, bopts := bisectInputs(ms, rk, opts.target != "")
+	if len(search) == 0 && len(bopts.Untestable) == 0 {
 		return usageErrorf("bisect: no readable message among the inputs")
 	}
-
 	tester, smtpT, err := newBisectTester(opts, g)
 	if err != nil {
 		return err
@@ -137,13 +157,16 @@ func runBisect(ctx context.Context, opts *bisectOptions, g *globals, args []stri
 	if smtpT != nil {
 		defer smtpT.Close()
 	}
-
-	j, err := atomicfile.OpenJSONL(jpath)
+	bopts.Target = opts.target
+	if opts.target == "" {
+		bopts.Target = "probe: " + opts.probe
+	}
+	j, err := openBisectJournal(g, jpath, &bopts)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(g.stderr, "imsforensic: bisecting %d message(s); journal %s\n", len(readable), jpath)
-	res, err := bisect.Find(ctx, readable, tester, &progressJournal{j: j, g: g, quiet: opts.out.fmt == report.JSON})
+	fmt.Fprintf(g.stderr, "imsforensic: bisecting %d message(s); journal %s\n", len(search), jpath)
+	res, err := bisect.Find(ctx, search, tester, &progressJournal{j: j, g: g, quiet: opts.out.fmt == report.JSON}, bopts)
 	if errors.Is(err, guard.ErrInsideEvidence) {
 		err = usageError(err)
 	}
@@ -158,10 +181,60 @@ func runBisect(ctx context.Context, opts *bisectOptions, g *globals, args []stri
 			fmt.Fprintf(g.stderr, "imsforensic: %s could not be sent (no recipient or bare LF) and was left out of the search\n", p)
 		}
 	}
-	if err := report.WriteBisect(g.stdout, opts.out.fmt, res.Culprits, res.Summary); err != nil {
+	if err := report.WriteBisect(g.stdout, opts.out.fmt, res.Culprits, res.Untestable, res.Summary); err != nil {
 		return err
 	}
-	return finishScan(g, &opts.out, ms, walkErr)
+	err = finishScan(g, &opts.out, ms, walkErr)
+	if err == nil && len(rk.errs) > 0 {
+		return partialError(len(rk.errs))
+	}
+	return err
+}
+
+// bisectInputs are the messages to search, in the IMS's order, and what
+// the search knows beforehand: triage's rank of every suspect (not clean)
+// and, over SMTP, the messages only the IMS itself can test.
+func bisectInputs(ms []*model.Message, rk ranking, smtp bool) ([]*model.Message, bisect.Options) {
+	var opts bisect.Options
+	opts.Rank = map[string]int{}
+	for _, s := range rk.res.Suspects {
+		if s.Verdict != model.VerdictClean {
+			opts.Rank[s.Path] = s.Rank
+		}
+	}
+	var search []*model.Message
+	for _, m := range simulate.Order(ms) {
+		if m.Error != "" {
+			continue
+		}
+		if smtp {
+			if u, ok := bisect.UntestableOverSMTP(m); ok {
+				opts.Untestable = append(opts.Untestable, u)
+				continue
+			}
+		}
+		search = append(search, m)
+	}
+	return search, opts
+}
+
+// openBisectJournal opens the journal, reading back an existing one of an
+// interrupted run for resuming (a torn last line is cut first).
+func openBisectJournal(g *globals, path string, bopts *bisect.Options) (*atomicfile.JSONLWriter, error) {
+	r, err := bisect.ReadJournal(path)
+	if err != nil {
+		return nil, err
+	}
+	if r != nil {
+		if fi, err := os.Stat(path); err == nil && fi.Size() > r.ValidLength {
+			if err := os.Truncate(path, r.ValidLength); err != nil {
+				return nil, fmt.Errorf("journal %s: cut its torn last line: %w", path, err)
+			}
+		}
+		fmt.Fprintf(g.stderr, "imsforensic: resuming from %s: %d round(s) read back, not tested again\n", path, r.Rounds)
+		bopts.Resume = r
+	}
+	return atomicfile.OpenJSONL(path)
 }
 
 // bisectJournalPath is --journal, or a new file named by the time in the

@@ -13,6 +13,22 @@ import (
 	"github.com/imsforensic/imsforensic/model"
 )
 
+// jsonLines decodes a command's JSON Lines output.
+func jsonLines[T any](t *testing.T, out string) []T {
+	t.Helper()
+	var recs []T
+	sc := bufio.NewScanner(strings.NewReader(out))
+	sc.Buffer(nil, 1<<24)
+	for sc.Scan() {
+		var r T
+		if err := json.Unmarshal(sc.Bytes(), &r); err != nil {
+			t.Fatalf("%v: %s", err, sc.Text())
+		}
+		recs = append(recs, r)
+	}
+	return recs
+}
+
 // TestRepairCommand runs repair over the sample TempIMS: one record per
 // input, the copies under the queue folders of --out, the copies scan clean
 // of crash findings, the inputs untouched, and a second run the same.
@@ -24,15 +40,7 @@ func TestRepairCommand(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
-	var recs []model.RepairRecord
-	sc := bufio.NewScanner(strings.NewReader(stdout))
-	for sc.Scan() {
-		var r model.RepairRecord
-		if err := json.Unmarshal(sc.Bytes(), &r); err != nil {
-			t.Fatalf("%v: %s", err, sc.Text())
-		}
-		recs = append(recs, r)
-	}
+	recs := jsonLines[model.RepairRecord](t, stdout)
 	if len(recs) != 8 {
 		t.Fatalf("%d records, want one per input (8)", len(recs))
 	}

@@ -32,6 +32,7 @@ func commands() []*command {
 		newSimulateCommand(),
 		newBisectCommand(),
 		newRepairCommand(),
+		newRedactCommand(),
 		newCorpusCommand(),
 		newDemoCommand(),
 	}

@@ -13,11 +13,16 @@
 package outside
 
 import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/imsforensic/imsforensic/internal/atomicfile"
 )
 
 // ErrInsideInput is returned (wrapped) when an output path lies inside an
@@ -85,4 +90,31 @@ func within(p, dir string) bool {
 	}
 	rel, err := filepath.Rel(strings.ToLower(dir), strings.ToLower(p))
 	return err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)) && !filepath.IsAbs(rel)
+}
+
+// WriteCopy writes data to dest (creating its folder) through atomicfile,
+// after checking that dest's folder is outside every input. A dest that
+// already holds exactly data is accepted (the same run again); one that
+// holds anything else is an error wrapping atomicfile.ErrExist. It returns
+// the sha256 of what dest holds.
+func WriteCopy(dest string, data []byte, inputs []string) (string, error) {
+	if err := Check(filepath.Dir(dest), inputs); err != nil {
+		return "", err
+	}
+	if err := os.MkdirAll(filepath.Dir(dest), 0o755); err != nil {
+		return "", err
+	}
+	res, err := atomicfile.Write(dest, bytes.NewReader(data), atomicfile.Options{NoReplace: true})
+	if errors.Is(err, atomicfile.ErrExist) {
+		old, rerr := os.ReadFile(dest)
+		if rerr != nil || !bytes.Equal(old, data) {
+			return "", fmt.Errorf("%s exists with other content: %w", dest, err)
+		}
+		sum := sha256.Sum256(old)
+		return hex.EncodeToString(sum[:]), nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("write %s: %w", dest, err)
+	}
+	return res.SHA256, nil
 }

@@ -2,8 +2,13 @@ package bisect
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"math"
+	"slices"
+	"sort"
+	"strconv"
 	"time"
 
 	"github.com/imsforensic/imsforensic/guard"
@@ -18,10 +23,23 @@ type Tester interface {
 	Test(ctx context.Context, round int, group []*model.Message) (Outcome, error)
 }
 
+// Namer is a Tester that can say which message the target died taking
+// (an SMTP server that drops the connection or answers 554 during the
+// DATA of one message). Find then tests the suspects first: the order
+// costs no round when every crash is named.
+type Namer interface {
+	NamesCulprit() bool
+}
+
 // Outcome is one round's answer.
 type Outcome struct {
 	Crashed bool
 	Sent    int
+	// At is the 1-based place in the group of the message the target
+	// died taking, when the tester knows it (the connection dropped, or
+	// 554, during that message's DATA); 0 = not known (a probe's exit
+	// status, a health check after the group).
+	At int
 	// Why says what showed the crash or health: "connection dropped
 	// during DATA of NAME", "554 5.6.0 on DATA", "probe exit status 3".
 	Why string
@@ -32,6 +50,21 @@ type Outcome struct {
 // does: write then fsync).
 type Journal interface {
 	Append(v any) error
+}
+
+// Options are what Find knows beyond the target's answers.
+type Options struct {
+	// Rank is triage's ranking by path (1 = the likeliest poison) of the
+	// suspects worth testing first; messages not in it are not suspects.
+	Rank map[string]int
+	// Untestable are the messages the target cannot test (see
+	// UntestableOverSMTP), left out of the search and reported.
+	Untestable []model.Untestable
+	// Resume holds an interrupted run's journal: its rounds are read
+	// back instead of being tested again.
+	Resume *Resume
+	// Target names the target in the journal's first record.
+	Target string
 }
 
 // checkOutputs refuses a journal or probe folder among the evidence.
@@ -59,101 +92,196 @@ func checkOutputs(msgs []*model.Message, t Tester, j Journal) error {
 
 // Result is what Find found.
 type Result struct {
-	Culprits []model.Culprit
-	Summary  model.BisectSummary
+	Culprits   []model.Culprit
+	Untestable []model.Untestable
+	Summary    model.BisectSummary
 }
 
-// Find searches msgs (in the order given: the IMS's file-time order) for
-// every message that crashes the target. It stops with an error when a
-// test cannot be answered or the journal cannot be written; the rounds
-// done so far are in the journal.
+// Find searches msgs (in the IMS's file-time order) for every message that
+// crashes the target. It stops with an error when a test cannot be
+// answered or the journal cannot be written; the rounds done so far are
+// in the journal, and Find with Options.Resume goes on from them.
+//
+// The search is the KB's halving by hand (ManualHalving) done by a
+// program, sharpened by what the target can say:
+//
+//   - Every message not yet decided is tested in one round (the first
+//     round is the whole queue: a queue with no culprit takes one round,
+//     as by hand).
+//   - A crash during one message's DATA names that message: it is a
+//     culprit, the messages before it went through and are cleared, and
+//     the ones after it were never sent and stay undecided. With k
+//     culprits that is at most k+1 rounds and every message sent once.
+//   - A crash the target cannot place (a probe's exit status, a health
+//     check) is searched as by hand: test the first half; when it goes
+//     through, the culprit is in the other half; when it crashes, the
+//     other half is tested in a round of its own later (another culprit
+//     may be there). Each round answers one of the questions the manual
+//     procedure asks, in the same order, so it never takes more rounds.
 //
 // Outputs among the evidence are refused (package guard): a Journal with
 // a Path method (atomicfile.JSONLWriter) and a Tester with OutputDirs
 // (ProbeTester) are checked against the messages' files and queue folders
 // before the first round; the error wraps guard.ErrInsideEvidence.
-func Find(ctx context.Context, msgs []*model.Message, t Tester, j Journal) (Result, error) {
-	b := &search{tester: t, journal: j, all: msgs}
-	res := Result{Culprits: []model.Culprit{}}
+func Find(ctx context.Context, msgs []*model.Message, t Tester, j Journal, opts Options) (Result, error) {
+	order := orderFor(msgs, t, opts.Rank)
+	b := &search{tester: t, journal: j, all: order, resume: opts.Resume, rank: opts.Rank}
+	res := Result{Culprits: []model.Culprit{}, Untestable: opts.Untestable}
+	if res.Untestable == nil {
+		res.Untestable = []model.Untestable{}
+	}
 	if err := checkOutputs(msgs, t, j); err != nil {
 		return res, err
 	}
-	all := make([]int, len(msgs))
+	start := model.BisectStart{Type: model.TypeBisectStart, Schema: model.SchemaVersion, Messages: len(order), Order: orderHash(order), Target: opts.Target}
+	if b.resume != nil {
+		if err := b.resume.matches(start); err != nil {
+			return res, err
+		}
+	} else if err := b.append(start); err != nil {
+		return res, err
+	}
+	if b.resume == nil || !b.resume.untestable {
+		for _, u := range res.Untestable {
+			if err := b.append(u); err != nil {
+				return res, err
+			}
+		}
+	}
+
+	all := make([]int, len(order))
 	for i := range all {
 		all[i] = i
 	}
-	// Descend: test the first half of what is left; a half that goes
-	// through is cleared and the rest is halved again, until a half
-	// crashes. Testing the whole queue first would cost one more round
-	// for every queue that does crash, which is the case bisect is for;
-	// a queue with no culprit costs ceil(log2 n)+1 rounds instead of 1.
-	var unknown []int // not yet tested since the last culprit
-	var known []int   // a set that holds a culprit
-	crashed := false
-	for pool := all; len(pool) > 0 && !crashed; {
-		half := (len(pool) + 1) / 2
-		c, err := b.test(ctx, model.PhaseHalf, pool[:half])
-		if err != nil {
-			return res, err
-		}
-		if c {
-			crashed, known, unknown = true, pool[:half], pool[half:]
-		} else {
-			pool = pool[half:]
-		}
+	type set struct {
+		idx     []int
+		crashes bool // known to hold a culprit
 	}
-	for crashed {
-		for len(known) > 1 {
-			half := (len(known) + 1) / 2
-			a, rest := known[:half], known[half:]
-			c, err := b.test(ctx, model.PhaseHalf, a)
+	var stack []set
+	if len(all) > 0 {
+		stack = append(stack, set{idx: all})
+	}
+	// found handles a crashed round on g: a named message is a culprit,
+	// the ones before it are cleared and the ones after it are still
+	// undecided; without a name the messages sent hold a culprit and the
+	// ones not sent are undecided.
+	found := func(g []int, out Outcome) error {
+		if out.At > 0 && out.At <= len(g) {
+			if rest := g[out.At:]; len(rest) > 0 {
+				stack = append(stack, set{idx: rest})
+			}
+			return b.culprit(&res, g[out.At-1])
+		}
+		sent := out.Sent
+		if sent <= 0 || sent > len(g) {
+			sent = len(g)
+		}
+		if sent < len(g) {
+			stack = append(stack, set{idx: g[sent:]})
+		}
+		stack = append(stack, set{idx: g[:sent], crashes: true})
+		return nil
+	}
+	first := true
+	for len(stack) > 0 {
+		s := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		if !s.crashes {
+			phase := model.PhaseRemainder
+			if first {
+				phase = model.PhaseWhole
+			}
+			first = false
+			out, err := b.test(ctx, phase, s.idx)
 			if err != nil {
 				return res, err
 			}
-			if c {
-				unknown = merge(unknown, rest)
-				known = a
-			} else {
-				known = rest
+			if out.Crashed {
+				if err := found(s.idx, out); err != nil {
+					return res, err
+				}
 			}
+			continue
 		}
-		m := msgs[known[0]]
-		res.Culprits = append(res.Culprits, culpritOf(m, b.rounds))
-		if err := b.note(model.BisectStep{Culprit: m.Path}); err != nil {
+		if len(s.idx) == 1 {
+			if err := b.culprit(&res, s.idx[0]); err != nil {
+				return res, err
+			}
+			continue
+		}
+		half := (len(s.idx) + 1) / 2
+		a, rest := s.idx[:half], s.idx[half:]
+		out, err := b.test(ctx, model.PhaseHalf, a)
+		if err != nil {
 			return res, err
 		}
-		if err := b.append(res.Culprits[len(res.Culprits)-1]); err != nil {
+		if !out.Crashed {
+			stack = append(stack, set{idx: rest, crashes: true})
+			continue
+		}
+		stack = append(stack, set{idx: rest}) // by hand: the other half gets its own round
+		if err := found(a, out); err != nil {
 			return res, err
-		}
-		if len(unknown) == 0 {
-			break
-		}
-		var err error
-		if crashed, err = b.test(ctx, model.PhaseRemainder, unknown); err != nil {
-			return res, err
-		}
-		if crashed {
-			known, unknown = unknown, nil
 		}
 	}
-	idx := make(map[*model.Message]bool, len(res.Culprits))
+
+	sort.SliceStable(res.Culprits, func(i, j int) bool { return res.Culprits[i].Round < res.Culprits[j].Round })
+	bad := make(map[*model.Message]bool, len(res.Culprits))
 	for _, c := range res.Culprits {
 		for _, m := range msgs {
 			if m.Path == c.Path {
-				idx[m] = true
+				bad[m] = true
 			}
 		}
 	}
 	res.Summary = model.BisectSummary{Type: model.TypeBisect, Schema: model.SchemaVersion, Messages: len(msgs), Culprits: len(res.Culprits),
 		Rounds: b.rounds, Sent: b.sent, Bound: Bound(len(res.Culprits), len(msgs)),
-		ByHand: ManualHalving(msgs, func(m *model.Message) bool { return idx[m] })}
-	if err := b.append(res.Summary); err != nil {
-		return res, err
+		ByHand:     ManualHalving(msgs, func(m *model.Message) bool { return bad[m] }),
+		Untestable: len(res.Untestable), Resumed: b.replayed}
+	if b.resume == nil || !b.resume.done {
+		if err := b.append(res.Summary); err != nil {
+			return res, err
+		}
 	}
 	return res, nil
 }
 
-// Bound is k*ceil(log2 n)+k.
+// orderFor is the order the messages are tested in: file time (msgs as
+// given), except that with a tester that names the message it died on,
+// triage's suspects go first, likeliest first. Every crash then costs one
+// round wherever the culprit stands, so the order only decides how soon
+// the first culprit is known.
+func orderFor(msgs []*model.Message, t Tester, rank map[string]int) []*model.Message {
+	out := append([]*model.Message(nil), msgs...)
+	if n, ok := t.(Namer); !ok || !n.NamesCulprit() || len(rank) == 0 {
+		return out
+	}
+	sort.SliceStable(out, func(i, j int) bool {
+		ri, rj := rank[out[i].Path], rank[out[j].Path]
+		switch {
+		case ri > 0 && rj > 0:
+			return ri < rj
+		default:
+			return ri > 0 && rj == 0
+		}
+	})
+	return out
+}
+
+// orderHash identifies the searched queue and its test order.
+func orderHash(msgs []*model.Message) string {
+	h := sha256.New()
+	for _, m := range msgs {
+		h.Write([]byte(m.Path))
+		h.Write([]byte{0})
+		h.Write([]byte(strconv.FormatInt(m.Size, 10)))
+		h.Write([]byte{'\n'})
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// Bound is k*ceil(log2 n)+k: the rounds of adaptive group testing without
+// a named crash, for comparison.
 func Bound(k, n int) int {
 	if n <= 1 {
 		return k
@@ -163,17 +291,21 @@ func Bound(k, n int) int {
 
 // search is one Find's state.
 type search struct {
-	tester  Tester
-	journal Journal
-	all     []*model.Message
-	rounds  int
-	sent    int
+	tester   Tester
+	journal  Journal
+	all      []*model.Message
+	rank     map[string]int
+	resume   *Resume
+	rounds   int
+	sent     int
+	replayed int
 }
 
-// test runs one round on the messages at idx.
-func (b *search) test(ctx context.Context, phase model.BisectPhase, idx []int) (bool, error) {
+// test runs one round on the messages at idx, or reads it back from the
+// journal being resumed.
+func (b *search) test(ctx context.Context, phase model.BisectPhase, idx []int) (Outcome, error) {
 	if err := ctx.Err(); err != nil {
-		return false, fmt.Errorf("bisect: %w", err)
+		return Outcome{}, fmt.Errorf("bisect: %w", err)
 	}
 	group := make([]*model.Message, len(idx))
 	paths := make([]string, len(idx))
@@ -182,33 +314,59 @@ func (b *search) test(ctx context.Context, phase model.BisectPhase, idx []int) (
 		paths[i] = b.all[k].Path
 	}
 	b.rounds++
+	if b.resume != nil && b.rounds <= len(b.resume.rounds) {
+		st := b.resume.rounds[b.rounds-1]
+		if !slices.Equal(st.Paths, paths) || st.Phase != phase {
+			return Outcome{}, fmt.Errorf("bisect: resume: round %d of the journal tested %d message(s) (%s), this search asks about %d (%s): the queue or the flags changed since",
+				b.rounds, len(st.Paths), st.Phase, len(paths), phase)
+		}
+		b.sent += st.Sent
+		b.replayed++
+		return Outcome{Crashed: st.Crashed, Sent: st.Sent, At: st.At, Why: st.Why}, nil
+	}
 	out, err := b.tester.Test(ctx, b.rounds, group)
 	b.sent += out.Sent
 	st := model.BisectStep{Type: model.TypeBisectStep, Schema: model.SchemaVersion, Round: b.rounds, Time: time.Now().UTC(), Phase: phase,
-		Size: len(idx), Crashed: out.Crashed, Sent: out.Sent, Why: out.Why, Paths: paths}
+		Size: len(idx), Crashed: out.Crashed, Sent: out.Sent, At: out.At, Why: out.Why, Paths: paths}
 	if err != nil {
-		st.Why = "test failed: " + err.Error()
+		st.Why = failedPrefix + err.Error()
+		st.Crashed, st.At = false, 0
 		if jerr := b.append(st); jerr != nil {
-			return false, jerr
+			return Outcome{}, jerr
 		}
-		return false, fmt.Errorf("bisect: round %d: %w", b.rounds, err)
+		return Outcome{}, fmt.Errorf("bisect: round %d: %w", b.rounds, err)
 	}
 	if !out.Crashed {
 		st.Cleared = len(idx)
+	} else if out.At > 0 && out.At <= len(idx) {
+		st.Cleared = out.At - 1
 	}
 	if err := b.append(st); err != nil {
-		return false, err
+		return Outcome{}, err
 	}
-	return out.Crashed, nil
+	return out, nil
 }
 
-// note journals a decision that took no round (a culprit isolated).
-func (b *search) note(st model.BisectStep) error {
-	st.Type, st.Schema, st.Round, st.Time, st.Phase = model.TypeBisectStep, model.SchemaVersion, b.rounds, time.Now().UTC(), model.PhaseIsolated
-	st.Paths = []string{st.Culprit}
-	st.Size = 1
-	st.Crashed = true
-	return b.append(st)
+// failedPrefix starts the Why of a round that could not be answered; a
+// resumed run tests that round again.
+const failedPrefix = "test failed: "
+
+// culprit records the message at i as a culprit, and journals it unless
+// the journal being resumed has it already.
+func (b *search) culprit(res *Result, i int) error {
+	m := b.all[i]
+	c := culpritOf(m, b.rounds)
+	c.Rank = b.rank[m.Path]
+	res.Culprits = append(res.Culprits, c)
+	if b.resume != nil && b.resume.culprits[m.Path] {
+		return nil
+	}
+	st := model.BisectStep{Type: model.TypeBisectStep, Schema: model.SchemaVersion, Round: b.rounds, Time: time.Now().UTC(),
+		Phase: model.PhaseIsolated, Size: 1, Crashed: true, Culprit: m.Path, Paths: []string{m.Path}}
+	if err := b.append(st); err != nil {
+		return err
+	}
+	return b.append(c)
 }
 
 func (b *search) append(v any) error {
@@ -219,23 +377,6 @@ func (b *search) append(v any) error {
 		return fmt.Errorf("bisect: journal: %w", err)
 	}
 	return nil
-}
-
-// merge returns the union of two index lists, in index order.
-func merge(a, b []int) []int {
-	out := make([]int, 0, len(a)+len(b))
-	i, j := 0, 0
-	for i < len(a) || j < len(b) {
-		switch {
-		case j == len(b) || i < len(a) && a[i] < b[j]:
-			out = append(out, a[i])
-			i++
-		default:
-			out = append(out, b[j])
-			j++
-		}
-	}
-	return out
 }
 
 func culpritOf(m *model.Message, round int) model.Culprit {

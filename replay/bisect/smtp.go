@@ -61,7 +61,7 @@ func (s *SMTPTester) SkippedPaths() []string {
 // Test implements Tester.
 func (s *SMTPTester) Test(ctx context.Context, round int, group []*model.Message) (Outcome, error) {
 	var out Outcome
-	for _, m := range group {
+	for i, m := range group {
 		rec, err := s.target.Deliver(ctx, &replay.Item{Msg: m})
 		if s.OnRecord != nil {
 			s.OnRecord(rec)
@@ -74,8 +74,11 @@ func (s *SMTPTester) Test(ctx context.Context, round int, group []*model.Message
 			continue
 		}
 		out.Sent++
-		if crashed, why := crashOf(rec); crashed {
+		if crashed, named, why := crashOf(rec); crashed {
 			out.Crashed, out.Why = true, why+" ("+m.Name+")"
+			if named && s.Settle == 0 {
+				out.At = i + 1
+			}
 			return out, nil
 		}
 	}
@@ -95,25 +98,32 @@ func (s *SMTPTester) Test(ctx context.Context, round int, group []*model.Message
 	return out, nil
 }
 
-// crashOf reads a replay record: did the server die on this message?
-func crashOf(rec model.ReplayRecord) (bool, string) {
+// NamesCulprit implements Namer: a server that drops the connection or
+// answers 554 during one message's DATA died on that message, unless it
+// is one that crashes some time after accepting (Settle > 0).
+func (s *SMTPTester) NamesCulprit() bool { return s.Settle == 0 }
+
+// crashOf reads a replay record: did the server die on this message, and
+// was it this message's DATA it died on (named), rather than a server
+// already dead when the message came (no answer at all)?
+func crashOf(rec model.ReplayRecord) (crashed, named bool, why string) {
 	if rec.Result == model.ResultOK {
-		return false, ""
+		return false, false, ""
 	}
 	spoke := false
 	for _, r := range rec.Replies {
 		switch {
 		case r.Command == "DATA" && r.Code == 0:
-			return true, "connection dropped during DATA"
+			return true, true, "connection dropped during DATA"
 		case r.Command == "DATA" && r.Code == 554:
-			return true, fmt.Sprintf("554 %s on DATA: %s", r.EnhancedCode, r.Text)
+			return true, true, fmt.Sprintf("554 %s on DATA: %s", r.EnhancedCode, r.Text)
 		}
 		if r.Code != 0 {
 			spoke = true
 		}
 	}
 	if !spoke {
-		return true, "no answer from the server: " + rec.Reason
+		return true, false, "no answer from the server: " + rec.Reason
 	}
-	return false, ""
+	return false, false, ""
 }

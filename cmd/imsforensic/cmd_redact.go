@@ -1,0 +1,150 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/spf13/pflag"
+
+	"github.com/imsforensic/imsforensic/internal/atomicfile"
+	"github.com/imsforensic/imsforensic/model"
+	"github.com/imsforensic/imsforensic/redact"
+	"github.com/imsforensic/imsforensic/report"
+)
+
+type redactOptions struct {
+	outDir  string
+	mapFile string
+	keyFile string
+	key     string
+	format  string
+	rules   ruleFlags
+	sel     selectFlags
+
+	fmt    report.Format
+	keyRaw []byte
+}
+
+func (o *redactOptions) addFlags(fs *pflag.FlagSet) {
+	fs.StringVar(&o.outDir, "out", "", "folder for the redacted copies (required; never inside an input folder)")
+	fs.StringVar(&o.key, "key", "", "secret that keys the placeholders: the same key maps the same address to the same placeholder in every run (default: a random key per run)")
+	fs.StringVar(&o.keyFile, "key-file", "", "read the key from FILE instead (keeps it out of the shell history)")
+	fs.StringVar(&o.mapFile, "map", "", "write the word -> placeholder mapping to FILE (JSON Lines); never inside --out")
+	fs.StringVar(&o.format, "format", "table", "output format: table, json (JSON Lines) or csv")
+	o.sel.addFlags(fs)
+	o.rules.addFlags(fs)
+}
+
+func (o *redactOptions) validate(g *globals) error {
+	f, err := report.ParseFormat(o.format)
+	if err != nil {
+		return usageError(err)
+	}
+	o.fmt, g.jsonErrors = f, f == report.JSON
+	if o.outDir == "" {
+		return usageErrorf("redact: --out DIR is required")
+	}
+	switch {
+	case o.key != "" && o.keyFile != "":
+		return usageErrorf("redact: give --key or --key-file, not both")
+	case o.keyFile != "":
+		b, err := os.ReadFile(o.keyFile)
+		if err != nil {
+			return usageError(fmt.Errorf("redact: --key-file: %w", err))
+		}
+		if o.keyRaw = bytes.TrimRight(b, "\r\n"); len(o.keyRaw) == 0 {
+			return usageErrorf("redact: --key-file %s is empty", o.keyFile)
+		}
+	case o.key != "":
+		o.keyRaw = []byte(o.key)
+	}
+	if err := o.rules.validate(); err != nil {
+		return err
+	}
+	return o.sel.validate()
+}
+
+func newRedactCommand() *command {
+	opts := &redactOptions{}
+	fs := newFlagSet("redact")
+	opts.addFlags(fs)
+	return &command{
+		name:  "redact",
+		usage: "redact [flags] PATH... --out DIR [--key K] [--map FILE]",
+		short: "write copies safe to share with a vendor, on which the same rules still fire",
+		long: `Writes a copy of each message to DIR (same file name, under IN, OUT, ... as the
+input was) in which addresses (local part and domain), display names, the
+subject, body text, attachment names and contents are replaced by
+placeholders of the same length and character class. Header order, line
+structure, encodings, charset labels, boundaries, the IMS envelope layout and
+every byte a finding points at are kept, so the same rules fire at the same
+offsets. Each copy is checked again: a finding that redaction changed is
+reported (finding-changed, with the rule), and so is any word of the
+original still in the copy (kept-for-finding with its rule; a word nothing
+explains means no copy is written: not-safe). Legacy 8-bit and DBCS text
+bytes are left as they are (their ASCII letters are replaced): read such
+copies before sending them.
+
+With --key, the same address maps to the same placeholder in every file and
+every run; --map FILE writes the mapping (never inside DIR, never inside an
+input folder). The inputs are never written.
+
+Examples:
+  imsforensic redact TempIMS/IN/HBWK2Q2P --out D:\ForMicrosoft --key-file key.txt
+  imsforensic redact --select 'class=crash' TempIMS --out shared --map D:\private\map.jsonl --format json`,
+		flags: fs,
+		run: func(ctx context.Context, g *globals, args []string) error {
+			if err := opts.validate(g); err != nil {
+				return err
+			}
+			return runRedact(ctx, opts, g, args)
+		},
+	}
+}
+
+func runRedact(ctx context.Context, opts *redactOptions, g *globals, args []string) error {
+	paths, ms, walkErr, err := selectedInputs(ctx, g, "redact", &opts.sel, &opts.rules, opts.fmt == report.JSON, args, time.Now())
+	if err != nil {
+		return err
+	}
+	if err := redact.CheckOut(opts.outDir, paths); err != nil {
+		return usageError(err)
+	}
+	if opts.mapFile != "" {
+		if err := redact.CheckMap(opts.mapFile, opts.outDir, paths); err != nil {
+			return usageError(err)
+		}
+	}
+	r, err := redact.New(redact.Options{Key: opts.keyRaw, Rules: opts.rules.cfg})
+	if err != nil {
+		return err
+	}
+	model.SortMessagesByPath(ms)
+	recs := make([]model.RedactRecord, 0, len(ms))
+	for _, m := range ms {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		rec, rerr := r.File(m.Path, m.Queue, opts.outDir, paths)
+		if rerr != nil {
+			fmt.Fprintf(g.stderr, "imsforensic: %v\n", rerr)
+		}
+		recs = append(recs, rec)
+	}
+	if opts.mapFile != "" {
+		var buf bytes.Buffer
+		if err := report.WriteRedactMap(&buf, r.Mapping()); err != nil {
+			return err
+		}
+		if _, err := atomicfile.Write(opts.mapFile, &buf, atomicfile.Options{Perm: 0o600}); err != nil {
+			return fmt.Errorf("redact: --map: %w", err)
+		}
+	}
+	if werr := report.WriteRedacts(g.stdout, opts.fmt, recs); werr != nil {
+		return werr
+	}
+	return finishCopies(g, recs, walkErr, func(r model.RedactRecord) bool { return r.Status == model.RedactError })
+}

@@ -1,0 +1,348 @@
+package redact
+
+import (
+	"bytes"
+	"crypto/rand"
+	"fmt"
+	"sort"
+	"unicode/utf8"
+
+	"github.com/imsforensic/imsforensic/model"
+	"github.com/imsforensic/imsforensic/parse"
+	"github.com/imsforensic/imsforensic/rules"
+)
+
+// Options configure a Redactor.
+type Options struct {
+	// Key keys the placeholders (HMAC-SHA256): the same key maps the same
+	// word to the same placeholder in every file and every run. Empty: a
+	// random key for this Redactor, so placeholders agree within one run
+	// only.
+	Key []byte
+	// Rules is the rules configuration the copy is checked with (nil:
+	// defaults); Parse the parse limits (nil: defaults).
+	Rules *rules.Config
+	Parse *parse.Options
+}
+
+// Redactor redacts messages with one key. It is safe for concurrent use.
+type Redactor struct {
+	mp   *mapper
+	opts Options
+}
+
+// New returns a Redactor; with no key it draws a random one.
+func New(opts Options) (*Redactor, error) {
+	key := opts.Key
+	if len(key) == 0 {
+		key = make([]byte, 32)
+		if _, err := rand.Read(key); err != nil {
+			return nil, fmt.Errorf("redact: key: %w", err)
+		}
+	}
+	return &Redactor{mp: newMapper(key), opts: opts}, nil
+}
+
+// Result is the outcome of Bytes.
+type Result struct {
+	Status string // model.Redact*
+	// Output is the redacted copy; nil when Status is RedactNotSafe.
+	Output []byte
+	// Rules are the rule IDs that fired on the input, sorted.
+	Rules []string
+	// Changed are the findings that redaction removed or added.
+	Changed []model.RedactChange
+	// Kept are the ranges left as written because a finding needs them.
+	Kept []model.RedactKept
+	// Left are words of the original still in the copy.
+	Left []model.RedactLeft
+}
+
+// maxEscalations bounds how often a lost finding widens what is kept: the
+// byte it points at, then its evidence, then its field or part.
+const maxEscalations = 3
+
+// Bytes redacts one message file's bytes (queue as in model.Message.Queue,
+// for the rules that read it). raw is not modified.
+func (r *Redactor) Bytes(raw []byte, queue string) (*Result, error) {
+	m, err := r.parse(raw, queue)
+	if err != nil {
+		return nil, err
+	}
+	before := rules.Check(m, r.opts.Rules)
+	// Every byte a finding points at is kept from the start.
+	var kept []model.RedactKept
+	for _, f := range before {
+		kept = append(kept, model.RedactKept{Rule: f.Rule, Offset: f.Offset, Length: 1, Why: "the byte the finding points at"})
+	}
+	var out []byte
+	var pl *plan
+	var lost, added []model.Finding
+	for step := 0; ; step++ {
+		pl = r.pass(raw, m, kept)
+		out = pl.out
+		m2, err := r.parse(out, queue)
+		if err != nil {
+			return nil, err
+		}
+		after := rules.Check(m2, r.opts.Rules)
+		lost, added = diffFindings(before, after), diffFindings(after, before)
+		if len(lost)+len(added) == 0 || step == maxEscalations {
+			break
+		}
+		kept = append(kept, escalate(m, append(lost, added...), step)...)
+	}
+	res := &Result{Status: model.RedactRedacted, Output: out, Rules: ruleIDs(before), Kept: mergeKept(kept)}
+	for _, f := range lost {
+		res.Changed = append(res.Changed, model.RedactChange{Rule: f.Rule, Part: f.Part, Offset: f.Offset, Change: "lost"})
+	}
+	for _, f := range added {
+		res.Changed = append(res.Changed, model.RedactChange{Rule: f.Rule, Part: f.Part, Offset: f.Offset, Change: "added"})
+	}
+	// Words are looked for where redaction works on the bytes as written:
+	// syntax is kept on purpose, and transfer-encoded bodies were redacted
+	// through their decoded form.
+	skip := make([]bool, len(raw))
+	for i := range skip {
+		skip[i] = pl.keep[i] || pl.done[i]
+	}
+	res.Left = leftWords(raw, out, skip, res.Kept)
+	switch {
+	case slicesAny(res.Left, func(l model.RedactLeft) bool { return l.Rule == "" }):
+		res.Status, res.Output = model.RedactNotSafe, nil
+	case len(res.Changed) > 0:
+		res.Status = model.RedactFindingChanged
+	case len(res.Left) > 0:
+		res.Status = model.RedactKeptForFinding
+	}
+	return res, nil
+}
+
+func (r *Redactor) parse(raw []byte, queue string) (*model.Message, error) {
+	m, err := parse.Parse(bytes.NewReader(raw), r.opts.Parse)
+	if m == nil {
+		return nil, fmt.Errorf("redact: parse: %w", err)
+	}
+	m.Queue = queue
+	return m, nil
+}
+
+// pass is one redaction of raw with the ranges of kept left as written.
+func (r *Redactor) pass(raw []byte, m *model.Message, kept []model.RedactKept) *plan {
+	n := len(raw)
+	out := make([]byte, n) // never nil: an empty file has an empty copy
+	copy(out, raw)
+	p := &plan{raw: raw, out: out, keep: make([]bool, n), done: make([]bool, n), mp: r.mp}
+	p.prot = make([]bool, n)
+	for _, k := range kept {
+		for i := max(k.Offset, 0); i < min(k.Offset+k.Length, int64(n)); i++ {
+			p.prot[i] = true
+		}
+	}
+	p.envelope(m)
+	p.headers(m)
+	p.delimiters(m)
+	p.preambles(m)
+	p.bodies(m)
+	mask := make([]bool, n)
+	for i := range mask {
+		mask[i] = p.keep[i] || p.done[i] || p.prot[i]
+	}
+	p.mp.redactText(p.out, mask)
+	return p
+}
+
+// findingKey identifies a finding across the original and the copy:
+// redaction keeps every length, so offsets agree.
+func findingKey(f model.Finding) string {
+	return fmt.Sprintf("%s\x00%s\x00%d", f.Rule, f.Part, f.Offset)
+}
+
+// diffFindings returns the findings of a that b does not have.
+func diffFindings(a, b []model.Finding) []model.Finding {
+	in := map[string]int{}
+	for _, f := range b {
+		in[findingKey(f)]++
+	}
+	var out []model.Finding
+	for _, f := range a {
+		if k := findingKey(f); in[k] > 0 {
+			in[k]--
+		} else {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// escalate widens what is kept for findings redaction changed: their
+// evidence first, then the header field or the whole part they are in.
+func escalate(m *model.Message, fs []model.Finding, step int) []model.RedactKept {
+	var out []model.RedactKept
+	for _, f := range fs {
+		if step == 0 {
+			out = append(out, model.RedactKept{Rule: f.Rule, Offset: f.Offset, Length: int64(max(len(f.Evidence), 1)), Why: "the finding's evidence"})
+			continue
+		}
+		for i := range m.Parts {
+			p := &m.Parts[i]
+			if p.Path != f.Part {
+				continue
+			}
+			for _, h := range p.Header {
+				if h.Offset <= f.Offset && f.Offset < h.Offset+h.RawLength {
+					out = append(out, model.RedactKept{Rule: f.Rule, Offset: h.Offset, Length: h.RawLength, Why: "the header field the finding is in"})
+				}
+			}
+			if step >= 2 || f.Offset >= p.BodyOffset {
+				out = append(out, model.RedactKept{Rule: f.Rule, Offset: p.Offset, Length: p.BodyOffset + p.BodyLength - p.Offset, Why: "the part the finding is in"})
+			}
+		}
+	}
+	return out
+}
+
+// mergeKept sorts the kept ranges and drops those inside another of the
+// same rule.
+func mergeKept(ks []model.RedactKept) []model.RedactKept {
+	sort.SliceStable(ks, func(i, j int) bool {
+		if ks[i].Offset != ks[j].Offset {
+			return ks[i].Offset < ks[j].Offset
+		}
+		return ks[i].Length > ks[j].Length
+	})
+	out := []model.RedactKept{}
+	for _, k := range ks {
+		if slicesAny(out, func(o model.RedactKept) bool {
+			return o.Rule == k.Rule && o.Offset <= k.Offset && k.Offset+k.Length <= o.Offset+o.Length
+		}) {
+			continue
+		}
+		out = append(out, k)
+	}
+	return out
+}
+
+func ruleIDs(fs []model.Finding) []string {
+	seen := map[string]bool{}
+	ids := []string{}
+	for _, f := range fs {
+		if !seen[f.Rule] {
+			seen[f.Rule] = true
+			ids = append(ids, f.Rule)
+		}
+	}
+	sort.Strings(ids)
+	return ids
+}
+
+func slicesAny[T any](s []T, f func(T) bool) bool {
+	for _, v := range s {
+		if f(v) {
+			return true
+		}
+	}
+	return false
+}
+
+// leftWords is the check that no word of the original remains: every word
+// of three or more characters outside the syntax redaction keeps is looked
+// for in the copy (case-insensitively, as a whole word). Where the copy
+// holds it as the original wrote it, outside the syntax redaction keeps
+// (field names, MIME parameters, boundaries), it is reported, with the
+// rule whose kept range holds it, or with no rule when nothing explains
+// it.
+func leftWords(raw, out []byte, structure []bool, kept []model.RedactKept) []model.RedactLeft {
+	words := map[string]bool{}
+	for i := 0; i < len(raw); {
+		if !isWordByte(raw[i]) {
+			i++
+			continue
+		}
+		j := i
+		for j < len(raw) && isWordByte(raw[j]) {
+			j++
+		}
+		if w := raw[i:j]; utf8.Valid(w) && utf8.RuneCount(w) >= 3 && hasLetter(w) && !keepWord(w) && !all(structure, i, j) {
+			words[string(lowerASCII(w))] = true
+		}
+		i = j
+	}
+	lowOut, lowRaw := lowerASCII(out), lowerASCII(raw)
+	var left []model.RedactLeft
+	for w := range words {
+		// A hit is a leak when the copy holds the original's bytes there
+		// and they are not syntax; a placeholder that happens to spell
+		// another word of the original is not one.
+		for _, o := range wordsAt(lowOut, w) {
+			e := o + int64(len(w))
+			if structure[o] || !bytes.Equal(lowOut[o:e], lowRaw[o:e]) {
+				continue
+			}
+			l := model.RedactLeft{Word: model.Text(w), Offset: o}
+			for _, k := range kept {
+				if k.Offset < e && o < k.Offset+k.Length {
+					l.Rule = k.Rule
+					break
+				}
+			}
+			left = append(left, l)
+			break
+		}
+	}
+	sort.Slice(left, func(i, j int) bool { return left[i].Offset < left[j].Offset })
+	return left
+}
+
+// lowerASCII folds ASCII letters only, so offsets stay those of b
+// (bytes.ToLower rewrites invalid UTF-8 and changes lengths).
+func lowerASCII(b []byte) []byte {
+	out := make([]byte, len(b))
+	for i, c := range b {
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		out[i] = c
+	}
+	return out
+}
+
+// wordsAt returns the offsets of w in b as a whole word (not inside a
+// longer one).
+func wordsAt(b []byte, w string) []int64 {
+	var at []int64
+	for k := 0; k < len(b); {
+		i := bytes.Index(b[k:], []byte(w))
+		if i < 0 {
+			break
+		}
+		s, e := k+i, k+i+len(w)
+		if (s == 0 || !isWordByte(b[s-1])) && (e == len(b) || !isWordByte(b[e])) {
+			at = append(at, int64(s))
+		}
+		k = s + 1
+	}
+	return at
+}
+
+func hasLetter(w []byte) bool {
+	for _, c := range w {
+		if 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || c >= 0x80 {
+			return true
+		}
+	}
+	return false
+}
+
+// Mapping returns every word this Redactor replaced with its placeholder,
+// sorted by word: what --map writes.
+func (r *Redactor) Mapping() []model.RedactMapping {
+	r.mp.mu.Lock()
+	defer r.mp.mu.Unlock()
+	out := make([]model.RedactMapping, 0, len(r.mp.seen))
+	for w, p := range r.mp.seen {
+		out = append(out, model.RedactMapping{Type: "redact-map", Schema: model.SchemaVersion, Original: model.Text(w), Placeholder: model.Text(p)})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Original < out[j].Original })
+	return out
+}
