@@ -15,6 +15,7 @@ const (
 	TypeSuspect    RecordType = "suspect"    // triage
 	TypeConclusion RecordType = "conclusion" // triage
 	TypeReplay     RecordType = "replay"     // replay and its journal
+	TypeJournal    RecordType = "journal"    // the replay journal's first line (JournalHeader)
 	TypeStep       RecordType = "step"       // simulate: one line of the timeline
 	TypeSimulation RecordType = "simulation" // simulate: a run's summary
 	TypeBisectStep RecordType = "bisect-step"

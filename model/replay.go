@@ -53,6 +53,47 @@ const (
 	PhaseData    SMTPPhase = "data"
 )
 
+// JournalHeader is the first line of a replay journal: which target the
+// journal belongs to (a journal of another target is refused), the source
+// folders and files the replay was given, and the tool version that began
+// it. Records follow, one ReplayRecord a line.
+type JournalHeader struct {
+	Type    RecordType `json:"type"` // always TypeJournal
+	Schema  int        `json:"schema"`
+	Target  string     `json:"target"`
+	Sources []string   `json:"sources"`
+	Version string     `json:"version"`
+	Time    time.Time  `json:"time,omitzero"`
+}
+
+// MarshalJSON writes the target and sources with Escape, as ReplayRecord
+// writes its paths.
+func (h JournalHeader) MarshalJSON() ([]byte, error) {
+	type plain JournalHeader
+	p := plain(h)
+	p.Target = Escape(p.Target)
+	p.Sources = make([]string, len(h.Sources))
+	for i, s := range h.Sources {
+		p.Sources[i] = Escape(s)
+	}
+	return json.Marshal(p)
+}
+
+// UnmarshalJSON reads what MarshalJSON wrote, bytes exactly.
+func (h *JournalHeader) UnmarshalJSON(b []byte) error {
+	type plain JournalHeader
+	var p plain
+	if err := json.Unmarshal(b, &p); err != nil {
+		return err
+	}
+	p.Target = Unescape(p.Target)
+	for i, s := range p.Sources {
+		p.Sources[i] = Unescape(s)
+	}
+	*h = JournalHeader(p)
+	return nil
+}
+
 // ReplayRecord is one line of a replay journal and of replay's JSON
 // output: what was planned, written or sent for one message.
 type ReplayRecord struct {
@@ -134,6 +175,10 @@ type ReplaySummary struct {
 	Refused int
 	Failed  int
 	Removed int // undo: files removed
+
+	// Journal is the journal file of the run ("" for a dry run that
+	// found none).
+	Journal string
 
 	Reasons map[ReplayOutcome]map[string]int
 }

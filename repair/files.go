@@ -25,35 +25,43 @@ func Dest(outDir, queue, path string) string {
 // folder, or is the folder of an input file (DESIGN.md section 4).
 func CheckOut(outDir string, inputs []string) error { return outside.Check(outDir, inputs) }
 
+// Preview repairs the file at path (a message of queue) in memory: the
+// record File would give, with the copy's bytes, and nothing written (the
+// HTML report's "repairable:" line). The record is complete even when
+// err != nil (Status model.RepairError).
+func Preview(path, queue string, opts Options) (model.RepairRecord, []byte, error) {
+	rec := model.RepairRecord{Type: "repair", Schema: model.SchemaVersion, Path: model.Escape(path),
+		Changes: []model.RepairChange{}, Remaining: []model.RepairRemaining{}}
+	raw, err := readonly.ReadFile(path, MaxFileBytes)
+	if err == nil {
+		rec.SHA256Before = SHA256(raw)
+		opts.Queue = queue
+		var res *Result
+		if res, err = Bytes(raw, opts); err == nil {
+			rec.Status, rec.Changes, rec.Remaining = res.Status, res.Changes, res.Remaining
+			return rec, res.Output, nil
+		}
+	}
+	err = fmt.Errorf("repair %s: %w", path, err)
+	rec.Status, rec.Error = model.RepairError, model.Escape(err.Error())
+	return rec, nil, err
+}
+
 // File repairs the file at path (a message of queue) and writes the copy,
 // when there is one, to Dest(outDir, queue, path). It never writes path.
 // inputs are every input of the run: no copy is written inside one. The
 // record is complete even when err != nil (Status model.RepairError).
 func File(path, queue, outDir string, inputs []string, opts Options) (model.RepairRecord, error) {
-	rec := model.RepairRecord{Type: "repair", Schema: model.SchemaVersion, Path: model.Escape(path),
-		Changes: []model.RepairChange{}, Remaining: []model.RepairRemaining{}}
-	fail := func(err error) (model.RepairRecord, error) {
-		rec.Status, rec.Error = model.RepairError, model.Escape(err.Error())
+	rec, out, err := Preview(path, queue, opts)
+	if err != nil || rec.Status != model.RepairRepaired {
 		return rec, err
 	}
-	raw, err := readonly.ReadFile(path, MaxFileBytes)
-	if err != nil {
-		return fail(fmt.Errorf("repair %s: %w", path, err))
-	}
-	rec.SHA256Before = SHA256(raw)
-	opts.Queue = queue
-	res, err := Bytes(raw, opts)
-	if err != nil {
-		return fail(fmt.Errorf("repair %s: %w", path, err))
-	}
-	rec.Status, rec.Changes, rec.Remaining = res.Status, res.Changes, res.Remaining
-	if res.Status != model.RepairRepaired {
-		return rec, nil
-	}
 	dest := Dest(outDir, queue, path)
-	sum, err := outside.WriteCopy(dest, res.Output, inputs)
+	sum, err := outside.WriteCopy(dest, out, inputs)
 	if err != nil {
-		return fail(fmt.Errorf("repair %s: %w", path, err))
+		err = fmt.Errorf("repair %s: %w", path, err)
+		rec.Status, rec.Error = model.RepairError, model.Escape(err.Error())
+		return rec, err
 	}
 	rec.Out, rec.SHA256After = model.Escape(dest), sum
 	return rec, nil

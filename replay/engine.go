@@ -7,12 +7,15 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/imsforensic/imsforensic/internal/atomicfile"
+	"github.com/imsforensic/imsforensic/internal/lock"
 	"github.com/imsforensic/imsforensic/internal/readonly"
 	"github.com/imsforensic/imsforensic/model"
 )
@@ -23,7 +26,8 @@ type Options struct {
 	// included (an existing journal is read, so resumed messages show as
 	// already written).
 	DryRun bool
-	// JournalPath is the journal; "" means DefaultJournalPath(target).
+	// JournalPath is the journal; "" means DefaultJournalPath(target,
+	// Sources), in the per-user state folder.
 	JournalPath string
 	// Sources are the files and folders the messages were read from, as
 	// the caller named them (arguments and --files-from). No output (the
@@ -45,6 +49,13 @@ type Options struct {
 	Concurrency int
 	// Progress, when set, is called after each delivery (not concurrently).
 	Progress func(done, total int)
+	// Wait makes a run whose target or journal another run holds wait for
+	// it to end, instead of failing with lock.ErrLocked (which names the
+	// holder).
+	Wait bool
+	// Version is the tool version recorded in a new journal's header; ""
+	// means the module version.
+	Version string
 	// Now is the clock for record times; nil means time.Now.
 	Now func() time.Time
 }
@@ -74,6 +85,7 @@ type runner struct {
 	out    func(model.ReplayRecord)
 	outMu  sync.Mutex
 	jw     *atomicfile.JSONLWriter
+	watch  *journalWatch // nil in a dry run
 	sum    model.ReplaySummary
 	sumMu  sync.Mutex
 }
@@ -93,10 +105,14 @@ func Run(ctx context.Context, msgs []*model.Message, target Target, opts Options
 	if out == nil {
 		out = func(model.ReplayRecord) {}
 	}
-	if opts.JournalPath == "" {
-		opts.JournalPath = DefaultJournalPath(target)
-	}
 	r := &runner{target: target, opts: opts, out: out}
+	if opts.JournalPath == "" {
+		p, err := DefaultJournalPath(target, opts.Sources)
+		if err != nil {
+			return r.sum, err
+		}
+		opts.JournalPath, r.opts.JournalPath = p, p
+	}
 	if qa, ok := target.(queueDatAware); ok {
 		qa.setQueueDat(opts.QueueDat)
 	} else if opts.QueueDat != "" {
@@ -109,23 +125,48 @@ func Run(ctx context.Context, msgs []*model.Message, target Target, opts Options
 		return r.sum, err
 	}
 	r.opts.Named = selectedByName(opts.Sources, opts.Named)
+	r.sum.Journal = opts.JournalPath
 
-	js, err := readJournal(opts.JournalPath)
+	if !opts.DryRun {
+		// The target, then the journal: every run takes them in this
+		// order, so two waiting runs cannot deadlock.
+		unlock, err := lockRun(ctx, target, opts.JournalPath, opts.Wait)
+		if err != nil {
+			return r.sum, err
+		}
+		defer unlock()
+	}
+	js, err := readJournal(opts.JournalPath, !opts.DryRun)
 	if err != nil {
 		return r.sum, err
 	}
 	if js.target != "" && js.target != target.String() {
 		return r.sum, fmt.Errorf("%w: %s records a replay to %s, not %s (use another --journal)", ErrJournalTarget, opts.JournalPath, js.target, target.String())
 	}
-	if !opts.DryRun {
+	if opts.DryRun {
+		if len(js.records) == 0 && js.header == nil {
+			r.sum.Journal = ""
+		}
+	} else {
 		if err := target.Prepare(ctx); err != nil {
 			return r.sum, fmt.Errorf("replay to %s: %w", target, err)
+		}
+		if err := os.MkdirAll(filepath.Dir(opts.JournalPath), 0o700); err != nil {
+			return r.sum, fmt.Errorf("replay: journal folder: %w", err)
 		}
 		r.jw, err = atomicfile.OpenJSONL(opts.JournalPath)
 		if err != nil {
 			return r.sum, err
 		}
 		defer r.jw.Close()
+		if r.watch, err = newJournalWatch(opts.JournalPath); err != nil {
+			return r.sum, err
+		}
+		if js.header == nil && len(js.records) == 0 {
+			if err := r.writeHeader(); err != nil {
+				return r.sum, err
+			}
+		}
 		if pr, ok := target.(prepareRecorder); ok {
 			for _, rec := range pr.prepareRecords() {
 				if err := r.emit(r.fill(rec, "")); err != nil {
@@ -139,7 +180,50 @@ func Run(ctx context.Context, msgs []*model.Message, target Target, opts Options
 	if err != nil || opts.DryRun {
 		return r.sum, err
 	}
-	return r.sum, r.deliver(ctx, todo)
+	if err := r.deliver(ctx, todo); err != nil {
+		return r.sum, err
+	}
+	return r.sum, r.watch.check()
+}
+
+// lockRun takes the target's lock and the journal's for the whole run
+// (package internal/lock) and returns what releases them.
+func lockRun(ctx context.Context, target Target, journal string, wait bool) (func(), error) {
+	tl, err := lock.Acquire(ctx, targetLockPath(target), "the target "+target.String(), wait)
+	if err != nil {
+		return nil, fmt.Errorf("replay: %w", err)
+	}
+	jl, err := lock.Acquire(ctx, journal+".lock", "the journal "+journal, wait)
+	if err != nil {
+		tl.Unlock()
+		return nil, fmt.Errorf("replay: %w", err)
+	}
+	return func() { jl.Unlock(); tl.Unlock() }, nil
+}
+
+// writeHeader starts a new journal with its header record.
+func (r *runner) writeHeader() error {
+	srcs := make([]string, len(r.opts.Sources))
+	for i, s := range r.opts.Sources {
+		srcs[i] = absPath(s)
+	}
+	v := r.opts.Version
+	if v == "" {
+		v = moduleVersion()
+	}
+	h := model.JournalHeader{Type: model.TypeJournal, Schema: model.SchemaVersion, Target: r.target.String(), Sources: srcs, Version: v, Time: r.opts.Now().UTC()}
+	if err := r.jw.Append(h); err != nil {
+		return fmt.Errorf("replay: journal: %w", err)
+	}
+	return r.watch.check()
+}
+
+// moduleVersion is the version of the module the program was built from.
+func moduleVersion() string {
+	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" {
+		return bi.Main.Version
+	}
+	return "unknown"
 }
 
 // fill sets the fields every record carries.
@@ -173,6 +257,9 @@ func (r *runner) emit(rec model.ReplayRecord) error {
 // files this saves 100,000 fsyncs; begin and done records are each synced.
 func (r *runner) emitPlan(rec model.ReplayRecord) error {
 	if r.jw != nil {
+		if err := r.watch.check(); err != nil {
+			return err
+		}
 		if err := r.jw.AppendBuffered(rec); err != nil {
 			return fmt.Errorf("replay: journal: %w", err)
 		}
@@ -190,6 +277,9 @@ func (r *runner) report(rec model.ReplayRecord) {
 func (r *runner) journal(rec model.ReplayRecord) error {
 	if r.jw == nil {
 		return nil
+	}
+	if err := r.watch.check(); err != nil {
+		return err
 	}
 	if err := r.jw.Append(rec); err != nil {
 		return fmt.Errorf("replay: journal: %w", err)
@@ -226,7 +316,7 @@ func (r *runner) plan(ctx context.Context, msgs []*model.Message, js *journalSta
 		}
 		it := &Item{Msg: m}
 		base := model.ReplayRecord{Path: m.Path, SHA256Before: m.SHA256}
-		key := sourceKey(m.Path)
+		key := entryKey(m.Path, m.SHA256)
 
 		switch js.state[key] {
 		case stateWritten:

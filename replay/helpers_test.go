@@ -127,7 +127,13 @@ func readRecords(t testing.TB, path string) []model.ReplayRecord {
 	defer f.Close()
 	var out []model.ReplayRecord
 	sc := bufio.NewScanner(f)
-	for sc.Scan() {
+	for line := 0; sc.Scan(); line++ {
+		if bytes.HasPrefix(sc.Bytes(), []byte(`{"type":"journal"`)) {
+			if line != 0 {
+				t.Fatalf("journal header on line %d, not first", line+1)
+			}
+			continue
+		}
 		var r model.ReplayRecord
 		if err := json.Unmarshal(sc.Bytes(), &r); err != nil {
 			t.Fatalf("journal line %q: %v", sc.Text(), err)

@@ -348,11 +348,3 @@ func TestJournalOfAnotherTargetRefused(t *testing.T) {
 		t.Fatalf("err = %v", err)
 	}
 }
-
-func TestDefaultJournalOutsideTarget(t *testing.T) {
-	tg, _ := NewImcdataTarget(filepath.Join(t.TempDir(), "Imcdata"), ImcdataOptions{})
-	p := DefaultJournalPath(tg)
-	if filepath.Dir(p) != filepath.Dir(tg.Dir()) || !strings.HasSuffix(p, ".jsonl") {
-		t.Fatalf("default journal %s not beside %s", p, tg.Dir())
-	}
-}

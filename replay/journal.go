@@ -12,9 +12,12 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"sort"
 	"strings"
+	"sync"
 
 	"github.com/imsforensic/imsforensic/internal/atomicfile"
+	"github.com/imsforensic/imsforensic/internal/readonly"
 	"github.com/imsforensic/imsforensic/model"
 )
 
@@ -33,15 +36,31 @@ const (
 	stateRefused
 )
 
-// journalState is the journal read back: every record in order, and per
-// source key the last state.
+// journalState is the journal read back: its header, every record in
+// order, and per entry key (entryKey: source path and sha256_before) the
+// last state.
 type journalState struct {
-	records []model.ReplayRecord
-	state   map[string]msgState
-	begins  map[string]model.ReplayRecord
-	refused map[string]model.ReplayRecord // the done record of stateRefused
-	target  string                        // the target of the first record that names one
+	header    *model.JournalHeader
+	records   []model.ReplayRecord
+	state     map[string]msgState
+	begins    map[string]model.ReplayRecord
+	refused   map[string]model.ReplayRecord // the done record of stateRefused
+	lastBegin map[string]string             // source key -> entry key of its last begin
+	destKey   map[string]string             // dest -> entry key of the write that made it
+	target    string                        // the header's target, or the first record's
 }
+
+func newJournalState() *journalState {
+	return &journalState{
+		state: map[string]msgState{}, begins: map[string]model.ReplayRecord{}, refused: map[string]model.ReplayRecord{},
+		lastBegin: map[string]string{}, destKey: map[string]string{},
+	}
+}
+
+// entryKey identifies one source file with one content across runs: the
+// same path with other bytes (a file changed or replaced since) is a new
+// entry, planned again under the collision rules, never "already written".
+func entryKey(path, sha string) string { return sourceKey(path) + "\x00" + sha }
 
 // sourceKey identifies a source file across runs: the absolute, cleaned
 // path, case-folded on Windows where names are case-insensitive.
@@ -56,15 +75,20 @@ func sourceKey(path string) string {
 	return path
 }
 
-// readJournal reads a journal. Lines that are not a replay record (torn by
-// a crash, or damaged) are appended to "<path>.broken" and the journal is
+// readJournal reads a journal. Lines that are neither the header nor a
+// replay record (torn by a crash, or damaged) are skipped; with repair
+// (only ever while holding the journal's lock, so that two runs cannot
+// both rewrite it) they are appended to "<path>.broken" and the journal is
 // rewritten atomically without them; nothing is ever deleted. A missing
 // journal is an empty one.
-func readJournal(path string) (*journalState, error) {
-	js := &journalState{state: map[string]msgState{}, begins: map[string]model.ReplayRecord{}, refused: map[string]model.ReplayRecord{}}
-	data, err := os.ReadFile(path)
+func readJournal(path string, repair bool) (*journalState, error) {
+	js := newJournalState()
+	data, err := readonly.ReadFile(path, 0)
 	if errors.Is(err, fs.ErrNotExist) {
 		return js, nil
+	}
+	if errors.Is(err, readonly.ErrChanged) && !repair {
+		err = nil // a dry run reading a journal that a running replay appends to
 	}
 	if err != nil {
 		return nil, fmt.Errorf("replay: read journal %s: %w", path, err)
@@ -77,20 +101,18 @@ func readJournal(path string) (*journalState, error) {
 		if len(bytes.TrimSpace(line)) == 0 {
 			continue
 		}
-		var rec model.ReplayRecord
-		if err := json.Unmarshal(line, &rec); err != nil || rec.Type != "replay" {
+		if !js.addLine(line) {
 			broken.Write(line)
 			broken.WriteByte('\n')
 			continue
 		}
 		good.Write(line)
 		good.WriteByte('\n')
-		js.add(rec)
 	}
 	if err := sc.Err(); err != nil {
 		return nil, fmt.Errorf("replay: read journal %s: %w", path, err)
 	}
-	if broken.Len() > 0 || (len(data) > 0 && data[len(data)-1] != '\n') {
+	if repair && (broken.Len() > 0 || (len(data) > 0 && data[len(data)-1] != '\n')) {
 		// The broken lines are saved first: a crash between the two steps
 		// leaves them in both files, never in neither.
 		if broken.Len() > 0 {
@@ -103,6 +125,35 @@ func readJournal(path string) (*journalState, error) {
 		}
 	}
 	return js, nil
+}
+
+// addLine adds one journal line; false when it is neither the header (as
+// the first line) nor a replay record.
+func (js *journalState) addLine(line []byte) bool {
+	var probe struct {
+		Type model.RecordType `json:"type"`
+	}
+	if json.Unmarshal(line, &probe) != nil {
+		return false
+	}
+	switch probe.Type {
+	case model.TypeJournal:
+		var h model.JournalHeader
+		if js.header != nil || len(js.records) > 0 || json.Unmarshal(line, &h) != nil {
+			return false
+		}
+		js.header = &h
+		js.target = h.Target
+		return true
+	case model.TypeReplay:
+		var rec model.ReplayRecord
+		if json.Unmarshal(line, &rec) != nil {
+			return false
+		}
+		js.add(rec)
+		return true
+	}
+	return false
 }
 
 func appendRaw(path string, b []byte) error {
@@ -129,35 +180,160 @@ func (js *journalState) add(rec model.ReplayRecord) {
 	if rec.Path == "" {
 		return
 	}
-	k := sourceKey(rec.Path)
+	delivery := rec.Action == model.ActionWrite || rec.Action == model.ActionSend
 	switch {
 	case rec.Result == model.ResultBegin:
+		k := entryKey(rec.Path, rec.SHA256Before)
+		js.lastBegin[sourceKey(rec.Path)] = k
 		js.state[k] = stateBegun
 		js.begins[k] = rec
-	case (rec.Action == model.ActionWrite || rec.Action == model.ActionSend) && rec.Result == model.ResultOK:
+	case delivery && rec.Result == model.ResultOK:
+		k := js.doneKey(rec)
 		js.state[k] = stateWritten
-	case (rec.Action == model.ActionWrite || rec.Action == model.ActionSend) && rec.Result == model.ResultRefused:
+		if rec.Dest != "" {
+			js.destKey[rec.Dest] = k
+		}
+	case delivery && rec.Result == model.ResultRefused:
+		k := js.doneKey(rec)
 		js.state[k] = stateRefused
 		js.refused[k] = rec
-	case rec.Action == model.ActionWrite || rec.Action == model.ActionSend:
+	case delivery:
 		// A done record that is not ok closes the begin: nothing to resume.
-		js.state[k] = stateNone
+		js.state[js.doneKey(rec)] = stateNone
 	case rec.Action == model.ActionUndo && rec.Result == model.ResultOK:
-		js.state[k] = stateNone
+		if k, ok := js.destKey[rec.Dest]; ok {
+			js.state[k] = stateNone
+		}
 	}
 }
 
-// DefaultJournalPath is where a replay journal goes when --journal is not
-// given: never inside the folder the IMS reads and never among the
-// evidence. For folder targets it is the parent of the target folder
-// (imcdata:C:\Exchsrvr\Imcdata -> C:\Exchsrvr\); for other targets the
-// current directory. The name holds a hash of the target, so the same
-// replay run again finds its journal and resumes.
-func DefaultJournalPath(t Target) string {
-	h := sha256.Sum256([]byte(t.String()))
-	name := "imsforensic-replay-" + hex.EncodeToString(h[:])[:12] + ".jsonl"
-	if ft, ok := t.(interface{ Dir() string }); ok {
-		return filepath.Join(filepath.Dir(ft.Dir()), name)
+// doneKey is the entry a done record closes: its own (path, sha256_before)
+// when that entry was begun, else the last begin of the same path (a
+// converting target records the sha256 of what it read, which may differ
+// from the file's).
+func (js *journalState) doneKey(rec model.ReplayRecord) string {
+	k := entryKey(rec.Path, rec.SHA256Before)
+	if _, ok := js.state[k]; ok {
+		return k
 	}
-	return name
+	if b, ok := js.lastBegin[sourceKey(rec.Path)]; ok {
+		return b
+	}
+	return k
+}
+
+// DefaultJournalPath is where a replay journal goes when --journal is not
+// given: the per-user state folder (StateDir), never the current folder
+// nor beside the target, where nobody looks and where the evidence may
+// be. The name is made from the target and the sources (each made
+// absolute), so the same replay run again finds its journal and resumes,
+// and two replays of the same sources into the same target share one
+// (and its lock).
+func DefaultJournalPath(t Target, sources []string) (string, error) {
+	dir, err := StateDir()
+	if err != nil {
+		return "", err
+	}
+	abs := make([]string, len(sources))
+	for i, s := range sources {
+		abs[i] = sourceKey(s)
+	}
+	sort.Strings(abs)
+	h := sha256.New()
+	h.Write([]byte(t.String()))
+	for _, s := range abs {
+		h.Write([]byte{0})
+		h.Write([]byte(s))
+	}
+	return filepath.Join(dir, "replay-"+slug(t)+"-"+hex.EncodeToString(h.Sum(nil))[:12]+".jsonl"), nil
+}
+
+// slug is a short, file-name-safe reminder of the target in journal and
+// lock names: scheme and last folder or host ("imcdata-Imcdata",
+// "smtp-127.0.0.1-2525").
+func slug(t Target) string {
+	s := t.String()
+	scheme, rest, _ := strings.Cut(s, ":")
+	rest = strings.TrimRight(strings.TrimLeft(rest, "/"), `/\`)
+	if i := strings.LastIndexAny(rest, `/\`); i >= 0 {
+		rest = rest[i+1:]
+	}
+	var b strings.Builder
+	for _, r := range scheme + "-" + rest {
+		switch {
+		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', r == '.', r == '-', r == '_':
+			b.WriteRune(r)
+		default:
+			b.WriteByte('-')
+		}
+		if b.Len() >= 40 {
+			break
+		}
+	}
+	return b.String()
+}
+
+// targetLockPath is the lock file of a target: in the state folder's
+// locks/, named from the target's identity (a folder target's real path,
+// symbolic links resolved and case folded on Windows; an SMTP target's
+// host and port), so that two replays into one target exclude each other
+// whatever spelling or journal they were given.
+func targetLockPath(t Target) string {
+	id := strings.ToLower(t.String())
+	if ft, ok := t.(interface{ Dir() string }); ok {
+		d := ft.Dir()
+		if real, err := filepath.EvalSymlinks(d); err == nil {
+			d = real
+		}
+		id = "folder:" + sourceKey(d)
+	}
+	dir, err := StateDir()
+	if err != nil {
+		dir = filepath.Join(os.TempDir(), "imsforensic")
+	}
+	h := sha256.Sum256([]byte(id))
+	return filepath.Join(dir, "locks", "target-"+slug(t)+"-"+hex.EncodeToString(h[:])[:12]+".lock")
+}
+
+// journalWatch notices a journal removed, replaced or truncated while a
+// replay runs: records appended after that would be lost to the next run,
+// which would then deliver again.
+type journalWatch struct {
+	mu   sync.Mutex
+	path string
+	info fs.FileInfo
+	size int64 // the largest size seen
+}
+
+func newJournalWatch(path string) (*journalWatch, error) {
+	st, err := os.Stat(path)
+	if err != nil {
+		return nil, fmt.Errorf("replay: journal %s: %w", path, err)
+	}
+	return &journalWatch{path: path, info: st, size: st.Size()}, nil
+}
+
+// ErrJournalLost is returned when the journal was removed, replaced or
+// truncated under a running replay: the run stops.
+var ErrJournalLost = errors.New("replay: the journal was removed or truncated while the replay ran")
+
+// check returns ErrJournalLost (wrapped) unless the journal is still the
+// file opened, at least as long as it was.
+func (w *journalWatch) check() error {
+	if w == nil {
+		return nil
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	st, err := os.Stat(w.path)
+	switch {
+	case err != nil:
+		return fmt.Errorf("%w: %s: %v; stopping (the target keeps what was written; rerun with the journal restored)", ErrJournalLost, w.path, err)
+	case !os.SameFile(st, w.info):
+		return fmt.Errorf("%w: %s is another file now; stopping", ErrJournalLost, w.path)
+	case st.Size() < w.size:
+		return fmt.Errorf("%w: %s shrank from %d to %d bytes; stopping", ErrJournalLost, w.path, w.size, st.Size())
+	}
+	w.size = st.Size()
+	return nil
 }

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/imsforensic/imsforensic/internal/atomicfile"
+	"github.com/imsforensic/imsforensic/internal/lock"
 	"github.com/imsforensic/imsforensic/model"
 )
 
@@ -28,7 +29,12 @@ func Undo(ctx context.Context, journalPath string, out func(model.ReplayRecord))
 	if _, err := os.Stat(journalPath); err != nil {
 		return sum, fmt.Errorf("replay: undo: %w", err)
 	}
-	js, err := readJournal(journalPath)
+	jl, err := lock.Acquire(ctx, journalPath+".lock", "the journal "+journalPath, false)
+	if err != nil {
+		return sum, fmt.Errorf("replay: undo: %w", err)
+	}
+	defer jl.Unlock()
+	js, err := readJournal(journalPath, true)
 	if err != nil {
 		return sum, err
 	}

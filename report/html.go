@@ -71,6 +71,9 @@ type HTMLSuspect struct {
 	Suspect    model.Suspect
 	Message    *model.Message
 	ParseError string
+	// Repair is what imsforensic repair would do ("repairable:
+	// blank-charset -> us-ascii"), from RepairLine; "" when not asked.
+	Repair string
 }
 
 // HTMLStep is one line of a simulation timeline.

@@ -61,24 +61,28 @@ func writeMessagesCSV(w io.Writer, ms []*model.Message) error {
 		return err
 	}
 	for _, m := range ms {
-		tm := ""
-		if !m.ModTime.IsZero() {
-			tm = m.ModTime.UTC().Format(time.RFC3339)
-		}
-		var ids []string
-		for id := range uniqueRules(m.Findings) {
-			ids = append(ids, id)
-		}
-		sortStrings(ids)
-		rec := []string{m.Path, m.Name, m.Queue, string(m.Format), strconv.FormatInt(m.Size, 10), m.SHA256, tm,
-			model.Escape(m.Envelope.From), model.Escape(strings.Join(m.Envelope.To, " ")), model.Escape(string(m.Subject)),
-			score(m.Score), m.TopClass().String(), strings.Join(ids, " "), m.Error, model.Escape(string(m.SubjectDecoded))}
-		if err := cw.Write(rec); err != nil {
+		if err := cw.Write(messageCSVRow(m)); err != nil {
 			return err
 		}
 	}
 	cw.Flush()
 	return cw.Error()
+}
+
+// messageCSVRow is one message in messageCSVHeader's columns.
+func messageCSVRow(m *model.Message) []string {
+	tm := ""
+	if !m.ModTime.IsZero() {
+		tm = m.ModTime.UTC().Format(time.RFC3339)
+	}
+	var ids []string
+	for id := range uniqueRules(m.Findings) {
+		ids = append(ids, id)
+	}
+	sortStrings(ids)
+	return []string{m.Path, m.Name, m.Queue, string(m.Format), strconv.FormatInt(m.Size, 10), m.SHA256, tm,
+		model.Escape(m.Envelope.From), model.Escape(strings.Join(m.Envelope.To, " ")), model.Escape(string(m.Subject)),
+		score(m.Score), m.TopClass().String(), strings.Join(ids, " "), m.Error, model.Escape(string(m.SubjectDecoded))}
 }
 
 // findingCSVHeader is the fixed column order of findings in CSV.

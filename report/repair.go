@@ -113,3 +113,33 @@ func writeRepairsCSV(w io.Writer, recs []model.RepairRecord) error {
 	cw.Flush()
 	return cw.Error()
 }
+
+// RepairLine says in one line what repair does to a message, for the HTML
+// report's suspect cards: "repairable: blank-charset -> us-ascii", or "not
+// repairable: RULE: reason"; "" when there is nothing to repair.
+func RepairLine(r model.RepairRecord) string {
+	switch r.Status {
+	case model.RepairRepaired:
+		var parts []string
+		seen := map[string]bool{}
+		for _, c := range r.Changes {
+			if seen[c.Rule] {
+				continue
+			}
+			seen[c.Rule] = true
+			what := string(c.After)
+			if what == "" || len(what) > 24 || strings.ContainsAny(what, "\r\n") {
+				what = c.Note
+			}
+			parts = append(parts, c.Rule+" -> "+model.Escape(what))
+		}
+		line := "repairable: " + strings.Join(parts, "; ")
+		if left := leftRules(r.Remaining); left != "" {
+			line += " (left: " + left + ")"
+		}
+		return line
+	case model.RepairNotRepairable:
+		return "not repairable: " + leftRules(r.Remaining)
+	}
+	return ""
+}

@@ -63,6 +63,9 @@ func WriteReplaySummary(w io.Writer, s model.ReplaySummary) error {
 		fmt.Fprintf(w, ", removed %d", s.Removed)
 	}
 	fmt.Fprintln(w)
+	if s.Journal != "" {
+		fmt.Fprintf(w, "journal: %s\n", model.Escape(s.Journal))
+	}
 	outcomes := make([]model.ReplayOutcome, 0, len(s.Reasons))
 	for o := range s.Reasons {
 		outcomes = append(outcomes, o)

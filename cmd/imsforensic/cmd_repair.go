@@ -10,6 +10,7 @@ import (
 	"github.com/imsforensic/imsforensic/model"
 	"github.com/imsforensic/imsforensic/repair"
 	"github.com/imsforensic/imsforensic/report"
+	"github.com/imsforensic/imsforensic/rules"
 )
 
 type repairOptions struct {
@@ -127,4 +128,14 @@ func finishCopies[R any](g *globals, recs []R, walkErr error, failed func(R) boo
 		return partialError(n)
 	}
 	return nil
+}
+
+// withRepairLines fills each HTML suspect card's "repairable:" line from a
+// repair done in memory (nothing is written).
+func withRepairLines(sus []report.HTMLSuspect, cfg *rules.Config) []report.HTMLSuspect {
+	for i := range sus {
+		rec, _, _ := repair.Preview(sus[i].Suspect.Path, sus[i].Suspect.Queue, repair.Options{Rules: cfg})
+		sus[i].Repair = report.RepairLine(rec)
+	}
+	return sus
 }

@@ -87,3 +87,25 @@ func TestRepairCommand(t *testing.T) {
 		t.Errorf("%s was created", inside)
 	}
 }
+
+// TestTriageHTMLRepairLine: the HTML report's suspect cards say what repair
+// would do, as the issue asks ("repairable: blank-charset -> us-ascii"),
+// and writing the report writes no repaired copy anywhere.
+func TestTriageHTMLRepairLine(t *testing.T) {
+	dir := sampleCopy(t)
+	before := snapshot(t, dir)
+	html := filepath.Join(t.TempDir(), "r.html")
+	if _, stderr, code := runCLI(t, "", "triage", dir, "--html", html); code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	b, err := os.ReadFile(html)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(b), `<p class="repair">repairable: blank-charset -&gt; us-ascii`) {
+		t.Errorf("no repairable line for the blank-charset suspect in the report")
+	}
+	if after := snapshot(t, dir); !cmp.Equal(before, after) {
+		t.Errorf("inputs changed: %s", cmp.Diff(before, after))
+	}
+}

@@ -31,6 +31,7 @@ type replayOptions struct {
 	queue           string
 	includeSuspects bool
 	undo            string
+	wait            bool
 	format          string
 	concurrency     int
 	pickupMaxBytes  int64
@@ -48,7 +49,8 @@ func (o *replayOptions) addFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&o.to, "to", "", "target: imcdata:DIR, pickup:DIR, replay-dir:DIR or smtp://host:port")
 	o.sel.addFlags(fs)
 	fs.BoolVar(&o.dryRun, "dry-run", false, "print the plan and write nothing (not even the journal)")
-	fs.StringVar(&o.journal, "journal", "", "journal file (default: beside the target folder, or the current folder for smtp)")
+	fs.StringVar(&o.journal, "journal", "", "journal file (default: named from the target and the sources, in the per-user state folder: $XDG_STATE_HOME/imsforensic, ~/.local/state/imsforensic, %LOCALAPPDATA%\\imsforensic\\journals)")
+	fs.BoolVar(&o.wait, "wait", false, "when another replay holds the target or the journal, wait for it to end instead of exiting")
 	fs.StringVar(&o.queueDat, "queue-dat", "", "imcdata: 'rename' renames Queue.dat to Queue.old first (KB Q312443); default: refuse while it exists")
 	fs.StringVar(&o.queue, "queue", "", "imcdata: IN or OUT for spool files of unknown origin queue (default: refuse them)")
 	fs.BoolVar(&o.includeSuspects, "include-suspects", false, "replay crash-class suspects too, but only those selected by name (argument, --files-from, name= or path=)")
@@ -119,7 +121,18 @@ func newReplayCommand() *command {
 		short: "put selected messages back: into Imcdata IN/OUT, Pickup, a Replay folder or an SMTP server",
 		long: `Plans every message first, then writes or sends the planned ones, keeping an
 append-only journal (JSON Lines, fsynced). Running the same command again
-resumes: nothing is written or sent twice. The inputs are never written.
+resumes: nothing is written or sent twice. The inputs are never written, and
+no output may lie among them.
+
+The journal starts with a header naming the target and the sources; entries
+key on the source path and its sha256, so a file changed since is planned
+again (under the collision rules). By default it lives in the per-user state
+folder (%LOCALAPPDATA%\imsforensic\journals; elsewhere $XDG_STATE_HOME/imsforensic
+or ~/.local/state/imsforensic), named from the target and the sources; its
+path is printed on stderr and in the summary. Each run locks its target and
+its journal: a second replay into the same target says which process holds
+it and exits, or waits with --wait. A journal removed or truncated while the
+replay runs stops it.
 
 Targets:
   imcdata:DIR     IMS spool files copied byte for byte into DIR\IN or DIR\OUT by
@@ -140,7 +153,7 @@ Examples:
   imsforensic replay D:\TempIMS --to imcdata:C:\Exchsrvr\Imcdata --queue-dat rename --select 'class<crash'
   imsforensic replay D:\TempIMS\IN\KPFYCMQB --include-suspects --to smtp://127.0.0.1:2525
   imsforensic replay --files-from safe.txt --to pickup:C:\Exchsrvr\Imcdata\Pickup
-  imsforensic replay --undo C:\Exchsrvr\imsforensic-replay-0123456789ab.jsonl
+  imsforensic replay --undo %LOCALAPPDATA%\imsforensic\journals\replay-imcdata-Imcdata-0123456789ab.jsonl
 
 Exit status 4 means some messages were refused or failed (each is listed).`,
 		flags: fs,
@@ -185,7 +198,12 @@ func runReplay(ctx context.Context, opts *replayOptions, g *globals, args []stri
 	defer target.Close()
 	journal := opts.journal
 	if journal == "" {
-		journal = replay.DefaultJournalPath(target)
+		if journal, err = replay.DefaultJournalPath(target, paths); err != nil {
+			return err
+		}
+	}
+	if !opts.dryRun {
+		fmt.Fprintf(g.stderr, "journal: %s\n", model.Escape(journal))
 	}
 
 	ms, err := scanInputs(ctx, g, paths, &opts.rules, opts.format == "json")
@@ -210,9 +228,6 @@ func runReplay(ctx context.Context, opts *replayOptions, g *globals, args []stri
 			return serr
 		}
 	}
-	if !opts.dryRun && opts.format != "json" {
-		fmt.Fprintf(g.stderr, "journal: %s\n", journal)
-	}
 	if err == nil && walkErr != nil {
 		fmt.Fprintf(g.stderr, "imsforensic: %v\n", walkErr)
 		sum.Failed++
@@ -231,6 +246,8 @@ func replayRunOptions(opts *replayOptions, g *globals, paths []string, journal s
 		Named:           opts.sel.names(),
 		QueueDat:        opts.queueDat,
 		Concurrency:     opts.concurrency,
+		Wait:            opts.wait,
+		Version:         version,
 	}
 	var prog *progress
 	if g.stderrTTY && opts.format != "json" {

@@ -41,12 +41,16 @@ func newScanCommand() *command {
 	return &command{
 		name:  "scan",
 		usage: "scan [flags] PATH...",
-		short: "inventory of a quarantined queue: one row per message, riskiest first",
+		short: "inventory of a quarantined queue: one row per message (table riskiest first)",
 		long: `PATH is a TempIMS folder (IN, OUT), an Imcdata folder (IN, OUT, their Archive
 folders, Pickup), any folder of message files, or single files. Folder names
 are matched case-insensitively. Files are recognised by content: IMS spool
 files (ImCr..EwLs envelope), Pickup/Replay X-Sender files, mbox, SMTP
 transcripts and plain RFC 822. Nothing is ever written to the inputs.
+
+The table shows the riskiest messages first (at most 1000, then a line with
+the totals of the rest); JSON and CSV list every message as it is parsed, in
+walk order (each folder's files by name), so memory stays bounded on any queue.
 
 Examples:
   imsforensic scan D:\TempIMS
@@ -63,22 +67,56 @@ Examples:
 	}
 }
 
+// runScan streams: JSON and CSV records leave as the files are parsed, in
+// walk order (each folder by name), and the table keeps only the riskiest
+// rows it shows; memory stays bounded whatever the number of files.
 func runScan(ctx context.Context, opts *scanOptions, g *globals, args []string) error {
-	_, ms, walkErr, err := selectedInputs(ctx, g, "scan", &opts.sel, &opts.rules, opts.out.fmt == report.JSON, args, time.Now())
+	paths, err := opts.sel.paths(g, args)
 	if err != nil {
 		return err
 	}
-	model.SortMessages(ms)
-	if werr := report.WriteMessages(g.stdout, opts.out.fmt, ms); werr != nil {
-		return werr
+	if len(paths) == 0 {
+		return usageErrorf("scan: no PATH given")
 	}
-	return finishScan(g, &opts.out, ms, walkErr)
+	opts.sel.printExplain(g)
+	mw, err := report.NewMessageWriter(g.stdout, opts.out.fmt, 0)
+	if err != nil {
+		return err
+	}
+	now := time.Now()
+	unread, failed := 0, false
+	var writeErr error
+	walkErr := scanInputsEach(ctx, g, paths, &opts.rules, opts.out.fmt == report.JSON, func(m *model.Message) error {
+		if opts.sel.sel != nil && !opts.sel.sel.Match(m, now) {
+			return nil
+		}
+		if m.Error != "" {
+			unread++
+		}
+		failed = failed || opts.out.failed([]*model.Message{m})
+		writeErr = mw.Write(m)
+		return writeErr
+	})
+	if writeErr != nil {
+		return writeErr
+	}
+	if walkErr != nil && ctx.Err() != nil {
+		return walkErr
+	}
+	if err := mw.Close(); err != nil {
+		return err
+	}
+	return finishCounts(g, unread, failed, walkErr)
 }
 
 // finishScan maps a scan's outcome to the exit code: inputs that could not
 // be read (each already reported) give 4, --fail-on matches give 3.
 func finishScan(g *globals, out *outputFlags, ms []*model.Message, walkErr error) error {
-	unread := countErrors(ms)
+	return finishCounts(g, countErrors(ms), out.failed(ms), walkErr)
+}
+
+// finishCounts is finishScan from counts kept while streaming.
+func finishCounts(g *globals, unread int, failed bool, walkErr error) error {
 	if walkErr != nil {
 		var joined interface{ Unwrap() []error }
 		if errors.As(walkErr, &joined) {
@@ -91,7 +129,7 @@ func finishScan(g *globals, out *outputFlags, ms []*model.Message, walkErr error
 			unread++
 		}
 	}
-	if out.failed(ms) {
+	if failed {
 		return errFindings
 	}
 	if unread > 0 {

@@ -230,7 +230,7 @@ func unmatchedHolds(names []string, ms []*model.Message) []string {
 func writeSimulationHTML(opts *simulateOptions, paths []string, ms []*model.Message, runs []simulate.Result, rk ranking, verdict model.SimVerdict) error {
 	res := rk.res
 	in := report.SimulationHTMLInput{Inputs: paths, Messages: ms, Conclusions: res.Conclusions,
-		Suspects: report.HTMLSuspects(res.Suspects, fullParse(opts.rules.cfg)), Plan: replay.Preview(ms, replay.Options{})}
+		Suspects: withRepairLines(report.HTMLSuspects(res.Suspects, fullParse(opts.rules.cfg)), opts.rules.cfg), Plan: replay.Preview(ms, replay.Options{})}
 	in.Runs = simulationRuns(runs)
 	return writeHTMLFile(opts.html, report.SimulationHTML(in))
 }
@@ -272,7 +272,7 @@ func writeHTMLFile(path string, r report.HTMLReport) error {
 func writeTriageHTML(path string, inputs []string, ms []*model.Message, events []model.Event, res triage.Result, cfg *rules.Config, ev *loadedEvidence) error {
 	in := report.TriageHTMLInput{Inputs: inputs, Messages: ms, Events: events, Crashes: len(res.Incident.Crashes),
 		Evidence: ev.infos, ClockNotes: ev.notes(),
-		DistinctEvents: res.Incident.Events, Suspects: report.HTMLSuspects(res.Suspects, fullParse(cfg)),
+		DistinctEvents: res.Incident.Events, Suspects: withRepairLines(report.HTMLSuspects(res.Suspects, fullParse(cfg)), cfg),
 		Conclusions: res.Conclusions, Plan: replay.Preview(ms, replay.Options{})}
 	for _, c := range res.Incident.Crashes {
 		in.CrashEvents = append(in.CrashEvents, c.Events...)

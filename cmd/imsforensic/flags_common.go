@@ -199,8 +199,23 @@ func (s *selectFlags) printExplain(g *globals) {
 
 // scanInputs runs the inventory over the inputs with a progress line on a
 // terminal, skipping evidence files found inside queue folders; every one
-// of them is listed, and said not to be used.
+// of them is listed, and said not to be used. The messages are sorted by
+// path.
 func scanInputs(ctx context.Context, g *globals, paths []string, rf *ruleFlags, jsonOut bool) ([]*model.Message, error) {
+	var ms []*model.Message
+	err := scanInputsEach(ctx, g, paths, rf, jsonOut, func(m *model.Message) error {
+		ms = append(ms, m)
+		return nil
+	})
+	if ctx.Err() == nil {
+		model.SortMessagesByPath(ms)
+	}
+	return ms, err
+}
+
+// scanInputsEach is scanInputs as a stream (inventory.ScanEach): fn gets
+// each message in walk order, and nothing is kept here.
+func scanInputsEach(ctx context.Context, g *globals, paths []string, rf *ruleFlags, jsonOut bool, fn func(*model.Message) error) error {
 	var skipped []string
 	var mu sync.Mutex
 	opts := inventory.Options{
@@ -221,7 +236,7 @@ func scanInputs(ctx context.Context, g *globals, paths []string, rf *ruleFlags, 
 		prog = newProgress(g.stderr, "scanning")
 		opts.Progress = prog.update
 	}
-	ms, err := inventory.Scan(ctx, paths, opts)
+	err := inventory.ScanEach(ctx, paths, opts, fn)
 	if prog != nil {
 		prog.done()
 	}
@@ -234,7 +249,7 @@ func scanInputs(ctx context.Context, g *globals, paths []string, rf *ruleFlags, 
 			fmt.Fprintf(g.stderr, "  %s\n", p)
 		}
 	}
-	return ms, err
+	return err
 }
 
 // evidenceInSkippedDirs lists the evidence files in the folders the scan

@@ -122,3 +122,33 @@ func TestCorpusOutRefusesNonEmptyFolder(t *testing.T) {
 		t.Errorf("new folder: exit %d\n%s", code, errOut)
 	}
 }
+
+// TestReplayJournalInStateFolder: with no --journal, replay journals into
+// the per-user state folder, never the current folder nor beside the
+// target, and says where on stderr and in the summary.
+func TestReplayJournalInStateFolder(t *testing.T) {
+	state := t.TempDir()
+	t.Setenv("XDG_STATE_HOME", state)
+	ev := sampleCopy(t)
+	pickup := filepath.Join(t.TempDir(), "Imcdata", "Pickup")
+	if err := os.MkdirAll(pickup, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	cwd := t.TempDir()
+	out, errOut, code := runCLIIn(t, cwd, "replay", ev, "--to", "pickup:"+pickup)
+	if code != exitOK && code != exitPartial {
+		t.Fatalf("exit %d\n%s\n%s", code, out, errOut)
+	}
+	want := filepath.Join(state, "imsforensic", "replay-pickup-Pickup-")
+	if !strings.Contains(errOut, "journal: "+want) || !strings.Contains(out, "journal: "+want) {
+		t.Errorf("journal not named in the state folder on stderr and in the summary:\nstdout:\n%s\nstderr:\n%s", out, errOut)
+	}
+	for _, dir := range []string{cwd, filepath.Dir(pickup), filepath.Dir(filepath.Dir(pickup))} {
+		ents, _ := os.ReadDir(dir)
+		for _, e := range ents {
+			if strings.HasSuffix(e.Name(), ".jsonl") {
+				t.Errorf("journal %s in %s", e.Name(), dir)
+			}
+		}
+	}
+}

@@ -1,0 +1,78 @@
+package inventory
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/imsforensic/imsforensic/model"
+)
+
+// ScanEach hands messages over in walk order (folders by name, depth
+// first) whatever the number of workers, and holds only a window of them:
+// with a consumer that is slow, the workers wait instead of piling up
+// parsed messages.
+func TestScanEachWalkOrderAndWindow(t *testing.T) {
+	dir := t.TempDir()
+	var want []string
+	for _, q := range []string{"IN", "OUT", "IN/Archive"} {
+		os.MkdirAll(filepath.Join(dir, q), 0o755)
+	}
+	for _, q := range []string{"IN", "IN/Archive", "OUT"} {
+		for i := 0; i < 40; i++ {
+			p := filepath.Join(dir, q, fmt.Sprintf("M%03d", (i*37)%40))
+			body := "From: a@x\r\nTo: b@x\r\nSubject: s\r\n\r\n" + strings.Repeat("x", i*50) + "\r\n"
+			if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	// Walk order: IN's "Archive" folder sorts before its files ('A' < 'M').
+	for _, q := range []string{"IN/Archive", "IN", "OUT"} {
+		for i := 0; i < 40; i++ {
+			want = append(want, filepath.Join(dir, q, fmt.Sprintf("M%03d", i)))
+		}
+	}
+	for _, workers := range []int{1, 3, 8} {
+		var got []string
+		var started int
+		err := ScanEach(context.Background(), []string{dir}, Options{Workers: workers, Slim: true,
+			Progress: func(done, found int) { started = max(started, found-done) }}, func(m *model.Message) error {
+			got = append(got, m.Path)
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(got, want) {
+			t.Fatalf("workers %d: order\n%v\nwant\n%v", workers, got, want)
+		}
+		if started > workers*4 {
+			t.Errorf("workers %d: %d files found ahead of the consumer, want at most %d", workers, started, workers*4)
+		}
+	}
+}
+
+// An error from the consumer stops the scan and is returned.
+func TestScanEachStopsOnConsumerError(t *testing.T) {
+	dir := t.TempDir()
+	for i := 0; i < 50; i++ {
+		os.WriteFile(filepath.Join(dir, fmt.Sprintf("F%02d", i)), []byte("Subject: x\r\n\r\nb\r\n"), 0o644)
+	}
+	n := 0
+	stop := fmt.Errorf("stdout closed")
+	err := ScanEach(context.Background(), []string{dir}, Options{Workers: 2}, func(*model.Message) error {
+		n++
+		if n == 5 {
+			return stop
+		}
+		return nil
+	})
+	if err != stop || n != 5 {
+		t.Errorf("err %v after %d messages, want the consumer's error after 5", err, n)
+	}
+}

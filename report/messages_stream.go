@@ -1,0 +1,119 @@
+package report
+
+import (
+	"container/heap"
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"io"
+
+	"github.com/imsforensic/imsforensic/model"
+)
+
+// DefaultTableRows is how many messages the scan table shows at most: the
+// riskiest, then a line with the totals of those left out. JSON and CSV
+// have every message.
+const DefaultTableRows = 1000
+
+// MessageWriter writes scan records as they come, in the caller's order,
+// for JSON Lines and CSV; for the table it keeps only the riskiest rows
+// it will show (model.SortMessages order) and counts the rest. Memory is
+// bounded whatever the number of messages.
+type MessageWriter struct {
+	w    io.Writer
+	f    Format
+	enc  *json.Encoder
+	cw   *csv.Writer
+	top  riskHeap
+	rows int
+	left struct{ messages, withFindings int }
+}
+
+// NewMessageWriter writes to w in f; rows bounds the table (0 means
+// DefaultTableRows).
+func NewMessageWriter(w io.Writer, f Format, rows int) (*MessageWriter, error) {
+	if rows <= 0 {
+		rows = DefaultTableRows
+	}
+	mw := &MessageWriter{w: w, f: f, rows: rows}
+	switch f {
+	case JSON:
+		mw.enc = json.NewEncoder(w)
+		mw.enc.SetEscapeHTML(false)
+	case CSV:
+		mw.cw = csv.NewWriter(w)
+		if err := mw.cw.Write(messageCSVHeader); err != nil {
+			return nil, fmt.Errorf("write csv: %w", err)
+		}
+	}
+	return mw, nil
+}
+
+// Write writes (or, for the table, keeps) one message.
+func (mw *MessageWriter) Write(m *model.Message) error {
+	switch mw.f {
+	case JSON:
+		if err := mw.enc.Encode(model.NewMessageRecord(m)); err != nil {
+			return fmt.Errorf("write json: %w", err)
+		}
+		return nil
+	case CSV:
+		if err := mw.cw.Write(messageCSVRow(m)); err != nil {
+			return fmt.Errorf("write csv: %w", err)
+		}
+		return nil
+	}
+	heap.Push(&mw.top, m)
+	if mw.top.Len() > mw.rows {
+		out := heap.Pop(&mw.top).(*model.Message)
+		mw.left.messages++
+		if len(out.Findings) > 0 {
+			mw.left.withFindings++
+		}
+	}
+	return nil
+}
+
+// Close flushes CSV, or renders the table riskiest first with a totals
+// line for the messages left out.
+func (mw *MessageWriter) Close() error {
+	switch mw.f {
+	case JSON:
+		return nil
+	case CSV:
+		mw.cw.Flush()
+		return mw.cw.Error()
+	}
+	ms := []*model.Message(mw.top)
+	model.SortMessages(ms)
+	if err := writeMessagesTable(mw.w, ms); err != nil {
+		return err
+	}
+	if mw.left.messages > 0 {
+		if _, err := fmt.Fprintf(mw.w, "... and %d less risky messages not shown (%d with findings); --format json or csv lists all\n",
+			mw.left.messages, mw.left.withFindings); err != nil {
+			return fmt.Errorf("write table: %w", err)
+		}
+	}
+	return nil
+}
+
+// riskHeap is a min-heap on riskiness: its root is the least risky kept
+// message, the first to leave when the table is full.
+type riskHeap []*model.Message
+
+func (h riskHeap) Len() int { return len(h) }
+func (h riskHeap) Less(i, j int) bool {
+	if h[i].Score != h[j].Score {
+		return h[i].Score < h[j].Score
+	}
+	return h[i].Path > h[j].Path
+}
+func (h riskHeap) Swap(i, j int) { h[i], h[j] = h[j], h[i] }
+func (h *riskHeap) Push(x any)   { *h = append(*h, x.(*model.Message)) }
+func (h *riskHeap) Pop() any {
+	old := *h
+	m := old[len(old)-1]
+	*h = old[:len(old)-1]
+	return m
+}
