@@ -23,7 +23,8 @@ import (
 // Options control a Scan. The zero value scans with all cores, default
 // parse limits and the default rule thresholds.
 type Options struct {
-	// Workers is the number of files parsed at once. 0 = GOMAXPROCS.
+	// Workers is the number of files parsed at once. 0 = the default,
+	// GOMAXPROCS.
 	Workers int
 	Parse   *parse.Options
 	Rules   *rules.Config
@@ -233,7 +234,7 @@ func walkDir(ctx context.Context, dir string, fn func(job) bool) error {
 
 // readNames returns the sorted names in dir, reading them in batches.
 func readNames(dir string) ([]string, error) {
-	d, err := os.Open(dir)
+	d, err := readonly.OpenDir(dir)
 	if err != nil {
 		return nil, err
 	}

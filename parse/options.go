@@ -36,7 +36,8 @@ type Options struct {
 	// encoding itself continues to the end. 0 = 64 MiB, -1 = unlimited.
 	MaxDecodedBytes int64
 	// MaxBytes stops reading after this many bytes of the file and
-	// returns ErrLimitExceeded with the partial Message. 0 = unlimited.
+	// returns ErrLimitExceeded with the partial Message. 0 = the default,
+	// unlimited; -1 = unlimited.
 	MaxBytes int64
 }
 

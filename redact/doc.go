@@ -40,8 +40,8 @@
 //
 // The mapping from words to placeholders goes only to the file the user
 // names (--map), never into the output folder. File writes each copy
-// through internal/atomicfile and refuses an output inside an input
-// folder (DESIGN.md section 4).
+// through internal/atomicfile after the one output guard (package guard):
+// never inside the evidence (DESIGN.md section 4).
 //
 // A package of its own, beside repair: redaction is one policy (what is
 // content and what is structure) over parsed messages, and both commands

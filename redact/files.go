@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"path/filepath"
 
+	"github.com/imsforensic/imsforensic/guard"
 	"github.com/imsforensic/imsforensic/internal/outside"
 	"github.com/imsforensic/imsforensic/internal/readonly"
 	"github.com/imsforensic/imsforensic/model"
@@ -22,9 +23,10 @@ func sha256Hex(b []byte) string {
 }
 
 // File redacts the file at path (a message of queue) and writes the copy
-// to outDir under the queue's folder with the same file name, never inside
-// an input folder. The record is complete even when err != nil.
-func (r *Redactor) File(path, queue, outDir string, inputs []string) (model.RedactRecord, error) {
+// to outDir under the queue's folder with the same file name, checked with
+// in (the run's inputs; nil for none) and path's own queue folder, never
+// inside the evidence. The record is complete even when err != nil.
+func (r *Redactor) File(path, queue, outDir string, in *guard.Inputs) (model.RedactRecord, error) {
 	rec := model.RedactRecord{Type: "redact", Schema: model.SchemaVersion, Path: model.Escape(path), Rules: []string{},
 		Changed: []model.RedactChange{}, Kept: []model.RedactKept{}, Left: []model.RedactLeft{}}
 	fail := func(err error) (model.RedactRecord, error) {
@@ -48,7 +50,11 @@ func (r *Redactor) File(path, queue, outDir string, inputs []string) (model.Reda
 		return rec, nil
 	}
 	dest := filepath.Join(outDir, filepath.FromSlash(queue), filepath.Base(path))
-	sum, err := outside.WriteCopy(dest, res.Output, inputs)
+	if in == nil {
+		in = guard.New()
+	}
+	in.AddQueueFiles(path)
+	sum, err := outside.WriteCopy(in, "the redacted copy", dest, res.Output)
 	if err != nil {
 		return fail(fmt.Errorf("redact %s: %w", path, err))
 	}
@@ -57,17 +63,11 @@ func (r *Redactor) File(path, queue, outDir string, inputs []string) (model.Reda
 }
 
 // CheckMap refuses a --map file inside the output folder (the copies are
-// meant to be shared; the mapping undoes them) or inside an input folder.
-func CheckMap(mapPath, outDir string, inputs []string) error {
-	if err := outside.Check(mapPath, []string{outDir}); err != nil {
+// meant to be shared; the mapping undoes them) or inside the evidence.
+// outDir must exist (guard compares existing folders by identity).
+func CheckMap(mapPath, outDir string, in *guard.Inputs) error {
+	if err := guard.New(outDir).Check("--map", mapPath); err != nil {
 		return fmt.Errorf("redact: --map must not be inside --out: %w", err)
 	}
-	if err := outside.Check(filepath.Dir(mapPath), inputs); err != nil {
-		return fmt.Errorf("redact: --map: %w", err)
-	}
-	return nil
+	return in.Check("--map", mapPath)
 }
-
-// CheckOut refuses an output folder that is an input, lies inside an input
-// folder, or is the folder of an input file (DESIGN.md section 4).
-func CheckOut(outDir string, inputs []string) error { return outside.Check(outDir, inputs) }

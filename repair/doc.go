@@ -24,9 +24,10 @@
 //     is undocumented, so nothing in it can be safely rewritten).
 //   - Every edit is listed (rule, part, offset, before, after); replaying
 //     the list over the original gives the copy byte for byte.
-//   - Files writes each copy through internal/atomicfile under the output
-//     folder with the input's file name, never over an input, and refuses
-//     an output folder inside an input folder (DESIGN.md section 4).
+//   - File writes each copy through internal/atomicfile under the output
+//     folder with the input's file name, after the one output guard
+//     (package guard): never over an input, never inside an input folder
+//     or the queue folder a message came from (DESIGN.md section 4).
 //
 // Why a package of its own, next to rules and not inside replay: a repair is
 // a policy over parsed messages (what to change for each rule), as triage is

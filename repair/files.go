@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"path/filepath"
 
+	"github.com/imsforensic/imsforensic/guard"
 	"github.com/imsforensic/imsforensic/internal/outside"
 	"github.com/imsforensic/imsforensic/internal/readonly"
 	"github.com/imsforensic/imsforensic/model"
@@ -20,10 +21,6 @@ const MaxFileBytes = 256 << 20
 func Dest(outDir, queue, path string) string {
 	return filepath.Join(outDir, filepath.FromSlash(queue), filepath.Base(path))
 }
-
-// CheckOut refuses an output folder that is an input, lies inside an input
-// folder, or is the folder of an input file (DESIGN.md section 4).
-func CheckOut(outDir string, inputs []string) error { return outside.Check(outDir, inputs) }
 
 // Preview repairs the file at path (a message of queue) in memory: the
 // record File would give, with the copy's bytes, and nothing written (the
@@ -48,16 +45,22 @@ func Preview(path, queue string, opts Options) (model.RepairRecord, []byte, erro
 }
 
 // File repairs the file at path (a message of queue) and writes the copy,
-// when there is one, to Dest(outDir, queue, path). It never writes path.
-// inputs are every input of the run: no copy is written inside one. The
-// record is complete even when err != nil (Status model.RepairError).
-func File(path, queue, outDir string, inputs []string, opts Options) (model.RepairRecord, error) {
+// when there is one, to Dest(outDir, queue, path). It never writes path:
+// the copy is checked with in (the run's inputs; nil for none) and with
+// path's own queue folder (guard.Inputs.AddQueueFiles), so a library
+// caller gets the same protection as the command. The record is complete
+// even when err != nil (Status model.RepairError).
+func File(path, queue, outDir string, in *guard.Inputs, opts Options) (model.RepairRecord, error) {
 	rec, out, err := Preview(path, queue, opts)
 	if err != nil || rec.Status != model.RepairRepaired {
 		return rec, err
 	}
 	dest := Dest(outDir, queue, path)
-	sum, err := outside.WriteCopy(dest, out, inputs)
+	if in == nil {
+		in = guard.New()
+	}
+	in.AddQueueFiles(path)
+	sum, err := outside.WriteCopy(in, "the repaired copy", dest, out)
 	if err != nil {
 		err = fmt.Errorf("repair %s: %w", path, err)
 		rec.Status, rec.Error = model.RepairError, model.Escape(err.Error())

@@ -45,7 +45,8 @@ type Options struct {
 	// (rename it to Queue.old first, KB Q312443). Only imcdata: targets
 	// take it (CheckQueueDat).
 	QueueDat string
-	// Concurrency is the number of messages delivered at once; 0 means 1.
+	// Concurrency is the number of messages delivered at once. 0 = the
+	// default, 1.
 	Concurrency int
 	// Progress, when set, is called after each delivery (not concurrently).
 	Progress func(done, total int)

@@ -20,9 +20,10 @@ import (
 // SMTPOptions tunes the smtp:// target. Zero values take the defaults.
 type SMTPOptions struct {
 	// Concurrency is the size of the connection pool and the number of
-	// Deliver calls that talk to the server at once (default 1).
+	// Deliver calls that talk to the server at once. 0 = the default, 1.
 	Concurrency int
-	// Rate caps messages per second across all connections (0: no cap).
+	// Rate caps messages per second across all connections. 0 = the
+	// default, no cap; -1 = no cap.
 	Rate float64
 	// FixLineEndings sends bare-LF messages anyway, letting go-smtp's dot
 	// writer turn bare LF into CRLF; sha256_after records the change.
@@ -31,13 +32,15 @@ type SMTPOptions struct {
 	// prefixed with the connection number and C:/S:. It may be shared.
 	Transcript io.Writer
 	// Timeout bounds connecting and each command's reply, and every write
-	// of DATA (default 60 s). The final reply to DATA may take 2x Timeout.
+	// of DATA. 0 = the default, 60 s. The final reply to DATA may take 2x
+	// Timeout.
 	Timeout time.Duration
 	// Retries is how many times a message is tried again after a 4xx or a
-	// lost connection before DATA (default 0: no retry).
+	// lost connection before DATA. 0 = the default, no retry; -1 = no
+	// retry.
 	Retries int
-	// RetryBackoff is the first wait before a retry (default 1 s); it
-	// doubles up to 30 s.
+	// RetryBackoff is the first wait before a retry; it doubles up to
+	// 30 s. 0 = the default, 1 s.
 	RetryBackoff time.Duration
 	// ResendInDoubt resends, with the same ENVID, a message whose earlier
 	// delivery was interrupted after it began (the server may or may not
@@ -175,6 +178,9 @@ func NewSMTPTarget(rawURL string, opts SMTPOptions) (*SMTPTarget, error) {
 	}
 	if opts.RetryBackoff <= 0 {
 		opts.RetryBackoff = time.Second
+	}
+	if opts.Rate == -1 {
+		opts.Rate = 0
 	}
 	if opts.Rate < 0 {
 		return nil, fmt.Errorf("replay: smtp target: negative rate %v", opts.Rate)

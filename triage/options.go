@@ -18,7 +18,7 @@ type Options struct {
 	// rules enabled.
 	Rules *rules.Config
 	// CrashWindow is how long before a crash a message's file time still
-	// counts as near it. 0 = DefaultCrashWindow.
+	// counts as near it. 0 = DefaultCrashWindow; there is no "none".
 	CrashWindow time.Duration
 }
 

@@ -110,11 +110,15 @@ func runRedact(ctx context.Context, opts *redactOptions, g *globals, args []stri
 	if err != nil {
 		return err
 	}
-	if err := redact.CheckOut(opts.outDir, paths); err != nil {
+	in := evidenceOf(paths, ms)
+	if err := in.Check("--out", opts.outDir); err != nil {
 		return usageError(err)
 	}
 	if opts.mapFile != "" {
-		if err := redact.CheckMap(opts.mapFile, opts.outDir, paths); err != nil {
+		if err := os.MkdirAll(opts.outDir, 0o755); err != nil {
+			return err
+		}
+		if err := redact.CheckMap(opts.mapFile, opts.outDir, in); err != nil {
 			return usageError(err)
 		}
 	}
@@ -128,7 +132,7 @@ func runRedact(ctx context.Context, opts *redactOptions, g *globals, args []stri
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		rec, rerr := r.File(m.Path, m.Queue, opts.outDir, paths)
+		rec, rerr := r.File(m.Path, m.Queue, opts.outDir, in)
 		if rerr != nil {
 			fmt.Fprintf(g.stderr, "imsforensic: %v\n", rerr)
 		}

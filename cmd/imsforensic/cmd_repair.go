@@ -7,6 +7,7 @@ import (
 
 	"github.com/spf13/pflag"
 
+	"github.com/imsforensic/imsforensic/guard"
 	"github.com/imsforensic/imsforensic/model"
 	"github.com/imsforensic/imsforensic/repair"
 	"github.com/imsforensic/imsforensic/report"
@@ -84,7 +85,8 @@ func runRepair(ctx context.Context, opts *repairOptions, g *globals, args []stri
 	if err != nil {
 		return err
 	}
-	if err := repair.CheckOut(opts.outDir, paths); err != nil {
+	in := evidenceOf(paths, ms)
+	if err := in.Check("--out", opts.outDir); err != nil {
 		return usageError(err)
 	}
 	model.SortMessagesByPath(ms)
@@ -98,7 +100,7 @@ func runRepair(ctx context.Context, opts *repairOptions, g *globals, args []stri
 			recs = append(recs, report.CleanRepairRecord(m))
 			continue
 		}
-		rec, rerr := repair.File(m.Path, m.Queue, opts.outDir, paths, ropts)
+		rec, rerr := repair.File(m.Path, m.Queue, opts.outDir, in, ropts)
 		if rerr != nil {
 			fmt.Fprintf(g.stderr, "imsforensic: %v\n", rerr)
 		}
@@ -108,6 +110,18 @@ func runRepair(ctx context.Context, opts *repairOptions, g *globals, args []stri
 		return werr
 	}
 	return finishCopies(g, recs, walkErr, func(r model.RepairRecord) bool { return r.Status == model.RepairError })
+}
+
+// evidenceOf is what repair and redact may not write into: the inputs as
+// named, and the queue folder of every message read (guard.AddQueueFiles).
+func evidenceOf(paths []string, ms []*model.Message) *guard.Inputs {
+	in := guard.New(paths...)
+	files := make([]string, len(ms))
+	for i, m := range ms {
+		files[i] = m.Path
+	}
+	in.AddQueueFiles(files...)
+	return in
 }
 
 // finishCopies maps the outcome of repair or redact to the exit code:

@@ -178,6 +178,12 @@ func TestReadsLeaveAccessTimesAlone(t *testing.T) {
 		}
 		return err
 	}))
+	dirs := map[string]time.Time{}
+	old := time.Date(2001, 3, 14, 15, 30, 0, 0, time.UTC)
+	for _, d := range []string{queue, filepath.Join(queue, "IN"), filepath.Join(queue, "OUT")} {
+		mustDo(t, os.Chtimes(d, old, old))
+		dirs[d] = atime(t, d)
+	}
 	pickup := filepath.Join(t.TempDir(), "Pickup")
 	mustDo(t, os.Mkdir(pickup, 0o755))
 	one := filepath.Join(queue, "IN", "HBWK2Q2P")
@@ -189,6 +195,14 @@ func TestReadsLeaveAccessTimesAlone(t *testing.T) {
 		{"replay", queue, "--to", "pickup:" + pickup, "--journal", filepath.Join(t.TempDir(), "j.jsonl")},
 	} {
 		runCLI(t, "", args...)
+		if args[0] == "scan" {
+			// The walk lists the folders through O_NOATIME too.
+			for _, d := range []string{queue, filepath.Join(queue, "IN"), filepath.Join(queue, "OUT")} {
+				if now := atime(t, d); !now.Equal(dirs[d]) {
+					t.Errorf("scan changed the access time of the folder %s: %s -> %s", filepath.Base(d), dirs[d], now)
+				}
+			}
+		}
 		for p, was := range files {
 			if now := atime(t, p); !now.Equal(was) {
 				t.Errorf("%q changed the access time of %s: %s -> %s", args, filepath.Base(p), was, now)

@@ -5,39 +5,33 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/imsforensic/imsforensic/guard"
+	"github.com/imsforensic/imsforensic/internal/atomicfile"
 )
 
-func TestCheck(t *testing.T) {
+func TestWriteCopy(t *testing.T) {
 	d := t.TempDir()
 	in := filepath.Join(d, "TempIMS", "IN")
 	if err := os.MkdirAll(in, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	file := filepath.Join(in, "ABCDEFGH")
-	if err := os.WriteFile(file, []byte("x"), 0o644); err != nil {
-		t.Fatal(err)
+	g := guard.New(filepath.Join(d, "TempIMS"))
+	if _, err := WriteCopy(g, "the copy", filepath.Join(in, "fixed", "X"), []byte("x")); !errors.Is(err, guard.ErrInsideEvidence) {
+		t.Errorf("inside the evidence: %v", err)
 	}
-	if err := os.Symlink(in, filepath.Join(d, "link")); err != nil {
-		t.Fatal(err)
+	if _, err := os.Stat(filepath.Join(in, "fixed")); err == nil {
+		t.Errorf("a folder was created inside the evidence")
 	}
-	cases := []struct {
-		out    string
-		inputs []string
-		inside bool
-	}{
-		{filepath.Join(d, "out"), []string{filepath.Join(d, "TempIMS")}, false},
-		{filepath.Join(d, "TempIMS", "fixed"), []string{filepath.Join(d, "TempIMS")}, true},
-		{filepath.Join(d, "tempims", "IN", "x", "y"), []string{filepath.Join(d, "TempIMS")}, true}, // case-insensitive, not yet existing
-		{filepath.Join(d, "link", "new"), []string{in}, true},                                      // through a symlink
-		{in, []string{file}, true}, // the folder of an input file
-		{file, []string{file}, true},
-		{filepath.Join(d, "TempIMSx"), []string{filepath.Join(d, "TempIMS")}, false}, // a prefix is not a parent
-		{filepath.Join(d, "TempIMS"), []string{file}, false},                         // a file's grandparent is not its folder
+	dest := filepath.Join(d, "out", "IN", "X")
+	sum, err := WriteCopy(g, "the copy", dest, []byte("x"))
+	if err != nil || len(sum) != 64 {
+		t.Fatalf("write: %q %v", sum, err)
 	}
-	for _, c := range cases {
-		err := Check(c.out, c.inputs)
-		if got := errors.Is(err, ErrInsideInput); got != c.inside {
-			t.Errorf("Check(%s, %v) = %v, want inside=%v", c.out, c.inputs, err, c.inside)
-		}
+	if again, err := WriteCopy(g, "the copy", dest, []byte("x")); err != nil || again != sum {
+		t.Errorf("the same copy again: %q %v", again, err)
+	}
+	if _, err := WriteCopy(g, "the copy", dest, []byte("y")); !errors.Is(err, atomicfile.ErrExist) {
+		t.Errorf("another copy over it: %v", err)
 	}
 }

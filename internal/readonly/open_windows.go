@@ -6,6 +6,10 @@ import (
 	"syscall"
 )
 
+// OpenDir opens a folder for listing. Windows has no per-handle way to
+// keep a folder's last access time from a listing (SECURITY.md).
+func OpenDir(path string) (*os.File, error) { return os.Open(path) }
+
 // openFile opens a read handle that shares read, write and delete with
 // others (a live IMS keeps working) and has "do not update the last access
 // time" set: SetFileTime with 0xFFFFFFFF for the access time keeps it for

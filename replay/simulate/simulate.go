@@ -22,7 +22,8 @@ type Options struct {
 	// behaviour (ims-kb.md 6.2, Set-TransportService -PoisonThreshold,
 	// default 2): a message in flight during that many crashes is moved
 	// to the poison queue at the next start and the queue goes on. 0 =
-	// Exchange 5.5, which has no such protection.
+	// the default, Exchange 5.5, which has no such protection; -1 = none
+	// too.
 	PoisonThreshold int
 	// Hold reports the messages held back (not put into the queue). nil
 	// holds nothing.
@@ -39,7 +40,8 @@ type Options struct {
 	Start time.Time
 	// ProcessTime is how long one message takes to convert and submit
 	// (0 = DefaultProcessTime); RestartDelay how long the services take to
-	// come back after a crash (0 = DefaultRestartDelay).
+	// come back after a crash (0 = DefaultRestartDelay). A negative
+	// duration (-1) means none: the step takes no simulated time.
 	ProcessTime  time.Duration
 	RestartDelay time.Duration
 }
@@ -61,13 +63,21 @@ func (o Options) withDefaults() Options {
 	if o.MaxRestarts < 0 {
 		o.MaxRestarts = 0
 	}
-	if o.ProcessTime <= 0 {
-		o.ProcessTime = DefaultProcessTime
-	}
-	if o.RestartDelay <= 0 {
-		o.RestartDelay = DefaultRestartDelay
-	}
+	o.ProcessTime = durationOr(o.ProcessTime, DefaultProcessTime)
+	o.RestartDelay = durationOr(o.RestartDelay, DefaultRestartDelay)
 	return o
+}
+
+// durationOr applies the Options convention to a duration: 0 = def,
+// negative = none.
+func durationOr(d, def time.Duration) time.Duration {
+	switch {
+	case d == 0:
+		return def
+	case d < 0:
+		return 0
+	}
+	return d
 }
 
 // Result is a run's timeline and summary.

@@ -249,3 +249,24 @@ func equalIDs(a, b []uint32) bool {
 	}
 	return true
 }
+
+// TestNegativeDurationsMeanNone: the Options convention (0 = default, -1 =
+// none) for the simulated clock.
+func TestNegativeDurationsMeanNone(t *testing.T) {
+	ms := []*model.Message{{Path: "IN/A", Name: "A", Queue: model.QueueIN, Findings: []model.Finding{{Rule: "blank-charset", Class: model.ClassCrash}}}}
+	none, err := simulate.Run(context.Background(), model.RunAsIs, ms, simulate.Options{ProcessTime: -1, RestartDelay: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if none.Summary.Duration != 0 || none.Summary.Restarts != simulate.DefaultMaxRestarts {
+		t.Errorf("-1 durations: %v after %d restarts, want no simulated time", none.Summary.Duration, none.Summary.Restarts)
+	}
+	def, err := simulate.Run(context.Background(), model.RunAsIs, ms, simulate.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := time.Duration(def.Summary.Crashes)*simulate.DefaultProcessTime + time.Duration(def.Summary.Restarts)*simulate.DefaultRestartDelay
+	if def.Summary.Duration != want {
+		t.Errorf("zero Options: %v, want the defaults' %v", def.Summary.Duration, want)
+	}
+}
