@@ -4,9 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"io/fs"
 	"os"
-	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
@@ -258,26 +256,9 @@ func scanInputsEach(ctx context.Context, g *globals, paths []string, rf *ruleFla
 func evidenceInSkippedDirs(ctx context.Context, paths []string) []string {
 	var out []string
 	for _, root := range paths {
-		if fi, err := os.Stat(root); err != nil || !fi.IsDir() {
-			continue
+		if fi, err := os.Stat(root); err == nil && fi.IsDir() {
+			out = append(out, evidence.FindIn(ctx, root, inventory.SkipsDir)...)
 		}
-		_ = filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
-			if err != nil || ctx.Err() != nil {
-				return fs.SkipDir
-			}
-			if !d.IsDir() || p == root || !inventory.SkipsDir(d.Name()) {
-				return nil
-			}
-			_ = filepath.WalkDir(p, func(q string, e fs.DirEntry, err error) error {
-				if err == nil && e.Type().IsRegular() {
-					if f, derr := evidence.DetectFile(q); derr == nil && f != evidence.FormatUnknown {
-						out = append(out, q)
-					}
-				}
-				return nil
-			})
-			return fs.SkipDir
-		})
 	}
 	return out
 }
