@@ -103,7 +103,7 @@ type evtxRecord struct {
 
 // evtxStats counts what one file held.
 type evtxStats struct {
-	Chunks  int // chunks that are not all zero (unused)
+	Chunks  int // chunks in use (an all-zero chunk is unused space)
 	Damaged int // of those, chunks that failed a check
 	Records int
 	Dirty   bool // the header's dirty flag
@@ -346,7 +346,8 @@ func fillEVTXRecord(rec *evtxRecord, ev *bxElem, o *Options) {
 	}
 	rec.Computer = capString(sys.child("Computer").text(), o.MaxStringBytes)
 	if sec := sys.child("Security"); sec != nil {
-		rec.User, _ = sec.attr("UserID")
+		u, _ := sec.attr("UserID")
+		rec.User = capString(u, o.MaxStringBytes)
 	}
 
 	if ed := ev.child("EventData"); ed != nil {

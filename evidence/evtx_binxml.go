@@ -198,8 +198,6 @@ func newBXParser(chunk []byte, o *Options) *bxParser {
 	}
 }
 
-var errBudget = errors.New("binxml: work limit reached")
-
 func (p *bxParser) spend(n int) error {
 	p.budget -= n
 	if p.budget < 0 {
@@ -213,6 +211,9 @@ type cursor struct {
 	p   *bxParser
 	pos int
 	end int
+	// inTemplate: reading a template definition, whose element starts
+	// always carry a dependency identifier.
+	inTemplate bool
 }
 
 func (c *cursor) fail(format string, args ...any) error {
@@ -275,6 +276,20 @@ func (c *cursor) name() (string, error) {
 		c.pos += size
 	}
 	return s, nil
+}
+
+// soundName reports whether the 4 bytes at at are a plausible name
+// offset: a name stored before them in the chunk, or right after them.
+func (c *cursor) soundName(at int) bool {
+	if at+4 > c.end {
+		return false
+	}
+	off := int(binary.LittleEndian.Uint32(c.p.chunk[at:]))
+	if off > at+4 {
+		return false
+	}
+	_, _, err := c.p.nameAt(uint32(off))
+	return err == nil
 }
 
 // nameAt reads the BinXmlName at a chunk offset: 4 bytes (next name in the
@@ -374,11 +389,20 @@ func (c *cursor) element(depth int) (*tNode, error) {
 	}
 	t, _ := c.u8()
 	// Dependency identifier (2 bytes) and data size (4 bytes): neither is
-	// needed to walk the tokens.
-	if err := c.need(6); err != nil {
+	// needed to walk the tokens. QUIRK: [MS-EVEN6] has no dependency
+	// identifier in elements outside template definitions (a record's own
+	// BinXML, a BinXml value), and forwarded-event logs are written so,
+	// but libevtx and python-evtx always read one and Windows writes some
+	// files that way too: outside templates, the layout whose name offset
+	// is sound is taken.
+	skip := 6
+	if !c.inTemplate && !c.soundName(c.pos+6) && c.soundName(c.pos+4) {
+		skip = 4
+	}
+	if err := c.need(skip); err != nil {
 		return nil, err
 	}
-	c.pos += 6
+	c.pos += skip
 	name, err := c.name()
 	if err != nil {
 		return nil, err
@@ -616,7 +640,7 @@ func (p *bxParser) template(off uint32, depth int) (*tTemplate, int, error) {
 	// value) refers to itself fails instead of recursing.
 	t.err = fmt.Errorf("%w: template at %d refers to itself", errBinXML, off)
 	p.templates[off] = t
-	c := &cursor{p: p, pos: o + 24, end: o + size}
+	c := &cursor{p: p, pos: o + 24, end: o + size, inTemplate: true}
 	root, err := c.fragment(depth)
 	t.root, t.err = root, err
 	return t, size, err

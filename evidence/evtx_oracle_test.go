@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"math"
 	"os"
 	"os/exec"
@@ -59,6 +60,34 @@ var oracleExceptions = map[string]struct {
 	"helloforbusiness-torn-record.evtx/python-evtx": {extra: []uint64{6}, why: "a torn record whose trailing size disagrees"},
 }
 
+// oracleCannotRead: files an oracle cannot read at all, and why. Their
+// records are compared with another published reading instead.
+var oracleCannotRead = map[string]string{
+	// A forwarded-events log whose record BinXML has element starts
+	// without a dependency identifier, as [MS-EVEN6] describes; both
+	// oracles always expect one. TestEVTXForwardedExchangeEvent compares
+	// it with omerbenamram/evtx's published output.
+	"exchange-management-forwarded.evtx/evtxexport":  "element starts without a dependency identifier",
+	"exchange-management-forwarded.evtx/python-evtx": "element starts without a dependency identifier",
+}
+
+// oracleCannot reports (and checks) an oracle's known failure on a file:
+// it must still fail there (or read nothing); a reader that learns to
+// read it is compared record by record like the others.
+func oracleCannot(t *testing.T, key string, recs []evtxOracleRecord, err error) bool {
+	t.Helper()
+	why, known := oracleCannotRead[key]
+	failed := err != nil || len(recs) == 0 || len(recs) == 1 && recs[0].Error != ""
+	switch {
+	case known && failed:
+		t.Logf("%s: the oracle cannot read it (%s): %v", key, why, err)
+		return true
+	case err != nil:
+		t.Fatal(err)
+	}
+	return false
+}
+
 func evtxTestFiles(t *testing.T) []string {
 	t.Helper()
 	files, err := filepath.Glob(filepath.Join("testdata", "evtx", "*.evtx"))
@@ -96,8 +125,9 @@ func ourRecords(t *testing.T, path string) ([]*evtxRecord, evtxStats, error) {
 
 var evtxexportField = regexp.MustCompile(`^([A-Z][A-Za-z ]*?)(?:: (\d+))?\t+: ?(.*)$`)
 
-// runEvtxexport parses evtxexport's text output (its default).
-func runEvtxexport(t *testing.T, path string) []evtxOracleRecord {
+// runEvtxexport parses evtxexport's text output (its default); err when
+// it could not export the file.
+func runEvtxexport(t *testing.T, path string) ([]evtxOracleRecord, error) {
 	t.Helper()
 	bin, err := exec.LookPath("evtxexport")
 	if err != nil {
@@ -105,7 +135,7 @@ func runEvtxexport(t *testing.T, path string) []evtxOracleRecord {
 	}
 	out, err := exec.Command(bin, path).Output()
 	if err != nil {
-		t.Fatalf("evtxexport %s: %v", path, err)
+		return nil, fmt.Errorf("evtxexport %s: %w", path, err)
 	}
 	var (
 		recs []evtxOracleRecord
@@ -148,7 +178,7 @@ func runEvtxexport(t *testing.T, path string) []evtxOracleRecord {
 			str = len(cur.Strings) - 1
 		}
 	}
-	return recs
+	return recs, nil
 }
 
 const pythonOracle = `
@@ -225,7 +255,9 @@ var pythonWithEvtx = sync.OnceValues(func() (string, error) {
 	return "", last
 })
 
-func runPythonEvtx(t *testing.T, py, path string) []evtxOracleRecord {
+// runPythonEvtx runs python-evtx; err when it could not render a record
+// (it then renders none of that file's records correctly).
+func runPythonEvtx(t *testing.T, py, path string) ([]evtxOracleRecord, error) {
 	t.Helper()
 	script := filepath.Join(t.TempDir(), "oracle.py")
 	if err := os.WriteFile(script, []byte(pythonOracle), 0o600); err != nil {
@@ -233,7 +265,7 @@ func runPythonEvtx(t *testing.T, py, path string) []evtxOracleRecord {
 	}
 	out, err := exec.Command(py, script, path).Output()
 	if err != nil {
-		t.Fatalf("python-evtx %s: %v", path, err)
+		return nil, fmt.Errorf("python-evtx %s: %w", path, err)
 	}
 	var recs []evtxOracleRecord
 	sc := bufio.NewScanner(bytes.NewReader(out))
@@ -264,7 +296,7 @@ func runPythonEvtx(t *testing.T, py, path string) []evtxOracleRecord {
 		}
 		recs = append(recs, o)
 	}
-	return recs
+	return recs, nil
 }
 
 // sameValue says whether an oracle's text is the same value as ours,
@@ -320,14 +352,22 @@ func TestEVTXOracles(t *testing.T) {
 				byID[r.ID] = r
 			}
 			t.Run("evtxexport", func(t *testing.T) {
-				compareEVTXOracle(t, base+"/evtxexport", ours, byID, runEvtxexport(t, path), compareEvtxexport)
+				recs, err := runEvtxexport(t, path)
+				if oracleCannot(t, base+"/evtxexport", recs, err) {
+					return
+				}
+				compareEVTXOracle(t, base+"/evtxexport", ours, byID, recs, compareEvtxexport)
 			})
 			t.Run("python-evtx", func(t *testing.T) {
 				py, err := pythonWithEvtx()
 				if err != nil {
 					needOracle(t, "python3-evtx", err)
 				}
-				compareEVTXOracle(t, base+"/python-evtx", ours, byID, runPythonEvtx(t, py, path), comparePython)
+				recs, err := runPythonEvtx(t, py, path)
+				if oracleCannot(t, base+"/python-evtx", recs, err) {
+					return
+				}
+				compareEVTXOracle(t, base+"/python-evtx", ours, byID, recs, comparePython)
 			})
 		})
 	}

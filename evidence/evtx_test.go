@@ -258,3 +258,38 @@ func TestEVTXLimits(t *testing.T) {
 		}
 	}
 }
+
+// A forwarded-events log of Exchange's management cmdlets (Set-Mailbox
+// adding a forwarding address) whose record BinXML has no dependency
+// identifiers: neither evtxexport nor python-evtx reads it. The expected
+// values are omerbenamram/evtx's published reading of its first record
+// (tests/snapshots/test_record_samples__event_json_with_multiple_data_elements.snap
+// at 6123f12bb9b95103a340d0601ddf54d5ca86518d).
+func TestEVTXForwardedExchangeEvent(t *testing.T) {
+	recs, st, err := walkBytes(t, readTestEVTX(t, "exchange-management-forwarded.evtx"), nil)
+	if err != nil || len(recs) != 1 || st.Damaged != 0 {
+		t.Fatalf("%d records, stats %+v, err %v", len(recs), st, err)
+	}
+	r := recs[0]
+	created := time.Date(2021, 11, 19, 16, 52, 33, 833733500, time.UTC)
+	if r.Provider != "MSExchange CmdletLogs" || r.EventID != 1 || r.Qualifiers != 16384 || r.Level != 4 || r.Task != 1 ||
+		!r.Created.Equal(created) || r.Computer != "WEC.ave.local" || r.Keywords != 0x80000000000000 {
+		t.Errorf("record: %+v", r)
+	}
+	want := []string{"Set-Mailbox",
+		`-Identity "Administrateur" -DeliverToMailboxAndForward "False" -ForwardingSmtpAddress "smtp:test2@example.com"`,
+		"ave.local/Users/Administrateur", "S-1-5-21-186559946-3925841745-111227986-500", "S-1-5-21-186559946-3925841745-111227986-500",
+		"Remote-ManagementShell-Unknown", "5668 w3wp#MSExchangePowerShellAppPool", "", "5", "00:00:26.0389557",
+		"Afficher la forêt entière : 'False', Portée par défaut : « ave.local », Configuration du contrôleur de domaine : « DC.ave.local », Catalogue global préféré : « DC.ave.local », Contrôleurs de domaine préférés : « { DC.ave.local } »",
+		"", "", "", "", "", "", "False", "", "0 objects execution has been proxied to remote server.", "", "", "0",
+		"ActivityId: a3591746-a27b-447a-b8be-ff54ae3a46f1", "ServicePlan:;IsAdmin:True;", "", "fr-FR"}
+	if got := texts(r.Strings); len(got) != len(want) {
+		t.Fatalf("%d strings, want %d: %q", len(got), len(want), got)
+	} else {
+		for i := range want {
+			if got[i] != want[i] {
+				t.Errorf("string %d: %q, want %q", i+1, got[i], want[i])
+			}
+		}
+	}
+}

@@ -3,7 +3,8 @@
 // Archive folders and Pickup, any folder of message files, or single
 // files), works out each file's queue from its folder names
 // (case-insensitively, as on NTFS), and parses and checks them in parallel
-// on all cores.
+// on all cores. An mbox file that holds several messages (RFC 4155) gives
+// one Message per message, with its ordinal and file offset.
 //
 // It is read-only: files are opened for reading, never written, renamed or
 // deleted. It does not follow symbolic links; a FIFO, device or unreadable

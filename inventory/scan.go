@@ -1,6 +1,7 @@
 package inventory
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"errors"
@@ -98,23 +99,25 @@ func ScanEach(ctx context.Context, paths []string, opts Options, fn func(*model.
 		go func() {
 			defer wg.Done()
 			for j := range jobs {
-				var m *model.Message
+				// nil: skipped, still counted. An mbox file gives one
+				// Message per message, kept together in walk order.
+				var ms []*model.Message
 				if ctx.Err() == nil {
-					m = scanOne(j.job, opts) // nil: skipped, still counted
+					ms = scanOne(j.job, opts)
 				}
-				results <- seqResult{j.seq, m}
+				results <- seqResult{j.seq, ms}
 			}
 		}()
 	}
 	go func() { wg.Wait(); close(results) }()
 
-	pending := map[int]*model.Message{}
+	pending := map[int][]*model.Message{}
 	next, done, skipped := 0, 0, 0
 	var fnErr error
 	for r := range results {
-		pending[r.seq] = r.m
+		pending[r.seq] = r.ms
 		for {
-			m, ok := pending[next]
+			ms, ok := pending[next]
 			if !ok {
 				break
 			}
@@ -124,12 +127,14 @@ func ScanEach(ctx context.Context, paths []string, opts Options, fn func(*model.
 			if fnErr != nil || ctx.Err() != nil {
 				continue
 			}
-			if m == nil {
+			if len(ms) == 0 {
 				skipped++
-			} else {
+			}
+			for _, m := range ms {
 				done++
 				if fnErr = fn(m); fnErr != nil {
 					cancel()
+					break
 				}
 			}
 			if opts.Progress != nil {
@@ -156,7 +161,7 @@ type seqJob struct {
 
 type seqResult struct {
 	seq int
-	m   *model.Message
+	ms  []*model.Message
 }
 
 // job is one file to scan.
@@ -258,45 +263,54 @@ func readNames(dir string) ([]string, error) {
 // skipHeadLen is how many leading bytes Options.Skip is shown.
 const skipHeadLen = 512
 
-// scanOne parses and checks one file. It returns nil only for a file that
+// scanOne parses and checks one file: one Message, or one per message of
+// an mbox file that holds several. It returns nil only for a file that
 // Options.Skip leaves out.
-func scanOne(j job, opts Options) *model.Message {
+func scanOne(j job, opts Options) []*model.Message {
 	m := fileMessage(j.path)
 	if j.err != nil {
 		m.Error = j.err.Error()
-		return m
+		return []*model.Message{m}
 	}
 	if j.info != nil {
 		m.ModTime = j.info.ModTime().UTC()
 		m.Size = j.info.Size()
 		if !j.info.Mode().IsRegular() {
 			m.Error = "not a regular file (" + j.info.Mode().Type().String() + "): not read"
-			return m
+			return []*model.Message{m}
 		}
 	}
-	pm, err := parseForScan(j, opts)
-	if pm == nil && err == nil {
+	pms, err := parseForScan(j, opts)
+	if pms == nil && err == nil {
 		return nil // skipped
 	}
-	if pm != nil {
-		pm.Path, pm.Name, pm.Queue, pm.ModTime = m.Path, m.Name, m.Queue, m.ModTime
-		m = pm
+	if len(pms) == 0 {
+		pms = []*model.Message{m}
 	}
-	if err != nil {
-		m.Error = err.Error()
+	for _, pm := range pms {
+		pm.Path, pm.Queue, pm.ModTime = m.Path, m.Queue, m.ModTime
+		pm.Name = m.Name
+		if pm.MboxOrdinal > 0 {
+			pm.Name = fmt.Sprintf("%s#%d", m.Name, pm.MboxOrdinal)
+		}
+		if err != nil && pm.Error == "" {
+			pm.Error = err.Error()
+		}
+		rules.Apply(pm, opts.Rules)
+		if opts.Slim {
+			Slim(pm)
+		}
 	}
-	rules.Apply(m, opts.Rules)
-	if opts.Slim {
-		Slim(m)
-	}
-	return m
+	return pms
 }
 
 // parseForScan opens the file of j read-only and parses it, reading every
 // byte once: the head that Options.Skip judges is the head the parser
 // reads, and the walk's Lstat stands for a second Stat. It returns
-// (nil, nil) when Skip leaves the file out.
-func parseForScan(j job, opts Options) (*model.Message, error) {
+// (nil, nil) when Skip leaves the file out. An mbox file that holds more
+// than one message is read twice (split, then each message parsed) and
+// gives one Message per message.
+func parseForScan(j job, opts Options) ([]*model.Message, error) {
 	f, err := readonly.Open(j.path)
 	if err != nil {
 		return nil, err
@@ -324,16 +338,52 @@ func parseForScan(j job, opts Options) (*model.Message, error) {
 		}
 		r = io.MultiReader(bytes.NewReader(hb[:n]), src)
 	}
-	m, err := parse.Parse(r, opts.Parse)
+	br := bufio.NewReader(r)
+	if head, _ := br.Peek(5); string(head) == "From " && listed > 0 {
+		if ms, err := parseMbox(f, j.path, listed, opts.Parse); ms != nil || err != nil {
+			return ms, err
+		}
+		if _, err := f.Seek(0, io.SeekStart); err != nil {
+			return nil, fmt.Errorf("read %s: %w", j.path, err)
+		}
+		br = bufio.NewReader(io.LimitReader(f, listed))
+	}
+	m, err := parse.Parse(br, opts.Parse)
 	if err != nil {
-		return m, fmt.Errorf("parse %s: %w", j.path, err)
+		return []*model.Message{m}, fmt.Errorf("parse %s: %w", j.path, err)
 	}
 	if listed >= 0 && m != nil {
 		if err := checkUnchanged(f, j.path, listed, m.Size); err != nil {
-			return m, err
+			return []*model.Message{m}, err
 		}
 	}
-	return m, nil
+	return []*model.Message{m}, nil
+}
+
+// parseMbox splits an mbox file of listed bytes and parses each message
+// at its file offset. It returns nil, nil for an mbox of one message,
+// which is read as one file.
+func parseMbox(f io.ReaderAt, path string, listed int64, opts *parse.Options) ([]*model.Message, error) {
+	parts, err := parse.SplitMbox(io.NewSectionReader(f, 0, listed))
+	if err != nil {
+		return nil, fmt.Errorf("parse %s: %w", path, err)
+	}
+	if len(parts) < 2 {
+		return nil, nil
+	}
+	out := make([]*model.Message, 0, len(parts))
+	for _, p := range parts {
+		m, err := parse.ParseAt(io.NewSectionReader(f, p.Offset, p.Length), p.Offset, opts)
+		if m == nil {
+			return out, fmt.Errorf("parse %s message %d: %w", path, p.Ordinal, err)
+		}
+		m.MboxOrdinal, m.FileOffset = p.Ordinal, p.Offset
+		if err != nil {
+			m.Error = fmt.Sprintf("parse %s message %d: %v", path, p.Ordinal, err)
+		}
+		out = append(out, m)
+	}
+	return out, nil
 }
 
 // checkUnchanged reports a file whose size changed while it was read: the

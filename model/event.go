@@ -234,15 +234,18 @@ const (
 
 // Suspect is a message ranked by triage. Rank 1 is the most likely poison.
 type Suspect struct {
-	Type    RecordType `json:"type"` // always TypeSuspect
-	Schema  int        `json:"schema"`
-	Rank    int        `json:"rank"`
-	Path    string     `json:"path"`
-	Name    string     `json:"name"`
-	Queue   string     `json:"queue"`
-	Score   float64    `json:"score"`
-	Verdict Verdict    `json:"verdict"`
-	Reasons []Reason   `json:"reasons"`
+	Type   RecordType `json:"type"` // always TypeSuspect
+	Schema int        `json:"schema"`
+	Rank   int        `json:"rank"`
+	Path   string     `json:"path"`
+	Name   string     `json:"name"`
+	// MboxOrdinal is the message's place in an mbox file that holds
+	// several (Message.MboxOrdinal); 0 for a file that is one message.
+	MboxOrdinal int      `json:"mbox_ordinal,omitempty"`
+	Queue       string   `json:"queue"`
+	Score       float64  `json:"score"`
+	Verdict     Verdict  `json:"verdict"`
+	Reasons     []Reason `json:"reasons"`
 
 	Message *Message `json:"-"`
 }

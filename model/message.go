@@ -34,13 +34,20 @@ type Message struct {
 	Type   RecordType `json:"type"`   // always TypeMessage
 	Schema int        `json:"schema"` // SchemaVersion
 
-	Path    string    `json:"path"`
-	Name    string    `json:"name"`
-	Queue   string    `json:"queue"`
-	Format  Format    `json:"format"`
-	Size    int64     `json:"size"`
-	SHA256  string    `json:"sha256"`
-	ModTime time.Time `json:"mtime,omitzero"`
+	Path   string `json:"path"`
+	Name   string `json:"name"`
+	Queue  string `json:"queue"`
+	Format Format `json:"format"`
+	Size   int64  `json:"size"`
+	SHA256 string `json:"sha256"`
+	// MboxOrdinal is the message's place (1-based) in an mbox file that
+	// holds several; 0 for a file that is one message. FileOffset is
+	// where its bytes start in the file (its "From " line). Size and
+	// SHA256 are then the message's own; every other offset is still a
+	// file offset. Name is the file name with "#" and the ordinal.
+	MboxOrdinal int       `json:"mbox_ordinal,omitempty"`
+	FileOffset  int64     `json:"file_offset,omitempty"`
+	ModTime     time.Time `json:"mtime,omitzero"`
 
 	Envelope Envelope `json:"envelope"`
 

@@ -39,6 +39,8 @@ type MessageRecord struct {
 	Format         Format     `json:"format"`
 	Size           int64      `json:"size"`
 	SHA256         string     `json:"sha256"`
+	MboxOrdinal    int        `json:"mbox_ordinal,omitempty"` // Message.MboxOrdinal
+	FileOffset     int64      `json:"file_offset,omitempty"`
 	ModTime        time.Time  `json:"mtime,omitzero"`
 	Envelope       Envelope   `json:"envelope"`
 	Subject        Text       `json:"subject"`
@@ -63,6 +65,6 @@ func NewMessageRecord(m *Message) MessageRecord {
 	// invalid UTF-8 stay two names in JSON instead of both becoming
 	// U+FFFD.
 	return MessageRecord{Type: TypeMessage, Schema: SchemaVersion, Path: Escape(m.Path), Name: Escape(m.Name), Queue: m.Queue,
-		Format: m.Format, Size: m.Size, SHA256: m.SHA256, ModTime: m.ModTime, Envelope: env, Subject: m.Subject,
+		Format: m.Format, Size: m.Size, SHA256: m.SHA256, MboxOrdinal: m.MboxOrdinal, FileOffset: m.FileOffset, ModTime: m.ModTime, Envelope: env, Subject: m.Subject,
 		SubjectDecoded: m.SubjectDecoded, Findings: fs, Score: m.Score, Error: Escape(m.Error)}
 }

@@ -100,10 +100,13 @@ type ReplayRecord struct {
 	Type   RecordType `json:"type"` // always TypeReplay
 	Schema int        `json:"schema"`
 
-	Path   string       `json:"path"`   // source file
-	Target string       `json:"target"` // imcdata:DIR, pickup:DIR, replay-dir:DIR, smtp://host:port
-	Action ReplayAction `json:"action"`
-	Dest   string       `json:"dest,omitempty"` // file written, or the server
+	Path string `json:"path"` // source file
+	// MboxOrdinal is the message's place in an mbox source that holds
+	// several (model.Message.MboxOrdinal); 0 for a file that is one message.
+	MboxOrdinal int          `json:"mbox_ordinal,omitempty"`
+	Target      string       `json:"target"` // imcdata:DIR, pickup:DIR, replay-dir:DIR, smtp://host:port
+	Action      ReplayAction `json:"action"`
+	Dest        string       `json:"dest,omitempty"` // file written, or the server
 
 	SHA256Before string       `json:"sha256_before"`
 	SHA256After  string       `json:"sha256_after"`

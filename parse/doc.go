@@ -6,11 +6,15 @@
 // base64 validity, uuencode and BinHex blocks, decoded content signatures).
 //
 // It follows RFC 5322 (message syntax), RFC 2045-2047 and 2231 (MIME), RFC
-// 5321 (envelope), and the IMS spool facts of KB Q190709 and Q249273: an
-// IMS spool file is recognised by the markers "ImCr" and "EwLs" only, and
-// its binary envelope is read heuristically (angle-bracket addresses, the
-// HELO host, the X.400 MTS-ID), never at fixed offsets, because the real
-// layout is undocumented.
+// 5321 (envelope), RFC 4155 (mbox), and the IMS spool facts of KB Q190709
+// and Q249273: an IMS spool file is recognised by the structure of its
+// markers only ("ImCr" near the start with no header field before it,
+// "EwLs" closing the envelope right before the header block; a message
+// that merely holds the bytes is RFC 822), and its binary envelope is read
+// heuristically (angle-bracket addresses, the HELO host, the X.400
+// MTS-ID), never at fixed offsets, because the real layout is
+// undocumented. SplitMbox and ParseAt read the messages of an mbox one by
+// one, with file offsets.
 //
 // Parse reads each file once, as a stream of lines, with bounded memory: a
 // 1 GiB line or header field is processed in segments of Options.LineBuffer

@@ -59,6 +59,7 @@ type parser struct {
 	prevEmptyEnd int64
 	lastByteOff  int64
 	lastEOL      int
+	base         int64 // file offset of the first byte read (ParseAt)
 	lineLen      int64 // length of the current line across segments
 	lineStart    int64
 	sawBytes     bool
@@ -73,6 +74,15 @@ type parser struct {
 // returned Message is non-nil whenever err is nil or ErrLimitExceeded; for
 // other errors (I/O) it holds what was read before the error.
 func Parse(r io.Reader, opts *Options) (*model.Message, error) {
+	return ParseAt(r, 0, opts)
+}
+
+// ParseAt is Parse for a message that starts base bytes into its file (one
+// message of an mbox, see SplitMbox): r yields the message's bytes only,
+// and every offset of the Message is a file offset, so a finding's
+// evidence is still the file's bytes at its offset. Size and SHA256 are
+// the message's own.
+func ParseAt(r io.Reader, base int64, opts *Options) (*model.Message, error) {
 	o := opts.withDefaults()
 	h := sha256.New()
 	var src io.Reader = io.TeeReader(r, h)
@@ -96,6 +106,15 @@ func Parse(r io.Reader, opts *Options) (*model.Message, error) {
 	m.MessageOffset = d.msgOffset
 
 	locateEnvelope(head, &m.Envelope, m.Excerpts)
+	if base != 0 {
+		// Only an mbox message starts inside its file, and its envelope
+		// is the "From " line: nothing above refers into the window
+		// but the message offset and the detection anomalies.
+		m.MessageOffset += base
+		for i := range m.Anomalies {
+			m.Anomalies[i].Offset += base
+		}
+	}
 	var consumed int64
 	if needsLargeEnvelope(&d, eof) {
 		// EwLs lies beyond the window: read the envelope to its end
@@ -107,11 +126,11 @@ func Parse(r io.Reader, opts *Options) (*model.Message, error) {
 		m.MessageOffset = d.msgOffset
 	}
 
-	p := &parser{opts: o, msg: m, lastEOL: -1}
-	lr := &lineReader{br: br, off: consumed}
+	p := &parser{opts: o, msg: m, lastEOL: -1, base: base}
+	lr := &lineReader{br: br, off: base + consumed}
 	if d.msgOffset > consumed {
 		n, err := br.Discard(int(d.msgOffset - consumed))
-		lr.off = consumed + int64(n)
+		lr.off = base + consumed + int64(n)
 		if err != nil && err != io.EOF {
 			return p.finish(h, lr, err)
 		}
@@ -123,7 +142,7 @@ func Parse(r io.Reader, opts *Options) (*model.Message, error) {
 		if err != nil {
 			return p.finish(h, lr, err)
 		}
-		m.Anomalies = append(m.Anomalies, model.Anomaly{Code: model.AnomNoMessage, Offset: 0, Detail: "no RFC 822 header block found", Severe: true})
+		m.Anomalies = append(m.Anomalies, model.Anomaly{Code: model.AnomNoMessage, Offset: base, Detail: "no RFC 822 header block found", Severe: true})
 		return p.finish(h, lr, nil)
 	}
 
@@ -139,7 +158,7 @@ func Parse(r io.Reader, opts *Options) (*model.Message, error) {
 		p.sawBytes = true
 		p.rawStats(&s)
 		p.line(&s)
-		if o.MaxBytes > 0 && lr.off > o.MaxBytes {
+		if o.MaxBytes > 0 && lr.off-base > o.MaxBytes {
 			p.closeAll(lr.off)
 			_, err := p.finish(h, lr, nil)
 			if err != nil {
@@ -155,7 +174,7 @@ func Parse(r io.Reader, opts *Options) (*model.Message, error) {
 
 func (p *parser) finish(h hash.Hash, lr *lineReader, err error) (*model.Message, error) {
 	m := p.msg
-	m.Size = lr.off
+	m.Size = lr.off - p.base
 	m.SHA256 = hex.EncodeToString(h.Sum(nil))
 	if m.MessageOffset >= 0 {
 		m.Scan.EndsWithCRLF = p.lastEOL == eolCRLF

@@ -13,8 +13,9 @@ import (
 )
 
 // MaxFileBytes is the largest input File redacts: the file, its copy and
-// a byte mask per pass are held in memory.
-const MaxFileBytes = 256 << 20
+// four byte masks are held in memory (about 6 bytes per input byte), so a
+// bigger file is reported as an error instead.
+const MaxFileBytes = 64 << 20
 
 // sha256Hex is the lower-case hex sha256 of b.
 func sha256Hex(b []byte) string {

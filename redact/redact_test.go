@@ -164,3 +164,26 @@ func TestRedactLeftCheck(t *testing.T) {
 		t.Errorf("leftWords = %+v, want hello, unexplained", left)
 	}
 }
+
+// TestRedactPublicSuites: over the public parser suites' real messages,
+// every copy has the original's length and the same findings at the same
+// offsets, and no word of the original is left.
+func TestRedactPublicSuites(t *testing.T) {
+	r, err := New(Options{Key: []byte("suites")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range kbsample.Suites(t, "..") {
+		raw, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := r.Bytes(raw, "")
+		if err != nil {
+			t.Fatalf("%s: %v", p, err)
+		}
+		if res.Status != model.RedactRedacted || len(res.Output) != len(raw) {
+			t.Errorf("%s: %s, %d bytes of %d: changed %+v left %+v", p, res.Status, len(res.Output), len(raw), res.Changed, res.Left)
+		}
+	}
+}

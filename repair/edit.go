@@ -182,13 +182,22 @@ func (s *site) valueSpan(p *model.Param) (start, end int64, quoted, ok bool) {
 	i++
 	skip()
 	if i < n && s.raw[i] == '"' {
+		// The quoted-string ends at its quote, within the field: a line end
+		// that is not a fold ends the field, and an unclosed quote is no
+		// value to edit.
 		start = i + 1
 		for i = start; i < n && s.raw[i] != '"'; i++ {
-			if s.raw[i] == '\\' {
+			switch {
+			case s.raw[i] == '\\':
 				i++
+			case s.raw[i] == '\n' && (i+1 >= n || s.raw[i+1] != ' ' && s.raw[i+1] != '\t'):
+				return 0, 0, false, false
 			}
 		}
-		return start, min(i, n), true, true
+		if i >= n {
+			return 0, 0, false, false
+		}
+		return start, i, true, true
 	}
 	start = i
 	for i < n && !bytes.ContainsRune([]byte("; \t\r\n"), rune(s.raw[i])) {

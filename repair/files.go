@@ -13,7 +13,7 @@ import (
 // MaxFileBytes is the largest input File repairs: a repair holds the file
 // and a few versions of it in memory (every fix is checked on a whole
 // copy), so a bigger file is reported as an error instead.
-const MaxFileBytes = 256 << 20
+const MaxFileBytes = 128 << 20
 
 // Dest is where the repaired copy of an input goes: the same file name,
 // under the queue's folder (IN, OUT, IN/Archive, ...) when the input was in

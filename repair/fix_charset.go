@@ -81,7 +81,7 @@ func relabel(s *site, bad func(v string, pm *model.Param) bool, what string) ([]
 			}
 			a, b, quoted, ok := s.valueSpan(pm)
 			if !ok {
-				return nil, "the charset parameter could not be located in the file"
+				return nil, "the charset parameter's value could not be located in the file (an unclosed quote?)"
 			}
 			if !quoted && b > a {
 				// An unquoted label ends at a blank or a comment: replace
@@ -123,14 +123,10 @@ func fixBlankCharset(s *site) ([]edit, string) {
 
 func fixCharsetUnknown(s *site) ([]edit, string) {
 	return relabel(s, func(v string, pm *model.Param) bool {
-		lbl := v
-		if !pm.Quoted {
-			lbl = string(label([]byte(v)))
-		}
-		// The finding names the label; a known one in the same part is
-		// left alone.
+		// The findings quote the parameter at its offset; a known label
+		// in the same part is left alone.
 		for _, f := range s.fs {
-			if strings.Contains(string(f.Evidence), lbl) && strings.TrimSpace(lbl) != "" {
+			if f.Offset == pm.Offset {
 				return true
 			}
 		}

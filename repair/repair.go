@@ -79,7 +79,7 @@ func Bytes(raw []byte, opts Options) (*Result, error) {
 		changes = append(changes, ch...)
 	}
 	res := &Result{Changes: changes, Remaining: remaining(st.fs, gaveUp)}
-	if len(changes) == 0 || slices.ContainsFunc(res.Remaining, func(r model.RepairRemaining) bool { return r.Class == model.ClassCrash }) {
+	if len(changes) == 0 || slices.ContainsFunc(res.Remaining, blocks) {
 		// No copy: report the original's findings of the rules left, so
 		// the offsets are those of a file the user has.
 		left := map[string]bool{}
@@ -96,6 +96,12 @@ func Bytes(raw []byte, opts Options) (*Result, error) {
 	}
 	res.Status, res.Output = model.RepairRepaired, cur
 	return res, nil
+}
+
+// blocks reports a finding left in a copy that makes the copy worthless:
+// a crash-class trigger, or a file that holds no message at all.
+func blocks(r model.RepairRemaining) bool {
+	return r.Class == model.ClassCrash || r.Rule == "no-message" || r.Rule == "empty-file"
 }
 
 // state is one version of the file, parsed and checked.

@@ -152,3 +152,43 @@ func TestRepairCrashWithoutRepair(t *testing.T) {
 		t.Fatalf("got %s %+v", res.Status, res.Remaining)
 	}
 }
+
+// TestRepairPublicSuites: over the public parser suites' real messages, a
+// repaired copy is the original plus exactly its changes and keeps no
+// crash-class finding; a file with a crash finding is repaired or says why
+// not.
+func TestRepairPublicSuites(t *testing.T) {
+	n := 0
+	for _, p := range kbsample.Suites(t, "..") {
+		raw, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := Bytes(raw, Options{})
+		if err != nil {
+			t.Fatalf("%s: %v", p, err)
+		}
+		switch res.Status {
+		case model.RepairRepaired:
+			n++
+			if got, err := Replay(raw, res.Changes); err != nil || !bytes.Equal(got, res.Output) {
+				t.Errorf("%s: the changes do not give the copy (%v)", p, err)
+			}
+			m := parseRaw(t, res.Output)
+			for _, f := range rules.Check(m, nil) {
+				if f.Class == model.ClassCrash {
+					t.Errorf("%s: crash finding %s left", p, f.Rule)
+				}
+			}
+		case model.RepairNotRepairable:
+			for _, r := range res.Remaining {
+				if r.Reason == "" {
+					t.Errorf("%s: %s without a reason", p, r.Rule)
+				}
+			}
+		}
+	}
+	if n == 0 {
+		t.Errorf("nothing repaired in the public suites")
+	}
+}

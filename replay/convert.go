@@ -11,19 +11,39 @@ import (
 	"github.com/imsforensic/imsforensic/model"
 )
 
-// rfc822Part opens the source file positioned at the RFC 822 part (after
-// the IMS envelope or the X-Sender lines).
-func rfc822Part(m *model.Message) (*readonly.File, error) {
+// rfc822Part opens the source file and reads its RFC 822 part (after the
+// IMS envelope, the X-Sender lines or the mbox "From " line) up to the
+// message's end: the end of the file, or for one message of an mbox the
+// end of that message.
+func rfc822Part(m *model.Message) (io.ReadCloser, error) {
 	f, err := readonly.Open(m.Path)
 	if err != nil {
 		return nil, err
 	}
-	if _, err := f.Seek(m.MessageOffset, io.SeekStart); err != nil {
+	end := messageEnd(m, f.Size())
+	if end < m.MessageOffset {
 		f.Close()
-		return nil, err
+		return nil, fmt.Errorf("replay: %s is shorter than the message offset %d", m.Path, m.MessageOffset)
 	}
-	return f, nil
+	return sectionCloser{io.NewSectionReader(f, m.MessageOffset, end-m.MessageOffset), f}, nil
 }
+
+// messageEnd is the file offset where m's bytes end in a file of size
+// bytes: the file's end, or for one message of an mbox its own end.
+func messageEnd(m *model.Message, size int64) int64 {
+	if m.MboxOrdinal > 0 {
+		return min(size, m.FileOffset+m.Size)
+	}
+	return size
+}
+
+// sectionCloser reads a section of a file and closes the file.
+type sectionCloser struct {
+	*io.SectionReader
+	f *readonly.File
+}
+
+func (s sectionCloser) Close() error { return s.f.Close() }
 
 // headerSafe reports whether s can go into a header line unchanged: no
 // CR, LF or NUL, which would end the line or inject another.

@@ -316,7 +316,7 @@ func (r *runner) plan(ctx context.Context, msgs []*model.Message, js *journalSta
 			continue
 		}
 		it := &Item{Msg: m}
-		base := model.ReplayRecord{Path: m.Path, SHA256Before: m.SHA256}
+		base := model.ReplayRecord{Path: m.Path, MboxOrdinal: m.MboxOrdinal, SHA256Before: m.SHA256}
 		key := entryKey(m.Path, m.SHA256)
 
 		switch js.state[key] {
@@ -346,6 +346,7 @@ func (r *runner) plan(ctx context.Context, msgs []*model.Message, js *journalSta
 				}
 				if handled {
 					r.noteDone(done)
+					done.MboxOrdinal = m.MboxOrdinal
 					if err := r.emit(r.fill(done, m.Path)); err != nil {
 						return nil, err
 					}
@@ -498,7 +499,7 @@ feed:
 // journal failure is returned as an error: a failed delivery is a record.
 func (r *runner) deliverOne(ctx context.Context, p planned) error {
 	m := p.it.Msg
-	begin := r.fill(model.ReplayRecord{Action: p.dec.Action, Dest: p.dec.Dest, SHA256Before: m.SHA256, Result: model.ResultBegin}, m.Path)
+	begin := r.fill(model.ReplayRecord{Action: p.dec.Action, Dest: p.dec.Dest, SHA256Before: m.SHA256, Result: model.ResultBegin, MboxOrdinal: m.MboxOrdinal}, m.Path)
 	if err := r.journal(begin); err != nil {
 		return err
 	}
@@ -527,6 +528,7 @@ func (r *runner) settle(p planned, rec model.ReplayRecord, err error) model.Repl
 	if rec.SHA256Before == "" {
 		rec.SHA256Before = m.SHA256
 	}
+	rec.MboxOrdinal = m.MboxOrdinal
 	rec = r.fill(rec, m.Path)
 	rec.Time = r.opts.Now().UTC()
 	return rec

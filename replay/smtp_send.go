@@ -121,7 +121,7 @@ func (t *SMTPTarget) open(it *Item) *smtpMsg {
 	p := &smtpMsg{m: m, rec: model.ReplayRecord{Type: model.TypeReplay, Schema: model.SchemaVersion, Target: t.String(),
 		Action: model.ActionSend, Dest: t.addr, Time: time.Now().UTC()}}
 	if m != nil {
-		p.rec.Path = m.Path
+		p.rec.Path, p.rec.MboxOrdinal = m.Path, m.MboxOrdinal
 	}
 	settle := func(result model.ReplayResult, reason string) *smtpMsg {
 		p.rec.Result, p.rec.Reason, p.settled = result, reason, true
@@ -136,10 +136,10 @@ func (t *SMTPTarget) open(it *Item) *smtpMsg {
 	}
 	p.f = f
 	st, err := f.Stat()
-	if err != nil || st.Size() < m.MessageOffset {
+	if err != nil || messageEnd(m, st.Size()) < m.MessageOffset {
 		return settle(model.ResultFailed, fmt.Sprintf("read: file shorter than the message offset %d", m.MessageOffset))
 	}
-	p.part = io.NewSectionReader(f, m.MessageOffset, st.Size()-m.MessageOffset)
+	p.part = io.NewSectionReader(f, m.MessageOffset, messageEnd(m, st.Size())-m.MessageOffset)
 	h := sha256.New()
 	if _, err := io.Copy(io.MultiWriter(h, &p.scan), io.NewSectionReader(p.part, 0, p.part.Size())); err != nil {
 		return settle(model.ResultFailed, "read: "+err.Error())

@@ -36,4 +36,5 @@ var generalRules = []Rule{
 	ruleContentTypeSyntax,
 	ruleQPInvalid,
 	ruleAddressInvalid,
+	ruleFilenamePath,
 }

@@ -387,3 +387,22 @@ var ruleQPInvalid = Rule{
 		}
 	},
 }
+
+var ruleFilenamePath = Rule{
+	ID: "filename-path", Class: model.ClassRisk, Dir: "IN/OUT",
+	Doc: "an attachment file name that holds a folder path (`/tmp/x`, `..\\x`, `C:\\x`): RFC 2183 2.3 says to keep only the last part, and a converter that writes the name as given writes outside its folder",
+	Check: func(m *model.Message, c *Config, emit Emitter) {
+		for i := range m.Parts {
+			p := &m.Parts[i]
+			name := string(p.FilenameDecoded)
+			if name == "" {
+				name = string(p.Filename)
+			}
+			if name == "" || !strings.ContainsAny(name, `/\`) && !(len(name) > 1 && name[1] == ':') {
+				continue
+			}
+			ev, off := offsetEvidence(p, p.FilenameOffset)
+			emit(p.Path, off, ev, fmt.Sprintf("attachment file name %q holds a path", name))
+		}
+	},
+}

@@ -91,7 +91,7 @@ var ruleNoMessage = Rule{
 				return
 			}
 		}
-		if m.MessageOffset >= 0 && m.MessageOffset >= m.Size {
+		if m.MessageOffset >= 0 && m.MessageOffset-m.FileOffset >= m.Size {
 			emit("", m.MessageOffset, "", "nothing follows the envelope")
 		}
 	},

@@ -126,6 +126,9 @@ var ruleAddressMixedSeparators = Rule{
 // calls fn with the start index of each and its length (up to a
 // delimiter).
 func imceaAt(s string, fn func(start, end int)) {
+	if !containsFoldASCII(s, "imcea") {
+		return // the common case, without the folded copy (pprof: 4% of scan)
+	}
 	upper := foldASCII(s, 'a', 'z', -32)
 	for from := 0; ; {
 		k := strings.Index(upper[from:], "IMCEA")
@@ -258,6 +261,21 @@ func foldASCII(s string, lo, hi byte, delta int) string {
 	return string(b)
 }
 
+// containsFoldASCII reports whether s contains lower (lower-case ASCII)
+// ignoring ASCII case, without allocating.
+func containsFoldASCII(s, lower string) bool {
+	for i := 0; i+len(lower) <= len(s); i++ {
+		j := 0
+		for j < len(lower) && s[i+j]|0x20 == lower[j] {
+			j++
+		}
+		if j == len(lower) {
+			return true
+		}
+	}
+	return false
+}
+
 // x400Spans calls fn for each X.400 address in s: an IMCEAEX / IMCEAX400
 // encapsulation, or a bare "c=..;a=..;p=.." (or "/c=../a=../p=..")
 // originator/recipient form.
@@ -268,6 +286,9 @@ func x400Spans(s string, fn func(start, end int)) {
 			fn(start, end)
 		}
 	})
+	if !containsFoldASCII(s, "c=") {
+		return
+	}
 	lower := foldASCII(s, 'A', 'Z', 32)
 	for from := 0; from < len(s); {
 		k := strings.Index(lower[from:], "c=")
@@ -301,6 +322,9 @@ var ruleX400AddressOver1024 = Rule{
 		limit := c.MaxX400Address
 		addrs, offs := envelopeAddrs(m)
 		for k, a := range addrs {
+			if len(a) <= limit {
+				continue // no span of a can be longer than a
+			}
 			x400Spans(a, func(start, end int) {
 				if end-start > limit {
 					ev, off := envAddrEvidence(m, offs[k], a, start)
@@ -312,7 +336,7 @@ var ruleX400AddressOver1024 = Rule{
 			p := &m.Parts[i]
 			for j := range p.Header {
 				f := &p.Header[j]
-				if !isAddressField(f.Name, addressFields) {
+				if len(f.Value) <= limit || !isAddressField(f.Name, addressFields) {
 					continue
 				}
 				x400Spans(string(f.Value), func(start, end int) {

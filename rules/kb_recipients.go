@@ -17,8 +17,8 @@ var headerAddrRE = regexp.MustCompile(`[A-Za-z0-9.!#$%&'*+/=?^_` + "`" + `{|}~-]
 // uniqueRecipients counts the distinct recipient addresses (case-folded)
 // of the envelope and of the top-level To, Cc and Bcc fields.
 func uniqueRecipients(m *model.Message) int {
-	seen := map[string]bool{}
 	e := &m.Envelope
+	seen := make(map[string]bool, len(e.To)) // sized once: 32,767-recipient envelopes rehashed 15 times
 	for _, a := range e.To {
 		if a = strings.ToLower(strings.Trim(a, "<> ")); a != "" {
 			seen[a] = true

@@ -191,11 +191,17 @@ func TestPublicSuites(t *testing.T) {
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "\n| source | files | malformed | imsforensic recall | valid FP | go-message recall | FP | Python email recall | FP |\n|---|---|---|---|---|---|---|---|---|\n")
+	cell := func(n, d int, prec int) string {
+		if d == 0 {
+			return "-"
+		}
+		return strconv.FormatFloat(pct(n, d), 'f', prec, 64) + " %"
+	}
 	line := func(name string, r *row) {
-		fmt.Fprintf(&b, "| %s | %d | %d | %.0f %% | %.1f %% | %.0f %% | %.1f %% | %.0f %% | %.1f %% |\n", name, r.ims.malformed+r.ims.valid, r.ims.malformed,
-			pct(r.ims.caught, r.ims.malformed), pct(r.ims.falsePos, r.ims.valid),
-			pct(r.gom.caught, r.gom.malformed), pct(r.gom.falsePos, r.gom.valid),
-			pct(r.py.caught, r.py.malformed), pct(r.py.falsePos, r.py.valid))
+		fmt.Fprintf(&b, "| %s | %d | %d | %s | %s | %s | %s | %s | %s |\n", name, r.ims.malformed+r.ims.valid, r.ims.malformed,
+			cell(r.ims.caught, r.ims.malformed, 0), cell(r.ims.falsePos, r.ims.valid, 1),
+			cell(r.gom.caught, r.gom.malformed, 0), cell(r.gom.falsePos, r.gom.valid, 1),
+			cell(r.py.caught, r.py.malformed, 0), cell(r.py.falsePos, r.py.valid, 1))
 	}
 	names := make([]string, 0, len(rows))
 	for n := range rows {

@@ -184,7 +184,7 @@ func (a *analysis) judge(m *model.Message) model.Suspect {
 	if t.reasons == nil {
 		t.reasons = []model.Reason{}
 	}
-	return model.Suspect{Type: model.TypeSuspect, Schema: model.SchemaVersion, Path: m.Path, Name: m.Name, Queue: m.Queue,
+	return model.Suspect{Type: model.TypeSuspect, Schema: model.SchemaVersion, Path: m.Path, Name: m.Name, MboxOrdinal: m.MboxOrdinal, Queue: m.Queue,
 		Score: round2(t.content + t.proof), Verdict: verdict, Reasons: t.reasons, Message: m}
 }
 

@@ -5,6 +5,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -121,7 +122,9 @@ func TestSignalEndsCommandWithin2s(t *testing.T) {
 		}
 		p := startCLI(t, r, "scan", "--files-from", "-")
 		r.Close()
-		time.Sleep(300 * time.Millisecond)
+		w0 := time.Now()
+		waitReadingStdin(p.cmd.Process.Pid, 5*time.Second)
+		t.Logf("child reading stdin after %v", time.Since(w0))
 		sent := time.Now()
 		mustDo(t, p.cmd.Process.Signal(sig))
 		ended := p.wait(5 * time.Second)
@@ -134,6 +137,25 @@ func TestSignalEndsCommandWithin2s(t *testing.T) {
 		if p.code != exitInterrupted {
 			t.Errorf("%v: exit %d, want %d; stderr %q", sig, p.code, exitInterrupted, p.stderr.String())
 		}
+	}
+}
+
+// waitReadingStdin waits until a thread of process pid is in read(2) on
+// fd 0 (x86-64 and arm64 both list it as "0 0x0" or "63 0x0" in
+// /proc/PID/task/*/syscall), so the signal comes after the handlers are
+// set up; it gives up after d (the test then proves less, never more).
+func waitReadingStdin(pid int, d time.Duration) {
+	deadline := time.Now().Add(d)
+	for time.Now().Before(deadline) {
+		tasks, _ := filepath.Glob(fmt.Sprintf("/proc/%d/task/*/syscall", pid))
+		for _, f := range tasks {
+			b, _ := os.ReadFile(f)
+			if bytes.HasPrefix(b, []byte("0 0x0 ")) || bytes.HasPrefix(b, []byte("63 0x0 ")) {
+				time.Sleep(50 * time.Millisecond)
+				return
+			}
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 }
 

@@ -1,10 +1,12 @@
 // Package kbsample lists the rules package's test messages
 // (rules/testdata/kb/<rule>/fire-*.eml and near-*.eml, a firing sample and
-// a near miss for every KB rule), so the packages that transform messages
-// (repair, redact) test over the same set the rules are proven on.
+// a near miss for every KB rule, and the public parser suites), so the
+// packages that transform messages (repair, redact) test over the same
+// set the rules are proven on.
 package kbsample
 
 import (
+	"io/fs"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -41,4 +43,22 @@ func (s Sample) Queue() string {
 		return model.QueueOUT
 	}
 	return model.QueueNone
+}
+
+// Suites returns the files of the public parser suites under
+// root/rules/testdata/suites (real messages from CPython, enmime, mime4j,
+// MimeKit, MIME-tools and mailparser; see its MANIFEST), the MANIFEST aside.
+func Suites(t testing.TB, root string) []string {
+	t.Helper()
+	var out []string
+	err := filepath.WalkDir(filepath.Join(root, "rules", "testdata", "suites"), func(p string, d fs.DirEntry, err error) error {
+		if err == nil && d.Type().IsRegular() && d.Name() != "MANIFEST" {
+			out = append(out, p)
+		}
+		return err
+	})
+	if err != nil || len(out) == 0 {
+		t.Fatalf("no suite files under %s: %v", root, err)
+	}
+	return out
 }
