@@ -437,6 +437,8 @@ func evtxEvent(rec *evtxRecord, name string, o *Options) model.Event {
 	ev := newEvent("eventlog", name+"#record="+strconv.FormatUint(rec.ID, 10))
 	ev.Record, ev.Offset = rec.ID, rec.Offset
 	ev.User = rec.User
+	// TimeCreated is when the event was generated, the .evt TimeGenerated;
+	// the record header's written time stands in when it is absent.
 	ev.Time = rec.Created
 	if ev.Time.IsZero() {
 		ev.Time = rec.Written

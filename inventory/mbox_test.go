@@ -71,3 +71,24 @@ func TestMboxScanRecord(t *testing.T) {
 		t.Errorf("record %s", b)
 	}
 }
+
+// ParseFile("FILE#N") parses message N of an mbox alone (show and the
+// HTML report parse a suspect again this way).
+func TestParseFileMboxMessage(t *testing.T) {
+	raw := "From a@example.org Wed Mar 14 15:31:49 2001\nFrom: a@example.org\nSubject: one\n\nbody\n\n" +
+		"From b@example.org Wed Mar 14 15:32:49 2001\nFrom: b@example.org\nSubject: two\n\nbody two\n"
+	path := filepath.Join(t.TempDir(), "inbox.mbox")
+	if err := os.WriteFile(path, []byte(raw), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	m, err := ParseFile(path+"#2", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.MboxOrdinal != 2 || m.Path != path || m.Name != "inbox.mbox#2" || string(m.Subject) != "two" || len(m.Parts) == 0 {
+		t.Errorf("got ordinal %d path %q name %q subject %q", m.MboxOrdinal, m.Path, m.Name, m.Subject)
+	}
+	if _, err := ParseFile(path+"#3", nil); err == nil {
+		t.Error("message 3 of a 2-message mbox parsed")
+	}
+}

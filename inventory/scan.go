@@ -12,6 +12,8 @@ import (
 	"path/filepath"
 	"runtime"
 	"sort"
+	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 
@@ -410,7 +412,12 @@ var headBuffers = sync.Pool{New: func() any { return new([skipHeadLen]byte) }}
 
 // ParseFile opens path read-only and parses it. The Message has Path,
 // Name and Queue set; it is nil only when the file could not be opened.
+// A path of the form FILE#N that is not itself a file names message N of
+// the mbox FILE (the Name scan gives it): that message alone is parsed.
 func ParseFile(path string, opts *parse.Options) (*model.Message, error) {
+	if file, n, ok := mboxRef(path); ok {
+		return parseMboxMessage(file, n, opts)
+	}
 	f, err := readonly.Open(path)
 	if err != nil {
 		return nil, err
@@ -426,6 +433,53 @@ func ParseFile(path string, opts *parse.Options) (*model.Message, error) {
 	}
 	if err != nil {
 		return m, fmt.Errorf("parse %s: %w", path, err)
+	}
+	return m, nil
+}
+
+// mboxRef splits "FILE#N" when no file has that very name and FILE does.
+func mboxRef(path string) (string, int, bool) {
+	i := strings.LastIndexByte(path, '#')
+	if i <= 0 {
+		return "", 0, false
+	}
+	n, err := strconv.Atoi(path[i+1:])
+	if err != nil || n < 1 {
+		return "", 0, false
+	}
+	if _, err := os.Lstat(path); err == nil {
+		return "", 0, false
+	}
+	if _, err := os.Stat(path[:i]); err != nil {
+		return "", 0, false
+	}
+	return path[:i], n, true
+}
+
+// parseMboxMessage parses message n of the mbox file.
+func parseMboxMessage(file string, n int, opts *parse.Options) (*model.Message, error) {
+	f, err := readonly.Open(file)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	ms, err := parseMbox(f, file, f.Size(), opts)
+	if err != nil && len(ms) < n {
+		return nil, err
+	}
+	if ms == nil && n == 1 {
+		f.Close()
+		return ParseFile(file, opts) // an mbox of one message is read as one file
+	}
+	if n > len(ms) {
+		return nil, fmt.Errorf("parse %s: no message %d (the file holds %d)", file, n, max(1, len(ms)))
+	}
+	m := ms[n-1]
+	base := fileMessage(file)
+	m.Path, m.Queue, m.ModTime = base.Path, base.Queue, f.ModTime().UTC()
+	m.Name = fmt.Sprintf("%s#%d", base.Name, n)
+	if m.Error != "" {
+		return m, errors.New(m.Error)
 	}
 	return m, nil
 }

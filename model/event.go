@@ -98,6 +98,7 @@ func (e Event) MarshalJSON() ([]byte, error) {
 		Time    *string `json:"time"`
 		Strings []Text  `json:"strings"`
 	}{plain: plain(e), Time: jsonTime(e.Time), Strings: e.Strings}
+	out.Path = Escape(e.Path) // any bytes, as Text (model/pathjson.go)
 	if e.Record != 0 {
 		r := e.Record
 		out.Record = &r
@@ -122,6 +123,7 @@ func (e *Event) UnmarshalJSON(b []byte) error {
 	if in.Record != nil {
 		e.Record = *in.Record
 	}
+	e.Path = Unescape(e.Path)
 	t, err := parseJSONTime(in.Time)
 	e.Time = t
 	return err

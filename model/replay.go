@@ -76,7 +76,7 @@ func (h JournalHeader) MarshalJSON() ([]byte, error) {
 	for i, s := range h.Sources {
 		p.Sources[i] = Escape(s)
 	}
-	return json.Marshal(p)
+	return marshalPlain(p)
 }
 
 // UnmarshalJSON reads what MarshalJSON wrote, bytes exactly.
@@ -139,7 +139,7 @@ func (r ReplayRecord) MarshalJSON() ([]byte, error) {
 	type plain ReplayRecord
 	p := plain(r)
 	p.Path, p.Target, p.Dest, p.Reason = Escape(p.Path), Escape(p.Target), Escape(p.Dest), Escape(p.Reason)
-	return json.Marshal(p)
+	return marshalPlain(p)
 }
 
 // UnmarshalJSON reads what MarshalJSON wrote, bytes exactly.

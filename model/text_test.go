@@ -79,3 +79,39 @@ func TestReplayRecordKeepsPathBytes(t *testing.T) {
 		t.Fatalf("round trip %q %q -> %s -> %q %q", in.Path, in.Dest, b, out.Path, out.Dest)
 	}
 }
+
+// TestRecordPathsStayDistinct: every record that names a file keeps a
+// name "bad<0xFF>x" apart from `bad\xffx`, in JSON and back.
+func TestRecordPathsStayDistinct(t *testing.T) {
+	raw, literal := "/q/IN/bad\xffx", `/q/IN/bad\xffx`
+	mk := map[string]func(p string) any{
+		"message":    func(p string) any { return &Message{Path: p, Name: p, Envelope: Envelope{From: p, To: []string{p}}} },
+		"suspect":    func(p string) any { return &Suspect{Path: p, Name: p} },
+		"culprit":    func(p string) any { return &Culprit{Path: p, Name: p} },
+		"step":       func(p string) any { return &BisectStep{Paths: []string{p}, Culprit: p} },
+		"untestable": func(p string) any { return &Untestable{Path: p, Name: p} },
+		"event":      func(p string) any { return &Event{Path: p} },
+		"envelope":   func(p string) any { return &Envelope{From: p, To: []string{p}} },
+	}
+	for kind, f := range mk {
+		a, err := json.Marshal(f(raw))
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := json.Marshal(f(literal))
+		if string(a) == string(b) {
+			t.Errorf("%s: %q and %q give the same JSON %s", kind, raw, literal, a)
+		}
+		back := f("")
+		if err := json.Unmarshal(a, back); err != nil {
+			t.Fatalf("%s: %v", kind, err)
+		}
+		again, _ := json.Marshal(back)
+		if string(again) != string(a) {
+			t.Errorf("%s: round trip %s -> %s", kind, a, again)
+		}
+		if !utf8.Valid(a) {
+			t.Errorf("%s: JSON not UTF-8", kind)
+		}
+	}
+}

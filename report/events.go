@@ -81,7 +81,7 @@ func writeEventsCSV(w io.Writer, events []model.Event) error {
 			strs[i] = model.Escape(string(s))
 		}
 		data, _ := e.Data.MarshalText()
-		row := []string{e.Path, e.Format, record(e), strconv.FormatInt(e.Offset, 10), eventTime(e.Time, time.RFC3339Nano), e.TimeZone,
+		row := []string{model.Escape(e.Path), e.Format, record(e), strconv.FormatInt(e.Offset, 10), eventTime(e.Time, time.RFC3339Nano), e.TimeZone,
 			model.Escape(e.Source), eventID(e), e.Level, model.Escape(e.Category), model.Escape(e.Computer), model.Escape(e.User),
 			strings.Join(strs, " | "), string(data), e.SpoolFile, e.FaultingFunction, model.Escape(e.Application), model.Escape(string(e.Message))}
 		if err := cw.Write(row); err != nil {

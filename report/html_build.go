@@ -63,7 +63,11 @@ func HTMLSuspects(all []model.Suspect, full func(path string) (*model.Message, e
 		}
 		hs := HTMLSuspect{Suspect: s, Message: s.Message}
 		if full != nil {
-			m, err := full(s.Path)
+			ref := s.Path
+			if s.MboxOrdinal > 0 {
+				ref = fmt.Sprintf("%s#%d", s.Path, s.MboxOrdinal) // inventory.ParseFile's mbox message form
+			}
+			m, err := full(ref)
 			if m != nil {
 				hs.Message = m
 			}

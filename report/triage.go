@@ -140,7 +140,7 @@ func writeTriageCSV(w io.Writer, suspects []model.Suspect, conclusions []model.C
 		for _, r := range s.Reasons {
 			rs = append(rs, fmt.Sprintf("%s: %s (%s)", r.Kind, model.Escape(r.Detail), score(r.Weight)))
 		}
-		if err := cw.Write([]string{"suspect", strconv.Itoa(s.Rank), s.Path, s.Name, s.Queue, score(s.Score), string(s.Verdict), strings.Join(rs, " | "), ""}); err != nil {
+		if err := cw.Write([]string{"suspect", strconv.Itoa(s.Rank), model.Escape(s.Path), model.Escape(s.Name), s.Queue, score(s.Score), string(s.Verdict), strings.Join(rs, " | "), ""}); err != nil {
 			return fmt.Errorf("write csv: %w", err)
 		}
 	}

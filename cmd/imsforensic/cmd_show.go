@@ -41,6 +41,7 @@ be checked with a hex editor.
 
 Examples:
   imsforensic show TempIMS/IN/HBWK2Q2P
+  imsforensic show saved.mbox#2          (message 2 of an mbox, as scan names it)
   imsforensic show --format json TempIMS/IN/HBWK2Q2P | jq .findings`,
 		flags: fs,
 		run: func(ctx context.Context, g *globals, args []string) error {
