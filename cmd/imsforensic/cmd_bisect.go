@@ -148,16 +148,12 @@ func runBisect(ctx context.Context, opts *bisectOptions, g *globals, args []stri
 	if len(search) == 0 && len(bopts.Untestable) == 0 {
 		return usageErrorf("bisect: no readable message among the inputs")
 	}
-	tester, smtpT, err := newBisectTester(opts, g)
+	tester, smtpT, err := newBisectTester(opts, g, &bopts)
 	if err != nil {
 		return err
 	}
 	if smtpT != nil {
 		defer smtpT.Close()
-	}
-	bopts.Target = opts.target
-	if opts.target == "" {
-		bopts.Target = "probe: " + opts.probe
 	}
 	j, err := openBisectJournal(g, jpath, &bopts)
 	if err != nil {
@@ -174,11 +170,7 @@ func runBisect(ctx context.Context, opts *bisectOptions, g *globals, args []stri
 	if err != nil {
 		return err
 	}
-	if smtpT != nil {
-		for _, p := range smtpT.SkippedPaths() {
-			fmt.Fprintf(g.stderr, "imsforensic: %s could not be sent (no recipient or bare LF) and was left out of the search\n", p)
-		}
-	}
+	reportUnsent(g, smtpT)
 	if err := report.WriteBisect(g.stdout, opts.out.fmt, res.Culprits, res.Untestable, res.Summary); err != nil {
 		return err
 	}
@@ -252,10 +244,24 @@ func bisectJournalPath(flag string) (string, error) {
 	return filepath.Join(dir, "bisect-"+time.Now().UTC().Format("20060102T150405.000000000Z")+".jsonl"), nil
 }
 
-// newBisectTester builds the tester of --target or --probe; smtpT is the
-// SMTP one (nil for --probe), for the caller to close and to ask which
-// messages it could not send.
-func newBisectTester(opts *bisectOptions, g *globals) (tester bisect.Tester, smtpT *bisect.SMTPTester, err error) {
+// reportUnsent says which messages the SMTP tester could not send.
+func reportUnsent(g *globals, smtpT *bisect.SMTPTester) {
+	if smtpT == nil {
+		return
+	}
+	for _, p := range smtpT.SkippedPaths() {
+		fmt.Fprintf(g.stderr, "imsforensic: %s could not be sent (no recipient or bare LF) and was left out of the search\n", p)
+	}
+}
+
+// newBisectTester builds the tester of --target or --probe, and names it
+// in bopts.Target; smtpT is the SMTP one (nil for --probe), for the caller
+// to close and to ask which messages it could not send.
+func newBisectTester(opts *bisectOptions, g *globals, bopts *bisect.Options) (tester bisect.Tester, smtpT *bisect.SMTPTester, err error) {
+	bopts.Target = opts.target
+	if opts.target == "" {
+		bopts.Target = "probe: " + opts.probe
+	}
 	if opts.target != "" {
 		smtpT, err = bisect.NewSMTPTester(opts.target, opts.timeout)
 		if err != nil {
