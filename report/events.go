@@ -256,23 +256,3 @@ func WriteTriageEvidence(w io.Writer, f Format, files []model.EvidenceFile, note
 	}
 	return nil
 }
-
-// evidenceFacts are the per-file accounting as summary lines of the HTML
-// report: "evidence AppEvent.evt" = "evt, 6320 events, 1 damaged, utc".
-func evidenceFacts(files []model.EvidenceFile) []HTMLFact {
-	var out []HTMLFact
-	for _, f := range files {
-		v := fmt.Sprintf("%s, %d events, %d damaged, times %s", f.Format, f.Events, f.Damaged, f.TimeZone)
-		if f.Format == "" {
-			v = "not read"
-		}
-		if f.Error != "" {
-			v += "; " + f.Error
-		} else if len(f.Warnings) > 0 {
-			v += "; " + f.Warnings[0]
-		}
-		out = append(out, HTMLFact{Label: "evidence " + filepath.Base(f.Path), Value: v,
-			Alarm: f.Error != "" || f.Damaged > 0 || f.TimeZone == model.TimeAssumed || f.Events == 0})
-	}
-	return out
-}

@@ -140,7 +140,7 @@ func (a *analysis) judge(m *model.Message) model.Suspect {
 			if a.stuckInputs > MaxStuckDistinct {
 				w, why = WeightTrackingCommon, fmt.Sprintf("one of %d such inputs, so hardly distinctive", a.stuckInputs)
 			}
-			t.add(KindEvent, fmt.Sprintf("%s: received (1012) but never transferred into the store (no 1013) for MTS-ID %s: %s (ims-kb 4.4)",
+			t.add(KindEvent, fmt.Sprintf("%s: received (1012) but never transferred into the store (no 1013) for MTS-ID %s: %s (message tracking event IDs, Q173364)",
 				cite(e), m.Envelope.MTSID, why), w, false)
 		}
 	}

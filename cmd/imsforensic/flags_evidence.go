@@ -54,10 +54,13 @@ func (o *evidenceFlags) read(ctx context.Context) (*loadedEvidence, error) {
 	return loadEvidence(ctx, o.paths, o.eo)
 }
 
-// ranking is triage's verdict on the inputs, with the events it read.
+// ranking is triage's verdict on the inputs, with the evidence it read:
+// every file's accounting, the events on one clock, and the clock's note.
 type ranking struct {
 	events   []model.Event
 	evidence *loadedEvidence
+	files    []model.EvidenceFile
+	clock    triage.Clock
 	res      triage.Result
 }
 
@@ -68,7 +71,28 @@ func (o *evidenceFlags) rank(ctx context.Context, paths []string, ms []*model.Me
 		return ranking{}, err
 	}
 	res := triage.Rank(ms, ev.events, triage.Options{Now: now, Rules: cfg, CrashWindow: o.crashWindow})
-	return ranking{events: ev.events, evidence: ev, res: res}, nil
+	return ranking{events: ev.events, evidence: ev, files: ev.infos, clock: ev.clock, res: res}, nil
+}
+
+// clockNote says how the evidence times were put on one clock.
+func (r ranking) clockNote() string {
+	if r.clock.Warning != "" {
+		return "warning: " + r.clock.Warning
+	}
+	return r.clock.Note
+}
+
+// zone is the server's zone for showing times: --evidence-tz when given,
+// else the offset the clock inferred from the evidence, else this
+// machine's zone (what the readers assumed).
+func (r ranking) zone(o *evidenceFlags) *time.Location {
+	if o.tzName == "" && r.clock.Inferred {
+		return time.FixedZone(r.clock.Zone, int(r.clock.Offset/time.Second))
+	}
+	if o.eo != nil && o.eo.TZ != nil {
+		return o.eo.TZ
+	}
+	return time.Local
 }
 
 // top is rank 1 when triage names a suspect (not clean), else nil.
