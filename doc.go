@@ -17,8 +17,8 @@
 //	corpus              deterministic generator of quarantined queues with ground truth and evidence
 //
 // The other top-level packages are the rows of the design's package table
-// (rules, evidence, triage, report) and the shared pieces each of them and
-// other programs build on; each says in its doc why it stands alone:
+// (rules, evidence, triage, report) and the shared pieces they and other
+// programs build on; HACKING.md ("Layout") says why each stays at the top:
 //
 //	model               the protocol package: every record printed or journaled, typed words of the JSON contract
 //	rules               the poison catalogue (reference/poison-rules.md) over parsed Messages

@@ -419,7 +419,7 @@ func (r *Redactor) Mapping() []model.RedactMapping {
 	defer r.mp.mu.Unlock()
 	out := make([]model.RedactMapping, 0, len(r.mp.seen))
 	for w, p := range r.mp.seen {
-		out = append(out, model.RedactMapping{Type: "redact-map", Schema: model.SchemaVersion, Original: model.Text(w), Placeholder: model.Text(p)})
+		out = append(out, model.RedactMapping{Type: model.TypeRedactMap, Schema: model.SchemaVersion, Original: model.Text(w), Placeholder: model.Text(p)})
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Original < out[j].Original })
 	return out

@@ -14,7 +14,7 @@ import (
 // CleanRepairRecord is the repair record of a message the scan found
 // nothing to repair in (no crash- or stall-class finding).
 func CleanRepairRecord(m *model.Message) model.RepairRecord {
-	return model.RepairRecord{Type: "repair", Schema: model.SchemaVersion, Path: model.Escape(m.Path), Status: model.RepairClean,
+	return model.RepairRecord{Type: model.TypeRepair, Schema: model.SchemaVersion, Path: model.Escape(m.Path), Status: model.RepairClean,
 		SHA256Before: m.SHA256, Changes: []model.RepairChange{}, Remaining: []model.RepairRemaining{}}
 }
 
