@@ -144,9 +144,7 @@ func runBisect(ctx context.Context, opts *bisectOptions, g *globals, args []stri
 	if err != nil {
 		return err
 	}
-	for _, e := range rk.errs {
-		fmt.Fprintf(g.stderr, "imsforensic: %v\n", e)
-	}
+	failed := rk.evidence.tell(g)
 	search, bopts := bisectInputs(ms, rk, opts.target != "")
 	if len(search) == 0 && len(bopts.Untestable) == 0 {
 		return usageErrorf("bisect: no readable message among the inputs")
@@ -178,8 +176,8 @@ func runBisect(ctx context.Context, opts *bisectOptions, g *globals, args []stri
 		return err
 	}
 	err = finishScan(g, &opts.out, ms, walkErr)
-	if err == nil && len(rk.errs) > 0 {
-		return partialError(len(rk.errs))
+	if err == nil && failed > 0 {
+		return partialError(failed)
 	}
 	return err
 }
