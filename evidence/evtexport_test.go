@@ -276,4 +276,3 @@ func sameOracle(a, b oracleRecord) bool {
 	}
 	return true
 }
-
