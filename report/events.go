@@ -2,7 +2,6 @@ package report
 
 import (
 	"encoding/csv"
-	"encoding/json"
 	"fmt"
 	"io"
 	"path/filepath"
@@ -41,8 +40,7 @@ func WriteEvents(w io.Writer, f Format, files []model.EvidenceFile, events []mod
 }
 
 func writeEventsJSON(w io.Writer, files []model.EvidenceFile, events []model.Event, notes []model.Conclusion) error {
-	enc := json.NewEncoder(w)
-	enc.SetEscapeHTML(false)
+	enc := newJSONLines(w)
 	for _, f := range files {
 		if err := enc.Encode(f); err != nil {
 			return fmt.Errorf("write json: %w", err)

@@ -1,7 +1,6 @@
 package report
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"path/filepath"
@@ -17,7 +16,7 @@ import (
 // one at once; the table is printed at the end, aligned.
 func ReplayOutput(w io.Writer, f Format) (add func(model.ReplayRecord), flush func() error) {
 	if f == JSON {
-		enc := json.NewEncoder(w)
+		enc := newJSONLines(w)
 		var werr error
 		return func(r model.ReplayRecord) {
 				if werr == nil {

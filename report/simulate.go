@@ -1,7 +1,6 @@
 package report
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"strings"
@@ -48,8 +47,7 @@ func WriteSimulation(w io.Writer, f Format, runs []SimulationRun, titles []strin
 // WriteSimulationJSON writes one run's steps and then its summary as JSON
 // Lines.
 func WriteSimulationJSON(w io.Writer, steps []model.SimStep, sum model.Simulation) error {
-	enc := json.NewEncoder(w)
-	enc.SetEscapeHTML(false)
+	enc := newJSONLines(w)
 	for _, s := range steps {
 		if err := enc.Encode(s); err != nil {
 			return fmt.Errorf("simulate: write json: %w", err)
