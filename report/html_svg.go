@@ -129,7 +129,7 @@ func renderTimelineSVG(t Timeline) template.HTML {
 	fmt.Fprintf(&b, `<text x="%d" y="%d" class="lane">message file times %s</text>`, svgLeft+4, svgFileTop-6, html.EscapeString(unit))
 
 	// Axis: ticks at a round step in the axis's zone, the date under the
-	// first tick and under every midnight.
+	// first tick and under every midnight; the end labels kept inside.
 	fmt.Fprintf(&b, `<line x1="%d" y1="%d" x2="%d" y2="%d" class="axisline"/>`, svgLeft, svgAxisY, svgWidth-svgRight, svgAxisY)
 	step := tickStep(span)
 	lastDay := ""
@@ -388,4 +388,139 @@ func timeRange(t Timeline) (lo, hi time.Time, ok bool) {
 	}
 	pad := hi.Sub(lo) / 50
 	return lo.Add(-pad), hi.Add(pad), true
+}
+
+// Zoom chart geometry.
+const (
+	zoomHeight  = 190
+	zoomEvTop   = 30
+	zoomEvBot   = 70
+	zoomFileTop = 118
+	zoomFileBot = 146
+	zoomAxisY   = 156
+)
+
+// renderZoomSVG draws the minutes around the crash rank 1 is tied to (the
+// first crash at or after its file time, else the first crash): every
+// event and file on its own tick (per pixel column, so a burst stays
+// bounded), each crash event labelled with its ID and second, and rank
+// 1's file time, so "arrived 35 s before the crash" can be seen. Empty
+// when the timeline has no crash.
+func renderZoomSVG(t Timeline) template.HTML {
+	zone := t.Zone
+	if zone == nil {
+		zone = time.UTC
+	}
+	lo, hi, ok := timeRange(t)
+	if !ok {
+		return ""
+	}
+	clusters := crashClusters(t.Events, func(at time.Time) bool { return !at.IsZero() && !at.Before(lo) && !at.After(hi) })
+	if len(clusters) == 0 {
+		return ""
+	}
+	var rank1 *TimelineFile
+	for i := range t.Files {
+		if t.Files[i].Rank1 && !t.Files[i].Time.IsZero() {
+			rank1 = &t.Files[i]
+		}
+	}
+	c := clusters[0]
+	if rank1 != nil {
+		for _, k := range clusters {
+			if !k.first.Before(rank1.Time.Add(-time.Minute)) && !k.evs[0].Simulated {
+				c = k
+				break
+			}
+		}
+	}
+	last := c.evs[len(c.evs)-1].Time
+	from, to := c.first.Add(-2*time.Minute), last.Add(2*time.Minute)
+	if rank1 != nil && rank1.Time.Before(from) && c.first.Sub(rank1.Time) < 30*time.Minute {
+		from = rank1.Time.Add(-time.Minute)
+	}
+	from, to = from.Truncate(time.Minute), to.Truncate(time.Minute).Add(time.Minute)
+	span := to.Sub(from)
+	plotW := float64(svgWidth - svgLeft - svgRight)
+	x := func(at time.Time) float64 { return svgLeft + float64(at.Sub(from))/float64(span)*plotW }
+	in := func(at time.Time) bool { return !at.IsZero() && !at.Before(from) && !at.After(to) }
+
+	var b strings.Builder
+	fmt.Fprintf(&b, `<svg id="timeline-zoom" viewBox="0 0 %d %d" width="100%%" role="img" aria-label="the minutes around the crash">`, svgWidth, zoomHeight)
+	fmt.Fprintf(&b, `<text x="%d" y="14" class="lane">%s to %s: the crash rank 1 is tied to, second by second</text>`, svgLeft,
+		html.EscapeString(from.In(zone).Format("2006-01-02 15:04")), html.EscapeString(to.In(zone).Format("15:04 MST")))
+	cols := map[int]int{}
+	for _, e := range t.Events {
+		if in(e.Time) && !e.Crash {
+			cols[int(x(e.Time))]++
+		}
+	}
+	ticks(&b, cols, zoomEvTop+14, zoomEvBot, "events")
+	cols = map[int]int{}
+	for _, f := range t.Files {
+		if in(f.Time) && !f.Suspect {
+			cols[int(x(f.Time))]++
+		}
+	}
+	ticks(&b, cols, zoomFileTop, zoomFileBot, "message files")
+	fmt.Fprintf(&b, `<text x="%d" y="%d" text-anchor="end" class="axis">events</text>`, svgLeft-6, zoomEvBot)
+	fmt.Fprintf(&b, `<text x="%d" y="%d" text-anchor="end" class="axis">files</text>`, svgLeft-6, zoomFileBot)
+	fmt.Fprintf(&b, `<line x1="%d" y1="%d" x2="%d" y2="%d" class="axisline"/>`, svgLeft, zoomAxisY, svgWidth-svgRight, zoomAxisY)
+	step := tickStep(span)
+	for at := firstTick(from, step, zone); !at.After(to); at = at.Add(step) {
+		anchor := "middle"
+		switch {
+		case x(at)-svgLeft < 30:
+			anchor = "start"
+		case svgWidth-svgRight-x(at) < 30:
+			anchor = "end"
+		}
+		fmt.Fprintf(&b, `<line x1="%.1f" y1="%d" x2="%.1f" y2="%d" class="axisline"/>`, x(at), zoomAxisY, x(at), zoomAxisY+5)
+		fmt.Fprintf(&b, `<text x="%.1f" y="%d" text-anchor="%s" class="axis">%s</text>`, x(at), zoomAxisY+18, anchor, at.In(zone).Format("15:04:05"))
+	}
+	// Crash events one by one; their IDs and seconds in one line beside
+	// them (events a second apart are three units apart here).
+	var parts []string
+	for _, e := range c.evs {
+		fmt.Fprintf(&b, `<line x1="%.1f" y1="%d" x2="%.1f" y2="%d" class="tick crashtick"><title>%s</title></line>`, x(e.Time), zoomEvTop, x(e.Time), zoomEvBot,
+			html.EscapeString(stamp(e.Time, zone)+" "+e.Label))
+		parts = append(parts, e.ID+" "+e.Time.In(zone).Format(":05"))
+	}
+	label := c.first.In(zone).Format("15:04:05") + " crash: " + strings.Join(parts, ", ")
+	lx, anchor := x(c.first)+4, "start"
+	if lx+6.6*float64(len(label)) > svgWidth-svgRight {
+		lx, anchor = x(last)-4, "end"
+	}
+	fmt.Fprintf(&b, `<text x="%.1f" y="%d" text-anchor="%s" class="crashlabel">%s</text>`, lx, zoomEvBot+16, anchor, html.EscapeString(label))
+	for _, f := range t.Files {
+		if !in(f.Time) || !f.Suspect {
+			continue
+		}
+		cls := "tick suspect"
+		if f.Rank1 {
+			cls = "tick suspect rank1"
+		}
+		fmt.Fprintf(&b, `<line x1="%.1f" y1="%d" x2="%.1f" y2="%d" class="%s"><title>%s %s</title></line>`, x(f.Time), zoomFileTop-4, x(f.Time), zoomFileBot,
+			cls, html.EscapeString(f.Name), html.EscapeString(stamp(f.Time, zone)))
+		if f.Rank1 {
+			fmt.Fprintf(&b, `<text x="%.1f" y="%d" text-anchor="end" class="rank1label">rank 1 %s %s</text>`, x(f.Time)-4, zoomFileTop+8,
+				html.EscapeString(f.Name), html.EscapeString(f.Time.In(zone).Format("15:04:05")))
+		}
+	}
+	b.WriteString(`</svg>`)
+	return template.HTML(b.String())
+}
+
+// ticks draws one line per occupied pixel column, darker with more.
+func ticks(b *strings.Builder, cols map[int]int, top, bot int, what string) {
+	keys := make([]int, 0, len(cols))
+	for c := range cols {
+		keys = append(keys, c)
+	}
+	sort.Ints(keys)
+	for _, c := range keys {
+		n := cols[c]
+		op := math.Min(0.35+0.2*float64(n), 0.95)
+		fmt.Fprintf(b, `<line x1="%d" y1="%d" x2="%d" y2="%d" class="tick" stroke-opacity="%.2f"><title>%d %s</title></line>`, c, top, c, bot, op, n, what)
+	}
 }
