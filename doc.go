@@ -11,14 +11,14 @@
 //	replay              plans, journal, resume and undo; imcdata:, pickup:, replay-dir:, smtp:// targets
 //	replay/selection    the --select expression language (what replay, scan, triage and bisect select)
 //	replay/simulate     offline replay through an emulated IMS
-//	replay/bisect       finds the poison by replaying halves against a target
+//	replay/bisect       finds every poison message against a target, never in more rounds than halving by hand
 //	replay/smtpclient   the smtp:// target's wire: TLS, AUTH, pipelined transactions
 //	smtpsink            the local SMTP sink: storage, lint, faults, IMS emulation
 //	corpus              deterministic generator of quarantined queues with ground truth and evidence
 //
 // The other top-level packages are the rows of the design's package table
-// (rules, evidence, triage, report) and the shared pieces each of them and
-// other programs build on; each says in its doc why it stands alone:
+// (rules, evidence, triage, report) and the shared pieces they and other
+// programs build on; HACKING.md ("Layout") says why each stays at the top:
 //
 //	model               the protocol package: every record printed or journaled, typed words of the JSON contract
 //	rules               the poison catalogue (reference/poison-rules.md) over parsed Messages
@@ -33,6 +33,7 @@
 // Not for other programs:
 //
 //	internal/atomicfile durable writes: temp file, fsync, rename, directory fsync, group commit
+//	internal/lock       one exclusive lock per replay target and per journal for a run
 //	internal/readonly   opening evidence for a forensic read: regular files, no access-time update
 //	internal/outside    how repair and redact write a copy: the guard's check, an atomic write, a rerun accepted
 //	internal/kbsample   the rules' KB samples, listed for the tests of repair and redact

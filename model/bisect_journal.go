@@ -1,11 +1,7 @@
 package model
 
-// Record types and phases of bisect's journal and results added with
-// informed bisection and resume.
+// Phases of bisect's rounds added with informed bisection and resume.
 const (
-	TypeBisectStart RecordType = "bisect-start"
-	TypeUntestable  RecordType = "untestable"
-
 	// PhaseWhole tests every message not yet decided, in one round.
 	PhaseWhole BisectPhase = "whole"
 )

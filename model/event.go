@@ -134,10 +134,10 @@ func (e *Event) UnmarshalJSON(b []byte) error {
 // is the "evidence" record of `imsforensic events` and of triage's
 // evidence list.
 type EvidenceFile struct {
-	Type   string `json:"type"` // always "evidence"
-	Schema int    `json:"schema"`
-	Path   string `json:"path"`
-	Format string `json:"format"` // "" when the content is no known format
+	Type   RecordType `json:"type"` // always TypeEvidence
+	Schema int        `json:"schema"`
+	Path   string     `json:"path"`
+	Format string     `json:"format"` // "" when the content is no known format
 	// Events is the number of event records read (and printed) from the
 	// file; Damaged the records that could not be read (a failed length
 	// check, a fragment in slack space, a line that is no record).
@@ -157,7 +157,7 @@ type EvidenceFile struct {
 
 // NewEvidenceFile returns the record for path with its type and schema set.
 func NewEvidenceFile(path string) EvidenceFile {
-	return EvidenceFile{Type: "evidence", Schema: SchemaVersion, Path: path}
+	return EvidenceFile{Type: TypeEvidence, Schema: SchemaVersion, Path: path}
 }
 
 // MarshalJSON writes first and last as RFC 3339 or null.

@@ -25,15 +25,15 @@ const (
 // length and character class of what it replaces, so every offset of the
 // original's findings points at the same structure in the copy.
 type RedactRecord struct {
-	Type   string `json:"type"` // always "redact"
-	Schema int    `json:"schema"`
+	Type   RecordType `json:"type"` // always TypeRedact
+	Schema int        `json:"schema"`
 
 	Path   string `json:"path"`
-	Out    string `json:"out,omitempty"`
+	Out    string `json:"out"`
 	Status string `json:"status"`
 
 	SHA256Before string `json:"sha256_before"`
-	SHA256After  string `json:"sha256_after,omitempty"`
+	SHA256After  string `json:"sha256_after"`
 
 	// Rules are the rule IDs that fire on the original (and, unless
 	// Changed says otherwise, on the copy).
@@ -71,8 +71,8 @@ type RedactLeft struct {
 
 // RedactMapping is one line of the --map file: a word and its placeholder.
 type RedactMapping struct {
-	Type        string `json:"type"` // always "redact-map"
-	Schema      int    `json:"schema"`
-	Original    Text   `json:"original"`
-	Placeholder Text   `json:"placeholder"`
+	Type        RecordType `json:"type"` // always TypeRedactMap
+	Schema      int        `json:"schema"`
+	Original    Text       `json:"original"`
+	Placeholder Text       `json:"placeholder"`
 }

@@ -18,15 +18,15 @@ const (
 // file as it was when that change was made (the original for the first
 // change), so replaying the list over the original gives the copy.
 type RepairRecord struct {
-	Type   string `json:"type"` // always "repair"
-	Schema int    `json:"schema"`
+	Type   RecordType `json:"type"` // always TypeRepair
+	Schema int        `json:"schema"`
 
 	Path   string `json:"path"`
-	Out    string `json:"out,omitempty"` // the repaired copy; "" when none was written
+	Out    string `json:"out"` // the repaired copy; "" when none was written
 	Status string `json:"status"`
 
 	SHA256Before string `json:"sha256_before"`
-	SHA256After  string `json:"sha256_after,omitempty"`
+	SHA256After  string `json:"sha256_after"`
 
 	Changes   []RepairChange    `json:"changes"`
 	Remaining []RepairRemaining `json:"remaining"`

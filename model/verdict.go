@@ -1,8 +1,5 @@
 package model
 
-// TypeVerdict is simulate's verdict record.
-const TypeVerdict RecordType = "verdict"
-
 // SimVerdict is a simulation's as-is run held against triage's ranking:
 // one story, not two. The ranking (rules plus evidence) says which file
 // is the poison; the run says which file the emulated IMS meets first.

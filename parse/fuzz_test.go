@@ -22,6 +22,7 @@ func FuzzParse(f *testing.F) {
 	}
 	f.Add([]byte("\xf7ImCr<a@b>EwLs"))
 	f.Add([]byte("Content-Type: multipart/mixed; boundary=a\r\n\r\n--a\r\n\r\n--a--"))
+	f.Add([]byte("From a Mon\nFrom: a@b\n\nx\n\nFrom b Tue\nSubject: s\n\ny\n"))
 	f.Fuzz(func(t *testing.T, raw []byte) {
 		if len(raw) > 1<<20 {
 			return
@@ -49,5 +50,30 @@ func FuzzParse(f *testing.F) {
 			}
 		}
 		checkExcerpts(t, "fuzz", m, raw)
+		checkMboxSplit(t, raw)
 	})
+}
+
+// checkMboxSplit: the messages of an mbox follow each other without gap
+// to the end of the input, and each one parsed at its offset quotes the
+// input's bytes.
+func checkMboxSplit(t *testing.T, raw []byte) {
+	parts, err := SplitMbox(bytes.NewReader(raw))
+	if err != nil {
+		t.Fatalf("SplitMbox: %v", err)
+	}
+	for i, p := range parts {
+		end := int64(len(raw))
+		if i+1 < len(parts) {
+			end = parts[i+1].Offset
+		}
+		if p.Ordinal != i+1 || p.Length <= 0 || p.Offset+p.Length != end || !bytes.HasPrefix(raw[p.Offset:], []byte("From ")) {
+			t.Fatalf("mbox message %d: %+v (next at %d)", i+1, p, end)
+		}
+		m, err := ParseAt(bytes.NewReader(raw[p.Offset:end]), p.Offset, &Options{LineBuffer: 4096, EnvelopeWindow: 4096, MaxParts: 50, MaxDepth: 20})
+		if err != nil || m.Size != p.Length {
+			t.Fatalf("ParseAt message %d: size %d, %v", i+1, m.Size, err)
+		}
+		checkExcerpts(t, "fuzz mbox", m, raw)
+	}
 }

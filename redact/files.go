@@ -28,7 +28,7 @@ func sha256Hex(b []byte) string {
 // in (the run's inputs; nil for none) and path's own queue folder, never
 // inside the evidence. The record is complete even when err != nil.
 func (r *Redactor) File(path, queue, outDir string, in *guard.Inputs) (model.RedactRecord, error) {
-	rec := model.RedactRecord{Type: "redact", Schema: model.SchemaVersion, Path: model.Escape(path), Rules: []string{},
+	rec := model.RedactRecord{Type: model.TypeRedact, Schema: model.SchemaVersion, Path: model.Escape(path), Rules: []string{},
 		Changed: []model.RedactChange{}, Kept: []model.RedactKept{}, Left: []model.RedactLeft{}}
 	fail := func(err error) (model.RedactRecord, error) {
 		rec.Status, rec.Error = model.RedactError, model.Escape(err.Error())

@@ -60,7 +60,11 @@ func (p *plan) headers(m *model.Message) {
 				// The date after the last ";" is trace timing, not
 				// content, and triage reads it.
 				if k := bytes.LastIndexByte(p.raw[f.Offset:end], ';'); k >= 0 {
-					p.keepRange(f.Offset+int64(k), end)
+					a, b := f.Offset+int64(k), end
+					if c := bytes.IndexByte(p.raw[a:b], '('); c >= 0 {
+						b = a + int64(c) // a comment after the date is content
+					}
+					p.keepRange(a, b)
 				}
 				p.encodedWords(f.Offset, end)
 			default:
@@ -326,10 +330,17 @@ func (p *plan) envelope(m *model.Message) {
 				e = end - off
 			}
 			line := pre[off : off+e]
-			if c := bytes.IndexAny(line, ":<"); c >= 0 {
+			if bytes.HasPrefix(line, []byte("From ")) {
+				// mbox: "From ADDR DATE"; the date is timing, not content.
+				addr := bytes.IndexByte(line[5:], ' ')
+				if addr < 0 {
+					addr = len(line) - 5
+				}
+				release(off+5, off+5+int64(addr))
+			} else if c := bytes.IndexAny(line, ":<"); c >= 0 {
 				release(off+int64(c)+1, off+e)
-			} else if sp := bytes.IndexByte(line, ' '); sp >= 0 && bytes.HasPrefix(line, []byte("From ")) {
-				release(off+int64(sp)+1, off+e)
+			} else if sp := bytes.IndexByte(line, ' '); sp >= 0 {
+				release(off+int64(sp)+1, off+e) // HELO host
 			}
 			off += e + 1
 		}
@@ -351,8 +362,13 @@ func (p *plan) envelope(m *model.Message) {
 		if len(s) < 2 {
 			continue
 		}
-		if k := bytes.Index(pre, []byte(s)); k >= 0 {
-			release(int64(k), int64(k+len(s)))
+		for k := 0; ; {
+			i := bytes.Index(pre[k:], []byte(s))
+			if i < 0 {
+				break
+			}
+			release(int64(k+i), int64(k+i+len(s)))
+			k += i + len(s)
 		}
 	}
 	// IMCEA escapes (+XX), well-formed or not, are syntax of the
@@ -366,7 +382,7 @@ func (p *plan) envelope(m *model.Message) {
 
 var smtpWords = func() map[string]bool {
 	m := map[string]bool{}
-	for _, w := range strings.Fields("MAIL FROM RCPT TO DATA HELO EHLO QUIT RSET SIZE BODY 8BITMIME 7BIT BINARYMIME SMTPUTF8 NOTIFY ORCPT RET ENVID AUTH SUCCESS FAILURE DELAY NEVER HDRS FULL X-Sender X-Receiver") {
+	for _, w := range strings.Fields("MAIL FROM RCPT TO DATA HELO EHLO QUIT RSET SIZE BODY 8BITMIME 7BIT BINARYMIME SMTPUTF8 NOTIFY ORCPT RET ENVID AUTH SUCCESS FAILURE DELAY NEVER HDRS FULL rfc822 RFC822") {
 		m[w] = true
 	}
 	return m

@@ -63,8 +63,63 @@ type Result struct {
 const maxEscalations = 3
 
 // Bytes redacts one message file's bytes (queue as in model.Message.Queue,
-// for the rules that read it). raw is not modified.
+// for the rules that read it). raw is not modified. An mbox file of
+// several messages (RFC 4155) is redacted message by message; its status
+// is the worst of theirs.
 func (r *Redactor) Bytes(raw []byte, queue string) (*Result, error) {
+	if !bytes.HasPrefix(raw, []byte("From ")) {
+		return r.bytesOne(raw, queue)
+	}
+	segs, err := parse.SplitMbox(bytes.NewReader(raw))
+	if err != nil || len(segs) < 2 {
+		return r.bytesOne(raw, queue)
+	}
+	out := make([]byte, len(raw))
+	copy(out, raw)
+	all := &Result{Status: model.RedactRedacted, Output: out, Rules: []string{}}
+	rules := map[string]bool{}
+	for _, sg := range segs {
+		res, err := r.bytesOne(raw[sg.Offset:sg.Offset+sg.Length], queue)
+		if err != nil {
+			return nil, fmt.Errorf("mbox message %d: %w", sg.Ordinal, err)
+		}
+		if res.Output != nil {
+			copy(out[sg.Offset:], res.Output) // same length, same place
+		}
+		for _, id := range res.Rules {
+			rules[id] = true
+		}
+		for _, c := range res.Changed {
+			c.Offset += sg.Offset
+			all.Changed = append(all.Changed, c)
+		}
+		for _, k := range res.Kept {
+			k.Offset += sg.Offset
+			all.Kept = append(all.Kept, k)
+		}
+		for _, l := range res.Left {
+			l.Offset += sg.Offset
+			all.Left = append(all.Left, l)
+		}
+		if statusRank[res.Status] > statusRank[all.Status] {
+			all.Status = res.Status
+		}
+	}
+	for id := range rules {
+		all.Rules = append(all.Rules, id)
+	}
+	sort.Strings(all.Rules)
+	if all.Status == model.RedactNotSafe {
+		all.Output = nil
+	}
+	return all, nil
+}
+
+// statusRank orders outcomes from best to worst.
+var statusRank = map[string]int{model.RedactRedacted: 0, model.RedactKeptForFinding: 1, model.RedactFindingChanged: 2, model.RedactNotSafe: 3}
+
+// bytesOne redacts the bytes of one message.
+func (r *Redactor) bytesOne(raw []byte, queue string) (*Result, error) {
 	m, err := r.parse(raw, queue)
 	if err != nil {
 		return nil, err
@@ -106,7 +161,7 @@ func (r *Redactor) Bytes(raw []byte, queue string) (*Result, error) {
 	for i := range skip {
 		skip[i] = pl.keep[i] || pl.done[i]
 	}
-	res.Left = leftWords(raw, out, skip, res.Kept)
+	res.Left = append(leftWords(raw, out, skip, res.Kept), leftEnvelope(m, out, res.Kept)...)
 	switch {
 	case slicesAny(res.Left, func(l model.RedactLeft) bool { return l.Rule == "" }):
 		res.Status, res.Output = model.RedactNotSafe, nil
@@ -307,6 +362,29 @@ func lowerASCII(b []byte) []byte {
 	return out
 }
 
+// leftEnvelope is the same check for the envelope parse read (MAIL FROM,
+// RCPT TO, HELO, MTS-ID): none may be left in the copy as written.
+func leftEnvelope(m *model.Message, out []byte, kept []model.RedactKept) []model.RedactLeft {
+	var left []model.RedactLeft
+	for _, a := range append([]string{m.Envelope.From, m.Envelope.Helo, m.Envelope.MTSID}, m.Envelope.To...) {
+		if utf8.RuneCountInString(a) < 3 || !hasLetter([]byte(a)) {
+			continue
+		}
+		at := int64(bytes.Index(out, []byte(a)))
+		if at < 0 {
+			continue
+		}
+		l := model.RedactLeft{Word: model.Text(a), Offset: at}
+		for _, k := range kept {
+			if k.Offset <= at && at < k.Offset+k.Length {
+				l.Rule = k.Rule
+			}
+		}
+		left = append(left, l)
+	}
+	return left
+}
+
 // wordsAt returns the offsets of w in b as a whole word (not inside a
 // longer one).
 func wordsAt(b []byte, w string) []int64 {
@@ -341,7 +419,7 @@ func (r *Redactor) Mapping() []model.RedactMapping {
 	defer r.mp.mu.Unlock()
 	out := make([]model.RedactMapping, 0, len(r.mp.seen))
 	for w, p := range r.mp.seen {
-		out = append(out, model.RedactMapping{Type: "redact-map", Schema: model.SchemaVersion, Original: model.Text(w), Placeholder: model.Text(p)})
+		out = append(out, model.RedactMapping{Type: model.TypeRedactMap, Schema: model.SchemaVersion, Original: model.Text(w), Placeholder: model.Text(p)})
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Original < out[j].Original })
 	return out

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/imsforensic/imsforensic/internal/kbsample"
@@ -184,6 +185,68 @@ func TestRedactPublicSuites(t *testing.T) {
 		}
 		if res.Status != model.RedactRedacted || len(res.Output) != len(raw) {
 			t.Errorf("%s: %s, %d bytes of %d: changed %+v left %+v", p, res.Status, len(res.Output), len(raw), res.Changed, res.Left)
+		}
+	}
+}
+
+// TestRedactMbox: each message of an mbox is redacted on its own and the
+// same rules fire on each message of the copy.
+func TestRedactMbox(t *testing.T) {
+	kb := filepath.Join("..", "rules", "testdata", "kb")
+	var raw []byte
+	for i, p := range []string{filepath.Join(kb, "blank-charset", "fire-blank.eml"), filepath.Join(kb, "tnef-part", "fire-valid.eml")} {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if i > 0 {
+			raw = append(raw, "\r\n"...)
+		}
+		raw = append(append(raw, "From alee@example.org Mon Feb  5 09:59:31 2001\r\n"...), b...)
+	}
+	r, _ := New(Options{Key: []byte("k")})
+	res, err := r.Bytes(raw, "")
+	if err != nil || res.Status != model.RedactRedacted || len(res.Output) != len(raw) {
+		t.Fatalf("%v %s %d/%d %+v", err, res.Status, len(res.Output), len(raw), res.Changed)
+	}
+	segs, _ := parse.SplitMbox(bytes.NewReader(raw))
+	if len(segs) != 2 {
+		t.Fatalf("%d messages", len(segs))
+	}
+	for _, sg := range segs {
+		a, b := raw[sg.Offset:sg.Offset+sg.Length], res.Output[sg.Offset:sg.Offset+sg.Length]
+		if !slices.Equal(ruleSet(t, a, ""), ruleSet(t, b, "")) {
+			t.Errorf("message %d: rules %v -> %v", sg.Ordinal, ruleSet(t, a, ""), ruleSet(t, b, ""))
+		}
+		if bytes.Contains(b, []byte("alee")) || bytes.Contains(b, []byte("example")) {
+			t.Errorf("message %d keeps the address: %.80q", sg.Ordinal, b)
+		}
+	}
+}
+
+// TestRedactEnvelopeLines: the X-Sender lines of a Pickup file and the
+// commands of an SMTP transcript keep their keywords and lose their
+// addresses and HELO host.
+func TestRedactEnvelopeLines(t *testing.T) {
+	r, _ := New(Options{Key: []byte("k")})
+	for _, raw := range []string{
+		"x-sender: alee@example.org\r\nx-receiver: <bhill@contoso.com> NOTIFY=SUCCESS ORCPT=rfc822;bhill@contoso.com\r\nFrom: Ann <alee@example.org>\r\nSubject: secret plans\r\n\r\nhello world\r\n",
+		"HELO mail.example.org\r\nMAIL FROM:<alee@example.org> SIZE=1234\r\nRCPT TO:<bhill@contoso.com>\r\nDATA\r\nFrom: Ann <alee@example.org>\r\nSubject: secret plans\r\n\r\nhello world\r\n.\r\n",
+	} {
+		res, err := r.Bytes([]byte(raw), "")
+		if err != nil || res.Status != model.RedactRedacted {
+			t.Fatalf("%v %+v", err, res)
+		}
+		out := string(res.Output)
+		for _, w := range []string{"alee", "bhill", "example", "contoso", "secret", "hello"} {
+			if strings.Contains(out, w) {
+				t.Errorf("%q left in %q", w, out)
+			}
+		}
+		for _, w := range []string{"x-sender:", "NOTIFY=SUCCESS", "ORCPT=rfc822;", "MAIL FROM:<", "RCPT TO:<", "HELO ", "\r\nDATA\r\n"} {
+			if strings.Contains(raw, w) && !strings.Contains(out, w) {
+				t.Errorf("keyword %q lost: %q", w, out)
+			}
 		}
 	}
 }

@@ -27,7 +27,7 @@ func Dest(outDir, queue, path string) string {
 // HTML report's "repairable:" line). The record is complete even when
 // err != nil (Status model.RepairError).
 func Preview(path, queue string, opts Options) (model.RepairRecord, []byte, error) {
-	rec := model.RepairRecord{Type: "repair", Schema: model.SchemaVersion, Path: model.Escape(path),
+	rec := model.RepairRecord{Type: model.TypeRepair, Schema: model.SchemaVersion, Path: model.Escape(path),
 		Changes: []model.RepairChange{}, Remaining: []model.RepairRemaining{}}
 	raw, err := readonly.ReadFile(path, MaxFileBytes)
 	if err == nil {

@@ -44,8 +44,81 @@ type Result struct {
 // gives up on it), and a fix may at most uncover one other trigger.
 const maxSteps = 64
 
-// Bytes repairs one message file's bytes. raw is not modified.
+// Bytes repairs one message file's bytes. raw is not modified. An mbox
+// file of several messages (RFC 4155) is repaired message by message:
+// the copy is written only when no message in it keeps a crash finding.
 func Bytes(raw []byte, opts Options) (*Result, error) {
+	if segs := mboxMessages(raw); len(segs) > 1 {
+		return bytesMbox(raw, segs, opts)
+	}
+	return bytesOne(raw, opts)
+}
+
+// mboxMessages splits an mbox file as inventory does (one Message per
+// message); nil for anything else.
+func mboxMessages(raw []byte) []parse.MboxMessage {
+	if !bytes.HasPrefix(raw, []byte("From ")) {
+		return nil
+	}
+	segs, err := parse.SplitMbox(bytes.NewReader(raw))
+	if err != nil {
+		return nil
+	}
+	return segs
+}
+
+// bytesMbox repairs each message of an mbox and puts the file together
+// again. Offsets are the file's: a change's offset counts the messages
+// before it as already repaired (changes apply in order), a remaining
+// finding's is in the copy (or, with no copy, in the original).
+func bytesMbox(raw []byte, segs []parse.MboxMessage, opts Options) (*Result, error) {
+	var out bytes.Buffer
+	all := &Result{Status: model.RepairClean, Changes: []model.RepairChange{}, Remaining: []model.RepairRemaining{}}
+	var orig []model.RepairRemaining
+	blocked, pos := false, int64(0)
+	for _, sg := range segs {
+		out.Write(raw[pos:sg.Offset])
+		seg := raw[sg.Offset : sg.Offset+sg.Length]
+		r, err := bytesOne(seg, opts)
+		if err != nil {
+			return nil, fmt.Errorf("mbox message %d: %w", sg.Ordinal, err)
+		}
+		base := int64(out.Len())
+		for _, c := range r.Changes {
+			c.Offset += base
+			all.Changes = append(all.Changes, c)
+		}
+		for _, x := range r.Remaining {
+			o := x
+			o.Offset += sg.Offset
+			orig = append(orig, o)
+			x.Offset += base
+			all.Remaining = append(all.Remaining, x)
+		}
+		switch r.Status {
+		case model.RepairRepaired:
+			out.Write(r.Output)
+			all.Status = model.RepairRepaired
+		case model.RepairNotRepairable:
+			blocked = true
+			out.Write(seg)
+		default:
+			out.Write(seg)
+		}
+		pos = sg.Offset + sg.Length
+	}
+	out.Write(raw[pos:])
+	switch {
+	case blocked:
+		return &Result{Status: model.RepairNotRepairable, Changes: []model.RepairChange{}, Remaining: orig}, nil
+	case all.Status == model.RepairRepaired:
+		all.Output = out.Bytes()
+	}
+	return all, nil
+}
+
+// bytesOne repairs the bytes of one message.
+func bytesOne(raw []byte, opts Options) (*Result, error) {
 	cur := raw
 	var changes []model.RepairChange
 	gaveUp := map[string]string{} // rule -> why not repaired

@@ -192,3 +192,58 @@ func TestRepairPublicSuites(t *testing.T) {
 		t.Errorf("nothing repaired in the public suites")
 	}
 }
+
+// mboxOf joins messages into an mbox file (RFC 4155: a "From " line before
+// each, an empty line between them).
+func mboxOf(t *testing.T, paths ...string) []byte {
+	t.Helper()
+	var b bytes.Buffer
+	for i, p := range paths {
+		raw, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if i > 0 {
+			b.WriteString("\r\n")
+		}
+		b.WriteString("From alee@example.org Mon Feb  5 09:59:31 2001\r\n")
+		b.Write(raw)
+	}
+	return b.Bytes()
+}
+
+// TestRepairMbox: an mbox of several messages is repaired message by
+// message; the changes replay over the whole file, every message of the
+// copy is free of its crash finding; one unrepairable message means no
+// copy.
+func TestRepairMbox(t *testing.T) {
+	kb := filepath.Join("..", "rules", "testdata", "kb")
+	raw := mboxOf(t, filepath.Join(kb, "blank-charset", "near-us-ascii.eml"), filepath.Join(kb, "blank-charset", "fire-blank.eml"),
+		filepath.Join(kb, "uuencode-no-end", "fire-no-end.eml"))
+	res, err := Bytes(raw, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Status != model.RepairRepaired {
+		t.Fatalf("status %s: %+v", res.Status, res.Remaining)
+	}
+	if got, err := Replay(raw, res.Changes); err != nil || !bytes.Equal(got, res.Output) {
+		t.Fatalf("the changes do not give the copy: %v", err)
+	}
+	segs := mboxMessages(res.Output)
+	if len(segs) != 3 {
+		t.Fatalf("the copy holds %d messages, want 3", len(segs))
+	}
+	for _, sg := range segs {
+		m := parseRaw(t, res.Output[sg.Offset:sg.Offset+sg.Length])
+		for _, f := range rules.Check(m, nil) {
+			if f.Class == model.ClassCrash {
+				t.Errorf("message %d keeps %s", sg.Ordinal, f.Rule)
+			}
+		}
+	}
+	raw = mboxOf(t, filepath.Join(kb, "blank-charset", "fire-blank.eml"), filepath.Join(kb, "mime-nesting-over-30", "fire-34-levels.eml"))
+	if res, err := Bytes(raw, Options{}); err != nil || res.Status != model.RepairNotRepairable || res.Output != nil {
+		t.Fatalf("an mbox with an unrepairable message: %v %+v", err, res)
+	}
+}

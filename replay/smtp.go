@@ -285,9 +285,9 @@ func (t *SMTPTarget) acquire(ctx context.Context) (c *smtpclient.Conn, reused bo
 	select {
 	case t.slots <- struct{}{}:
 	case <-ctx.Done():
-		return nil, false, nil, &smtpclient.Error{Phase: "connect", Err: ctx.Err()}
+		return nil, false, nil, &smtpclient.Error{Phase: model.PhaseConnect, Err: ctx.Err()}
 	case <-t.closed:
-		return nil, false, nil, &smtpclient.Error{Phase: "connect", Err: errors.New("target closed")}
+		return nil, false, nil, &smtpclient.Error{Phase: model.PhaseConnect, Err: errors.New("target closed")}
 	}
 	select {
 	case c := <-t.idle:

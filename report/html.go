@@ -32,8 +32,17 @@ type HTMLReport struct {
 	Steps []HTMLStep
 	// Plan says which messages a replay would send and which it holds.
 	Plan []HTMLPlanLine
-	// PlanNote is a sentence above the plan (the rule it follows).
-	PlanNote string
+	// PlanNote is a sentence above the plan (the rule it follows);
+	// PlanCommand the replay command line that carries it out.
+	PlanNote    string
+	PlanCommand string
+	// Evidence is the accounting of every evidence file read; ClockNote
+	// says how their times were put on one clock.
+	Evidence  []model.EvidenceFile
+	ClockNote string
+	// Verdict is simulate's verdict on its as-is run against triage's
+	// rank 1 ("" for a triage report).
+	Verdict string
 }
 
 // HTMLFact is one line of the summary.
@@ -44,18 +53,27 @@ type HTMLFact struct {
 	Alarm bool
 }
 
-// Timeline is the incident on a time axis: events as markers (crash
-// events red), message file times as ticks (suspects highlighted).
+// Timeline is the incident on a time axis: events and message file times
+// as densities, crashes as marks with their event IDs, the suspects' file
+// times highlighted and rank 1's most.
 type Timeline struct {
 	Events []TimelineEvent
 	Files  []TimelineFile
+	// Zone is the axis's time zone (the server's: --evidence-tz or the
+	// zone the evidence clock found); nil = UTC.
+	Zone *time.Location
 }
 
-// TimelineEvent is one event marker.
+// TimelineEvent is one event.
 type TimelineEvent struct {
 	Time  time.Time
-	Label string // "MSExchangeIMC 4116", shown on hover
+	Label string // "MSExchangeIMC 4116 8JT9DH5L", shown on hover
+	// ID is the short name on a crash mark: "4116", "DrWatson".
+	ID    string
 	Crash bool
+	// Simulated marks an event of simulate's emulated run, not of the
+	// evidence.
+	Simulated bool
 }
 
 // TimelineFile is one message's file time.
@@ -63,6 +81,7 @@ type TimelineFile struct {
 	Time    time.Time
 	Name    string
 	Suspect bool
+	Rank1   bool
 }
 
 // HTMLSuspect is one suspect; Message is a full parse of its file (with
@@ -106,6 +125,15 @@ var htmlTemplate = template.Must(template.New("report").Funcs(template.FuncMap{
 			return ""
 		}
 		return t.UTC().Format("2006-01-02 15:04:05 UTC")
+	},
+	"local": func(t time.Time, zone *time.Location) string {
+		if t.IsZero() {
+			return ""
+		}
+		if zone == nil {
+			zone = time.UTC
+		}
+		return t.In(zone).Format("2006-01-02 15:04:05 -07:00")
 	},
 	"esc":      func(s string) string { return model.Escape(s) },
 	"etext":    func(t model.Text) string { return model.Escape(string(t)) },

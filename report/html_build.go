@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/imsforensic/imsforensic/model"
@@ -18,6 +19,9 @@ func HTMLPlan(ms []*model.Message, plan []model.ReplayRecord, maxReplay int) []H
 	byPath := make(map[string]*model.Message, len(ms))
 	for _, m := range ms {
 		byPath[m.Path] = m
+		if abs, err := filepath.Abs(m.Path); err == nil {
+			byPath[abs] = m // a dry run's records carry absolute paths
+		}
 	}
 	var held, sent []HTMLPlanLine
 	for _, rec := range plan {
@@ -29,6 +33,11 @@ func HTMLPlan(ms []*model.Message, plan []model.ReplayRecord, maxReplay int) []H
 		switch {
 		case rec.Action == model.ActionHold:
 			l.Action = "hold"
+			held = append(held, l)
+		case rec.Action == model.ActionSkip || rec.Action == model.ActionRefuse:
+			// The target already holds it, or cannot take it: listed
+			// with the holds, since it will not be replayed either.
+			l.Action = string(rec.Action)
 			held = append(held, l)
 		default:
 			l.Action = "replay"
@@ -80,11 +89,30 @@ func HTMLSuspects(all []model.Suspect, full func(path string) (*model.Message, e
 	return out
 }
 
+// HTMLPlanInput is replay's plan for the report: the records of its
+// planner (a dry run against Target when one was given, else
+// replay.Preview) and the command that carries it out.
+type HTMLPlanInput struct {
+	Records []model.ReplayRecord
+	Command string
+	// Target is the replay target the plan was made against ("" = none
+	// given: the command has a placeholder).
+	Target string
+	// QueueDat is true when the target's Queue.dat exists, so the
+	// command carries --queue-dat rename.
+	QueueDat bool
+}
+
 // TriageHTMLInput is what the triage report shows, computed before it.
 type TriageHTMLInput struct {
 	Inputs   []string
 	Messages []*model.Message
 	Events   []model.Event
+	// Evidence is the accounting of every evidence file; ClockNote how
+	// their times were put on one clock; Zone the axis's zone.
+	Evidence  []model.EvidenceFile
+	ClockNote string
+	Zone      *time.Location
 	// CrashEvents are the events triage clustered into Crashes crashes;
 	// DistinctEvents counts the events after de-duplication.
 	CrashEvents    []model.Event
@@ -92,7 +120,7 @@ type TriageHTMLInput struct {
 	DistinctEvents int
 	Suspects       []HTMLSuspect // HTMLSuspects of the ranking
 	Conclusions    []model.Conclusion
-	Plan           []model.ReplayRecord // replay.Preview of Messages
+	Plan           HTMLPlanInput
 }
 
 // TriageHTML lays out the triage report: summary, the incident timeline
@@ -100,19 +128,15 @@ type TriageHTMLInput struct {
 // conclusions and replay's plan.
 func TriageHTML(in TriageHTMLInput) HTMLReport {
 	r := HTMLReport{Title: "imsforensic triage", Inputs: in.Inputs, Suspects: in.Suspects, Conclusions: in.Conclusions}
-	crash := map[string]bool{}
-	for _, e := range in.CrashEvents {
-		crash[EventKey(e)] = true
-	}
-	marked := map[string]bool{}
 	prime := 0
 	for _, s := range r.Suspects {
-		marked[s.Suspect.Path] = true
 		if s.Suspect.Verdict == model.VerdictPrime {
 			prime++
 		}
 	}
-	r.Timeline = HTMLTimelineOf(in.Messages, in.Events, func(e model.Event) bool { return crash[EventKey(e)] }, marked)
+	r.Timeline = incidentTimeline(in.Messages, in.Events, in.CrashEvents, r.Suspects)
+	r.Timeline.Zone = in.Zone
+	r.Evidence, r.ClockNote = in.Evidence, in.ClockNote
 	crashMsgs := 0
 	for _, m := range in.Messages {
 		if m.TopClass() == model.ClassCrash {
@@ -131,9 +155,59 @@ func TriageHTML(in TriageHTMLInput) HTMLReport {
 		{Label: "with a crash finding", Value: strconv.Itoa(crashMsgs), Alarm: crashMsgs > 0},
 		{Label: "rank 1", Value: top, Alarm: top != "none"},
 	}
-	r.Plan = HTMLPlan(in.Messages, in.Plan, 50)
-	r.PlanNote = "Messages with a crash finding are held back (DESIGN.md 4.5); replay the rest with imsforensic replay PATH --to imcdata:DIR, and check first with imsforensic simulate."
+	r.Plan, r.PlanNote, r.PlanCommand = planOf(in.Messages, in.Plan)
 	return r
+}
+
+// planOf words replay's plan: its lines, a note on where it comes from
+// and the command.
+func planOf(ms []*model.Message, p HTMLPlanInput) ([]HTMLPlanLine, string, string) {
+	planned, held, other := 0, 0, 0
+	for _, rec := range p.Records {
+		switch rec.Action {
+		case model.ActionPlan:
+			planned++
+		case model.ActionHold:
+			held++
+		default:
+			other++
+		}
+	}
+	counts := fmt.Sprintf("%d message(s) replayed, %d held back", planned, held)
+	if other > 0 {
+		counts += fmt.Sprintf(", %d skipped or refused by the target", other)
+	}
+	note := "replay's own plan (the planner of imsforensic replay, without a target): " + counts + ": replay holds back every message with a crash finding unless it is named with --include-suspects. Run the command with --dry-run against the real target first; pass --plan-to TARGET to put that dry run in this report."
+	if p.Target != "" {
+		note = fmt.Sprintf("replay's own plan, a dry run of imsforensic replay against %s: %s (every message with a crash finding is held back unless named with --include-suspects).", model.Escape(p.Target), counts)
+		if p.QueueDat {
+			note += " Queue.dat exists there, so the command renames it to Queue.old first (KB Q312443)."
+		}
+	}
+	return HTMLPlan(ms, p.Records, 50), note, p.Command
+}
+
+// incidentTimeline is the evidence on the time axis: crashEvents (the
+// events triage clustered into crashes) and the errors naming rank 1 (IS
+// 12007, 4117, 4182: what the admin looks for in the log) as crash marks,
+// the suspects' file times highlighted, rank 1's most.
+func incidentTimeline(ms []*model.Message, events, crashEvents []model.Event, suspects []HTMLSuspect) Timeline {
+	crash := map[string]bool{}
+	for _, e := range crashEvents {
+		crash[EventKey(e)] = true
+	}
+	marked := map[string]bool{}
+	for _, s := range suspects {
+		marked[s.Suspect.Path] = true
+	}
+	rank1, rank1Name := "", ""
+	if len(suspects) > 0 {
+		rank1, rank1Name = suspects[0].Suspect.Path, suspects[0].Suspect.Name
+	}
+	isCrash := func(e model.Event) bool {
+		return crash[EventKey(e)] || rank1Name != "" && e.Level == "error" && strings.EqualFold(e.SpoolFile, rank1Name)
+	}
+	return HTMLTimelineOf(ms, events, isCrash, marked, rank1)
 }
 
 // SimulationRun is one simulation run, as simulate.Run returned it.
@@ -148,9 +222,18 @@ type SimulationHTMLInput struct {
 	Inputs      []string
 	Messages    []*model.Message
 	Runs        []SimulationRun
-	Suspects    []HTMLSuspect // HTMLSuspects of a ranking without evidence
+	Suspects    []HTMLSuspect // HTMLSuspects of triage's ranking
 	Conclusions []model.Conclusion
-	Plan        []model.ReplayRecord // replay.Preview of Messages
+	Plan        HTMLPlanInput
+	// Events and CrashEvents are the evidence, as in TriageHTMLInput.
+	Events      []model.Event
+	CrashEvents []model.Event
+	// Verdict is the as-is run held against triage's rank 1; Evidence,
+	// ClockNote and Zone as in TriageHTMLInput.
+	Verdict   string
+	Evidence  []model.EvidenceFile
+	ClockNote string
+	Zone      *time.Location
 }
 
 // maxHTMLSteps is how many steps the report lists before it leaves out
@@ -162,6 +245,7 @@ const maxHTMLSteps = 400
 // replay's plan.
 func SimulationHTML(in SimulationHTMLInput) HTMLReport {
 	r := HTMLReport{Title: "imsforensic simulation", Inputs: in.Inputs, Suspects: in.Suspects, Conclusions: in.Conclusions}
+	var simulated []TimelineEvent
 	for _, run := range in.Runs {
 		s := run.Summary
 		label := "as is"
@@ -181,8 +265,9 @@ func SimulationHTML(in SimulationHTMLInput) HTMLReport {
 				row.Events = nil
 			}
 			if s.Run == model.RunAsIs {
-				for _, id := range row.Events {
-					r.Timeline.Events = append(r.Timeline.Events, TimelineEvent{Time: st.Time, Label: id + " " + st.Name, Crash: crash})
+				for i, id := range row.Events {
+					simulated = append(simulated, TimelineEvent{Time: st.Time, Label: "simulated " + id + " " + st.Name,
+						ID: fmt.Sprint(st.Events[i].EventID), Crash: crash, Simulated: true})
 				}
 			}
 			if st.Action != model.SimDelivered && st.Action != model.SimBlocked || len(r.Steps) < maxHTMLSteps {
@@ -190,21 +275,20 @@ func SimulationHTML(in SimulationHTMLInput) HTMLReport {
 			}
 		}
 	}
-	marked := map[string]bool{}
-	for _, s := range r.Suspects {
-		marked[s.Suspect.Path] = true
-	}
-	for _, m := range in.Messages {
-		r.Timeline.Files = append(r.Timeline.Files, TimelineFile{Time: m.ModTime, Name: m.Name, Suspect: marked[m.Path]})
-	}
-	r.Plan = HTMLPlan(in.Messages, in.Plan, 50)
-	r.PlanNote = "Suspects are held back; every other message is replayed (imsforensic replay PATH --to imcdata:DIR)."
+	// The evidence as in the triage report, then the emulated run after
+	// it (the IMS restarted a minute after the newest file).
+	r.Timeline = incidentTimeline(in.Messages, in.Events, in.CrashEvents, r.Suspects)
+	r.Timeline.Events = append(r.Timeline.Events, simulated...)
+	r.Timeline.Zone = in.Zone
+	r.Verdict, r.Evidence, r.ClockNote = in.Verdict, in.Evidence, in.ClockNote
+	r.Plan, r.PlanNote, r.PlanCommand = planOf(in.Messages, in.Plan)
 	return r
 }
 
-// HTMLTimelineOf draws events and file times; isCrash picks the red
-// markers; suspects names the files to highlight (by path).
-func HTMLTimelineOf(ms []*model.Message, events []model.Event, isCrash func(model.Event) bool, suspects map[string]bool) Timeline {
+// HTMLTimelineOf draws events (distinct ones: triage.DistinctEvents)
+// and file times; isCrash picks the crash events; suspects names the files to highlight (by path), rank1 the path
+// of triage's rank 1.
+func HTMLTimelineOf(ms []*model.Message, events []model.Event, isCrash func(model.Event) bool, suspects map[string]bool, rank1 string) Timeline {
 	var t Timeline
 	for _, e := range events {
 		if e.Time.IsZero() {
@@ -214,12 +298,24 @@ func HTMLTimelineOf(ms []*model.Message, events []model.Event, isCrash func(mode
 		if e.SpoolFile != "" {
 			label += " " + e.SpoolFile
 		}
-		t.Events = append(t.Events, TimelineEvent{Time: e.Time, Label: label, Crash: isCrash != nil && isCrash(e)})
+		t.Events = append(t.Events, TimelineEvent{Time: e.Time, Label: label, ID: markID(e), Crash: isCrash != nil && isCrash(e)})
 	}
 	for _, m := range ms {
-		t.Files = append(t.Files, TimelineFile{Time: m.ModTime, Name: m.Name, Suspect: suspects[m.Path]})
+		t.Files = append(t.Files, TimelineFile{Time: m.ModTime, Name: m.Name, Suspect: suspects[m.Path], Rank1: m.Path == rank1})
 	}
 	return t
+}
+
+// markID is an event's short name on a crash mark: its ID, or for a
+// Drwtsn32.log entry (no ID) "Dr.Watson".
+func markID(e model.Event) string {
+	if e.EventID == 0 {
+		if e.Kind == "drwatson" {
+			return "Dr.Watson"
+		}
+		return e.Source
+	}
+	return fmt.Sprint(e.EventID)
 }
 
 // EventKey identifies an event for matching the same event across lists

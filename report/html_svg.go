@@ -4,27 +4,56 @@ import (
 	"fmt"
 	"html"
 	"html/template"
+	"math"
+	"sort"
 	"strings"
 	"time"
 )
 
 // Chart geometry, in SVG user units.
 const (
-	svgWidth   = 960
-	svgHeight  = 230
-	svgLeft    = 20
-	svgRight   = 20
-	svgEventY  = 60  // event markers
-	svgFileTop = 120 // file ticks
-	svgFileBot = 165
-	svgAxisY   = 180
+	svgWidth     = 960
+	svgHeight    = 360
+	svgLeft      = 56 // room for the lanes' scale
+	svgRight     = 16
+	svgEvTop     = 44 // events per bucket
+	svgEvBot     = 114
+	svgCrashTop  = 122 // crash marks and their event IDs
+	svgCrashBot  = 196
+	svgFileTop   = 212 // message file times per bucket
+	svgFileBot   = 272
+	svgAxisY     = 284
+	svgMaxBins   = 450 // at most one bar per two units of width
+	svgLabelRows = 3
 )
 
+// buckets are the bin widths the chart may use, smallest first: the
+// smallest that keeps the bars at least two units wide is taken, so a
+// day of events reads as a density per minute or per few minutes, never
+// as thousands of overlapping dots.
+var buckets = []struct {
+	d    time.Duration
+	name string // "5-minute", as in "5-minute buckets"
+}{
+	{time.Second, "1-second"}, {10 * time.Second, "10-second"}, {time.Minute, "1-minute"}, {2 * time.Minute, "2-minute"},
+	{5 * time.Minute, "5-minute"}, {10 * time.Minute, "10-minute"}, {15 * time.Minute, "15-minute"},
+	{30 * time.Minute, "30-minute"}, {time.Hour, "1-hour"}, {3 * time.Hour, "3-hour"}, {6 * time.Hour, "6-hour"},
+	{24 * time.Hour, "1-day"}, {7 * 24 * time.Hour, "1-week"},
+}
+
 // renderTimelineSVG draws the timeline server-side, so the report needs
-// no script. Labels go through html.EscapeString: they come from event
-// logs and message files. Files are binned per pixel column, so the size
-// of the SVG is bounded whatever the number of messages.
+// no script: events and message file times as densities per time bucket,
+// each crash as its own red mark labelled with its time and event IDs,
+// the suspects' file times in orange and rank 1's in red across the
+// chart, and an axis with dates and the zone. Labels go through
+// html.EscapeString: they come from event logs and message files. The
+// size of the SVG is bounded by the number of buckets and crashes, not
+// by the number of events or messages.
 func renderTimelineSVG(t Timeline) template.HTML {
+	zone := t.Zone
+	if zone == nil {
+		zone = time.UTC
+	}
 	lo, hi, ok := timeRange(t)
 	var b strings.Builder
 	fmt.Fprintf(&b, `<svg id="timeline" viewBox="0 0 %d %d" width="100%%" role="img" aria-label="incident timeline">`, svgWidth, svgHeight)
@@ -33,82 +62,290 @@ func renderTimelineSVG(t Timeline) template.HTML {
 		return template.HTML(b.String())
 	}
 	span := hi.Sub(lo)
-	x := func(at time.Time) float64 {
-		return svgLeft + float64(at.Sub(lo))/float64(span)*float64(svgWidth-svgLeft-svgRight)
-	}
-	fmt.Fprintf(&b, `<text x="%d" y="%d" class="lane">events</text>`, svgLeft, svgEventY-22)
-	fmt.Fprintf(&b, `<text x="%d" y="%d" class="lane">message file times</text>`, svgLeft, svgFileTop-8)
-	fmt.Fprintf(&b, `<line x1="%d" y1="%d" x2="%d" y2="%d" class="axisline"/>`, svgLeft, svgAxisY, svgWidth-svgRight, svgAxisY)
-	for i := 0; i <= 4; i++ {
-		at := lo.Add(span * time.Duration(i) / 4)
-		anchor := "middle"
-		switch i {
-		case 0:
-			anchor = "start"
-		case 4:
-			anchor = "end"
-		}
-		fmt.Fprintf(&b, `<line x1="%.1f" y1="%d" x2="%.1f" y2="%d" class="axisline"/>`, x(at), svgAxisY, x(at), svgAxisY+5)
-		fmt.Fprintf(&b, `<text x="%.1f" y="%d" text-anchor="%s" class="axis">%s</text>`, x(at), svgAxisY+20, anchor, html.EscapeString(at.UTC().Format("01-02 15:04:05")))
-	}
+	plotW := float64(svgWidth - svgLeft - svgRight)
+	x := func(at time.Time) float64 { return svgLeft + float64(at.Sub(lo))/float64(span)*plotW }
 
-	// Files: one grey line per occupied pixel column (darker with more
-	// files); suspects drawn on top, each on its own, orange.
-	cols := map[int]int{}
-	for _, f := range t.Files {
-		if !f.Time.IsZero() && !f.Suspect {
-			cols[int(x(f.Time))]++
+	bk := buckets[len(buckets)-1]
+	for _, c := range buckets {
+		if span/c.d <= svgMaxBins {
+			bk = c
+			break
 		}
 	}
-	for c := svgLeft; c <= svgWidth-svgRight; c++ {
-		n := cols[c]
-		if n == 0 {
+	start := lo.Truncate(bk.d)
+	if bk.d >= time.Hour {
+		// Hour-sized buckets start on the hour of the axis's zone.
+		_, off := lo.In(zone).Zone()
+		start = lo.Add(time.Duration(off) * time.Second).Truncate(bk.d).Add(-time.Duration(off) * time.Second)
+	}
+	bin := func(at time.Time) int { return int(at.Sub(start) / bk.d) }
+	nbins := bin(hi) + 1
+
+	inWindow := func(at time.Time) bool { return !at.IsZero() && !at.Before(lo) && !at.After(hi) }
+	evBins, fileBins := make([]int, nbins), make([]int, nbins)
+	outside, nEvents, nFiles := 0, 0, 0
+	for _, e := range t.Events {
+		if e.Time.IsZero() {
 			continue
 		}
-		op := 0.25 + 0.15*float64(n)
-		if op > 0.9 {
-			op = 0.9
+		if !inWindow(e.Time) {
+			outside++
+			continue
 		}
-		fmt.Fprintf(&b, `<line x1="%d" y1="%d" x2="%d" y2="%d" class="tick" stroke-opacity="%.2f"><title>%d file(s)</title></line>`, c, svgFileTop+15, c, svgFileBot, op, n)
+		evBins[bin(e.Time)]++
+		nEvents++
 	}
 	for _, f := range t.Files {
-		if f.Time.IsZero() || !f.Suspect {
+		if inWindow(f.Time) {
+			fileBins[bin(f.Time)]++
+			nFiles++
+		}
+	}
+
+	// Header: the window with its dates and zone, and what is counted;
+	// crashes outside the window (old Dr. Watson entries) are named.
+	fmt.Fprintf(&b, `<text x="%d" y="16" class="lane">%s to %s</text>`, svgLeft, html.EscapeString(lo.In(zone).Format("Mon 2006-01-02 15:04")),
+		html.EscapeString(hi.In(zone).Format("Mon 2006-01-02 15:04 MST")))
+	var away []string
+	for _, c := range crashClusters(t.Events, func(at time.Time) bool { return !at.IsZero() && !inWindow(at) }) {
+		away = append(away, c.first.In(zone).Format("2006-01-02 15:04"))
+	}
+	note := fmt.Sprintf("%d event(s), %d message file(s)", nEvents, nFiles)
+	if outside > 0 {
+		note += fmt.Sprintf("; %d event(s) outside this window", outside)
+	}
+	if len(away) > 0 {
+		note += fmt.Sprintf(", among them %d crash(es) at %s", len(away), strings.Join(away, ", "))
+	}
+	fmt.Fprintf(&b, `<text x="%d" y="%d" class="axis">%s</text>`, svgLeft, svgAxisY+50, html.EscapeString(note))
+
+	unit := "per minute"
+	if bk.d != time.Minute {
+		unit = "per minute (" + bk.name + " buckets)"
+	}
+	histogram(&b, "events", evBins, start, bk.d, x, svgEvTop, svgEvBot, "bar ev")
+	histogram(&b, "message files", fileBins, start, bk.d, x, svgFileTop, svgFileBot, "bar file")
+	fmt.Fprintf(&b, `<text x="%d" y="%d" class="lane">events %s</text>`, svgLeft+4, svgEvTop-6, html.EscapeString(unit))
+	fmt.Fprintf(&b, `<text x="%d" y="%d" class="lane">message file times %s</text>`, svgLeft+4, svgFileTop-6, html.EscapeString(unit))
+
+	// Axis: ticks at a round step in the axis's zone, the date under the
+	// first tick and under every midnight.
+	fmt.Fprintf(&b, `<line x1="%d" y1="%d" x2="%d" y2="%d" class="axisline"/>`, svgLeft, svgAxisY, svgWidth-svgRight, svgAxisY)
+	step := tickStep(span)
+	lastDay := ""
+	for at := firstTick(lo, step, zone); !at.After(hi); at = at.Add(step) {
+		if at.Before(lo) {
+			continue
+		}
+		lt := at.In(zone)
+		fmt.Fprintf(&b, `<line x1="%.1f" y1="%d" x2="%.1f" y2="%d" class="axisline"/>`, x(at), svgAxisY, x(at), svgAxisY+5)
+		label := lt.Format("15:04")
+		if step < time.Minute {
+			label = lt.Format("15:04:05")
+		}
+		fmt.Fprintf(&b, `<text x="%.1f" y="%d" text-anchor="middle" class="axis">%s</text>`, x(at), svgAxisY+18, label)
+		if day := lt.Format("Mon 01-02"); day != lastDay {
+			lastDay = day
+			fmt.Fprintf(&b, `<text x="%.1f" y="%d" text-anchor="middle" class="axis date">%s</text>`, x(at), svgAxisY+32, html.EscapeString(day))
+		}
+	}
+	fmt.Fprintf(&b, `<text x="%d" y="16" text-anchor="end" class="lane">times in %s</text>`, svgWidth-svgRight, html.EscapeString(zoneName(zone, lo)))
+
+	// Suspects' file times over the file lane; rank 1 across the chart.
+	for _, f := range t.Files {
+		if !inWindow(f.Time) || !f.Suspect || f.Rank1 {
 			continue
 		}
 		fmt.Fprintf(&b, `<line x1="%.1f" y1="%d" x2="%.1f" y2="%d" class="tick suspect" data-name="%s"><title>%s %s</title></line>`,
-			x(f.Time), svgFileTop, x(f.Time), svgFileBot, html.EscapeString(f.Name), html.EscapeString(f.Name), html.EscapeString(f.Time.UTC().Format(time.RFC3339)))
+			x(f.Time), svgFileTop-2, x(f.Time), svgFileBot, html.EscapeString(f.Name), html.EscapeString(f.Name), html.EscapeString(stamp(f.Time, zone)))
 	}
-	// Events: grey markers first, crash markers on top in red. Events
-	// outside the window (noise days before the incident) are counted.
-	outside := 0
-	for pass := 0; pass < 2; pass++ {
-		for _, e := range t.Events {
-			if e.Time.IsZero() || e.Crash != (pass == 1) {
-				continue
+
+	// Crashes: events marked as crash events, clustered (less than two
+	// minutes apart), one red mark each, labelled with the time and the
+	// event IDs; labels that would overlap go to the next row.
+	clusters := crashClusters(t.Events, inWindow)
+	var rows [svgLabelRows][][2]float64 // label extents taken in each row
+	free := func(row int, a, z float64) bool {
+		for _, iv := range rows[row] {
+			if a < iv[1]+8 && z > iv[0]-8 {
+				return false
 			}
-			if e.Time.Before(lo) || e.Time.After(hi) {
-				outside++
-				continue
-			}
-			cls, r := "marker", 4
-			if e.Crash {
-				cls, r = "marker crash", 6
-			}
-			fmt.Fprintf(&b, `<circle cx="%.1f" cy="%d" r="%d" class="%s"><title>%s %s</title></circle>`,
-				x(e.Time), svgEventY, r, cls, html.EscapeString(e.Label), html.EscapeString(e.Time.UTC().Format(time.RFC3339)))
 		}
+		return true
 	}
-	if outside > 0 {
-		fmt.Fprintf(&b, `<text x="%d" y="%d" text-anchor="end" class="axis">%d other event(s) outside this window</text>`, svgWidth-svgRight, svgEventY-22, outside)
+	for _, c := range clusters {
+		cx := x(c.first)
+		text := c.first.In(zone).Format("15:04:05") + " " + c.ids()
+		w := 6.6 * float64(len(text)) // bold 11px, about 6.6 units a character
+		anchor, a, z := "start", cx+6, cx+6+w
+		if z > svgWidth-svgRight {
+			anchor, a, z = "end", cx-6-w, cx-6
+		}
+		row := 0
+		for row < svgLabelRows-1 && !free(row, a, z) {
+			row++
+		}
+		rows[row] = append(rows[row], [2]float64{a, z})
+		ly := svgCrashTop + 22 + row*24
+		tx := a
+		if anchor == "end" {
+			tx = z
+		}
+		fmt.Fprintf(&b, `<line x1="%.1f" y1="%d" x2="%.1f" y2="%d" class="crashline"/>`, cx, svgEvTop, cx, ly-4)
+		fmt.Fprintf(&b, `<path d="M%.1f %d l-6 -10 h12 z" class="marker crash"><title>%s</title></path>`, cx, svgCrashTop+10, html.EscapeString(c.title(zone)))
+		fmt.Fprintf(&b, `<text x="%.1f" y="%d" text-anchor="%s" class="crashlabel">%s</text>`, tx, ly, anchor, html.EscapeString(text))
+	}
+
+	for _, f := range t.Files {
+		if !inWindow(f.Time) || !f.Rank1 {
+			continue
+		}
+		fx := x(f.Time)
+		anchor, tx := "end", fx-5
+		if fx-svgLeft < 220 {
+			anchor, tx = "start", fx+5
+		}
+		fmt.Fprintf(&b, `<line x1="%.1f" y1="%d" x2="%.1f" y2="%d" class="tick suspect rank1" data-name="%s"><title>rank 1: %s %s</title></line>`,
+			fx, svgEvTop, fx, svgFileBot, html.EscapeString(f.Name), html.EscapeString(f.Name), html.EscapeString(stamp(f.Time, zone)))
+		fmt.Fprintf(&b, `<text x="%.1f" y="%d" text-anchor="%s" class="rank1label">rank 1 %s %s</text>`, tx, svgFileTop+12, anchor,
+			html.EscapeString(f.Name), html.EscapeString(f.Time.In(zone).Format("15:04:05")))
 	}
 	b.WriteString(`</svg>`)
 	return template.HTML(b.String())
 }
 
+// histogram draws bins as bars between top and bot, scaled to the
+// largest, with the largest rate per minute written at the left (a
+// density per minute whatever the bucket, so charts of any span read the
+// same way); each bar's tooltip has its count.
+func histogram(b *strings.Builder, what string, bins []int, start time.Time, d time.Duration, x func(time.Time) float64, top, bot int, class string) {
+	peak := 0
+	for _, n := range bins {
+		peak = max(peak, n)
+	}
+	perMin := float64(peak) * float64(time.Minute) / float64(d)
+	fmt.Fprintf(b, `<line x1="%d" y1="%d" x2="%d" y2="%d" class="baseline"/>`, svgLeft, bot, svgWidth-svgRight, bot)
+	fmt.Fprintf(b, `<text x="%d" y="%d" text-anchor="end" class="axis">%s</text>`, svgLeft-6, top+8, strings.TrimSuffix(strings.TrimSuffix(fmt.Sprintf("%.1f", perMin), "0"), "."))
+	fmt.Fprintf(b, `<text x="%d" y="%d" text-anchor="end" class="axis">0</text>`, svgLeft-6, bot)
+	if peak == 0 {
+		return
+	}
+	h := float64(bot - top)
+	for i, n := range bins {
+		if n == 0 {
+			continue
+		}
+		at := start.Add(time.Duration(i) * d)
+		x0, x1 := math.Max(x(at), svgLeft), math.Min(x(at.Add(d)), svgWidth-svgRight)
+		w := math.Max(x1-x0-0.4, 0.8)
+		bh := math.Max(h*float64(n)/float64(peak), 1.5)
+		fmt.Fprintf(b, `<rect x="%.1f" y="%.1f" width="%.1f" height="%.1f" class="%s"><title>%d %s in the %s from %s</title></rect>`,
+			x0, float64(bot)-bh, w, bh, class, n, what, d, html.EscapeString(at.UTC().Format("2006-01-02 15:04:05Z")))
+	}
+}
+
+// crash is one cluster of crash events.
+type crash struct {
+	first time.Time
+	evs   []TimelineEvent
+}
+
+func (c crash) ids() string {
+	seen := map[string]bool{}
+	var ids []string
+	for _, e := range c.evs {
+		if e.Simulated {
+			ids = append(ids, "simulated:")
+			break
+		}
+	}
+	for _, e := range c.evs {
+		id := e.ID
+		if id == "" {
+			id = e.Label
+		}
+		if !seen[id] {
+			seen[id] = true
+			ids = append(ids, id)
+		}
+	}
+	return strings.Join(ids, " ")
+}
+
+func (c crash) title(zone *time.Location) string {
+	var lines []string
+	for _, e := range c.evs {
+		lines = append(lines, stamp(e.Time, zone)+" "+e.Label)
+	}
+	return strings.Join(lines, "\n")
+}
+
+// crashClusters groups the crash events in the window: one cluster per
+// run of events less than two minutes apart.
+func crashClusters(evs []TimelineEvent, inWindow func(time.Time) bool) []crash {
+	var cs []TimelineEvent
+	for _, e := range evs {
+		if e.Crash && inWindow(e.Time) {
+			cs = append(cs, e)
+		}
+	}
+	sort.SliceStable(cs, func(i, j int) bool { return cs[i].Time.Before(cs[j].Time) })
+	var out []crash
+	for _, e := range cs {
+		if n := len(out); n > 0 && e.Simulated == out[n-1].evs[0].Simulated && e.Time.Sub(out[n-1].evs[len(out[n-1].evs)-1].Time) < 2*time.Minute {
+			out[n-1].evs = append(out[n-1].evs, e)
+			continue
+		}
+		out = append(out, crash{first: e.Time, evs: []TimelineEvent{e}})
+	}
+	return out
+}
+
+// tickStep is a round axis step giving four to twelve ticks.
+func tickStep(span time.Duration) time.Duration {
+	for _, s := range []time.Duration{10 * time.Second, 30 * time.Second, time.Minute, 5 * time.Minute, 10 * time.Minute, 15 * time.Minute,
+		30 * time.Minute, time.Hour, 2 * time.Hour, 3 * time.Hour, 6 * time.Hour, 12 * time.Hour, 24 * time.Hour, 7 * 24 * time.Hour} {
+		if span/s <= 12 {
+			return s
+		}
+	}
+	return 30 * 24 * time.Hour
+}
+
+// firstTick is the first multiple of step (in zone's wall clock) at or
+// after lo.
+func firstTick(lo time.Time, step time.Duration, zone *time.Location) time.Time {
+	_, off := lo.In(zone).Zone()
+	shift := time.Duration(off) * time.Second
+	t := lo.Add(shift).Truncate(step).Add(-shift)
+	if t.Before(lo) {
+		t = t.Add(step)
+	}
+	return t
+}
+
+// zoneName says the axis's zone with its offset: "EST (UTC-05:00)".
+func zoneName(zone *time.Location, at time.Time) string {
+	name, off := at.In(zone).Zone()
+	sign := "+"
+	if off < 0 {
+		sign, off = "-", -off
+	}
+	utc := fmt.Sprintf("UTC%s%02d:%02d", sign, off/3600, off%3600/60)
+	if name == "" || name == utc || name == "UTC" && off == 0 {
+		return utc
+	}
+	return name + " (" + utc + ")"
+}
+
+func stamp(t time.Time, zone *time.Location) string {
+	return t.In(zone).Format("2006-01-02 15:04:05 -07:00")
+}
+
 // timeRange is the window of the chart: the message file times and the
 // crash events near them (the incident), or every event when there are
-// no files;
-// widened to at least a minute so that one point sits in the middle.
+// no files; widened to at least a minute so that one point sits in the
+// middle.
 func timeRange(t Timeline) (lo, hi time.Time, ok bool) {
 	see := func(at time.Time) {
 		if at.IsZero() {

@@ -115,7 +115,7 @@ func corpusReport(t *testing.T) (report.HTMLReport, string) {
 		Title:       "imsforensic triage",
 		Inputs:      []string{dir},
 		Summary:     []report.HTMLFact{{Label: "messages", Value: "80"}, {Label: "crashes", Value: "1", Alarm: true}, {Label: "rank 1", Value: res.Suspects[0].Name, Alarm: true}},
-		Timeline:    report.HTMLTimelineOf(ms, events, func(e model.Event) bool { return crash[report.EventKey(e)] }, marked),
+		Timeline:    report.HTMLTimelineOf(ms, events, func(e model.Event) bool { return crash[report.EventKey(e)] }, marked, res.Suspects[0].Path),
 		Suspects:    sus,
 		Conclusions: res.Conclusions,
 		Plan:        report.HTMLPlan(ms, replay.Preview(ms, replay.Options{}), 20),

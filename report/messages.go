@@ -2,7 +2,6 @@ package report
 
 import (
 	"encoding/csv"
-	"encoding/json"
 	"fmt"
 	"io"
 	"strconv"
@@ -16,8 +15,7 @@ import (
 func WriteMessages(w io.Writer, f Format, ms []*model.Message) error {
 	switch f {
 	case JSON:
-		enc := json.NewEncoder(w)
-		enc.SetEscapeHTML(false)
+		enc := newJSONLines(w)
 		for _, m := range ms {
 			if err := enc.Encode(model.NewMessageRecord(m)); err != nil {
 				return fmt.Errorf("write json: %w", err)

@@ -39,8 +39,7 @@ func NewMessageWriter(w io.Writer, f Format, rows int) (*MessageWriter, error) {
 	mw := &MessageWriter{w: w, f: f, rows: rows}
 	switch f {
 	case JSON:
-		mw.enc = json.NewEncoder(w)
-		mw.enc.SetEscapeHTML(false)
+		mw.enc = newJSONLines(w)
 	case CSV:
 		mw.cw = csv.NewWriter(w)
 		if err := mw.cw.Write(messageCSVHeader); err != nil {

@@ -2,7 +2,6 @@ package report
 
 import (
 	"encoding/csv"
-	"encoding/json"
 	"fmt"
 	"io"
 	"strconv"
@@ -14,7 +13,7 @@ import (
 // CleanRepairRecord is the repair record of a message the scan found
 // nothing to repair in (no crash- or stall-class finding).
 func CleanRepairRecord(m *model.Message) model.RepairRecord {
-	return model.RepairRecord{Type: "repair", Schema: model.SchemaVersion, Path: model.Escape(m.Path), Status: model.RepairClean,
+	return model.RepairRecord{Type: model.TypeRepair, Schema: model.SchemaVersion, Path: model.Escape(m.Path), Status: model.RepairClean,
 		SHA256Before: m.SHA256, Changes: []model.RepairChange{}, Remaining: []model.RepairRemaining{}}
 }
 
@@ -31,8 +30,7 @@ func WriteRepairs(w io.Writer, f Format, recs []model.RepairRecord) error {
 
 // writeJSONLines writes one record per line, HTML characters unescaped.
 func writeJSONLines[T any](w io.Writer, recs []T) error {
-	enc := json.NewEncoder(w)
-	enc.SetEscapeHTML(false)
+	enc := newJSONLines(w)
 	for i := range recs {
 		if err := enc.Encode(&recs[i]); err != nil {
 			return fmt.Errorf("write json: %w", err)

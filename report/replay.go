@@ -1,7 +1,6 @@
 package report
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"path/filepath"
@@ -18,7 +17,7 @@ import (
 // verbose: a rerun of 2,000 messages is not 2,000 "skipped" lines.
 func ReplayOutput(w io.Writer, f Format, verbose bool) (add func(model.ReplayRecord), flush func() error) {
 	if f == JSON {
-		enc := json.NewEncoder(w)
+		enc := newJSONLines(w)
 		var werr error
 		return func(r model.ReplayRecord) {
 				if werr == nil {

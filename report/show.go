@@ -1,7 +1,6 @@
 package report
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"strconv"
@@ -15,8 +14,7 @@ import (
 func WriteShow(w io.Writer, f Format, m *model.Message) error {
 	switch f {
 	case JSON:
-		enc := json.NewEncoder(w)
-		enc.SetEscapeHTML(false)
+		enc := newJSONLines(w)
 		return enc.Encode(m)
 	case CSV:
 		return WriteFindingsCSV(w, []*model.Message{m})

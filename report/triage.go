@@ -2,7 +2,6 @@ package report
 
 import (
 	"encoding/csv"
-	"encoding/json"
 	"fmt"
 	"io"
 	"strconv"
@@ -113,8 +112,7 @@ func shortReason(d string) string {
 }
 
 func writeTriageJSON(w io.Writer, suspects []model.Suspect, conclusions []model.Conclusion) error {
-	enc := json.NewEncoder(w)
-	enc.SetEscapeHTML(false)
+	enc := newJSONLines(w)
 	for _, s := range suspects {
 		rec := s
 		rec.Type, rec.Schema = model.TypeSuspect, model.SchemaVersion

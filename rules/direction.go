@@ -1,6 +1,10 @@
 package rules
 
-import "github.com/imsforensic/imsforensic/model"
+import (
+	"strings"
+
+	"github.com/imsforensic/imsforensic/model"
+)
 
 // The queue direction of a rule. The KB saw most triggers on one side of
 // the IMS only: the inbound conversion (MIME to MAPI, files in IN) or the
@@ -105,8 +109,12 @@ func offDirDoc(r *Rule) string {
 	if r.Dir == "OUT" {
 		other = "IN"
 	}
-	if o.class == model.ClassNone {
-		return " In " + other + ": does not fire (" + o.why + ")."
+	sep := " "
+	if !strings.HasSuffix(r.Doc, ".") {
+		sep = ". "
 	}
-	return " In " + other + ": " + o.class.String() + " (" + o.why + ")."
+	if o.class == model.ClassNone {
+		return sep + "In " + other + ": does not fire (" + o.why + ")."
+	}
+	return sep + "In " + other + ": " + o.class.String() + " (" + o.why + ")."
 }

@@ -32,7 +32,7 @@ var ruleBareLF = Rule{
 
 var ruleLFStorage = Rule{
 	ID: "lf-storage", Class: model.ClassInfo, Dir: "IN/OUT",
-	Doc: "the file is stored with LF line ends throughout (copied through a Unix tool or mailbox): one storage fact, not a fault of the message; replay over SMTP sends it as CRLF",
+	Doc: "the file is stored with LF line ends throughout (copied through a Unix tool or mailbox): one storage fact, not a fault of the message (replay over SMTP refuses it unless --fix-line-endings)",
 	Check: func(m *model.Message, c *Config, emit Emitter) {
 		if s := &m.Scan; lfStored(m) {
 			emit("", s.FirstBareLF, m.Excerpt(s.FirstBareLF), fmt.Sprintf("all %d line ends are bare LF", s.BareLF))

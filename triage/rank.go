@@ -17,7 +17,7 @@ import (
 // events are modified. Without events the ranking is by findings alone
 // (crash > stall > risk) and nobody is a prime suspect.
 func Rank(msgs []*model.Message, events []model.Event, opts Options) Result {
-	evs, dups := mergeEvents(events)
+	evs, dups, conflicts := mergeEvents(events)
 	a := analyse(msgs, evs, opts)
 	suspects := make([]model.Suspect, 0, len(msgs))
 	for _, m := range msgs {
@@ -27,7 +27,7 @@ func Rank(msgs []*model.Message, events []model.Event, opts Options) Result {
 	for i := range suspects {
 		suspects[i].Rank = i + 1
 	}
-	return Result{Suspects: suspects, Conclusions: a.conclusions(len(events) > 0), Incident: a.incident(dups)}
+	return Result{Suspects: suspects, Conclusions: append(conflictConclusions(conflicts), a.conclusions(len(events) > 0)...), Incident: a.incident(dups)}
 }
 
 // SortSuspects orders suspects by the one total order of triage: score
@@ -140,7 +140,7 @@ func (a *analysis) judge(m *model.Message) model.Suspect {
 			if a.stuckInputs > MaxStuckDistinct {
 				w, why = WeightTrackingCommon, fmt.Sprintf("one of %d such inputs, so hardly distinctive", a.stuckInputs)
 			}
-			t.add(KindEvent, fmt.Sprintf("%s: received (1012) but never transferred into the store (no 1013) for MTS-ID %s: %s (ims-kb 4.4)",
+			t.add(KindEvent, fmt.Sprintf("%s: received (1012) but never transferred into the store (no 1013) for MTS-ID %s: %s (message tracking event IDs, Q173364)",
 				cite(e), m.Envelope.MTSID, why), w, false)
 		}
 	}

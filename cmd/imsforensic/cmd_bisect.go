@@ -90,9 +90,10 @@ goes on after it: k culprits take at most k+1 rounds and each message is
 sent once. triage's suspects (ranked from the rules and --evidence, as
 triage ranks them) go first, likeliest first, so rank 1 is known after one
 message. When the target cannot say which message it died on (--probe, or a
-crash found by the health check), the crashed group is halved exactly as
-by hand, which is the best any search can promise on every mix. The summary
-compares the rounds and messages with halving by hand.
+crash found by the health check), the crashed group is halved question for
+question as by hand: with only a yes or no per round, testing suspects first
+would cost a round more than by hand on some mixes (docs/bisect.md). The
+summary compares the rounds and messages with halving by hand.
 
 --target smtp://HOST:PORT sends each message of the group (MAIL FROM and
 RCPT TO from the envelope); the target crashed when a connection is dropped
@@ -143,23 +144,17 @@ func runBisect(ctx context.Context, opts *bisectOptions, g *globals, args []stri
 	if err != nil {
 		return err
 	}
-	for _, e := range rk.errs {
-		fmt.Fprintf(g.stderr, "imsforensic: %v\n", e)
-	}
+	failed := rk.evidence.tell(g)
 	search, bopts := bisectInputs(ms, rk, opts.target != "")
 	if len(search) == 0 && len(bopts.Untestable) == 0 {
 		return usageErrorf("bisect: no readable message among the inputs")
 	}
-	tester, smtpT, err := newBisectTester(opts, g)
+	tester, smtpT, err := newBisectTester(opts, g, &bopts)
 	if err != nil {
 		return err
 	}
 	if smtpT != nil {
 		defer smtpT.Close()
-	}
-	bopts.Target = opts.target
-	if opts.target == "" {
-		bopts.Target = "probe: " + opts.probe
 	}
 	j, err := openBisectJournal(g, jpath, &bopts)
 	if err != nil {
@@ -176,17 +171,13 @@ func runBisect(ctx context.Context, opts *bisectOptions, g *globals, args []stri
 	if err != nil {
 		return err
 	}
-	if smtpT != nil {
-		for _, p := range smtpT.SkippedPaths() {
-			fmt.Fprintf(g.stderr, "imsforensic: %s could not be sent (no recipient or bare LF) and was left out of the search\n", p)
-		}
-	}
+	reportUnsent(g, smtpT)
 	if err := report.WriteBisect(g.stdout, opts.out.fmt, res.Culprits, res.Untestable, res.Summary); err != nil {
 		return err
 	}
 	err = finishScan(g, &opts.out, ms, walkErr)
-	if err == nil && len(rk.errs) > 0 {
-		return partialError(len(rk.errs))
+	if err == nil && failed > 0 {
+		return partialError(failed)
 	}
 	return err
 }
@@ -254,10 +245,24 @@ func bisectJournalPath(flag string) (string, error) {
 	return filepath.Join(dir, "bisect-"+time.Now().UTC().Format("20060102T150405.000000000Z")+".jsonl"), nil
 }
 
-// newBisectTester builds the tester of --target or --probe; smtpT is the
-// SMTP one (nil for --probe), for the caller to close and to ask which
-// messages it could not send.
-func newBisectTester(opts *bisectOptions, g *globals) (tester bisect.Tester, smtpT *bisect.SMTPTester, err error) {
+// reportUnsent says which messages the SMTP tester could not send.
+func reportUnsent(g *globals, smtpT *bisect.SMTPTester) {
+	if smtpT == nil {
+		return
+	}
+	for _, p := range smtpT.SkippedPaths() {
+		fmt.Fprintf(g.stderr, "imsforensic: %s could not be sent (no recipient or bare LF) and was left out of the search\n", p)
+	}
+}
+
+// newBisectTester builds the tester of --target or --probe, and names it
+// in bopts.Target; smtpT is the SMTP one (nil for --probe), for the caller
+// to close and to ask which messages it could not send.
+func newBisectTester(opts *bisectOptions, g *globals, bopts *bisect.Options) (tester bisect.Tester, smtpT *bisect.SMTPTester, err error) {
+	bopts.Target = opts.target
+	if opts.target == "" {
+		bopts.Target = "probe: " + opts.probe
+	}
 	if opts.target != "" {
 		smtpT, err = bisect.NewSMTPTester(opts.target, opts.timeout)
 		if err != nil {

@@ -126,7 +126,7 @@ func runRedact(ctx context.Context, opts *redactOptions, g *globals, args []stri
 	if err != nil {
 		return err
 	}
-	model.SortMessagesByPath(ms)
+	ms, _ = byFile(ms)
 	recs := make([]model.RedactRecord, 0, len(ms))
 	for _, m := range ms {
 		if err := ctx.Err(); err != nil {

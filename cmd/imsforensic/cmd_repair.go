@@ -89,14 +89,14 @@ func runRepair(ctx context.Context, opts *repairOptions, g *globals, args []stri
 	if err := in.Check("--out", opts.outDir); err != nil {
 		return usageError(err)
 	}
-	model.SortMessagesByPath(ms)
+	ms, class := byFile(ms)
 	recs := make([]model.RepairRecord, 0, len(ms))
 	ropts := repair.Options{Rules: opts.rules.cfg}
 	for _, m := range ms {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		if m.Error == "" && m.TopClass() < model.ClassStall {
+		if m.Error == "" && class[m.Path] < model.ClassStall {
 			recs = append(recs, report.CleanRepairRecord(m))
 			continue
 		}
@@ -122,6 +122,23 @@ func evidenceOf(paths []string, ms []*model.Message) *guard.Inputs {
 	}
 	in.AddQueueFiles(files...)
 	return in
+}
+
+// byFile keeps one message per file, in path order: an mbox file gives a
+// Message per message, and repair and redact work on files. class is the
+// heaviest class of each file's messages.
+func byFile(ms []*model.Message) ([]*model.Message, map[string]model.Class) {
+	model.SortMessagesByPath(ms)
+	out := ms[:0:0]
+	class := map[string]model.Class{}
+	for _, m := range ms {
+		c, seen := class[m.Path]
+		if !seen {
+			out = append(out, m)
+		}
+		class[m.Path] = max(c, m.TopClass())
+	}
+	return out, class
 }
 
 // finishCopies maps the outcome of repair or redact to the exit code:

@@ -211,23 +211,14 @@ func runReplay(ctx context.Context, opts *replayOptions, g *globals, args []stri
 		return err
 	}
 	defer target.Close()
-	journal := opts.journal
-	if journal == "" {
-		if journal, err = replay.DefaultJournalPath(target, paths); err != nil {
-			return err
-		}
-	}
-	if !opts.dryRun {
-		fmt.Fprintf(g.stderr, "journal: %s\n", model.Escape(journal))
-	}
-
-	ms, err := scanInputs(ctx, g, paths, &opts.rules, opts.format == "json")
-	if err != nil && ctx.Err() != nil {
+	journal, err := replayJournal(g, opts, target, paths)
+	if err != nil {
 		return err
 	}
-	walkErr := err
-	ms = opts.sel.filter(ms, time.Now())
-	model.SortMessagesByPath(ms)
+	ms, walkErr, err := replayInputs(ctx, g, opts, paths)
+	if err != nil {
+		return err
+	}
 
 	ropts, prog := replayRunOptions(opts, g, paths, journal)
 	watched, sent := watchSend(out)
@@ -252,6 +243,35 @@ func runReplay(ctx context.Context, opts *replayOptions, g *globals, args []stri
 		return ferr
 	}
 	return partialError(unread)
+}
+
+// replayJournal is --journal, or the target's default journal in the
+// per-user state folder; it says which on stderr unless this is a dry run.
+func replayJournal(g *globals, opts *replayOptions, target replay.Target, paths []string) (string, error) {
+	journal := opts.journal
+	if journal == "" {
+		var err error
+		if journal, err = replay.DefaultJournalPath(target, paths); err != nil {
+			return "", err
+		}
+	}
+	if !opts.dryRun {
+		fmt.Fprintf(g.stderr, "journal: %s\n", model.Escape(journal))
+	}
+	return journal, nil
+}
+
+// replayInputs scans and selects the messages to replay, in path order.
+// walkErr is an input that could not be read (the rest are still
+// replayed); err is cancellation.
+func replayInputs(ctx context.Context, g *globals, opts *replayOptions, paths []string) (ms []*model.Message, walkErr, err error) {
+	ms, walkErr = scanInputs(ctx, g, paths, &opts.rules, opts.format == "json")
+	if walkErr != nil && ctx.Err() != nil {
+		return nil, nil, walkErr
+	}
+	ms = opts.sel.filter(ms, time.Now())
+	model.SortMessagesByPath(ms)
+	return ms, walkErr, nil
 }
 
 // replayRunOptions maps the flags onto replay.Options, with a progress

@@ -132,6 +132,13 @@ func TestCorpusCLI(t *testing.T) {
 	}
 }
 
+// authSink runs a sink that requires AUTH for user u (no TLS: loopback).
+func authSink(t *testing.T, pass string) string {
+	t.Helper()
+	_, url := sinktest.Start(t, smtpsink.Config{Auth: map[string]string{"u": pass}})
+	return url
+}
+
 // TestReplayOneMessageSwaksExitCodes: one message replayed over SMTP with
 // --exit-codes swaks exits with the code swaks uses for the phase that
 // failed; without it, the one table applies (1 runtime, 5 refused/failed).
@@ -174,6 +181,8 @@ func TestReplayOneMessageSwaksExitCodes(t *testing.T) {
 		{"no RCPT accepted", clean, startSink("RCPT:550"), nil, 24},
 		{"refused after DATA", clean, startSink("DATA:554"), nil, 26},
 		{"emulated store crash drops the connection", poison, startSink(), []string{"--include-suspects"}, 6},
+		{"AUTH refused", clean, authSink(t, "right") + "?auth=login&user=u&pass=wrong", nil, 28},
+		{"AUTH accepted", clean, authSink(t, "right") + "?auth=login&user=u&pass=right", nil, exitOK},
 	}
 	for i := range tests {
 		tests[i].extra = append(tests[i].extra, "--exit-codes", "swaks")

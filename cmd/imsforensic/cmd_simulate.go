@@ -13,7 +13,6 @@ import (
 	"github.com/imsforensic/imsforensic/internal/atomicfile"
 	"github.com/imsforensic/imsforensic/inventory"
 	"github.com/imsforensic/imsforensic/model"
-	"github.com/imsforensic/imsforensic/replay"
 	"github.com/imsforensic/imsforensic/replay/simulate"
 	"github.com/imsforensic/imsforensic/report"
 	"github.com/imsforensic/imsforensic/rules"
@@ -25,6 +24,7 @@ type simulateOptions struct {
 	rules ruleFlags
 	sel   selectFlags
 	ev    evidenceFlags
+	plan  planFlags
 
 	hold            []string
 	holdSuspects    bool
@@ -40,6 +40,7 @@ func (o *simulateOptions) addFlags(fs *pflag.FlagSet) {
 	fs.IntVar(&o.poisonThreshold, "poison-threshold", 0, "Exchange 2007+ poison message queue: a message in flight during N crashes is set aside (Set-TransportService -PoisonThreshold, default there 2); 0 = Exchange 5.5, no protection")
 	fs.StringVar(&o.html, "html", "", "also write a self-contained HTML report to FILE")
 	o.ev.addFlags(fs)
+	o.plan.addFlags(fs)
 	o.out.addFlags(fs)
 	o.sel.addFlags(fs)
 	o.rules.addFlags(fs)
@@ -65,6 +66,9 @@ func (o *simulateOptions) validate(g *globals) error {
 		return usageErrorf("simulate: give --hold FILE or --hold-suspects, not both")
 	}
 	if err := o.ev.validate(); err != nil {
+		return err
+	}
+	if err := o.plan.validate(); err != nil {
 		return err
 	}
 	return o.sel.validate()
@@ -159,17 +163,15 @@ func runSimulate(ctx context.Context, opts *simulateOptions, g *globals, args []
 		return err
 	}
 	if opts.html != "" {
-		if err := writeSimulationHTML(opts, paths, ms, runs, rk, verdict); err != nil {
+		if err := writeSimulationHTML(ctx, g, opts, paths, ms, runs, rk, verdict); err != nil {
 			return err
 		}
 		fmt.Fprintf(g.stderr, "imsforensic: wrote %s\n", opts.html)
 	}
-	for _, e := range rk.errs {
-		fmt.Fprintf(g.stderr, "imsforensic: %v\n", e)
-	}
+	failed := rk.evidence.tell(g)
 	err = finishScan(g, &opts.out, ms, walkErr)
-	if err == nil && len(rk.errs) > 0 {
-		return partialError(len(rk.errs))
+	if err == nil && failed > 0 {
+		return partialError(failed)
 	}
 	return err
 }
@@ -229,10 +231,18 @@ func unmatchedHolds(names []string, ms []*model.Message) []string {
 // writeSimulationHTML writes the simulation report: the suspects as
 // triage ranks them (with the evidence), both runs, the verdict and
 // replay's plan.
-func writeSimulationHTML(opts *simulateOptions, paths []string, ms []*model.Message, runs []simulate.Result, rk ranking, verdict model.SimVerdict) error {
+func writeSimulationHTML(ctx context.Context, g *globals, opts *simulateOptions, paths []string, ms []*model.Message, runs []simulate.Result, rk ranking, verdict model.SimVerdict) error {
+	plan, err := opts.plan.plan(ctx, g, paths, &opts.sel, ms)
+	if err != nil {
+		return err
+	}
 	res := rk.res
 	in := report.SimulationHTMLInput{Inputs: paths, Messages: ms, Conclusions: res.Conclusions,
-		Suspects: withRepairLines(report.HTMLSuspects(res.Suspects, fullParse(opts.rules.cfg)), opts.rules.cfg), Plan: replay.Preview(ms, replay.Options{})}
+		Suspects: withRepairLines(report.HTMLSuspects(res.Suspects, fullParse(opts.rules.cfg)), opts.rules.cfg), Plan: plan,
+		Verdict: verdict.Text, Evidence: rk.files, ClockNote: rk.clockNote(), Zone: rk.zone(&opts.ev), Events: triage.DistinctEvents(rk.events)}
+	for _, c := range res.Incident.Crashes {
+		in.CrashEvents = append(in.CrashEvents, c.Events...)
+	}
 	in.Runs = simulationRuns(runs)
 	return writeHTMLFile(opts.html, report.SimulationHTML(in))
 }
@@ -271,10 +281,11 @@ func writeHTMLFile(path string, r report.HTMLReport) error {
 }
 
 // writeTriageHTML writes the triage report.
-func writeTriageHTML(path string, inputs []string, ms []*model.Message, events []model.Event, res triage.Result, cfg *rules.Config) error {
-	in := report.TriageHTMLInput{Inputs: inputs, Messages: ms, Events: events, Crashes: len(res.Incident.Crashes),
+func writeTriageHTML(path string, inputs []string, ms []*model.Message, rk ranking, cfg *rules.Config, zone *time.Location, plan report.HTMLPlanInput) error {
+	res := rk.res
+	in := report.TriageHTMLInput{Inputs: inputs, Messages: ms, Events: triage.DistinctEvents(rk.events), Crashes: len(res.Incident.Crashes),
 		DistinctEvents: res.Incident.Events, Suspects: withRepairLines(report.HTMLSuspects(res.Suspects, fullParse(cfg)), cfg),
-		Conclusions: res.Conclusions, Plan: replay.Preview(ms, replay.Options{})}
+		Conclusions: res.Conclusions, Plan: plan, Evidence: rk.files, ClockNote: rk.clockNote(), Zone: zone}
 	for _, c := range res.Incident.Crashes {
 		in.CrashEvents = append(in.CrashEvents, c.Events...)
 	}

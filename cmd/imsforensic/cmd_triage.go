@@ -22,12 +22,14 @@ type triageOptions struct {
 	sel   selectFlags
 
 	ev   evidenceFlags
+	plan planFlags
 	top  int
 	html string
 }
 
 func (o *triageOptions) addFlags(fs *pflag.FlagSet) {
 	o.ev.addFlags(fs)
+	o.plan.addFlags(fs)
 	fs.IntVar(&o.top, "top", 20, "table: show the first N suspects only (0 = all); json and csv print all")
 	fs.StringVar(&o.html, "html", "", "also write a self-contained HTML report to FILE (summary, timeline chart, suspects with MIME trees, replay plan; opens offline)")
 	o.out.addFlags(fs)
@@ -47,6 +49,9 @@ func (o *triageOptions) validate(g *globals) error {
 	}
 	if o.top < 0 {
 		return usageErrorf("--top: want 0 or more, got %d", o.top)
+	}
+	if err := o.plan.validate(); err != nil {
+		return err
 	}
 	return o.ev.validate()
 }
@@ -103,22 +108,30 @@ func runTriage(ctx context.Context, opts *triageOptions, g *globals, args []stri
 	if err != nil {
 		return err
 	}
-	events, evErrs, res := rk.events, rk.errs, rk.res
+	res := rk.res
+	if werr := report.WriteTriageEvidence(g.stdout, opts.out.fmt, rk.evidence.infos, rk.evidence.notes(), true); werr != nil {
+		return werr
+	}
 	if werr := report.WriteTriage(g.stdout, opts.out.fmt, res.Suspects, res.Conclusions, opts.top); werr != nil {
 		return werr
 	}
+	if werr := report.WriteTriageEvidence(g.stdout, opts.out.fmt, rk.evidence.infos, rk.evidence.notes(), false); werr != nil {
+		return werr
+	}
 	if opts.html != "" {
-		if herr := writeTriageHTML(opts.html, paths, ms, events, res, opts.rules.cfg); herr != nil {
+		plan, perr := opts.plan.plan(ctx, g, paths, &opts.sel, ms)
+		if perr != nil {
+			return perr
+		}
+		if herr := writeTriageHTML(opts.html, paths, ms, rk, opts.rules.cfg, rk.zone(&opts.ev), plan); herr != nil {
 			return herr
 		}
 		fmt.Fprintf(g.stderr, "imsforensic: wrote %s\n", opts.html)
 	}
-	for _, e := range evErrs {
-		fmt.Fprintf(g.stderr, "imsforensic: %v\n", e)
-	}
+	failed := rk.evidence.tell(g)
 	err = finishScan(g, &opts.out, ms, walkErr)
-	if err == nil && len(evErrs) > 0 {
-		return partialError(len(evErrs))
+	if err == nil && failed > 0 {
+		return partialError(failed)
 	}
 	return err
 }

@@ -160,8 +160,8 @@ func TestTablesWrapToTheWidthWithoutCutting(t *testing.T) {
 			t.Errorf("%s: no totals line", cmd)
 		}
 	}
-	out, _, _ := runCLI(t, "", "triage", "--evidence-tz", "-05:00", "--wide", dir)
-	if !strings.Contains(out, "prime-suspect") {
-		t.Fatalf("--wide: no table:\n%s", out)
+	out, errOut, _ := runCLI(t, "", "triage", "--evidence-tz", "-05:00", "--wide", dir)
+	if !strings.Contains(out, "RANK") {
+		t.Fatalf("--wide: no table:\n%s\n%s", out, errOut)
 	}
 }

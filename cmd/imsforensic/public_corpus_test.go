@@ -3,35 +3,30 @@ package main
 import (
 	"encoding/json"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 )
 
-// publicSuites are folders of real-world and deliberately broken messages
-// from public parser test suites: CPython's email package tests and
-// enmime's (good mail, low-quality mail, broken parts). They are found in
-// the Python installation and fetched through the Go module proxy.
+// publicSuites is the labelled corpus of public parser test suites kept
+// in the tree (rules/testdata/suites: CPython's email tests, enmime,
+// mime4j, MIME-tools, MimeKit, mailparser; its MANIFEST names each file's
+// source, commit and licence). rules.TestPublicSuites measures detection
+// on it; here scan must read every file.
 func publicSuites(t *testing.T) []string {
 	t.Helper()
+	dir := filepath.Join("..", "..", "rules", "testdata", "suites")
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
 	var dirs []string
-	out, err := exec.Command("python3", "-c", "import os, test.test_email as m; print(os.path.join(os.path.dirname(m.__file__), 'data'))").Output()
-	if err != nil {
-		t.Fatalf("CPython's email test data not found (python3 with its test package is needed; scripts/test.sh checks it): %v", err)
+	for _, e := range entries {
+		if e.IsDir() {
+			dirs = append(dirs, filepath.Join(dir, e.Name()))
+		}
 	}
-	dirs = append(dirs, strings.TrimSpace(string(out)))
-	cmd := exec.Command("go", "mod", "download", "-json", "github.com/jhillyerd/enmime@v1.3.0")
-	cmd.Dir = t.TempDir() // outside this module: go.mod is not touched
-	out, err = cmd.Output()
-	if err != nil {
-		t.Fatalf("go mod download enmime (its testdata is a public corpus of broken mail; the module proxy must be reachable): %v", err)
-	}
-	var mod struct{ Dir string }
-	if err := json.Unmarshal(out, &mod); err != nil || mod.Dir == "" {
-		t.Fatalf("go mod download: %v %s", err, out)
-	}
-	return append(dirs, filepath.Join(mod.Dir, "testdata"))
+	return dirs
 }
 
 // TestScanPublicParserSuites points scan at hundreds of real-world and

@@ -98,6 +98,9 @@ func TestFIFOInputsAreReportedNotRead(t *testing.T) {
 		{"triage", queue, "--evidence", fifo},
 		{"replay", fifo, "--to", "pickup:" + pickup, "--journal", filepath.Join(t.TempDir(), "j.jsonl")},
 		{"scan", "--files-from", fifo},
+		{"events", fifo},
+		{"repair", fifo, "--out", filepath.Join(t.TempDir(), "fixed")},
+		{"redact", fifo, "--out", filepath.Join(t.TempDir(), "redacted")},
 	} {
 		p := startCLI(t, nil, args...)
 		if !p.wait(5 * time.Second) {
@@ -215,6 +218,10 @@ func TestReadsLeaveAccessTimesAlone(t *testing.T) {
 		{"triage", queue},
 		{"simulate", queue},
 		{"replay", queue, "--to", "pickup:" + pickup, "--journal", filepath.Join(t.TempDir(), "j.jsonl")},
+		{"bisect", queue, "--probe", "true {}", "--journal", filepath.Join(t.TempDir(), "b.jsonl")},
+		{"repair", queue, "--out", filepath.Join(t.TempDir(), "fixed")},
+		{"redact", queue, "--out", filepath.Join(t.TempDir(), "redacted")},
+		{"events", queue},
 	} {
 		runCLI(t, "", args...)
 		if args[0] == "scan" {
