@@ -146,7 +146,14 @@ func evtTestFiles(t *testing.T) []string {
 
 func TestEVTMatchesEvtexport(t *testing.T) {
 	bin := evtexportBinary(t)
-	for _, path := range evtTestFiles(t) {
+	// Besides the real samples, the Exchange incident log the tests write
+	// (evtwriter_test.go: data sections, SIDs), so that the records triage
+	// lives on are cross-checked too.
+	generated := filepath.Join(t.TempDir(), "incident.evt")
+	if err := os.WriteFile(generated, linearEVT(incidentRecords()...), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, path := range append(evtTestFiles(t), generated) {
 		t.Run(filepath.Base(path), func(t *testing.T) {
 			f := Load(path, nil)
 			if f.Err != nil {

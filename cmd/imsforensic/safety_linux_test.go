@@ -246,3 +246,62 @@ func atime(t *testing.T, path string) time.Time {
 	mustDo(t, syscall.Stat(path, &st))
 	return time.Unix(st.Atim.Sec, st.Atim.Nsec).UTC()
 }
+
+// TestTwoReplayProcessesDeliverOnce: two imsforensic processes replaying
+// one queue into one Pickup folder at once, while the IMS (here: a loop
+// taking every .eml that appears) consumes it, deliver each message
+// exactly once: they share the default journal, and the second waits
+// (--wait) for the first's locks.
+func TestTwoReplayProcessesDeliverOnce(t *testing.T) {
+	queue := filepath.Join(t.TempDir(), "TempIMS")
+	if _, errOut, code := runCLI(t, "", "corpus", "--out", queue, "--messages", "150", "--poison", "none", "--seed", "3"); code != exitOK {
+		t.Fatalf("corpus: exit %d\n%s", code, errOut)
+	}
+	pickup := filepath.Join(t.TempDir(), "Imcdata", "Pickup")
+	mustDo(t, os.MkdirAll(pickup, 0o755))
+	stop := make(chan struct{})
+	takenc := make(chan map[string]int)
+	go func() {
+		taken := map[string]int{}
+		for {
+			ents, _ := os.ReadDir(pickup)
+			for _, e := range ents {
+				if strings.HasSuffix(e.Name(), ".eml") && os.Remove(filepath.Join(pickup, e.Name())) == nil {
+					taken[e.Name()]++
+				}
+			}
+			select {
+			case <-stop:
+				if len(ents) == 0 {
+					takenc <- taken
+					return
+				}
+			default:
+				time.Sleep(time.Millisecond)
+			}
+		}
+	}()
+	var procs []*cliProc
+	for range 2 {
+		procs = append(procs, startCLI(t, nil, "replay", queue, "--to", "pickup:"+pickup, "--wait", "--format", "json"))
+	}
+	for i, p := range procs {
+		if !p.wait(60 * time.Second) {
+			t.Fatalf("replay %d still running after 60 s", i)
+		}
+		if p.code != exitOK {
+			t.Errorf("replay %d: exit %d\n%s", i, p.code, p.stderr.String())
+		}
+	}
+	close(stop)
+	taken := <-takenc
+	for name, n := range taken {
+		if n != 1 {
+			t.Errorf("%s delivered %d times", name, n)
+		}
+	}
+	if len(taken) == 0 {
+		t.Fatal("nothing delivered")
+	}
+	t.Logf("%d messages delivered once each by two processes", len(taken))
+}
