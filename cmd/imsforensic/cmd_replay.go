@@ -154,6 +154,9 @@ Messages with a crash-class finding are held back unless selected by name
 with --include-suspects. A name collision with identical content is skipped,
 with different content refused. Folder targets write under a temporary
 name in DIR\..\.imsforensic-tmp (imcdata: DIR\.imsforensic-tmp), then rename.
+Each file written keeps its source's modification time: the IMS and the
+Pickup folder take files in time order, so the queue drains in the order
+it would have.
 
 Examples:
   imsforensic replay D:\TempIMS --to imcdata:C:\Exchsrvr\Imcdata --dry-run
