@@ -112,7 +112,7 @@ func WriteEvidenceFiles(w io.Writer, files []model.EvidenceFile) error {
 			}
 		}
 		row := []string{cell(filepath.Base(f.Path), 32), format, strconv.Itoa(f.Events), strconv.Itoa(f.Damaged), cell(f.TimeZone, 20),
-			eventTime(f.First, "2006-01-02 15:04:05"), eventTime(f.Last, "2006-01-02 15:04:05"), cell(note, 60)}
+			eventTime(f.First, "2006-01-02 15:04:05"), eventTime(f.Last, "2006-01-02 15:04:05"), text(note)}
 		if err := t.Append(row); err != nil {
 			return fmt.Errorf("write table: %w", err)
 		}
@@ -127,7 +127,7 @@ func writeEventsTable(w io.Writer, events []model.Event) error {
 	t := newTable(w, "TIME", "ZONE", "FILE", "REC", "SOURCE", "ID", "TYPE", "DETAIL")
 	for _, e := range events {
 		row := []string{eventTime(e.Time, "2006-01-02 15:04:05 -07:00"), cell(e.TimeZone, 20), cell(filepath.Base(e.Path), 24), recordOrLine(e),
-			cell(e.Source, 24), eventID(e), e.Level, cell(eventDetail(e), 70)}
+			cell(e.Source, 24), eventID(e), e.Level, cell(eventDetail(e), 400)}
 		if err := t.Append(row); err != nil {
 			return fmt.Errorf("write table: %w", err)
 		}

@@ -452,13 +452,35 @@ func renderZoomSVG(t Timeline) template.HTML {
 	if zone == nil {
 		zone = time.UTC
 	}
-	lo, hi, ok := timeRange(t)
+	c, from, to, ok := zoomWindow(t)
 	if !ok {
 		return ""
 	}
+	var b strings.Builder
+	z := &zoomChart{b: &b, t: t, zone: zone, from: from, to: to, span: to.Sub(from), plotW: float64(svgWidth - svgLeft - svgRight)}
+	fmt.Fprintf(&b, `<svg id="timeline-zoom" viewBox="0 0 %d %d" width="100%%" role="img" aria-label="the minutes around the crash">`, svgWidth, zoomHeight)
+	fmt.Fprintf(&b, `<text x="%d" y="14" class="lane">%s to %s: the crash rank 1 is tied to, second by second</text>`, svgLeft,
+		html.EscapeString(from.In(zone).Format("2006-01-02 15:04")), html.EscapeString(to.In(zone).Format("15:04 MST")))
+	z.lanes()
+	z.axis()
+	z.crash(c)
+	z.suspects()
+	b.WriteString(`</svg>`)
+	return template.HTML(b.String())
+}
+
+// zoomWindow picks the crash the zoom shows (the first at or after rank
+// 1's file time, less a minute, that is not simulated; else the first)
+// and the whole minutes around it, widened to rank 1's file time when
+// that is less than 30 minutes before. ok is false without a crash.
+func zoomWindow(t Timeline) (c crash, from, to time.Time, ok bool) {
+	lo, hi, ok := timeRange(t)
+	if !ok {
+		return crash{}, from, to, false
+	}
 	clusters := crashClusters(t.Events, func(at time.Time) bool { return !at.IsZero() && !at.Before(lo) && !at.After(hi) })
 	if len(clusters) == 0 {
-		return ""
+		return crash{}, from, to, false
 	}
 	var rank1 *TimelineFile
 	for i := range t.Files {
@@ -466,7 +488,7 @@ func renderZoomSVG(t Timeline) template.HTML {
 			rank1 = &t.Files[i]
 		}
 	}
-	c := clusters[0]
+	c = clusters[0]
 	if rank1 != nil {
 		for _, k := range clusters {
 			if !k.first.Before(rank1.Time.Add(-time.Minute)) && !k.evs[0].Simulated {
@@ -476,39 +498,58 @@ func renderZoomSVG(t Timeline) template.HTML {
 		}
 	}
 	last := c.evs[len(c.evs)-1].Time
-	from, to := c.first.Add(-2*time.Minute), last.Add(2*time.Minute)
+	from, to = c.first.Add(-2*time.Minute), last.Add(2*time.Minute)
 	if rank1 != nil && rank1.Time.Before(from) && c.first.Sub(rank1.Time) < 30*time.Minute {
 		from = rank1.Time.Add(-time.Minute)
 	}
-	from, to = from.Truncate(time.Minute), to.Truncate(time.Minute).Add(time.Minute)
-	span := to.Sub(from)
-	plotW := float64(svgWidth - svgLeft - svgRight)
-	x := func(at time.Time) float64 { return svgLeft + float64(at.Sub(from))/float64(span)*plotW }
-	in := func(at time.Time) bool { return !at.IsZero() && !at.Before(from) && !at.After(to) }
+	return c, from.Truncate(time.Minute), to.Truncate(time.Minute).Add(time.Minute), true
+}
 
-	var b strings.Builder
-	fmt.Fprintf(&b, `<svg id="timeline-zoom" viewBox="0 0 %d %d" width="100%%" role="img" aria-label="the minutes around the crash">`, svgWidth, zoomHeight)
-	fmt.Fprintf(&b, `<text x="%d" y="14" class="lane">%s to %s: the crash rank 1 is tied to, second by second</text>`, svgLeft,
-		html.EscapeString(from.In(zone).Format("2006-01-02 15:04")), html.EscapeString(to.In(zone).Format("15:04 MST")))
+// zoomChart is one drawing of the zoom: the window from..to and its scale.
+type zoomChart struct {
+	b        *strings.Builder
+	t        Timeline
+	zone     *time.Location
+	from, to time.Time
+	span     time.Duration
+	plotW    float64
+}
+
+func (z *zoomChart) x(at time.Time) float64 {
+	return svgLeft + float64(at.Sub(z.from))/float64(z.span)*z.plotW
+}
+
+func (z *zoomChart) in(at time.Time) bool {
+	return !at.IsZero() && !at.Before(z.from) && !at.After(z.to)
+}
+
+// lanes draws every other event and file on its own tick, per pixel
+// column.
+func (z *zoomChart) lanes() {
 	cols := map[int]int{}
-	for _, e := range t.Events {
-		if in(e.Time) && !e.Crash {
-			cols[int(x(e.Time))]++
+	for _, e := range z.t.Events {
+		if z.in(e.Time) && !e.Crash {
+			cols[int(z.x(e.Time))]++
 		}
 	}
-	ticks(&b, cols, zoomEvTop+14, zoomEvBot, "events")
+	ticks(z.b, cols, zoomEvTop+14, zoomEvBot, "events")
 	cols = map[int]int{}
-	for _, f := range t.Files {
-		if in(f.Time) && !f.Suspect {
-			cols[int(x(f.Time))]++
+	for _, f := range z.t.Files {
+		if z.in(f.Time) && !f.Suspect {
+			cols[int(z.x(f.Time))]++
 		}
 	}
-	ticks(&b, cols, zoomFileTop, zoomFileBot, "message files")
-	fmt.Fprintf(&b, `<text x="%d" y="%d" text-anchor="end" class="axis">events</text>`, svgLeft-6, zoomEvBot)
-	fmt.Fprintf(&b, `<text x="%d" y="%d" text-anchor="end" class="axis">files</text>`, svgLeft-6, zoomFileBot)
-	fmt.Fprintf(&b, `<line x1="%d" y1="%d" x2="%d" y2="%d" class="axisline"/>`, svgLeft, zoomAxisY, svgWidth-svgRight, zoomAxisY)
-	step := tickStep(span)
-	for at := firstTick(from, step, zone); !at.After(to); at = at.Add(step) {
+	ticks(z.b, cols, zoomFileTop, zoomFileBot, "message files")
+	fmt.Fprintf(z.b, `<text x="%d" y="%d" text-anchor="end" class="axis">events</text>`, svgLeft-6, zoomEvBot)
+	fmt.Fprintf(z.b, `<text x="%d" y="%d" text-anchor="end" class="axis">files</text>`, svgLeft-6, zoomFileBot)
+}
+
+// axis draws the time axis, labelled to the second.
+func (z *zoomChart) axis() {
+	x := z.x
+	fmt.Fprintf(z.b, `<line x1="%d" y1="%d" x2="%d" y2="%d" class="axisline"/>`, svgLeft, zoomAxisY, svgWidth-svgRight, zoomAxisY)
+	step := tickStep(z.span)
+	for at := firstTick(z.from, step, z.zone); !at.After(z.to); at = at.Add(step) {
 		anchor := "middle"
 		switch {
 		case x(at)-svgLeft < 30:
@@ -516,40 +557,47 @@ func renderZoomSVG(t Timeline) template.HTML {
 		case svgWidth-svgRight-x(at) < 30:
 			anchor = "end"
 		}
-		fmt.Fprintf(&b, `<line x1="%.1f" y1="%d" x2="%.1f" y2="%d" class="axisline"/>`, x(at), zoomAxisY, x(at), zoomAxisY+5)
-		fmt.Fprintf(&b, `<text x="%.1f" y="%d" text-anchor="%s" class="axis">%s</text>`, x(at), zoomAxisY+18, anchor, at.In(zone).Format("15:04:05"))
+		fmt.Fprintf(z.b, `<line x1="%.1f" y1="%d" x2="%.1f" y2="%d" class="axisline"/>`, x(at), zoomAxisY, x(at), zoomAxisY+5)
+		fmt.Fprintf(z.b, `<text x="%.1f" y="%d" text-anchor="%s" class="axis">%s</text>`, x(at), zoomAxisY+18, anchor, at.In(z.zone).Format("15:04:05"))
 	}
-	// Crash events one by one; their IDs and seconds in one line beside
-	// them (events a second apart are three units apart here).
+}
+
+// crash draws the crash's events one by one, their IDs and seconds in one
+// line beside them (events a second apart are three units apart here).
+func (z *zoomChart) crash(c crash) {
+	x, zone := z.x, z.zone
 	var parts []string
 	for _, e := range c.evs {
-		fmt.Fprintf(&b, `<line x1="%.1f" y1="%d" x2="%.1f" y2="%d" class="tick crashtick"><title>%s</title></line>`, x(e.Time), zoomEvTop, x(e.Time), zoomEvBot,
+		fmt.Fprintf(z.b, `<line x1="%.1f" y1="%d" x2="%.1f" y2="%d" class="tick crashtick"><title>%s</title></line>`, x(e.Time), zoomEvTop, x(e.Time), zoomEvBot,
 			html.EscapeString(stamp(e.Time, zone)+" "+e.Label))
 		parts = append(parts, e.ID+" "+e.Time.In(zone).Format(":05"))
 	}
+	last := c.evs[len(c.evs)-1].Time
 	label := c.first.In(zone).Format("15:04:05") + " crash: " + strings.Join(parts, ", ")
 	lx, anchor := x(c.first)+4, "start"
 	if lx+6.6*float64(len(label)) > svgWidth-svgRight {
 		lx, anchor = x(last)-4, "end"
 	}
-	fmt.Fprintf(&b, `<text x="%.1f" y="%d" text-anchor="%s" class="crashlabel">%s</text>`, lx, zoomEvBot+16, anchor, html.EscapeString(label))
-	for _, f := range t.Files {
-		if !in(f.Time) || !f.Suspect {
+	fmt.Fprintf(z.b, `<text x="%.1f" y="%d" text-anchor="%s" class="crashlabel">%s</text>`, lx, zoomEvBot+16, anchor, html.EscapeString(label))
+}
+
+// suspects draws the suspects' file times, rank 1 labelled.
+func (z *zoomChart) suspects() {
+	for _, f := range z.t.Files {
+		if !z.in(f.Time) || !f.Suspect {
 			continue
 		}
 		cls := "tick suspect"
 		if f.Rank1 {
 			cls = "tick suspect rank1"
 		}
-		fmt.Fprintf(&b, `<line x1="%.1f" y1="%d" x2="%.1f" y2="%d" class="%s"><title>%s %s</title></line>`, x(f.Time), zoomFileTop-4, x(f.Time), zoomFileBot,
-			cls, html.EscapeString(f.Name), html.EscapeString(stamp(f.Time, zone)))
+		fmt.Fprintf(z.b, `<line x1="%.1f" y1="%d" x2="%.1f" y2="%d" class="%s"><title>%s %s</title></line>`, z.x(f.Time), zoomFileTop-4, z.x(f.Time), zoomFileBot,
+			cls, html.EscapeString(f.Name), html.EscapeString(stamp(f.Time, z.zone)))
 		if f.Rank1 {
-			fmt.Fprintf(&b, `<text x="%.1f" y="%d" text-anchor="end" class="rank1label">rank 1 %s %s</text>`, x(f.Time)-4, zoomFileTop+8,
-				html.EscapeString(f.Name), html.EscapeString(f.Time.In(zone).Format("15:04:05")))
+			fmt.Fprintf(z.b, `<text x="%.1f" y="%d" text-anchor="end" class="rank1label">rank 1 %s %s</text>`, z.x(f.Time)-4, zoomFileTop+8,
+				html.EscapeString(f.Name), html.EscapeString(f.Time.In(z.zone).Format("15:04:05")))
 		}
 	}
-	b.WriteString(`</svg>`)
-	return template.HTML(b.String())
 }
 
 // ticks draws one line per occupied pixel column, darker with more.

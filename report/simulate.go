@@ -96,11 +96,11 @@ func foldSteps(steps []model.SimStep) [][]string {
 		}
 		if n := j - i; n > 3 {
 			rows = append(rows, []string{SimOffset(s.Offset), fmt.Sprintf("%s x %d", s.Action, n),
-				clip(s.Name+" .. "+steps[j-1].Name, 40), clip(s.Detail, 90)})
+				clip(s.Name+" .. "+steps[j-1].Name, 40), text(s.Detail)})
 			i = j
 			continue
 		}
-		rows = append(rows, []string{SimOffset(s.Offset), string(s.Action), clip(s.Name, 40), clip(detailWithEvents(s), 120)})
+		rows = append(rows, []string{SimOffset(s.Offset), string(s.Action), clip(s.Name, 40), text(detailWithEvents(s))})
 		i++
 	}
 	return rows

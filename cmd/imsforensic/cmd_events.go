@@ -64,10 +64,12 @@ func newEventsCommand() *command {
 		name:  "events",
 		usage: "events [flags] PATH...",
 		short: "the evidence timeline: every event of every evidence file, on one clock",
-		long: `Reads every evidence file (a folder is walked; files recognised by content:
-` + knownEvidenceFormats() + `) and prints how each file was read (format,
-events, damaged records, time zone, first and last event), then every event
+		long: `Reads every evidence file (a folder is walked; files are recognised by
+content, never by name) and prints how each file was read (format, events,
+damaged records, time zone, first and last event), then every event
 in time order, as plaso's psort shows a timeline.
+
+Known formats: ` + knownEvidenceFormats() + `.
 
 Binary .evt and .evtx records and tracking logs are UTC; exports, dumpel, Dr. Watson
 and protocol logs hold the server's local time. Without --evidence-tz the

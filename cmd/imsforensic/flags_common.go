@@ -190,9 +190,18 @@ func (s *selectFlags) names() []string {
 }
 
 func (s *selectFlags) printExplain(g *globals) {
-	if s.explain && s.sel != nil {
-		fmt.Fprintf(g.stderr, "--select read as:\n%s\n", s.sel.Explain())
+	if !s.explain || s.sel == nil {
+		return
 	}
+	// Explain gives "reads as: CANONICAL" then the tree, each term with
+	// its meaning; the tree says all the canonical form does, so only it
+	// is printed: the expression appears once.
+	_, tree, _ := strings.Cut(s.sel.Explain(), "\n")
+	if strings.Count(strings.TrimRight(tree, "\n"), "\n") == 0 {
+		fmt.Fprintf(g.stderr, "--select reads as: %s\n", strings.TrimSpace(tree))
+		return
+	}
+	fmt.Fprintf(g.stderr, "--select reads as:\n%s", tree)
 }
 
 // scanInputs runs the inventory over the inputs with a progress line on a
