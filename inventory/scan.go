@@ -41,7 +41,8 @@ type Options struct {
 	// the file out (evidence files, say). nil skips nothing.
 	Skip func(path string, head []byte) bool
 	// Progress, when set, is called after each file (from one goroutine
-	// at a time) with the count done and the count found so far.
+	// at a time) with the count of files done and found so far (an mbox
+	// file of many messages counts once).
 	Progress func(done, found int)
 }
 
@@ -129,11 +130,14 @@ func ScanEach(ctx context.Context, paths []string, opts Options, fn func(*model.
 			if fnErr != nil || ctx.Err() != nil {
 				continue
 			}
+			// Progress counts files, as found does: an mbox of many
+			// messages is one step.
 			if len(ms) == 0 {
 				skipped++
+			} else {
+				done++
 			}
 			for _, m := range ms {
-				done++
 				if fnErr = fn(m); fnErr != nil {
 					cancel()
 					break

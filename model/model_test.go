@@ -126,6 +126,7 @@ func TestRecordsKeepTheContract(t *testing.T) {
 		{BisectStep{Type: TypeBisectStep, Schema: SchemaVersion, Phase: PhaseHalf, Paths: []string{}}, TypeBisectStep, "round phase size crashed paths"},
 		{Culprit{Type: TypeCulprit, Schema: SchemaVersion, TopClass: ClassCrash, Rules: []string{}}, TypeCulprit, "path name queue round top_class rules"},
 		{BisectSummary{Type: TypeBisect, Schema: SchemaVersion}, TypeBisect, "messages culprits rounds sent bound by_hand"},
+		{CorpusSummary{Type: TypeCorpus, Schema: 1, Culprits: []string{}, Evidence: []string{}}, TypeCorpus, "out layout seed files poison scenario culprits evidence truth"},
 	} {
 		got, order := keysOf(t, tc.rec)
 		if len(order) < 2 || order[0] != "type" || order[1] != "schema" {

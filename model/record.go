@@ -75,3 +75,21 @@ func NewMessageRecord(m *Message) MessageRecord {
 		Format: m.Format, Size: m.Size, SHA256: m.SHA256, MboxOrdinal: m.MboxOrdinal, FileOffset: m.FileOffset, ModTime: m.ModTime, Envelope: env, Subject: m.Subject,
 		SubjectDecoded: m.SubjectDecoded, Findings: fs, Score: m.Score, Error: Escape(m.Error)}
 }
+
+// CorpusSummary is the "corpus" record: what corpus generated, and where.
+// The ground truth itself is the truth.json it names.
+type CorpusSummary struct {
+	Type     RecordType `json:"type"`   // always TypeCorpus
+	Schema   int        `json:"schema"` // truth.json's schema
+	Out      string     `json:"out"`
+	Layout   string     `json:"layout"`
+	Seed     int64      `json:"seed"`
+	Files    int        `json:"files"`
+	Poison   int        `json:"poison"`
+	Scenario string     `json:"scenario"`
+	Culprits []string   `json:"culprits"`
+	Evidence []string   `json:"evidence"`
+	Truth    string     `json:"truth"`
+	// Queues counts the files per queue, for the table.
+	Queues map[string]int `json:"-"`
+}

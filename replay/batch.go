@@ -62,7 +62,14 @@ func (r *runner) deliverBatch(ctx context.Context, bt batchTarget, batch []plann
 		return fmt.Errorf("replay: %s returned %d records for %d messages", r.target, len(recs), len(batch))
 	}
 	for i, p := range batch {
-		rec := r.settle(p, recs[i], err)
+		// A cancelled batch still has messages the server acknowledged:
+		// they stay "ok" (settle would make them failed, and a rerun would
+		// send them again).
+		perr := err
+		if recs[i].Result == model.ResultOK {
+			perr = nil
+		}
+		rec := r.settle(p, recs[i], perr)
 		r.noteDone(rec)
 		if jerr := r.journalBuffered(rec); jerr != nil {
 			return jerr
@@ -82,6 +89,9 @@ func (r *runner) journalBuffered(rec model.ReplayRecord) error {
 	if r.jw == nil {
 		return nil
 	}
+	if err := r.watch.check(); err != nil {
+		return err
+	}
 	if err := r.jw.AppendBuffered(rec); err != nil {
 		return fmt.Errorf("replay: journal: %w", err)
 	}
@@ -95,5 +105,5 @@ func (r *runner) syncJournal() error {
 	if err := r.jw.Sync(); err != nil {
 		return fmt.Errorf("replay: journal: %w", err)
 	}
-	return nil
+	return r.watch.check() // what was synced is still in the journal
 }

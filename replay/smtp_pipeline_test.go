@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/imsforensic/imsforensic/model"
 	"github.com/imsforensic/imsforensic/smtpsink"
@@ -67,5 +68,36 @@ func TestSMTPPipelinedBatchKeepsEachOutcome(t *testing.T) {
 	}
 	if !bytes.Contains([]byte(out), []byte("c1: RCPT TO:<b@x>")) || !strings.Contains(out, "c1: RSET") {
 		t.Errorf("transcript lacks the pipelined commands or the RSET after a refused transaction:\n%s", out)
+	}
+}
+
+// A batch cut short by cancellation keeps "ok" for what the server
+// already acknowledged: a rerun must not send those again.
+func TestSMTPBatchCancelledKeepsAcknowledged(t *testing.T) {
+	s := startTestSink(t, func(c *smtpsink.Config) {
+		c.Faults = []smtpsink.Fault{smtpFault(t, smtpsink.ParseDelay, `DATA:5s:body~SLOW`)}
+	})
+	tg := newSMTPTestTarget(t, s, SMTPOptions{})
+	dir := t.TempDir()
+	var items []*Item
+	for i, body := range []string{"one", "two", "SLOW", "four"} {
+		items = append(items, &Item{Msg: smtpSpool(t, dir, fmt.Sprintf("C%d", i), "Subject: "+body+"\r\n\r\n"+body+"\r\n", "a@x", "b@x")})
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	go func() {
+		wctx, wcancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer wcancel()
+		s.WaitStored(wctx, 2)
+		time.Sleep(100 * time.Millisecond) // the SLOW one is waiting in DATA
+		cancel()
+	}()
+	recs, err := tg.DeliverBatch(ctx, items)
+	if err == nil {
+		t.Fatal("no error from a cancelled batch")
+	}
+	for i, want := range []model.ReplayResult{model.ResultOK, model.ResultOK, model.ResultFailed, model.ResultFailed} {
+		if recs[i].Result != want {
+			t.Errorf("message %d: %s %q, want %s", i, recs[i].Result, recs[i].Reason, want)
+		}
 	}
 }

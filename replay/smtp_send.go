@@ -72,16 +72,13 @@ func (t *SMTPTarget) DeliverBatch(ctx context.Context, items []*Item) ([]model.R
 			}
 		}
 		txs := t.transactions(ctx, todo)
-		if ctx.Err() != nil {
-			for i, p := range todo {
-				p.rec.Replies = append(p.rec.Replies, txs[i].replies...)
-			}
-			return t.interruptedAll(ps, ctx.Err())
-		}
 		retry := false
 		for i, p := range todo {
 			p.absorb(txs[i], attempt > t.opts.Retries)
 			retry = retry || !p.settled
+		}
+		if ctx.Err() != nil {
+			return t.interruptedAll(ps, ctx.Err())
 		}
 		if retry {
 			if err := sleepCtx(ctx, backoff(t.opts.RetryBackoff, attempt)); err != nil {
@@ -141,7 +138,10 @@ func (t *SMTPTarget) open(it *Item) *smtpMsg {
 	}
 	p.part = io.NewSectionReader(f, m.MessageOffset, messageEnd(m, st.Size())-m.MessageOffset)
 	h := sha256.New()
-	if _, err := io.Copy(io.MultiWriter(h, &p.scan), io.NewSectionReader(p.part, 0, p.part.Size())); err != nil {
+	bp := smtpclient.CopyBuffers.Get().(*[]byte)
+	_, err = io.CopyBuffer(io.MultiWriter(h, &p.scan), io.NewSectionReader(p.part, 0, p.part.Size()), *bp)
+	smtpclient.CopyBuffers.Put(bp)
+	if err != nil {
 		return settle(model.ResultFailed, "read: "+err.Error())
 	}
 	p.rec.SHA256Before = hex.EncodeToString(h.Sum(nil))
@@ -227,10 +227,16 @@ func (p *smtpMsg) result() model.ReplayRecord {
 	return p.rec
 }
 
-// interruptedAll settles every record of a batch cut short by ctx.
+// interruptedAll settles every record of a batch cut short by ctx: a
+// message the server already acknowledged keeps its "ok" (a rerun must not
+// send it again), the others are "failed: interrupted".
 func (t *SMTPTarget) interruptedAll(ps []*smtpMsg, err error) ([]model.ReplayRecord, error) {
 	recs := make([]model.ReplayRecord, len(ps))
 	for i, p := range ps {
+		if len(p.delivered) > 0 {
+			recs[i] = p.result()
+			continue
+		}
 		recs[i], _ = t.interrupted(p.rec, err)
 	}
 	return recs, fmt.Errorf("replay: smtp %s: %w", t.addr, err)

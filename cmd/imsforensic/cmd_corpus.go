@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -11,6 +10,7 @@ import (
 
 	"github.com/imsforensic/imsforensic/corpus"
 	"github.com/imsforensic/imsforensic/model"
+	"github.com/imsforensic/imsforensic/report"
 )
 
 // corpusOptions are the flags of "imsforensic corpus".
@@ -148,43 +148,20 @@ func runCorpus(ctx context.Context, opts *corpusOptions, g *globals, args []stri
 }
 
 func printCorpusSummary(g *globals, opts *corpusOptions, tr *corpus.Truth) error {
-	poison := 0
-	byQueue := map[string]int{}
+	sum := model.CorpusSummary{Type: model.TypeCorpus, Schema: corpus.TruthSchema, Out: opts.out, Layout: tr.Layout, Seed: tr.Seed,
+		Files: len(tr.Files), Scenario: tr.Scenario, Culprits: tr.Culprits, Evidence: tr.Evidence, Truth: "truth.json",
+		Queues: map[string]int{}}
+	if sum.Culprits == nil {
+		sum.Culprits = []string{}
+	}
+	if sum.Evidence == nil {
+		sum.Evidence = []string{}
+	}
 	for _, f := range tr.Files {
 		if f.Role != "clean" {
-			poison++
+			sum.Poison++
 		}
-		byQueue[f.Queue]++
+		sum.Queues[f.Queue]++
 	}
-	if opts.format == "json" {
-		rec := map[string]any{
-			"type": model.TypeCorpus, "schema": corpus.TruthSchema, "out": opts.out, "layout": tr.Layout, "seed": tr.Seed,
-			"files": len(tr.Files), "poison": poison, "scenario": tr.Scenario, "culprits": tr.Culprits,
-			"evidence": tr.Evidence, "truth": "truth.json",
-		}
-		b, err := json.Marshal(rec)
-		if err != nil {
-			return fmt.Errorf("corpus: %w", err)
-		}
-		_, err = fmt.Fprintf(g.stdout, "%s\n", b)
-		return err
-	}
-	w := g.stdout
-	fmt.Fprintf(w, "%-16s %s\n", "out", opts.out)
-	fmt.Fprintf(w, "%-16s %s (seed %d)\n", "layout", tr.Layout, tr.Seed)
-	fmt.Fprintf(w, "%-16s %d (%d poison)\n", "files", len(tr.Files), poison)
-	for _, q := range []string{"IN", "IN/Archive", "OUT", "OUT/Archive", "Pickup"} {
-		if byQueue[q] > 0 {
-			fmt.Fprintf(w, "  %-14s %d\n", q, byQueue[q])
-		}
-	}
-	sc := tr.Scenario
-	if sc == "" {
-		sc = "(quiet day)"
-	}
-	fmt.Fprintf(w, "%-16s %s\n", "scenario", sc)
-	fmt.Fprintf(w, "%-16s %s\n", "culprits", strings.Join(tr.Culprits, ", "))
-	fmt.Fprintf(w, "%-16s %d file(s)\n", "evidence", len(tr.Evidence))
-	_, err := fmt.Fprintf(w, "%-16s %s\n", "truth", "truth.json")
-	return err
+	return report.WriteCorpus(g.stdout, report.Format(opts.format), sum)
 }
