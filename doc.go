@@ -11,7 +11,7 @@
 //	replay              plans, journal, resume and undo; imcdata:, pickup:, replay-dir:, smtp:// targets
 //	replay/selection    the --select expression language (what replay, scan, triage and bisect select)
 //	replay/simulate     offline replay through an emulated IMS
-//	replay/bisect       finds the poison by replaying halves against a target
+//	replay/bisect       finds every poison message against a target, never in more rounds than halving by hand
 //	replay/smtpclient   the smtp:// target's wire: TLS, AUTH, pipelined transactions
 //	smtpsink            the local SMTP sink: storage, lint, faults, IMS emulation
 //	corpus              deterministic generator of quarantined queues with ground truth and evidence
@@ -33,6 +33,7 @@
 // Not for other programs:
 //
 //	internal/atomicfile durable writes: temp file, fsync, rename, directory fsync, group commit
+//	internal/lock       one exclusive lock per replay target and per journal for a run
 //	internal/readonly   opening evidence for a forensic read: regular files, no access-time update
 //	internal/outside    how repair and redact write a copy: the guard's check, an atomic write, a rerun accepted
 //	internal/kbsample   the rules' KB samples, listed for the tests of repair and redact

@@ -77,8 +77,9 @@ func daysIn(year, month int) int {
 func parseClock(s string) (time.Duration, bool) { return parseClockDigits(s, false) }
 
 // parseClockDigits is parseClock; loose also accepts minutes and seconds
-// written without their leading zero, as NT 4.0's Dr. Watson does
-// ("When: 8/29/1997 @ 16:1:58.640").
+// written without their leading zero, as NT 4.0's and Windows 2000's
+// Dr. Watson do ("When: 8/29/1997 @ 16:1:58.640"), and reads up to three
+// fraction digits as a count of milliseconds, which is what they print.
 func parseClockDigits(s string, loose bool) (time.Duration, bool) {
 	s = strings.TrimSpace(s)
 	if len(s) < 4 || len(s) > 20 {
@@ -96,8 +97,14 @@ func parseClockDigits(s string, loose bool) (time.Duration, bool) {
 			return 0, false
 		}
 		v, _ := strconv.Atoi(f)
-		for k := len(f); k < 9; k++ {
-			v *= 10
+		if loose && len(f) <= 3 {
+			// Dr. Watson prints the milliseconds as a number (%d):
+			// ".42" is 42 ms, as written, not 420.
+			v *= 1e6
+		} else {
+			for k := len(f); k < 9; k++ {
+				v *= 10
+			}
 		}
 		frac = time.Duration(v)
 		s = s[:i]

@@ -4,8 +4,9 @@
 // a current Event Viewer saves them), Event Viewer CSV and text exports
 // (tab-delimited lines and the "Event Properties" block copy), dumpel
 // output, Dr. Watson logs (Drwtsn32.log), IMS SMTP protocol logs
-// (Imcdata\Log\L*.log) and Exchange 5.x message tracking logs
-// (YYYYMMDD.log).
+// (Imcdata\Log\L*.log), IIS SMTP service logs (W3C extended and NCSA,
+// SMTPSVC1\*.log, which Exchange 2000/2003 use) and Exchange 5.x message
+// tracking logs (YYYYMMDD.log).
 //
 // The layouts follow ims-kb.md sections 3 and 4: the ELF_LOGFILE_HEADER /
 // EVENTLOGRECORD structures of MSDN "Event Log File Format" (bb309024,
@@ -15,6 +16,15 @@
 // logs) and Q173280 / Q173364 (tracking logs); .evtx and its Binary XML
 // follow libyal's "Windows XML Event Log (EVTX) format" and [MS-EVEN6]
 // (evtx.go, evtx_binxml.go).
+//
+// Load and LoadPaths also account for every file (model.EvidenceFile):
+// its format, the events read, the records that could not be (Damaged:
+// a failed length check, a fragment in slack space, a line that is no
+// record), how its times were read (TimeZone: "utc", the zone given, or
+// model.TimeAssumed when no zone was given for a local-time source), and
+// warnings. Damage in a file that is otherwise sound is a warning, not an
+// error; a known format with no event is a warning too. Folders are
+// walked without touching access times.
 //
 // Every file is recognised by its content (Detect), never by its name.
 // Readers stream: text formats line by line with a bounded line length,

@@ -48,6 +48,10 @@ type drwBlock struct {
 	frameAny     string
 	frameAfter   string
 	stackFrames  int
+	// wrapped is the first frame's "Class::" when the KB or a narrow
+	// window wrapped the name to the next line ("store!MDB_BASE::" /
+	// "   FreeLockid [omap]").
+	wrapped string
 }
 
 func readDrWatson(r io.Reader, name string, o *Options, p *problems) []model.Event {
@@ -102,15 +106,18 @@ func (b *drwBlock) add(line string, o *Options) {
 	if b.inStack {
 		if m := drwFrame.FindStringSubmatch(line); m != nil {
 			b.stackFrames++
+			b.wrapped = ""
 			if b.stackFrames == 1 {
-				fn := cleanFunction(m[1])
-				if b.frameAny == "" {
-					b.frameAny = fn
+				if strings.HasSuffix(m[1], "::") {
+					b.wrapped = m[1]
 				}
-				if b.stackAfter && b.frameAfter == "" {
-					b.frameAfter = fn
-				}
+				b.setFrame(cleanFunction(m[1]))
 			}
+			return
+		}
+		if f := strings.Fields(line); b.wrapped != "" && len(f) > 0 && line[0] == ' ' {
+			b.setFrame(cleanFunction(b.wrapped + f[0]))
+			b.wrapped = ""
 			return
 		}
 		if strings.TrimSpace(line) == "" || strings.Contains(line, "FramePtr") {
@@ -143,6 +150,18 @@ func (b *drwBlock) add(line string, o *Options) {
 		if m := drwFunction.FindStringSubmatch(line); m != nil {
 			b.lastFunction = cleanFunction(m[1])
 		}
+	}
+}
+
+// setFrame records the first frame of a stack back trace: the first of
+// the block, and the first after the fault. A wrapped name read whole
+// (again) replaces the "Class::" its first line gave.
+func (b *drwBlock) setFrame(fn string) {
+	if b.frameAny == "" || strings.HasSuffix(b.frameAny, "::") {
+		b.frameAny = fn
+	}
+	if b.stackAfter && (b.frameAfter == "" || strings.HasSuffix(b.frameAfter, "::")) {
+		b.frameAfter = fn
 	}
 }
 

@@ -123,17 +123,9 @@ func TestEVTCorruptRecord(t *testing.T) {
 }
 
 func TestEVTWrapped(t *testing.T) {
-	recs := incidentRecords()
-	sizes := 0
-	for _, r := range recs {
-		sizes += len(encodeRecord(r))
-	}
-	// A ring buffer just big enough that record 105 is split by the end
-	// of the file and record 106 sits right after the header.
-	total := evtHeaderSize + sizes + 0x28 + 64
-	oldestAt := evtHeaderSize + sizes - len(encodeRecord(recs[5])) - len(encodeRecord(recs[4]))/2 + 0x28 + 64
-	oldestAt -= oldestAt % 4
-	b := wrappedEVT(total, oldestAt, recs)
+	// A ring buffer just big enough that a record is split by the end
+	// of the file and the newest ones sit right after the header.
+	b := wrappedIncidentEVT()
 	evs, err := readEVTBytes(t, b, nil)
 	if err != nil {
 		t.Fatal(err)

@@ -146,7 +146,19 @@ func evtTestFiles(t *testing.T) []string {
 
 func TestEVTMatchesEvtexport(t *testing.T) {
 	bin := evtexportBinary(t)
-	for _, path := range evtTestFiles(t) {
+	// Besides the real samples, the Exchange incident log the tests write
+	// (evtwriter_test.go: data sections, SIDs; linear, and as a ring with a
+	// record split by the end of the file), so that the records triage
+	// lives on are cross-checked too.
+	tmp := t.TempDir()
+	linear, wrapped := filepath.Join(tmp, "incident.evt"), filepath.Join(tmp, "incident-wrapped.evt")
+	if err := os.WriteFile(linear, linearEVT(incidentRecords()...), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(wrapped, wrappedIncidentEVT(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, path := range append(evtTestFiles(t), linear, wrapped) {
 		t.Run(filepath.Base(path), func(t *testing.T) {
 			f := Load(path, nil)
 			if f.Err != nil {
@@ -268,4 +280,18 @@ func sameOracle(a, b oracleRecord) bool {
 		}
 	}
 	return true
+}
+
+// wrappedIncidentEVT is TestEVTWrapped's ring: six Exchange incident
+// records, one split by the end of the file.
+func wrappedIncidentEVT() []byte {
+	recs := incidentRecords()
+	sizes := 0
+	for _, r := range recs {
+		sizes += len(encodeRecord(r))
+	}
+	total := evtHeaderSize + sizes + 0x28 + 64
+	oldestAt := evtHeaderSize + sizes - len(encodeRecord(recs[5])) - len(encodeRecord(recs[4]))/2 + 0x28 + 64
+	oldestAt -= oldestAt % 4
+	return wrappedEVT(total, oldestAt, recs)
 }

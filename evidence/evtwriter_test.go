@@ -132,7 +132,6 @@ func wrappedEVT(total, oldestAt int, recs []testRecord) []byte {
 	for i := range file {
 		file[i] = 0x27 // what the service fills unused space with
 	}
-	copy(file, encodeHeader(uint32(oldestAt), 0, 0, recs[0].Number, uint32(total), evtFlagWrap))
 	pos := oldestAt
 	for _, r := range recs {
 		b := encodeRecord(r)
@@ -146,5 +145,7 @@ func wrappedEVT(total, oldestAt int, recs []testRecord) []byte {
 	}
 	last := recs[len(recs)-1].Number
 	copy(file[pos:], encodeEOF(uint32(oldestAt), uint32(pos), last+1, recs[0].Number))
+	// A log closed cleanly: the header agrees with the EOF record.
+	copy(file, encodeHeader(uint32(oldestAt), uint32(pos), last+1, recs[0].Number, uint32(total), evtFlagWrap))
 	return file
 }

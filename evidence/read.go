@@ -6,9 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"os"
-	"path/filepath"
 	"sort"
 
 	"github.com/imsforensic/imsforensic/internal/readonly"
@@ -195,44 +193,19 @@ func LoadPaths(ctx context.Context, paths []string, opts *Options) ([]File, erro
 			files = append(files, Load(root, opts))
 			continue
 		}
-		werr := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
-			if err != nil {
-				failed(path, fmt.Errorf("evidence: %w", err))
-				if d != nil && d.IsDir() {
-					return fs.SkipDir
-				}
-				return nil
-			}
-			if err := ctx.Err(); err != nil {
-				return err
-			}
-			switch {
-			case d.IsDir():
-				return nil
-			case d.Type()&fs.ModeSymlink != 0:
-				skip(path, "symbolic link not followed")
-				return nil
-			case !d.Type().IsRegular():
-				skip(path, "not a regular file")
-				return nil
-			}
+		werr := walkFiles(ctx, root, func(path string) {
 			format, err := DetectFile(path)
-			if err != nil {
+			switch {
+			case err != nil:
 				failed(path, err)
-				return nil
-			}
-			if format == FormatUnknown {
+			case format == FormatUnknown:
 				skip(path, "not evidence")
-				return nil
+			default:
+				files = append(files, Load(path, opts))
 			}
-			files = append(files, Load(path, opts))
-			return nil
-		})
+		}, skip, failed)
 		if werr != nil {
-			if ctx.Err() != nil {
-				return files, ctx.Err()
-			}
-			failed(root, fmt.Errorf("evidence: walk %s: %w", root, werr))
+			return files, werr
 		}
 	}
 	return files, nil

@@ -52,6 +52,10 @@ func skipName(name string) bool {
 	return strings.HasPrefix(name, ".imsf-")
 }
 
+// SkipsDir reports the folders Scan does not walk into (Imcdata\Log and
+// the like), so a caller can say what they hold.
+func SkipsDir(name string) bool { return skipDir(name) }
+
 // skipDir reports Imcdata folders that hold no messages: protocol logs
 // and Imcsave backups (read them as evidence instead).
 func skipDir(name string) bool {

@@ -58,7 +58,8 @@ type BisectSummary struct {
 	Culprits int        `json:"culprits"`
 	Rounds   int        `json:"rounds"`
 	Sent     int        `json:"sent"`
-	// Bound is k*ceil(log2 n)+k, the rounds the issue promises "about".
+	// Bound is k*ceil(log2 n)+k, the rounds of adaptive group testing
+	// without a named crash, for comparison.
 	Bound int `json:"bound"`
 	// ByHand is the KB's manual halving on the same queue with the same
 	// culprits.

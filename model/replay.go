@@ -216,7 +216,7 @@ func (s *ReplaySummary) Note(outcome ReplayOutcome, reason string) {
 	s.Reasons[outcome][reason]++
 }
 
-// Incomplete reports whether some message was refused or failed (exit 4).
+// Incomplete reports whether some message was refused or failed (exit 5).
 func (s ReplaySummary) Incomplete() bool { return s.Refused > 0 || s.Failed > 0 }
 
 // Empty reports whether nothing was counted: a precondition failed before

@@ -89,6 +89,9 @@ func (r *runner) journalBuffered(rec model.ReplayRecord) error {
 	if r.jw == nil {
 		return nil
 	}
+	if err := r.watch.check(); err != nil {
+		return err
+	}
 	if err := r.jw.AppendBuffered(rec); err != nil {
 		return fmt.Errorf("replay: journal: %w", err)
 	}
@@ -102,5 +105,5 @@ func (r *runner) syncJournal() error {
 	if err := r.jw.Sync(); err != nil {
 		return fmt.Errorf("replay: journal: %w", err)
 	}
-	return nil
+	return r.watch.check() // what was synced is still in the journal
 }

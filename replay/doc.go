@@ -14,6 +14,19 @@
 //	begin  before a write or send: the intent (Result "begin"), with Dest
 //	done   after it: the target's record (Result ok, failed, skipped, refused)
 //
+// A journal starts with a model.JournalHeader (target, sources, version);
+// one of another target is refused (ErrJournalTarget). Entries key on the
+// source path and its sha256 (entryKey), so a file changed at the same
+// path is planned again under the collision rules. By default the journal
+// lives in the per-user state folder (StateDir, DefaultJournalPath), named
+// from the target and the sources. A run holds two exclusive locks
+// (internal/lock) for its whole length: its target's (a folder target's is
+// keyed on its temporary folder) and its journal's; a second run names the
+// holder and fails (lock.ErrLocked), or waits with Options.Wait. Torn
+// lines are recovered only under the journal's lock. A journal removed,
+// replaced or truncated under a running replay stops it (ErrJournalLost).
+// Outputs among the evidence are refused (package guard, safety.go).
+//
 // Running again with the same journal resumes: a message with a done-ok
 // record is skipped ("already written"); a message with a begin and no done
 // is checked at its destination by folder targets (complete and identical:

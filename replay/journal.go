@@ -252,14 +252,19 @@ func DefaultJournalPath(t Target, sources []string) (string, error) {
 // lock names: scheme and last folder or host ("imcdata-Imcdata",
 // "smtp-127.0.0.1-2525").
 func slug(t Target) string {
-	s := t.String()
-	scheme, rest, _ := strings.Cut(s, ":")
+	scheme, rest, _ := strings.Cut(t.String(), ":")
 	rest = strings.TrimRight(strings.TrimLeft(rest, "/"), `/\`)
 	if i := strings.LastIndexAny(rest, `/\`); i >= 0 {
 		rest = rest[i+1:]
 	}
+	return slugName(scheme + "-" + rest)
+}
+
+// slugName keeps the first 40 file-name-safe characters of s, others as
+// "-".
+func slugName(s string) string {
 	var b strings.Builder
-	for _, r := range scheme + "-" + rest {
+	for _, r := range s {
 		switch {
 		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', r == '.', r == '-', r == '_':
 			b.WriteRune(r)
@@ -274,25 +279,28 @@ func slug(t Target) string {
 }
 
 // targetLockPath is the lock file of a target: in the state folder's
-// locks/, named from the target's identity (a folder target's real path,
-// symbolic links resolved and case folded on Windows; an SMTP target's
-// host and port), so that two replays into one target exclude each other
-// whatever spelling or journal they were given.
+// locks/, named from the target's identity, so that two replays into one
+// target exclude each other whatever spelling or journal they were given.
+// A folder target is identified by its temporary folder (symbolic links
+// resolved, case folded on Windows): a Pickup and a Replay folder side by
+// side share DIR\..\.imsforensic-tmp, and one run's recovery of its
+// leftovers there must not remove the other's in-flight files. An SMTP
+// target is identified by its host and port.
 func targetLockPath(t Target) string {
-	id := strings.ToLower(t.String())
-	if ft, ok := t.(interface{ Dir() string }); ok {
-		d := ft.Dir()
+	id, name := strings.ToLower(t.String()), "target-"+slug(t)
+	if ft, ok := t.(interface{ tempDir() string }); ok {
+		d := ft.tempDir()
 		if real, err := filepath.EvalSymlinks(d); err == nil {
 			d = real
 		}
-		id = "folder:" + sourceKey(d)
+		id, name = "temp:"+sourceKey(d), "folder-"+slugName(filepath.Base(filepath.Dir(d)))
 	}
 	dir, err := StateDir()
 	if err != nil {
 		dir = filepath.Join(os.TempDir(), "imsforensic")
 	}
 	h := sha256.Sum256([]byte(id))
-	return filepath.Join(dir, "locks", "target-"+slug(t)+"-"+hex.EncodeToString(h[:])[:12]+".lock")
+	return filepath.Join(dir, "locks", name+"-"+hex.EncodeToString(h[:])[:12]+".lock")
 }
 
 // journalWatch notices a journal removed, replaced or truncated while a

@@ -328,3 +328,55 @@ func mustMkdir(t *testing.T, dir string) {
 		t.Fatal(err)
 	}
 }
+
+// pausedPickup is pausedImcdata for a Pickup folder.
+type pausedPickup struct {
+	*PickupTarget
+	entered, release chan struct{}
+	once             sync.Once
+}
+
+func (p *pausedPickup) Deliver(ctx context.Context, it *Item) (model.ReplayRecord, error) {
+	p.once.Do(func() { close(p.entered); <-p.release })
+	return p.PickupTarget.Deliver(ctx, it)
+}
+
+// TestSideBySideFolderTargetsShareTheTempLock: a Pickup and a Replay
+// folder in one parent share its .imsforensic-tmp; a replay into one must
+// not recover (remove) the temporary files of a replay running into the
+// other, so they take the same lock.
+func TestSideBySideFolderTargetsShareTheTempLock(t *testing.T) {
+	ctx := context.Background()
+	ev := filepath.Join(t.TempDir(), "TempIMS")
+	msgs := spoolQueue(t, ev, 2)
+	parent := filepath.Join(t.TempDir(), "Imcdata")
+	pickupDir, replayDir := filepath.Join(parent, "Pickup"), filepath.Join(parent, "Replay")
+	mustMkdir(t, pickupDir)
+	mustMkdir(t, replayDir)
+	first := &pausedPickup{entered: make(chan struct{}), release: make(chan struct{})}
+	first.PickupTarget, _ = NewPickupTarget(pickupDir, PickupOptions{})
+	done := make(chan error, 1)
+	go func() {
+		_, err := Run(ctx, msgs, first, Options{JournalPath: filepath.Join(t.TempDir(), "a.jsonl")}, nil)
+		done <- err
+	}()
+	<-first.entered
+	inflight := filepath.Join(parent, tempDirName, ".imsf-0123456789abcdef.part")
+	if err := os.WriteFile(inflight, []byte("half a message"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	rd, _ := NewReplayDirTarget(replayDir)
+	j2 := filepath.Join(t.TempDir(), "b.jsonl")
+	appendJSON(t, j2, model.ReplayRecord{Type: model.TypeReplay, Schema: 1, Path: msgs[0].Path, Target: rd.String(), Action: model.ActionWrite, Dest: filepath.Join(replayDir, msgs[0].Name+".eml"), SHA256Before: msgs[0].SHA256, Result: model.ResultBegin})
+	if _, err := Run(ctx, msgs, rd, Options{JournalPath: j2}, nil); !errors.Is(err, lock.ErrLocked) {
+		t.Errorf("replay-dir run beside a running pickup run: %v, want lock.ErrLocked", err)
+	}
+	if _, err := os.Stat(inflight); err != nil {
+		t.Errorf("the pickup run's temporary file is gone: %v", err)
+	}
+	os.Remove(inflight)
+	close(first.release)
+	if err := <-done; err != nil {
+		t.Fatalf("pickup run: %v", err)
+	}
+}

@@ -39,6 +39,10 @@ type outputDirs interface{ outputDirs() []string }
 
 func (f *folder) outputDirs() []string { return []string{f.dir, f.tmpDir} }
 
+// tempDir is the folder target's temporary folder, which identifies its
+// lock (targetLockPath).
+func (f *folder) tempDir() string { return f.tmpDir }
+
 func (t *ImcdataTarget) outputDirs() []string {
 	out := t.folder.outputDirs()
 	for _, q := range []string{model.QueueIN, model.QueueOUT} {

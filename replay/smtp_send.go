@@ -138,7 +138,10 @@ func (t *SMTPTarget) open(it *Item) *smtpMsg {
 	}
 	p.part = io.NewSectionReader(f, m.MessageOffset, messageEnd(m, st.Size())-m.MessageOffset)
 	h := sha256.New()
-	if _, err := io.Copy(io.MultiWriter(h, &p.scan), io.NewSectionReader(p.part, 0, p.part.Size())); err != nil {
+	bp := smtpclient.CopyBuffers.Get().(*[]byte)
+	_, err = io.CopyBuffer(io.MultiWriter(h, &p.scan), io.NewSectionReader(p.part, 0, p.part.Size()), *bp)
+	smtpclient.CopyBuffers.Put(bp)
+	if err != nil {
 		return settle(model.ResultFailed, "read: "+err.Error())
 	}
 	p.rec.SHA256Before = hex.EncodeToString(h.Sum(nil))

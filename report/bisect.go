@@ -1,7 +1,6 @@
 package report
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"strings"
@@ -14,8 +13,7 @@ import (
 // test and how to test them, and the rounds against halving by hand.
 func WriteBisect(w io.Writer, f Format, culprits []model.Culprit, untestable []model.Untestable, s model.BisectSummary) error {
 	if f == JSON {
-		enc := json.NewEncoder(w)
-		enc.SetEscapeHTML(false)
+		enc := newJSONLines(w)
 		for _, c := range culprits {
 			if err := enc.Encode(c); err != nil {
 				return fmt.Errorf("write json: %w", err)

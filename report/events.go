@@ -2,7 +2,6 @@ package report
 
 import (
 	"encoding/csv"
-	"encoding/json"
 	"fmt"
 	"io"
 	"path/filepath"
@@ -41,8 +40,7 @@ func WriteEvents(w io.Writer, f Format, files []model.EvidenceFile, events []mod
 }
 
 func writeEventsJSON(w io.Writer, files []model.EvidenceFile, events []model.Event, notes []model.Conclusion) error {
-	enc := json.NewEncoder(w)
-	enc.SetEscapeHTML(false)
+	enc := newJSONLines(w)
 	for _, f := range files {
 		if err := enc.Encode(f); err != nil {
 			return fmt.Errorf("write json: %w", err)
@@ -114,7 +112,7 @@ func WriteEvidenceFiles(w io.Writer, files []model.EvidenceFile) error {
 			}
 		}
 		row := []string{cell(filepath.Base(f.Path), 32), format, strconv.Itoa(f.Events), strconv.Itoa(f.Damaged), cell(f.TimeZone, 20),
-			eventTime(f.First, "2006-01-02 15:04:05"), eventTime(f.Last, "2006-01-02 15:04:05"), cell(note, 60)}
+			eventTime(f.First, "2006-01-02 15:04:05"), eventTime(f.Last, "2006-01-02 15:04:05"), text(note)}
 		if err := t.Append(row); err != nil {
 			return fmt.Errorf("write table: %w", err)
 		}
@@ -129,7 +127,7 @@ func writeEventsTable(w io.Writer, events []model.Event) error {
 	t := newTable(w, "TIME", "ZONE", "FILE", "REC", "SOURCE", "ID", "TYPE", "DETAIL")
 	for _, e := range events {
 		row := []string{eventTime(e.Time, "2006-01-02 15:04:05 -07:00"), cell(e.TimeZone, 20), cell(filepath.Base(e.Path), 24), recordOrLine(e),
-			cell(e.Source, 24), eventID(e), e.Level, cell(eventDetail(e), 70)}
+			cell(e.Source, 24), eventID(e), e.Level, cell(eventDetail(e), 400)}
 		if err := t.Append(row); err != nil {
 			return fmt.Errorf("write table: %w", err)
 		}
@@ -219,4 +217,40 @@ func eventID(e model.Event) string {
 		return ""
 	}
 	return strconv.FormatUint(uint64(e.EventID), 10)
+}
+
+// WriteTriageEvidence writes how triage's evidence was read: in the
+// table, ahead of the suspects (before), the clock warning or note and the
+// files table; in JSON Lines, after the suspects and conclusions (so the
+// first record stays rank 1), one "evidence" record per file and the clock
+// notes as conclusions. CSV, one table of suspects, carries none of it
+// (the warnings go to stderr).
+func WriteTriageEvidence(w io.Writer, f Format, files []model.EvidenceFile, notes []model.Conclusion, before bool) error {
+	switch {
+	case f == CSV || len(files) == 0 && len(notes) == 0:
+		return nil
+	case f == JSON:
+		if before {
+			return nil
+		}
+		return writeEventsJSON(w, files, nil, notes)
+	case !before:
+		return nil
+	}
+	var b strings.Builder
+	for _, c := range notes {
+		b.WriteString(model.Escape(c.Text) + "\n")
+	}
+	if _, err := io.WriteString(w, b.String()); err != nil {
+		return fmt.Errorf("write table: %w", err)
+	}
+	if len(files) > 0 {
+		if err := WriteEvidenceFiles(w, files); err != nil {
+			return err
+		}
+	}
+	if _, err := io.WriteString(w, "\n"); err != nil {
+		return fmt.Errorf("write table: %w", err)
+	}
+	return nil
 }

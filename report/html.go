@@ -120,6 +120,7 @@ var htmlTemplateText string
 
 var htmlTemplate = template.Must(template.New("report").Funcs(template.FuncMap{
 	"timeline": func(t Timeline) template.HTML { return renderTimelineSVG(t) },
+	"zoom":     func(t Timeline) template.HTML { return renderZoomSVG(t) },
 	"when": func(t time.Time) string {
 		if t.IsZero() {
 			return ""

@@ -61,54 +61,90 @@ func renderTimelineSVG(t Timeline) template.HTML {
 		fmt.Fprintf(&b, `<text x="%d" y="%d" class="axis">no dated events or files</text></svg>`, svgLeft, svgAxisY)
 		return template.HTML(b.String())
 	}
-	span := hi.Sub(lo)
-	plotW := float64(svgWidth - svgLeft - svgRight)
-	x := func(at time.Time) float64 { return svgLeft + float64(at.Sub(lo))/float64(span)*plotW }
+	c := newTimelineChart(&b, t, zone, lo, hi)
+	c.lanes()
+	c.axis()
+	c.suspects()
+	c.crashes()
+	c.rank1()
+	b.WriteString(`</svg>`)
+	return template.HTML(b.String())
+}
 
-	bk := buckets[len(buckets)-1]
-	for _, c := range buckets {
-		if span/c.d <= svgMaxBins {
-			bk = c
+// timelineChart is one drawing of the timeline: the window lo..hi, its
+// time scale and buckets.
+type timelineChart struct {
+	b      *strings.Builder
+	t      Timeline
+	zone   *time.Location
+	lo, hi time.Time
+	span   time.Duration
+	plotW  float64
+	bk     struct {
+		d    time.Duration
+		name string
+	}
+	start time.Time // the first bucket's start
+}
+
+func newTimelineChart(b *strings.Builder, t Timeline, zone *time.Location, lo, hi time.Time) *timelineChart {
+	c := &timelineChart{b: b, t: t, zone: zone, lo: lo, hi: hi, span: hi.Sub(lo), plotW: float64(svgWidth - svgLeft - svgRight)}
+	c.bk = buckets[len(buckets)-1]
+	for _, k := range buckets {
+		if c.span/k.d <= svgMaxBins {
+			c.bk = k
 			break
 		}
 	}
-	start := lo.Truncate(bk.d)
-	if bk.d >= time.Hour {
+	c.start = lo.Truncate(c.bk.d)
+	if c.bk.d >= time.Hour {
 		// Hour-sized buckets start on the hour of the axis's zone.
 		_, off := lo.In(zone).Zone()
-		start = lo.Add(time.Duration(off) * time.Second).Truncate(bk.d).Add(-time.Duration(off) * time.Second)
+		c.start = lo.Add(time.Duration(off) * time.Second).Truncate(c.bk.d).Add(-time.Duration(off) * time.Second)
 	}
-	bin := func(at time.Time) int { return int(at.Sub(start) / bk.d) }
-	nbins := bin(hi) + 1
+	return c
+}
 
-	inWindow := func(at time.Time) bool { return !at.IsZero() && !at.Before(lo) && !at.After(hi) }
+func (c *timelineChart) x(at time.Time) float64 {
+	return svgLeft + float64(at.Sub(c.lo))/float64(c.span)*c.plotW
+}
+
+func (c *timelineChart) bin(at time.Time) int { return int(at.Sub(c.start) / c.bk.d) }
+
+func (c *timelineChart) inWindow(at time.Time) bool {
+	return !at.IsZero() && !at.Before(c.lo) && !at.After(c.hi)
+}
+
+// lanes draws the header (the window with its dates and zone, what is
+// counted, crashes outside the window named) and the two histograms.
+func (c *timelineChart) lanes() {
+	b, zone, lo, hi := c.b, c.zone, c.lo, c.hi
+	nbins := c.bin(hi) + 1
 	evBins, fileBins := make([]int, nbins), make([]int, nbins)
 	outside, nEvents, nFiles := 0, 0, 0
-	for _, e := range t.Events {
+	for _, e := range c.t.Events {
 		if e.Time.IsZero() {
 			continue
 		}
-		if !inWindow(e.Time) {
+		if !c.inWindow(e.Time) {
 			outside++
 			continue
 		}
-		evBins[bin(e.Time)]++
+		evBins[c.bin(e.Time)]++
 		nEvents++
 	}
-	for _, f := range t.Files {
-		if inWindow(f.Time) {
-			fileBins[bin(f.Time)]++
+	for _, f := range c.t.Files {
+		if c.inWindow(f.Time) {
+			fileBins[c.bin(f.Time)]++
 			nFiles++
 		}
 	}
 
-	// Header: the window with its dates and zone, and what is counted;
-	// crashes outside the window (old Dr. Watson entries) are named.
-	fmt.Fprintf(&b, `<text x="%d" y="16" class="lane">%s to %s</text>`, svgLeft, html.EscapeString(lo.In(zone).Format("Mon 2006-01-02 15:04")),
+	fmt.Fprintf(b, `<text x="%d" y="16" class="lane">%s to %s</text>`, svgLeft, html.EscapeString(lo.In(zone).Format("Mon 2006-01-02 15:04")),
 		html.EscapeString(hi.In(zone).Format("Mon 2006-01-02 15:04 MST")))
 	var away []string
-	for _, c := range crashClusters(t.Events, func(at time.Time) bool { return !at.IsZero() && !inWindow(at) }) {
-		away = append(away, c.first.In(zone).Format("2006-01-02 15:04"))
+	for _, k := range crashClusters(c.t.Events, func(at time.Time) bool { return !at.IsZero() && !c.inWindow(at) }) {
+		away = append(away, k.first.In(zone).Format("2006-01-02 15:04"))
 	}
 	note := fmt.Sprintf("%d event(s), %d message file(s)", nEvents, nFiles)
 	if outside > 0 {
@@ -117,53 +153,61 @@ func renderTimelineSVG(t Timeline) template.HTML {
 	if len(away) > 0 {
 		note += fmt.Sprintf(", among them %d crash(es) at %s", len(away), strings.Join(away, ", "))
 	}
-	fmt.Fprintf(&b, `<text x="%d" y="%d" class="axis">%s</text>`, svgLeft, svgAxisY+50, html.EscapeString(note))
+	fmt.Fprintf(b, `<text x="%d" y="%d" class="axis">%s</text>`, svgLeft, svgAxisY+50, html.EscapeString(note))
 
 	unit := "per minute"
-	if bk.d != time.Minute {
-		unit = "per minute (" + bk.name + " buckets)"
+	if c.bk.d != time.Minute {
+		unit = "per minute (" + c.bk.name + " buckets)"
 	}
-	histogram(&b, "events", evBins, start, bk.d, x, svgEvTop, svgEvBot, "bar ev")
-	histogram(&b, "message files", fileBins, start, bk.d, x, svgFileTop, svgFileBot, "bar file")
-	fmt.Fprintf(&b, `<text x="%d" y="%d" class="lane">events %s</text>`, svgLeft+4, svgEvTop-6, html.EscapeString(unit))
-	fmt.Fprintf(&b, `<text x="%d" y="%d" class="lane">message file times %s</text>`, svgLeft+4, svgFileTop-6, html.EscapeString(unit))
+	histogram(b, "events", evBins, c.start, c.bk.d, c.x, svgEvTop, svgEvBot, "bar ev")
+	histogram(b, "message files", fileBins, c.start, c.bk.d, c.x, svgFileTop, svgFileBot, "bar file")
+	fmt.Fprintf(b, `<text x="%d" y="%d" class="lane">events %s</text>`, svgLeft+4, svgEvTop-6, html.EscapeString(unit))
+	fmt.Fprintf(b, `<text x="%d" y="%d" class="lane">message file times %s</text>`, svgLeft+4, svgFileTop-6, html.EscapeString(unit))
+}
 
-	// Axis: ticks at a round step in the axis's zone, the date under the
-	// first tick and under every midnight.
-	fmt.Fprintf(&b, `<line x1="%d" y1="%d" x2="%d" y2="%d" class="axisline"/>`, svgLeft, svgAxisY, svgWidth-svgRight, svgAxisY)
-	step := tickStep(span)
+// axis draws ticks at a round step in the axis's zone, the date under the
+// first tick and under every midnight, and names the zone.
+func (c *timelineChart) axis() {
+	b, x := c.b, c.x
+	fmt.Fprintf(b, `<line x1="%d" y1="%d" x2="%d" y2="%d" class="axisline"/>`, svgLeft, svgAxisY, svgWidth-svgRight, svgAxisY)
+	step := tickStep(c.span)
 	lastDay := ""
-	for at := firstTick(lo, step, zone); !at.After(hi); at = at.Add(step) {
-		if at.Before(lo) {
+	for at := firstTick(c.lo, step, c.zone); !at.After(c.hi); at = at.Add(step) {
+		if at.Before(c.lo) {
 			continue
 		}
-		lt := at.In(zone)
-		fmt.Fprintf(&b, `<line x1="%.1f" y1="%d" x2="%.1f" y2="%d" class="axisline"/>`, x(at), svgAxisY, x(at), svgAxisY+5)
+		lt := at.In(c.zone)
+		fmt.Fprintf(b, `<line x1="%.1f" y1="%d" x2="%.1f" y2="%d" class="axisline"/>`, x(at), svgAxisY, x(at), svgAxisY+5)
 		label := lt.Format("15:04")
 		if step < time.Minute {
 			label = lt.Format("15:04:05")
 		}
-		fmt.Fprintf(&b, `<text x="%.1f" y="%d" text-anchor="middle" class="axis">%s</text>`, x(at), svgAxisY+18, label)
+		fmt.Fprintf(b, `<text x="%.1f" y="%d" text-anchor="middle" class="axis">%s</text>`, x(at), svgAxisY+18, label)
 		if day := lt.Format("Mon 01-02"); day != lastDay {
 			lastDay = day
-			fmt.Fprintf(&b, `<text x="%.1f" y="%d" text-anchor="middle" class="axis date">%s</text>`, x(at), svgAxisY+32, html.EscapeString(day))
+			fmt.Fprintf(b, `<text x="%.1f" y="%d" text-anchor="middle" class="axis date">%s</text>`, x(at), svgAxisY+32, html.EscapeString(day))
 		}
 	}
-	fmt.Fprintf(&b, `<text x="%d" y="16" text-anchor="end" class="lane">times in %s</text>`, svgWidth-svgRight, html.EscapeString(zoneName(zone, lo)))
+	fmt.Fprintf(b, `<text x="%d" y="16" text-anchor="end" class="lane">times in %s</text>`, svgWidth-svgRight, html.EscapeString(zoneName(c.zone, c.lo)))
+}
 
-	// Suspects' file times over the file lane; rank 1 across the chart.
-	for _, f := range t.Files {
-		if !inWindow(f.Time) || !f.Suspect || f.Rank1 {
+// suspects marks the suspects' file times over the file lane (rank 1 is
+// drawn across the chart by rank1).
+func (c *timelineChart) suspects() {
+	for _, f := range c.t.Files {
+		if !c.inWindow(f.Time) || !f.Suspect || f.Rank1 {
 			continue
 		}
-		fmt.Fprintf(&b, `<line x1="%.1f" y1="%d" x2="%.1f" y2="%d" class="tick suspect" data-name="%s"><title>%s %s</title></line>`,
-			x(f.Time), svgFileTop-2, x(f.Time), svgFileBot, html.EscapeString(f.Name), html.EscapeString(f.Name), html.EscapeString(stamp(f.Time, zone)))
+		fmt.Fprintf(c.b, `<line x1="%.1f" y1="%d" x2="%.1f" y2="%d" class="tick suspect" data-name="%s"><title>%s %s</title></line>`,
+			c.x(f.Time), svgFileTop-2, c.x(f.Time), svgFileBot, html.EscapeString(f.Name), html.EscapeString(f.Name), html.EscapeString(stamp(f.Time, c.zone)))
 	}
+}
 
-	// Crashes: events marked as crash events, clustered (less than two
-	// minutes apart), one red mark each, labelled with the time and the
-	// event IDs; labels that would overlap go to the next row.
-	clusters := crashClusters(t.Events, inWindow)
+// crashes draws the events marked as crash events, clustered (less than
+// two minutes apart), one red mark each, labelled with the time and the
+// event IDs; labels that would overlap go to the next row.
+func (c *timelineChart) crashes() {
+	b, zone := c.b, c.zone
 	var rows [svgLabelRows][][2]float64 // label extents taken in each row
 	free := func(row int, a, z float64) bool {
 		for _, iv := range rows[row] {
@@ -173,9 +217,9 @@ func renderTimelineSVG(t Timeline) template.HTML {
 		}
 		return true
 	}
-	for _, c := range clusters {
-		cx := x(c.first)
-		text := c.first.In(zone).Format("15:04:05") + " " + c.ids()
+	for _, k := range crashClusters(c.t.Events, c.inWindow) {
+		cx := c.x(k.first)
+		text := k.first.In(zone).Format("15:04:05") + " " + k.ids()
 		w := 6.6 * float64(len(text)) // bold 11px, about 6.6 units a character
 		anchor, a, z := "start", cx+6, cx+6+w
 		if z > svgWidth-svgRight {
@@ -191,33 +235,30 @@ func renderTimelineSVG(t Timeline) template.HTML {
 		if anchor == "end" {
 			tx = z
 		}
-		fmt.Fprintf(&b, `<line x1="%.1f" y1="%d" x2="%.1f" y2="%d" class="crashline"/>`, cx, svgEvTop, cx, ly-4)
-		fmt.Fprintf(&b, `<path d="M%.1f %d l-6 -10 h12 z" class="marker crash"><title>%s</title></path>`, cx, svgCrashTop+10, html.EscapeString(c.title(zone)))
-		fmt.Fprintf(&b, `<text x="%.1f" y="%d" text-anchor="%s" class="crashlabel">%s</text>`, tx, ly, anchor, html.EscapeString(text))
+		fmt.Fprintf(b, `<line x1="%.1f" y1="%d" x2="%.1f" y2="%d" class="crashline"/>`, cx, svgEvTop, cx, ly-4)
+		fmt.Fprintf(b, `<path d="M%.1f %d l-6 -10 h12 z" class="marker crash"><title>%s</title></path>`, cx, svgCrashTop+10, html.EscapeString(k.title(zone)))
+		fmt.Fprintf(b, `<text x="%.1f" y="%d" text-anchor="%s" class="crashlabel">%s</text>`, tx, ly, anchor, html.EscapeString(text))
 	}
+}
 
-	for _, f := range t.Files {
-		if !inWindow(f.Time) || !f.Rank1 {
+// rank1 draws the rank-1 suspect's file time across the chart, labelled.
+func (c *timelineChart) rank1() {
+	for _, f := range c.t.Files {
+		if !c.inWindow(f.Time) || !f.Rank1 {
 			continue
 		}
-		fx := x(f.Time)
+		fx := c.x(f.Time)
 		anchor, tx := "end", fx-5
 		if fx-svgLeft < 220 {
 			anchor, tx = "start", fx+5
 		}
-		fmt.Fprintf(&b, `<line x1="%.1f" y1="%d" x2="%.1f" y2="%d" class="tick suspect rank1" data-name="%s"><title>rank 1: %s %s</title></line>`,
-			fx, svgEvTop, fx, svgFileBot, html.EscapeString(f.Name), html.EscapeString(f.Name), html.EscapeString(stamp(f.Time, zone)))
-		fmt.Fprintf(&b, `<text x="%.1f" y="%d" text-anchor="%s" class="rank1label">rank 1 %s %s</text>`, tx, svgFileTop+12, anchor,
-			html.EscapeString(f.Name), html.EscapeString(f.Time.In(zone).Format("15:04:05")))
+		fmt.Fprintf(c.b, `<line x1="%.1f" y1="%d" x2="%.1f" y2="%d" class="tick suspect rank1" data-name="%s"><title>rank 1: %s %s</title></line>`,
+			fx, svgEvTop, fx, svgFileBot, html.EscapeString(f.Name), html.EscapeString(f.Name), html.EscapeString(stamp(f.Time, c.zone)))
+		fmt.Fprintf(c.b, `<text x="%.1f" y="%d" text-anchor="%s" class="rank1label">rank 1 %s %s</text>`, tx, svgFileTop+12, anchor,
+			html.EscapeString(f.Name), html.EscapeString(f.Time.In(c.zone).Format("15:04:05")))
 	}
-	b.WriteString(`</svg>`)
-	return template.HTML(b.String())
 }
 
-// histogram draws bins as bars between top and bot, scaled to the
-// largest, with the largest rate per minute written at the left (a
-// density per minute whatever the bucket, so charts of any span read the
-// same way); each bar's tooltip has its count.
 func histogram(b *strings.Builder, what string, bins []int, start time.Time, d time.Duration, x func(time.Time) float64, top, bot int, class string) {
 	peak := 0
 	for _, n := range bins {
@@ -388,4 +429,187 @@ func timeRange(t Timeline) (lo, hi time.Time, ok bool) {
 	}
 	pad := hi.Sub(lo) / 50
 	return lo.Add(-pad), hi.Add(pad), true
+}
+
+// Zoom chart geometry.
+const (
+	zoomHeight  = 190
+	zoomEvTop   = 30
+	zoomEvBot   = 70
+	zoomFileTop = 118
+	zoomFileBot = 146
+	zoomAxisY   = 156
+)
+
+// renderZoomSVG draws the minutes around the crash rank 1 is tied to (the
+// first crash at or after its file time, else the first crash): every
+// event and file on its own tick (per pixel column, so a burst stays
+// bounded), each crash event labelled with its ID and second, and rank
+// 1's file time, so "arrived 35 s before the crash" can be seen. Empty
+// when the timeline has no crash.
+func renderZoomSVG(t Timeline) template.HTML {
+	zone := t.Zone
+	if zone == nil {
+		zone = time.UTC
+	}
+	c, from, to, ok := zoomWindow(t)
+	if !ok {
+		return ""
+	}
+	var b strings.Builder
+	z := &zoomChart{b: &b, t: t, zone: zone, from: from, to: to, span: to.Sub(from), plotW: float64(svgWidth - svgLeft - svgRight)}
+	fmt.Fprintf(&b, `<svg id="timeline-zoom" viewBox="0 0 %d %d" width="100%%" role="img" aria-label="the minutes around the crash">`, svgWidth, zoomHeight)
+	fmt.Fprintf(&b, `<text x="%d" y="14" class="lane">%s to %s: the crash rank 1 is tied to, second by second</text>`, svgLeft,
+		html.EscapeString(from.In(zone).Format("2006-01-02 15:04")), html.EscapeString(to.In(zone).Format("15:04 MST")))
+	z.lanes()
+	z.axis()
+	z.crash(c)
+	z.suspects()
+	b.WriteString(`</svg>`)
+	return template.HTML(b.String())
+}
+
+// zoomWindow picks the crash the zoom shows (the first at or after rank
+// 1's file time, less a minute, that is not simulated; else the first)
+// and the whole minutes around it, widened to rank 1's file time when
+// that is less than 30 minutes before. ok is false without a crash.
+func zoomWindow(t Timeline) (c crash, from, to time.Time, ok bool) {
+	lo, hi, ok := timeRange(t)
+	if !ok {
+		return crash{}, from, to, false
+	}
+	clusters := crashClusters(t.Events, func(at time.Time) bool { return !at.IsZero() && !at.Before(lo) && !at.After(hi) })
+	if len(clusters) == 0 {
+		return crash{}, from, to, false
+	}
+	var rank1 *TimelineFile
+	for i := range t.Files {
+		if t.Files[i].Rank1 && !t.Files[i].Time.IsZero() {
+			rank1 = &t.Files[i]
+		}
+	}
+	c = clusters[0]
+	if rank1 != nil {
+		for _, k := range clusters {
+			if !k.first.Before(rank1.Time.Add(-time.Minute)) && !k.evs[0].Simulated {
+				c = k
+				break
+			}
+		}
+	}
+	last := c.evs[len(c.evs)-1].Time
+	from, to = c.first.Add(-2*time.Minute), last.Add(2*time.Minute)
+	if rank1 != nil && rank1.Time.Before(from) && c.first.Sub(rank1.Time) < 30*time.Minute {
+		from = rank1.Time.Add(-time.Minute)
+	}
+	return c, from.Truncate(time.Minute), to.Truncate(time.Minute).Add(time.Minute), true
+}
+
+// zoomChart is one drawing of the zoom: the window from..to and its scale.
+type zoomChart struct {
+	b        *strings.Builder
+	t        Timeline
+	zone     *time.Location
+	from, to time.Time
+	span     time.Duration
+	plotW    float64
+}
+
+func (z *zoomChart) x(at time.Time) float64 {
+	return svgLeft + float64(at.Sub(z.from))/float64(z.span)*z.plotW
+}
+
+func (z *zoomChart) in(at time.Time) bool {
+	return !at.IsZero() && !at.Before(z.from) && !at.After(z.to)
+}
+
+// lanes draws every other event and file on its own tick, per pixel
+// column.
+func (z *zoomChart) lanes() {
+	cols := map[int]int{}
+	for _, e := range z.t.Events {
+		if z.in(e.Time) && !e.Crash {
+			cols[int(z.x(e.Time))]++
+		}
+	}
+	ticks(z.b, cols, zoomEvTop+14, zoomEvBot, "events")
+	cols = map[int]int{}
+	for _, f := range z.t.Files {
+		if z.in(f.Time) && !f.Suspect {
+			cols[int(z.x(f.Time))]++
+		}
+	}
+	ticks(z.b, cols, zoomFileTop, zoomFileBot, "message files")
+	fmt.Fprintf(z.b, `<text x="%d" y="%d" text-anchor="end" class="axis">events</text>`, svgLeft-6, zoomEvBot)
+	fmt.Fprintf(z.b, `<text x="%d" y="%d" text-anchor="end" class="axis">files</text>`, svgLeft-6, zoomFileBot)
+}
+
+// axis draws the time axis, labelled to the second.
+func (z *zoomChart) axis() {
+	x := z.x
+	fmt.Fprintf(z.b, `<line x1="%d" y1="%d" x2="%d" y2="%d" class="axisline"/>`, svgLeft, zoomAxisY, svgWidth-svgRight, zoomAxisY)
+	step := tickStep(z.span)
+	for at := firstTick(z.from, step, z.zone); !at.After(z.to); at = at.Add(step) {
+		anchor := "middle"
+		switch {
+		case x(at)-svgLeft < 30:
+			anchor = "start"
+		case svgWidth-svgRight-x(at) < 30:
+			anchor = "end"
+		}
+		fmt.Fprintf(z.b, `<line x1="%.1f" y1="%d" x2="%.1f" y2="%d" class="axisline"/>`, x(at), zoomAxisY, x(at), zoomAxisY+5)
+		fmt.Fprintf(z.b, `<text x="%.1f" y="%d" text-anchor="%s" class="axis">%s</text>`, x(at), zoomAxisY+18, anchor, at.In(z.zone).Format("15:04:05"))
+	}
+}
+
+// crash draws the crash's events one by one, their IDs and seconds in one
+// line beside them (events a second apart are three units apart here).
+func (z *zoomChart) crash(c crash) {
+	x, zone := z.x, z.zone
+	var parts []string
+	for _, e := range c.evs {
+		fmt.Fprintf(z.b, `<line x1="%.1f" y1="%d" x2="%.1f" y2="%d" class="tick crashtick"><title>%s</title></line>`, x(e.Time), zoomEvTop, x(e.Time), zoomEvBot,
+			html.EscapeString(stamp(e.Time, zone)+" "+e.Label))
+		parts = append(parts, e.ID+" "+e.Time.In(zone).Format(":05"))
+	}
+	last := c.evs[len(c.evs)-1].Time
+	label := c.first.In(zone).Format("15:04:05") + " crash: " + strings.Join(parts, ", ")
+	lx, anchor := x(c.first)+4, "start"
+	if lx+6.6*float64(len(label)) > svgWidth-svgRight {
+		lx, anchor = x(last)-4, "end"
+	}
+	fmt.Fprintf(z.b, `<text x="%.1f" y="%d" text-anchor="%s" class="crashlabel">%s</text>`, lx, zoomEvBot+16, anchor, html.EscapeString(label))
+}
+
+// suspects draws the suspects' file times, rank 1 labelled.
+func (z *zoomChart) suspects() {
+	for _, f := range z.t.Files {
+		if !z.in(f.Time) || !f.Suspect {
+			continue
+		}
+		cls := "tick suspect"
+		if f.Rank1 {
+			cls = "tick suspect rank1"
+		}
+		fmt.Fprintf(z.b, `<line x1="%.1f" y1="%d" x2="%.1f" y2="%d" class="%s"><title>%s %s</title></line>`, z.x(f.Time), zoomFileTop-4, z.x(f.Time), zoomFileBot,
+			cls, html.EscapeString(f.Name), html.EscapeString(stamp(f.Time, z.zone)))
+		if f.Rank1 {
+			fmt.Fprintf(z.b, `<text x="%.1f" y="%d" text-anchor="end" class="rank1label">rank 1 %s %s</text>`, z.x(f.Time)-4, zoomFileTop+8,
+				html.EscapeString(f.Name), html.EscapeString(f.Time.In(z.zone).Format("15:04:05")))
+		}
+	}
+}
+
+// ticks draws one line per occupied pixel column, darker with more.
+func ticks(b *strings.Builder, cols map[int]int, top, bot int, what string) {
+	keys := make([]int, 0, len(cols))
+	for c := range cols {
+		keys = append(keys, c)
+	}
+	sort.Ints(keys)
+	for _, c := range keys {
+		n := cols[c]
+		op := math.Min(0.35+0.2*float64(n), 0.95)
+		fmt.Fprintf(b, `<line x1="%d" y1="%d" x2="%d" y2="%d" class="tick" stroke-opacity="%.2f"><title>%d %s</title></line>`, c, top, c, bot, op, n, what)
+	}
 }

@@ -16,7 +16,8 @@ import (
 // and 2,000 files is drawn as densities per minute (a bounded number of
 // bars), each of the three crashes as its own mark labelled with its time
 // and event IDs, rank 1 highlighted with its name and file time, and the
-// axis with dates and the zone.
+// axis with dates and the zone; under it, the minutes around the crash
+// rank 1 is tied to, second by second.
 func TestTimelineStaysReadableWithThousandsOfEvents(t *testing.T) {
 	est := time.FixedZone("EST", -5*3600)
 	day := time.Date(2001, 3, 14, 0, 0, 0, 0, est)
@@ -61,6 +62,12 @@ func TestTimelineStaysReadableWithThousandsOfEvents(t *testing.T) {
 	}
 	if !regexp.MustCompile(`\w{3} 2001-03-1[34] \d\d:\d\d to \w{3} 2001-03-1[45] \d\d:\d\d EST`).MatchString(svg) {
 		t.Error("the chart's header lacks the window's dates and zone")
+	}
+	zoom := regexp.MustCompile(`(?s)<svg id="timeline-zoom".*?</svg>`).FindString(buf.String())
+	for _, want := range []string{"13:01:50 crash: 4116 :50, 3039 :51, 12007 :52, 4102 :53", "rank 1 8JT9DH5L 13:01:15", "the crash rank 1 is tied to"} {
+		if !strings.Contains(zoom, want) {
+			t.Errorf("the zoom on rank 1's crash lacks %q", want)
+		}
 	}
 	// The three crash labels must not be drawn on top of one another.
 	ys := map[string]bool{}

@@ -2,7 +2,6 @@ package report
 
 import (
 	"encoding/csv"
-	"encoding/json"
 	"fmt"
 	"io"
 	"strconv"
@@ -16,8 +15,7 @@ import (
 func WriteMessages(w io.Writer, f Format, ms []*model.Message) error {
 	switch f {
 	case JSON:
-		enc := json.NewEncoder(w)
-		enc.SetEscapeHTML(false)
+		enc := newJSONLines(w)
 		for _, m := range ms {
 			if err := enc.Encode(model.NewMessageRecord(m)); err != nil {
 				return fmt.Errorf("write json: %w", err)
@@ -41,8 +39,8 @@ func writeMessagesTable(w io.Writer, ms []*model.Message) error {
 		if m.Error != "" {
 			find = "error: " + m.Error
 		}
-		if err := t.Append([]string{m.Queue, cell(m.Name, 24), size(m.Size), tm, cell(m.Envelope.From, 28),
-			strconv.Itoa(len(m.Envelope.To)), cell(string(m.DisplaySubject()), 30), score(m.Score), cell(find, 70)}); err != nil {
+		if err := t.Append([]string{m.Queue, cell(m.Name, 24), size(m.Size), tm, cell(m.Envelope.From, 60),
+			strconv.Itoa(len(m.Envelope.To)), cell(string(m.DisplaySubject()), 80), score(m.Score), text(find)}); err != nil {
 			return fmt.Errorf("write table: %w", err)
 		}
 	}

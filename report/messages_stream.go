@@ -27,6 +27,7 @@ type MessageWriter struct {
 	top  riskHeap
 	rows int
 	left struct{ messages, withFindings int }
+	tot  Totals
 }
 
 // NewMessageWriter writes to w in f; rows bounds the table (0 means
@@ -38,8 +39,7 @@ func NewMessageWriter(w io.Writer, f Format, rows int) (*MessageWriter, error) {
 	mw := &MessageWriter{w: w, f: f, rows: rows}
 	switch f {
 	case JSON:
-		mw.enc = json.NewEncoder(w)
-		mw.enc.SetEscapeHTML(false)
+		mw.enc = newJSONLines(w)
 	case CSV:
 		mw.cw = csv.NewWriter(w)
 		if err := mw.cw.Write(messageCSVHeader); err != nil {
@@ -63,6 +63,7 @@ func (mw *MessageWriter) Write(m *model.Message) error {
 		}
 		return nil
 	}
+	mw.tot.Add(m)
 	heap.Push(&mw.top, m)
 	if mw.top.Len() > mw.rows {
 		out := heap.Pop(&mw.top).(*model.Message)
@@ -86,14 +87,21 @@ func (mw *MessageWriter) Close() error {
 	}
 	ms := []*model.Message(mw.top)
 	model.SortMessages(ms)
-	if err := writeMessagesTable(mw.w, ms); err != nil {
-		return err
+	if len(ms) > 0 {
+		// No table for no message: the totals line says 0, and the
+		// inputs that could not be read are listed on stderr.
+		if err := writeMessagesTable(mw.w, ms); err != nil {
+			return err
+		}
 	}
 	if mw.left.messages > 0 {
 		if _, err := fmt.Fprintf(mw.w, "... and %d less risky messages not shown (%d with findings); --format json or csv lists all\n",
 			mw.left.messages, mw.left.withFindings); err != nil {
 			return fmt.Errorf("write table: %w", err)
 		}
+	}
+	if _, err := fmt.Fprintln(mw.w, mw.tot.String()); err != nil {
+		return fmt.Errorf("write table: %w", err)
 	}
 	return nil
 }

@@ -2,7 +2,6 @@ package report
 
 import (
 	"encoding/csv"
-	"encoding/json"
 	"fmt"
 	"io"
 	"strconv"
@@ -31,8 +30,7 @@ func WriteRepairs(w io.Writer, f Format, recs []model.RepairRecord) error {
 
 // writeJSONLines writes one record per line, HTML characters unescaped.
 func writeJSONLines[T any](w io.Writer, recs []T) error {
-	enc := json.NewEncoder(w)
-	enc.SetEscapeHTML(false)
+	enc := newJSONLines(w)
 	for i := range recs {
 		if err := enc.Encode(&recs[i]); err != nil {
 			return fmt.Errorf("write json: %w", err)

@@ -1,12 +1,10 @@
 package report
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"path/filepath"
 	"sort"
-	"text/tabwriter"
 
 	"github.com/imsforensic/imsforensic/model"
 )
@@ -14,10 +12,12 @@ import (
 // ReplayOutput returns the record sink of replay (and replay --undo) for
 // the format, and a flush that prints what was buffered when the run
 // ends. JSON Lines are written as the records come, so a script sees each
-// one at once; the table is printed at the end, aligned.
-func ReplayOutput(w io.Writer, f Format) (add func(model.ReplayRecord), flush func() error) {
+// one at once; the table is printed at the end, aligned, with only the
+// rows that need attention (held, refused, failed, deferred) unless
+// verbose: a rerun of 2,000 messages is not 2,000 "skipped" lines.
+func ReplayOutput(w io.Writer, f Format, verbose bool) (add func(model.ReplayRecord), flush func() error) {
 	if f == JSON {
-		enc := json.NewEncoder(w)
+		enc := newJSONLines(w)
 		var werr error
 		return func(r model.ReplayRecord) {
 				if werr == nil {
@@ -28,9 +28,34 @@ func ReplayOutput(w io.Writer, f Format) (add func(model.ReplayRecord), flush fu
 			}
 	}
 	var recs []model.ReplayRecord
-	return func(r model.ReplayRecord) { recs = append(recs, r) }, func() error {
-		return writeReplayTable(w, recs)
+	hidden := 0
+	return func(r model.ReplayRecord) {
+			if verbose || needsAttention(r.Result) {
+				recs = append(recs, r)
+			} else {
+				hidden++
+			}
+		}, func() error {
+			if len(recs) > 0 || hidden == 0 {
+				if err := writeReplayTable(w, recs); err != nil {
+					return err
+				}
+			}
+			if hidden > 0 {
+				_, err := fmt.Fprintf(w, "(%d rows written, skipped or planned not shown; --verbose lists every row)\n", hidden)
+				return err
+			}
+			return nil
+		}
+}
+
+// needsAttention reports the results an admin must act on.
+func needsAttention(r model.ReplayResult) bool {
+	switch r {
+	case model.ResultHeld, model.ResultRefused, model.ResultFailed, model.ResultDeferred:
+		return true
 	}
+	return false
 }
 
 // writeReplayTable prints one row per record: plan lines, then results.
@@ -39,17 +64,17 @@ func writeReplayTable(w io.Writer, recs []model.ReplayRecord) error {
 		_, err := fmt.Fprintln(w, "no message selected")
 		return err
 	}
-	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "ACTION\tRESULT\tFILE\tDEST\tREASON")
+	t := newTable(w, "ACTION", "RESULT", "FILE", "DEST", "REASON")
 	for _, r := range recs {
-		name := filepath.Base(r.Path)
 		dest := r.Dest
 		if dest == "" {
 			dest = "-"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", r.Action, r.Result, model.Escape(name), model.Escape(dest), model.Escape(r.Reason))
+		if err := t.Append(string(r.Action), string(r.Result), text(filepath.Base(r.Path)), text(dest), text(r.Reason)); err != nil {
+			return err
+		}
 	}
-	return tw.Flush()
+	return t.Render()
 }
 
 // WriteReplaySummary prints a replay's or an undo's counts for people,

@@ -1,7 +1,6 @@
 package report
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"strconv"
@@ -15,8 +14,7 @@ import (
 func WriteShow(w io.Writer, f Format, m *model.Message) error {
 	switch f {
 	case JSON:
-		enc := json.NewEncoder(w)
-		enc.SetEscapeHTML(false)
+		enc := newJSONLines(w)
 		return enc.Encode(m)
 	case CSV:
 		return WriteFindingsCSV(w, []*model.Message{m})
@@ -64,7 +62,7 @@ func writeShowText(w io.Writer, m *model.Message) error {
 		ew.printf("\nHeader (%d fields, %d bytes)\n", m.Scan.HeaderFields, m.Scan.HeaderBytes)
 		t := newTable(ew, "OFFSET", "FIELD", "SIZE", "VALUE")
 		for _, f := range r.Header {
-			if err := t.Append([]string{strconv.FormatInt(f.Offset, 10), cell(string(f.Name), 28), strconv.FormatInt(f.ValueLength, 10), cell(string(f.Value), 60)}); err != nil {
+			if err := t.Append([]string{strconv.FormatInt(f.Offset, 10), cell(string(f.Name), 28), strconv.FormatInt(f.ValueLength, 10), cell(string(f.Value), 200)}); err != nil {
 				return err
 			}
 		}
@@ -91,7 +89,7 @@ func writeShowText(w io.Writer, m *model.Message) error {
 		t := newTable(ew, "CLASS", "RULE", "PART", "OFFSET", "EVIDENCE", "KB", "DETAIL")
 		for _, f := range m.Findings {
 			if err := t.Append([]string{f.Class.String(), f.Rule, partLabel(f.Part), strconv.FormatInt(f.Offset, 10),
-				cell(string(f.Evidence), 40), strings.Join(f.KB, " "), cell(f.Detail, 60)}); err != nil {
+				cell(string(f.Evidence), 40), strings.Join(f.KB, " "), text(f.Detail)}); err != nil {
 				return err
 			}
 		}

@@ -1,7 +1,6 @@
 package report
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"strings"
@@ -48,8 +47,7 @@ func WriteSimulation(w io.Writer, f Format, runs []SimulationRun, titles []strin
 // WriteSimulationJSON writes one run's steps and then its summary as JSON
 // Lines.
 func WriteSimulationJSON(w io.Writer, steps []model.SimStep, sum model.Simulation) error {
-	enc := json.NewEncoder(w)
-	enc.SetEscapeHTML(false)
+	enc := newJSONLines(w)
 	for _, s := range steps {
 		if err := enc.Encode(s); err != nil {
 			return fmt.Errorf("simulate: write json: %w", err)
@@ -98,11 +96,11 @@ func foldSteps(steps []model.SimStep) [][]string {
 		}
 		if n := j - i; n > 3 {
 			rows = append(rows, []string{SimOffset(s.Offset), fmt.Sprintf("%s x %d", s.Action, n),
-				clip(s.Name+" .. "+steps[j-1].Name, 40), clip(s.Detail, 90)})
+				clip(s.Name+" .. "+steps[j-1].Name, 40), text(s.Detail)})
 			i = j
 			continue
 		}
-		rows = append(rows, []string{SimOffset(s.Offset), string(s.Action), clip(s.Name, 40), clip(detailWithEvents(s), 120)})
+		rows = append(rows, []string{SimOffset(s.Offset), string(s.Action), clip(s.Name, 40), text(detailWithEvents(s))})
 		i++
 	}
 	return rows

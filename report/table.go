@@ -1,32 +1,206 @@
 package report
 
 import (
+	"fmt"
 	"io"
+	"sort"
+	"strings"
+	"sync/atomic"
 
-	"github.com/olekukonko/tablewriter"
-	"github.com/olekukonko/tablewriter/renderer"
-	"github.com/olekukonko/tablewriter/tw"
+	"github.com/mattn/go-runewidth"
 )
 
-// newTable returns a tablewriter table with every formatting choice made
-// explicitly (tablewriter v1 title-cases headers and wraps cells by
-// default), so golden files stay stable across versions.
-func newTable(w io.Writer, header ...string) *tablewriter.Table {
-	cfg := tablewriter.NewConfigBuilder().
-		WithHeaderAutoFormat(tw.Off).
-		WithHeaderAlignment(tw.AlignLeft).
-		WithRowAutoWrap(tw.WrapNone).
-		WithHeaderAutoWrap(tw.WrapNone).
-		WithRowAlignment(tw.AlignLeft).
-		Build()
-	t := tablewriter.NewTable(w,
-		tablewriter.WithConfig(cfg),
-		tablewriter.WithRenderer(renderer.NewBlueprint(tw.Rendition{
-			Symbols: tw.NewSymbols(tw.StyleASCII),
-		})),
-	)
-	t.Header(toAny(header)...)
-	return t
+// DefaultTableWidth is the width tables are wrapped to when the output is
+// not a terminal (a file, a pipe, a golden file): wide enough for the
+// reasons of a triage row on two or three lines, narrow enough to read
+// in a mail or a ticket.
+const DefaultTableWidth = 120
+
+// tableWidth is the width in columns every table is wrapped to; 0 means
+// no limit (--wide). Set once by the command line (SetTableWidth).
+var tableWidth atomic.Int64
+
+func init() { tableWidth.Store(DefaultTableWidth) }
+
+// SetTableWidth sets the width tables wrap to: the terminal's width on a
+// terminal, DefaultTableWidth otherwise, 0 for no limit.
+func SetTableWidth(n int) { tableWidth.Store(int64(max(n, 0))) }
+
+// table collects rows and renders them with tablewriter once every cell
+// is known, so that it can choose the column widths: when the natural
+// widths do not fit the table width, the widest columns are narrowed
+// (never below their header) and their cells wrapped at spaces, a word
+// longer than the column broken. Nothing is cut: a reason or a time is
+// always shown whole, on more lines.
+type table struct {
+	w      io.Writer
+	header []string
+	rows   [][]string
+}
+
+// newTable returns a table for w with these column headers.
+func newTable(w io.Writer, header ...string) *table {
+	return &table{w: w, header: header}
+}
+
+// Append adds one row, one cell per header: a []string or the cells.
+func (t *table) Append(cells ...any) error {
+	if len(cells) == 1 {
+		if row, ok := cells[0].([]string); ok {
+			t.rows = append(t.rows, row)
+			return nil
+		}
+	}
+	row := make([]string, len(cells))
+	for i, c := range cells {
+		row[i] = fmt.Sprint(c)
+	}
+	t.rows = append(t.rows, row)
+	return nil
+}
+
+// Render prints the table, wrapped to the table width: the header, then
+// the rows, columns two spaces apart and no borders, as kubectl or docker
+// print one (borders would cost a 9-column scan table 12 columns of the
+// 120). A wrapped cell goes on under itself; the other cells of its row
+// are blank there, so rows are still told apart by their first column.
+func (t *table) Render() error {
+	widths := t.columnWidths(int(tableWidth.Load()))
+	var b strings.Builder
+	t.writeRow(&b, t.header, widths)
+	for _, r := range t.rows {
+		t.writeRow(&b, r, widths)
+	}
+	_, err := io.WriteString(t.w, b.String())
+	return err
+}
+
+// tableGap is the space between two columns.
+const tableGap = 2
+
+func (t *table) writeRow(b *strings.Builder, row []string, widths []int) {
+	cells := make([][]string, len(widths))
+	lines := 1
+	for i := range widths {
+		c := ""
+		if i < len(row) {
+			c = row[i]
+		}
+		cells[i] = strings.Split(wrapText(c, widths[i]), "\n")
+		lines = max(lines, len(cells[i]))
+	}
+	for l := 0; l < lines; l++ {
+		var line strings.Builder
+		for i, w := range widths {
+			c := ""
+			if l < len(cells[i]) {
+				c = cells[i][l]
+			}
+			line.WriteString(c)
+			if i < len(widths)-1 {
+				line.WriteString(strings.Repeat(" ", max(w-runewidth.StringWidth(c), 0)+tableGap))
+			}
+		}
+		b.WriteString(strings.TrimRight(line.String(), " "))
+		b.WriteByte('\n')
+	}
+}
+
+// columnWidths returns each column's content width so that the table,
+// gaps included, fits limit: the natural
+// widths when they fit (or limit is 0), else every column capped at the
+// same width c, the largest that fits, but never below its header nor
+// below 8 columns.
+func (t *table) columnWidths(limit int) []int {
+	n := len(t.header)
+	natural := make([]int, n)
+	floor := make([]int, n)
+	for i, h := range t.header {
+		natural[i] = runewidth.StringWidth(h)
+		floor[i] = max(natural[i], 8)
+	}
+	for _, r := range t.rows {
+		for i := 0; i < n && i < len(r); i++ {
+			for _, line := range strings.Split(r[i], "\n") {
+				natural[i] = max(natural[i], runewidth.StringWidth(line))
+			}
+		}
+	}
+	avail := limit - tableGap*(n-1)
+	sum := func(c int) int {
+		s := 0
+		for i := range natural {
+			s += min(natural[i], max(c, floor[i]))
+		}
+		return s
+	}
+	if limit <= 0 || sum(1<<30) <= avail {
+		return natural
+	}
+	top := 0
+	for _, w := range natural {
+		top = max(top, w)
+	}
+	// The largest cap that fits; sum is monotonic in c.
+	c := sort.Search(top+1, func(c int) bool { return sum(c) > avail }) - 1
+	out := make([]int, n)
+	for i := range natural {
+		out[i] = min(natural[i], max(c, floor[i]))
+	}
+	return out
+}
+
+// wrapText wraps s to width columns: at spaces where it can, a word
+// longer than width broken. Existing line breaks are kept.
+func wrapText(s string, width int) string {
+	if width <= 0 || runewidth.StringWidth(s) <= width && !strings.Contains(s, "\n") {
+		return s
+	}
+	var out []string
+	for _, para := range strings.Split(s, "\n") {
+		out = append(out, wrapLine(para, width)...)
+	}
+	return strings.Join(out, "\n")
+}
+
+func wrapLine(s string, width int) []string {
+	var lines []string
+	var cur strings.Builder
+	curW := 0
+	flush := func() {
+		lines = append(lines, strings.TrimRight(cur.String(), " "))
+		cur.Reset()
+		curW = 0
+	}
+	for _, word := range strings.SplitAfter(s, " ") {
+		ww := runewidth.StringWidth(strings.TrimRight(word, " "))
+		if curW > 0 && curW+ww > width {
+			flush()
+		}
+		for ww > width { // a word longer than the column: break it
+			head := runewidth.Truncate(word, width, "")
+			if head == "" {
+				break
+			}
+			// After a '-', '.', '@', '/' or '\\' where there is one, so
+			// "header-non-" ends a line, not "header-non-he".
+			if i := strings.LastIndexAny(head[:len(head)-1], "-.@/\\,;:="); i >= len(head)/3 {
+				head = head[:i+1]
+			}
+			if curW > 0 {
+				flush()
+			}
+			lines = append(lines, head)
+			word = word[len(head):]
+			ww = runewidth.StringWidth(strings.TrimRight(word, " "))
+		}
+		cur.WriteString(word)
+		curW += runewidth.StringWidth(word)
+	}
+	if curW > 0 || len(lines) == 0 {
+		flush()
+	}
+	return lines
 }
 
 func toAny(ss []string) []any {

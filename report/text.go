@@ -10,6 +10,10 @@ import (
 
 // cell prepares a string for a table cell: escaped, one line, shortened
 // to max runes.
+//
+// Only message data is capped (a subject, an address, a header value can
+// be 20,000 characters); our own words (reasons, findings, notes) go
+// through text and are wrapped whole by the table.
 func cell(s string, max int) string {
 	s = model.Escape(s)
 	s = strings.ReplaceAll(s, "\t", " ")
@@ -18,6 +22,11 @@ func cell(s string, max int) string {
 	}
 	r := []rune(s)
 	return string(r[:max-1]) + "…"
+}
+
+// text is cell without a cap: the table wraps it.
+func text(s string) string {
+	return strings.ReplaceAll(model.Escape(s), "\t", " ")
 }
 
 // size renders a byte count for people: 512, 20K, 3.4M.

@@ -2,7 +2,6 @@ package report
 
 import (
 	"encoding/csv"
-	"encoding/json"
 	"fmt"
 	"io"
 	"strconv"
@@ -34,17 +33,30 @@ func writeTriageTable(w io.Writer, suspects []model.Suspect, conclusions []model
 	if top > 0 && len(shown) > top {
 		shown = shown[:top]
 	}
-	t := newTable(w, "RANK", "QUEUE", "NAME", "SCORE", "VERDICT", "REASONS")
-	for _, s := range shown {
-		if err := t.Append([]string{strconv.Itoa(s.Rank), s.Queue, cell(s.Name, 24), score(s.Score), string(s.Verdict), abbreviateReasons(s.Reasons)}); err != nil {
+	if len(shown) > 0 { // no empty table: the inputs not read are listed on stderr
+		t := newTable(w, "RANK", "QUEUE", "NAME", "SCORE", "VERDICT", "REASONS")
+		for _, s := range shown {
+			if err := t.Append([]string{strconv.Itoa(s.Rank), s.Queue, cell(s.Name, 24), score(s.Score), string(s.Verdict), abbreviateReasons(s.Reasons)}); err != nil {
+				return fmt.Errorf("write table: %w", err)
+			}
+		}
+		if err := t.Render(); err != nil {
 			return fmt.Errorf("write table: %w", err)
 		}
 	}
-	if err := t.Render(); err != nil {
-		return fmt.Errorf("write table: %w", err)
-	}
 	if left := len(suspects) - len(shown); left > 0 {
 		if _, err := fmt.Fprintf(w, "(%d more not shown: --top 0 shows all, --format json prints every reason)\n", left); err != nil {
+			return fmt.Errorf("write table: %w", err)
+		}
+	}
+	var tot Totals
+	for _, s := range suspects {
+		if s.Message != nil {
+			tot.Add(s.Message)
+		}
+	}
+	if tot.Messages > 0 { // suspects built without their messages (tests) have none
+		if _, err := fmt.Fprintln(w, tot.String()); err != nil {
 			return fmt.Errorf("write table: %w", err)
 		}
 	}
@@ -66,18 +78,19 @@ func writeTriageTable(w io.Writer, suspects []model.Suspect, conclusions []model
 	return nil
 }
 
-// abbreviateReasons shortens the heaviest reasons to fit a table row:
-// "event: named by MSExchangeIMC 4117 at …; rule: blank-charset (crash, …".
+// abbreviateReasons keeps the heaviest reasons, one a line and each whole
+// (the table wraps them): "event: named by MSExchangeIMC 4117 at ...",
+// "rule: blank-charset (crash, Q278320 Q293288)", then "+N" for the rest.
 func abbreviateReasons(rs []model.Reason) string {
 	var parts []string
 	for i, r := range rs {
 		if i == triageReasonsShown {
-			parts = append(parts, fmt.Sprintf("+%d", len(rs)-i))
+			parts = append(parts, fmt.Sprintf("(+%d more; --format json lists all)", len(rs)-i))
 			break
 		}
-		parts = append(parts, r.Kind+": "+cell(shortReason(r.Detail), 40))
+		parts = append(parts, r.Kind+": "+text(shortReason(r.Detail)))
 	}
-	return strings.Join(parts, "; ")
+	return strings.Join(parts, "\n")
 }
 
 // shortReason keeps the head of a reason's detail, where triage puts
@@ -99,8 +112,7 @@ func shortReason(d string) string {
 }
 
 func writeTriageJSON(w io.Writer, suspects []model.Suspect, conclusions []model.Conclusion) error {
-	enc := json.NewEncoder(w)
-	enc.SetEscapeHTML(false)
+	enc := newJSONLines(w)
 	for _, s := range suspects {
 		rec := s
 		rec.Type, rec.Schema = model.TypeSuspect, model.SchemaVersion

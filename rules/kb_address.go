@@ -193,41 +193,39 @@ func envAddrEvidence(m *model.Message, off int64, addr string, i int) (model.Tex
 	return "", m.Envelope.RawOffset
 }
 
-// envelopeAddrs returns the envelope addresses (when they come from an
-// envelope, not from the headers) with their located offsets.
-func envelopeAddrs(m *model.Message) (addrs []string, offs []int64) {
+// eachEnvelopeAddr calls fn for the envelope addresses (when they come
+// from an envelope, not from the headers), sender first, with their
+// located offsets (-1 when unknown). It builds no slice: on a
+// 32,767-recipient envelope the copies were 5% of scan's CPU.
+func eachEnvelopeAddr(m *model.Message, fn func(a string, off int64)) {
 	e := &m.Envelope
 	if e.Source == "" || e.Source == "headers" {
-		return nil, nil
+		return
 	}
 	if e.From != "" {
-		addrs = append(addrs, e.From)
-		offs = append(offs, e.FromOffset)
+		fn(e.From, e.FromOffset)
 	}
 	for i, a := range e.To {
 		off := int64(-1)
 		if i < len(e.ToOffsets) {
 			off = e.ToOffsets[i]
 		}
-		addrs = append(addrs, a)
-		offs = append(offs, off)
+		fn(a, off)
 	}
-	return addrs, offs
 }
 
 var ruleIMCEAMalformed = Rule{
 	ID: "imcea-malformed", Class: model.ClassCrash, Dir: "IN", KB: []string{"Q193782"},
 	Doc: "an IMCEA-encapsulated address (IMCEA<type>-...) with a malformed +xx escape",
 	Check: func(m *model.Message, c *Config, emit Emitter) {
-		addrs, offs := envelopeAddrs(m)
-		for k, a := range addrs {
+		eachEnvelopeAddr(m, func(a string, aoff int64) {
 			imceaAt(a, func(start, end int) {
 				if b := badIMCEAEscape(a[start:end]); b >= 0 {
-					ev, off := envAddrEvidence(m, offs[k], a, start+b)
+					ev, off := envAddrEvidence(m, aoff, a, start+b)
 					emit("", off, ev, fmt.Sprintf("envelope address %q: %q is not a +xx escape (IS 12800, 4182)", a, a[start+b:min(end, start+b+3)]))
 				}
 			})
-		}
+		})
 		for i := range m.Parts {
 			p := &m.Parts[i]
 			for j := range p.Header {
@@ -320,18 +318,17 @@ var ruleX400AddressOver1024 = Rule{
 	Doc: "an X.400 or IMCEAEX address longer than 1,024 characters",
 	Check: func(m *model.Message, c *Config, emit Emitter) {
 		limit := c.MaxX400Address
-		addrs, offs := envelopeAddrs(m)
-		for k, a := range addrs {
+		eachEnvelopeAddr(m, func(a string, aoff int64) {
 			if len(a) <= limit {
-				continue // no span of a can be longer than a
+				return // no span of a can be longer than a
 			}
 			x400Spans(a, func(start, end int) {
 				if end-start > limit {
-					ev, off := envAddrEvidence(m, offs[k], a, start)
+					ev, off := envAddrEvidence(m, aoff, a, start)
 					emit("", off, ev, fmt.Sprintf("envelope X.400 address of %d characters (limit %d): stack corruption", end-start, limit))
 				}
 			})
-		}
+		})
 		for i := range m.Parts {
 			p := &m.Parts[i]
 			for j := range p.Header {

@@ -147,7 +147,7 @@ func (c *Config) validate() error {
 }
 
 // errNonLoopback is returned for a listen address that is not loopback.
-var errNonLoopback = errors.New("smtpsink: refusing a non-loopback listen address (the sink accepts anything; use AllowNonLoopback / --allow-remote to expose it)")
+var errNonLoopback = errors.New("sink: refusing to listen beyond loopback: the sink accepts any mail; give --allow-remote to expose it on purpose")
 
 // checkLoopbackAddr accepts "localhost" and loopback IP literals only: a
 // host name is not resolved (no DNS from a forensic workstation), and an

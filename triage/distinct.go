@@ -8,7 +8,7 @@ import "github.com/imsforensic/imsforensic/model"
 // "distinct events" of the incident and its crash events are the very
 // records of Result.Incident.Crashes.
 func DistinctEvents(events []model.Event) []model.Event {
-	merged, _ := mergeEvents(events)
+	merged, _, _ := mergeEvents(events)
 	out := make([]model.Event, len(merged))
 	for i, p := range merged {
 		out[i] = p.Event

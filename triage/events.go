@@ -3,8 +3,6 @@ package triage
 import (
 	"fmt"
 	"regexp"
-	"sort"
-	"strconv"
 	"strings"
 	"time"
 
@@ -30,66 +28,6 @@ const startGap = 5 * time.Minute
 type prepared struct {
 	model.Event
 	copies int // duplicates merged into it
-}
-
-// mergeEvents merges the copies of one event read from several exports
-// (.evt, CSV, text, dumpel) into one, keeping the richest copy (the .evt
-// record has the data section) and filling its empty fields from the
-// others. It also reads the faulting function and program of Dr. Watson
-// 4097 records from their text. The result is in time order.
-func mergeEvents(events []model.Event) ([]prepared, int) {
-	groups := map[string][]model.Event{}
-	var keys []string
-	for _, e := range events {
-		k := eventKey(e)
-		if _, ok := groups[k]; !ok {
-			keys = append(keys, k)
-		}
-		groups[k] = append(groups[k], e)
-	}
-	out := make([]prepared, 0, len(keys))
-	dups := 0
-	for _, k := range keys {
-		g := groups[k]
-		sort.SliceStable(g, func(i, j int) bool {
-			ri, rj := richness(g[i]), richness(g[j])
-			if ri != rj {
-				return ri > rj
-			}
-			return g[i].Origin < g[j].Origin
-		})
-		base := g[0]
-		for _, o := range g[1:] {
-			fill(&base, o)
-		}
-		readDrWatsonEvent(&base)
-		dups += len(g) - 1
-		out = append(out, prepared{Event: base, copies: len(g) - 1})
-	}
-	sort.SliceStable(out, func(i, j int) bool {
-		a, b := out[i], out[j]
-		if !a.Time.Equal(b.Time) {
-			return a.Time.Before(b.Time)
-		}
-		if a.Source != b.Source {
-			return a.Source < b.Source
-		}
-		if a.EventID != b.EventID {
-			return a.EventID < b.EventID
-		}
-		return a.Origin < b.Origin
-	})
-	return out, dups
-}
-
-// eventKey identifies one event whatever export it was read from. Events
-// without a time are never merged (nothing says they are the same).
-func eventKey(e model.Event) string {
-	if e.Time.IsZero() {
-		return "origin|" + e.Origin
-	}
-	return strings.Join([]string{e.Kind, strings.ToLower(e.Source), strconv.FormatUint(uint64(e.EventID), 10),
-		strconv.FormatInt(e.Time.Unix(), 10), strings.ToLower(e.MTSID)}, "|")
 }
 
 func richness(e model.Event) int {

@@ -17,7 +17,7 @@ import (
 // events are modified. Without events the ranking is by findings alone
 // (crash > stall > risk) and nobody is a prime suspect.
 func Rank(msgs []*model.Message, events []model.Event, opts Options) Result {
-	evs, dups := mergeEvents(events)
+	evs, dups, conflicts := mergeEvents(events)
 	a := analyse(msgs, evs, opts)
 	suspects := make([]model.Suspect, 0, len(msgs))
 	for _, m := range msgs {
@@ -27,7 +27,7 @@ func Rank(msgs []*model.Message, events []model.Event, opts Options) Result {
 	for i := range suspects {
 		suspects[i].Rank = i + 1
 	}
-	return Result{Suspects: suspects, Conclusions: a.conclusions(len(events) > 0), Incident: a.incident(dups)}
+	return Result{Suspects: suspects, Conclusions: append(conflictConclusions(conflicts), a.conclusions(len(events) > 0)...), Incident: a.incident(dups)}
 }
 
 // SortSuspects orders suspects by the one total order of triage: score

@@ -90,9 +90,10 @@ goes on after it: k culprits take at most k+1 rounds and each message is
 sent once. triage's suspects (ranked from the rules and --evidence, as
 triage ranks them) go first, likeliest first, so rank 1 is known after one
 message. When the target cannot say which message it died on (--probe, or a
-crash found by the health check), the crashed group is halved exactly as
-by hand, which is the best any search can promise on every mix. The summary
-compares the rounds and messages with halving by hand.
+crash found by the health check), the crashed group is halved question for
+question as by hand: with only a yes or no per round, testing suspects first
+would cost a round more than by hand on some mixes (docs/bisect.md). The
+summary compares the rounds and messages with halving by hand.
 
 --target smtp://HOST:PORT sends each message of the group (MAIL FROM and
 RCPT TO from the envelope); the target crashed when a connection is dropped
@@ -143,9 +144,7 @@ func runBisect(ctx context.Context, opts *bisectOptions, g *globals, args []stri
 	if err != nil {
 		return err
 	}
-	for _, e := range rk.errs {
-		fmt.Fprintf(g.stderr, "imsforensic: %v\n", e)
-	}
+	failed := rk.evidence.tell(g)
 	search, bopts := bisectInputs(ms, rk, opts.target != "")
 	if len(search) == 0 && len(bopts.Untestable) == 0 {
 		return usageErrorf("bisect: no readable message among the inputs")
@@ -177,8 +176,8 @@ func runBisect(ctx context.Context, opts *bisectOptions, g *globals, args []stri
 		return err
 	}
 	err = finishScan(g, &opts.out, ms, walkErr)
-	if err == nil && len(rk.errs) > 0 {
-		return partialError(len(rk.errs))
+	if err == nil && failed > 0 {
+		return partialError(failed)
 	}
 	return err
 }

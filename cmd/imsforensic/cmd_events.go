@@ -64,10 +64,12 @@ func newEventsCommand() *command {
 		name:  "events",
 		usage: "events [flags] PATH...",
 		short: "the evidence timeline: every event of every evidence file, on one clock",
-		long: `Reads every evidence file (a folder is walked; files recognised by content:
-` + knownEvidenceFormats() + `) and prints how each file was read (format,
-events, damaged records, time zone, first and last event), then every event
+		long: `Reads every evidence file (a folder is walked; files are recognised by
+content, never by name) and prints how each file was read (format, events,
+damaged records, time zone, first and last event), then every event
 in time order, as plaso's psort shows a timeline.
+
+Known formats: ` + knownEvidenceFormats() + `.
 
 Binary .evt and .evtx records and tracking logs are UTC; exports, dumpel, Dr. Watson
 and protocol logs hold the server's local time. Without --evidence-tz the
@@ -116,7 +118,10 @@ func runEvents(ctx context.Context, opts *eventsOptions, g *globals, args []stri
 	if werr := report.WriteEvents(g.stdout, opts.out.fmt, ev.infos, events, ev.notes()); werr != nil {
 		return werr
 	}
-	return ev.finish(g)
+	if failed := ev.tell(g); failed > 0 {
+		return partialError(failed)
+	}
+	return nil
 }
 
 // keep applies the filters.
@@ -190,9 +195,9 @@ func (ev *loadedEvidence) notes() []model.Conclusion {
 	return out
 }
 
-// finish tells on stderr each file's error and warnings, and the clock
-// warning, and returns partialError when a file could not be read whole.
-func (ev *loadedEvidence) finish(g *globals) error {
+// tell says on stderr each file's error and warnings, and the clock
+// warning, and returns how many files could not be read whole.
+func (ev *loadedEvidence) tell(g *globals) int {
 	if ev.clock.Warning != "" {
 		fmt.Fprintf(g.stderr, "imsforensic: warning: %s\n", ev.clock.Warning)
 	}
@@ -206,10 +211,7 @@ func (ev *loadedEvidence) finish(g *globals) error {
 			fmt.Fprintf(g.stderr, "imsforensic: %v\n", f.Err)
 		}
 	}
-	if failed > 0 {
-		return partialError(failed)
-	}
-	return nil
+	return failed
 }
 
 // evidenceOptions turns --evidence-tz into reader options: no zone given

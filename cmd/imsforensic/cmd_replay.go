@@ -41,6 +41,8 @@ type replayOptions struct {
 	fixLineEndings bool
 	transcript     string
 	resendInDoubt  bool
+	exitCodes      string
+	verbose        bool
 
 	spec replay.TargetSpec
 }
@@ -56,12 +58,14 @@ func (o *replayOptions) addFlags(fs *pflag.FlagSet) {
 	fs.BoolVar(&o.includeSuspects, "include-suspects", false, "replay crash-class suspects too, but only those selected by name (argument, --files-from, name= or path=)")
 	fs.StringVar(&o.undo, "undo", "", "remove what the replay recorded in JOURNAL wrote, where still unchanged")
 	fs.StringVar(&o.format, "format", "table", "output format: table or json (JSON Lines of replay records)")
+	fs.BoolVarP(&o.verbose, "verbose", "v", false, "table: list every message, not only those held, refused or failed")
 	fs.IntVar(&o.concurrency, "concurrency", 1, "messages written or sent at once")
 	fs.Int64Var(&o.pickupMaxBytes, "pickup-max-bytes", 0, "pickup: refuse files larger than this after conversion, like the IMS size limit (0: none)")
 	fs.Float64Var(&o.rate, "rate", 0, "smtp: at most this many messages per second (0: no cap)")
 	fs.BoolVar(&o.fixLineEndings, "fix-line-endings", false, "smtp: send bare-LF messages anyway, with LF turned into CRLF (recorded in sha256_after)")
 	fs.StringVar(&o.transcript, "transcript", "", "smtp: write the SMTP protocol exchange to FILE")
 	fs.BoolVar(&o.resendInDoubt, "resend-in-doubt", false, "smtp: on a rerun, resend (same ENVID) messages whose delivery a killed run left in doubt; exactly-once only with a server that deduplicates on ENVID, like 'imsforensic sink'")
+	fs.StringVar(&o.exitCodes, "exit-codes", "", "smtp: 'swaks' exits as swaks would when one message is replayed and not delivered (see below)")
 	o.rules.addFlags(fs)
 }
 
@@ -101,6 +105,9 @@ func (o *replayOptions) validate(g *globals) error {
 	}
 	if (o.rate != 0 || o.fixLineEndings || o.transcript != "") && spec.Scheme != replay.SchemeSMTP {
 		return usageErrorf("--rate, --fix-line-endings and --transcript apply to smtp:// targets only")
+	}
+	if o.exitCodes != "" && (o.exitCodes != "swaks" || spec.Scheme != replay.SchemeSMTP) {
+		return usageErrorf("--exit-codes: the only value is 'swaks', for smtp:// targets; got %q for %s", o.exitCodes, spec.Scheme)
 	}
 	if o.pickupMaxBytes != 0 && spec.Scheme != replay.SchemePickup {
 		return usageErrorf("--pickup-max-bytes applies to pickup: targets only")
@@ -147,6 +154,9 @@ Messages with a crash-class finding are held back unless selected by name
 with --include-suspects. A name collision with identical content is skipped,
 with different content refused. Folder targets write under a temporary
 name in DIR\..\.imsforensic-tmp (imcdata: DIR\.imsforensic-tmp), then rename.
+Each file written keeps its source's modification time: the IMS and the
+Pickup folder take files in time order, so the queue drains in the order
+it would have.
 
 Examples:
   imsforensic replay D:\TempIMS --to imcdata:C:\Exchsrvr\Imcdata --dry-run
@@ -155,7 +165,15 @@ Examples:
   imsforensic replay --files-from safe.txt --to pickup:C:\Exchsrvr\Imcdata\Pickup
   imsforensic replay --undo %LOCALAPPDATA%\imsforensic\journals\replay-imcdata-Imcdata-0123456789ab.jsonl
 
-Exit status 4 means some messages were refused or failed (each is listed).`,
+Output: the summary, then only the rows that need attention (held, refused,
+failed); --verbose lists every row. Exit 5 when a message was refused or
+failed: fix what its reason says and run the same command again.
+
+--exit-codes swaks: when one message is replayed to smtp:// and not
+delivered, exit with the code swaks uses for the phase that failed, so
+scripts written around swaks keep working: 2 connect, 6 connection closed
+(the emulated store died), 22 HELO, 23 MAIL, 24 no RCPT accepted, 26
+refused after DATA, 28 AUTH, 29 TLS. Without it the table below applies.`,
 		flags: fs,
 		run: func(ctx context.Context, g *globals, args []string) error {
 			if err := opts.validate(g); err != nil {
@@ -167,7 +185,7 @@ Exit status 4 means some messages were refused or failed (each is listed).`,
 }
 
 func runReplay(ctx context.Context, opts *replayOptions, g *globals, args []string) error {
-	out, flush := report.ReplayOutput(g.stdout, report.Format(opts.format))
+	out, flush := report.ReplayOutput(g.stdout, report.Format(opts.format), opts.verbose)
 	if opts.undo != "" {
 		if len(args) > 0 {
 			return usageErrorf("--undo takes no PATH")
@@ -214,16 +232,20 @@ func runReplay(ctx context.Context, opts *replayOptions, g *globals, args []stri
 	if errors.Is(err, guard.ErrInsideEvidence) {
 		return usageError(err)
 	}
-	if len(ms) == 1 && opts.spec.Scheme == replay.SchemeSMTP {
+	if len(ms) == 1 && opts.exitCodes == "swaks" {
 		if serr := swaksOutcome(ctx, g, opts, sum, err, sent, flush); serr != nil {
 			return serr
 		}
 	}
+	err = connectHint(opts, err)
+	unread := 0
 	if err == nil && walkErr != nil {
-		fmt.Fprintf(g.stderr, "imsforensic: %v\n", walkErr)
-		sum.Failed++
+		unread = printWalkErrors(g, walkErr)
 	}
-	return finishReplay(g, opts, sum, err, flush)
+	if ferr := finishReplay(g, opts, sum, err, flush); ferr != nil || unread == 0 {
+		return ferr
+	}
+	return partialError(unread)
 }
 
 // replayJournal is --journal, or the target's default journal in the
@@ -313,7 +335,7 @@ func swaksOutcome(ctx context.Context, g *globals, opts *replayOptions, sum mode
 	if code == 0 {
 		return nil
 	}
-	if ferr := finishReplay(g, opts, sum, nil, flush); ferr != nil && exitCode(ctx, ferr) != exitPartial {
+	if ferr := finishReplay(g, opts, sum, nil, flush); ferr != nil && exitCode(ctx, ferr) != exitRefused {
 		return ferr
 	}
 	return &exitErr{code: code, err: fmt.Errorf("replay: %s not delivered: %s", filepath.Base(sent.Path), sent.Reason)}
@@ -367,9 +389,20 @@ func (c *closeBoth) Close() error {
 	return err
 }
 
+// connectHint says what to do when the SMTP server could not be reached
+// (exit 1, a runtime error: the command line was right).
+func connectHint(opts *replayOptions, err error) error {
+	var netErr *net.OpError
+	if err == nil || !errors.As(err, &netErr) || netErr.Op != "dial" {
+		return err
+	}
+	return fmt.Errorf("cannot connect to %s: %w; check that the server listens there (a lab sink: imsforensic sink --listen %s)", opts.to, err, opts.spec.Path)
+}
+
 // finishReplay prints the output and maps the outcome to the exit code:
-// 0 when everything selected was done (held suspects included), 4 when
-// some message was refused or failed, 1 on a runtime error.
+// 0 when everything selected was done (held suspects and skipped
+// duplicates included) and for a --dry-run whose plan could be made, 5
+// when some message was refused or failed, 1 on a runtime error.
 func finishReplay(g *globals, opts *replayOptions, sum model.ReplaySummary, err error, flush func() error) error {
 	if err != nil && sum.Empty() {
 		// Nothing was planned: a precondition failed (Queue.dat present,
@@ -386,8 +419,8 @@ func finishReplay(g *globals, opts *replayOptions, sum model.ReplaySummary, err 
 	if err != nil {
 		return err
 	}
-	if sum.Incomplete() {
-		return &exitErr{code: exitPartial, err: fmt.Errorf("replay: %d refused, %d failed (see the records)", sum.Refused, sum.Failed)}
+	if sum.Incomplete() && !opts.dryRun {
+		return refusedError(sum.Refused, sum.Failed)
 	}
 	return nil
 }

@@ -41,7 +41,7 @@ func TestReplayIntoImcdataCLI(t *testing.T) {
 	}
 
 	out, errOut, code := runCLI(t, "", "replay", src, "--to", to, "--journal", journal, "--queue-dat", "rename", "--format", "json")
-	if code != exitOK && code != exitPartial {
+	if code != exitOK && code != exitRefused {
 		t.Fatalf("replay: exit %d\n%s\n%s", code, out, errOut)
 	}
 	if _, err := os.Stat(filepath.Join(imc, "Queue.old")); err != nil {
@@ -132,8 +132,16 @@ func TestCorpusCLI(t *testing.T) {
 	}
 }
 
-// TestReplayOneMessageSwaksExitCodes: one message replayed over SMTP exits
-// with the code swaks uses for the phase that failed.
+// authSink runs a sink that requires AUTH for user u (no TLS: loopback).
+func authSink(t *testing.T, pass string) string {
+	t.Helper()
+	_, url := sinktest.Start(t, smtpsink.Config{Auth: map[string]string{"u": pass}})
+	return url
+}
+
+// TestReplayOneMessageSwaksExitCodes: one message replayed over SMTP with
+// --exit-codes swaks exits with the code swaks uses for the phase that
+// failed; without it, the one table applies (1 runtime, 5 refused/failed).
 func TestReplayOneMessageSwaksExitCodes(t *testing.T) {
 	src := sampleCopy(t)
 	clean := filepath.Join(src, "IN", "HBWK2Q2P")
@@ -159,20 +167,30 @@ func TestReplayOneMessageSwaksExitCodes(t *testing.T) {
 		l.Close()
 		return "smtp://" + addr
 	}
-	tests := []struct {
+	type swaksCase struct {
 		name  string
 		file  string
 		to    string
 		extra []string
 		want  int
-	}{
+	}
+	tests := []swaksCase{
 		{"delivered", clean, startSink(), nil, exitOK},
 		{"nothing listening", clean, closed(), nil, 2},
 		{"MAIL refused", clean, startSink("MAIL:550"), nil, 23},
 		{"no RCPT accepted", clean, startSink("RCPT:550"), nil, 24},
 		{"refused after DATA", clean, startSink("DATA:554"), nil, 26},
 		{"emulated store crash drops the connection", poison, startSink(), []string{"--include-suspects"}, 6},
+		{"AUTH refused", clean, authSink(t, "right") + "?auth=login&user=u&pass=wrong", nil, 28},
+		{"AUTH accepted", clean, authSink(t, "right") + "?auth=login&user=u&pass=right", nil, exitOK},
 	}
+	for i := range tests {
+		tests[i].extra = append(tests[i].extra, "--exit-codes", "swaks")
+	}
+	tests = append(tests,
+		swaksCase{"nothing listening, the table's code", clean, closed(), nil, exitError},
+		swaksCase{"MAIL refused, the table's code", clean, startSink("MAIL:550"), nil, exitRefused},
+	)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			args := append([]string{"replay", tt.file, "--to", tt.to, "--journal", filepath.Join(t.TempDir(), "j.jsonl")}, tt.extra...)

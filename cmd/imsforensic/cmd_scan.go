@@ -109,6 +109,23 @@ func runScan(ctx context.Context, opts *scanOptions, g *globals, args []string) 
 	return finishCounts(g, unread, failed, walkErr)
 }
 
+// printWalkErrors lists the inputs a walk could not read, one line each,
+// and returns how many.
+func printWalkErrors(g *globals, walkErr error) int {
+	if walkErr == nil {
+		return 0
+	}
+	var joined interface{ Unwrap() []error }
+	if errors.As(walkErr, &joined) {
+		for _, e := range joined.Unwrap() {
+			fmt.Fprintf(g.stderr, "imsforensic: %s\n", humanError(e))
+		}
+		return len(joined.Unwrap())
+	}
+	fmt.Fprintf(g.stderr, "imsforensic: %s\n", humanError(walkErr))
+	return 1
+}
+
 // finishScan maps a scan's outcome to the exit code: inputs that could not
 // be read (each already reported) give 4, --fail-on matches give 3.
 func finishScan(g *globals, out *outputFlags, ms []*model.Message, walkErr error) error {
@@ -117,18 +134,7 @@ func finishScan(g *globals, out *outputFlags, ms []*model.Message, walkErr error
 
 // finishCounts is finishScan from counts kept while streaming.
 func finishCounts(g *globals, unread int, failed bool, walkErr error) error {
-	if walkErr != nil {
-		var joined interface{ Unwrap() []error }
-		if errors.As(walkErr, &joined) {
-			for _, e := range joined.Unwrap() {
-				fmt.Fprintf(g.stderr, "imsforensic: %v\n", e)
-				unread++
-			}
-		} else {
-			fmt.Fprintf(g.stderr, "imsforensic: %v\n", walkErr)
-			unread++
-		}
-	}
+	unread += printWalkErrors(g, walkErr)
 	if failed {
 		return errFindings
 	}

@@ -2,10 +2,12 @@ package main
 
 import (
 	"context"
+	"os"
 
 	"github.com/spf13/pflag"
 
 	"github.com/imsforensic/imsforensic/inventory"
+	"github.com/imsforensic/imsforensic/model"
 	"github.com/imsforensic/imsforensic/report"
 	"github.com/imsforensic/imsforensic/rules"
 )
@@ -57,9 +59,12 @@ func runShow(ctx context.Context, opts *showOptions, g *globals, args []string) 
 	if len(args) != 1 {
 		return usageErrorf("show: want exactly one FILE, got %d", len(args))
 	}
+	if info, err := os.Stat(args[0]); err == nil && info.IsDir() {
+		return usageErrorf("show: %s is a folder and show reads one message file; list the folder's messages with 'imsforensic scan %s'", model.Escape(args[0]), model.Escape(args[0]))
+	}
 	m, err := inventory.ParseFile(args[0], nil)
 	if m == nil {
-		return err
+		return &exitErr{code: exitPartial, err: err} // not read: the table's 4
 	}
 	if err != nil && m.Error == "" {
 		m.Error = err.Error() // a read error or a file that changed while read

@@ -168,12 +168,10 @@ func runSimulate(ctx context.Context, opts *simulateOptions, g *globals, args []
 		}
 		fmt.Fprintf(g.stderr, "imsforensic: wrote %s\n", opts.html)
 	}
-	for _, e := range rk.errs {
-		fmt.Fprintf(g.stderr, "imsforensic: %v\n", e)
-	}
+	failed := rk.evidence.tell(g)
 	err = finishScan(g, &opts.out, ms, walkErr)
-	if err == nil && len(rk.errs) > 0 {
-		return partialError(len(rk.errs))
+	if err == nil && failed > 0 {
+		return partialError(failed)
 	}
 	return err
 }

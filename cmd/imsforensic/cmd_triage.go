@@ -108,8 +108,14 @@ func runTriage(ctx context.Context, opts *triageOptions, g *globals, args []stri
 	if err != nil {
 		return err
 	}
-	evErrs, res := rk.errs, rk.res
+	res := rk.res
+	if werr := report.WriteTriageEvidence(g.stdout, opts.out.fmt, rk.evidence.infos, rk.evidence.notes(), true); werr != nil {
+		return werr
+	}
 	if werr := report.WriteTriage(g.stdout, opts.out.fmt, res.Suspects, res.Conclusions, opts.top); werr != nil {
+		return werr
+	}
+	if werr := report.WriteTriageEvidence(g.stdout, opts.out.fmt, rk.evidence.infos, rk.evidence.notes(), false); werr != nil {
 		return werr
 	}
 	if opts.html != "" {
@@ -122,12 +128,10 @@ func runTriage(ctx context.Context, opts *triageOptions, g *globals, args []stri
 		}
 		fmt.Fprintf(g.stderr, "imsforensic: wrote %s\n", opts.html)
 	}
-	for _, e := range evErrs {
-		fmt.Fprintf(g.stderr, "imsforensic: %v\n", e)
-	}
+	failed := rk.evidence.tell(g)
 	err = finishScan(g, &opts.out, ms, walkErr)
-	if err == nil && len(evErrs) > 0 {
-		return partialError(len(evErrs))
+	if err == nil && failed > 0 {
+		return partialError(failed)
 	}
 	return err
 }

@@ -67,15 +67,39 @@ func TestTriageJSONPutsTheNamedCulpritFirstThenConclusions(t *testing.T) {
 	}
 }
 
-func TestTriageReadsEvidenceInsideThePathFolders(t *testing.T) {
+// Only files given with --evidence are evidence: the evidence files the
+// corpus leaves inside the queue folder are listed, every one, and said
+// not to be used; given with --evidence, each file's accounting heads the
+// table and the named culprit is rank 1.
+func TestTriageUsesOnlyTheEvidenceGiven(t *testing.T) {
 	dir, truth := triageCorpus(t)
+	name := filepath.Base(truth.Culprits[0])
 	out, errOut, code := runCLI(t, "", "triage", "--evidence-tz", "-05:00", "--top", "3", dir)
 	if code != 0 {
 		t.Fatalf("exit %d, stderr %s", code, errOut)
 	}
-	name := filepath.Base(truth.Culprits[0])
-	lines := strings.Split(out, "\n")
-	if len(lines) < 4 || !strings.Contains(lines[3], name) || !strings.Contains(lines[3], "prime-suspect") {
+	if !strings.Contains(errOut, "NOT used as evidence") {
+		t.Errorf("no notice that the evidence-like files were not used: %q", errOut)
+	}
+	for _, ev := range truth.Evidence {
+		if !strings.Contains(errOut, filepath.Base(ev)) {
+			t.Errorf("notice does not list %s: %q", ev, errOut)
+		}
+	}
+	if strings.Contains(out, "prime-suspect") {
+		t.Errorf("a prime suspect without evidence:\n%s", out)
+	}
+
+	out, errOut, code = runCLI(t, "", "triage", "--evidence-tz", "-05:00", "--top", "3", dir, "--evidence", filepath.Join(dir, "evidence"))
+	if code != 0 {
+		t.Fatalf("exit %d, stderr %s", code, errOut)
+	}
+	head, suspects, ok := strings.Cut(out, "\nRANK")
+	if !ok || !strings.Contains(head, "FILE ") || !strings.Contains(head, " evt ") || !strings.Contains(head, "-05:00") {
+		t.Fatalf("no evidence accounting ahead of the suspects:\n%s", out)
+	}
+	lines := strings.Split(suspects, "\n")
+	if len(lines) < 2 || !strings.Contains(lines[1], name) || !strings.Contains(lines[1], "prime-suspect") { // lines[0] is the header
 		t.Fatalf("table row 1 is not the culprit %s:\n%s", name, out)
 	}
 	if !strings.Contains(out, "more not shown") || !strings.Contains(out, "Conclusions:") {

@@ -8,6 +8,8 @@ import (
 	"strings"
 
 	"github.com/spf13/pflag"
+
+	"github.com/imsforensic/imsforensic/report"
 )
 
 // command is one entry of the dispatch table, as in cmd/go and vegeta.
@@ -17,12 +19,16 @@ type command struct {
 	short string
 	long  string // description, examples and exit status
 	flags *pflag.FlagSet
+	// exits are the exit codes beyond 0, 1, 2 and 130 that this command
+	// can give (3 is added when it has --fail-on); its --help lists only
+	// those lines of the one table.
+	exits []int
 	run   func(ctx context.Context, g *globals, args []string) error
 }
 
 // commands is the dispatch table, in the order --help lists them.
 func commands() []*command {
-	return []*command{
+	cmds := []*command{
 		newScanCommand(),
 		newShowCommand(),
 		newTriageCommand(),
@@ -36,6 +42,38 @@ func commands() []*command {
 		newCorpusCommand(),
 		newDemoCommand(),
 	}
+	for _, c := range cmds {
+		c.exits = commandExits[c.name]
+	}
+	return cmds
+}
+
+// commandExits are each command's exit codes beyond the common ones: 4
+// where inputs are read, 5 where messages are written or sent.
+var commandExits = map[string][]int{
+	"scan":     {exitPartial},
+	"show":     {exitPartial},
+	"triage":   {exitPartial},
+	"events":   {exitPartial},
+	"replay":   {exitPartial, exitRefused},
+	"simulate": {exitPartial},
+	"bisect":   {exitPartial},
+	"repair":   {exitPartial},
+	"redact":   {exitPartial},
+}
+
+// exitNotes replace a line of the table where a command says more.
+var exitNotes = map[string]map[int]string{
+	"replay": {exitOK: "success: held suspects and skipped duplicates are success, and so is a --dry-run whose plan could be made"},
+}
+
+// exitCodes lists the codes this command's --help shows.
+func (c *command) exitCodes() []int {
+	codes := []int{exitOK, exitError, exitUsage}
+	if c.flags.Lookup("fail-on") != nil {
+		codes = append(codes, exitFindings)
+	}
+	return append(append(codes, c.exits...), exitInterrupted)
 }
 
 func findCommand(cmds []*command, name string) *command {
@@ -56,10 +94,17 @@ func newFlagSet(name string) *pflag.FlagSet {
 	return fs
 }
 
+// tableCommands print tables for people; they take --wide.
+var tableCommands = map[string]bool{"scan": true, "show": true, "triage": true, "events": true, "replay": true,
+	"simulate": true, "bisect": true, "repair": true, "redact": true}
+
 func (c *command) execute(ctx context.Context, g *globals, args []string) error {
-	var help bool
+	var help, wide bool
 	if c.flags.Lookup("help") == nil {
 		c.flags.BoolVarP(&help, "help", "h", false, "show this help")
+	}
+	if tableCommands[c.name] && c.flags.Lookup("wide") == nil {
+		c.flags.BoolVar(&wide, "wide", false, fmt.Sprintf("tables: no width limit (default: the terminal's width, %d columns when not a terminal; long cells wrap, never cut)", report.DefaultTableWidth))
 	}
 	if err := c.flags.Parse(args); err != nil {
 		if errors.Is(err, pflag.ErrHelp) {
@@ -72,6 +117,14 @@ func (c *command) execute(ctx context.Context, g *globals, args []string) error 
 		c.printHelp(g.stdout)
 		return nil
 	}
+	width := report.DefaultTableWidth
+	if g.termWidth > 0 {
+		width = g.termWidth
+	}
+	if wide {
+		width = 0
+	}
+	report.SetTableWidth(width)
 	return c.run(ctx, g, c.flags.Args())
 }
 
@@ -81,7 +134,7 @@ func (c *command) printHelp(w io.Writer) {
 		fmt.Fprintf(w, "\n%s\n", strings.TrimSpace(c.long))
 	}
 	fmt.Fprintf(w, "\nFlags:\n%s", c.flags.FlagUsages())
-	fmt.Fprintf(w, "\n%s", exitStatusHelp)
+	fmt.Fprintf(w, "\n%s", exitStatusText(c.exitCodes(), exitNotes[c.name]))
 }
 
 func usage(w io.Writer, cmds []*command) {
@@ -90,5 +143,5 @@ func usage(w io.Writer, cmds []*command) {
 	for _, c := range cmds {
 		fmt.Fprintf(w, "  %-10s %s\n", c.name, c.short)
 	}
-	fmt.Fprintf(w, "\nRun 'imsforensic COMMAND --help' for a command's flags and examples.\n\n%s", exitStatusHelp)
+	fmt.Fprintf(w, "\nRun 'imsforensic COMMAND --help' for a command's flags and examples.\n\n%s", exitStatusText(nil, nil))
 }

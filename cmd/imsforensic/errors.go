@@ -5,31 +5,57 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
+	"slices"
+	"strings"
 
 	"github.com/imsforensic/imsforensic/model"
 )
 
-// Exit codes (DESIGN.md section 3). They are documented in every --help.
+// Exit codes (DESIGN.md section 3): one table for every command, printed
+// in every --help (only the lines that apply to that command) and in the
+// README.
 const (
 	exitOK          = 0
 	exitError       = 1
 	exitUsage       = 2
 	exitFindings    = 3
 	exitPartial     = 4
+	exitRefused     = 5
 	exitInterrupted = 130
 )
 
-const exitStatusHelp = `Exit status:
-  0    success
-  1    runtime error
-  2    usage error (bad flag, bad --select expression, unknown format)
-  3    findings at or above --fail-on CLASS (only when --fail-on is given)
-  4    partial: some inputs could not be read (each is reported)
-  130  interrupted
-  replay of one message to smtp:// fails with the code swaks would use:
-       2 connect, 6 connection closed, 22 HELO, 23 MAIL, 24 no RCPT accepted,
-       26 message refused after DATA, 28 AUTH, 29 TLS
-`
+// exitMeaning is the one table's text, by code.
+var exitMeaning = map[int]string{
+	exitOK:          "success",
+	exitError:       "runtime error (the message says what went wrong and what to do)",
+	exitUsage:       "usage error: a bad flag, argument or --select expression; nothing was done",
+	exitFindings:    "a finding at or above --fail-on CLASS (only with --fail-on)",
+	exitPartial:     "some inputs could not be read (each is listed on stderr)",
+	exitRefused:     "some messages were refused or failed (each is listed)",
+	exitInterrupted: "interrupted (Ctrl-C or SIGTERM)",
+}
+
+// exitOrder is the table's order.
+var exitOrder = []int{exitOK, exitError, exitUsage, exitFindings, exitPartial, exitRefused, exitInterrupted}
+
+// exitStatusText renders the table with the codes of codes only (nil: all).
+// notes replace a code's line for one command.
+func exitStatusText(codes []int, notes map[int]string) string {
+	var b strings.Builder
+	b.WriteString("Exit status:\n")
+	for _, c := range exitOrder {
+		if codes != nil && !slices.Contains(codes, c) {
+			continue
+		}
+		text := exitMeaning[c]
+		if n, ok := notes[c]; ok {
+			text = n
+		}
+		fmt.Fprintf(&b, "  %-4d %s\n", c, text)
+	}
+	return b.String()
+}
 
 // exitError carries an exit code through the error chain.
 type exitErr struct {
@@ -56,9 +82,33 @@ func usageError(err error) error {
 // errFindings is returned when --fail-on matched; main prints nothing more.
 var errFindings = &exitErr{code: exitFindings, err: errors.New("findings at or above --fail-on")}
 
-// partialError reports that n inputs could not be read (exit 4).
+// partialError reports that n inputs could not be read (exit 4); each was
+// listed before, on stderr or as a record with an error.
 func partialError(n int) error {
-	return &exitErr{code: exitPartial, err: fmt.Errorf("%d input(s) could not be read; see the records with an error", n)}
+	return &exitErr{code: exitPartial, err: fmt.Errorf("%s could not be read (listed above); check the paths and permissions, the rest was done", plural(n, "input", "inputs"))}
+}
+
+// refusedError reports replay's refused and failed messages (exit 5).
+func refusedError(refused, failed int) error {
+	return &exitErr{code: exitRefused, err: fmt.Errorf("%d refused, %d failed (listed above with the reason); fix those and run the same command again: the rest is not done twice", refused, failed)}
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
+}
+
+// humanError is the one line a person reads for err. A missing path says
+// so once, whatever wrapped it ("open X: open X: no such file or
+// directory" becomes "X: no such file or folder").
+func humanError(err error) string {
+	var pe *fs.PathError
+	if errors.Is(err, fs.ErrNotExist) && errors.As(err, &pe) {
+		return fmt.Sprintf("%s: no such file or folder; check the path", model.Escape(pe.Path))
+	}
+	return err.Error()
 }
 
 // exitCode maps an error to the process exit code, in this one place.
@@ -82,5 +132,5 @@ func printExitError(g *globals, err error) {
 		fmt.Fprintf(g.stderr, "%s\n", b)
 		return
 	}
-	fmt.Fprintf(g.stderr, "imsforensic: %v\n", err)
+	fmt.Fprintf(g.stderr, "imsforensic: %s\n", humanError(err))
 }

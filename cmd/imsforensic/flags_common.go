@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"os"
 	"sort"
 	"strconv"
 	"strings"
@@ -189,14 +190,24 @@ func (s *selectFlags) names() []string {
 }
 
 func (s *selectFlags) printExplain(g *globals) {
-	if s.explain && s.sel != nil {
-		fmt.Fprintf(g.stderr, "--select read as:\n%s\n", s.sel.Explain())
+	if !s.explain || s.sel == nil {
+		return
 	}
+	// Explain gives "reads as: CANONICAL" then the tree, each term with
+	// its meaning; the tree says all the canonical form does, so only it
+	// is printed: the expression appears once.
+	_, tree, _ := strings.Cut(s.sel.Explain(), "\n")
+	if strings.Count(strings.TrimRight(tree, "\n"), "\n") == 0 {
+		fmt.Fprintf(g.stderr, "--select reads as: %s\n", strings.TrimSpace(tree))
+		return
+	}
+	fmt.Fprintf(g.stderr, "--select reads as:\n%s", tree)
 }
 
 // scanInputs runs the inventory over the inputs with a progress line on a
-// terminal, skipping evidence files found inside queue folders. The
-// messages are sorted by path.
+// terminal, skipping evidence files found inside queue folders; every one
+// of them is listed, and said not to be used. The messages are sorted by
+// path.
 func scanInputs(ctx context.Context, g *globals, paths []string, rf *ruleFlags, jsonOut bool) ([]*model.Message, error) {
 	var ms []*model.Message
 	err := scanInputsEach(ctx, g, paths, rf, jsonOut, func(m *model.Message) error {
@@ -236,14 +247,29 @@ func scanInputsEach(ctx context.Context, g *globals, paths []string, rf *ruleFla
 	if prog != nil {
 		prog.done()
 	}
+	skipped = append(skipped, evidenceInSkippedDirs(ctx, paths)...)
 	if len(skipped) > 0 {
 		sort.Strings(skipped)
-		fmt.Fprintf(g.stderr, "imsforensic: %d evidence file(s) found among the inputs were not scanned as messages (pass them with --evidence):\n", len(skipped))
+		fmt.Fprintf(g.stderr, "imsforensic: %d file(s) among the inputs look like evidence (event logs, exports, Dr. Watson, protocol or tracking logs); "+
+			"they were not scanned as messages and NOT used as evidence (only files given with --evidence are evidence):\n", len(skipped))
 		for _, p := range skipped {
 			fmt.Fprintf(g.stderr, "  %s\n", p)
 		}
 	}
 	return err
+}
+
+// evidenceInSkippedDirs lists the evidence files in the folders the scan
+// does not walk into (Imcdata\Log holds the protocol logs), so that the
+// notice names them too.
+func evidenceInSkippedDirs(ctx context.Context, paths []string) []string {
+	var out []string
+	for _, root := range paths {
+		if fi, err := os.Stat(root); err == nil && fi.IsDir() {
+			out = append(out, evidence.FindIn(ctx, root, inventory.SkipsDir)...)
+		}
+	}
+	return out
 }
 
 // isEvidenceNotMessage reports a file found in a queue folder that is an

@@ -2,9 +2,7 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"os"
 	"strings"
 	"time"
 
@@ -24,12 +22,12 @@ type evidenceFlags struct {
 	tzName      string
 	crashWindow time.Duration
 
-	tz *time.Location
+	eo *evidence.Options
 }
 
 func (o *evidenceFlags) addFlags(fs *pflag.FlagSet) {
-	fs.StringArrayVar(&o.paths, "evidence", nil, "evidence file or folder (repeatable): .evt, .evtx, Event Viewer CSV/text exports, dumpel output, Drwtsn32.log, IMS protocol logs, tracking logs")
-	fs.StringVar(&o.tzName, "evidence-tz", "", `time zone of the server's local times in exports and logs: an IANA name ("America/New_York"), "UTC-5", "+01:00" or "UTC"; default: this machine's zone`)
+	fs.StringArrayVar(&o.paths, "evidence", nil, "evidence file or folder (repeatable): .evt, .evtx, Event Viewer CSV/text exports, dumpel output, Drwtsn32.log, IMS protocol logs, IIS SMTP logs (W3C, NCSA), tracking logs")
+	fs.StringVar(&o.tzName, "evidence-tz", "", `time zone of the server's local times in exports and logs: an IANA name ("America/New_York"), "UTC-5", "+01:00" or "UTC"; default: inferred from records found in both a binary log and an export, else this machine's zone (marked "assumed")`)
 	fs.DurationVar(&o.crashWindow, "crash-window", triage.DefaultCrashWindow, "how long before a crash a file's time still counts as near it")
 }
 
@@ -37,65 +35,43 @@ func (o *evidenceFlags) validate() error {
 	if o.crashWindow <= 0 {
 		return usageErrorf("--crash-window: want a positive duration such as 30m, got %s", o.crashWindow)
 	}
-	tz, err := parseZone(o.tzName)
+	eo, err := evidenceOptions(o.tzName)
 	if err != nil {
-		return usageError(fmt.Errorf("--evidence-tz: %w", err))
+		return err
 	}
-	o.tz = tz
+	o.eo = eo
 	return nil
 }
 
-// read reads --evidence and the evidence files inside the PATH folders
-// (the ones the scan skipped by content) and puts their events on one
-// clock (loadEvidence). A PATH that is a single file is a message, never
-// read as evidence here. Each file's problem is returned to be reported;
-// the events of a partly read file are kept.
-func (o *evidenceFlags) read(ctx context.Context, paths []string) (*loadedEvidence, []error, error) {
-	all := append([]string(nil), o.paths...)
-	for _, p := range paths {
-		if fi, err := os.Stat(p); err == nil && fi.IsDir() {
-			all = append(all, p)
-		}
+// read reads --evidence, and only that: an evidence-like file found among
+// the message inputs is not evidence (scanInputs lists such files and says
+// they were not used). The events are put on one clock; a file's problems
+// are in its accounting, reported by loadedEvidence.finish.
+func (o *evidenceFlags) read(ctx context.Context) (*loadedEvidence, error) {
+	if len(o.paths) == 0 {
+		return &loadedEvidence{}, nil
 	}
-	ev, err := loadEvidence(ctx, all, &evidence.Options{TZ: o.tz})
-	if err != nil {
-		return nil, nil, err
-	}
-	var errs []error
-	kept := ev.infos[:0]
-	for i, f := range ev.files {
-		// A message file that merely looked like evidence is not a
-		// problem of the inputs: the scan reported it as a message.
-		if f.Err != nil && errors.Is(f.Err, evidence.ErrNotEvidence) {
-			continue
-		}
-		if f.Err != nil {
-			errs = append(errs, f.Err)
-		}
-		kept = append(kept, ev.infos[i])
-	}
-	ev.infos = kept
-	return ev, errs, nil
+	return loadEvidence(ctx, o.paths, o.eo)
 }
 
 // ranking is triage's verdict on the inputs, with the evidence it read:
 // every file's accounting, the events on one clock, and the clock's note.
 type ranking struct {
-	events []model.Event
-	files  []model.EvidenceFile
-	clock  triage.Clock
-	errs   []error
-	res    triage.Result
+	events   []model.Event
+	evidence *loadedEvidence
+	files    []model.EvidenceFile
+	clock    triage.Clock
+	res      triage.Result
 }
 
 // rank reads the evidence and ranks ms exactly as triage does.
 func (o *evidenceFlags) rank(ctx context.Context, paths []string, ms []*model.Message, cfg *rules.Config, now time.Time) (ranking, error) {
-	ev, errs, err := o.read(ctx, paths)
+	ev, err := o.read(ctx)
 	if err != nil {
 		return ranking{}, err
 	}
 	res := triage.Rank(ms, ev.events, triage.Options{Now: now, Rules: cfg, CrashWindow: o.crashWindow})
-	return ranking{events: ev.events, files: ev.infos, clock: ev.clock, errs: errs, res: res}, nil
+	return ranking{events: ev.events, evidence: ev, files: ev.infos, clock: ev.clock, res: res}, nil
 }
 
 // clockNote says how the evidence times were put on one clock.
@@ -113,7 +89,10 @@ func (r ranking) zone(o *evidenceFlags) *time.Location {
 	if o.tzName == "" && r.clock.Inferred {
 		return time.FixedZone(r.clock.Zone, int(r.clock.Offset/time.Second))
 	}
-	return o.tz
+	if o.eo != nil && o.eo.TZ != nil {
+		return o.eo.TZ
+	}
+	return time.Local
 }
 
 // top is rank 1 when triage names a suspect (not clean), else nil.

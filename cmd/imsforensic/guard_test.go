@@ -136,7 +136,7 @@ func TestReplayJournalInStateFolder(t *testing.T) {
 	}
 	cwd := t.TempDir()
 	out, errOut, code := runCLIIn(t, cwd, "replay", ev, "--to", "pickup:"+pickup)
-	if code != exitOK && code != exitPartial {
+	if code != exitOK && code != exitRefused {
 		t.Fatalf("exit %d\n%s\n%s", code, out, errOut)
 	}
 	want := filepath.Join(state, "imsforensic", "replay-pickup-Pickup-")

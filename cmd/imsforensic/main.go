@@ -29,6 +29,9 @@ type globals struct {
 	stdin  io.Reader
 	// stderrTTY is true when stderr is a terminal: progress bars only then.
 	stderrTTY bool
+	// termWidth is stdout's width when it is a terminal (0 otherwise):
+	// tables wrap to it, else to report.DefaultTableWidth.
+	termWidth int
 	// jsonErrors makes main print the exit error as a JSON record (set by
 	// commands running with --format json).
 	jsonErrors bool
@@ -73,6 +76,9 @@ func mainExit(args []string) int {
 		stderr:    os.Stderr,
 		stdin:     os.Stdin,
 		stderrTTY: term.IsTerminal(int(os.Stderr.Fd())),
+	}
+	if w, _, err := term.GetSize(int(os.Stdout.Fd())); err == nil && w > 0 {
+		g.termWidth = w
 	}
 	err := run(ctx, g, args)
 	code := exitCode(ctx, err)

@@ -58,7 +58,7 @@ func TestReplayOperatorMistakesLeaveEvidenceAlone(t *testing.T) {
 		}
 		before := snapshot(t, ev)
 		out, errOut, code := runCLI(t, "", "replay", ev, "--to", "imcdata:"+imc, "--journal", filepath.Join(t.TempDir(), "j.jsonl"), "--format", "json")
-		if code != exitOK && code != exitPartial {
+		if code != exitOK && code != exitRefused {
 			t.Fatalf("exit %d\n%s\n%s", code, out, errOut)
 		}
 		if !strings.Contains(out, `"result":"ok"`) {

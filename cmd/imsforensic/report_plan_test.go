@@ -23,7 +23,7 @@ func TestTriageReportPlanIsReplaysDryRun(t *testing.T) {
 		t.Fatal(err)
 	}
 	html := filepath.Join(t.TempDir(), "report.html")
-	_, errOut, code := runCLI(t, "", "triage", "--evidence-tz", "UTC-5", "--plan-to", "imcdata:"+live, "--html", html, dir)
+	_, errOut, code := runCLI(t, "", "triage", "--evidence-tz", "UTC-5", "--plan-to", "imcdata:"+live, "--html", html, dir, "--evidence", filepath.Join(dir, "evidence"))
 	if code != 0 {
 		t.Fatalf("triage: exit %d: %s", code, errOut)
 	}
@@ -47,7 +47,7 @@ func TestTriageReportPlanIsReplaysDryRun(t *testing.T) {
 	}
 	// Without a target the command has a placeholder and says when to add
 	// the rename.
-	_, errOut, code = runCLI(t, "", "triage", "--evidence-tz", "UTC-5", "--html", html, dir)
+	_, errOut, code = runCLI(t, "", "triage", "--evidence-tz", "UTC-5", "--html", html, dir, "--evidence", filepath.Join(dir, "evidence"))
 	if code != 0 {
 		t.Fatalf("triage: exit %d: %s", code, errOut)
 	}

@@ -110,7 +110,7 @@ func TestOneVerdictForEveryCorpusScenario(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			out, errOut, code := runCLI(t, "", "triage", "--format", "json", "--evidence-tz", "UTC-5", dir)
+			out, errOut, code := runCLI(t, "", "triage", "--format", "json", "--evidence-tz", "UTC-5", dir, "--evidence", filepath.Join(dir, "evidence"))
 			if code != 0 {
 				t.Fatalf("triage: exit %d: %s", code, errOut)
 			}
@@ -118,7 +118,7 @@ func TestOneVerdictForEveryCorpusScenario(t *testing.T) {
 			if err := json.Unmarshal([]byte(strings.SplitN(out, "\n", 2)[0]), &rank1); err != nil {
 				t.Fatal(err)
 			}
-			out, errOut, code = runCLI(t, "", "simulate", "--format", "json", "--evidence-tz", "UTC-5", dir)
+			out, errOut, code = runCLI(t, "", "simulate", "--format", "json", "--evidence-tz", "UTC-5", dir, "--evidence", filepath.Join(dir, "evidence"))
 			if code != 0 {
 				t.Fatalf("simulate: exit %d: %s", code, errOut)
 			}

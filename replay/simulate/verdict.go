@@ -103,7 +103,7 @@ func verdictText(v model.SimVerdict, asIs Result, byPath map[string]*model.Messa
 			t += " Evidence: " + strings.Join(v.Observed, ", ") + "."
 		}
 	} else {
-		t += " Without evidence naming a file, the first crash of the run is the better guess."
+		t += " No evidence names a file, so rank 1 is the best guess of the rules and the clock; a replay of the queue as it is would stop at " + v.FirstName + " first."
 	}
 	return t
 }

@@ -10,10 +10,16 @@ import (
 	"net/textproto"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/imsforensic/imsforensic/model"
 )
+
+// CopyBuffers holds the 64 KiB buffers content is read through, shared
+// with the caller's own reads (replay hashes each file before sending it):
+// a fresh buffer per message was most of replay's garbage.
+var CopyBuffers = sync.Pool{New: func() any { b := make([]byte, 64<<10); return &b }}
 
 // Mail is one transaction: the envelope and the content to send.
 type Mail struct {
@@ -318,7 +324,9 @@ func (c *Conn) writeContent(m *Mail, o *Outcome) error {
 	// send them in two segments, and the second waits out a delayed ACK
 	// (about 40 ms a message).
 	dw := textproto.NewWriter(bufio.NewWriterSize(c.bw, 4096)).DotWriter()
-	buf := make([]byte, 64<<10)
+	bp := CopyBuffers.Get().(*[]byte)
+	defer CopyBuffers.Put(bp)
+	buf := *bp
 	for off := int64(0); off < m.Length; {
 		n, rerr := m.Content.ReadAt(buf[:min(int64(len(buf)), m.Length-off)], off)
 		if n > 0 {
@@ -356,7 +364,9 @@ func (c *Conn) writeContent(m *Mail, o *Outcome) error {
 // (with a CRLF first when the content does not end with one), exactly as
 // the dot writer would send it.
 func (c *Conn) writeClean(m *Mail, o *Outcome) error {
-	buf := make([]byte, 64<<10)
+	bp := CopyBuffers.Get().(*[]byte)
+	defer CopyBuffers.Put(bp)
+	buf := *bp
 	lineStart, last := true, byte(0)
 	lost := func(err error) error {
 		o.Phase = model.PhaseData

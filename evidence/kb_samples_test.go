@@ -1,0 +1,128 @@
+package evidence
+
+import (
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// The forms admins paste from KB articles (evidence/testdata/kb, each a
+// verbatim excerpt named in MANIFEST.md), read as a new user would hand
+// them over: one file each, no options.
+
+func loadKB(t *testing.T, name string, want Format) File {
+	t.Helper()
+	f := Load(filepath.Join("testdata", "kb", name), &Options{TZ: time.UTC})
+	if f.Err != nil {
+		t.Fatalf("%s: %v", name, f.Err)
+	}
+	if Format(f.Info.Format) != want {
+		t.Fatalf("%s read as %q, want %q", name, f.Info.Format, want)
+	}
+	if f.Info.Damaged != 0 {
+		t.Errorf("%s: %d damaged, warnings %q", name, f.Info.Damaged, f.Info.Warnings)
+	}
+	return f
+}
+
+// NT 4.0 Dr. Watson writes minutes and seconds without their leading zero
+// ("When: 8/29/1997 @ 16:1:58.640"): the time is read, milliseconds kept.
+func TestKBDrWatsonUnpaddedTime(t *testing.T) {
+	for _, c := range []struct {
+		file, app, function string
+		when                time.Time
+	}{
+		{"Q241482-Drwtsn32.log", "store.dbg", "MDB_BASE::FreeLockid", time.Date(1997, 8, 29, 16, 1, 58, 640e6, time.UTC)},
+		{"Q284919-Drwtsn32.log", `exe\dfsadmin.dbg`, "FindNextLine", time.Date(2000, 12, 29, 15, 7, 41, 106e6, time.UTC)},
+	} {
+		f := loadKB(t, c.file, FormatDrWatson)
+		if len(f.Events) != 1 {
+			t.Fatalf("%s: %d events, want 1", c.file, len(f.Events))
+		}
+		e := f.Events[0]
+		if !e.Time.Equal(c.when) || e.Application != c.app || e.FaultingFunction != c.function || e.ExceptionCode != "c0000005" {
+			t.Errorf("%s: time %s app %q function %q code %q; want %s %q %q c0000005", c.file, e.Time, e.Application, e.FaultingFunction, e.ExceptionCode, c.when, c.app, c.function)
+		}
+		if len(f.Info.Warnings) != 0 {
+			t.Errorf("%s: warnings %q", c.file, f.Info.Warnings)
+		}
+	}
+}
+
+// Q129266's dumpel line, copied from the page: single spaces between user
+// and source, "N/A" as the user. The source stays the source.
+func TestKBDumpelLine(t *testing.T) {
+	f := loadKB(t, "Q129266-dumpel.txt", FormatDumpel)
+	if len(f.Events) != 1 {
+		t.Fatalf("%d events, want 1", len(f.Events))
+	}
+	e := f.Events[0]
+	if e.Source != "DhcpServer" || e.Computer != "REDIPSRVP2" || e.User != "" || e.EventID != 1016 || e.Level != "error" ||
+		len(e.Strings) != 1 || e.Strings[0] != "%%20013" || !e.Time.Equal(time.Date(1995, 4, 11, 4, 58, 39, 0, time.UTC)) {
+		t.Errorf("dumpel line read as %+v", e)
+	}
+}
+
+// Event Viewer text as KB articles print it: "Event Type:Error" without a
+// tab (Q199042), and the short block "Event ID: / Source: / Type: /
+// Category: / Description:" (Q190084), descriptions over several lines.
+func TestKBPastedEventText(t *testing.T) {
+	f := loadKB(t, "Q199042-event-properties.txt", FormatText)
+	if len(f.Events) != 2 {
+		t.Fatalf("Q199042: %d events, want 2", len(f.Events))
+	}
+	e := f.Events[0]
+	if e.Source != "MSExchangeCalCon" || e.EventID != 5005 || e.Level != "error" || e.Category != "Connection" || e.Computer != "EXCHANGE-GV" ||
+		!e.Time.Equal(time.Date(2000, 12, 11, 13, 10, 14, 0, time.UTC)) || len(e.Message) < 200 {
+		t.Errorf("Q199042 first block: %+v", e)
+	}
+	if f.Events[1].EventID != 5006 {
+		t.Errorf("Q199042 second block: %+v", f.Events[1])
+	}
+
+	f = loadKB(t, "Q190084-event-block.txt", FormatText)
+	if len(f.Events) != 2 {
+		t.Fatalf("Q190084: %d events, want 2", len(f.Events))
+	}
+	byID := map[uint32]int{}
+	for i, e := range f.Events {
+		byID[e.EventID] = i
+	}
+	is, imc := f.Events[byID[12006]], f.Events[byID[4117]]
+	if is.Source != "MSExchangeIS" || is.Level != "error" || is.Category != "content engine" || is.SpoolFile != "NQ1NQYQK" {
+		t.Errorf("Q190084 12006: %+v", is)
+	}
+	if imc.Source != "MSEechangeIMC" || imc.SpoolFile != "NQ1NQYQK" {
+		t.Errorf("Q190084 4117 (the KB's own spelling of the source): %+v", imc)
+	}
+	// Neither block has a date: each is told, none is invented.
+	if !is.Time.IsZero() || len(f.Info.Warnings) != 2 {
+		t.Errorf("Q190084: time %s, warnings %q; want no time and 2 warnings", is.Time, f.Info.Warnings)
+	}
+}
+
+// Windows 2000 and XP Dr. Watson entries. No public Drwtsn32.log of
+// either was found; these are written by hand from the message strings of
+// drwtsn32.exe 5.0.2195.6699 as libyal/winevt-kb documents them
+// ("When: %1!s! @ %2!s!", the time's parts printed as numbers), with the
+// XP path form of "App:".
+func TestDrWatson2000AndXP(t *testing.T) {
+	for _, c := range []struct {
+		name, text string
+		when       time.Time
+	}{
+		{"win2000", "Microsoft (R) Windows 2000 (TM) Version 5.00 DrWtsn32\r\nCopyright (C) 1985-1999 Microsoft Corp. All rights reserved.\r\n\r\n\r\n\r\nApplication exception occurred:\r\n        App: store.exe (pid=1224)\r\n        When: 3/4/2003 @ 9:5:7.42\r\n        Exception number: c0000005 (access violation)\r\n\r\n*----> System Information <----*\r\n        Computer Name: EXCH2K\r\n",
+			time.Date(2003, 3, 4, 9, 5, 7, 42e6, time.UTC)},
+		{"xp", "Microsoft (R) DrWtsn32\r\nCopyright (C) 1985-2001 Microsoft Corp. All rights reserved.\r\n\r\n\r\n\r\nApplication exception occurred:\r\n        App: C:\\Program Files\\Exchsrvr\\bin\\store.exe (pid=3412)\r\n        When: 11/18/2005 @ 14:03:22.093\r\n        Exception number: c0000005 (access violation)\r\n",
+			time.Date(2005, 11, 18, 14, 3, 22, 93e6, time.UTC)},
+	} {
+		evs, err := Read(strings.NewReader(c.text), c.name, &Options{TZ: time.UTC})
+		if err != nil || len(evs) != 1 {
+			t.Fatalf("%s: %v, %v", c.name, evs, err)
+		}
+		if e := evs[0]; !e.Time.Equal(c.when) || !strings.HasSuffix(e.Application, "store.exe") {
+			t.Errorf("%s: time %s app %q, want %s store.exe", c.name, e.Time, e.Application, c.when)
+		}
+	}
+}

@@ -1,0 +1,87 @@
+package atomicfile
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+)
+
+// Concurrent commits all land whole under their names; one that cannot
+// (its folder is gone) fails alone and leaves no temporary file.
+func TestCommitterConcurrentAndFailingAlone(t *testing.T) {
+	dir := t.TempDir()
+	var c Committer
+	var wg sync.WaitGroup
+	errs := make([]error, 40)
+	for i := range errs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			dest := dir
+			if i == 7 {
+				dest = filepath.Join(dir, "missing")
+			}
+			a, err := Stage(dir, Options{NoReplace: true})
+			if err != nil {
+				errs[i] = err
+				return
+			}
+			defer a.Abort()
+			b, _ := Stage(dir, Options{NoReplace: true})
+			defer b.Abort()
+			fmt.Fprintf(a, "message %d", i)
+			fmt.Fprintf(b, "envelope %d", i)
+			errs[i] = c.Commit(a.To(filepath.Join(dest, fmt.Sprintf("%02d.eml", i))), b.To(filepath.Join(dest, fmt.Sprintf("%02d.json", i))))
+		}()
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if (err != nil) != (i == 7) {
+			t.Errorf("commit %d: %v", i, err)
+		}
+		if i == 7 {
+			continue
+		}
+		for _, f := range []string{fmt.Sprintf("%02d.eml", i), fmt.Sprintf("%02d.json", i)} {
+			if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
+				t.Errorf("%s missing: %v", f, err)
+			}
+		}
+		b, _ := os.ReadFile(filepath.Join(dir, fmt.Sprintf("%02d.eml", i)))
+		if string(b) != fmt.Sprintf("message %d", i) {
+			t.Errorf("%02d.eml = %q", i, b)
+		}
+	}
+	ents, _ := os.ReadDir(dir)
+	for _, e := range ents {
+		if IsTemp(e.Name()) {
+			t.Errorf("temporary file left: %s", e.Name())
+		}
+	}
+	if len(ents) != 39*2 {
+		t.Errorf("%d files, want %d", len(ents), 39*2)
+	}
+}
+
+// A write error is kept and returned by Commit: a short file is never
+// committed.
+func TestStagedWriteErrorFailsCommit(t *testing.T) {
+	dir := t.TempDir()
+	s, err := Stage(dir, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.f.Close() // writes now fail
+	if _, err := s.Write([]byte("x")); err == nil {
+		t.Fatal("write to a closed file succeeded")
+	}
+	var c Committer
+	if err := c.Commit(s.To(filepath.Join(dir, "out"))); err == nil {
+		t.Fatal("commit of a failed write succeeded")
+	}
+	if _, err := os.Stat(filepath.Join(dir, "out")); err == nil {
+		t.Error("the failed file was renamed into place")
+	}
+}
