@@ -10,8 +10,8 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"time"
 	"strings"
+	"time"
 )
 
 // TempPrefix and TempSuffix frame every temporary name this package
