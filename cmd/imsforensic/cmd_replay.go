@@ -301,7 +301,7 @@ func replayRunOptions(opts *replayOptions, g *globals, paths []string, journal s
 	}
 	var prog *progress
 	if g.stderrTTY && opts.format != "json" {
-		prog = newProgress(g.stderr, "replaying")
+		prog = newProgress(g.stderr, "replaying", false)
 		ropts.Progress = prog.update
 	}
 	return ropts, prog
