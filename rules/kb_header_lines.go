@@ -13,7 +13,7 @@ import (
 
 var ruleHeaderNonHeaderLine = Rule{
 	ID: "header-non-header-line", Class: model.ClassCrash, Dir: "IN", KB: []string{"Q166026", "Q301690"},
-	Doc: "a line inside a header block, with fields after it, that is neither a field nor a continuation (e.g. `sender x@y )`)",
+	Doc: "a line in the message header block that is neither a field nor a continuation (e.g. `sender x@y )`); in a part header only with a field after it (a part's first content line before its missing blank line is header-body-no-separator's)",
 	Check: func(m *model.Message, c *Config, emit Emitter) {
 		for _, a := range m.Anomalies {
 			// A stray line with fields after it is Q166026's; one where
