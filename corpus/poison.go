@@ -136,14 +136,16 @@ var poisonBuilders = map[string]poisonBuilder{
 	"binhex-part":  func(g *gen, b *bytes.Buffer, m *mail, v int) { g.writeTop(b, m); g.bodyBinHex(b) },
 	"uuencode-no-end": func(g *gen, b *bytes.Buffer, m *mail, v int) {
 		g.writeTop(b, m)
-		b.WriteString("Content-Type: text/plain; charset=\"us-ascii\"\r\nContent-Transfer-Encoding: 7bit\r\n\r\n")
+		// x-uuencode: the store uudecodes the body (in a 7bit text part
+		// of a MIME message it would leave the block as text, Q167393).
+		b.WriteString("Content-Type: text/plain; charset=\"us-ascii\"\r\nContent-Transfer-Encoding: x-uuencode\r\n\r\n")
 		fillText(b, g.rng, 400)
 		b.WriteString("\r\n")
 		writeUU(b, "budget.xls", randBytes(g.scratch[:0], g.rng, 5000), true)
 	},
 	"uuencode-junk-after-end": func(g *gen, b *bytes.Buffer, m *mail, v int) {
 		g.writeTop(b, m)
-		b.WriteString("Content-Type: text/plain; charset=\"us-ascii\"\r\nContent-Transfer-Encoding: 7bit\r\n\r\n")
+		b.WriteString("Content-Type: text/plain; charset=\"us-ascii\"\r\nContent-Transfer-Encoding: x-uuencode\r\n\r\n")
 		fillText(b, g.rng, 400)
 		b.WriteString("\r\n")
 		writeUU(b, "budget.xls", randBytes(g.scratch[:0], g.rng, 5000), false)

@@ -129,4 +129,5 @@ const (
 	AnomContinuationFirst  = "continuation-first-line" // the header block starts with a fold
 	AnomDelimiterTrailing  = "delimiter-trailing-text" // "--boundary" followed by text other than padding
 	AnomDelimiterDoubled   = "delimiter-doubled"       // two delimiter lines in a row
+	AnomHeaderBOM          = "header-bom"              // a UTF-8 byte-order mark before the first field
 )

@@ -492,7 +492,18 @@ func (p *parser) headerLine(e *entity, s *segment) {
 		}
 		p.anomaly(model.AnomContinuationFirst, e, s, "header block starts with a folded line")
 	}
-	name, valueAt, spaceBefore, ok := splitFieldLine(s.data)
+	// A UTF-8 byte-order mark before the first field (an editor or a
+	// web form that saved the message as "UTF-8 with BOM") is three bytes
+	// in front of a field name, not a header that is missing: the header
+	// is read from after it and the mark reported (header-bom).
+	data, skip := s.data, 0
+	if top && e.part.HeaderLength == s.rawLen() && bytes.HasPrefix(data, utf8BOM) {
+		if _, _, _, ok := splitFieldLine(data[len(utf8BOM):]); ok {
+			p.anomaly(model.AnomHeaderBOM, e, s, "UTF-8 byte-order mark before the first header field")
+			data, skip = data[len(utf8BOM):], len(utf8BOM)
+		}
+	}
+	name, valueAt, spaceBefore, ok := splitFieldLine(data)
 	if !ok {
 		if top && e.part.HeaderLength == s.rawLen() {
 			// The first line is not a header field: there is no
@@ -525,13 +536,22 @@ func (p *parser) headerLine(e *entity, s *segment) {
 		p.flushField(e)
 		e.nonHdrAnom = len(p.msg.Anomalies)
 		p.anomaly(model.AnomNonHeaderLine, e, s, "line in the header block is neither a field nor a continuation")
-		// After a field it is Q166026's stray line (severe), unless the
-		// next line is no field either: then the header ran into the
-		// body (Q175841) and the flag is cleared. With no field before
-		// it the entity has no header at all and this is its body.
-		p.msg.Anomalies[e.nonHdrAnom].Severe = e.fields > 0
+		// In the message header, after a field, it is Q166026's stray
+		// line (severe), unless the next line is no field either: then
+		// the header ran into the body (Q175841) and the flag is
+		// cleared. With no field before it the entity has no header at
+		// all and this is its body. In a part header it is severe only
+		// once a field follows it (set below): a line right before the
+		// part's blank line is where a generator left that blank line
+		// out and the part's content begins, which parsers split on but
+		// which is not Q166026's header (the KB's is the message's).
+		p.msg.Anomalies[e.nonHdrAnom].Severe = e.fields > 0 && top
 		p.count8bit(s, 0)
 		return
+	}
+	if e.nonHdr > 0 && e.nonHdrAnom >= 0 && e.fields > 0 {
+		// A field after the stray line: it sits inside the header block.
+		p.msg.Anomalies[e.nonHdrAnom].Severe = true
 	}
 	e.fields++
 	e.nonHdr = 0
@@ -542,16 +562,19 @@ func (p *parser) headerLine(e *entity, s *segment) {
 	fb := &p.fb
 	fb.active = true
 	fb.name = append(fb.name[:0], name...)
-	fb.offset = s.off
-	fb.valueOff = s.off + int64(valueAt)
-	fb.rawLen = s.rawLen()
+	fb.offset = s.off + int64(skip)
+	fb.valueOff = fb.offset + int64(valueAt)
+	fb.rawLen = s.rawLen() - int64(skip)
 	fb.lines = 1
-	fb.appendValue(s.data[valueAt:], fb.valueOff, p.valueCap())
+	fb.appendValue(data[valueAt:], fb.valueOff, p.valueCap())
 	if len(name) == 0 {
 		p.anomaly(model.AnomEmptyFieldName, e, s, "empty field name")
 	}
-	p.count8bit(s, 0)
+	p.count8bit(s, skip)
 }
+
+// utf8BOM is the UTF-8 encoding of U+FEFF.
+var utf8BOM = []byte("\xEF\xBB\xBF")
 
 func (p *parser) valueCap() int {
 	if unlimitedInt(p.opts.MaxFieldValue) {

@@ -290,3 +290,54 @@ func hasAnom(m *model.Message, code string) bool {
 }
 
 func itoa(i int) string { return strconv.Itoa(i) }
+
+// TestHeaderBOM: a UTF-8 byte-order mark before the first field is
+// reported, and the field after it is read at its own offset.
+func TestHeaderBOM(t *testing.T) {
+	raw := "\xEF\xBB\xBFFrom: a@example.org\r\nSubject: x\r\n\r\nbody\r\n"
+	m, err := Parse(strings.NewReader(raw), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !hasAnom(m, model.AnomHeaderBOM) || hasAnom(m, model.AnomNoMessage) {
+		t.Fatalf("anomalies = %+v", m.Anomalies)
+	}
+	h := m.Header()
+	if len(h) != 2 || string(h[0].Name) != "From" || h[0].Offset != 3 || raw[h[0].ValueOffset:h[0].ValueOffset+4] != "a@ex" {
+		t.Errorf("header = %+v", h)
+	}
+	if m.Scan.Header8Bit != 0 {
+		t.Errorf("the mark counted as %d 8-bit header bytes", m.Scan.Header8Bit)
+	}
+}
+
+// TestPartHeaderStrayLine: in a part header a stray line is severe
+// (Q166026) only with a field after it; before the blank line it is the
+// part's content begun without that line.
+func TestPartHeaderStrayLine(t *testing.T) {
+	for _, c := range []struct {
+		part   string
+		severe bool
+	}{
+		{"Content-Type: text/plain\r\nbar\r\n\r\n", false},
+		{"Content-Type: text/plain\r\nsender x@y )\r\nContent-Transfer-Encoding: 7bit\r\n\r\nbar\r\n", true},
+	} {
+		raw := "MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\n" + c.part + "\r\n--b--\r\n"
+		m, err := Parse(strings.NewReader(raw), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := 0
+		for _, a := range m.Anomalies {
+			if a.Code == model.AnomNonHeaderLine {
+				n++
+				if a.Severe != c.severe {
+					t.Errorf("%q: severe = %v, want %v", c.part, a.Severe, c.severe)
+				}
+			}
+		}
+		if n != 1 {
+			t.Errorf("%q: %d non-header-line anomalies: %+v", c.part, n, m.Anomalies)
+		}
+	}
+}

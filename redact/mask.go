@@ -43,6 +43,13 @@ func structural(name string) bool {
 // values but for file names, and the syntax of encoded words (whose text
 // is redacted in its encoding).
 func (p *plan) headers(m *model.Message) {
+	// A byte-order mark before the first field (header-bom) is syntax,
+	// not a word: it is kept like the field names.
+	for _, a := range m.Anomalies {
+		if a.Code == model.AnomHeaderBOM {
+			p.keepRange(a.Offset, a.Offset+3)
+		}
+	}
 	for i := range m.Parts {
 		pt := &m.Parts[i]
 		for j := range pt.Header {

@@ -139,7 +139,7 @@ func (f *folder) write(ctx context.Context, m *model.Message, dest, wantSHA, rea
 		_, err := content(pw)
 		pw.CloseWithError(err)
 	}()
-	res, err := atomicfile.Write(dest, pr, atomicfile.Options{NoReplace: true, TempDir: f.tmpDir, TempSuffix: tempSuffix})
+	res, err := atomicfile.Write(dest, pr, atomicfile.Options{NoReplace: true, TempDir: f.tmpDir, TempSuffix: tempSuffix, ModTime: m.ModTime})
 	pr.CloseWithError(io.ErrClosedPipe) // stops the producer if Write gave up early
 	if errors.Is(err, atomicfile.ErrExist) {
 		// Someone created it between plan and write: decide again.

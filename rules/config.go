@@ -41,6 +41,11 @@ type Config struct {
 	// Q217155: a preamble longer than this that holds MIME headers is a
 	// missing-boundary prolog.
 	PreambleBytes int64 `json:"preamble_bytes,omitempty"`
+	// Q175704: MSExchangeIS\ParametersSystem\InternetContent\
+	// ContentTypeEQMimeVer. 1 (the default, nil here): a top-level
+	// Content-Type makes a message MIME without MIME-Version, so its
+	// uuencoded text is not uudecoded; 0: only MIME-Version does.
+	ContentTypeEQMimeVer *int `json:"content_type_eq_mime_ver,omitempty"`
 
 	// Disabled turns rules off by ID.
 	Disabled map[string]bool `json:"disabled,omitempty"`
@@ -90,6 +95,10 @@ func (c *Config) withDefaults() Config {
 	setI64(&v.PreambleBytes, 0)
 	setI(&v.MaxFindingsPerRule, 20)
 	return v
+}
+
+func (c *Config) contentTypeEQMimeVer() bool {
+	return c.ContentTypeEQMimeVer == nil || *c.ContentTypeEQMimeVer != 0
 }
 
 // LoadConfig reads a rules file (JSON with the keys of Config). Unknown

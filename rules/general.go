@@ -37,4 +37,6 @@ var generalRules = []Rule{
 	ruleQPInvalid,
 	ruleAddressInvalid,
 	ruleFilenamePath,
+	ruleBase64Unpadded,
+	ruleHeaderBOM,
 }

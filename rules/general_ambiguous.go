@@ -406,3 +406,31 @@ var ruleFilenamePath = Rule{
 		}
 	},
 }
+
+var ruleBase64Unpadded = Rule{
+	ID: "base64-unpadded", Class: model.ClassRisk, Dir: "IN/OUT", KB: []string{"Q190556"},
+	Doc: "a base64 body, every byte in the alphabet, whose last group lacks its \"=\" padding (4n+2 or 4n+3 characters): every byte still decodes, and unpadded encoders and bodies cut at a line end write it in clean mail, so it is not Q190556's corrupt encoding (base64-invalid) but decoders differ on the last bytes",
+	Check: func(m *model.Message, c *Config, emit Emitter) {
+		for i := range m.Parts {
+			p := &m.Parts[i]
+			if p.CTE == "base64" && !p.IsMultipart() && base64Unpadded(&p.Body) {
+				ev, off := cteEvidence(p)
+				emit(p.Path, off, ev, fmt.Sprintf("base64 body of %d characters, its last group without \"=\" padding (truncated or written unpadded)", p.Body.Base64Chars))
+			}
+		}
+	},
+}
+
+var ruleHeaderBOM = Rule{
+	ID: "header-bom", Class: model.ClassRisk, Dir: "IN/OUT",
+	Doc: "a UTF-8 byte-order mark before the first header field (a message saved as \"UTF-8 with BOM\"): RFC 5322 has no place for it, and parsers skip it, read a first field named \"\\ufeffFrom\", or see no header; the header after it is there, so it is not no-message's missing header",
+	Check: func(m *model.Message, c *Config, emit Emitter) {
+		for _, a := range m.Anomalies {
+			if a.Code == model.AnomHeaderBOM {
+				// The evidence is the mark alone: the field after it is
+				// the message's, not the fault.
+				emit(a.Part, a.Offset, model.Text("\xEF\xBB\xBF"), "UTF-8 byte-order mark before the first field: the first field's name starts with 3 bytes outside RFC 5322")
+			}
+		}
+	},
+}

@@ -70,7 +70,14 @@ var ruleBinHexPart = Rule{
 
 var ruleBase64Invalid = Rule{
 	ID: "base64-invalid", Class: model.ClassCrash, Dir: "IN", KB: []string{"Q190556"},
-	Doc: "a base64 part with bytes outside the alphabet, bad padding, or a length that is not a multiple of 4",
+	// Q190556 names base64 that is "corrupted or improperly encoded":
+	// bytes outside the alphabet, a misplaced "=", or a dangling single
+	// character (4n+1), which no encoder writes and no decoder can turn
+	// into a byte. A body that only lacks its final "=" padding (4n+2,
+	// 4n+3 characters, all in the alphabet) decodes to every byte it
+	// holds; unpadded encoders and bodies cut at a line end write it in
+	// clean mail, so it is base64-unpadded's (risk), not this crash.
+	Doc: "a base64 part with bytes outside the alphabet, a misplaced \"=\", or a dangling last character (4n+1): the corrupt encoding of Q190556 (a body that only lacks its \"=\" padding is base64-unpadded's)",
 	Check: func(m *model.Message, c *Config, emit Emitter) {
 		for i := range m.Parts {
 			p := &m.Parts[i]
@@ -85,12 +92,18 @@ var ruleBase64Invalid = Rule{
 			case b.Base64BadPadding:
 				ev, off := cteEvidence(p)
 				emit(p.Path, off, ev, "base64 body with bad padding")
-			case b.Base64BadLength:
+			case b.Base64BadLength && b.Base64Chars%4 == 1:
 				ev, off := cteEvidence(p)
-				emit(p.Path, off, ev, fmt.Sprintf("base64 body of %d characters, not a multiple of 4", b.Base64Chars))
+				emit(p.Path, off, ev, fmt.Sprintf("base64 body of %d characters ends in a single character that cannot make a byte", b.Base64Chars))
 			}
 		}
 	},
+}
+
+// base64Unpadded reports a base64 body that is well formed except that
+// its last group has no "=" padding.
+func base64Unpadded(b *model.BodyScan) bool {
+	return b.Base64BadChar < 0 && !b.Base64BadPadding && b.Base64BadLength && b.Base64Chars%4 != 1
 }
 
 var ruleRTFCorrupt = Rule{

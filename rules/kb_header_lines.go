@@ -12,7 +12,7 @@ import (
 
 var ruleHeaderNonHeaderLine = Rule{
 	ID: "header-non-header-line", Class: model.ClassCrash, Dir: "IN", KB: []string{"Q166026", "Q301690"},
-	Doc: "a line inside a header block, with fields after it, that is neither a field nor a continuation (e.g. `sender x@y )`)",
+	Doc: "a line in the message header block that is neither a field nor a continuation (e.g. `sender x@y )`); in a part header only with a field after it (a part's first content line before its missing blank line is header-body-no-separator's)",
 	Check: func(m *model.Message, c *Config, emit Emitter) {
 		for _, a := range m.Anomalies {
 			// A stray line with fields after it is Q166026's; one where
@@ -57,7 +57,7 @@ var ruleReceivedCommentDate = Rule{
 			}
 			v := string(f.Value)
 			for _, cm := range receivedComments(v) {
-				if c := v[cm[0]:cm[1]]; hasTwoDigits(c) && commentDateRE.MatchString(c) {
+				if c := v[cm[0]:cm[1]]; hasTwoDigits(c) && mayHoldDate(c) && commentDateRE.MatchString(c) {
 					ev, off := valueEvidence(&f, cm[0])
 					emit("", off, ev, fmt.Sprintf("Received comment %q holds a date the store tries to parse (IS 12006 + 4117, archived)", v[cm[0]:cm[1]]))
 					break
@@ -144,6 +144,51 @@ var ruleHeader8Bit = Rule{
 // hasTwoDigits is the cheap test before commentDateRE: every date shape it
 // matches has at least two digits, most comments ("(Postfix)",
 // "(envelope-from <a@b>)") have none.
+// mayHoldDate is a prefilter for commentDateRE, true for every string
+// the regexp can match: its first two alternatives need a month name, the
+// third a digit then '-', the fourth a digit then '/'. Any byte above
+// ASCII also answers true, since (?i) folds 's' with U+017F. A version
+// comment such as "(5.5.2653.13)" skips the regexp.
+func mayHoldDate(s string) bool {
+	for i := 0; i < len(s); i++ {
+		b := s[i]
+		switch {
+		case b >= 0x80:
+			return true
+		case (b == '-' || b == '/') && i > 0 && s[i-1] >= '0' && s[i-1] <= '9':
+			return true
+		case i+3 <= len(s) && isMonthAbbrev(s[i:i+3]):
+			return true
+		}
+	}
+	return false
+}
+
+// isMonthAbbrev reports the three ASCII letters of a month of monthRE
+// ("sept" starts with "sep"), in any case.
+func isMonthAbbrev(s string) bool {
+	a, b, c := s[0]|0x20, s[1]|0x20, s[2]|0x20
+	switch a {
+	case 'j':
+		return b == 'a' && c == 'n' || b == 'u' && (c == 'n' || c == 'l')
+	case 'f':
+		return b == 'e' && c == 'b'
+	case 'm':
+		return b == 'a' && (c == 'r' || c == 'y')
+	case 'a':
+		return b == 'p' && c == 'r' || b == 'u' && c == 'g'
+	case 's':
+		return b == 'e' && c == 'p'
+	case 'o':
+		return b == 'c' && c == 't'
+	case 'n':
+		return b == 'o' && c == 'v'
+	case 'd':
+		return b == 'e' && c == 'c'
+	}
+	return false
+}
+
 func hasTwoDigits(s string) bool {
 	n := 0
 	for i := 0; i < len(s); i++ {

@@ -45,8 +45,12 @@ func Lookup(id string) (Rule, bool) {
 // Check runs every enabled rule on m and returns the findings, sorted.
 func Check(m *model.Message, cfg *Config) []model.Finding {
 	c := cfg.withDefaults()
-	fs := []model.Finding{}
-	for _, r := range Registry() {
+	// One collector and one emitter closure serve every rule: a closure
+	// per rule (capturing that rule) was most of a scan's allocations.
+	col := collector{c: &c, fs: []model.Finding{}}
+	emit := col.emit
+	for i := range registry {
+		r := &registry[i]
 		if c.Disabled[r.ID] {
 			continue
 		}
@@ -54,7 +58,7 @@ func Check(m *model.Message, cfg *Config) []model.Finding {
 		if o, ok := c.Classes[r.ID]; ok {
 			class = o
 		}
-		class, why, ok := directed(&r, m.Queue, class)
+		class, why, ok := directed(r, m.Queue, class)
 		if !ok {
 			continue
 		}
@@ -66,27 +70,43 @@ func Check(m *model.Message, cfg *Config) []model.Finding {
 		if kb == nil {
 			kb = []string{}
 		}
-		n := 0
-		r.Check(m, &c, func(part string, offset int64, ev model.Text, detail string) {
-			n++
-			if n > c.MaxFindingsPerRule {
-				return
-			}
-			if len(ev) > model.ExcerptLen {
-				ev = ev[:model.ExcerptLen]
-			}
-			if why != "" {
-				detail += " (" + why + ")"
-			}
-			fs = append(fs, model.Finding{Rule: r.ID, Class: class, Part: part, Offset: offset, Evidence: ev, Detail: detail, KB: kb, Confidence: conf})
-		})
-		if n > c.MaxFindingsPerRule {
-			fs = append(fs, model.Finding{Rule: r.ID, Class: class, Offset: fs[len(fs)-1].Offset, Evidence: fs[len(fs)-1].Evidence,
+		col.rule, col.class, col.why, col.kb, col.conf, col.n = r, class, why, kb, conf, 0
+		r.Check(m, &c, emit)
+		if n := col.n; n > c.MaxFindingsPerRule {
+			fs := col.fs
+			col.fs = append(fs, model.Finding{Rule: r.ID, Class: class, Offset: fs[len(fs)-1].Offset, Evidence: fs[len(fs)-1].Evidence,
 				Detail: fmt.Sprintf("%d more findings of this rule not listed", n-c.MaxFindingsPerRule), KB: kb, Confidence: conf, Part: fs[len(fs)-1].Part})
 		}
 	}
-	model.SortFindings(fs)
-	return fs
+	model.SortFindings(col.fs)
+	return col.fs
+}
+
+// collector gathers the findings of Check: the fields describe the rule
+// being run.
+type collector struct {
+	c     *Config
+	fs    []model.Finding
+	rule  *Rule
+	class model.Class
+	why   string
+	kb    []string
+	conf  float64
+	n     int
+}
+
+func (col *collector) emit(part string, offset int64, ev model.Text, detail string) {
+	col.n++
+	if col.n > col.c.MaxFindingsPerRule {
+		return
+	}
+	if len(ev) > model.ExcerptLen {
+		ev = ev[:model.ExcerptLen]
+	}
+	if col.why != "" {
+		detail += " (" + col.why + ")"
+	}
+	col.fs = append(col.fs, model.Finding{Rule: col.rule.ID, Class: col.class, Part: part, Offset: offset, Evidence: ev, Detail: detail, KB: col.kb, Confidence: col.conf})
 }
 
 // Apply sets m.Findings and m.Score.

@@ -222,14 +222,12 @@ func TestPublicSuites(t *testing.T) {
 	if r := pct(pooled.ims.caught, pooled.ims.malformed); r < 85 {
 		t.Errorf("pooled malformed recall %.1f %% < 85 %%", r)
 	}
-	// The target is 3 %. The files left over each carry a KB
-	// trigger as the KB describes it (a boundary that never occurs,
-	// truncated or placeholder base64, a date in a Received comment, text
-	// after a uuencode end, a header line with fields after it, a
-	// byte-order mark before the header) in a file its suite calls valid;
-	// docs/detection.md lists them. The bound holds the measured level so
-	// that a regression fails.
-	if fp := pct(pooled.ims.falsePos, pooled.ims.valid); fp > 6 {
-		t.Errorf("pooled valid false positives %.1f %% > 6 %%", fp)
+	// The target. The valid files left over each carry a KB
+	// trigger in the shape the KB describes (docs/detection.md lists
+	// them); cases the KB does not describe have their own lower-class
+	// rules (base64-unpadded, header-bom, header-body-no-separator) or
+	// are out of the store's uudecoder (Q167393).
+	if fp := pct(pooled.ims.falsePos, pooled.ims.valid); fp > 3 {
+		t.Errorf("pooled valid false positives %.1f %% > 3 %%", fp)
 	}
 }

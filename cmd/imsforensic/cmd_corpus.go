@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"fmt"
 	"strings"
 
 	"github.com/spf13/pflag"
@@ -129,15 +128,15 @@ func runCorpus(ctx context.Context, opts *corpusOptions, g *globals, args []stri
 		return err
 	}
 	cfg := opts.cfg
+	var prog *progress
 	if g.stderrTTY && opts.format != "json" {
-		cfg.Progress = func(done, total int) {
-			fmt.Fprintf(g.stderr, "\rcorpus: %d/%d messages", done, total)
-			if done == total {
-				fmt.Fprintln(g.stderr)
-			}
-		}
+		prog = newProgress(g.stderr, "writing the corpus", false)
+		cfg.Progress = prog.update
 	}
 	tr, err := corpus.Generate(ctx, opts.out, cfg)
+	if prog != nil {
+		prog.done()
+	}
 	if errors.Is(err, corpus.ErrNotEmpty) {
 		return usageError(err)
 	}

@@ -127,16 +127,11 @@ func runRedact(ctx context.Context, opts *redactOptions, g *globals, args []stri
 		return err
 	}
 	ms, _ = byFile(ms)
-	recs := make([]model.RedactRecord, 0, len(ms))
-	for _, m := range ms {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		rec, rerr := r.File(m.Path, m.Queue, opts.outDir, in)
-		if rerr != nil {
-			fmt.Fprintf(g.stderr, "imsforensic: %v\n", rerr)
-		}
-		recs = append(recs, rec)
+	recs, err := perFile(ctx, g, ms, func(m *model.Message) (model.RedactRecord, error) {
+		return r.File(m.Path, m.Queue, opts.outDir, in)
+	})
+	if err != nil {
+		return err
 	}
 	if opts.mapFile != "" {
 		var buf bytes.Buffer

@@ -154,6 +154,9 @@ Messages with a crash-class finding are held back unless selected by name
 with --include-suspects. A name collision with identical content is skipped,
 with different content refused. Folder targets write under a temporary
 name in DIR\..\.imsforensic-tmp (imcdata: DIR\.imsforensic-tmp), then rename.
+Each file written keeps its source's modification time: the IMS and the
+Pickup folder take files in time order, so the queue drains in the order
+it would have.
 
 Examples:
   imsforensic replay D:\TempIMS --to imcdata:C:\Exchsrvr\Imcdata --dry-run
@@ -226,10 +229,18 @@ func runReplay(ctx context.Context, opts *replayOptions, g *globals, args []stri
 	if prog != nil {
 		prog.done()
 	}
+	return replayExit(ctx, g, opts, len(ms), sum, err, walkErr, sent, flush)
+}
+
+// replayExit prints the output of a run and decides its exit: a usage
+// error for an output among the evidence, swaks's code for one message
+// sent with --exit-codes swaks, 4 when an input could not be read, else
+// finishReplay's.
+func replayExit(ctx context.Context, g *globals, opts *replayOptions, n int, sum model.ReplaySummary, err, walkErr error, sent *model.ReplayRecord, flush func() error) error {
 	if errors.Is(err, guard.ErrInsideEvidence) {
 		return usageError(err)
 	}
-	if len(ms) == 1 && opts.exitCodes == "swaks" {
+	if n == 1 && opts.exitCodes == "swaks" {
 		if serr := swaksOutcome(ctx, g, opts, sum, err, sent, flush); serr != nil {
 			return serr
 		}
@@ -290,7 +301,7 @@ func replayRunOptions(opts *replayOptions, g *globals, paths []string, journal s
 	}
 	var prog *progress
 	if g.stderrTTY && opts.format != "json" {
-		prog = newProgress(g.stderr, "replaying")
+		prog = newProgress(g.stderr, "replaying", false)
 		ropts.Progress = prog.update
 	}
 	return ropts, prog

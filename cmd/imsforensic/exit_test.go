@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/imsforensic/imsforensic/report"
 )
@@ -163,5 +164,50 @@ func TestTablesWrapToTheWidthWithoutCutting(t *testing.T) {
 	out, errOut, _ := runCLI(t, "", "triage", "--evidence-tz", "-05:00", "--wide", dir)
 	if !strings.Contains(out, "RANK") {
 		t.Fatalf("--wide: no table:\n%s\n%s", out, errOut)
+	}
+}
+
+// TestReplayKeepsModificationTimes: every folder target writes each file
+// with its source's modification time (the IMS and Pickup take files in
+// time order); sampleCopy dates every source 2001-03-14 15:30 UTC.
+func TestReplayKeepsModificationTimes(t *testing.T) {
+	src := sampleCopy(t)
+	want := time.Date(2001, 3, 14, 15, 30, 0, 0, time.UTC)
+	for _, scheme := range []string{"replay-dir", "pickup", "imcdata"} {
+		t.Run(scheme, func(t *testing.T) {
+			dest := filepath.Join(t.TempDir(), "target")
+			if err := os.Mkdir(dest, 0o755); err != nil {
+				t.Fatal(err)
+			}
+			args := []string{"replay", filepath.Join(src, "IN", "HBWK2Q2P"), filepath.Join(src, "OUT"), "--to", scheme + ":" + dest, "--journal", filepath.Join(t.TempDir(), "j.jsonl")}
+			if scheme == "imcdata" {
+				args = append(args, "--queue", "IN")
+			}
+			out, errOut, code := runCLI(t, "", args...)
+			if code != exitOK && code != exitRefused {
+				t.Fatalf("exit %d\n%s\n%s", code, out, errOut)
+			}
+			n := 0
+			err := filepath.WalkDir(dest, func(p string, d os.DirEntry, err error) error {
+				if err != nil || d.IsDir() {
+					return err
+				}
+				info, err := d.Info()
+				if err != nil {
+					return err
+				}
+				n++
+				if !info.ModTime().Equal(want) {
+					t.Errorf("%s: mtime %v, want the source's %v", p, info.ModTime().UTC(), want)
+				}
+				return nil
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if n == 0 {
+				t.Fatalf("nothing written:\n%s\n%s", out, errOut)
+			}
+		})
 	}
 }

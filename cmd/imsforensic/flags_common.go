@@ -4,13 +4,14 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"sort"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
 
+	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/pflag"
 
 	"github.com/imsforensic/imsforensic/evidence"
@@ -240,7 +241,7 @@ func scanInputsEach(ctx context.Context, g *globals, paths []string, rf *ruleFla
 	}
 	var prog *progress
 	if g.stderrTTY && !jsonOut {
-		prog = newProgress(g.stderr, "scanning")
+		prog = newProgress(g.stderr, "scanning", true)
 		opts.Progress = prog.update
 	}
 	err := inventory.ScanEach(ctx, paths, opts, fn)
@@ -303,26 +304,55 @@ func countErrors(ms []*model.Message) int {
 	return n
 }
 
-// progress is a one-line counter on a terminal's stderr, rate-limited.
+// progress is a progress bar on a terminal's stderr, made only when
+// stderr is a terminal and the format is not json (callers check
+// g.stderrTTY). It uses schollz/progressbar: rate-limited redraws, the
+// count, the rate and the time left, and a bar that fits the terminal;
+// done clears the line, so the table that follows starts clean.
 type progress struct {
-	w     interface{ Write([]byte) (int, error) }
+	bar   *progressbar.ProgressBar
 	label string
-	last  time.Time
+	// growing is a count whose total is still being found (a scan walks
+	// and parses at once): a spinner with "done/found", since a bar would
+	// reach its end each time the parser catches up with the walk.
+	growing bool
 }
 
-func newProgress(w interface{ Write([]byte) (int, error) }, label string) *progress {
-	return &progress{w: w, label: label}
+// newProgress makes a bar for a known total (replay, corpus) or, growing,
+// a spinner with the counts (scan).
+func newProgress(w io.Writer, label string, growing bool) *progress {
+	opts := []progressbar.Option{
+		progressbar.OptionSetWriter(w),
+		progressbar.OptionSetDescription(label),
+		progressbar.OptionSetWidth(30),
+		progressbar.OptionThrottle(100 * time.Millisecond),
+		progressbar.OptionClearOnFinish(),
+		progressbar.OptionUseANSICodes(true),
+	}
+	if !growing {
+		opts = append(opts, progressbar.OptionShowCount(), progressbar.OptionSetPredictTime(true))
+	}
+	return &progress{bar: progressbar.NewOptions(-1, opts...), label: label, growing: growing}
 }
 
+// update is called with the work done and the work known so far.
 func (p *progress) update(done, total int) {
-	if time.Since(p.last) < 100*time.Millisecond {
+	if p.growing {
+		p.bar.Describe(fmt.Sprintf("%s %d/%d", p.label, done, total))
+		_ = p.bar.Add(1) // turns the spinner; drawing errors are not the command's
 		return
 	}
-	p.last = time.Now()
-	fmt.Fprintf(p.w, "\r%s %s/%s", p.label, strconv.Itoa(done), strconv.Itoa(total))
+	if total > 0 && int64(total) != p.bar.GetMax64() {
+		p.bar.ChangeMax(total)
+	}
+	_ = p.bar.Set(min(done, total))
 }
 
-func (p *progress) done() { fmt.Fprint(p.w, "\r\033[K") }
+// done erases the bar.
+func (p *progress) done() {
+	_ = p.bar.Clear()
+	_ = p.bar.Exit()
+}
 
 // selectedInputs is the first step of scan, triage, simulate and bisect:
 // the paths of the arguments and --files-from, scanned, and the messages

@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 )
 
 // TempPrefix and TempSuffix frame every temporary name this package
@@ -38,6 +39,11 @@ type Options struct {
 	// TempSuffix replaces TempSuffix (".tmp") in the temporary name, for
 	// folders whose reader gives ".tmp" a meaning of its own.
 	TempSuffix string
+	// ModTime, when set, is the new file's modification (and access)
+	// time, set before the rename so the file never appears in its
+	// folder with another: replay keeps a spool file's time, because the
+	// IMS and the Pickup folder take files in time order.
+	ModTime time.Time
 }
 
 // Result is what Write wrote.
@@ -96,6 +102,13 @@ func Write(path string, r io.Reader, opts Options) (Result, error) {
 	}
 	if err := f.Close(); err != nil {
 		return Result{}, fmt.Errorf("atomicfile: close %s: %w", tmp, err)
+	}
+	// After the close: on Windows closing a written handle may set the
+	// time again.
+	if !opts.ModTime.IsZero() {
+		if err := os.Chtimes(tmp, opts.ModTime, opts.ModTime); err != nil {
+			return Result{}, fmt.Errorf("atomicfile: set the time of %s: %w", tmp, err)
+		}
 	}
 	if opts.NoReplace {
 		err = renameNoReplace(tmp, path)
