@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/imsforensic/imsforensic/internal/atomicfile"
+	"github.com/imsforensic/imsforensic/internal/readonly"
 	"github.com/imsforensic/imsforensic/model"
 	"github.com/imsforensic/imsforensic/redact"
 	"github.com/imsforensic/imsforensic/report"
@@ -51,7 +52,7 @@ func (o *redactOptions) validate(g *globals) error {
 	case o.key != "" && o.keyFile != "":
 		return usageErrorf("redact: give --key or --key-file, not both")
 	case o.keyFile != "":
-		b, err := os.ReadFile(o.keyFile)
+		b, err := readonly.ReadFile(o.keyFile, 64<<10)
 		if err != nil {
 			return usageError(fmt.Errorf("redact: --key-file: %w", err))
 		}
