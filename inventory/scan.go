@@ -310,6 +310,12 @@ func scanOne(j job, opts Options) []*model.Message {
 	return pms
 }
 
+// scanReaders hold the per-file read buffers of parseForScan: 64 KiB, so
+// that the Peek that tells an mbox reads a whole typical spool file in one
+// read (a 4 KiB buffer took a read for its first 4 KiB and one for the
+// rest), and pooled, so that no file allocates one.
+var scanReaders = sync.Pool{New: func() any { return bufio.NewReaderSize(nil, 64<<10) }}
+
 // parseForScan opens the file of j read-only and parses it, reading every
 // byte once: the head that Options.Skip judges is the head the parser
 // reads, and the walk's Lstat stands for a second Stat. It returns
@@ -344,7 +350,9 @@ func parseForScan(j job, opts Options) ([]*model.Message, error) {
 		}
 		r = io.MultiReader(bytes.NewReader(hb[:n]), src)
 	}
-	br := bufio.NewReader(r)
+	br := scanReaders.Get().(*bufio.Reader)
+	br.Reset(r)
+	defer func() { br.Reset(nil); scanReaders.Put(br) }()
 	if head, _ := br.Peek(5); string(head) == "From " && listed > 0 {
 		if ms, err := parseMbox(f, j.path, listed, opts.Parse); ms != nil || err != nil {
 			return ms, err
@@ -352,7 +360,7 @@ func parseForScan(j job, opts Options) ([]*model.Message, error) {
 		if _, err := f.Seek(0, io.SeekStart); err != nil {
 			return nil, fmt.Errorf("read %s: %w", j.path, err)
 		}
-		br = bufio.NewReader(io.LimitReader(f, listed))
+		br.Reset(io.LimitReader(f, listed))
 	}
 	m, err := parse.Parse(br, opts.Parse)
 	if err != nil {

@@ -1,6 +1,7 @@
 package report
 
 import (
+	"bufio"
 	"container/heap"
 	"encoding/csv"
 	"encoding/json"
@@ -23,6 +24,7 @@ type MessageWriter struct {
 	w    io.Writer
 	f    Format
 	enc  *json.Encoder
+	bw   *bufio.Writer // JSON: one write per 64 KiB, not one per record
 	cw   *csv.Writer
 	top  riskHeap
 	rows int
@@ -39,7 +41,8 @@ func NewMessageWriter(w io.Writer, f Format, rows int) (*MessageWriter, error) {
 	mw := &MessageWriter{w: w, f: f, rows: rows}
 	switch f {
 	case JSON:
-		mw.enc = newJSONLines(w)
+		mw.bw = bufio.NewWriterSize(w, 64<<10)
+		mw.enc = newJSONLines(mw.bw)
 	case CSV:
 		mw.cw = csv.NewWriter(w)
 		if err := mw.cw.Write(messageCSVHeader); err != nil {
@@ -75,12 +78,29 @@ func (mw *MessageWriter) Write(m *model.Message) error {
 	return nil
 }
 
-// Close flushes CSV, or renders the table riskiest first with a totals
+// Flush writes out the JSON and CSV records written so far (a scan cut
+// short by a signal still delivers every record it wrote).
+func (mw *MessageWriter) Flush() error {
+	switch mw.f {
+	case JSON:
+		if err := mw.bw.Flush(); err != nil {
+			return fmt.Errorf("write json: %w", err)
+		}
+	case CSV:
+		mw.cw.Flush()
+		if err := mw.cw.Error(); err != nil {
+			return fmt.Errorf("write csv: %w", err)
+		}
+	}
+	return nil
+}
+
+// Close flushes JSON and CSV, or renders the table riskiest first with a totals
 // line for the messages left out.
 func (mw *MessageWriter) Close() error {
 	switch mw.f {
 	case JSON:
-		return nil
+		return mw.Flush()
 	case CSV:
 		mw.cw.Flush()
 		return mw.cw.Error()

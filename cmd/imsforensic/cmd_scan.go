@@ -101,6 +101,9 @@ func runScan(ctx context.Context, opts *scanOptions, g *globals, args []string) 
 		return writeErr
 	}
 	if walkErr != nil && ctx.Err() != nil {
+		if err := mw.Flush(); err != nil {
+			return err
+		}
 		return walkErr
 	}
 	if err := mw.Close(); err != nil {
