@@ -95,16 +95,20 @@ func FuzzCSV(f *testing.F) {
 func FuzzText(f *testing.F) {
 	addFile(f, "export-q293288.txt")
 	addFile(f, "event-properties.txt")
+	addFile(f, "kb/Q199042-event-properties.txt")
+	addFile(f, "kb/Q190084-event-block.txt")
 	f.Fuzz(func(t *testing.T, data []byte) { fuzzRead(t, FormatText, data) })
 }
 
 func FuzzDumpel(f *testing.F) {
 	addFile(f, "dumpel.txt")
+	addFile(f, "kb/Q129266-dumpel.txt")
 	f.Fuzz(func(t *testing.T, data []byte) { fuzzRead(t, FormatDumpel, data) })
 }
 
 func FuzzDrWatson(f *testing.F) {
 	addFile(f, "Drwtsn32.log")
+	addFile(f, "kb/Q241482-Drwtsn32.log")
 	f.Fuzz(func(t *testing.T, data []byte) { fuzzRead(t, FormatDrWatson, data) })
 }
 

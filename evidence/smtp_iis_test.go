@@ -1,6 +1,8 @@
 package evidence
 
 import (
+	"math/rand/v2"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -55,5 +57,39 @@ func TestKnownFormatWithoutEvents(t *testing.T) {
 	web := head + "2006-10-09 05:00:15 10.0.0.1 - W3SVC1 WEB 10.0.0.2 80 GET /index.htm - 200\n"
 	if got := Detect([]byte(web)); got != FormatUnknown {
 		t.Errorf("IIS web log detected as %q", got)
+	}
+}
+
+// The IIS readers keep fuzzRead's promises (caps, no panic, valid JSON)
+// on mutated copies of the real logs: a deterministic, bounded stand-in
+// for a fuzz target, cheap enough for every test run.
+func TestIISSMTPMutations(t *testing.T) {
+	for _, c := range []struct {
+		file   string
+		format Format
+	}{{"smtp-w3c-exchange2000.log", FormatSMTPW3C}, {"smtp-ncsa-exchange2000.log", FormatSMTPNCSA}} {
+		b, err := os.ReadFile(filepath.Join("testdata", c.file))
+		if err != nil {
+			t.Fatal(err)
+		}
+		r := rand.New(rand.NewPCG(12, uint64(len(c.file))))
+		for i := 0; i < 1000; i++ {
+			d := append([]byte(nil), b...)
+			for k := 0; k < 1+r.IntN(8); k++ {
+				p := r.IntN(len(d))
+				switch r.IntN(3) {
+				case 0:
+					d[p] = byte(r.IntN(256))
+				case 1:
+					d = append(d[:p], d[min(len(d), p+r.IntN(80)):]...)
+				default:
+					d = append(d[:p], append([]byte{" +:<>\"?[]-\n"[r.IntN(11)]}, d[p:]...)...)
+				}
+				if len(d) == 0 {
+					d = []byte("x")
+				}
+			}
+			fuzzRead(t, c.format, d)
+		}
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"strings"
 
+	"github.com/imsforensic/imsforensic/internal/asciifold"
 	"github.com/imsforensic/imsforensic/model"
 	"github.com/imsforensic/imsforensic/parse/sniff"
 )
@@ -12,6 +13,13 @@ import (
 // describe fills the MIME facts of a part from its header fields: the
 // Content-Type as written and read leniently, the transfer encoding, the
 // disposition and the attachment file name.
+// mimeFieldNames and recipientFieldNames are the lower-cased names the
+// switches below look for (asciifold.Lower returns them without a copy).
+var (
+	mimeFieldNames      = []string{"content-type", "content-transfer-encoding", "content-disposition"}
+	recipientFieldNames = []string{"to", "cc", "bcc"}
+)
+
 func (p *parser) describe(e *entity) {
 	pt := &e.part
 	pt.MediaType = "text/plain"
@@ -21,7 +29,7 @@ func (p *parser) describe(e *entity) {
 	var ctSeen, cteSeen, cdSeen bool
 	for i := range pt.Header {
 		f := &pt.Header[i]
-		switch strings.ToLower(string(f.Name)) {
+		switch asciifold.Lower(string(f.Name), mimeFieldNames) {
 		case "content-type":
 			if ctSeen {
 				continue
@@ -133,7 +141,7 @@ func envelopeFromHeaders(m *model.Message, h []model.HeaderField) {
 	}
 	var to []string
 	for i := range h {
-		switch strings.ToLower(string(h[i].Name)) {
+		switch asciifold.Lower(string(h[i].Name), recipientFieldNames) {
 		case "to", "cc", "bcc":
 			to = append(to, addresses(string(h[i].Value))...)
 		}

@@ -323,27 +323,39 @@ func leftWords(raw, out []byte, structure []bool, kept []model.RedactKept) []mod
 		}
 		i = j
 	}
-	lowOut, lowRaw := lowerASCII(out), lowerASCII(raw)
+	// A hit is a whole word of the copy that holds the original's bytes
+	// there (copy and original have one length) outside the syntax; a
+	// placeholder that happens to spell another word of the original is
+	// not one. One pass over the copy.
 	var left []model.RedactLeft
-	for w := range words {
-		// A hit is a leak when the copy holds the original's bytes there
-		// and they are not syntax; a placeholder that happens to spell
-		// another word of the original is not one.
-		for _, o := range wordsAt(lowOut, w) {
-			e := o + int64(len(w))
-			if structure[o] || !bytes.Equal(lowOut[o:e], lowRaw[o:e]) {
-				continue
-			}
-			l := model.RedactLeft{Word: model.Text(w), Offset: o}
-			for _, k := range kept {
-				if k.Offset < e && o < k.Offset+k.Length {
-					l.Rule = k.Rule
-					break
-				}
-			}
-			left = append(left, l)
-			break
+	reported := map[string]bool{}
+	for i := 0; i < len(out); {
+		if !isWordByte(out[i]) {
+			i++
+			continue
 		}
+		j := i
+		for j < len(out) && isWordByte(out[j]) {
+			j++
+		}
+		o, e := int64(i), int64(j)
+		i = j
+		if structure[o] || !bytes.EqualFold(out[o:e], raw[o:e]) {
+			continue
+		}
+		w := string(lowerASCII(out[o:e]))
+		if !words[w] || reported[w] {
+			continue
+		}
+		reported[w] = true
+		l := model.RedactLeft{Word: model.Text(w), Offset: o}
+		for _, k := range kept {
+			if k.Offset < e && o < k.Offset+k.Length {
+				l.Rule = k.Rule
+				break
+			}
+		}
+		left = append(left, l)
 	}
 	sort.Slice(left, func(i, j int) bool { return left[i].Offset < left[j].Offset })
 	return left
@@ -363,17 +375,13 @@ func lowerASCII(b []byte) []byte {
 }
 
 // leftEnvelope is the same check for the envelope parse read (MAIL FROM,
-// RCPT TO, HELO, MTS-ID): none may be left in the copy as written.
+// RCPT TO, HELO, MTS-ID): none may be left in the copy as written. An
+// address parse located is compared at its offset (copy and original have
+// one length), so 32,767 recipients cost one pass; one it did not locate
+// is looked for in the whole copy, the first 1,000 of them.
 func leftEnvelope(m *model.Message, out []byte, kept []model.RedactKept) []model.RedactLeft {
 	var left []model.RedactLeft
-	for _, a := range append([]string{m.Envelope.From, m.Envelope.Helo, m.Envelope.MTSID}, m.Envelope.To...) {
-		if utf8.RuneCountInString(a) < 3 || !hasLetter([]byte(a)) {
-			continue
-		}
-		at := int64(bytes.Index(out, []byte(a)))
-		if at < 0 {
-			continue
-		}
+	add := func(a string, at int64) {
 		l := model.RedactLeft{Word: model.Text(a), Offset: at}
 		for _, k := range kept {
 			if k.Offset <= at && at < k.Offset+k.Length {
@@ -382,25 +390,38 @@ func leftEnvelope(m *model.Message, out []byte, kept []model.RedactKept) []model
 		}
 		left = append(left, l)
 	}
-	return left
-}
-
-// wordsAt returns the offsets of w in b as a whole word (not inside a
-// longer one).
-func wordsAt(b []byte, w string) []int64 {
-	var at []int64
-	for k := 0; k < len(b); {
-		i := bytes.Index(b[k:], []byte(w))
-		if i < 0 {
-			break
+	checkable := func(a string) bool { return utf8.RuneCountInString(a) >= 3 && hasLetter([]byte(a)) }
+	e := &m.Envelope
+	addrs, offs := append([]string{e.From}, e.To...), append([]int64{e.FromOffset}, e.ToOffsets...)
+	searched := 0
+	for k, a := range addrs {
+		if !checkable(a) {
+			continue
 		}
-		s, e := k+i, k+i+len(w)
-		if (s == 0 || !isWordByte(b[s-1])) && (e == len(b) || !isWordByte(b[e])) {
-			at = append(at, int64(s))
+		off := int64(-1)
+		if k < len(offs) {
+			off = offs[k]
 		}
-		k = s + 1
+		switch {
+		case off >= 0 && off+int64(len(a)) <= int64(len(out)):
+			if string(out[off:off+int64(len(a))]) == a {
+				add(a, off)
+			}
+		case searched < 1000:
+			searched++
+			if at := bytes.Index(out, []byte(a)); at >= 0 {
+				add(a, int64(at))
+			}
+		}
 	}
-	return at
+	for _, a := range []string{e.Helo, e.MTSID} {
+		if checkable(a) {
+			if at := bytes.Index(out, []byte(a)); at >= 0 {
+				add(a, int64(at))
+			}
+		}
+	}
+	return left
 }
 
 func hasLetter(w []byte) bool {

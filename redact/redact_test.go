@@ -250,3 +250,21 @@ func TestRedactEnvelopeLines(t *testing.T) {
 		}
 	}
 }
+
+// TestLeftEnvelope: the envelope check finds every address, the HELO host
+// and the MTS-ID of a spool file left as written (here: not redacted).
+func TestLeftEnvelope(t *testing.T) {
+	raw, err := os.ReadFile(filepath.Join("..", "testdata", "sample-tempims", "IN", "HBWK2Q2P"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := parseRaw(t, raw)
+	if got, want := len(leftEnvelope(m, raw, nil)), 2+len(m.Envelope.To)+1; got != want {
+		t.Errorf("%d left, want %d (from, helo, mts-id and each recipient)", got, want)
+	}
+	r, _ := New(Options{Key: []byte("k")})
+	res, err := r.Bytes(raw, "")
+	if err != nil || len(leftEnvelope(m, res.Output, nil)) != 0 {
+		t.Errorf("the redacted copy keeps envelope strings: %v", err)
+	}
+}

@@ -20,9 +20,14 @@ type mapper struct {
 	mu  sync.Mutex
 	// seen maps each original word to its placeholder, for --map.
 	seen map[string]string
+	// streams caches each folded word's HMAC stream: a queue repeats its
+	// words (names, domains) in every file.
+	streams map[string][]byte
 }
 
-func newMapper(key []byte) *mapper { return &mapper{key: key, seen: map[string]string{}} }
+func newMapper(key []byte) *mapper {
+	return &mapper{key: key, seen: map[string]string{}, streams: map[string][]byte{}}
+}
 
 // stream returns n pseudo-random bytes derived from the key and seed.
 func (mp *mapper) stream(seed string, n int) []byte {
@@ -43,7 +48,15 @@ func (mp *mapper) stream(seed string, n int) []byte {
 // get the same letters, each in its own case.
 func (mp *mapper) word(w []byte) []byte {
 	lower := strings.ToLower(string(w))
-	r := mp.stream("w\x00"+lower, len(w))
+	mp.mu.Lock()
+	r, ok := mp.streams[lower]
+	mp.mu.Unlock()
+	if !ok || len(r) < len(w) {
+		r = mp.stream("w\x00"+lower, len(w))
+		mp.mu.Lock()
+		mp.streams[lower] = r
+		mp.mu.Unlock()
+	}
 	out := make([]byte, 0, len(w))
 	for i := 0; i < len(w); {
 		c := w[i]
@@ -122,7 +135,16 @@ func keepWord(w []byte) bool {
 	if utf8.RuneCount(w) < 2 {
 		return true
 	}
-	return vocabulary[strings.ToLower(string(w))] || dateWord.Match(w)
+	return vocabulary[strings.ToLower(string(w))] || hasDigit(w) && dateWord.Match(w)
+}
+
+func hasDigit(w []byte) bool {
+	for _, c := range w {
+		if '0' <= c && c <= '9' {
+			return true
+		}
+	}
+	return false
 }
 
 // redactText replaces every word of b with its placeholder, in place,

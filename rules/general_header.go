@@ -3,9 +3,11 @@ package rules
 import (
 	"fmt"
 	"net/mail"
+	"slices"
 	"strings"
 	"time"
 
+	"github.com/imsforensic/imsforensic/internal/asciifold"
 	"github.com/imsforensic/imsforensic/model"
 	"github.com/imsforensic/imsforensic/parse/sniff"
 )
@@ -35,15 +37,15 @@ var ruleDuplicateUnique = Rule{
 	Check: func(m *model.Message, c *Config, emit Emitter) {
 		for i := range m.Parts {
 			p := &m.Parts[i]
-			seen := map[string]int{}
+			var seen [6]int // by index in uniqueFields
 			for j := range p.Header {
 				f := &p.Header[j]
-				n := strings.ToLower(string(f.Name))
-				if !contains(uniqueFields, n) {
+				k := slices.Index(uniqueFields, asciifold.Lower(string(f.Name), uniqueFields))
+				if k < 0 {
 					continue
 				}
-				seen[n]++
-				if seen[n] == 2 {
+				seen[k]++
+				if seen[k] == 2 {
 					emit(p.Path, f.Offset, f.Name, string(f.Name)+" appears more than once")
 				}
 			}

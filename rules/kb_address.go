@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/imsforensic/imsforensic/internal/asciifold"
 	"github.com/imsforensic/imsforensic/model"
 )
 
@@ -14,7 +15,7 @@ var addressFields = []string{"from", "sender", "reply-to", "to", "cc", "bcc", "r
 	"resent-from", "resent-sender", "resent-to", "resent-cc", "resent-bcc", "disposition-notification-to"}
 
 func isAddressField(name model.Text, names []string) bool {
-	return contains(names, strings.ToLower(string(name)))
+	return asciifold.In(string(name), names)
 }
 
 // addrScan is the lexical structure of an RFC 5322 address list: the

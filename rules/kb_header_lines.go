@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"strings"
 
+	"github.com/imsforensic/imsforensic/internal/asciifold"
 	"github.com/imsforensic/imsforensic/model"
 )
 
@@ -67,6 +68,9 @@ var ruleReceivedCommentDate = Rule{
 	},
 }
 
+// macAttrNames are the Macintosh attribute fields (and parameters).
+var macAttrNames = []string{"x-mac-creator", "x-mac-type"}
+
 // validMacAttr reports an X-Mac-Type / X-Mac-Creator value of exactly four
 // characters, or eight hex digits (the form Eudora and Apple Mail write).
 func validMacAttr(v string) bool {
@@ -92,8 +96,7 @@ var ruleMacAttributesInvalid = Rule{
 			p := &m.Parts[i]
 			for j := range p.Header {
 				f := &p.Header[j]
-				n := strings.ToLower(string(f.Name))
-				if n != "x-mac-creator" && n != "x-mac-type" {
+				if !asciifold.In(string(f.Name), macAttrNames) {
 					continue
 				}
 				if v := strings.TrimRight(string(f.Value), "\r\n"); !validMacAttr(v) {

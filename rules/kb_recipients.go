@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"strings"
 
+	"github.com/imsforensic/imsforensic/internal/asciifold"
 	"github.com/imsforensic/imsforensic/model"
 )
 
@@ -16,6 +17,9 @@ var headerAddrRE = regexp.MustCompile(`[A-Za-z0-9.!#$%&'*+/=?^_` + "`" + `{|}~-]
 
 // uniqueRecipients counts the distinct recipient addresses (case-folded)
 // of the envelope and of the top-level To, Cc and Bcc fields.
+// toCcBcc are the header fields uniqueRecipients counts.
+var toCcBcc = []string{"to", "cc", "bcc"}
+
 func uniqueRecipients(m *model.Message) int {
 	e := &m.Envelope
 	seen := make(map[string]bool, len(e.To)) // sized once: 32,767-recipient envelopes rehashed 15 times
@@ -25,8 +29,7 @@ func uniqueRecipients(m *model.Message) int {
 		}
 	}
 	for _, f := range m.Header() {
-		switch strings.ToLower(string(f.Name)) {
-		case "to", "cc", "bcc":
+		if asciifold.In(string(f.Name), toCcBcc) {
 			for _, a := range headerAddrRE.FindAllString(string(f.Value), -1) {
 				seen[strings.ToLower(a)] = true
 			}

@@ -60,7 +60,7 @@ func TestRepairDocs(t *testing.T) {
 	for _, r := range Registry() {
 		if r.Class >= model.ClassStall {
 			if _, ok := repairDocs[r.ID]; !ok {
-				t.Errorf("%s (%s) has no entry in repairDocs", r.ID, r.Class)
+				t.Errorf("%s (%s) has no entry in repairDocs: add what imsforensic repair changes for it, or \"none: \" and why, to rules/repair_doc.go (then go test ./rules -update)", r.ID, r.Class)
 			}
 		}
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/imsforensic/imsforensic/internal/atomicfile"
+	"github.com/imsforensic/imsforensic/internal/readonly"
 	"github.com/imsforensic/imsforensic/model"
 	"github.com/imsforensic/imsforensic/redact"
 	"github.com/imsforensic/imsforensic/report"
@@ -51,7 +52,7 @@ func (o *redactOptions) validate(g *globals) error {
 	case o.key != "" && o.keyFile != "":
 		return usageErrorf("redact: give --key or --key-file, not both")
 	case o.keyFile != "":
-		b, err := os.ReadFile(o.keyFile)
+		b, err := readonly.ReadFile(o.keyFile, 64<<10)
 		if err != nil {
 			return usageError(fmt.Errorf("redact: --key-file: %w", err))
 		}
@@ -127,16 +128,11 @@ func runRedact(ctx context.Context, opts *redactOptions, g *globals, args []stri
 		return err
 	}
 	ms, _ = byFile(ms)
-	recs := make([]model.RedactRecord, 0, len(ms))
-	for _, m := range ms {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		rec, rerr := r.File(m.Path, m.Queue, opts.outDir, in)
-		if rerr != nil {
-			fmt.Fprintf(g.stderr, "imsforensic: %v\n", rerr)
-		}
-		recs = append(recs, rec)
+	recs, err := perFile(ctx, g, ms, func(m *model.Message) (model.RedactRecord, error) {
+		return r.File(m.Path, m.Queue, opts.outDir, in)
+	})
+	if err != nil {
+		return err
 	}
 	if opts.mapFile != "" {
 		var buf bytes.Buffer

@@ -85,3 +85,29 @@ func TestRedactCommand(t *testing.T) {
 		t.Errorf("--out inside the input: exit %d, %s", code, stderr)
 	}
 }
+
+// TestRedactKeyFile: --key-file gives the same copies as --key with the
+// same secret; both at once is a usage error.
+func TestRedactKeyFile(t *testing.T) {
+	dir := sampleCopy(t)
+	tmp := t.TempDir()
+	key := filepath.Join(tmp, "key.txt")
+	if err := os.WriteFile(key, []byte("s3cret\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	a, b := filepath.Join(tmp, "a"), filepath.Join(tmp, "b")
+	if _, stderr, code := runCLI(t, "", "redact", "--key", "s3cret", dir, "--out", a); code != 0 {
+		t.Fatal(stderr)
+	}
+	if _, stderr, code := runCLI(t, "", "redact", "--key-file", key, dir, "--out", b); code != 0 {
+		t.Fatal(stderr)
+	}
+	x, _ := os.ReadFile(filepath.Join(a, "IN", "NQ1NQYQK"))
+	y, _ := os.ReadFile(filepath.Join(b, "IN", "NQ1NQYQK"))
+	if len(x) == 0 || string(x) != string(y) {
+		t.Errorf("--key and --key-file with one secret give different copies")
+	}
+	if _, _, code := runCLI(t, "", "redact", "--key", "k", "--key-file", key, dir, "--out", a); code != exitUsage {
+		t.Errorf("--key with --key-file: exit %d, want %d", code, exitUsage)
+	}
+}

@@ -3,6 +3,8 @@ package main
 import (
 	"context"
 	"fmt"
+	"runtime"
+	"sync"
 	"time"
 
 	"github.com/spf13/pflag"
@@ -90,21 +92,15 @@ func runRepair(ctx context.Context, opts *repairOptions, g *globals, args []stri
 		return usageError(err)
 	}
 	ms, class := byFile(ms)
-	recs := make([]model.RepairRecord, 0, len(ms))
 	ropts := repair.Options{Rules: opts.rules.cfg}
-	for _, m := range ms {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
+	recs, err := perFile(ctx, g, ms, func(m *model.Message) (model.RepairRecord, error) {
 		if m.Error == "" && class[m.Path] < model.ClassStall {
-			recs = append(recs, report.CleanRepairRecord(m))
-			continue
+			return report.CleanRepairRecord(m), nil
 		}
-		rec, rerr := repair.File(m.Path, m.Queue, opts.outDir, in, ropts)
-		if rerr != nil {
-			fmt.Fprintf(g.stderr, "imsforensic: %v\n", rerr)
-		}
-		recs = append(recs, rec)
+		return repair.File(m.Path, m.Queue, opts.outDir, in, ropts)
+	})
+	if err != nil {
+		return err
 	}
 	if werr := report.WriteRepairs(g.stdout, opts.fmt, recs); werr != nil {
 		return werr
@@ -122,6 +118,44 @@ func evidenceOf(paths []string, ms []*model.Message) *guard.Inputs {
 	}
 	in.AddQueueFiles(files...)
 	return in
+}
+
+// perFile runs fn for each message on several workers (every copy is
+// fsynced on its own, so the disk sets the pace, not the CPU) and returns
+// the records in the messages' order, reporting each error on stderr.
+// It stops when ctx is done.
+func perFile[R any](ctx context.Context, g *globals, ms []*model.Message, fn func(*model.Message) (R, error)) ([]R, error) {
+	recs, errs := make([]R, len(ms)), make([]error, len(ms))
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for w := 0; w < min(len(ms), 4*runtime.GOMAXPROCS(0)); w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				recs[i], errs[i] = fn(ms[i])
+			}
+		}()
+	}
+feed:
+	for i := range ms {
+		select {
+		case next <- i:
+		case <-ctx.Done():
+			break feed
+		}
+	}
+	close(next)
+	wg.Wait()
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	for _, err := range errs {
+		if err != nil {
+			fmt.Fprintf(g.stderr, "imsforensic: %v\n", err)
+		}
+	}
+	return recs, nil
 }
 
 // byFile keeps one message per file, in path order: an mbox file gives a

@@ -118,15 +118,8 @@ func (o *replayOptions) validate(g *globals) error {
 	return o.sel.validate()
 }
 
-func newReplayCommand() *command {
-	opts := &replayOptions{}
-	fs := newFlagSet("replay")
-	opts.addFlags(fs)
-	return &command{
-		name:  "replay",
-		usage: "replay [flags] PATH... --to TARGET",
-		short: "put selected messages back: into Imcdata IN/OUT, Pickup, a Replay folder or an SMTP server",
-		long: `Plans every message first, then writes or sends the planned ones, keeping an
+// replayHelp is replay --help.
+const replayHelp = `Plans every message first, then writes or sends the planned ones, keeping an
 append-only journal (JSON Lines, fsynced). Running the same command again
 resumes: nothing is written or sent twice. The inputs are never written, and
 no output may lie among them.
@@ -173,7 +166,17 @@ failed: fix what its reason says and run the same command again.
 delivered, exit with the code swaks uses for the phase that failed, so
 scripts written around swaks keep working: 2 connect, 6 connection closed
 (the emulated store died), 22 HELO, 23 MAIL, 24 no RCPT accepted, 26
-refused after DATA, 28 AUTH, 29 TLS. Without it the table below applies.`,
+refused after DATA, 28 AUTH, 29 TLS. Without it the table below applies.`
+
+func newReplayCommand() *command {
+	opts := &replayOptions{}
+	fs := newFlagSet("replay")
+	opts.addFlags(fs)
+	return &command{
+		name:  "replay",
+		usage: "replay [flags] PATH... --to TARGET",
+		short: "put selected messages back: into Imcdata IN/OUT, Pickup, a Replay folder or an SMTP server",
+		long:  replayHelp,
 		flags: fs,
 		run: func(ctx context.Context, g *globals, args []string) error {
 			if err := opts.validate(g); err != nil {
@@ -233,10 +236,18 @@ func runReplay(ctx context.Context, opts *replayOptions, g *globals, args []stri
 	if prog != nil {
 		prog.done()
 	}
+	return replayExit(ctx, g, opts, len(ms), sum, err, walkErr, sent, flush)
+}
+
+// replayExit prints the output of a run and decides its exit: a usage
+// error for an output among the evidence, swaks's code for one message
+// sent with --exit-codes swaks, 4 when an input could not be read, else
+// finishReplay's.
+func replayExit(ctx context.Context, g *globals, opts *replayOptions, n int, sum model.ReplaySummary, err, walkErr error, sent *model.ReplayRecord, flush func() error) error {
 	if errors.Is(err, guard.ErrInsideEvidence) {
 		return usageError(err)
 	}
-	if len(ms) == 1 && opts.exitCodes == "swaks" {
+	if n == 1 && opts.exitCodes == "swaks" {
 		if serr := swaksOutcome(ctx, g, opts, sum, err, sent, flush); serr != nil {
 			return serr
 		}

@@ -1,0 +1,78 @@
+// Package asciifold lowers and compares header names without allocating
+// on the hot path of a scan: header field names (RFC 5322 2.2) are ASCII
+// in nearly every message, and strings.ToLower copies any name with an
+// upper-case letter ("Content-Type"), once per field per rule. Every
+// function gives exactly the strings.ToLower answer; a name with a byte
+// above ASCII takes the strings.ToLower path itself (Unicode lowering can
+// turn a non-ASCII rune into an ASCII letter, U+212A KELVIN SIGN into
+// "k").
+package asciifold
+
+import "strings"
+
+// Lower returns strings.ToLower(s). When that is one of known (names
+// given in lower case), it returns the element of known, allocating
+// nothing.
+func Lower(s string, known []string) string {
+	if isASCII(s) {
+		for _, k := range known {
+			if equalLower(s, k) {
+				return k
+			}
+		}
+	}
+	return strings.ToLower(s)
+}
+
+// In reports whether strings.ToLower(s) is one of names.
+func In(s string, names []string) bool {
+	if !isASCII(s) {
+		l := strings.ToLower(s)
+		for _, n := range names {
+			if n == l {
+				return true
+			}
+		}
+		return false
+	}
+	for _, n := range names {
+		if equalLower(s, n) {
+			return true
+		}
+	}
+	return false
+}
+
+// Is reports whether strings.ToLower(s) == lower.
+func Is(s, lower string) bool {
+	if !isASCII(s) {
+		return strings.ToLower(s) == lower
+	}
+	return equalLower(s, lower)
+}
+
+// equalLower reports whether the ASCII string s, lowered, equals k.
+func equalLower(s, k string) bool {
+	if len(s) != len(k) {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		if c != k[i] {
+			return false
+		}
+	}
+	return true
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
+}
