@@ -81,7 +81,9 @@ func (s *tmuxSession) run(line string) int {
 }
 
 // screen is the whole pane, history included, as a person sees it.
-func (s *tmuxSession) screen() string { return s.tmux("capture-pane", "-p", "-J", "-S", "-", "-E", "-") }
+func (s *tmuxSession) screen() string {
+	return s.tmux("capture-pane", "-p", "-J", "-S", "-", "-E", "-")
+}
 
 // since returns the screen text after the command line holding mark.
 func since(screen, mark string) string {
