@@ -11,6 +11,11 @@ import (
 // into the user's. Child processes (the kill tests re-run this binary)
 // inherit it.
 func TestMain(m *testing.M) {
+	// The terminal walk-through runs this binary as the command line
+	// (terminal_linux_test.go): no test, main's exit code.
+	if os.Getenv("IMSF_AS_MAIN") == "1" {
+		os.Exit(mainExit(os.Args[1:]))
+	}
 	if os.Getenv("IMSF_TEST_STATE") == "" {
 		dir, err := os.MkdirTemp("", "imsforensic-state-")
 		if err != nil {
