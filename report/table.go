@@ -26,11 +26,11 @@ func init() { tableWidth.Store(DefaultTableWidth) }
 // terminal, DefaultTableWidth otherwise, 0 for no limit.
 func SetTableWidth(n int) { tableWidth.Store(int64(max(n, 0))) }
 
-// table collects rows and renders them with tablewriter once every cell
-// is known, so that it can choose the column widths: when the natural
-// widths do not fit the table width, the widest columns are narrowed
-// (never below their header) and their cells wrapped at spaces, a word
-// longer than the column broken. Nothing is cut: a reason or a time is
+// table collects rows and renders them once every cell is known, so
+// that it can choose the column widths: when the natural widths do not
+// fit the table width, the widest columns are narrowed (never below their
+// header) and their cells wrapped at spaces, a word longer than the
+// column broken after a '-', '.', '@' or '/' where it can. Nothing is cut: a reason or a time is
 // always shown whole, on more lines.
 type table struct {
 	w      io.Writer
