@@ -100,7 +100,16 @@ func runEvents(ctx context.Context, opts *eventsOptions, g *globals, args []stri
 	if len(args) == 0 {
 		return usageErrorf("events: want at least one PATH (an evidence file or folder)")
 	}
+	var prog *progress
+	if g.stderrTTY && opts.out.fmt != report.JSON {
+		prog = newProgress(g.stderr, "reading evidence", true)
+		n := 0
+		opts.eo.OnLoad = func(string) { n++; prog.update(n, n) }
+	}
 	ev, err := loadEvidence(ctx, args, opts.eo)
+	if prog != nil {
+		prog.done()
+	}
 	if err != nil {
 		return err
 	}

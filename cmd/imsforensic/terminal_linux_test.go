@@ -94,7 +94,7 @@ func since(screen, mark string) string {
 }
 
 // TestTerminalWalkthrough drives the README's incident walk-through in a
-// real pseudo-terminal, on a small generated incident: progress appears
+// real pseudo-terminal (tmux), on a small generated incident: progress appears
 // on the terminal and is gone when the command ends, every table line
 // fits 120 columns and no reason is cut, each exit code is the table's,
 // and nothing is written into the current folder.
@@ -124,6 +124,7 @@ func TestTerminalWalkthrough(t *testing.T) {
 		{"imsforensic corpus --out " + inc + " --messages 600 --evidence --scenario blank-charset-12007 > /dev/null", exitOK},
 		{"imsforensic scan " + inc + "/IN " + inc + "/OUT", exitOK},
 		{"imsforensic triage " + inc + "/IN " + inc + "/OUT --evidence " + inc + "/evidence/AppEvent.evt --evidence " + inc + "/evidence/Drwtsn32.log --evidence-tz UTC --top 5", exitOK},
+		{"imsforensic events " + inc + "/evidence --evidence-tz UTC > /dev/null", exitOK},
 		{"imsforensic show " + inc + "/IN", exitUsage},
 		{"imsforensic show " + inc + "/IN/NO-SUCH", exitPartial},
 		{"imsforensic scan --fail-on crash " + inc + "/IN > /dev/null", exitFindings},
@@ -146,7 +147,7 @@ func TestTerminalWalkthrough(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, p := range []string{"scanning ", "replaying", "writing the corpus"} {
+	for _, p := range []string{"scanning ", "replaying", "writing the corpus", "reading evidence"} {
 		if !strings.Contains(string(raw), p) {
 			t.Errorf("no %q progress written to the terminal", p)
 		}
