@@ -36,6 +36,20 @@ type table struct {
 	w      io.Writer
 	header []string
 	rows   [][]string
+	// giveWay are the columns narrowed first, down to giveWayFloor,
+	// before every column shares the cut: message data (an address, a
+	// subject) wraps before the findings do.
+	giveWay []int
+}
+
+// giveWayFloor is how narrow a give-way column gets before the others
+// are narrowed too.
+const giveWayFloor = 16
+
+// yieldFirst marks columns that are narrowed before the others.
+func (t *table) yieldFirst(cols ...int) *table {
+	t.giveWay = append(t.giveWay, cols...)
+	return t
 }
 
 // newTable returns a table for w with these column headers.
@@ -137,6 +151,10 @@ func (t *table) columnWidths(limit int) []int {
 	if limit <= 0 || sum(1<<30) <= avail {
 		return natural
 	}
+	natural = t.narrowGiveWay(natural, avail)
+	if sum(1<<30) <= avail {
+		return natural
+	}
 	top := 0
 	for _, w := range natural {
 		top = max(top, w)
@@ -146,6 +164,44 @@ func (t *table) columnWidths(limit int) []int {
 	out := make([]int, n)
 	for i := range natural {
 		out[i] = min(natural[i], max(c, floor[i]))
+	}
+	return out
+}
+
+// narrowGiveWay returns natural with the give-way columns capped at the
+// largest common width (not below giveWayFloor) that fits avail, or at
+// giveWayFloor when even that does not fit.
+func (t *table) narrowGiveWay(natural []int, avail int) []int {
+	if len(t.giveWay) == 0 {
+		return natural
+	}
+	out := append([]int(nil), natural...)
+	isGW := map[int]bool{}
+	for _, i := range t.giveWay {
+		isGW[i] = true
+	}
+	width := func(c int) int {
+		s := 0
+		for i, w := range natural {
+			if isGW[i] {
+				w = min(w, max(c, giveWayFloor))
+			}
+			s += w
+		}
+		return s
+	}
+	c := giveWayFloor
+	if width(giveWayFloor) <= avail {
+		top := 0
+		for _, w := range natural {
+			top = max(top, w)
+		}
+		c = sort.Search(top+1, func(c int) bool { return width(c) > avail }) - 1
+	}
+	for i := range out {
+		if isGW[i] {
+			out[i] = min(out[i], max(c, giveWayFloor))
+		}
 	}
 	return out
 }
