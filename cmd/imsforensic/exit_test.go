@@ -211,3 +211,14 @@ func TestReplayKeepsModificationTimes(t *testing.T) {
 		})
 	}
 }
+
+// TestHelpHasOneExitTable: no command's help says its exit codes a
+// second time beside the table.
+func TestHelpHasOneExitTable(t *testing.T) {
+	for _, c := range commands() {
+		out, _, _ := runCLI(t, "", c.name, "--help")
+		if n := strings.Count(out, "Exit status"); n != 1 {
+			t.Errorf("%s --help says 'Exit status' %d times", c.name, n)
+		}
+	}
+}
