@@ -40,5 +40,6 @@
 //	internal/asciifold  header names lowered and compared without a copy (parse, rules)
 //	internal/sinktest   the sink on 127.0.0.1:0 for other packages' tests
 //	internal/testqueue  a small queue folder with culprits, for the tests of bisect and the CLI
+//	internal/teststate  a per-user state folder of the tests' own, so no test writes into the user's
 //	bench, bench/...    benchmark programs (docs/benchmarks.md), never imported
 package imsforensic
