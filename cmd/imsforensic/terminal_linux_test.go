@@ -159,9 +159,9 @@ func TestTerminalWalkthrough(t *testing.T) {
 	// Tables fit 120 columns (-J joins lines the terminal wrapped), and
 	// the triage reasons are whole.
 	for _, l := range strings.Split(screen, "\n") {
-		// Command lines, error lines and triage's conclusions are prose the
+		// Command lines and error lines are prose the
 		// terminal wraps; the rest is tables and must fit.
-		prose := strings.Contains(l, "imsforensic ") || strings.HasPrefix(l, "imsforensic: ") || strings.HasPrefix(l, "- ")
+		prose := strings.Contains(l, "imsforensic ") || strings.HasPrefix(l, "imsforensic: ")
 		if w := len([]rune(l)); w > report.DefaultTableWidth && !prose {
 			t.Errorf("a line of %d columns:\n%q", w, l)
 		}
