@@ -53,6 +53,10 @@ type Options struct {
 	// regular file). It is the debug list: such files are not errors.
 	OnSkip func(path, reason string)
 
+	// OnLoad, when set, is told the path of each file LoadPaths is about
+	// to read, for a progress line (a big .evt takes seconds).
+	OnLoad func(path string)
+
 	tzAssumed bool // TZ was nil: local times are assumed in this machine's zone
 }
 

@@ -190,6 +190,7 @@ func LoadPaths(ctx context.Context, paths []string, opts *Options) ([]File, erro
 			continue
 		}
 		if !fi.IsDir() {
+			o.loading(root)
 			files = append(files, Load(root, opts))
 			continue
 		}
@@ -201,6 +202,7 @@ func LoadPaths(ctx context.Context, paths []string, opts *Options) ([]File, erro
 			case format == FormatUnknown:
 				skip(path, "not evidence")
 			default:
+				o.loading(path)
 				files = append(files, Load(path, opts))
 			}
 		}, skip, failed)
@@ -209,6 +211,12 @@ func LoadPaths(ctx context.Context, paths []string, opts *Options) ([]File, erro
 		}
 	}
 	return files, nil
+}
+
+func (o *Options) loading(path string) {
+	if o.OnLoad != nil {
+		o.OnLoad(path)
+	}
 }
 
 // ReadPaths is LoadPaths for callers that want only the events and the

@@ -3,7 +3,6 @@ package evidence
 import (
 	"context"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -19,7 +18,7 @@ import (
 // devices, pipes and sockets are not opened; both are told to skip. A
 // folder that cannot be listed is told to fail, and the walk goes on.
 func walkFiles(ctx context.Context, dir string, visit func(path string), skip func(path, why string), fail func(path string, err error)) error {
-	names, err := dirNames(dir)
+	names, err := readonly.DirNames(dir)
 	if err != nil {
 		fail(dir, fmt.Errorf("evidence: %w", err))
 	}
@@ -45,28 +44,6 @@ func walkFiles(ctx context.Context, dir string, visit func(path string), skip fu
 		}
 	}
 	return nil
-}
-
-func dirNames(dir string) ([]string, error) {
-	d, err := readonly.OpenDir(dir)
-	if err != nil {
-		return nil, err
-	}
-	defer d.Close()
-	var names []string
-	for {
-		batch, err := d.Readdirnames(4096)
-		names = append(names, batch...)
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			sort.Strings(names)
-			return names, err
-		}
-	}
-	sort.Strings(names)
-	return names, nil
 }
 
 // FindIn lists the evidence files (recognised by content) under the

@@ -11,7 +11,6 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
-	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -208,7 +207,7 @@ func walk(ctx context.Context, paths []string, fn func(job) bool) error {
 
 // walkDir visits the entries of dir (a folder already judged), depth first.
 func walkDir(ctx context.Context, dir string, fn func(job) bool) error {
-	names, err := readNames(dir)
+	names, err := readonly.DirNames(dir)
 	if err != nil {
 		// An unreadable folder: report it as one unreadable entry.
 		if !fn(job{path: dir, err: err}) {
@@ -241,29 +240,6 @@ func walkDir(ctx context.Context, dir string, fn func(job) bool) error {
 		}
 	}
 	return nil
-}
-
-// readNames returns the sorted names in dir, reading them in batches.
-func readNames(dir string) ([]string, error) {
-	d, err := readonly.OpenDir(dir)
-	if err != nil {
-		return nil, err
-	}
-	defer d.Close()
-	var names []string
-	for {
-		batch, err := d.Readdirnames(4096)
-		names = append(names, batch...)
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			sort.Strings(names)
-			return names, err
-		}
-	}
-	sort.Strings(names)
-	return names, nil
 }
 
 // skipHeadLen is how many leading bytes Options.Skip is shown.

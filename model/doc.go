@@ -2,7 +2,8 @@
 // Message with its Findings, the evidence Event, the triage Suspect and
 // Conclusion, the ReplayRecord of replay and its journal, the SimStep and
 // Simulation of simulate, the BisectStep, Culprit and BisectSummary of
-// bisect. Every record the tool prints or journals is one of these types.
+// bisect, the SinkMessage and SinkPoison the sink stores. Every record the
+// tool prints or journals is one of these types.
 // It is the protocol package of the tool: every renderer (package report)
 // reads only these types, and their JSON encoding (snake_case keys, a
 // "type" discriminator from RecordType and SchemaVersion) is the contract of

@@ -127,6 +127,8 @@ func TestRecordsKeepTheContract(t *testing.T) {
 		{Culprit{Type: TypeCulprit, Schema: SchemaVersion, TopClass: ClassCrash, Rules: []string{}}, TypeCulprit, "path name queue round top_class rules"},
 		{BisectSummary{Type: TypeBisect, Schema: SchemaVersion}, TypeBisect, "messages culprits rounds sent bound by_hand"},
 		{CorpusSummary{Type: TypeCorpus, Schema: 1, Culprits: []string{}, Evidence: []string{}}, TypeCorpus, "out layout seed files poison scenario culprits evidence truth"},
+		{SinkMessage{Type: TypeSinkMsg, Schema: SchemaVersion, Rcpts: []SinkRcpt{{Addr: "a@example.com"}}, Findings: []FindingSummary{}}, TypeSinkMsg, "id file received_at conn_id remote helo tls mail rcpts size sha256 dot_decoded top_class findings"},
+		{SinkPoison{Type: TypeSinkPoison, Schema: SchemaVersion, Rcpts: []string{}, Rules: []string{}}, TypeSinkPoison, "fingerprint sha256 from rcpts crashes rules file time"},
 	} {
 		got, order := keysOf(t, tc.rec)
 		if len(order) < 2 || order[0] != "type" || order[1] != "schema" {

@@ -457,12 +457,13 @@ func matchDelimiter(line, delim []byte) (closing, trailing, ok bool) {
 	return closing, len(bytes.Trim(rest, " \t")) > 0, true
 }
 
-// headerLine handles a line of a header block.
+// headerLine handles a line of a header block: the blank line that ends
+// it, a fold or a long line's next segment (more of the open field), a
+// new field, or a line that is none of these.
 func (p *parser) headerLine(e *entity, s *segment) {
-	sc := &p.msg.Scan
 	top := len(p.stack) == 1
 	if top {
-		sc.HeaderBytes += s.rawLen()
+		p.msg.Scan.HeaderBytes += s.rawLen()
 	}
 	e.part.HeaderLength += s.rawLen()
 	if !s.first {
@@ -477,78 +478,113 @@ func (p *parser) headerLine(e *entity, s *segment) {
 	if len(s.data) == 0 {
 		p.endHeader(e, s.off+s.rawLen(), s.off)
 		if top {
-			sc.HeaderTerminated = true
+			p.msg.Scan.HeaderTerminated = true
 		}
 		return
 	}
 	if c := s.data[0]; c == ' ' || c == '\t' {
 		if p.fb.active {
-			p.fb.rawLen += s.rawLen()
-			p.fb.lines++
-			p.fb.appendValue(s.data, s.off, p.valueCap())
-			p.count8bit(s, 0)
-			e.nonHdr = 0
+			p.foldedLine(e, s)
 			return
 		}
 		p.anomaly(model.AnomContinuationFirst, e, s, "header block starts with a folded line")
 	}
-	// A UTF-8 byte-order mark before the first field (an editor or a
-	// web form that saved the message as "UTF-8 with BOM") is three bytes
-	// in front of a field name, not a header that is missing: the header
-	// is read from after it and the mark reported (header-bom).
-	data, skip := s.data, 0
+	data, skip := p.skipBOM(e, s, top)
+	name, valueAt, spaceBefore, ok := splitFieldLine(data)
+	if !ok {
+		p.nonFieldLine(e, s, top)
+		return
+	}
+	p.fieldLine(e, s, fieldStart{data: data, skip: skip, name: name, valueAt: valueAt, spaceBefore: spaceBefore})
+}
+
+// foldedLine adds a folded line (RFC 5322 2.2.3) to the open field.
+func (p *parser) foldedLine(e *entity, s *segment) {
+	p.fb.rawLen += s.rawLen()
+	p.fb.lines++
+	p.fb.appendValue(s.data, s.off, p.valueCap())
+	p.count8bit(s, 0)
+	e.nonHdr = 0
+}
+
+// skipBOM returns the line to read as a field and how many bytes were
+// skipped at its start. A UTF-8 byte-order mark before the first field
+// (an editor or a web form that saved the message as "UTF-8 with BOM") is
+// three bytes in front of a field name, not a header that is missing: the
+// header is read from after it and the mark reported (header-bom).
+func (p *parser) skipBOM(e *entity, s *segment, top bool) ([]byte, int) {
+	data := s.data
 	if top && e.part.HeaderLength == s.rawLen() && bytes.HasPrefix(data, utf8BOM) {
 		if _, _, _, ok := splitFieldLine(data[len(utf8BOM):]); ok {
 			p.anomaly(model.AnomHeaderBOM, e, s, "UTF-8 byte-order mark before the first header field")
-			data, skip = data[len(utf8BOM):], len(utf8BOM)
+			return data[len(utf8BOM):], len(utf8BOM)
 		}
 	}
-	name, valueAt, spaceBefore, ok := splitFieldLine(data)
-	if !ok {
-		if top && e.part.HeaderLength == s.rawLen() {
-			// The first line is not a header field: there is no
-			// message here (binary junk, only an envelope).
-			p.msg.Anomalies = append(p.msg.Anomalies, model.Anomaly{Code: model.AnomNoMessage, Offset: s.off, Detail: "first line of the message part is not a header field", Severe: true})
-			p.excerpt(s, 0)
-			sc.HeaderBytes -= s.rawLen()
-			e.part.HeaderLength -= s.rawLen()
-			p.toBody(e, s.off, s.off)
-			p.line(s)
-			return
-		}
-		e.nonHdr++
-		if e.nonHdr >= 2 {
-			// Two lines in a row that are no header fields: the header
-			// ended without its blank line (Q175841) and this is body.
-			if top {
-				sc.HeaderBytes -= s.rawLen()
-			}
-			e.part.HeaderLength -= s.rawLen()
-			if e.nonHdrAnom >= 0 {
-				// The stray line before this one began the body.
-				p.msg.Anomalies[e.nonHdrAnom].Severe = false
-			}
-			p.anomaly(model.AnomHeaderNoBlankLine, e, s, "header block not followed by a blank line")
-			p.endHeader(e, s.off, s.off)
-			p.line(s)
-			return
-		}
-		p.flushField(e)
-		e.nonHdrAnom = len(p.msg.Anomalies)
-		p.anomaly(model.AnomNonHeaderLine, e, s, "line in the header block is neither a field nor a continuation")
-		// In the message header, after a field, it is Q166026's stray
-		// line (severe), unless the next line is no field either: then
-		// the header ran into the body (Q175841) and the flag is
-		// cleared. With no field before it the entity has no header at
-		// all and this is its body. In a part header it is severe only
-		// once a field follows it (set below): a line right before the
-		// part's blank line is where a generator left that blank line
-		// out and the part's content begins, which parsers split on but
-		// which is not Q166026's header (the KB's is the message's).
-		p.msg.Anomalies[e.nonHdrAnom].Severe = e.fields > 0 && top
-		p.count8bit(s, 0)
+	return data, 0
+}
+
+// nonFieldLine handles a line of the header block that is neither a
+// field nor a fold: no message at all when it is the first line, the end
+// of a header without its blank line when it is the second such line in a
+// row, and otherwise a stray line (Q166026) inside the header.
+func (p *parser) nonFieldLine(e *entity, s *segment, top bool) {
+	sc := &p.msg.Scan
+	if top && e.part.HeaderLength == s.rawLen() {
+		// The first line is not a header field: there is no
+		// message here (binary junk, only an envelope).
+		p.msg.Anomalies = append(p.msg.Anomalies, model.Anomaly{Code: model.AnomNoMessage, Offset: s.off, Detail: "first line of the message part is not a header field", Severe: true})
+		p.excerpt(s, 0)
+		sc.HeaderBytes -= s.rawLen()
+		e.part.HeaderLength -= s.rawLen()
+		p.toBody(e, s.off, s.off)
+		p.line(s)
 		return
 	}
+	e.nonHdr++
+	if e.nonHdr >= 2 {
+		// Two lines in a row that are no header fields: the header
+		// ended without its blank line (Q175841) and this is body.
+		if top {
+			sc.HeaderBytes -= s.rawLen()
+		}
+		e.part.HeaderLength -= s.rawLen()
+		if e.nonHdrAnom >= 0 {
+			// The stray line before this one began the body.
+			p.msg.Anomalies[e.nonHdrAnom].Severe = false
+		}
+		p.anomaly(model.AnomHeaderNoBlankLine, e, s, "header block not followed by a blank line")
+		p.endHeader(e, s.off, s.off)
+		p.line(s)
+		return
+	}
+	p.flushField(e)
+	e.nonHdrAnom = len(p.msg.Anomalies)
+	p.anomaly(model.AnomNonHeaderLine, e, s, "line in the header block is neither a field nor a continuation")
+	// In the message header, after a field, it is Q166026's stray
+	// line (severe), unless the next line is no field either: then
+	// the header ran into the body (Q175841) and the flag is
+	// cleared. With no field before it the entity has no header at
+	// all and this is its body. In a part header it is severe only
+	// once a field follows it (set in fieldLine): a line right before the
+	// part's blank line is where a generator left that blank line
+	// out and the part's content begins, which parsers split on but
+	// which is not Q166026's header (the KB's is the message's).
+	p.msg.Anomalies[e.nonHdrAnom].Severe = e.fields > 0 && top
+	p.count8bit(s, 0)
+}
+
+// fieldStart is a line that begins a header field, as splitFieldLine
+// cut it: data is the line after any skipped byte-order mark (skip bytes).
+type fieldStart struct {
+	data        []byte
+	skip        int
+	name        []byte
+	valueAt     int
+	spaceBefore bool
+}
+
+// fieldLine closes the open field and opens the one this line begins.
+func (p *parser) fieldLine(e *entity, s *segment, f fieldStart) {
 	if e.nonHdr > 0 && e.nonHdrAnom >= 0 && e.fields > 0 {
 		// A field after the stray line: it sits inside the header block.
 		p.msg.Anomalies[e.nonHdrAnom].Severe = true
@@ -556,21 +592,21 @@ func (p *parser) headerLine(e *entity, s *segment) {
 	e.fields++
 	e.nonHdr = 0
 	p.flushField(e)
-	if spaceBefore {
-		p.anomaly(model.AnomSpaceBeforeColon, e, s, "white space before the colon of "+string(name))
+	if f.spaceBefore {
+		p.anomaly(model.AnomSpaceBeforeColon, e, s, "white space before the colon of "+string(f.name))
 	}
 	fb := &p.fb
 	fb.active = true
-	fb.name = append(fb.name[:0], name...)
-	fb.offset = s.off + int64(skip)
-	fb.valueOff = fb.offset + int64(valueAt)
-	fb.rawLen = s.rawLen() - int64(skip)
+	fb.name = append(fb.name[:0], f.name...)
+	fb.offset = s.off + int64(f.skip)
+	fb.valueOff = fb.offset + int64(f.valueAt)
+	fb.rawLen = s.rawLen() - int64(f.skip)
 	fb.lines = 1
-	fb.appendValue(data[valueAt:], fb.valueOff, p.valueCap())
-	if len(name) == 0 {
+	fb.appendValue(f.data[f.valueAt:], fb.valueOff, p.valueCap())
+	if len(f.name) == 0 {
 		p.anomaly(model.AnomEmptyFieldName, e, s, "empty field name")
 	}
-	p.count8bit(s, skip)
+	p.count8bit(s, f.skip)
 }
 
 // utf8BOM is the UTF-8 encoding of U+FEFF.

@@ -92,21 +92,45 @@ var _ Target = (*SMTPTarget)(nil)
 
 // NewSMTPTarget parses rawURL; it does not connect (Prepare does).
 func NewSMTPTarget(rawURL string, opts SMTPOptions) (*SMTPTarget, error) {
+	cc, err := smtpClientConfig(rawURL)
+	if err != nil {
+		return nil, err
+	}
+	if opts, err = opts.withDefaults(); err != nil {
+		return nil, err
+	}
+	cc.Timeout, cc.Transcript = opts.Timeout, opts.Transcript
+	return &SMTPTarget{
+		raw:     rawURL,
+		addr:    cc.Addr,
+		client:  cc,
+		opts:    opts,
+		slots:   make(chan struct{}, opts.Concurrency),
+		idle:    make(chan *smtpclient.Conn, opts.Concurrency),
+		limiter: newRateLimiter(opts.Rate),
+		closed:  make(chan struct{}),
+	}, nil
+}
+
+// smtpClientConfig reads the target URL (see SMTPTarget for its forms)
+// into the client's address, TLS, AUTH and HELO settings; an unknown
+// scheme or parameter is an error rather than silently ignored, since a
+// misspelt starttls would send the evidence in clear.
+func smtpClientConfig(rawURL string) (smtpclient.Config, error) {
+	var cc smtpclient.Config
 	u, err := url.Parse(rawURL)
 	if err != nil {
-		return nil, fmt.Errorf("replay: smtp target %q: %w", rawURL, err)
+		return cc, fmt.Errorf("replay: smtp target %q: %w", rawURL, err)
 	}
-	t := &SMTPTarget{raw: rawURL, closed: make(chan struct{})}
-	cc := &t.client
 	switch strings.ToLower(u.Scheme) {
 	case "smtp":
 	case "smtps":
 		cc.ImplicitTLS = true
 	default:
-		return nil, fmt.Errorf("replay: smtp target %q: scheme must be smtp or smtps", rawURL)
+		return cc, fmt.Errorf("replay: smtp target %q: scheme must be smtp or smtps", rawURL)
 	}
 	if u.Hostname() == "" {
-		return nil, fmt.Errorf("replay: smtp target %q: missing host", rawURL)
+		return cc, fmt.Errorf("replay: smtp target %q: missing host", rawURL)
 	}
 	port := u.Port()
 	if port == "" {
@@ -115,29 +139,48 @@ func NewSMTPTarget(rawURL string, opts SMTPOptions) (*SMTPTarget, error) {
 			port = "465"
 		}
 	}
-	t.addr = net.JoinHostPort(u.Hostname(), port)
+	cc.Addr = net.JoinHostPort(u.Hostname(), port)
 	q := u.Query()
 	for k := range q {
 		switch k {
 		case "starttls", "auth", "user", "pass", "insecure", "helo":
 		default:
-			return nil, fmt.Errorf("replay: smtp target %q: unknown parameter %q", rawURL, k)
+			return cc, fmt.Errorf("replay: smtp target %q: unknown parameter %q", rawURL, k)
 		}
 	}
+	for _, step := range []func(*smtpclient.Config, *url.URL) error{smtpTLS, smtpAuth, smtpHelo} {
+		if err := step(&cc, u); err != nil {
+			return cc, fmt.Errorf("replay: smtp target %q: %w", rawURL, err)
+		}
+	}
+	return cc, nil
+}
+
+// smtpTLS sets STARTTLS (starttls=1 or require; not with smtps, which is
+// TLS from the start) and the certificate check (insecure=1 skips it).
+func smtpTLS(cc *smtpclient.Config, u *url.URL) error {
+	q := u.Query()
 	switch v := strings.ToLower(q.Get("starttls")); v {
 	case "", "0":
 	case "1", "require":
 		if cc.ImplicitTLS {
-			return nil, fmt.Errorf("replay: smtp target %q: starttls with smtps", rawURL)
+			return errors.New("starttls with smtps")
 		}
 		cc.StartTLS = v
 	default:
-		return nil, fmt.Errorf("replay: smtp target %q: starttls must be 1 or require", rawURL)
+		return errors.New("starttls must be 1 or require")
 	}
 	cc.TLS = &tls.Config{ServerName: u.Hostname()}
 	if b, _ := strconv.ParseBool(q.Get("insecure")); b {
 		cc.TLS.InsecureSkipVerify = true
 	}
+	return nil
+}
+
+// smtpAuth sets the AUTH mechanism and credentials: user= and pass=, or
+// user:pass@ in the URL (which wins); a user without auth= means PLAIN.
+func smtpAuth(cc *smtpclient.Config, u *url.URL) error {
+	q := u.Query()
 	cc.User, cc.Pass = q.Get("user"), q.Get("pass")
 	if u.User != nil {
 		cc.User = u.User.Username()
@@ -151,22 +194,33 @@ func NewSMTPTarget(rawURL string, opts SMTPOptions) (*SMTPTarget, error) {
 	case "plain", "login":
 		cc.AuthMech = m
 	default:
-		return nil, fmt.Errorf("replay: smtp target %q: auth must be plain or login", rawURL)
+		return errors.New("auth must be plain or login")
 	}
 	if cc.AuthMech != "" && cc.User == "" {
-		return nil, fmt.Errorf("replay: smtp target %q: auth needs a user", rawURL)
+		return errors.New("auth needs a user")
 	}
 	if strings.ContainsAny(cc.User+cc.Pass, "\r\n") {
-		return nil, fmt.Errorf("replay: smtp target %q: bad user or password", rawURL)
+		return errors.New("bad user or password")
 	}
-	cc.Helo = q.Get("helo")
+	return nil
+}
+
+// smtpHelo sets the EHLO name (helo=, by default imsforensic.localhost);
+// a line break or space in it would inject a command.
+func smtpHelo(cc *smtpclient.Config, u *url.URL) error {
+	cc.Helo = u.Query().Get("helo")
 	if cc.Helo == "" {
 		cc.Helo = "imsforensic.localhost"
 	}
 	if strings.ContainsAny(cc.Helo, "\r\n ") {
-		return nil, fmt.Errorf("replay: smtp target %q: bad helo name", rawURL)
+		return errors.New("bad helo name")
 	}
+	return nil
+}
 
+// withDefaults maps the Options convention (0 = the default, -1 = none)
+// onto the values the target runs with.
+func (opts SMTPOptions) withDefaults() (SMTPOptions, error) {
 	if opts.Concurrency <= 0 {
 		opts.Concurrency = 1
 	}
@@ -183,14 +237,9 @@ func NewSMTPTarget(rawURL string, opts SMTPOptions) (*SMTPTarget, error) {
 		opts.Rate = 0
 	}
 	if opts.Rate < 0 {
-		return nil, fmt.Errorf("replay: smtp target: negative rate %v", opts.Rate)
+		return opts, fmt.Errorf("replay: smtp target: negative rate %v", opts.Rate)
 	}
-	t.opts = opts
-	cc.Addr, cc.Timeout, cc.Transcript = t.addr, opts.Timeout, opts.Transcript
-	t.slots = make(chan struct{}, opts.Concurrency)
-	t.idle = make(chan *smtpclient.Conn, opts.Concurrency)
-	t.limiter = newRateLimiter(opts.Rate)
-	return t, nil
+	return opts, nil
 }
 
 // String is the URL without the password.

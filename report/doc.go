@@ -3,7 +3,10 @@
 // bisect culprits) as a table for people, JSON Lines (the canonical form,
 // DESIGN.md section 3), CSV, and a self-contained HTML report. It is the
 // only package that renders: commands hand it model types and it prints
-// them; it is the only importer of tablewriter and html/template. The HTML
+// them; it is the only importer of tablewriter and html/template. Its
+// tables (table.go) wrap to the terminal's width (120 columns otherwise,
+// none with --wide) without cutting a reason: the width policy is ours,
+// tablewriter draws the wrapped cells. The HTML
 // view models (TriageHTML, SimulationHTML) are laid out here from values
 // computed before: the replay plan it shows is replay.Preview's, never a
 // rule of its own. Renderers only read the model types; they compute

@@ -98,7 +98,7 @@ func writeEventsCSV(w io.Writer, events []model.Event) error {
 // records were damaged, and the zone its times are in. triage prints it
 // too, so an admin sees at a glance that every file was read.
 func WriteEvidenceFiles(w io.Writer, files []model.EvidenceFile) error {
-	t := newTable(w, "FILE", "FORMAT", "EVENTS", "DAMAGED", "ZONE", "FIRST", "LAST", "NOTE")
+	t := newTable(w, "FILE", "FORMAT", "EVENTS", "DAMAGED", "ZONE", "FIRST (UTC)", "LAST (UTC)", "NOTE")
 	for _, f := range files {
 		format := f.Format
 		if format == "" {
@@ -112,7 +112,7 @@ func WriteEvidenceFiles(w io.Writer, files []model.EvidenceFile) error {
 			}
 		}
 		row := []string{cell(filepath.Base(f.Path), 32), format, strconv.Itoa(f.Events), strconv.Itoa(f.Damaged), cell(f.TimeZone, 20),
-			eventTime(f.First, "2006-01-02 15:04:05"), eventTime(f.Last, "2006-01-02 15:04:05"), text(note)}
+			eventTime(f.First.UTC(), "2006-01-02 15:04:05"), eventTime(f.Last.UTC(), "2006-01-02 15:04:05"), text(note)}
 		if err := t.Append(row); err != nil {
 			return fmt.Errorf("write table: %w", err)
 		}

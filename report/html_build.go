@@ -27,7 +27,8 @@ func HTMLPlan(ms []*model.Message, plan []model.ReplayRecord, maxReplay int) []H
 	for _, rec := range plan {
 		m := byPath[rec.Path]
 		if m == nil {
-			m = &model.Message{Path: rec.Path, Name: filepath.Base(rec.Path)}
+			m = model.NewMessage()
+			m.Path, m.Name = rec.Path, filepath.Base(rec.Path)
 		}
 		l := HTMLPlanLine{Name: m.Name, Path: m.Path, Queue: m.Queue, Reason: rec.Reason}
 		switch {

@@ -29,7 +29,7 @@ func WriteMessages(w io.Writer, f Format, ms []*model.Message) error {
 }
 
 func writeMessagesTable(w io.Writer, ms []*model.Message) error {
-	t := newTable(w, "QUEUE", "NAME", "SIZE", "TIME", "FROM", "RCPT", "SUBJECT", "SCORE", "FINDINGS")
+	t := newTable(w, "QUEUE", "NAME", "SIZE", "TIME", "FROM", "RCPT", "SUBJECT", "SCORE", "FINDINGS").yieldFirst(4, 6)
 	for _, m := range ms {
 		tm := ""
 		if !m.ModTime.IsZero() {
@@ -40,7 +40,7 @@ func writeMessagesTable(w io.Writer, ms []*model.Message) error {
 			find = "error: " + m.Error
 		}
 		if err := t.Append([]string{m.Queue, cell(m.Name, 24), size(m.Size), tm, cell(m.Envelope.From, 60),
-			strconv.Itoa(len(m.Envelope.To)), cell(string(m.DisplaySubject()), 80), score(m.Score), text(find)}); err != nil {
+			strconv.Itoa(len(m.Envelope.To)), cell(string(m.DisplaySubject()), 48), score(m.Score), textLines(find)}); err != nil {
 			return fmt.Errorf("write table: %w", err)
 		}
 	}

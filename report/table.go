@@ -1,6 +1,7 @@
 package report
 
 import (
+	"bytes"
 	"fmt"
 	"io"
 	"sort"
@@ -8,6 +9,9 @@ import (
 	"sync/atomic"
 
 	"github.com/mattn/go-runewidth"
+	"github.com/olekukonko/tablewriter"
+	"github.com/olekukonko/tablewriter/renderer"
+	"github.com/olekukonko/tablewriter/tw"
 )
 
 // DefaultTableWidth is the width tables are wrapped to when the output is
@@ -26,16 +30,30 @@ func init() { tableWidth.Store(DefaultTableWidth) }
 // terminal, DefaultTableWidth otherwise, 0 for no limit.
 func SetTableWidth(n int) { tableWidth.Store(int64(max(n, 0))) }
 
-// table collects rows and renders them with tablewriter once every cell
-// is known, so that it can choose the column widths: when the natural
-// widths do not fit the table width, the widest columns are narrowed
-// (never below their header) and their cells wrapped at spaces, a word
-// longer than the column broken. Nothing is cut: a reason or a time is
+// table collects rows and renders them once every cell is known, so
+// that it can choose the column widths: when the natural widths do not
+// fit the table width, the widest columns are narrowed (never below their
+// header) and their cells wrapped at spaces, a word longer than the
+// column broken after a '-', '.', '@' or '/' where it can. Nothing is cut: a reason or a time is
 // always shown whole, on more lines.
 type table struct {
 	w      io.Writer
 	header []string
 	rows   [][]string
+	// giveWay are the columns narrowed first, down to giveWayFloor,
+	// before every column shares the cut: message data (an address, a
+	// subject) wraps before the findings do.
+	giveWay []int
+}
+
+// giveWayFloor is how narrow a give-way column gets before the others
+// are narrowed too.
+const giveWayFloor = 16
+
+// yieldFirst marks columns that are narrowed before the others.
+func (t *table) yieldFirst(cols ...int) *table {
+	t.giveWay = append(t.giveWay, cols...)
+	return t
 }
 
 // newTable returns a table for w with these column headers.
@@ -64,46 +82,90 @@ func (t *table) Append(cells ...any) error {
 // print one (borders would cost a 9-column scan table 12 columns of the
 // 120). A wrapped cell goes on under itself; the other cells of its row
 // are blank there, so rows are still told apart by their first column.
+//
+// The width policy (which column gives way, where a cell wraps) is ours,
+// decided before drawing; tablewriter draws the pre-wrapped cells with
+// every formatting choice made explicitly (v1 title-cases headers and
+// wraps by default), so golden files stay stable across its versions.
 func (t *table) Render() error {
 	widths := t.columnWidths(int(tableWidth.Load()))
-	var b strings.Builder
-	t.writeRow(&b, t.header, widths)
-	for _, r := range t.rows {
-		t.writeRow(&b, r, widths)
+	var buf bytes.Buffer
+	tbl := tablewriter.NewTable(&buf,
+		tablewriter.WithConfig(borderlessConfig()),
+		tablewriter.WithRenderer(renderer.NewBlueprint(tw.Rendition{
+			Borders: tw.BorderNone,
+			Symbols: tw.NewSymbols(tw.StyleNone),
+			Settings: tw.Settings{
+				Lines:      tw.LinesNone,
+				Separators: tw.SeparatorsNone,
+			},
+		})),
+	)
+	header := make([]string, len(widths))
+	for i := range widths {
+		header[i] = padLines(t.header[i], widths[i])
 	}
-	_, err := io.WriteString(t.w, b.String())
+	tbl.Header(toAny(header)...)
+	for _, r := range t.rows {
+		cells := make([]string, len(widths))
+		for i := range widths {
+			c := ""
+			if i < len(r) {
+				c = r[i]
+			}
+			cells[i] = padLines(wrapText(c, widths[i]), widths[i])
+		}
+		if err := tbl.Append(cells); err != nil {
+			return fmt.Errorf("table: %w", err)
+		}
+	}
+	if err := tbl.Render(); err != nil {
+		return fmt.Errorf("table: %w", err)
+	}
+	// The last column's padding is trailing blanks: trimmed so a golden
+	// file or a pasted table carries none.
+	var out strings.Builder
+	for _, line := range strings.SplitAfter(buf.String(), "\n") {
+		if line == "" {
+			continue
+		}
+		out.WriteString(strings.TrimRight(line, " \n"))
+		out.WriteByte('\n')
+	}
+	_, err := io.WriteString(t.w, out.String())
 	return err
 }
 
 // tableGap is the space between two columns.
 const tableGap = 2
 
-func (t *table) writeRow(b *strings.Builder, row []string, widths []int) {
-	cells := make([][]string, len(widths))
-	lines := 1
-	for i := range widths {
-		c := ""
-		if i < len(row) {
-			c = row[i]
-		}
-		cells[i] = strings.Split(wrapText(c, widths[i]), "\n")
-		lines = max(lines, len(cells[i]))
+// padLines pads every line of a wrapped cell to width, so the column is
+// exactly as wide as columnWidths chose whatever its cells hold, and
+// alignment cannot move a value inside it.
+func padLines(s string, width int) string {
+	lines := strings.Split(s, "\n")
+	for i, l := range lines {
+		lines[i] = l + strings.Repeat(" ", max(width-runewidth.StringWidth(l), 0))
 	}
-	for l := 0; l < lines; l++ {
-		var line strings.Builder
-		for i, w := range widths {
-			c := ""
-			if l < len(cells[i]) {
-				c = cells[i][l]
-			}
-			line.WriteString(c)
-			if i < len(widths)-1 {
-				line.WriteString(strings.Repeat(" ", max(w-runewidth.StringWidth(c), 0)+tableGap))
-			}
-		}
-		b.WriteString(strings.TrimRight(line.String(), " "))
-		b.WriteByte('\n')
-	}
+	return strings.Join(lines, "\n")
+}
+
+// borderlessConfig is tablewriter's configuration for our tables: no
+// automatic header formatting or wrapping (the cells arrive wrapped),
+// left-aligned, and tableGap blanks after every cell in place of a
+// column separator.
+func borderlessConfig() tablewriter.Config {
+	gap := tw.Padding{Left: "", Right: strings.Repeat(" ", tableGap), Overwrite: true}
+	return tablewriter.NewConfigBuilder().
+		WithTrimSpace(tw.Off).
+		WithHeaderAutoFormat(tw.Off).
+		WithHeaderAutoWrap(tw.WrapNone).
+		WithRowAutoWrap(tw.WrapNone).
+		WithHeaderAlignment(tw.AlignLeft).
+		WithRowAlignment(tw.AlignLeft).
+		Header().Padding().WithGlobal(gap).Build().Build().
+		Row().Padding().WithGlobal(gap).Build().Build().
+		Build()
 }
 
 // columnWidths returns each column's content width so that the table,
@@ -137,6 +199,10 @@ func (t *table) columnWidths(limit int) []int {
 	if limit <= 0 || sum(1<<30) <= avail {
 		return natural
 	}
+	natural = t.narrowGiveWay(natural, avail)
+	if sum(1<<30) <= avail {
+		return natural
+	}
 	top := 0
 	for _, w := range natural {
 		top = max(top, w)
@@ -146,6 +212,44 @@ func (t *table) columnWidths(limit int) []int {
 	out := make([]int, n)
 	for i := range natural {
 		out[i] = min(natural[i], max(c, floor[i]))
+	}
+	return out
+}
+
+// narrowGiveWay returns natural with the give-way columns capped at the
+// largest common width (not below giveWayFloor) that fits avail, or at
+// giveWayFloor when even that does not fit.
+func (t *table) narrowGiveWay(natural []int, avail int) []int {
+	if len(t.giveWay) == 0 {
+		return natural
+	}
+	out := append([]int(nil), natural...)
+	isGW := map[int]bool{}
+	for _, i := range t.giveWay {
+		isGW[i] = true
+	}
+	width := func(c int) int {
+		s := 0
+		for i, w := range natural {
+			if isGW[i] {
+				w = min(w, max(c, giveWayFloor))
+			}
+			s += w
+		}
+		return s
+	}
+	c := giveWayFloor
+	if width(giveWayFloor) <= avail {
+		top := 0
+		for _, w := range natural {
+			top = max(top, w)
+		}
+		c = sort.Search(top+1, func(c int) bool { return width(c) > avail }) - 1
+	}
+	for i := range out {
+		if isGW[i] {
+			out[i] = min(out[i], max(c, giveWayFloor))
+		}
 	}
 	return out
 }

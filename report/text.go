@@ -29,6 +29,16 @@ func text(s string) string {
 	return strings.ReplaceAll(model.Escape(s), "\t", " ")
 }
 
+// textLines is text for each line of s: the line breaks stay, for the
+// table to keep.
+func textLines(s string) string {
+	ls := strings.Split(s, "\n")
+	for i, l := range ls {
+		ls[i] = text(l)
+	}
+	return strings.Join(ls, "\n")
+}
+
 // size renders a byte count for people: 512, 20K, 3.4M.
 func size(n int64) string {
 	switch {
@@ -59,9 +69,9 @@ func topFindings(fs []model.Finding, n int) string {
 		}
 	}
 	if extra := len(uniqueRules(fs)) - len(ids); extra > 0 {
-		ids = append(ids, fmt.Sprintf("+%d", extra))
+		ids = append(ids, fmt.Sprintf("(+%d more)", extra))
 	}
-	return strings.Join(ids, " ")
+	return strings.Join(ids, "\n") // one a line: the table wraps none of them then
 }
 
 func uniqueRules(fs []model.Finding) map[string]bool {

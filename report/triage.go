@@ -66,11 +66,16 @@ func writeTriageTable(w io.Writer, suspects []model.Suspect, conclusions []model
 	var b strings.Builder
 	b.WriteString("\nConclusions:\n")
 	for _, c := range conclusions {
-		b.WriteString("- " + model.Escape(c.Text))
+		line := model.Escape(c.Text)
 		if len(c.KB) > 0 {
-			b.WriteString(" [" + strings.Join(c.KB, " ") + "]")
+			line += " [" + strings.Join(c.KB, " ") + "]"
 		}
-		b.WriteString("\n")
+		// Wrapped to the table width like the table, with a hanging indent.
+		wrapped := line
+		if w := int(tableWidth.Load()); w > 0 {
+			wrapped = wrapText(line, max(w-2, 20))
+		}
+		b.WriteString("- " + strings.ReplaceAll(wrapped, "\n", "\n  ") + "\n")
 	}
 	if _, err := io.WriteString(w, b.String()); err != nil {
 		return fmt.Errorf("write table: %w", err)

@@ -13,7 +13,29 @@ cd "$(dirname "$0")/.."
 export PATH="$PATH:/usr/local/go/bin:$HOME/go/bin"
 FUZZTIME="${FUZZTIME:-15s}"
 
-step() { printf '\n== %s\n' "$*"; }
+# Each step is named as it starts and timed when the next one starts; the
+# end prints every step with its duration, so a slow CI run says where the
+# time went. A failing step is named with its time too.
+step_name="" step_start=0 steps=()
+step_end() {
+  [ -n "$step_name" ] || return 0
+  local secs=$((SECONDS - step_start))
+  steps+=("$(printf '%5ds  %s' "$secs" "$step_name")")
+  printf -- '-- %s: %ds\n' "$step_name" "$secs"
+  step_name=""
+}
+step() {
+  step_end
+  step_name="$*" step_start=$SECONDS
+  printf '\n== %s\n' "$step_name"
+}
+summary() {
+  local rc=$?
+  step_end
+  printf '\n== steps (%s, %ds in all)\n' "$([ "$rc" = 0 ] && echo passed || echo "FAILED, exit $rc")" "$SECONDS"
+  printf '%s\n' "${steps[@]}"
+}
+trap summary EXIT
 
 # Real peers, not mocks: Postfix's smtp-sink/smtp-source, swaks, Python's
 # smtplib, Debian's Chromium for the HTML report test, and two third-party
@@ -32,17 +54,24 @@ command -v evtexport >/dev/null 2>&1 || need+=(libevt-utils) # the .evt cross-ch
 # python-evtx, the latter for Debian's own python3.
 command -v evtxexport >/dev/null 2>&1 || need+=(libevtx-utils)
 [ -f /usr/lib/python3/dist-packages/Evtx/Evtx.py ] || need+=(python3-evtx)
-if [ "${#need[@]}" -gt 0 ]; then
-  step "installing ${need[*]}"
+# The README walk-through test drives the CLI in a real pseudo-terminal
+# (cmd/imsforensic/terminal_test.go).
+command -v tmux >/dev/null 2>&1 || need+=(tmux)
+step "install Debian packages"
+if [ "${#need[@]}" -eq 0 ]; then
+  echo "nothing to install: every package the tests need (the need+= lines above) is present"
+else
+  echo "installing ${need[*]} (apt-get, quiet; the rest is present)"
   SUDO=""
   [ "$(id -u)" = 0 ] || SUDO=sudo
   export DEBIAN_FRONTEND=noninteractive
   $SUDO apt-get update -qq
   # The postfix daemon is never started: the tests run smtp-sink themselves.
   $SUDO apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+  echo "installed ${need[*]}"
 fi
 
-step "go modules"
+step "go modules (go mod download: the modules of go.sum)"
 go mod download
 
 step "gofmt"

@@ -35,7 +35,7 @@ func (ss *session) fingerprint(bodySHA string) (string, []string) {
 // after DATA, before any reply, as a store that dies while converting the
 // message; after that it is refused with 554 5.6.0 and listed as poison
 // (Stats, poison.jsonl, one copy in poison/<fingerprint>.eml).
-func (ss *session) emulateCrash(tmp *atomicfile.Staged, bodySHA string, summary []FindingSummary) error {
+func (ss *session) emulateCrash(tmp *atomicfile.Staged, bodySHA string, summary []model.FindingSummary) error {
 	s := ss.sink
 	fp, rcpts := ss.fingerprint(bodySHA)
 
@@ -52,7 +52,7 @@ func (ss *session) emulateCrash(tmp *atomicfile.Staged, bodySHA string, summary 
 		return errDropped
 	}
 	if !isPoison {
-		p = PoisonEntry{Type: model.TypeSinkPoison, Schema: model.SchemaVersion, Fingerprint: fp, SHA256: bodySHA,
+		p = model.SinkPoison{Type: model.TypeSinkPoison, Schema: model.SchemaVersion, Fingerprint: fp, SHA256: bodySHA,
 			From: ss.mail.From, Rcpts: rcpts, Crashes: n, File: filepath.ToSlash(filepath.Join(poisonDir, fp+".eml")),
 			Time: time.Now().UTC()}
 		for _, f := range summary {
@@ -77,7 +77,7 @@ func (ss *session) emulateCrash(tmp *atomicfile.Staged, bodySHA string, summary 
 
 // keepPoison stores one copy of the poison message and appends its entry
 // to poison.jsonl.
-func (s *Sink) keepPoison(tmp *atomicfile.Staged, p PoisonEntry) error {
+func (s *Sink) keepPoison(tmp *atomicfile.Staged, p model.SinkPoison) error {
 	dir := filepath.Join(s.cfg.Store, poisonDir)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("smtpsink: create poison dir: %w", err)

@@ -64,7 +64,7 @@ func (s *Sink) logEvent(event string, fields map[string]any) {
 }
 
 // topFindings names up to n findings, heaviest first, as "rule(class)".
-func topFindings(fs []FindingSummary, n int) []string {
+func topFindings(fs []model.FindingSummary, n int) []string {
 	out := []string{}
 	for i, f := range fs {
 		if i == n {

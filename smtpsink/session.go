@@ -46,8 +46,8 @@ type session struct {
 	remote string
 	helo   string
 
-	mail     *MailParams
-	rcpts    []RcptEntry
+	mail     *model.SinkMail
+	rcpts    []model.SinkRcpt
 	authUser string // set by a successful AUTH
 }
 
@@ -99,7 +99,7 @@ func (ss *session) Mail(from string, opts *smtp.MailOptions) error {
 		ss.mail, ss.rcpts = nil, nil
 		return ss.refuse(errControlInAddress)
 	}
-	mp := MailParams{From: from}
+	mp := model.SinkMail{From: from}
 	if opts != nil {
 		mp.Size, mp.Body, mp.Auth = opts.Size, string(opts.Body), opts.Auth
 		mp.Return, mp.EnvID = string(opts.Return), opts.EnvelopeID
@@ -130,7 +130,7 @@ func (ss *session) Rcpt(to string, opts *smtp.RcptOptions) error {
 	if err := ss.apply(PhaseRcpt, subj); err != nil {
 		return err
 	}
-	r := RcptEntry{Addr: to}
+	r := model.SinkRcpt{Addr: to}
 	if opts != nil {
 		for _, n := range opts.Notify {
 			r.Notify = append(r.Notify, string(n))
@@ -227,7 +227,7 @@ func (ss *session) lint(tmp *atomicfile.Staged) ([]model.Finding, []byte, error)
 
 // store acknowledges an ENVID duplicate without storing it again, or
 // commits the message and its envelope.
-func (ss *session) store(tmp *atomicfile.Staged, received time.Time, size int64, sum string, top model.Class, summary []FindingSummary) error {
+func (ss *session) store(tmp *atomicfile.Staged, received time.Time, size int64, sum string, top model.Class, summary []model.FindingSummary) error {
 	s := ss.sink
 	dupID, release, err := s.store.reserve(ss.mail.EnvID, sum, s.stop)
 	if err != nil {
@@ -239,11 +239,11 @@ func (ss *session) store(tmp *atomicfile.Staged, received time.Time, size int64,
 		return nil
 	}
 	id := s.store.newID(received)
-	env := StoredEnvelope{
+	env := model.SinkMessage{
 		Type: model.TypeSinkMsg, Schema: model.SchemaVersion,
 		ID: id, File: id + ".eml", ReceivedAt: received, ConnID: ss.connID,
 		Remote: ss.remote, Helo: ss.helo, AuthUser: ss.authUser, TLSVersion: ss.tlsVersion(),
-		Mail: *ss.mail, Rcpts: append([]RcptEntry{}, ss.rcpts...),
+		Mail: *ss.mail, Rcpts: append([]model.SinkRcpt{}, ss.rcpts...),
 		Size: size, SHA256: sum, DotDecoded: true,
 		TopClass: top, Findings: summary,
 	}

@@ -18,6 +18,8 @@ import (
 	"time"
 
 	"github.com/emersion/go-smtp"
+
+	"github.com/imsforensic/imsforensic/model"
 )
 
 // Sink is a running (or ready) SMTP sink. Create it with New; it is safe
@@ -44,7 +46,7 @@ type Sink struct {
 
 	emuMu   sync.Mutex
 	crashes map[string]int
-	poison  map[string]PoisonEntry
+	poison  map[string]model.SinkPoison
 
 	storedMu sync.Mutex
 	storedCh chan struct{} // closed and replaced at each stored message
@@ -81,7 +83,7 @@ type Stats struct {
 	StoreFailures int64 // 451/452: the store could not be written
 	AuthFailures  int64 // 535 and other failed AUTH exchanges
 	WriteTimeouts int64 // connections cut because the client stopped reading
-	Poison        []PoisonEntry
+	Poison        []model.SinkPoison
 }
 
 // New checks cfg, applies the defaults and prepares the store (moving what
@@ -103,7 +105,7 @@ func New(cfg Config) (*Sink, error) {
 		faultCounts: map[string]int{},
 		chaosSeen:   map[string]int{},
 		crashes:     map[string]int{},
-		poison:      map[string]PoisonEntry{},
+		poison:      map[string]model.SinkPoison{},
 		storedCh:    make(chan struct{}),
 		stop:        make(chan struct{}),
 		exitCh:      make(chan struct{}),
@@ -112,7 +114,7 @@ func New(cfg Config) (*Sink, error) {
 		s.logEvent("quarantined", map[string]any{"file": name, "to": brokenDir})
 	}
 	err = st.readJSONL(poisonJournal, func(line []byte) {
-		var p PoisonEntry
+		var p model.SinkPoison
 		if json.Unmarshal(line, &p) == nil && p.Fingerprint != "" {
 			s.poison[p.Fingerprint] = p
 		}

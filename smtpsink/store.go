@@ -13,17 +13,18 @@ import (
 	"time"
 
 	"github.com/imsforensic/imsforensic/internal/atomicfile"
+	"github.com/imsforensic/imsforensic/model"
 )
 
 // Store layout (all names chosen by the sink):
 //
 //	<id>.eml            the message, DATA bytes as received (dot-decoded)
-//	<id>.json           its envelope (StoredEnvelope)
+//	<id>.json           its envelope (model.SinkMessage)
 //	.imsf-*.tmp         files being written (internal/atomicfile); never
 //	                    acknowledged (.tmp-* from older versions too)
 //	broken/             stale temp files and orphan .eml moved by a restart
 //	poison/<fp>.eml     one copy of each message declared poison
-//	poison.jsonl        one PoisonEntry per poison message
+//	poison.jsonl        one model.SinkPoison per poison message
 //	transcripts/<conn-id>.log
 const (
 	tmpPrefix      = ".tmp-"
@@ -123,7 +124,7 @@ func (st *store) index(jsonName string) error {
 	if err != nil {
 		return fmt.Errorf("smtpsink: read %s: %w", jsonName, err)
 	}
-	var env StoredEnvelope
+	var env model.SinkMessage
 	if err := json.Unmarshal(b, &env); err != nil {
 		// A .json is written atomically, so this is not ours: leave it.
 		return nil

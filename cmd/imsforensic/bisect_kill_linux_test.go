@@ -15,6 +15,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/imsforensic/imsforensic/internal/testqueue"
 )
 
 // TestBisectKillChild is the bisect process TestBisectKillAndResume kills;
@@ -31,39 +33,6 @@ func TestBisectKillChild(t *testing.T) {
 	if err := run(context.Background(), g, args); err != nil {
 		t.Fatal(err)
 	}
-}
-
-// bisectQueue writes n small messages into dir/IN, a second apart, the
-// culprits with a blank charset (KB Q278320).
-func bisectQueue(t *testing.T, dir string, n int, culprits map[int]bool) []string {
-	t.Helper()
-	in := filepath.Join(dir, "IN")
-	if err := os.MkdirAll(in, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	t0 := time.Date(2001, 3, 14, 8, 0, 0, 0, time.UTC)
-	var want []string
-	for i := 0; i < n; i++ {
-		cs := `"us-ascii"`
-		if culprits[i] {
-			cs = `""`
-		}
-		p := filepath.Join(in, fmt.Sprintf("Q%07d", i))
-		body := fmt.Sprintf("From: <s%d@example.org>\r\nTo: <u%d@example.com>\r\nSubject: m %d\r\nDate: Wed, 14 Mar 2001 08:00:00 -0500\r\n"+
-			"Message-ID: <%d@example.org>\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=%s\r\n\r\nHello %d.\r\n", i, i, i, i, cs, i)
-		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		at := t0.Add(time.Duration(i) * time.Second)
-		if err := os.Chtimes(p, at, at); err != nil {
-			t.Fatal(err)
-		}
-		if culprits[i] {
-			want = append(want, p)
-		}
-	}
-	sort.Strings(want)
-	return want
 }
 
 // journalRounds counts the answered rounds in a bisect journal, by round.
@@ -92,7 +61,7 @@ func journalRounds(path string) map[int]int {
 // result is the one of an uninterrupted run.
 func TestBisectKillAndResume(t *testing.T) {
 	dir := t.TempDir()
-	want := bisectQueue(t, dir, 160, map[int]bool{9: true, 10: true, 120: true})
+	want := testqueue.Write(t, dir, 160, 9, 10, 120)
 	work := t.TempDir()
 	count := filepath.Join(work, "probe-runs")
 	probe := fmt.Sprintf(`echo x >> %s; sleep 0.03; ! grep -rqs 'charset=""' {}`, count)

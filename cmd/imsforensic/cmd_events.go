@@ -83,9 +83,8 @@ Examples:
   imsforensic events --source MSExchangeIMC --id 4116,4117 --since "2001-03-14 15:00" evidence/
   imsforensic events --evidence-tz America/New_York --format csv evidence/ > timeline.csv
 
-Exit status: 0 when every file was read (damaged records are counted and
-told, not an error), 4 when a file could not be read or is no known format,
-2 on a usage error.`,
+Damaged records are counted and told, not an error; a file that is no known
+evidence format counts as not read (exit 4 below).`,
 		flags: fs,
 		run: func(ctx context.Context, g *globals, args []string) error {
 			if err := opts.validate(g); err != nil {
@@ -100,7 +99,16 @@ func runEvents(ctx context.Context, opts *eventsOptions, g *globals, args []stri
 	if len(args) == 0 {
 		return usageErrorf("events: want at least one PATH (an evidence file or folder)")
 	}
+	var prog *progress
+	if g.stderrTTY && opts.out.fmt != report.JSON {
+		prog = newProgress(g.stderr, "reading evidence", true)
+		n := 0
+		opts.eo.OnLoad = func(string) { n++; prog.update(n, n) }
+	}
 	ev, err := loadEvidence(ctx, args, opts.eo)
+	if prog != nil {
+		prog.done()
+	}
 	if err != nil {
 		return err
 	}

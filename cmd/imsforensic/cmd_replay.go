@@ -225,6 +225,10 @@ func runReplay(ctx context.Context, opts *replayOptions, g *globals, args []stri
 	if err != nil {
 		return err
 	}
+	if len(ms) == 0 && walkErr != nil {
+		// Nothing could be read: no target to reach, no empty summary.
+		return partialError(printWalkErrors(g, walkErr))
+	}
 
 	ropts, prog := replayRunOptions(opts, g, paths, journal)
 	watched, sent := watchSend(out)
@@ -407,7 +411,8 @@ func connectHint(opts *replayOptions, err error) error {
 	if err == nil || !errors.As(err, &netErr) || netErr.Op != "dial" {
 		return err
 	}
-	return fmt.Errorf("cannot connect to %s: %w; check that the server listens there (a lab sink: imsforensic sink --listen %s)", opts.to, err, opts.spec.Path)
+	addr := strings.TrimPrefix(opts.spec.Path, "smtp://")
+	return fmt.Errorf("cannot connect to %s (%v); check that the server listens there (a lab sink: imsforensic sink --listen %s): %w", opts.to, netErr.Err, addr, err)
 }
 
 // finishReplay prints the output and maps the outcome to the exit code:

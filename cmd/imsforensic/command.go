@@ -125,7 +125,17 @@ func (c *command) execute(ctx context.Context, g *globals, args []string) error 
 		width = 0
 	}
 	report.SetTableWidth(width)
-	return c.run(ctx, g, c.flags.Args())
+	return helpHint(c.name, c.run(ctx, g, c.flags.Args()))
+}
+
+// helpHint ends a usage error with where to read the usage, so the one
+// line says what to do too.
+func helpHint(name string, err error) error {
+	var ec *exitErr
+	if !errors.As(err, &ec) || ec.code != exitUsage || strings.Contains(err.Error(), "'imsforensic ") {
+		return err
+	}
+	return &exitErr{code: exitUsage, err: fmt.Errorf("%w (see 'imsforensic %s --help')", err, name)}
 }
 
 func (c *command) printHelp(w io.Writer) {

@@ -150,7 +150,7 @@ func TestTablesWrapToTheWidthWithoutCutting(t *testing.T) {
 			t.Fatalf("%s: exit %d: %s", cmd, code, errOut)
 		}
 		for _, l := range strings.Split(out, "\n") {
-			if w := len([]rune(l)); w > report.DefaultTableWidth && !strings.HasPrefix(l, "- ") {
+			if w := len([]rune(l)); w > report.DefaultTableWidth {
 				t.Errorf("%s: line of %d columns:\n%s", cmd, w, l)
 			}
 		}
@@ -209,5 +209,16 @@ func TestReplayKeepsModificationTimes(t *testing.T) {
 				t.Fatalf("nothing written:\n%s\n%s", out, errOut)
 			}
 		})
+	}
+}
+
+// TestHelpHasOneExitTable: no command's help says its exit codes a
+// second time beside the table.
+func TestHelpHasOneExitTable(t *testing.T) {
+	for _, c := range commands() {
+		out, _, _ := runCLI(t, "", c.name, "--help")
+		if n := strings.Count(out, "Exit status"); n != 1 {
+			t.Errorf("%s --help says 'Exit status' %d times", c.name, n)
+		}
 	}
 }

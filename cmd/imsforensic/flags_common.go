@@ -328,6 +328,10 @@ func newProgress(w io.Writer, label string, growing bool) *progress {
 		progressbar.OptionThrottle(100 * time.Millisecond),
 		progressbar.OptionClearOnFinish(),
 		progressbar.OptionUseANSICodes(true),
+		// No redraw goroutine (the library starts one for a bar of unknown
+		// length): it would draw the bar again after done cleared it. The
+		// spinner turns at each update instead.
+		progressbar.OptionSetSpinnerChangeInterval(0),
 	}
 	if !growing {
 		opts = append(opts, progressbar.OptionShowCount(), progressbar.OptionSetPredictTime(true))

@@ -113,7 +113,7 @@ func run(ctx context.Context, g *globals, args []string) error {
 	c := findCommand(cmds, name)
 	if c == nil {
 		usage(g.stderr, cmds)
-		return usageErrorf("unknown command %q", name)
+		return usageErrorf("unknown command %q (see 'imsforensic --help' for the commands)", name)
 	}
 	return c.execute(ctx, g, args[1:])
 }

@@ -1,28 +1,20 @@
 package main
 
 import (
-	"fmt"
 	"os"
 	"testing"
+
+	"github.com/imsforensic/imsforensic/internal/teststate"
 )
 
-// TestMain gives the tests a per-user state folder of their own: replay
-// puts default journals and lock files there, and a test must never write
-// into the user's. Child processes (the kill tests re-run this binary)
-// inherit it.
+// TestMain gives the tests a per-user state folder of their own
+// (internal/teststate); child processes (the kill tests re-run this
+// binary) inherit it.
 func TestMain(m *testing.M) {
-	if os.Getenv("IMSF_TEST_STATE") == "" {
-		dir, err := os.MkdirTemp("", "imsforensic-state-")
-		if err != nil {
-			fmt.Fprintln(os.Stderr, err)
-			os.Exit(1)
-		}
-		os.Setenv("IMSF_TEST_STATE", dir)
-		os.Setenv("XDG_STATE_HOME", dir)
-		os.Setenv("LOCALAPPDATA", dir)
-		code := m.Run()
-		os.RemoveAll(dir)
-		os.Exit(code)
+	// The terminal walk-through runs this binary as the command line
+	// (terminal_linux_test.go): no test, main's exit code.
+	if os.Getenv("IMSF_AS_MAIN") == "1" {
+		os.Exit(mainExit(os.Args[1:]))
 	}
-	os.Exit(m.Run())
+	os.Exit(teststate.Run(m))
 }

@@ -133,99 +133,146 @@ func Find(ctx context.Context, msgs []*model.Message, t Tester, j Journal, opts 
 	if err := checkOutputs(msgs, t, j); err != nil {
 		return res, err
 	}
-	start := model.BisectStart{Type: model.TypeBisectStart, Schema: model.SchemaVersion, Messages: len(order), Order: orderHash(order), Target: opts.Target}
-	if b.resume != nil {
-		if err := b.resume.matches(start); err != nil {
-			return res, err
-		}
-	} else if err := b.append(start); err != nil {
+	if err := b.begin(opts.Target, res.Untestable); err != nil {
 		return res, err
 	}
-	if b.resume == nil || !b.resume.untestable {
-		for _, u := range res.Untestable {
-			if err := b.append(u); err != nil {
-				return res, err
-			}
+	if err := b.run(ctx, &res); err != nil {
+		return res, err
+	}
+	sort.SliceStable(res.Culprits, func(i, j int) bool { return res.Culprits[i].Round < res.Culprits[j].Round })
+	res.Summary = b.summary(msgs, &res)
+	if b.resume == nil || !b.resume.done {
+		if err := b.append(res.Summary); err != nil {
+			return res, err
 		}
 	}
+	return res, nil
+}
 
-	all := make([]int, len(order))
-	for i := range all {
-		all[i] = i
-	}
-	type set struct {
-		idx     []int
-		crashes bool // known to hold a culprit
-	}
-	var stack []set
-	if len(all) > 0 {
-		stack = append(stack, set{idx: all})
-	}
-	// found handles a crashed round on g: a named message is a culprit,
-	// the ones before it are cleared and the ones after it are still
-	// undecided; without a name the messages sent hold a culprit and the
-	// ones not sent are undecided.
-	found := func(g []int, out Outcome) error {
-		if out.At > 0 && out.At <= len(g) {
-			if rest := g[out.At:]; len(rest) > 0 {
-				stack = append(stack, set{idx: rest})
-			}
-			return b.culprit(&res, g[out.At-1])
+// begin journals the search's first record (the queue, its order and the
+// target) and the untestable messages, or, when resuming, checks that the
+// journal is of this same search and writes nothing it already holds.
+func (b *search) begin(target string, untestable []model.Untestable) error {
+	start := model.BisectStart{Type: model.TypeBisectStart, Schema: model.SchemaVersion, Messages: len(b.all), Order: orderHash(b.all), Target: target}
+	if b.resume != nil {
+		if err := b.resume.matches(start); err != nil {
+			return err
 		}
-		sent := out.Sent
-		if sent <= 0 || sent > len(g) {
-			sent = len(g)
-		}
-		if sent < len(g) {
-			stack = append(stack, set{idx: g[sent:]})
-		}
-		stack = append(stack, set{idx: g[:sent], crashes: true})
+	} else if err := b.append(start); err != nil {
+		return err
+	}
+	if b.resume != nil && b.resume.untestable {
 		return nil
 	}
+	for _, u := range untestable {
+		if err := b.append(u); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// set is a group of messages (indexes into search.all) still to be
+// decided.
+type set struct {
+	idx     []int
+	crashes bool // known to hold a culprit
+}
+
+// run is the search itself: it takes the sets still to decide off a stack
+// until none is left. A set not known to crash is tested whole (the first
+// one is the whole queue); a set known to crash is one culprit when it
+// holds one message, and otherwise is halved as by hand.
+func (b *search) run(ctx context.Context, res *Result) error {
+	if len(b.all) > 0 {
+		all := make([]int, len(b.all))
+		for i := range all {
+			all[i] = i
+		}
+		b.pending = append(b.pending, set{idx: all})
+	}
 	first := true
-	for len(stack) > 0 {
-		s := stack[len(stack)-1]
-		stack = stack[:len(stack)-1]
-		if !s.crashes {
+	for len(b.pending) > 0 {
+		s := b.pending[len(b.pending)-1]
+		b.pending = b.pending[:len(b.pending)-1]
+		var err error
+		switch {
+		case !s.crashes:
 			phase := model.PhaseRemainder
 			if first {
 				phase = model.PhaseWhole
 			}
 			first = false
-			out, err := b.test(ctx, phase, s.idx)
-			if err != nil {
-				return res, err
-			}
-			if out.Crashed {
-				if err := found(s.idx, out); err != nil {
-					return res, err
-				}
-			}
-			continue
+			err = b.testWhole(ctx, res, phase, s.idx)
+		case len(s.idx) == 1:
+			err = b.culprit(res, s.idx[0])
+		default:
+			err = b.halve(ctx, res, s.idx)
 		}
-		if len(s.idx) == 1 {
-			if err := b.culprit(&res, s.idx[0]); err != nil {
-				return res, err
-			}
-			continue
-		}
-		half := (len(s.idx) + 1) / 2
-		a, rest := s.idx[:half], s.idx[half:]
-		out, err := b.test(ctx, model.PhaseHalf, a)
 		if err != nil {
-			return res, err
-		}
-		if !out.Crashed {
-			stack = append(stack, set{idx: rest, crashes: true})
-			continue
-		}
-		stack = append(stack, set{idx: rest}) // by hand: the other half gets its own round
-		if err := found(a, out); err != nil {
-			return res, err
+			return err
 		}
 	}
+	return nil
+}
 
-	sort.SliceStable(res.Culprits, func(i, j int) bool { return res.Culprits[i].Round < res.Culprits[j].Round })
+// testWhole tests every message of g in one round.
+func (b *search) testWhole(ctx context.Context, res *Result, phase model.BisectPhase, g []int) error {
+	out, err := b.test(ctx, phase, g)
+	if err != nil {
+		return err
+	}
+	if out.Crashed {
+		return b.found(res, g, out)
+	}
+	return nil
+}
+
+// halve tests the first half of g, which is known to hold a culprit: when
+// it goes through, the culprit is in the other half; when it crashes, the
+// other half still gets a round of its own, as by hand (another culprit
+// may be there).
+func (b *search) halve(ctx context.Context, res *Result, g []int) error {
+	half := (len(g) + 1) / 2
+	a, rest := g[:half], g[half:]
+	out, err := b.test(ctx, model.PhaseHalf, a)
+	if err != nil {
+		return err
+	}
+	if !out.Crashed {
+		b.pending = append(b.pending, set{idx: rest, crashes: true})
+		return nil
+	}
+	b.pending = append(b.pending, set{idx: rest})
+	return b.found(res, a, out)
+}
+
+// found handles a crashed round on g: a named message is a culprit, the
+// ones before it are cleared and the ones after it are still undecided;
+// without a name the messages sent hold a culprit and the ones not sent
+// are undecided.
+func (b *search) found(res *Result, g []int, out Outcome) error {
+	if out.At > 0 && out.At <= len(g) {
+		if rest := g[out.At:]; len(rest) > 0 {
+			b.pending = append(b.pending, set{idx: rest})
+		}
+		return b.culprit(res, g[out.At-1])
+	}
+	sent := out.Sent
+	if sent <= 0 || sent > len(g) {
+		sent = len(g)
+	}
+	if sent < len(g) {
+		b.pending = append(b.pending, set{idx: g[sent:]})
+	}
+	b.pending = append(b.pending, set{idx: g[:sent], crashes: true})
+	return nil
+}
+
+// summary is the search's last record: its counts beside the bound of
+// blind group testing and the rounds the KB's halving by hand would take
+// on the same queue with the same culprits.
+func (b *search) summary(msgs []*model.Message, res *Result) model.BisectSummary {
 	bad := make(map[*model.Message]bool, len(res.Culprits))
 	for _, c := range res.Culprits {
 		for _, m := range msgs {
@@ -234,16 +281,10 @@ func Find(ctx context.Context, msgs []*model.Message, t Tester, j Journal, opts 
 			}
 		}
 	}
-	res.Summary = model.BisectSummary{Type: model.TypeBisect, Schema: model.SchemaVersion, Messages: len(msgs), Culprits: len(res.Culprits),
+	return model.BisectSummary{Type: model.TypeBisect, Schema: model.SchemaVersion, Messages: len(msgs), Culprits: len(res.Culprits),
 		Rounds: b.rounds, Sent: b.sent, Bound: Bound(len(res.Culprits), len(msgs)),
 		ByHand:     ManualHalving(msgs, func(m *model.Message) bool { return bad[m] }),
 		Untestable: len(res.Untestable), Resumed: b.replayed}
-	if b.resume == nil || !b.resume.done {
-		if err := b.append(res.Summary); err != nil {
-			return res, err
-		}
-	}
-	return res, nil
 }
 
 // orderFor is the order the messages are tested in: file time (msgs as
@@ -299,6 +340,8 @@ type search struct {
 	rounds   int
 	sent     int
 	replayed int
+	// pending are the sets still to decide, the next one last.
+	pending []set
 }
 
 // test runs one round on the messages at idx, or reads it back from the

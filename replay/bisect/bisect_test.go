@@ -14,6 +14,7 @@ import (
 
 	"github.com/imsforensic/imsforensic/internal/atomicfile"
 	"github.com/imsforensic/imsforensic/internal/sinktest"
+	"github.com/imsforensic/imsforensic/internal/testqueue"
 	"github.com/imsforensic/imsforensic/inventory"
 	"github.com/imsforensic/imsforensic/model"
 	"github.com/imsforensic/imsforensic/replay/bisect"
@@ -61,45 +62,6 @@ func paths(cs []model.Culprit) []string {
 	return out
 }
 
-// writeQueue writes n small RFC 822 files into dir/IN, one second apart,
-// the culprits with a blank charset (KB Q278320, rule blank-charset).
-func writeQueue(t *testing.T, dir string, n int, culprits []int) []string {
-	t.Helper()
-	in := filepath.Join(dir, "IN")
-	if err := os.MkdirAll(in, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	bad := map[int]bool{}
-	for _, c := range culprits {
-		bad[c] = true
-	}
-	t0 := time.Date(2001, 3, 14, 8, 0, 0, 0, time.UTC)
-	var want []string
-	for i := 0; i < n; i++ {
-		charset := `"us-ascii"`
-		if bad[i] {
-			charset = `""`
-		}
-		name := fmt.Sprintf("Q%07d", i)
-		body := fmt.Sprintf("From: <sender%d@example.org>\r\nTo: <user%d@example.com>\r\nSubject: message %d\r\n"+
-			"Date: Wed, 14 Mar 2001 08:00:00 -0500\r\nMessage-ID: <%d@example.org>\r\nMIME-Version: 1.0\r\n"+
-			"Content-Type: text/plain; charset=%s\r\n\r\nHello %d.\r\n", i, i, i, i, charset, i)
-		p := filepath.Join(in, name)
-		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		at := t0.Add(time.Duration(i) * time.Second)
-		if err := os.Chtimes(p, at, at); err != nil {
-			t.Fatal(err)
-		}
-		if bad[i] {
-			want = append(want, p)
-		}
-	}
-	sort.Strings(want)
-	return want
-}
-
 // sinkStore is the sink's folder: on a RAM file system when there is one,
 // because the sink fsyncs every message it stores and the test stores a
 // thousand; the behaviour under test (drop, 554, dedup) does not depend on
@@ -129,7 +91,7 @@ func TestBisectAgainstSinkEmulatingIMS(t *testing.T) {
 		t.Run(fmt.Sprintf("k=%d", k), func(t *testing.T) {
 			t.Parallel()
 			dir := t.TempDir()
-			want := writeQueue(t, dir, n, culprits)
+			want := testqueue.Write(t, dir, n, culprits...)
 			ms, err := inventory.Scan(context.Background(), []string{dir}, inventory.Options{Slim: true})
 			if err != nil {
 				t.Fatal(err)
@@ -206,7 +168,7 @@ func TestProbeExitStatusDecides(t *testing.T) {
 		t.Skip("the probe below is a POSIX shell command")
 	}
 	dir := t.TempDir()
-	want := writeQueue(t, dir, 40, []int{17})
+	want := testqueue.Write(t, dir, 40, 17)
 	ms, err := inventory.Scan(context.Background(), []string{dir}, inventory.Options{Slim: true})
 	if err != nil {
 		t.Fatal(err)
