@@ -80,22 +80,25 @@ func queueDir(queue string) string {
 // directed returns the class r applies at on a message of queue, and the
 // reason when that is not its own class. ok is false when r does not fire
 // there at all.
-func directed(r *Rule, queue string, class model.Class) (model.Class, string, bool) {
+//
+// The note is "in " + dir + ": " + why; it is returned in pieces and
+// joined only when the rule emits a finding (most messages give none).
+func directed(r *Rule, queue string, class model.Class) (_ model.Class, dir, why string, ok bool) {
 	if r.Dir != "IN" && r.Dir != "OUT" {
-		return class, "", true
+		return class, "", "", true
 	}
 	d := queueDir(queue)
 	if d == "" || d == r.Dir {
-		return class, "", true
+		return class, "", "", true
 	}
 	o, ok := offDirection[r.ID]
 	if !ok {
-		return class, "", true
+		return class, "", "", true
 	}
 	if o.class == model.ClassNone {
-		return 0, "", false
+		return 0, "", "", false
 	}
-	return min(class, o.class), "in " + d + ": " + o.why, true
+	return min(class, o.class), d, o.why, true
 }
 
 // offDirDoc is the README's note on what a one-direction rule does in the

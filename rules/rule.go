@@ -58,7 +58,7 @@ func Check(m *model.Message, cfg *Config) []model.Finding {
 		if o, ok := c.Classes[r.ID]; ok {
 			class = o
 		}
-		class, why, ok := directed(r, m.Queue, class)
+		class, dir, why, ok := directed(r, m.Queue, class)
 		if !ok {
 			continue
 		}
@@ -70,7 +70,7 @@ func Check(m *model.Message, cfg *Config) []model.Finding {
 		if kb == nil {
 			kb = []string{}
 		}
-		col.rule, col.class, col.why, col.kb, col.conf, col.n = r, class, why, kb, conf, 0
+		col.rule, col.class, col.dir, col.why, col.kb, col.conf, col.n = r, class, dir, why, kb, conf, 0
 		r.Check(m, &c, emit)
 		if n := col.n; n > c.MaxFindingsPerRule {
 			fs := col.fs
@@ -89,6 +89,7 @@ type collector struct {
 	fs    []model.Finding
 	rule  *Rule
 	class model.Class
+	dir   string // with why, the off-direction note (see directed)
 	why   string
 	kb    []string
 	conf  float64
@@ -103,8 +104,8 @@ func (col *collector) emit(part string, offset int64, ev model.Text, detail stri
 	if len(ev) > model.ExcerptLen {
 		ev = ev[:model.ExcerptLen]
 	}
-	if col.why != "" {
-		detail += " (" + col.why + ")"
+	if col.dir != "" {
+		detail += " (in " + col.dir + ": " + col.why + ")"
 	}
 	col.fs = append(col.fs, model.Finding{Rule: col.rule.ID, Class: col.class, Part: part, Offset: offset, Evidence: ev, Detail: detail, KB: col.kb, Confidence: col.conf})
 }
