@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/mail"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -51,16 +52,8 @@ var ruleHeaderBodyNoSeparator = Rule{
 
 var ruleHeaderFieldMalformed = Rule{
 	ID: "header-field-malformed", Class: model.ClassRisk, Dir: "IN/OUT",
-	Doc: "a header block that starts with a folded line, a field with an empty name, or white space before the colon: go-message and others silently normalise what an old parser trips on",
-	Check: func(m *model.Message, c *Config, emit Emitter) {
-		for _, a := range m.Anomalies {
-			switch a.Code {
-			case model.AnomContinuationFirst, model.AnomEmptyFieldName, model.AnomSpaceBeforeColon:
-				ev, off := bodyEvidence(m, a.Offset)
-				emit(a.Part, off, ev, a.Detail)
-			}
-		}
-	},
+	Doc:   "a header block that starts with a folded line, a field with an empty name, or white space before the colon: go-message and others silently normalise what an old parser trips on",
+	Check: reportAnomalies(model.AnomContinuationFirst, model.AnomEmptyFieldName, model.AnomSpaceBeforeColon),
 }
 
 var ruleMultipartNoParts = Rule{
@@ -79,28 +72,14 @@ var ruleMultipartNoParts = Rule{
 
 var ruleBoundaryTrailingText = Rule{
 	ID: "boundary-trailing-text", Class: model.ClassRisk, Dir: "IN/OUT",
-	Doc: "a boundary delimiter line followed by text other than white space (`--b-->`): RFC 2046 reads it as a delimiter, Go and Python do not, so parsers disagree on where the part ends",
-	Check: func(m *model.Message, c *Config, emit Emitter) {
-		for _, a := range m.Anomalies {
-			if a.Code == model.AnomDelimiterTrailing {
-				ev, off := bodyEvidence(m, a.Offset)
-				emit(a.Part, off, ev, a.Detail)
-			}
-		}
-	},
+	Doc:   "a boundary delimiter line followed by text other than white space (`--b-->`): RFC 2046 reads it as a delimiter, Go and Python do not, so parsers disagree on where the part ends",
+	Check: reportAnomalies(model.AnomDelimiterTrailing),
 }
 
 var ruleBoundaryDoubled = Rule{
 	ID: "boundary-doubled", Class: model.ClassRisk, Dir: "IN/OUT",
-	Doc: "two boundary delimiter lines in a row: an empty body part some parsers drop and others keep",
-	Check: func(m *model.Message, c *Config, emit Emitter) {
-		for _, a := range m.Anomalies {
-			if a.Code == model.AnomDelimiterDoubled {
-				ev, off := bodyEvidence(m, a.Offset)
-				emit(a.Part, off, ev, a.Detail)
-			}
-		}
-	},
+	Doc:   "two boundary delimiter lines in a row: an empty body part some parsers drop and others keep",
+	Check: reportAnomalies(model.AnomDelimiterDoubled),
 }
 
 // tspecials of RFC 2045 5.1 (space and controls are not token bytes either).
@@ -433,4 +412,18 @@ var ruleHeaderBOM = Rule{
 			}
 		}
 	},
+}
+
+// reportAnomalies is the check of a rule that only reports what parse
+// recorded: one finding per anomaly with one of these codes, its
+// evidence the bytes at the anomaly's offset and its detail parse's.
+func reportAnomalies(codes ...string) func(*model.Message, *Config, Emitter) {
+	return func(m *model.Message, _ *Config, emit Emitter) {
+		for _, a := range m.Anomalies {
+			if slices.Contains(codes, a.Code) {
+				ev, off := bodyEvidence(m, a.Offset)
+				emit(a.Part, off, ev, a.Detail)
+			}
+		}
+	}
 }
