@@ -27,13 +27,19 @@ func startSink(t *testing.T, opts ...func(*Config)) *Sink {
 
 func runSink(t *testing.T, cfg Config) *Sink {
 	t.Helper()
-	s, err := New(cfg)
-	if err != nil {
-		t.Fatalf("New: %v", err)
-	}
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
+	}
+	return runSinkOn(t, cfg, l)
+}
+
+// runSinkOn is runSink on a listener the test provides.
+func runSinkOn(t *testing.T, cfg Config, l net.Listener) *Sink {
+	t.Helper()
+	s, err := New(cfg)
+	if err != nil {
+		t.Fatalf("New: %v", err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)

@@ -54,17 +54,25 @@ func TestNoSpaceIs452WithoutPath(t *testing.T) {
 // reply cannot be written within WriteTimeout; go-smtp alone ignores the
 // failed write and keeps serving it.
 func TestWriteDeadlineCutsClientThatDoesNotRead(t *testing.T) {
-	s := startSink(t, func(c *Config) { c.WriteTimeout = 200 * time.Millisecond })
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Small socket buffers on both ends: otherwise loopback autotunes the
+	// sink's send buffer to megabytes, and under -race on a loaded machine
+	// the sink may not fill it before the test gives up.
+	s := runSinkOn(t, Config{Store: t.TempDir(), Logger: testLog{t}, WriteTimeout: 200 * time.Millisecond},
+		smallSendBufferListener{l})
 	c, err := net.Dial("tcp", s.Addr().String())
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer c.Close()
 	if tc, ok := c.(*net.TCPConn); ok {
-		tc.SetReadBuffer(4 << 10) // fill the path sooner
+		tc.SetReadBuffer(4 << 10)
 	}
 	burst := []byte(strings.Repeat("NOOP\r\n", 4096))
-	deadline := time.Now().Add(20 * time.Second)
+	deadline := time.Now().Add(60 * time.Second)
 	for time.Now().Before(deadline) {
 		c.SetWriteDeadline(time.Now().Add(time.Second))
 		if _, err := c.Write(burst); err != nil && !errors.Is(err, os.ErrDeadlineExceeded) {
@@ -78,6 +86,19 @@ func TestWriteDeadlineCutsClientThatDoesNotRead(t *testing.T) {
 	if st := s.Stats(); st.WriteTimeouts != 1 {
 		t.Errorf("write timeouts = %d, want 1", st.WriteTimeouts)
 	}
+}
+
+// smallSendBufferListener gives each accepted connection a 4 KiB send
+// buffer, so that a client that does not read blocks the sink's writes
+// after a few kilobytes of replies.
+type smallSendBufferListener struct{ net.Listener }
+
+func (l smallSendBufferListener) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if tc, ok := c.(*net.TCPConn); ok {
+		tc.SetWriteBuffer(4 << 10)
+	}
+	return c, err
 }
 
 // Every refusal shows in the counters: connections beyond the limit,
