@@ -172,10 +172,15 @@ type seqResult struct {
 // job is one file to scan.
 type job struct {
 	path string
-	info fs.FileInfo // from Lstat; nil when Lstat failed
+	// info is from Lstat (Stat for a path given); nil when that failed or
+	// for a listedRegular file, whose information comes from its open.
+	info fs.FileInfo
 	err  error
 	// walked: found while walking a folder, so Options.Skip applies.
 	walked bool
+	// listedRegular: the folder listing said regular file; no lstat was
+	// made.
+	listedRegular bool
 }
 
 // walk calls fn for every file under paths, each folder's entries sorted
@@ -206,25 +211,34 @@ func walk(ctx context.Context, paths []string, fn func(job) bool) error {
 }
 
 // walkDir visits the entries of dir (a folder already judged), depth first.
+// The listing's types stand for an lstat of each entry: a regular file
+// goes to fn without one (the worker's open and fstat give its size and
+// time), a folder is entered; only other types (links, devices, pipes, a
+// type the file system did not say) are looked at with lstat, as before.
 func walkDir(ctx context.Context, dir string, fn func(job) bool) error {
-	names, err := readonly.DirNames(dir)
+	entries, err := readonly.DirEntries(dir)
 	if err != nil {
 		// An unreadable folder: report it as one unreadable entry.
 		if !fn(job{path: dir, err: err}) {
 			return ctx.Err()
 		}
-		if len(names) == 0 {
+		if len(entries) == 0 {
 			return nil
 		}
 	}
-	for _, name := range names {
+	for _, e := range entries {
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
-		p := filepath.Join(dir, name)
-		info, err := os.Lstat(p)
-		if err == nil && info.IsDir() {
-			if skipDir(name) {
+		p := filepath.Join(dir, e.Name)
+		j := job{path: p, walked: true, listedRegular: e.Type.IsRegular()}
+		isDir := e.Type.IsDir()
+		if !j.listedRegular && !isDir {
+			j.info, j.err = os.Lstat(p)
+			isDir = j.err == nil && j.info.IsDir()
+		}
+		if isDir {
+			if skipDir(e.Name) {
 				continue
 			}
 			if err := walkDir(ctx, p, fn); err != nil {
@@ -232,10 +246,10 @@ func walkDir(ctx context.Context, dir string, fn func(job) bool) error {
 			}
 			continue
 		}
-		if skipName(name) {
+		if skipName(e.Name) {
 			continue
 		}
-		if !fn(job{path: p, info: info, err: err, walked: true}) {
+		if !fn(j) {
 			return ctx.Err()
 		}
 	}
@@ -262,7 +276,18 @@ func scanOne(j job, opts Options) []*model.Message {
 			return []*model.Message{m}
 		}
 	}
-	pms, err := parseForScan(j, opts)
+	pms, info, err := parseForScan(j, opts)
+	if j.listedRegular {
+		if info == nil {
+			// Not opened: the record still gives size and time, as the
+			// walk's lstat did.
+			info, _ = os.Lstat(j.path)
+		}
+		if info != nil {
+			m.ModTime = info.ModTime().UTC()
+			m.Size = info.Size()
+		}
+	}
 	if pms == nil && err == nil {
 		return nil // skipped
 	}
@@ -294,24 +319,35 @@ var scanReaders = sync.Pool{New: func() any { return bufio.NewReaderSize(nil, 64
 
 // parseForScan opens the file of j read-only and parses it, reading every
 // byte once: the head that Options.Skip judges is the head the parser
-// reads, and the walk's Lstat stands for a second Stat. It returns
-// (nil, nil) when Skip leaves the file out. An mbox file that holds more
-// than one message is read twice (split, then each message parsed) and
-// gives one Message per message.
-func parseForScan(j job, opts Options) ([]*model.Message, error) {
+// reads, and the walk's Lstat, or for a file the listing called regular
+// the open's fstat, stands for a second Stat. It returns the file's
+// information at open (nil if it could not be opened), and no messages
+// and no error when Skip leaves the file out. An mbox file that holds
+// more than one message is read twice (split, then each message parsed)
+// and gives one Message per message.
+func parseForScan(j job, opts Options) ([]*model.Message, fs.FileInfo, error) {
 	f, err := readonly.Open(j.path)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	defer f.Close()
+	info, _ := f.Stat()
+	ms, err := parseOpened(f, j, opts)
+	return ms, info, err
+}
+
+func parseOpened(f *readonly.File, j job, opts Options) ([]*model.Message, error) {
 	var src io.Reader = f
 	listed := int64(-1)
-	if j.info != nil {
+	switch {
+	case j.info != nil:
 		// Read no more than the size the walk saw: a file that is still
 		// being written (a live IMS, a copy in progress) would otherwise
 		// be chased for as long as its writer writes.
 		listed = j.info.Size()
 		src = io.LimitReader(f, listed)
+	case j.listedRegular:
+		listed = f.Size() // and f reads no further
 	}
 	r := src
 	if j.walked && opts.Skip != nil {
