@@ -2,7 +2,6 @@ package inventory
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -36,8 +35,9 @@ type Options struct {
 	// memory for 100,000 files. Show and the HTML report parse again.
 	Slim bool
 	// Skip is asked about every file found while walking a folder (not
-	// files named on the command line) with its first bytes; true leaves
-	// the file out (evidence files, say). nil skips nothing.
+	// files named on the command line) with its first bytes (valid during
+	// the call only); true leaves the file out (evidence files, say). nil
+	// skips nothing.
 	Skip func(path string, head []byte) bool
 	// Progress, when set, is called after each file (from one goroutine
 	// at a time) with the count of files done and found so far (an mbox
@@ -349,22 +349,21 @@ func parseOpened(f *readonly.File, j job, opts Options) ([]*model.Message, error
 	case j.listedRegular:
 		listed = f.Size() // and f reads no further
 	}
-	r := src
+	br := scanReaders.Get().(*bufio.Reader)
+	br.Reset(src)
+	defer func() { br.Reset(nil); scanReaders.Put(br) }()
 	if j.walked && opts.Skip != nil {
-		hb := headBuffers.Get().(*[skipHeadLen]byte)
-		defer headBuffers.Put(hb)
-		n, rerr := io.ReadFull(src, hb[:])
-		if rerr != nil && rerr != io.EOF && rerr != io.ErrUnexpectedEOF {
+		// The head is peeked in the parser's own buffer: the read that
+		// fills it takes the whole of a typical spool file, and the
+		// parser reads on from there.
+		head, rerr := br.Peek(skipHeadLen)
+		if rerr != nil && rerr != io.EOF {
 			return nil, fmt.Errorf("read %s: %w", j.path, rerr)
 		}
-		if opts.Skip(j.path, hb[:n]) {
+		if opts.Skip(j.path, head) {
 			return nil, nil
 		}
-		r = io.MultiReader(bytes.NewReader(hb[:n]), src)
 	}
-	br := scanReaders.Get().(*bufio.Reader)
-	br.Reset(r)
-	defer func() { br.Reset(nil); scanReaders.Put(br) }()
 	if head, _ := br.Peek(5); string(head) == "From " && listed > 0 {
 		if ms, err := parseMbox(f, j.path, listed, opts.Parse); ms != nil || err != nil {
 			return ms, err
@@ -430,9 +429,6 @@ func checkUnchanged(f io.Reader, path string, listed, read int64) error {
 	}
 	return nil
 }
-
-// headBuffers holds the buffers of the heads shown to Options.Skip.
-var headBuffers = sync.Pool{New: func() any { return new([skipHeadLen]byte) }}
 
 // ParseFile opens path read-only and parses it. The Message has Path,
 // Name and Queue set; it is nil only when the file could not be opened.
