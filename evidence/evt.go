@@ -347,6 +347,7 @@ func parseEVTRecord(rec []byte, name string, o *Options) (model.Event, uint32, e
 		ev.Time = time.Unix(int64(t), 0).UTC()
 	}
 	ev.EventID = u32(evtOffEventID) & 0xFFFF
+	ev.Qualifiers = uint16(u32(evtOffEventID) >> 16)
 	ev.Level = levelFromType(uint32(u16(evtOffEventType)))
 	if c := u16(evtOffCategory); c != 0 {
 		ev.Category = strconv.Itoa(int(c))

@@ -26,12 +26,13 @@ import (
 
 // oracleRecord is one record as evtexport prints it.
 type oracleRecord struct {
-	number   uint64
-	time     time.Time
-	source   string
-	computer string
-	id       uint32
-	strings  []string
+	number     uint64
+	time       time.Time
+	source     string
+	computer   string
+	id         uint32
+	qualifiers uint16
+	strings    []string
 }
 
 var evtexportField = regexp.MustCompile(`^(Event number|Creation time|Written time|Event type|Computer name|Source name|Event category|Event identifier|Number of strings|String: \d+|User security identifier|Data size|Data)\t+: ?(.*)$`)
@@ -86,6 +87,7 @@ func runEvtexport(t *testing.T, bin, path, mode string) []oracleRecord {
 				t.Fatalf("evtexport event identifier %q: %v", val, err)
 			}
 			cur.id = uint32(v) & 0xFFFF
+			cur.qualifiers = uint16(v >> 16)
 		case strings.HasPrefix(key, "String: "):
 			cur.strings = append(cur.strings, val)
 			str = &cur.strings[len(cur.strings)-1]
@@ -259,6 +261,8 @@ func recordDiff(e model.Event, r oracleRecord) string {
 		return fmt.Sprintf("computer %q, evtexport %q", e.Computer, r.computer)
 	case e.EventID != r.id:
 		return fmt.Sprintf("id %d, evtexport %d", e.EventID, r.id)
+	case e.Qualifiers != r.qualifiers:
+		return fmt.Sprintf("qualifiers %#x, evtexport %#x", e.Qualifiers, r.qualifiers)
 	case len(e.Strings) != len(r.strings):
 		return fmt.Sprintf("%d strings, evtexport %d", len(e.Strings), len(r.strings))
 	}

@@ -450,6 +450,7 @@ func evtxEvent(rec *evtxRecord, name string, o *Options) model.Event {
 	}
 	ev.Source = capString(ev.Source, o.MaxStringBytes)
 	ev.EventID = rec.EventID
+	ev.Qualifiers = uint16(rec.Qualifiers)
 	ev.Level = evtxLevel(rec.Level, rec.Keywords)
 	if rec.Task != 0 {
 		ev.Category = strconv.FormatUint(uint64(rec.Task), 10)

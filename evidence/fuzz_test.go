@@ -121,3 +121,13 @@ func FuzzTracking(f *testing.F) {
 	addFile(f, "20010314.log")
 	f.Fuzz(func(t *testing.T, data []byte) { fuzzRead(t, FormatTracking, data) })
 }
+
+func FuzzSMTPW3C(f *testing.F) {
+	addFile(f, "smtp-w3c-exchange2000.log")
+	f.Fuzz(func(t *testing.T, data []byte) { fuzzRead(t, FormatSMTPW3C, data) })
+}
+
+func FuzzSMTPNCSA(f *testing.F) {
+	addFile(f, "smtp-ncsa-exchange2000.log")
+	f.Fuzz(func(t *testing.T, data []byte) { fuzzRead(t, FormatSMTPNCSA, data) })
+}

@@ -61,8 +61,8 @@ func TestKnownFormatWithoutEvents(t *testing.T) {
 }
 
 // The IIS readers keep fuzzRead's promises (caps, no panic, valid JSON)
-// on mutated copies of the real logs: a deterministic, bounded stand-in
-// for a fuzz target, cheap enough for every test run.
+// on mutated copies of the real logs: deterministic and cheap enough for
+// every test run, beside FuzzSMTPW3C and FuzzSMTPNCSA in the fuzz pass.
 func TestIISSMTPMutations(t *testing.T) {
 	for _, c := range []struct {
 		file   string

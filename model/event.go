@@ -53,15 +53,20 @@ type Event struct {
 	Time     time.Time `json:"time"`
 	TimeZone string    `json:"time_zone"`
 
-	Source   string `json:"source"`     // MSExchangeIMC, MSExchangeIS, DrWatson, ...
-	EventID  uint32 `json:"id"`         // the code (low 16 bits of the message ID)
-	Level    string `json:"event_type"` // error, warning, information, audit-success, audit-failure
-	Category string `json:"category"`
-	Computer string `json:"computer"`
-	User     string `json:"user"`
-	Strings  []Text `json:"strings"`
-	Data     Bytes  `json:"data"`
-	Message  Text   `json:"message,omitempty"` // description text where the export has one
+	Source  string `json:"source"` // MSExchangeIMC, MSExchangeIS, DrWatson, ...
+	EventID uint32 `json:"id"`     // the code (low 16 bits of the message ID)
+	// Qualifiers are the message ID's high 16 bits (severity, customer
+	// and facility bits: Exchange's 4116 is 0xC0001014, qualifiers
+	// 0xC000), as .evt stores them in the ID and EVTX in
+	// EventID@Qualifiers; 0 when the format has none.
+	Qualifiers uint16 `json:"qualifiers,omitempty"`
+	Level      string `json:"event_type"` // error, warning, information, audit-success, audit-failure
+	Category   string `json:"category"`
+	Computer   string `json:"computer"`
+	User       string `json:"user"`
+	Strings    []Text `json:"strings"`
+	Data       Bytes  `json:"data"`
+	Message    Text   `json:"message,omitempty"` // description text where the export has one
 
 	HRESULT   *uint32 `json:"hresult,omitempty"`
 	Location  *uint32 `json:"location,omitempty"` // first data DWORD of MSExchangeIMC events

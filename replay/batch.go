@@ -47,12 +47,13 @@ func nextBatch(work <-chan planned, n int) []planned {
 // journal failure is returned as an error.
 func (r *runner) deliverBatch(ctx context.Context, bt batchTarget, batch []planned) error {
 	items := make([]*Item, len(batch))
+	begins := make([]model.ReplayRecord, len(batch))
 	for i, p := range batch {
-		begin := r.fill(model.ReplayRecord{Action: p.dec.Action, Dest: p.dec.Dest, SHA256Before: p.it.Msg.SHA256, Result: model.ResultBegin}, p.it.Msg.Path)
-		if err := r.journalBuffered(begin); err != nil {
-			return err
-		}
+		begins[i] = r.fill(model.ReplayRecord{Action: p.dec.Action, Dest: p.dec.Dest, SHA256Before: p.it.Msg.SHA256, Result: model.ResultBegin}, p.it.Msg.Path)
 		items[i] = p.it
+	}
+	if err := r.journalLines(begins); err != nil {
+		return err
 	}
 	if err := r.syncJournal(); err != nil {
 		return err
@@ -71,10 +72,10 @@ func (r *runner) deliverBatch(ctx context.Context, bt batchTarget, batch []plann
 		}
 		rec := r.settle(p, recs[i], perr)
 		r.noteDone(rec)
-		if jerr := r.journalBuffered(rec); jerr != nil {
-			return jerr
-		}
 		recs[i] = rec
+	}
+	if err := r.journalLines(recs); err != nil {
+		return err
 	}
 	if err := r.syncJournal(); err != nil {
 		return err
@@ -85,14 +86,25 @@ func (r *runner) deliverBatch(ctx context.Context, bt batchTarget, batch []plann
 	return nil
 }
 
-func (r *runner) journalBuffered(rec model.ReplayRecord) error {
-	if r.jw == nil {
+// journalLines appends records without fsync, in one write: the journal is
+// checked once for the lot (it is checked again after the fsync that
+// follows), and each record is encoded by its own MarshalJSON.
+func (r *runner) journalLines(recs []model.ReplayRecord) error {
+	if r.jw == nil || len(recs) == 0 {
 		return nil
 	}
 	if err := r.watch.check(); err != nil {
 		return err
 	}
-	if err := r.jw.AppendBuffered(rec); err != nil {
+	var b []byte
+	for i := range recs {
+		line, err := recs[i].MarshalJSON()
+		if err != nil {
+			return fmt.Errorf("replay: journal: encode record for %s: %w", recs[i].Path, err)
+		}
+		b = append(append(b, line...), '\n')
+	}
+	if err := r.jw.AppendLines(b, len(recs)); err != nil {
 		return fmt.Errorf("replay: journal: %w", err)
 	}
 	return nil

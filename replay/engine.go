@@ -82,6 +82,7 @@ type prepareRecorder interface{ prepareRecords() []model.ReplayRecord }
 
 type runner struct {
 	target Target
+	name   string // target.String(), which every record carries
 	opts   Options
 	out    func(model.ReplayRecord)
 	outMu  sync.Mutex
@@ -106,7 +107,7 @@ func Run(ctx context.Context, msgs []*model.Message, target Target, opts Options
 	if out == nil {
 		out = func(model.ReplayRecord) {}
 	}
-	r := &runner{target: target, opts: opts, out: out}
+	r := &runner{target: target, name: target.String(), opts: opts, out: out}
 	if opts.JournalPath == "" {
 		p, err := DefaultJournalPath(target, opts.Sources)
 		if err != nil {
@@ -235,7 +236,7 @@ func (r *runner) fill(rec model.ReplayRecord, path string) model.ReplayRecord {
 		rec.Path = path
 	}
 	if rec.Target == "" {
-		rec.Target = r.target.String()
+		rec.Target = r.name
 	}
 	if rec.Time.IsZero() {
 		rec.Time = r.opts.Now().UTC()

@@ -74,6 +74,7 @@ const (
 // again, so a rerun after a connection lost mid-DATA does not duplicate.
 type SMTPTarget struct {
 	raw  string
+	name string // String(): the URL without the password, made once
 	addr string // host:port
 
 	client smtpclient.Config // TLS, AUTH, HELO name, timeout, transcript
@@ -102,6 +103,7 @@ func NewSMTPTarget(rawURL string, opts SMTPOptions) (*SMTPTarget, error) {
 	cc.Timeout, cc.Transcript = opts.Timeout, opts.Transcript
 	return &SMTPTarget{
 		raw:     rawURL,
+		name:    redactedURL(rawURL),
 		addr:    cc.Addr,
 		client:  cc,
 		opts:    opts,
@@ -242,11 +244,16 @@ func (opts SMTPOptions) withDefaults() (SMTPOptions, error) {
 	return opts, nil
 }
 
-// String is the URL without the password.
-func (t *SMTPTarget) String() string {
-	u, err := url.Parse(t.raw)
+// String is the URL without the password. Every journal record carries
+// it, so it is made once.
+func (t *SMTPTarget) String() string { return t.name }
+
+// redactedURL is rawURL with its password, in the user part or in pass=,
+// replaced by "xxxxx".
+func redactedURL(raw string) string {
+	u, err := url.Parse(raw)
 	if err != nil {
-		return t.raw
+		return raw
 	}
 	if _, ok := u.User.Password(); ok {
 		u.User = url.UserPassword(u.User.Username(), "xxxxx")

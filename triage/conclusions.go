@@ -36,18 +36,18 @@ func (a *analysis) conclusions(haveEvidence bool) []model.Conclusion {
 			continue
 		}
 		out = append(out, model.NewConclusion(fmt.Sprintf("%s names %s, which is not among the inputs: look in %s and add it",
-			cite(*first), n, where(first.Event)), "Q192186", "Q230250"))
+			a.cite(*first), n, where(first.Event)), "Q192186", "Q230250"))
 	}
 
 	if len(a.startup) > 0 {
 		e := a.startup[0]
 		out = append(out, model.NewConclusion(fmt.Sprintf("4018 then %s with no message data: the IMS could not initialise MAPI at start, most likely the service account's rights on %%SystemRoot%%\\System32 (Mapisvc.inf), not a message; no file is accused for these events",
-			cite(e)), "Q186739", "Q163243"))
+			a.cite(e)), "Q186739", "Q163243"))
 	}
 	if len(a.threads) > 0 {
 		e := a.threads[0]
 		out = append(out, model.NewConclusion(fmt.Sprintf("%s: the IS or IMS work threads could not be set up (Max Threads lowered, e.g. by the Performance Optimizer), not content; 4116, 3039 and 4102 around it may have the same cause, and no file is accused for it",
-			cite(e)), "Q169686"))
+			a.cite(e)), "Q169686"))
 	}
 	if len(a.lowDisk) > 0 {
 		e := a.lowDisk[0]
@@ -56,7 +56,7 @@ func (a *analysis) conclusions(haveEvidence bool) []model.Conclusion {
 			more = fmt.Sprintf(" (%d times)", len(a.lowDisk))
 		}
 		out = append(out, model.NewConclusion(fmt.Sprintf("%s%s: the Imcdata drive ran low on free space and the IMS entered flush mode (DiskSpaceLowWaterMark), not content; messages wait in IN and OUT until space is freed",
-			cite(e), more), "Q189587", "Q272506"))
+			a.cite(e), more), "Q189587", "Q272506"))
 	}
 	if a.mtsOut {
 		e := a.outOfMemory[0]
@@ -65,13 +65,13 @@ func (a *analysis) conclusions(haveEvidence bool) []model.Conclusion {
 			more = fmt.Sprintf(" (%d times)", len(a.outOfMemory))
 		}
 		out = append(out, model.NewConclusion(fmt.Sprintf("%s%s carries HRESULT 0x8007000E on the outbound side and no OUT file has a header block over 32 KiB or a field over 21 KiB: the culprit is likely still in the MAPI MTS-OUT folder, which no file copy contains (open it with Mdbvu32); no file is accused for it",
-			cite(e), more), "Q193639", "Q174036", "Q194560"))
+			a.cite(e), more), "Q193639", "Q174036", "Q194560"))
 	}
 	if !a.opts.Now.IsZero() {
 		for _, c := range a.crashes {
 			if c.Time.After(a.opts.Now) {
 				out = append(out, model.NewConclusion(fmt.Sprintf("the crash at %s is later than the analysis (%s): the evidence time zone is probably wrong (--evidence-tz), so time nearness is unreliable",
-					at(c.Time), at(a.opts.Now))))
+					a.at(c.Time), a.at(a.opts.Now))))
 				break
 			}
 		}

@@ -163,7 +163,7 @@ func joinExports(groups map[string][]model.Event, keys []string) []clockConflict
 
 // conflictConclusions says, once per export file, that records of it were
 // found in a binary log at another time.
-func conflictConclusions(cs []clockConflict) []model.Conclusion {
+func conflictConclusions(cs []clockConflict, zone *time.Location) []model.Conclusion {
 	type fileOff struct {
 		path string
 		off  time.Duration
@@ -187,7 +187,7 @@ func conflictConclusions(cs []clockConflict) []model.Conclusion {
 				"the two disagree on the clock, so the times of %s were read in the wrong zone (--evidence-tz); "+
 				"each record is counted once, at the binary log's time",
 			n[k], c.binary.Path, c.export.Path, signedSpan(k.off), label(c.binary), c.export.Time.Format("2006-01-02 15:04:05 -07:00"),
-			at(c.binary.Time), c.binary.Origin, c.export.Path)))
+			at(c.binary.Time, zone), c.binary.Origin, c.export.Path)))
 	}
 	return out
 }

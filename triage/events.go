@@ -211,17 +211,35 @@ func label(e model.Event) string {
 	return fmt.Sprintf("%s %d", src, e.EventID)
 }
 
-// at formats a time for reasons: UTC, to the second, zone written.
-func at(t time.Time) string {
+// at formats a time for reasons: UTC, to the second, zone written, and
+// then the same time in zone (the server's, as the HTML report's timeline
+// and the exports show it) unless zone is nil or UTC:
+// "2001-03-14 18:01:15 UTC (13:01:15 EST)".
+func at(t time.Time, zone *time.Location) string {
 	if t.IsZero() {
 		return "(no time)"
 	}
-	return t.UTC().Format("2006-01-02 15:04:05") + " UTC"
+	s := t.UTC().Format("2006-01-02 15:04:05") + " UTC"
+	if zone == nil {
+		return s
+	}
+	local := t.In(zone)
+	if name, off := local.Zone(); off == 0 && (name == "UTC" || name == "") {
+		return s // UTC by another name (time.Local on a UTC machine)
+	}
+	layout := "15:04:05 MST"
+	if local.YearDay() != t.UTC().YearDay() {
+		layout = "2006-01-02 15:04:05 MST"
+	}
+	return s + " (" + local.Format(layout) + ")"
 }
 
+// at is the package's at in the zone of Options.Zone.
+func (a *analysis) at(t time.Time) string { return at(t, a.opts.Zone) }
+
 // cite is "MSExchangeIMC 4117 at 2001-03-14 10:32:11 UTC (AppEvent.evt#record=57)".
-func cite(e prepared) string {
-	s := label(e.Event) + " at " + at(e.Time) + " (" + e.Origin
+func (a *analysis) cite(e prepared) string {
+	s := label(e.Event) + " at " + a.at(e.Time) + " (" + e.Origin
 	if e.copies > 0 {
 		s += fmt.Sprintf(", +%d copies", e.copies)
 	}

@@ -241,7 +241,7 @@ func (a *analysis) incident(dups int) Incident {
 			nf.Paths = append(nf.Paths, m.Path)
 		}
 		for _, e := range a.named[n] {
-			nf.Events = append(nf.Events, cite(e))
+			nf.Events = append(nf.Events, a.cite(e))
 		}
 		inc.Named = append(inc.Named, nf)
 	}

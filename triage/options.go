@@ -20,6 +20,11 @@ type Options struct {
 	// CrashWindow is how long before a crash a message's file time still
 	// counts as near it. 0 = DefaultCrashWindow; there is no "none".
 	CrashWindow time.Duration
+	// Zone is the zone reasons and conclusions also give their times in,
+	// after UTC: the server's zone (--evidence-tz, or the offset inferred
+	// from the evidence), so that a reason's times read like the exports
+	// and the HTML report's timeline. nil (or UTC) = UTC only.
+	Zone *time.Location
 }
 
 // DefaultCrashWindow is Options.CrashWindow when zero.

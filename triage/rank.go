@@ -27,7 +27,7 @@ func Rank(msgs []*model.Message, events []model.Event, opts Options) Result {
 	for i := range suspects {
 		suspects[i].Rank = i + 1
 	}
-	return Result{Suspects: suspects, Conclusions: append(conflictConclusions(conflicts), a.conclusions(len(events) > 0)...), Incident: a.incident(dups)}
+	return Result{Suspects: suspects, Conclusions: append(conflictConclusions(conflicts, opts.Zone), a.conclusions(len(events) > 0)...), Incident: a.incident(dups)}
 }
 
 // SortSuspects orders suspects by the one total order of triage: score
@@ -116,7 +116,7 @@ func (a *analysis) judge(m *model.Message) model.Suspect {
 			if hit := a.carried(f.Rules, rulesHit); len(hit) > 0 {
 				fnHit = true
 				t.add(KindFunction, fmt.Sprintf("%s at %s (%s): %s faulted in %s, which crashes on %s (%s); this file carries %s",
-					label(e), at(e.Time), e.Origin, programName(e), e.FaultingFunction, strings.Join(f.Rules, ", "), strings.Join(f.KB, " "), strings.Join(hit, ", ")),
+					label(e), a.at(e.Time), e.Origin, programName(e), e.FaultingFunction, strings.Join(f.Rules, ", "), strings.Join(f.KB, " "), strings.Join(hit, ", ")),
 					WeightFunction, false)
 			}
 		}
@@ -128,7 +128,7 @@ func (a *analysis) judge(m *model.Message) model.Suspect {
 			e := a.outOfMemory[0]
 			fnHit = true
 			t.add(KindEvent, fmt.Sprintf("%s carries HRESULT 0x8007000E (out of memory fetching an outbound message's headers, Q193639); this OUT file carries %s",
-				cite(e), strings.Join(hit, ", ")), WeightFunction, false)
+				a.cite(e), strings.Join(hit, ", ")), WeightFunction, false)
 		}
 	}
 
@@ -141,7 +141,7 @@ func (a *analysis) judge(m *model.Message) model.Suspect {
 				w, why = WeightTrackingCommon, fmt.Sprintf("one of %d such inputs, so hardly distinctive", a.stuckInputs)
 			}
 			t.add(KindEvent, fmt.Sprintf("%s: received (1012) but never transferred into the store (no 1013) for MTS-ID %s: %s (message tracking event IDs, Q173364)",
-				cite(e), m.Envelope.MTSID, why), w, false)
+				a.cite(e), m.Envelope.MTSID, why), w, false)
 		}
 	}
 
@@ -157,7 +157,7 @@ func (a *analysis) judge(m *model.Message) model.Suspect {
 			weight := max * (1 - float64(d)/float64(w))
 			if weight > 0 {
 				t.add(KindTime, fmt.Sprintf("file time %s is %s before the crash at %s (%s)",
-					at(m.ModTime), span(d), at(c.Time), crashEvents(c)), weight, false)
+					a.at(m.ModTime), span(d), a.at(c.Time), crashEvents(c)), weight, false)
 			}
 		}
 	}
@@ -167,7 +167,7 @@ func (a *analysis) judge(m *model.Message) model.Suspect {
 				continue // the file was not there yet
 			}
 			if c.Direction == "IN" && inQueue(m.Queue) || c.Direction == "OUT" && outQueue(m.Queue) {
-				t.add(KindDirection, fmt.Sprintf("queue %s matches the %s crash at %s: %s", m.Queue, c.Direction, at(c.Time), c.DirectionWhy),
+				t.add(KindDirection, fmt.Sprintf("queue %s matches the %s crash at %s: %s", m.Queue, c.Direction, a.at(c.Time), c.DirectionWhy),
 					WeightDirection, false)
 				break
 			}
@@ -242,12 +242,12 @@ func (a *analysis) addNamed(t *tally, m *model.Message) {
 			if c := a.crashAfter(e.Time); c == nil || c.Time.Sub(e.Time) > a.opts.window() {
 				w = 0
 			}
-			t.add(KindEvent, fmt.Sprintf("received as spool file %s: %s (a receipt notice, not an error)", e.SpoolFile, cite(e)), w, false)
+			t.add(KindEvent, fmt.Sprintf("received as spool file %s: %s (a receipt notice, not an error)", e.SpoolFile, a.cite(e)), w, false)
 		case t.named:
-			t.add(KindEvent, fmt.Sprintf("named again by %s: spool file %s", cite(e), e.SpoolFile), WeightNamedAgain, false)
+			t.add(KindEvent, fmt.Sprintf("named again by %s: spool file %s", a.cite(e), e.SpoolFile), WeightNamedAgain, false)
 		default:
 			t.named = true
-			t.add(KindEvent, fmt.Sprintf("named by %s: spool file %s", cite(e), e.SpoolFile), WeightNamed, false)
+			t.add(KindEvent, fmt.Sprintf("named by %s: spool file %s", a.cite(e), e.SpoolFile), WeightNamed, false)
 		}
 	}
 }

@@ -444,3 +444,30 @@ func TestCrashLaterThanNowWarnsAboutTheTimeZone(t *testing.T) {
 		t.Errorf("conclusions %+v", r.Conclusions)
 	}
 }
+
+// With the server's zone known, a reason gives its times in UTC and then
+// in that zone, as the exports and the HTML report's timeline show them;
+// a day that differs there is written out. Without it, UTC alone.
+func TestReasonTimesAlsoInTheServerZone(t *testing.T) {
+	msgs := []*model.Message{msg("IN", "JUSTNOW1", crashT.Add(-40*time.Second), "blank-charset")}
+	evs := []model.Event{imc(4116, crashT.Add(3*time.Second), "a.evt#record=2")}
+	utc := crashT.Add(3 * time.Second)
+	for _, c := range []struct {
+		zone *time.Location
+		want string
+	}{
+		{nil, utc.Format("2006-01-02 15:04:05") + " UTC"},
+		{time.UTC, utc.Format("2006-01-02 15:04:05") + " UTC"},
+		{time.FixedZone("EST", -5*3600), utc.Format("2006-01-02 15:04:05") + " UTC (" + utc.Add(-5*time.Hour).Format("15:04:05") + " EST)"},
+		{time.FixedZone("UTC+14:00", 14*3600), utc.Format("2006-01-02 15:04:05") + " UTC (" + utc.Add(14*time.Hour).Format("2006-01-02 15:04:05") + " UTC+14:00)"},
+	} {
+		r := Rank(msgs, evs, Options{Zone: c.zone})
+		rn, ok := reasonOf(find(t, r, "JUSTNOW1"), KindTime)
+		if !ok || !strings.Contains(rn.Detail, "the crash at "+c.want+" (") {
+			t.Errorf("zone %v: time reason %q, want the crash at %q", c.zone, rn.Detail, c.want)
+		}
+		if n := strings.Count(rn.Detail, "UTC"); (c.zone == nil || c.zone == time.UTC) && n != 2 {
+			t.Errorf("zone %v: reason %q names UTC %d times, want 2 (no second zone)", c.zone, rn.Detail, n)
+		}
+	}
+}

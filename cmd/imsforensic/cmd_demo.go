@@ -168,7 +168,7 @@ func (d *demo) triageStep(ctx context.Context) error {
 	for _, e := range evErrs {
 		fmt.Fprintf(d.g.stderr, "imsforensic: evidence: %v\n", e)
 	}
-	d.res = triage.Rank(msgs, events, triage.Options{Now: time.Now()})
+	d.res = triage.Rank(msgs, events, triage.Options{Now: time.Now(), Zone: d.serverTZ})
 	if err := report.WriteTriage(d.out, report.Table, d.res.Suspects, d.res.Conclusions, 5); err != nil {
 		return err
 	}

@@ -16,6 +16,7 @@ import (
 
 	"github.com/imsforensic/imsforensic/evidence"
 	"github.com/imsforensic/imsforensic/guard"
+	"github.com/imsforensic/imsforensic/internal/asciifold"
 	"github.com/imsforensic/imsforensic/internal/readonly"
 	"github.com/imsforensic/imsforensic/inventory"
 	"github.com/imsforensic/imsforensic/model"
@@ -277,20 +278,51 @@ func evidenceInSkippedDirs(ctx context.Context, paths []string) []string {
 // evidence file (event log, Dr. Watson log, protocol or tracking log) and
 // cannot be a message: no IMS envelope marker and no RFC 822 header
 // lines. A forwarded Dr. Watson log in a mail is a message and is kept.
+//
+// The three tests are a conjunction, so the cheap byte tests run first:
+// almost every file of a queue is a spool file or RFC 822 text and never
+// reaches evidence.Detect, whose line split and regexps were 13% of
+// scan's CPU when it ran first (TestIsEvidenceNotMessageOrderFree).
 func isEvidenceNotMessage(head []byte) bool {
-	if evidence.Detect(head) == evidence.FormatUnknown {
+	if bytes.Contains(head[:min(len(head), 512)], []byte("ImCr")) || hasMessageHeaderLine(head) {
 		return false
 	}
-	if bytes.Contains(head[:min(len(head), 512)], []byte("ImCr")) {
-		return false
-	}
-	lower := bytes.ToLower(head)
-	for _, h := range []string{"received:", "from:", "subject:", "message-id:", "date:", "x-sender:", "x-receiver:", "mime-version:", "content-type:"} {
-		if bytes.HasPrefix(lower, []byte(h)) || bytes.Contains(lower, []byte("\n"+h)) {
-			return false
+	return evidence.Detect(head) != evidence.FormatUnknown
+}
+
+// messageHeaderNames are the lowered header names whose presence at the
+// start of a line of a head marks a message, not evidence.
+var messageHeaderNames = []string{"received:", "from:", "subject:", "message-id:", "date:", "x-sender:", "x-receiver:", "mime-version:", "content-type:"}
+
+// hasMessageHeaderLine reports whether a line of head (the first, or one
+// after a LF) starts with one of messageHeaderNames once head is lowered
+// by bytes.ToLower. An ASCII head is folded in place, without the lowered
+// copy; any other goes through bytes.ToLower itself, whose Unicode
+// mapping lowers a few runes into ASCII letters (U+0130 to "i").
+func hasMessageHeaderLine(head []byte) bool {
+	if !asciifold.IsASCII(head) {
+		lower := bytes.ToLower(head)
+		for _, h := range messageHeaderNames {
+			if bytes.HasPrefix(lower, []byte(h)) || bytes.Contains(lower, []byte("\n"+h)) {
+				return true
+			}
 		}
+		return false
 	}
-	return true
+	for start := 0; start < len(head); {
+		line := head[start:]
+		for _, h := range messageHeaderNames {
+			if asciifold.HasPrefix(line, h) {
+				return true
+			}
+		}
+		i := bytes.IndexByte(line, '\n')
+		if i < 0 {
+			break
+		}
+		start += i + 1
+	}
+	return false
 }
 
 // countErrors returns how many messages could not be read.

@@ -70,8 +70,9 @@ func (o *evidenceFlags) rank(ctx context.Context, paths []string, ms []*model.Me
 	if err != nil {
 		return ranking{}, err
 	}
-	res := triage.Rank(ms, ev.events, triage.Options{Now: now, Rules: cfg, CrashWindow: o.crashWindow})
-	return ranking{events: ev.events, evidence: ev, files: ev.infos, clock: ev.clock, res: res}, nil
+	r := ranking{events: ev.events, evidence: ev, files: ev.infos, clock: ev.clock}
+	r.res = triage.Rank(ms, ev.events, triage.Options{Now: now, Rules: cfg, CrashWindow: o.crashWindow, Zone: r.zone(o)})
+	return r, nil
 }
 
 // clockNote says how the evidence times were put on one clock.

@@ -51,8 +51,15 @@ func Is(s, lower string) bool {
 	return equalLower(s, lower)
 }
 
+// HasPrefix reports whether the ASCII b, its upper-case letters lowered,
+// starts with the lower-case prefix. The caller checks that b is ASCII
+// (IsASCII): unlike the other functions here it has no Unicode path.
+func HasPrefix(b []byte, prefix string) bool {
+	return len(b) >= len(prefix) && equalLower(b[:len(prefix)], prefix)
+}
+
 // equalLower reports whether the ASCII string s, lowered, equals k.
-func equalLower(s, k string) bool {
+func equalLower[S ~string | ~[]byte](s S, k string) bool {
 	if len(s) != len(k) {
 		return false
 	}
@@ -68,7 +75,10 @@ func equalLower(s, k string) bool {
 	return true
 }
 
-func isASCII(s string) bool {
+// IsASCII reports whether b has no byte above ASCII.
+func IsASCII(b []byte) bool { return isASCII(b) }
+
+func isASCII[S ~string | ~[]byte](s S) bool {
 	for i := 0; i < len(s); i++ {
 		if s[i] >= 0x80 {
 			return false

@@ -51,3 +51,16 @@ func TestLowerAllocatesNothingForKnownNames(t *testing.T) {
 		t.Fatalf("%v allocations per call", n)
 	}
 }
+
+// TestHasPrefixIsLoweredHasPrefix checks HasPrefix against
+// bytes.HasPrefix of the lowered bytes on ASCII input.
+func TestHasPrefixIsLoweredHasPrefix(t *testing.T) {
+	for _, b := range []string{"", "F", "from:", "FROM: x", "From:", "Fro", "fRoM:", "xfrom:", "From :", "[rom:"} {
+		for _, p := range []string{"", "from:", "fr"} {
+			want := strings.HasPrefix(strings.ToLower(b), p)
+			if got := HasPrefix([]byte(b), p); got != want {
+				t.Errorf("HasPrefix(%q, %q) = %v, want %v", b, p, got, want)
+			}
+		}
+	}
+}
