@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 	"syscall"
 	"time"
@@ -214,7 +213,7 @@ func (ss *session) lint(tmp *atomicfile.Staged) ([]model.Finding, []byte, error)
 	}
 	s.lintSem <- struct{}{}
 	defer func() { <-s.lintSem }()
-	raw, err := os.ReadFile(tmp.TempName())
+	raw, err := tmp.Contents()
 	if err != nil {
 		return nil, nil, fmt.Errorf("smtpsink: reading back DATA: %w", err)
 	}
@@ -259,8 +258,8 @@ func (ss *session) store(tmp *atomicfile.Staged, received time.Time, size int64,
 		return ss.storeFailure(err)
 	}
 	defer envTmp.Abort()
-	// The .eml is renamed before the .json; a crash before the round's
-	// folder fsync may leave either alone, which recovery quarantines.
+	// The .eml is named before the .json; a crash before the step's sync
+	// may leave either alone, which recovery quarantines.
 	if err := s.store.commit.Commit(tmp.To(s.store.path(id+".eml")), envTmp.To(s.store.path(id+".json"))); err != nil {
 		release("")
 		return ss.storeFailure(err)
