@@ -58,9 +58,9 @@ func appendMessageRecord(b []byte, r *model.MessageRecord) ([]byte, bool) {
 	}
 	b = append(b, `,"envelope":`...)
 	b = appendEnvelope(b, &r.Envelope)
-	b = appendStringField(b, `,"subject":`, model.Escape(string(r.Subject)))
+	b = appendEscapedField(b, `,"subject":`, string(r.Subject))
 	if r.SubjectDecoded != "" {
-		b = appendStringField(b, `,"subject_decoded":`, model.Escape(string(r.SubjectDecoded)))
+		b = appendEscapedField(b, `,"subject_decoded":`, string(r.SubjectDecoded))
 	}
 	b = append(b, `,"findings":[`...)
 	for i := range r.Findings {
@@ -81,21 +81,21 @@ func appendMessageRecord(b []byte, r *model.MessageRecord) ([]byte, bool) {
 // appendEnvelope is model.Envelope's MarshalJSON: the addresses, the
 // parameters, HELO and MTS-ID with model.Escape.
 func appendEnvelope(b []byte, e *model.Envelope) []byte {
-	b = appendStringField(b, `{"from":`, model.Escape(e.From))
+	b = appendEscapedField(b, `{"from":`, e.From)
 	b = append(b, `,"to":`...)
 	b = appendEscapedList(b, e.To)
 	if e.FromParams != "" {
-		b = appendStringField(b, `,"from_params":`, model.Escape(e.FromParams))
+		b = appendEscapedField(b, `,"from_params":`, e.FromParams)
 	}
 	if len(e.ToParams) > 0 {
 		b = append(b, `,"to_params":`...)
 		b = appendEscapedList(b, e.ToParams)
 	}
 	if e.Helo != "" {
-		b = appendStringField(b, `,"helo":`, model.Escape(e.Helo))
+		b = appendEscapedField(b, `,"helo":`, e.Helo)
 	}
 	if e.MTSID != "" {
-		b = appendStringField(b, `,"mts_id":`, model.Escape(e.MTSID))
+		b = appendEscapedField(b, `,"mts_id":`, e.MTSID)
 	}
 	if e.Source != "" {
 		b = appendStringField(b, `,"source":`, e.Source)
@@ -117,7 +117,7 @@ func appendFinding(b []byte, f *model.Finding) []byte {
 	b = appendStringField(b, `,"part":`, f.Part)
 	b = append(b, `,"offset":`...)
 	b = strconv.AppendInt(b, f.Offset, 10)
-	b = appendStringField(b, `,"evidence":`, model.Escape(string(f.Evidence)))
+	b = appendEscapedField(b, `,"evidence":`, string(f.Evidence))
 	if f.Detail != "" {
 		b = appendStringField(b, `,"detail":`, f.Detail)
 	}
@@ -130,6 +130,25 @@ func appendFinding(b []byte, f *model.Finding) []byte {
 
 func appendStringField(b []byte, key, s string) []byte {
 	return appendJSONString(append(b, key...), s)
+}
+
+// appendEscapedField is appendStringField of model.Escape(s).
+func appendEscapedField(b []byte, key, s string) []byte {
+	return appendEscapedString(append(b, key...), s)
+}
+
+// appendEscapedString is appendJSONString of model.Escape(s) in one pass
+// for the usual string, printable ASCII without '"' or '\\', which both
+// leave as it is (the 32,767 addresses of a large envelope).
+func appendEscapedString(b []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c > 0x7e || c == '"' || c == '\\' {
+			return appendJSONString(b, model.Escape(s))
+		}
+	}
+	b = append(b, '"')
+	b = append(b, s...)
+	return append(b, '"')
 }
 
 // appendEscapedList is a []string field that model writes with
@@ -146,9 +165,10 @@ func appendList(b []byte, ss []string, escape bool) []byte {
 			b = append(b, ',')
 		}
 		if escape {
-			s = model.Escape(s)
+			b = appendEscapedString(b, s)
+		} else {
+			b = appendJSONString(b, s)
 		}
-		b = appendJSONString(b, s)
 	}
 	return append(b, ']')
 }
