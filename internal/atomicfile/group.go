@@ -102,12 +102,16 @@ func (e *WriteError) Unwrap() error { return e.Err }
 func (s *Staged) To(path string) *Staged { s.dest = path; return s }
 
 // Contents reads back what was written so far (one pread, no open), until
-// Commit or Abort.
-func (s *Staged) Contents() ([]byte, error) {
+// Commit or Abort, into buf when it is large enough (else a new slice).
+func (s *Staged) Contents(buf []byte) ([]byte, error) {
 	if s.f == nil {
 		return nil, fmt.Errorf("atomicfile: read back %s: already committed or aborted", s.name())
 	}
-	b := make([]byte, s.n)
+	b := buf[:0]
+	if int64(cap(b)) < s.n {
+		b = make([]byte, s.n)
+	}
+	b = b[:s.n]
 	if _, err := s.f.ReadAt(b, 0); err != nil {
 		return nil, fmt.Errorf("atomicfile: read back %s: %w", s.name(), err)
 	}

@@ -108,7 +108,7 @@ func TestStagedNoReplaceHiddenReadableExclusive(t *testing.T) {
 				t.Errorf("staged file visible as %s", e.Name())
 			}
 		}
-		if b, err := s.Contents(); err != nil || string(b) != "second "+dest {
+		if b, err := s.Contents(make([]byte, 4)); err != nil || string(b) != "second "+dest {
 			t.Errorf("Contents = %q, %v", b, err)
 		}
 		err = c.Commit(s.To(filepath.Join(dir, dest)))
