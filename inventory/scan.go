@@ -518,9 +518,11 @@ func fileMessage(path string) *model.Message {
 }
 
 // Slim drops what only show needs, keeping the top-level header's
-// subject and the findings.
+// subject and the findings. The parts' storage goes back to parse for the
+// next file (parse.Recycle): nothing may hold m.Parts, a part or its
+// Header past Slim.
 func Slim(m *model.Message) {
-	m.Parts = nil
+	parse.Recycle(m) // m.Parts = nil, their storage kept for the next parse
 	m.Excerpts = nil
 	m.Anomalies = nil
 }
