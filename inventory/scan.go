@@ -2,7 +2,6 @@ package inventory
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -36,8 +35,9 @@ type Options struct {
 	// memory for 100,000 files. Show and the HTML report parse again.
 	Slim bool
 	// Skip is asked about every file found while walking a folder (not
-	// files named on the command line) with its first bytes; true leaves
-	// the file out (evidence files, say). nil skips nothing.
+	// files named on the command line) with its first bytes (valid during
+	// the call only); true leaves the file out (evidence files, say). nil
+	// skips nothing.
 	Skip func(path string, head []byte) bool
 	// Progress, when set, is called after each file (from one goroutine
 	// at a time) with the count of files done and found so far (an mbox
@@ -172,10 +172,15 @@ type seqResult struct {
 // job is one file to scan.
 type job struct {
 	path string
-	info fs.FileInfo // from Lstat; nil when Lstat failed
+	// info is from Lstat (Stat for a path given); nil when that failed or
+	// for a listedRegular file, whose information comes from its open.
+	info fs.FileInfo
 	err  error
 	// walked: found while walking a folder, so Options.Skip applies.
 	walked bool
+	// listedRegular: the folder listing said regular file; no lstat was
+	// made.
+	listedRegular bool
 }
 
 // walk calls fn for every file under paths, each folder's entries sorted
@@ -206,25 +211,34 @@ func walk(ctx context.Context, paths []string, fn func(job) bool) error {
 }
 
 // walkDir visits the entries of dir (a folder already judged), depth first.
+// The listing's types stand for an lstat of each entry: a regular file
+// goes to fn without one (the worker's open and fstat give its size and
+// time), a folder is entered; only other types (links, devices, pipes, a
+// type the file system did not say) are looked at with lstat, as before.
 func walkDir(ctx context.Context, dir string, fn func(job) bool) error {
-	names, err := readonly.DirNames(dir)
+	entries, err := readonly.DirEntries(dir)
 	if err != nil {
 		// An unreadable folder: report it as one unreadable entry.
 		if !fn(job{path: dir, err: err}) {
 			return ctx.Err()
 		}
-		if len(names) == 0 {
+		if len(entries) == 0 {
 			return nil
 		}
 	}
-	for _, name := range names {
+	for _, e := range entries {
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
-		p := filepath.Join(dir, name)
-		info, err := os.Lstat(p)
-		if err == nil && info.IsDir() {
-			if skipDir(name) {
+		p := filepath.Join(dir, e.Name)
+		j := job{path: p, walked: true, listedRegular: e.Type.IsRegular()}
+		isDir := e.Type.IsDir()
+		if !j.listedRegular && !isDir {
+			j.info, j.err = os.Lstat(p)
+			isDir = j.err == nil && j.info.IsDir()
+		}
+		if isDir {
+			if skipDir(e.Name) {
 				continue
 			}
 			if err := walkDir(ctx, p, fn); err != nil {
@@ -232,10 +246,10 @@ func walkDir(ctx context.Context, dir string, fn func(job) bool) error {
 			}
 			continue
 		}
-		if skipName(name) {
+		if skipName(e.Name) {
 			continue
 		}
-		if !fn(job{path: p, info: info, err: err, walked: true}) {
+		if !fn(j) {
 			return ctx.Err()
 		}
 	}
@@ -262,7 +276,18 @@ func scanOne(j job, opts Options) []*model.Message {
 			return []*model.Message{m}
 		}
 	}
-	pms, err := parseForScan(j, opts)
+	pms, info, err := parseForScan(j, opts)
+	if j.listedRegular {
+		if info == nil {
+			// Not opened: the record still gives size and time, as the
+			// walk's lstat did.
+			info, _ = os.Lstat(j.path)
+		}
+		if info != nil {
+			m.ModTime = info.ModTime().UTC()
+			m.Size = info.Size()
+		}
+	}
 	if pms == nil && err == nil {
 		return nil // skipped
 	}
@@ -294,41 +319,51 @@ var scanReaders = sync.Pool{New: func() any { return bufio.NewReaderSize(nil, 64
 
 // parseForScan opens the file of j read-only and parses it, reading every
 // byte once: the head that Options.Skip judges is the head the parser
-// reads, and the walk's Lstat stands for a second Stat. It returns
-// (nil, nil) when Skip leaves the file out. An mbox file that holds more
-// than one message is read twice (split, then each message parsed) and
-// gives one Message per message.
-func parseForScan(j job, opts Options) ([]*model.Message, error) {
+// reads, and the walk's Lstat, or for a file the listing called regular
+// the open's fstat, stands for a second Stat. It returns the file's
+// information at open (nil if it could not be opened), and no messages
+// and no error when Skip leaves the file out. An mbox file that holds
+// more than one message is read twice (split, then each message parsed)
+// and gives one Message per message.
+func parseForScan(j job, opts Options) ([]*model.Message, fs.FileInfo, error) {
 	f, err := readonly.Open(j.path)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	defer f.Close()
+	info, _ := f.Stat()
+	ms, err := parseOpened(f, j, opts)
+	return ms, info, err
+}
+
+func parseOpened(f *readonly.File, j job, opts Options) ([]*model.Message, error) {
 	var src io.Reader = f
 	listed := int64(-1)
-	if j.info != nil {
+	switch {
+	case j.info != nil:
 		// Read no more than the size the walk saw: a file that is still
 		// being written (a live IMS, a copy in progress) would otherwise
 		// be chased for as long as its writer writes.
 		listed = j.info.Size()
 		src = io.LimitReader(f, listed)
-	}
-	r := src
-	if j.walked && opts.Skip != nil {
-		hb := headBuffers.Get().(*[skipHeadLen]byte)
-		defer headBuffers.Put(hb)
-		n, rerr := io.ReadFull(src, hb[:])
-		if rerr != nil && rerr != io.EOF && rerr != io.ErrUnexpectedEOF {
-			return nil, fmt.Errorf("read %s: %w", j.path, rerr)
-		}
-		if opts.Skip(j.path, hb[:n]) {
-			return nil, nil
-		}
-		r = io.MultiReader(bytes.NewReader(hb[:n]), src)
+	case j.listedRegular:
+		listed = f.Size() // and f reads no further
 	}
 	br := scanReaders.Get().(*bufio.Reader)
-	br.Reset(r)
+	br.Reset(src)
 	defer func() { br.Reset(nil); scanReaders.Put(br) }()
+	if j.walked && opts.Skip != nil {
+		// The head is peeked in the parser's own buffer: the read that
+		// fills it takes the whole of a typical spool file, and the
+		// parser reads on from there.
+		head, rerr := br.Peek(skipHeadLen)
+		if rerr != nil && rerr != io.EOF {
+			return nil, fmt.Errorf("read %s: %w", j.path, rerr)
+		}
+		if opts.Skip(j.path, head) {
+			return nil, nil
+		}
+	}
 	if head, _ := br.Peek(5); string(head) == "From " && listed > 0 {
 		if ms, err := parseMbox(f, j.path, listed, opts.Parse); ms != nil || err != nil {
 			return ms, err
@@ -394,9 +429,6 @@ func checkUnchanged(f io.Reader, path string, listed, read int64) error {
 	}
 	return nil
 }
-
-// headBuffers holds the buffers of the heads shown to Options.Skip.
-var headBuffers = sync.Pool{New: func() any { return new([skipHeadLen]byte) }}
 
 // ParseFile opens path read-only and parses it. The Message has Path,
 // Name and Queue set; it is nil only when the file could not be opened.

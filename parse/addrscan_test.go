@@ -86,3 +86,48 @@ func FuzzEachAngleAddr(f *testing.F) {
 	f.Add([]byte("<a<b@c>"))
 	f.Fuzz(func(t *testing.T, b []byte) { checkAngleAddrs(t, b) })
 }
+
+// mtsIDRE is the regexp findMTSID replaced; the tests hold the scan to it.
+var mtsIDRE = regexp.MustCompile(`c=[\x20-\x3a\x3c-\x7e]{0,16};a=[\x20-\x3a\x3c-\x7e]{0,64};p=[\x20-\x3a\x3c-\x7e]{0,64};l=[\x21-\x7e]{1,128}`)
+
+func checkMTSID(t *testing.T, b []byte) {
+	t.Helper()
+	want, got := mtsIDRE.FindIndex(b), findMTSID(b)
+	switch {
+	case want == nil && got == nil:
+	case want == nil || got == nil || !bytes.Equal(b[want[0]:want[1]], got) || &b[want[0]] != &got[0]:
+		t.Fatalf("%q: regexp found %v, scan %q", b, want, got)
+	}
+}
+
+// TestFindMTSIDMatchesRegexp: the leftmost match and its length, on the
+// KB's example, values at and past their length limits, a ";" or a byte
+// outside the class inside a value, a second candidate after a failed
+// one, and random strings of the pieces.
+func TestFindMTSIDMatchesRegexp(t *testing.T) {
+	long := func(n int) string { return string(bytes.Repeat([]byte("x"), n)) }
+	for _, s := range []string{
+		"", "c=US;a= ;p=Microsoft;l=RAYDEN9711051951WKA6D6YM", "\x00c=US;a= ;p=Microsoft;l=RAYDEN97\x00rest",
+		"c=;a=;p=;l=x", "c=;a=;p=;l=", "c=;a=;p=;l= x", "c=" + long(16) + ";a=;p=;l=x", "c=" + long(17) + ";a=;p=;l=x",
+		"c=;a=" + long(64) + ";p=" + long(64) + ";l=" + long(200), "c=;a=" + long(65) + ";p=;l=x",
+		"c=U;S;a=;p=;l=x", "c=U\x7fS;a=;p=;l=x", "c=U\xe9;a=;p=;l=x", "c=c=US;a=;p=;l=x", "c=x;a=\x00c=US;a=b;p=c;l=d;e",
+		"c=US;a= ;p=Microsoft;l=a;b;c", "c=US;a=;p=;l=\x80", "xc=c=c=;a=;p=;l=q",
+	} {
+		checkMTSID(t, []byte(s))
+	}
+	r := rand.New(rand.NewPCG(5, 6))
+	pieces := []string{"c=", ";a=", ";p=", ";l=", "US", " ", ";", "=", "x", "\x00", "\x7f", "\xe9", "c", long(15), long(63), long(130)}
+	for n := 0; n < 20000; n++ {
+		var b []byte
+		for range r.IntN(10) {
+			b = append(b, pieces[r.IntN(len(pieces))]...)
+		}
+		checkMTSID(t, b)
+	}
+}
+
+func FuzzFindMTSID(f *testing.F) {
+	f.Add([]byte("\x00c=US;a= ;p=Microsoft;l=RAYDEN9711051951WKA6D6YM\x00"))
+	f.Add([]byte("c=c=US;a=;p=;l=x"))
+	f.Fuzz(func(t *testing.T, b []byte) { checkMTSID(t, b) })
+}

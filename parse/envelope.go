@@ -158,8 +158,6 @@ func findHeaderStart(head []byte, from int) int64 {
 }
 
 var (
-	// X.400 MTS-ID, as in Q190709: c=US;a= ;p=Microsoft;l=RAYDEN9711051951WKA6D6YM
-	mtsIDRE = regexp.MustCompile(`c=[\x20-\x3a\x3c-\x7e]{0,16};a=[\x20-\x3a\x3c-\x7e]{0,64};p=[\x20-\x3a\x3c-\x7e]{0,64};l=[\x21-\x7e]{1,128}`)
 	// A host name: dotted labels, as written in HELO.
 	hostRE = regexp.MustCompile(`(?i)^\[?[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?)+\]?$|^\[[0-9.]+\]$`)
 )
@@ -190,11 +188,8 @@ func envelopeFromBlock(block []byte) model.Envelope {
 	if seen == 0 {
 		env.From = ""
 	}
-	// ";l=" first: the regexp costs a pass of its own over the block.
-	if bytes.Contains(block, []byte(";l=")) {
-		if m := mtsIDRE.Find(block); m != nil {
-			env.MTSID = string(m)
-		}
+	if m := findMTSID(block); m != nil {
+		env.MTSID = string(m)
 	}
 	for _, run := range printableRuns(block[:firstAddr], 3) {
 		s := strings.TrimSpace(string(run))

@@ -25,6 +25,7 @@ type MessageWriter struct {
 	f    Format
 	enc  *json.Encoder
 	bw   *bufio.Writer // JSON: one write per 64 KiB, not one per record
+	buf  []byte        // JSON: the record being written (appendMessageRecord)
 	cw   *csv.Writer
 	top  riskHeap
 	rows int
@@ -56,7 +57,16 @@ func NewMessageWriter(w io.Writer, f Format, rows int) (*MessageWriter, error) {
 func (mw *MessageWriter) Write(m *model.Message) error {
 	switch mw.f {
 	case JSON:
-		if err := mw.enc.Encode(model.NewMessageRecord(m)); err != nil {
+		rec := model.NewMessageRecord(m)
+		b, ok := appendMessageRecord(mw.buf[:0], &rec)
+		mw.buf = b
+		if !ok {
+			if err := mw.enc.Encode(rec); err != nil {
+				return fmt.Errorf("write json: %w", err)
+			}
+			return nil
+		}
+		if _, err := mw.bw.Write(b); err != nil {
 			return fmt.Errorf("write json: %w", err)
 		}
 		return nil

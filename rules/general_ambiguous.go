@@ -159,7 +159,7 @@ var ruleAddressInvalid = Rule{
 				continue
 			}
 			v := strings.TrimSpace(string(f.Value))
-			if v == "" || isEmptyGroup(v) {
+			if v == "" || isEmptyGroup(v) || simpleAddressList(v) {
 				continue
 			}
 			if _, err := mail.ParseAddressList(v); err != nil && !encodedWordOnly(v) {

@@ -61,7 +61,8 @@ type Config struct {
 
 	// Lint returns the findings for one message's raw bytes. May be nil (no
 	// lint; Emulate "ims" and rule= faults then never fire). It is called
-	// concurrently and must be safe for that.
+	// concurrently and must be safe for that; raw is only valid during the
+	// call (the sink reuses its buffer).
 	Lint func(raw []byte) []model.Finding
 
 	// Faults are applied in order; the first that matches a phase decides.

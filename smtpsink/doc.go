@@ -12,10 +12,13 @@
 //   - Every limit is explicit (go-smtp defaults several to unlimited): size,
 //     recipients, line length, connections, read and write timeouts.
 //   - An acknowledged message is never lost: the 250 reply to DATA is sent
-//     only after <id>.eml and then <id>.json are durable (temp file, fsync,
-//     rename, fsync of the directory). A sink killed at any instant leaves
-//     either nothing or both files; temp files of unacknowledged messages are
-//     moved to broken/ by the next start, never deleted.
+//     only after <id>.eml and <id>.json are durable (internal/atomicfile's
+//     group commit: contents made durable before the names exist, then the
+//     names; on Linux an unnamed O_TMPFILE file linked under its name, one
+//     syncfs per step shared by all sessions). A sink killed at any instant
+//     leaves nothing of an unacknowledged message but, at worst, one of its
+//     two names; the next start moves such a file (and temp files, where a
+//     temporary name was used) to broken/, never deleting it.
 //   - File names are chosen by the sink (time and counter), never taken from
 //     message content.
 //

@@ -82,12 +82,7 @@ func (s *Sink) keepPoison(tmp *atomicfile.Staged, p model.SinkPoison) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("smtpsink: create poison dir: %w", err)
 	}
-	src, err := os.Open(tmp.TempName())
-	if err != nil {
-		return fmt.Errorf("smtpsink: keep poison copy: %w", err)
-	}
-	defer src.Close()
-	if _, _, err := atomicfile.WriteFile(filepath.Join(s.cfg.Store, filepath.FromSlash(p.File)), src, 0o644); err != nil {
+	if _, _, err := atomicfile.WriteFile(filepath.Join(s.cfg.Store, filepath.FromSlash(p.File)), tmp.Reader(), 0o644); err != nil {
 		return fmt.Errorf("smtpsink: keep poison copy: %w", err)
 	}
 	return s.store.appendJSONL(poisonJournal, p)

@@ -5,8 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -172,7 +172,9 @@ func (ss *session) Data(r io.Reader) error {
 		return ss.storeFailure(err)
 	}
 	defer tmp.Abort()
-	size, err := io.Copy(tmp, r)
+	buf := getBuf()
+	defer putBuf(buf)
+	size, err := io.CopyBuffer(tmp, r, (*buf)[:copyBufSize])
 	if err != nil {
 		var se *smtp.SMTPError
 		var we *atomicfile.WriteError
@@ -185,7 +187,7 @@ func (ss *session) Data(r io.Reader) error {
 		return fmt.Errorf("smtpsink: receiving DATA: %w", err)
 	}
 	sum := tmp.SHA256()
-	findings, raw, err := ss.lint(tmp)
+	findings, raw, err := ss.lint(tmp, buf)
 	if err != nil {
 		return ss.storeFailure(err)
 	}
@@ -205,19 +207,40 @@ func (ss *session) Data(r io.Reader) error {
 	return ss.store(tmp, received, size, sum, top, summary)
 }
 
+// Each Data call borrows one buffer: the copy from the connection to the
+// file, then the message read back for lint (Config.Lint and the body
+// faults must not keep raw past their call). Buffers that grew past
+// maxPooledBuf for a large message are left to the collector.
+const (
+	copyBufSize  = 32 << 10
+	maxPooledBuf = 1 << 20
+)
+
+var bufPool = sync.Pool{New: func() any { b := make([]byte, copyBufSize, 64<<10); return &b }}
+
+func getBuf() *[]byte { return bufPool.Get().(*[]byte) }
+
+func putBuf(b *[]byte) {
+	if cap(*b) <= maxPooledBuf {
+		*b = (*b)[:cap(*b)]
+		bufPool.Put(b)
+	}
+}
+
 // lint reads the received message back for the lint function and the
 // body faults; neither set means no read at all.
-func (ss *session) lint(tmp *atomicfile.Staged) ([]model.Finding, []byte, error) {
+func (ss *session) lint(tmp *atomicfile.Staged, buf *[]byte) ([]model.Finding, []byte, error) {
 	s := ss.sink
 	if s.cfg.Lint == nil && !s.needsBody() {
 		return nil, nil, nil
 	}
 	s.lintSem <- struct{}{}
 	defer func() { <-s.lintSem }()
-	raw, err := os.ReadFile(tmp.TempName())
+	raw, err := tmp.Contents(*buf)
 	if err != nil {
 		return nil, nil, fmt.Errorf("smtpsink: reading back DATA: %w", err)
 	}
+	*buf = raw
 	var findings []model.Finding
 	if s.cfg.Lint != nil {
 		findings = s.cfg.Lint(raw)
@@ -259,8 +282,8 @@ func (ss *session) store(tmp *atomicfile.Staged, received time.Time, size int64,
 		return ss.storeFailure(err)
 	}
 	defer envTmp.Abort()
-	// The .eml is renamed before the .json; a crash before the round's
-	// folder fsync may leave either alone, which recovery quarantines.
+	// The .eml is named before the .json; a crash before the step's sync
+	// may leave either alone, which recovery quarantines.
 	if err := s.store.commit.Commit(tmp.To(s.store.path(id+".eml")), envTmp.To(s.store.path(id+".json"))); err != nil {
 		release("")
 		return ss.storeFailure(err)

@@ -20,8 +20,10 @@ import (
 //
 //	<id>.eml            the message, DATA bytes as received (dot-decoded)
 //	<id>.json           its envelope (model.SinkMessage)
-//	.imsf-*.tmp         files being written (internal/atomicfile); never
-//	                    acknowledged (.tmp-* from older versions too)
+//	.imsf-*.tmp         files being written (internal/atomicfile) where
+//	                    O_TMPFILE is missing (on Linux they have no name
+//	                    until committed); never acknowledged (.tmp-* from
+//	                    older versions too)
 //	broken/             stale temp files and orphan .eml moved by a restart
 //	poison/<fp>.eml     one copy of each message declared poison
 //	poison.jsonl        one model.SinkPoison per poison message
@@ -39,7 +41,7 @@ type store struct {
 	dir string
 	// commit makes a message's two files durable together with those of
 	// every other session committing at the same moment (group commit):
-	// one folder fsync per round instead of two per message.
+	// one sync per step for all sessions instead of fsyncs per message.
 	commit atomicfile.Committer
 
 	mu      sync.Mutex
@@ -148,7 +150,8 @@ func (st *store) newID(now time.Time) string {
 }
 
 // stage opens a new temporary file in the store folder (same volume, so
-// the final rename is atomic). It is never replaced: ids are unique.
+// the final link or rename is atomic); NoReplace, since ids are unique,
+// which on Linux makes it an unnamed file.
 func (st *store) stage() (*atomicfile.Staged, error) {
 	f, err := atomicfile.Stage(st.dir, atomicfile.Options{NoReplace: true})
 	if err != nil {

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
+	"runtime/debug"
 	"time"
 
 	"github.com/spf13/pflag"
@@ -79,6 +81,7 @@ func runScan(ctx context.Context, opts *scanOptions, g *globals, args []string) 
 		return usageErrorf("scan: no PATH given")
 	}
 	opts.sel.printExplain(g)
+	setScanGCPercent()
 	mw, err := report.NewMessageWriter(g.stdout, opts.out.fmt, 0)
 	if err != nil {
 		return err
@@ -110,6 +113,21 @@ func runScan(ctx context.Context, opts *scanOptions, g *globals, args []string) 
 		return err
 	}
 	return finishCounts(g, unread, failed, walkErr)
+}
+
+// scanGCPercent is the collector's GOGC for a scan when neither GOGC nor
+// GOMEMLIMIT is set. A streaming scan's live heap is a few MiB, so at the
+// default of 100 the collector ran every few hundred files: 5% of one
+// core's CPU, and on two cores the idle-time mark workers and their
+// wake-ups took another 10% (CPU 1.18x the one-core run's). At 400 the
+// soft memory limit (defaultMemoryLimit) still bounds the heap on a
+// million files, and the collector runs a quarter as often.
+const scanGCPercent = 400
+
+func setScanGCPercent() {
+	if os.Getenv("GOGC") == "" && os.Getenv("GOMEMLIMIT") == "" {
+		debug.SetGCPercent(scanGCPercent)
+	}
 }
 
 // printWalkErrors lists the inputs a walk could not read, one line each,

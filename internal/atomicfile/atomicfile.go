@@ -136,7 +136,8 @@ func Write(path string, r io.Reader, opts Options) (Result, error) {
 }
 
 // createTemp creates a new file named TempPrefix+<random>+suffix in dir,
-// exclusively (O_EXCL), retrying on the unlikely name clash.
+// exclusively (O_EXCL) and readable (Staged.Contents), retrying on the
+// unlikely name clash.
 func createTemp(dir, suffix string, perm fs.FileMode) (*os.File, string, error) {
 	for range 100 {
 		var b [8]byte
@@ -144,7 +145,7 @@ func createTemp(dir, suffix string, perm fs.FileMode) (*os.File, string, error) 
 			return nil, "", fmt.Errorf("atomicfile: random name: %w", err)
 		}
 		name := filepath.Join(dir, TempPrefix+hex.EncodeToString(b[:])+suffix)
-		f, err := os.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, perm)
+		f, err := os.OpenFile(name, os.O_RDWR|os.O_CREATE|os.O_EXCL, perm)
 		if err == nil {
 			return f, name, nil
 		}

@@ -8,6 +8,12 @@
 // rename itself survives a power loss. Directory fsync is skipped on Windows,
 // where directories cannot be opened for sync; NTFS journals the rename.
 //
+// Many files at once (Stage and Committer, for the SMTP sink): the files
+// of concurrent callers share their syncs (group commit), on Linux one
+// syncfs(2) per step instead of an fsync per file and folder, and a
+// NoReplace file is created unnamed (O_TMPFILE) and linked under its
+// final name once its contents are durable (group.go).
+//
 // Exclusive creation (Options.NoReplace) never replaces an existing file:
 //   - Linux: renameat2(RENAME_NOREPLACE), atomic in the kernel.
 //   - Windows: MoveFileEx without MOVEFILE_REPLACE_EXISTING, atomic too.

@@ -6,25 +6,36 @@ import (
 	"errors"
 	"fmt"
 	"hash"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"sync"
 )
 
-// Staged is a file being written under a temporary name: not durable and
-// not visible under its final name until a Committer commits it. It is
-// the first half of Write, for callers (the SMTP sink) that stream the
-// content in and want many files made durable by shared fsyncs.
+// Staged is a file being written under a temporary name, or under none:
+// not durable and not visible under its final name until a Committer
+// commits it. It is the first half of Write, for callers (the SMTP sink)
+// that stream the content in and want many files made durable by shared
+// fsyncs.
+//
+// With NoReplace on Linux the file is created unnamed (O_TMPFILE) and
+// linked under its final name by the commit (linkat fails when the name
+// exists): one new folder entry per file instead of a temporary entry, a
+// rename and a final entry, and nothing of it is visible, not even a
+// temporary name, until it is committed; a killed writer leaves nothing
+// behind. Where O_TMPFILE or /proc/self/fd is missing (other systems,
+// file systems without it), a temporary name as for Write.
 type Staged struct {
 	f         *os.File
-	tmp       string
+	dir       string // folder of the temporary file
+	tmp       string // temporary path; "" for an unnamed file
 	dest      string
 	noReplace bool
 	h         hash.Hash
 	n         int64
 	err       error
-	settled   bool // renamed or removed
+	settled   bool // renamed, linked or removed
 }
 
 // Stage creates a temporary file in dir (which must be on the volume of
@@ -37,11 +48,27 @@ func Stage(dir string, opts Options) (*Staged, error) {
 	if suffix == "" {
 		suffix = TempSuffix
 	}
+	s := &Staged{dir: dir, noReplace: opts.NoReplace, h: sha256.New()}
+	if opts.NoReplace {
+		if f := openUnnamed(dir, opts.Perm); f != nil {
+			s.f = f
+			return s, nil
+		}
+	}
 	f, tmp, err := createTemp(dir, suffix, opts.Perm)
 	if err != nil {
 		return nil, err
 	}
-	return &Staged{f: f, tmp: tmp, noReplace: opts.NoReplace, h: sha256.New()}, nil
+	s.f, s.tmp = f, tmp
+	return s, nil
+}
+
+// name is the temporary file for messages.
+func (s *Staged) name() string {
+	if s.tmp == "" {
+		return filepath.Join(s.dir, "(unnamed temporary file)")
+	}
+	return s.tmp
 }
 
 // Write appends to the temporary file. A write error is kept and returned
@@ -55,7 +82,7 @@ func (s *Staged) Write(b []byte) (int, error) {
 	s.h.Write(b[:n])
 	s.n += int64(n)
 	if err != nil {
-		s.err = &WriteError{Path: s.tmp, Err: err}
+		s.err = &WriteError{Path: s.name(), Err: err}
 		return n, s.err
 	}
 	return n, nil
@@ -74,15 +101,33 @@ func (e *WriteError) Unwrap() error { return e.Err }
 // To sets the final name; it must be called before Commit.
 func (s *Staged) To(path string) *Staged { s.dest = path; return s }
 
-// TempName is the temporary file's path, readable until Commit or Abort.
-func (s *Staged) TempName() string { return s.tmp }
+// Contents reads back what was written so far (one pread, no open), until
+// Commit or Abort, into buf when it is large enough (else a new slice).
+func (s *Staged) Contents(buf []byte) ([]byte, error) {
+	if s.f == nil {
+		return nil, fmt.Errorf("atomicfile: read back %s: already committed or aborted", s.name())
+	}
+	b := buf[:0]
+	if int64(cap(b)) < s.n {
+		b = make([]byte, s.n)
+	}
+	b = b[:s.n]
+	if _, err := s.f.ReadAt(b, 0); err != nil {
+		return nil, fmt.Errorf("atomicfile: read back %s: %w", s.name(), err)
+	}
+	return b, nil
+}
+
+// Reader reads back what was written so far, until Commit or Abort.
+func (s *Staged) Reader() io.Reader { return io.NewSectionReader(s.f, 0, s.n) }
 
 // Size and SHA256 describe the bytes written so far.
 func (s *Staged) Size() int64    { return s.n }
 func (s *Staged) SHA256() string { return hex.EncodeToString(s.h.Sum(nil)) }
 
-// Abort closes and removes the temporary file. It is safe after Commit
-// (then it does nothing) and more than once.
+// Abort closes and removes the temporary file (an unnamed one goes with
+// its descriptor). It is safe after Commit (then it does nothing) and more
+// than once.
 func (s *Staged) Abort() {
 	if s.f != nil {
 		s.f.Close()
@@ -90,17 +135,28 @@ func (s *Staged) Abort() {
 	}
 	if !s.settled {
 		s.settled = true
-		os.Remove(s.tmp)
+		if s.tmp != "" {
+			os.Remove(s.tmp)
+		}
 	}
 }
 
 // Committer makes staged files durable for many goroutines at once (group
-// commit): each Commit call waits until its files were fsynced, renamed to
-// their final names and their folders fsynced, and the calls that arrive
-// while a commit is running share the next one. N concurrent senders thus
-// cost one folder fsync per round instead of one per file, and the file
-// fsyncs of a round are issued together (the file system journals them in
-// one commit where it can).
+// commit): each Commit call waits until its files' contents were made
+// durable, the files were given their final names and those names were
+// made durable, and the calls that arrive while a sync is running share
+// the next one.
+//
+// The work runs in steps, one sync each: a step names the files whose
+// contents the previous step made durable, then one sync makes both
+// those names and the contents of the newly arrived files durable (on
+// Linux one syncfs of the file system; elsewhere the new files' fsyncs
+// issued together and one fsync of each folder). So under steady load
+// every sync does two jobs, a file's contents are always durable before
+// its name exists (a name that survives a crash leads to whole
+// contents), and a commit costs two syncs of latency. The steps run in a
+// goroutine of the Committer's own while there is work, so no caller is
+// kept committing other callers' files after its own are done.
 //
 // The zero value is ready to use.
 type Committer struct {
@@ -128,110 +184,160 @@ func (c *Committer) Commit(files ...*Staged) error {
 	req := &commitReq{files: files, done: make(chan struct{})}
 	c.mu.Lock()
 	c.queue = append(c.queue, req)
-	if c.busy {
-		c.mu.Unlock()
-		<-req.done
-		return req.err
+	if !c.busy {
+		c.busy = true
+		go c.run()
 	}
-	// This caller leads: it commits rounds until nobody is waiting.
-	c.busy = true
-	for len(c.queue) > 0 {
-		round := c.queue
-		c.queue = nil
-		c.mu.Unlock()
-		commitRound(round)
-		c.mu.Lock()
-	}
-	c.busy = false
 	c.mu.Unlock()
 	<-req.done
 	return req.err
 }
 
-// commitRound fsyncs every file of the round concurrently, renames those
-// of requests whose files all synced, fsyncs each folder once and answers
-// every request.
-func commitRound(round []*commitReq) {
-	defer func() {
-		for _, r := range round {
-			for _, s := range r.files {
-				s.Abort()
-			}
-			close(r.done)
+// run takes steps until nothing is queued and nothing waits for its name.
+func (c *Committer) run() {
+	var naming []*commitReq
+	for {
+		c.mu.Lock()
+		arrived := c.queue
+		c.queue = nil
+		if len(arrived) == 0 && len(naming) == 0 {
+			c.busy = false
+			c.mu.Unlock()
+			return
 		}
-	}()
-	var wg sync.WaitGroup
-	errs := make([][]error, len(round))
-	sem := make(chan struct{}, 32)
-	for i, r := range round {
-		errs[i] = make([]error, len(r.files))
-		for j, s := range r.files {
-			wg.Add(1)
-			sem <- struct{}{}
-			go func() {
-				defer func() { <-sem; wg.Done() }()
-				errs[i][j] = s.finish()
-			}()
+		c.mu.Unlock()
+		naming = step(naming, arrived)
+	}
+}
+
+// step names the files of naming (their contents are durable), makes
+// those names and the contents of arrived durable in one sync, answers
+// naming and every request of arrived that failed, and returns the rest
+// of arrived: the next step names them.
+func step(naming, arrived []*commitReq) []*commitReq {
+	var linked []*Staged // unnamed files given a name
+	var dirs []string    // folders whose entries changed
+	seen := map[string]bool{}
+	addDir := func(d string) {
+		if !seen[d] {
+			seen[d] = true
+			dirs = append(dirs, d)
 		}
 	}
-	wg.Wait()
-	dirs := map[string][]*commitReq{}
-	for i, r := range round {
-		r.err = errors.Join(errs[i]...)
-		if r.err != nil {
-			continue
-		}
+	for _, r := range naming {
 		for _, s := range r.files {
 			if err := s.rename(); err != nil {
 				r.err = err
 				break
 			}
 			d := filepath.Dir(s.dest)
-			dirs[d] = append(dirs[d], r)
-			if td := filepath.Dir(s.tmp); td != d {
-				dirs[td] = append(dirs[td], r)
+			addDir(d)
+			if s.tmp == "" {
+				linked = append(linked, s)
+			} else if s.dir != d {
+				addDir(s.dir)
 			}
 		}
 	}
-	for d, rs := range dirs {
-		if err := SyncDir(d); err != nil {
-			for _, r := range rs {
-				if r.err == nil {
-					r.err = err
-				}
+	var contents []*Staged
+	for _, r := range arrived {
+		var werrs []error
+		for _, s := range r.files {
+			if s.err != nil {
+				werrs = append(werrs, s.err)
 			}
 		}
+		if r.err = errors.Join(werrs...); r.err == nil {
+			contents = append(contents, r.files...)
+		}
 	}
+	cerrs, nerr := syncStep(contents, linked, dirs)
+	for _, r := range naming {
+		if r.err == nil {
+			r.err = nerr
+		}
+		answer(r)
+	}
+	failed := map[*Staged]error{}
+	for i, s := range contents {
+		err := cerrs[i]
+		if s.tmp != "" {
+			// Closed before the rename (Windows renames no open file);
+			// an unnamed file stays open to be linked.
+			if cerr := s.f.Close(); err == nil && cerr != nil {
+				err = fmt.Errorf("atomicfile: close %s: %w", s.tmp, cerr)
+			}
+			s.f = nil
+		}
+		if err != nil {
+			failed[s] = err
+		}
+	}
+	var next []*commitReq
+	for _, r := range arrived {
+		if r.err == nil {
+			var errs []error
+			for _, s := range r.files {
+				errs = append(errs, failed[s])
+			}
+			r.err = errors.Join(errs...)
+		}
+		if r.err != nil {
+			answer(r)
+			continue
+		}
+		next = append(next, r)
+	}
+	return next
 }
 
-// finish fsyncs and closes the temporary file.
-func (s *Staged) finish() error {
-	if s.err != nil {
-		return s.err
+// answer removes what is left of a request's temporary files (nothing,
+// once they are named) and wakes its caller.
+func answer(r *commitReq) {
+	for _, s := range r.files {
+		s.Abort()
 	}
-	if err := s.f.Sync(); err != nil {
-		return fmt.Errorf("atomicfile: fsync %s: %w", s.tmp, err)
-	}
-	err := s.f.Close()
-	s.f = nil
-	if err != nil {
-		return fmt.Errorf("atomicfile: close %s: %w", s.tmp, err)
-	}
-	return nil
+	close(r.done)
 }
 
+// fsyncEach fsyncs the files concurrently (at most 32 at a time, so the
+// file system can journal them in one commit where it can) and returns
+// each one's error.
+func fsyncEach(files []*Staged) []error {
+	errs := make([]error, len(files))
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, 32)
+	for i, s := range files {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			if err := s.f.Sync(); err != nil {
+				errs[i] = fmt.Errorf("atomicfile: fsync %s: %w", s.name(), err)
+			}
+		}()
+	}
+	wg.Wait()
+	return errs
+}
+
+// rename gives the file its final name: a rename of the temporary name,
+// or a link of the unnamed file.
 func (s *Staged) rename() error {
 	var err error
-	if s.noReplace {
+	switch {
+	case s.tmp == "":
+		err = linkUnnamed(s.f, s.dest)
+	case s.noReplace:
 		err = renameNoReplace(s.tmp, s.dest)
-	} else {
+	default:
 		err = os.Rename(s.tmp, s.dest)
 	}
 	if err != nil {
 		if errors.Is(err, fs.ErrExist) {
 			return fmt.Errorf("atomicfile: create %s: %w", s.dest, ErrExist)
 		}
-		return fmt.Errorf("atomicfile: rename %s to %s: %w", s.tmp, s.dest, err)
+		return fmt.Errorf("atomicfile: rename %s to %s: %w", s.name(), s.dest, err)
 	}
 	s.settled = true
 	return nil

@@ -1,6 +1,7 @@
 package atomicfile
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -83,5 +84,48 @@ func TestStagedWriteErrorFailsCommit(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(dir, "out")); err == nil {
 		t.Error("the failed file was renamed into place")
+	}
+}
+
+// A NoReplace file is invisible until committed (on Linux it has no name
+// at all, elsewhere only a temporary one), reads back what was written,
+// and is never committed over an existing name.
+func TestStagedNoReplaceHiddenReadableExclusive(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "taken"), []byte("first"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var c Committer
+	for _, dest := range []string{"new", "taken"} {
+		s, err := Stage(dir, Options{NoReplace: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		fmt.Fprintf(s, "second %s", dest)
+		ents, _ := os.ReadDir(dir)
+		for _, e := range ents {
+			if e.Name() != "taken" && e.Name() != "new" && !IsTemp(e.Name()) {
+				t.Errorf("staged file visible as %s", e.Name())
+			}
+		}
+		if b, err := s.Contents(make([]byte, 4)); err != nil || string(b) != "second "+dest {
+			t.Errorf("Contents = %q, %v", b, err)
+		}
+		err = c.Commit(s.To(filepath.Join(dir, dest)))
+		if dest == "taken" && !errors.Is(err, ErrExist) {
+			t.Errorf("commit over an existing file: %v, want ErrExist", err)
+		}
+		if dest == "new" && err != nil {
+			t.Errorf("commit: %v", err)
+		}
+	}
+	for name, want := range map[string]string{"new": "second new", "taken": "first"} {
+		if b, _ := os.ReadFile(filepath.Join(dir, name)); string(b) != want {
+			t.Errorf("%s = %q, want %q", name, b, want)
+		}
+	}
+	ents, _ := os.ReadDir(dir)
+	if len(ents) != 2 {
+		t.Errorf("%d entries, want 2 (no temporary file left)", len(ents))
 	}
 }

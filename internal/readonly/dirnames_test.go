@@ -27,3 +27,41 @@ func TestDirNamesSorted(t *testing.T) {
 		t.Error("DirNames of a missing folder: no error")
 	}
 }
+
+// TestDirEntriesAreLstatTypes: DirEntries lists what DirNames lists, in
+// the same order, each with the type lstat gives (a link to a folder is a
+// link, not a folder).
+func TestDirEntriesAreLstatTypes(t *testing.T) {
+	dir := t.TempDir()
+	for _, n := range []string{"Q3", "a", "Q1"} {
+		if err := os.WriteFile(filepath.Join(dir, n), nil, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.Mkdir(filepath.Join(dir, "IN"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink("IN", filepath.Join(dir, "link")); err != nil {
+		t.Skipf("no symbolic links here: %v", err)
+	}
+	es, err := DirEntries(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	names, _ := DirNames(dir)
+	if len(es) != len(names) {
+		t.Fatalf("DirEntries = %v, DirNames = %q", es, names)
+	}
+	for i, e := range es {
+		info, err := os.Lstat(filepath.Join(dir, e.Name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if e.Name != names[i] || e.Type != info.Mode().Type() {
+			t.Errorf("entry %d = %q %v; want %q %v", i, e.Name, e.Type, names[i], info.Mode().Type())
+		}
+	}
+	if _, err := DirEntries(filepath.Join(dir, "gone")); err == nil {
+		t.Error("DirEntries of a missing folder: no error")
+	}
+}

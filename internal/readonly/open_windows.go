@@ -2,6 +2,7 @@ package readonly
 
 import (
 	"errors"
+	"io/fs"
 	"os"
 	"syscall"
 )
@@ -16,10 +17,11 @@ func OpenDir(path string) (*os.File, error) { return os.Open(path) }
 // every later operation on the handle. That call needs FILE_WRITE_ATTRIBUTES
 // on the handle, which read-only media and ACLs may refuse: then a plain
 // read handle is used and the access time may change (SECURITY.md).
-func openFile(path string) (*os.File, error) {
+// The information is left to Open's Stat (nil).
+func openFile(path string) (*os.File, fs.FileInfo, error) {
 	p, err := syscall.UTF16PtrFromString(path)
 	if err != nil {
-		return nil, &os.PathError{Op: "open", Path: path, Err: err}
+		return nil, nil, &os.PathError{Op: "open", Path: path, Err: err}
 	}
 	const fileWriteAttributes = 0x0100
 	share := uint32(syscall.FILE_SHARE_READ | syscall.FILE_SHARE_WRITE | syscall.FILE_SHARE_DELETE)
@@ -29,7 +31,7 @@ func openFile(path string) (*os.File, error) {
 		h, err = syscall.CreateFile(p, syscall.GENERIC_READ, share, nil, syscall.OPEN_EXISTING, syscall.FILE_ATTRIBUTE_NORMAL, 0)
 	}
 	if err != nil {
-		return nil, &os.PathError{Op: "open", Path: path, Err: err}
+		return nil, nil, &os.PathError{Op: "open", Path: path, Err: err}
 	}
 	if keep {
 		never := syscall.Filetime{LowDateTime: 0xFFFFFFFF, HighDateTime: 0xFFFFFFFF}
@@ -37,7 +39,7 @@ func openFile(path string) (*os.File, error) {
 	}
 	if t, err := syscall.GetFileType(h); err == nil && t != syscall.FILE_TYPE_DISK {
 		syscall.CloseHandle(h)
-		return nil, &os.PathError{Op: "open", Path: path, Err: ErrNotRegular}
+		return nil, nil, &os.PathError{Op: "open", Path: path, Err: ErrNotRegular}
 	}
-	return os.NewFile(uintptr(h), path), nil
+	return os.NewFile(uintptr(h), path), nil, nil
 }

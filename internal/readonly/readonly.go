@@ -36,17 +36,22 @@ type File struct {
 // non-regular file gives an error wrapping ErrNotRegular that says its
 // type.
 func Open(path string) (*File, error) {
-	f, err := openFile(path)
+	// openFile gives the information of its own fstat where it made one
+	// (Unix), or a nil file with it for a file that is not regular.
+	f, info, err := openFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
-	info, err := f.Stat()
-	if err != nil {
-		f.Close()
-		return nil, fmt.Errorf("stat %s: %w", path, err)
+	if info == nil {
+		if info, err = f.Stat(); err != nil {
+			f.Close()
+			return nil, fmt.Errorf("stat %s: %w", path, err)
+		}
 	}
 	if !info.Mode().IsRegular() {
-		f.Close()
+		if f != nil {
+			f.Close()
+		}
 		return nil, fmt.Errorf("%s: %w (%s)", path, ErrNotRegular, typeName(info.Mode()))
 	}
 	return &File{f: f, path: path, info: info}, nil

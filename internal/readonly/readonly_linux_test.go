@@ -8,6 +8,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 // TestOpenFIFOReportsNotReads: a plain open of a FIFO without a writer
@@ -101,4 +103,78 @@ func Atime(t *testing.T, path string) time.Time {
 		t.Fatal(err)
 	}
 	return time.Unix(st.Atim.Sec, st.Atim.Nsec).UTC()
+}
+
+// TestOpenInfoIsOSStat: the information Open builds from its one fstat
+// is what os.Stat gives, for regular files of odd modes and (through
+// openFile) for the types Open refuses.
+func TestOpenInfoIsOSStat(t *testing.T) {
+	dir := t.TempDir()
+	reg := filepath.Join(dir, "r")
+	if err := os.WriteFile(reg, []byte("hello"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	fifo := filepath.Join(dir, "p")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	old := time.Date(2001, 3, 14, 9, 26, 53, 123456789, time.UTC)
+	for _, mode := range []os.FileMode{0o644, 0o400 | os.ModeSetuid, 0o750 | os.ModeSetgid | os.ModeSticky} {
+		if err := os.Chmod(reg, mode); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Chtimes(reg, old, old); err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range []string{reg, fifo, dir, dir + "/"} {
+			want, err := os.Stat(p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			f, got, err := openFile(p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if f != nil {
+				f.Close()
+			}
+			if got == nil {
+				t.Fatalf("%s: no information", p)
+			}
+			if got.Name() != want.Name() || got.Size() != want.Size() || got.Mode() != want.Mode() || !got.ModTime().Equal(want.ModTime()) ||
+				got.IsDir() != want.IsDir() || (f == nil) != !want.Mode().IsRegular() {
+				t.Errorf("%s: got %q %d %v %v, os.Stat %q %d %v %v", p, got.Name(), got.Size(), got.Mode(), got.ModTime(), want.Name(), want.Size(), want.Mode(), want.ModTime())
+			}
+			if st, ok := got.Sys().(*syscall.Stat_t); !ok || st.Ino != want.Sys().(*syscall.Stat_t).Ino {
+				t.Errorf("%s: Sys() = %T, want the *syscall.Stat_t of the file", p, got.Sys())
+			}
+		}
+	}
+}
+
+// TestOpenClearsNonblockKeepsNoatime: the one F_SETFL of a regular
+// file's open clears O_NONBLOCK and keeps O_NOATIME (the owner may set
+// it).
+func TestOpenClearsNonblockKeepsNoatime(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "r")
+	if err := os.WriteFile(p, []byte("hello"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	f, err := Open(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	rc, err := f.f.SyscallConn()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var flags int
+	var ferr error
+	if err := rc.Control(func(fd uintptr) { flags, ferr = unix.FcntlInt(fd, unix.F_GETFL, 0) }); err != nil || ferr != nil {
+		t.Fatal(err, ferr)
+	}
+	if flags&unix.O_NONBLOCK != 0 || flags&unix.O_NOATIME == 0 {
+		t.Errorf("status flags %#x: want O_NOATIME set and O_NONBLOCK clear", flags)
+	}
 }

@@ -1,0 +1,28 @@
+//go:build !linux
+
+package atomicfile
+
+import (
+	"errors"
+	"io/fs"
+	"os"
+)
+
+// syncStep fsyncs the files of contents, the calls issued together, then
+// each folder of dirs once. (linked is always empty here: see openUnnamed.)
+func syncStep(contents, linked []*Staged, dirs []string) ([]error, error) {
+	cerrs := fsyncEach(contents)
+	nerrs := fsyncEach(linked)
+	for _, d := range dirs {
+		nerrs = append(nerrs, SyncDir(d))
+	}
+	return cerrs, errors.Join(nerrs...)
+}
+
+// Unnamed files are Linux's (O_TMPFILE): elsewhere Stage always names its
+// temporary file.
+func openUnnamed(string, fs.FileMode) *os.File { return nil }
+
+func linkUnnamed(*os.File, string) error {
+	return errors.New("atomicfile: unnamed files are Linux only")
+}
