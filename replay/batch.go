@@ -3,6 +3,8 @@ package replay
 import (
 	"context"
 	"fmt"
+	"sync"
+	"time"
 
 	"github.com/imsforensic/imsforensic/model"
 )
@@ -20,26 +22,131 @@ type batchTarget interface {
 	DeliverBatch(ctx context.Context, items []*Item) ([]model.ReplayRecord, error)
 }
 
-// nextBatch takes one planned delivery (blocking) and then as many more
-// as are ready, up to n.
-func nextBatch(work <-chan planned, n int) []planned {
-	p, ok := <-work
-	if !ok {
-		return nil
+// delivery hands planned messages to Concurrency senders in batches of
+// up to the target's BatchSize (one message for a target without
+// batches). Each sender delivers one batch at a time (deliverBatch), so
+// a sender's journal records go in one write and share the fsyncs of the
+// senders that sync at the same moment (atomicfile's group commit).
+type delivery struct {
+	in    chan planned
+	stop  chan struct{} // closed on the first journal failure
+	once  sync.Once
+	err   error // the first journal failure
+	wg    sync.WaitGroup
+	total func() int // for Progress: the deliveries planned so far
+
+	progMu sync.Mutex
+	done   int
+}
+
+// startDelivery starts the senders. A partial batch waits up to wait for
+// more messages before it goes to an idle sender (0: it goes at once):
+// when the plan is a stream, that keeps batches full while the sources
+// are still being read.
+func (r *runner) startDelivery(ctx context.Context, wait time.Duration, total func() int) *delivery {
+	bt, batched := r.target.(batchTarget)
+	size := 1
+	if batched {
+		size = max(1, bt.BatchSize())
 	}
-	batch := []planned{p}
-	for len(batch) < n {
+	d := &delivery{in: make(chan planned), stop: make(chan struct{}), total: total}
+	batches := make(chan []planned)
+	go batcher(d.in, batches, size, wait, d.stop)
+	for range r.opts.Concurrency {
+		d.wg.Add(1)
+		go func() {
+			defer d.wg.Done()
+			for batch := range batches {
+				var err error
+				if batched {
+					err = r.deliverBatch(ctx, bt, batch)
+				} else {
+					err = r.deliverOne(ctx, batch[0])
+				}
+				if err != nil {
+					d.once.Do(func() { d.err = err; close(d.stop) })
+				}
+				d.progress(r.opts.Progress, len(batch))
+			}
+		}()
+	}
+	return d
+}
+
+// feed hands one planned delivery to the senders; an error means stop
+// planning: a journal failure, or ctx's.
+func (d *delivery) feed(ctx context.Context, p planned) error {
+	select {
+	case d.in <- p:
+		return nil
+	case <-d.stop:
+		return d.err
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// finish waits for the senders to deliver what was fed; the error is the
+// first journal failure, else ctx's.
+func (d *delivery) finish(ctx context.Context) error {
+	close(d.in)
+	d.wg.Wait()
+	if d.err != nil {
+		return d.err
+	}
+	return ctx.Err()
+}
+
+func (d *delivery) progress(fn func(done, total int), n int) {
+	if fn == nil {
+		return
+	}
+	d.progMu.Lock()
+	d.done += n
+	fn(d.done, d.total())
+	d.progMu.Unlock()
+}
+
+// batcher groups what arrives on in into batches of up to size for out:
+// a full batch waits for a sender; a partial one goes to a sender that is
+// idle once its first message has waited wait, or at once with wait 0.
+// It returns when in is closed (after handing out the last batch) or stop
+// is; then it closes out.
+func batcher(in <-chan planned, out chan<- []planned, size int, wait time.Duration, stop <-chan struct{}) {
+	defer close(out)
+	var batch []planned
+	timer := time.NewTimer(time.Hour)
+	timer.Stop()
+	defer timer.Stop()
+	due := wait == 0 // the partial batch may go
+	for in != nil || len(batch) > 0 {
+		var offer chan<- []planned
+		if len(batch) >= size || len(batch) > 0 && (due || in == nil) {
+			offer = out
+		}
+		recv := in
+		if len(batch) >= size {
+			recv = nil
+		}
 		select {
-		case p, ok := <-work:
+		case p, ok := <-recv:
 			if !ok {
-				return batch
+				in = nil
+				continue
 			}
 			batch = append(batch, p)
-		default:
-			return batch
+			if len(batch) == 1 && wait > 0 {
+				due = false
+				timer.Reset(wait)
+			}
+		case offer <- batch:
+			batch = nil
+		case <-timer.C:
+			due = true
+		case <-stop:
+			return
 		}
 	}
-	return batch
 }
 
 // deliverBatch journals the begin records of a batch with one fsync,
@@ -92,6 +199,9 @@ func (r *runner) deliverBatch(ctx context.Context, bt batchTarget, batch []plann
 func (r *runner) journalLines(recs []model.ReplayRecord) error {
 	if r.jw == nil || len(recs) == 0 {
 		return nil
+	}
+	if err := r.flushPlan(); err != nil {
+		return err
 	}
 	if err := r.watch.check(); err != nil {
 		return err

@@ -8,7 +8,14 @@
 // HoldBack, the one copy of that rule; Preview shows the plan it makes
 // without a target, for reports),
 // then delivers the planned ones, recording each step in an append-only,
-// fsynced JSON Lines journal of model.ReplayRecord (STYLE.md item 13):
+// fsynced JSON Lines journal of model.ReplayRecord (STYLE.md item 13).
+// RunEach takes the messages as a stream (the command's parallel scan):
+// into SMTP, whose Plan looks at nothing but the message, each message is
+// planned as it comes and sent with the next batch while later files are
+// still being read, with the decisions the whole list would get (each
+// message is decided alone); folder targets, whose plan looks at what the
+// folder holds, and dry runs collect the stream and plan the sorted list.
+// The journal's lines:
 //
 //	plan   one line per message: plan/skip/hold/refuse, with the reason
 //	begin  before a write or send: the intent (Result "begin"), with Dest
@@ -35,11 +42,15 @@
 // never deleted.
 //
 // The SMTP target delivers in batches (batch.go): the begin records of up
-// to 32 messages are made durable by one fsync, the batch is sent on one
-// connection with PIPELINING (RFC 2920) when offered (package smtpclient
-// owns the wire), and one fsync covers the batch's done records. The
-// in-doubt window is that batch: a kill between the two fsyncs leaves up
-// to 32 messages begun and not done, which a rerun refuses ("outcome
+// to 32 messages are written together and made durable by one fsync (with
+// the plan lines before them), the batch is sent on one connection with
+// PIPELINING (RFC 2920) when offered (package smtpclient owns the wire),
+// and one fsync covers the batch's done records. Each sender (one per
+// --concurrency) journals its own batches; senders that sync at the same
+// moment share one fsync (atomicfile's group commit). The in-doubt window
+// is one batch per sender: a kill between the two fsyncs leaves up to 32
+// messages per sender (32 x --concurrency in all) begun and not done,
+// which a rerun refuses ("outcome
 // unknown") unless --resend-in-doubt, which resends them with the same
 // ENVID: exactly once into a server that deduplicates on ENVID and sha256
 // (the imsforensic sink), possibly twice into any other.

@@ -14,6 +14,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/imsforensic/imsforensic/guard"
 	"github.com/imsforensic/imsforensic/internal/atomicfile"
 	"github.com/imsforensic/imsforensic/internal/lock"
 	"github.com/imsforensic/imsforensic/internal/readonly"
@@ -88,16 +89,42 @@ type runner struct {
 	outMu  sync.Mutex
 	jw     *atomicfile.JSONLWriter
 	watch  *journalWatch // nil in a dry run
+	js     *journalState // the journal as start read it
 	sum    model.ReplaySummary
 	sumMu  sync.Mutex
+
+	planMu  sync.Mutex // guards planBuf and planN
+	planBuf []byte     // plan lines not yet written (emitPlan)
+	planN   int
 }
 
 // Run replays msgs to target: plan every message, journal and report each
 // plan line, then (unless DryRun) deliver the planned ones. out receives
 // every plan record and every done record, from one goroutine at a time.
 // The Summary is valid even when err != nil. Run never writes to a
-// message's source file.
+// message's source file. RunEach is Run for a stream of messages.
 func Run(ctx context.Context, msgs []*model.Message, target Target, opts Options, out func(model.ReplayRecord)) (model.ReplaySummary, error) {
+	r, err := newRunner(target, opts, out)
+	if err != nil {
+		return r.sum, err
+	}
+	end, err := r.start(ctx, evidenceOf(msgs, r.opts.Sources))
+	if err != nil {
+		return r.sum, err
+	}
+	defer end()
+	todo, err := r.plan(ctx, msgs)
+	if err != nil || opts.DryRun {
+		return r.sum, err
+	}
+	if err := r.deliver(ctx, todo); err != nil {
+		return r.sum, err
+	}
+	return r.sum, r.watch.check()
+}
+
+// newRunner takes Options' defaults and the journal's default path.
+func newRunner(target Target, opts Options, out func(model.ReplayRecord)) (*runner, error) {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
@@ -111,20 +138,40 @@ func Run(ctx context.Context, msgs []*model.Message, target Target, opts Options
 	if opts.JournalPath == "" {
 		p, err := DefaultJournalPath(target, opts.Sources)
 		if err != nil {
-			return r.sum, err
+			return r, err
 		}
-		opts.JournalPath, r.opts.JournalPath = p, p
+		r.opts.JournalPath = p
 	}
+	return r, nil
+}
+
+// start checks the preconditions (--queue-dat, no output among the
+// evidence in), takes the locks, reads the journal and, unless this is a
+// dry run, prepares the target and opens the journal (its header, the
+// target's preparation records). end releases what start took.
+func (r *runner) start(ctx context.Context, in *guard.Inputs) (end func(), err error) {
+	target, opts := r.target, r.opts
+	var undo []func()
+	end = func() {
+		for i := len(undo) - 1; i >= 0; i-- {
+			undo[i]()
+		}
+	}
+	defer func() {
+		if err != nil {
+			end()
+		}
+	}()
 	if qa, ok := target.(queueDatAware); ok {
 		qa.setQueueDat(opts.QueueDat)
 	} else if opts.QueueDat != "" {
-		return r.sum, CheckQueueDat("", opts.QueueDat)
+		return end, CheckQueueDat("", opts.QueueDat)
 	}
 	if err := CheckQueueDat(SchemeImcdata, opts.QueueDat); err != nil {
-		return r.sum, err
+		return end, err
 	}
-	if err := checkOutputs(evidenceOf(msgs, opts.Sources), target, opts.JournalPath); err != nil {
-		return r.sum, err
+	if err := checkOutputs(in, target, opts.JournalPath); err != nil {
+		return end, err
 	}
 	r.opts.Named = selectedByName(opts.Sources, opts.Named)
 	r.sum.Journal = opts.JournalPath
@@ -134,58 +181,50 @@ func Run(ctx context.Context, msgs []*model.Message, target Target, opts Options
 		// order, so two waiting runs cannot deadlock.
 		unlock, err := lockRun(ctx, target, opts.JournalPath, opts.Wait)
 		if err != nil {
-			return r.sum, err
+			return end, err
 		}
-		defer unlock()
+		undo = append(undo, unlock)
 	}
 	js, err := readJournal(opts.JournalPath, !opts.DryRun)
 	if err != nil {
-		return r.sum, err
+		return end, err
 	}
-	if js.target != "" && js.target != target.String() {
-		return r.sum, fmt.Errorf("%w: %s records a replay to %s, not %s (use another --journal)", ErrJournalTarget, opts.JournalPath, js.target, target.String())
+	r.js = js
+	if js.target != "" && js.target != r.name {
+		return end, fmt.Errorf("%w: %s records a replay to %s, not %s (use another --journal)", ErrJournalTarget, opts.JournalPath, js.target, r.name)
 	}
 	if opts.DryRun {
 		if len(js.records) == 0 && js.header == nil {
 			r.sum.Journal = ""
 		}
-	} else {
-		if err := target.Prepare(ctx); err != nil {
-			return r.sum, fmt.Errorf("replay to %s: %w", target, err)
+		return end, nil
+	}
+	if err := target.Prepare(ctx); err != nil {
+		return end, fmt.Errorf("replay to %s: %w", target, err)
+	}
+	if err := os.MkdirAll(filepath.Dir(opts.JournalPath), 0o700); err != nil {
+		return end, fmt.Errorf("replay: journal folder: %w", err)
+	}
+	if r.jw, err = atomicfile.OpenJSONL(opts.JournalPath); err != nil {
+		return end, err
+	}
+	undo = append(undo, func() { r.jw.Close() })
+	if r.watch, err = newJournalWatch(opts.JournalPath); err != nil {
+		return end, err
+	}
+	if js.header == nil && len(js.records) == 0 {
+		if err := r.writeHeader(); err != nil {
+			return end, err
 		}
-		if err := os.MkdirAll(filepath.Dir(opts.JournalPath), 0o700); err != nil {
-			return r.sum, fmt.Errorf("replay: journal folder: %w", err)
-		}
-		r.jw, err = atomicfile.OpenJSONL(opts.JournalPath)
-		if err != nil {
-			return r.sum, err
-		}
-		defer r.jw.Close()
-		if r.watch, err = newJournalWatch(opts.JournalPath); err != nil {
-			return r.sum, err
-		}
-		if js.header == nil && len(js.records) == 0 {
-			if err := r.writeHeader(); err != nil {
-				return r.sum, err
+	}
+	if pr, ok := target.(prepareRecorder); ok {
+		for _, rec := range pr.prepareRecords() {
+			if err := r.emit(r.fill(rec, "")); err != nil {
+				return end, err
 			}
 		}
-		if pr, ok := target.(prepareRecorder); ok {
-			for _, rec := range pr.prepareRecords() {
-				if err := r.emit(r.fill(rec, "")); err != nil {
-					return r.sum, err
-				}
-			}
-		}
 	}
-
-	todo, err := r.plan(ctx, msgs, js)
-	if err != nil || opts.DryRun {
-		return r.sum, err
-	}
-	if err := r.deliver(ctx, todo); err != nil {
-		return r.sum, err
-	}
-	return r.sum, r.watch.check()
+	return end, nil
 }
 
 // lockRun takes the target's lock and the journal's for the whole run
@@ -254,19 +293,55 @@ func (r *runner) emit(rec model.ReplayRecord) error {
 }
 
 // emitPlan journals a plan line without its own fsync: plan lines are
-// made durable together, by one Sync before the first delivery (a torn
-// one after a crash goes to .broken like any other). With 100,000 spool
-// files this saves 100,000 fsyncs; begin and done records are each synced.
+// gathered and written together (flushPlan) before the next begin record
+// or other journal line, and made durable by the fsync that covers that
+// begin (a torn one after a crash goes to .broken like any other). With
+// 100,000 spool files this saves 100,000 fsyncs and as many writes; begin
+// and done records are each synced.
 func (r *runner) emitPlan(rec model.ReplayRecord) error {
 	if r.jw != nil {
-		if err := r.watch.check(); err != nil {
-			return err
+		line, err := rec.MarshalJSON()
+		if err != nil {
+			return fmt.Errorf("replay: journal: encode record for %s: %w", rec.Path, err)
 		}
-		if err := r.jw.AppendBuffered(rec); err != nil {
-			return fmt.Errorf("replay: journal: %w", err)
+		r.planMu.Lock()
+		r.planBuf = append(append(r.planBuf, line...), '\n')
+		r.planN++
+		full := len(r.planBuf) >= planBufSize
+		r.planMu.Unlock()
+		if full {
+			if err := r.flushPlan(); err != nil {
+				return err
+			}
 		}
 	}
 	r.report(rec)
+	return nil
+}
+
+// planBufSize is how many bytes of plan lines wait for one write.
+const planBufSize = 64 << 10
+
+// flushPlan writes the plan lines gathered by emitPlan, in one write. A
+// planned message's plan line is gathered before the message is handed
+// to a sender, and every begin record is written after a flushPlan, so
+// the journal has each plan line before its message's begin.
+func (r *runner) flushPlan() error {
+	if r.jw == nil {
+		return nil
+	}
+	r.planMu.Lock()
+	defer r.planMu.Unlock()
+	if r.planN == 0 {
+		return nil
+	}
+	if err := r.watch.check(); err != nil {
+		return err
+	}
+	if err := r.jw.AppendLines(r.planBuf, r.planN); err != nil {
+		return fmt.Errorf("replay: journal: %w", err)
+	}
+	r.planBuf, r.planN = r.planBuf[:0], 0
 	return nil
 }
 
@@ -279,6 +354,9 @@ func (r *runner) report(rec model.ReplayRecord) {
 func (r *runner) journal(rec model.ReplayRecord) error {
 	if r.jw == nil {
 		return nil
+	}
+	if err := r.flushPlan(); err != nil {
+		return err
 	}
 	if err := r.watch.check(); err != nil {
 		return err
@@ -302,92 +380,22 @@ type planned struct {
 
 // plan decides every message, journals and reports each decision, and
 // returns the writes and sends to do.
-func (r *runner) plan(ctx context.Context, msgs []*model.Message, js *journalState) ([]planned, error) {
+func (r *runner) plan(ctx context.Context, msgs []*model.Message) ([]planned, error) {
 	var todo []planned
-	for _, m0 := range msgs {
+	for _, m := range msgs {
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		m, err := withSource(m0)
+		p, err := r.planOne(ctx, m)
 		if err != nil {
-			r.note(model.OutcomeFailed, "source unreadable")
-			if err := r.emitPlan(r.fill(model.ReplayRecord{Action: model.ActionRefuse, Result: model.ResultFailed, Reason: err.Error(), SHA256Before: m0.SHA256}, absPath(m0.Path))); err != nil {
-				return nil, err
-			}
-			continue
-		}
-		it := &Item{Msg: m}
-		base := model.ReplayRecord{Path: m.Path, MboxOrdinal: m.MboxOrdinal, SHA256Before: m.SHA256}
-		key := entryKey(m.Path, m.SHA256)
-
-		switch js.state[key] {
-		case stateWritten:
-			rec := base
-			rec.Action, rec.Result, rec.Reason = model.ActionSkip, model.ResultSkipped, "already written (journal)"
-			r.note(model.OutcomeSkipped, rec.Reason)
-			if err := r.emitPlan(r.fill(rec, "")); err != nil {
-				return nil, err
-			}
-			continue
-		case stateRefused:
-			rec := base
-			prev := js.refused[key]
-			rec.Action, rec.Result, rec.Dest = model.ActionRefuse, model.ResultRefused, prev.Dest
-			rec.Reason = "refused in an earlier run of this journal: " + prev.Reason
-			r.note(model.OutcomeRefused, "refused in an earlier run of this journal")
-			if err := r.emitPlan(r.fill(rec, "")); err != nil {
-				return nil, err
-			}
-			continue
-		case stateBegun:
-			if !r.opts.DryRun {
-				done, handled, err := r.recover(ctx, it, js.begins[key])
-				if err != nil {
-					return nil, err
-				}
-				if handled {
-					r.noteDone(done)
-					done.MboxOrdinal = m.MboxOrdinal
-					if err := r.emit(r.fill(done, m.Path)); err != nil {
-						return nil, err
-					}
-					continue
-				}
-			}
-		}
-
-		if rule, held := HoldBack(m, r.opts); held {
-			rec := base
-			rec.Action, rec.Result, rec.Reason = model.ActionHold, model.ResultHeld, holdReason(rule)
-			r.note(model.OutcomeHeld, "crash-class finding "+rule)
-			if err := r.emitPlan(r.fill(rec, "")); err != nil {
-				return nil, err
-			}
-			continue
-		}
-
-		dec, err := r.target.Plan(ctx, it)
-		rec := base
-		rec.Dest = dec.Dest
-		rec.Reason = dec.Reason
-		switch {
-		case err != nil:
-			rec.Action, rec.Result, rec.Reason = model.ActionRefuse, model.ResultFailed, err.Error()
-			r.note(model.OutcomeFailed, "plan: "+err.Error())
-		case dec.Action == model.ActionWrite || dec.Action == model.ActionSend:
-			rec.Action, rec.Result = model.ActionPlan, model.ResultPlanned
-			r.note(model.OutcomePlanned, "")
-			todo = append(todo, planned{it: it, dec: dec})
-		case dec.Action == model.ActionSkip:
-			rec.Action, rec.Result = model.ActionSkip, model.ResultSkipped
-			r.note(model.OutcomeSkipped, dec.Reason)
-		default:
-			rec.Action, rec.Result = model.ActionRefuse, model.ResultRefused
-			r.note(model.OutcomeRefused, dec.Reason)
-		}
-		if err := r.emitPlan(r.fill(rec, "")); err != nil {
 			return nil, err
 		}
+		if p != nil {
+			todo = append(todo, *p)
+		}
+	}
+	if err := r.flushPlan(); err != nil {
+		return nil, err
 	}
 	if r.jw != nil {
 		if err := r.jw.Sync(); err != nil {
@@ -395,6 +403,81 @@ func (r *runner) plan(ctx context.Context, msgs []*model.Message, js *journalSta
 		}
 	}
 	return todo, nil
+}
+
+// planOne decides one message, journals and reports the decision, and
+// returns the write or send to do, or nil. The hold-back (HoldBack) and
+// the target's Plan see the message alone, so a message is decided the
+// same whether the list is planned whole or as a stream.
+func (r *runner) planOne(ctx context.Context, m0 *model.Message) (*planned, error) {
+	js := r.js
+	m, err := withSource(m0)
+	if err != nil {
+		r.note(model.OutcomeFailed, "source unreadable")
+		return nil, r.emitPlan(r.fill(model.ReplayRecord{Action: model.ActionRefuse, Result: model.ResultFailed, Reason: err.Error(), SHA256Before: m0.SHA256}, absPath(m0.Path)))
+	}
+	it := &Item{Msg: m}
+	base := model.ReplayRecord{Path: m.Path, MboxOrdinal: m.MboxOrdinal, SHA256Before: m.SHA256}
+	key := entryKey(m.Path, m.SHA256)
+
+	switch js.state[key] {
+	case stateWritten:
+		rec := base
+		rec.Action, rec.Result, rec.Reason = model.ActionSkip, model.ResultSkipped, "already written (journal)"
+		r.note(model.OutcomeSkipped, rec.Reason)
+		return nil, r.emitPlan(r.fill(rec, ""))
+	case stateRefused:
+		rec := base
+		prev := js.refused[key]
+		rec.Action, rec.Result, rec.Dest = model.ActionRefuse, model.ResultRefused, prev.Dest
+		rec.Reason = "refused in an earlier run of this journal: " + prev.Reason
+		r.note(model.OutcomeRefused, "refused in an earlier run of this journal")
+		return nil, r.emitPlan(r.fill(rec, ""))
+	case stateBegun:
+		if !r.opts.DryRun {
+			done, handled, err := r.recover(ctx, it, js.begins[key])
+			if err != nil {
+				return nil, err
+			}
+			if handled {
+				r.noteDone(done)
+				done.MboxOrdinal = m.MboxOrdinal
+				return nil, r.emit(r.fill(done, m.Path))
+			}
+		}
+	}
+
+	if rule, held := HoldBack(m, r.opts); held {
+		rec := base
+		rec.Action, rec.Result, rec.Reason = model.ActionHold, model.ResultHeld, holdReason(rule)
+		r.note(model.OutcomeHeld, "crash-class finding "+rule)
+		return nil, r.emitPlan(r.fill(rec, ""))
+	}
+
+	dec, err := r.target.Plan(ctx, it)
+	rec := base
+	rec.Dest = dec.Dest
+	rec.Reason = dec.Reason
+	var p *planned
+	switch {
+	case err != nil:
+		rec.Action, rec.Result, rec.Reason = model.ActionRefuse, model.ResultFailed, err.Error()
+		r.note(model.OutcomeFailed, "plan: "+err.Error())
+	case dec.Action == model.ActionWrite || dec.Action == model.ActionSend:
+		rec.Action, rec.Result = model.ActionPlan, model.ResultPlanned
+		r.note(model.OutcomePlanned, "")
+		p = &planned{it: it, dec: dec}
+	case dec.Action == model.ActionSkip:
+		rec.Action, rec.Result = model.ActionSkip, model.ResultSkipped
+		r.note(model.OutcomeSkipped, dec.Reason)
+	default:
+		rec.Action, rec.Result = model.ActionRefuse, model.ResultRefused
+		r.note(model.OutcomeRefused, dec.Reason)
+	}
+	if err := r.emitPlan(r.fill(rec, "")); err != nil {
+		return nil, err
+	}
+	return p, nil
 }
 
 // recover asks a folder target what became of an interrupted delivery.
@@ -438,62 +521,13 @@ func namedIn(m *model.Message, names []string) bool {
 
 // deliver runs the planned deliveries on Concurrency workers.
 func (r *runner) deliver(ctx context.Context, todo []planned) error {
-	bt, batched := r.target.(batchTarget)
-	size := 1
-	if batched {
-		size = max(1, bt.BatchSize())
-	}
-	// Buffered so that a worker finds a whole batch ready.
-	work := make(chan planned, size*r.opts.Concurrency)
-	var wg sync.WaitGroup
-	var errOnce sync.Once
-	var firstErr error
-	stop := make(chan struct{}) // closed on the first journal failure
-	var progMu sync.Mutex
-	done := 0
-	for range r.opts.Concurrency {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				batch := nextBatch(work, size)
-				if len(batch) == 0 {
-					return
-				}
-				var err error
-				if batched {
-					err = r.deliverBatch(ctx, bt, batch)
-				} else {
-					err = r.deliverOne(ctx, batch[0])
-				}
-				if err != nil {
-					errOnce.Do(func() { firstErr = err; close(stop) })
-				}
-				if r.opts.Progress != nil {
-					progMu.Lock()
-					done += len(batch)
-					r.opts.Progress(done, len(todo))
-					progMu.Unlock()
-				}
-			}
-		}()
-	}
-feed:
+	d := r.startDelivery(ctx, 0, func() int { return len(todo) })
 	for _, p := range todo {
-		select {
-		case <-ctx.Done():
-			break feed
-		case <-stop:
-			break feed
-		case work <- p:
+		if d.feed(ctx, p) != nil {
+			break
 		}
 	}
-	close(work)
-	wg.Wait()
-	if firstErr != nil {
-		return firstErr
-	}
-	return ctx.Err()
+	return d.finish(ctx)
 }
 
 // deliverOne journals the intent, delivers, and journals the result. Only a

@@ -120,9 +120,12 @@ func (o *replayOptions) validate(g *globals) error {
 
 // replayHelp is replay --help.
 const replayHelp = `Plans every message first, then writes or sends the planned ones, keeping an
-append-only journal (JSON Lines, fsynced). Running the same command again
-resumes: nothing is written or sent twice. The inputs are never written, and
-no output may lie among them.
+append-only journal (JSON Lines, fsynced). Into smtp:// the plan and the sends
+run as a stream: each message is planned as it is scanned, and sent with its
+batch while later files are still read (same decisions, plan and send records
+interleaved; --dry-run prints the whole plan first). Running the same command
+again resumes: nothing is written or sent twice. The inputs are never written,
+and no output may lie among them.
 
 The journal starts with a header naming the target and the sources; entries
 key on the source path and its sha256, so a file changed since is planned
@@ -221,22 +224,20 @@ func runReplay(ctx context.Context, opts *replayOptions, g *globals, args []stri
 	if err != nil {
 		return err
 	}
-	ms, walkErr, err := replayInputs(ctx, g, opts, paths)
-	if err != nil {
-		return err
-	}
-	if len(ms) == 0 && walkErr != nil {
-		// Nothing could be read: no target to reach, no empty summary.
-		return partialError(printWalkErrors(g, walkErr))
-	}
-
+	in := &replayInputs{opts: opts, paths: paths, now: time.Now()}
 	ropts, prog := replayRunOptions(opts, g, paths, journal)
 	watched, sent := watchSend(out)
-	sum, err := replay.Run(ctx, ms, target, ropts, watched)
+	// A streamed run scans while it sends: only the replay's bar is drawn.
+	quietScan := ropts.Progress != nil && replay.Streams(target, ropts)
+	sum, err := replay.RunEach(ctx, in.stream(ctx, g, quietScan), target, ropts, watched)
 	if prog != nil {
 		prog.done()
 	}
-	return replayExit(ctx, g, opts, len(ms), sum, err, walkErr, sent, flush)
+	if in.n == 0 && in.walkErr != nil && errors.Is(err, in.walkErr) && ctx.Err() == nil {
+		// Nothing could be read: no target reached, no empty summary.
+		return partialError(printWalkErrors(g, in.walkErr))
+	}
+	return replayExit(ctx, g, opts, in.n, sum, err, in.walkErr, sent, flush)
 }
 
 // replayExit prints the output of a run and decides its exit: a usage
@@ -279,17 +280,53 @@ func replayJournal(g *globals, opts *replayOptions, target replay.Target, paths 
 	return journal, nil
 }
 
-// replayInputs scans and selects the messages to replay, in path order.
-// walkErr is an input that could not be read (the rest are still
-// replayed); err is cancellation.
-func replayInputs(ctx context.Context, g *globals, opts *replayOptions, paths []string) (ms []*model.Message, walkErr, err error) {
-	ms, walkErr = scanInputs(ctx, g, paths, &opts.rules, opts.format == "json")
-	if walkErr != nil && ctx.Err() != nil {
-		return nil, nil, walkErr
+// replayInputs are the messages to replay: the inputs scanned (in
+// parallel, in walk order) and those --select keeps, as a stream for
+// replay.RunEach, which plans and sends them as they come to an SMTP
+// target and sorts them by path first for the others.
+type replayInputs struct {
+	opts  *replayOptions
+	paths []string
+	now   time.Time
+	// n counts the messages given to the replay; walkErr is an input that
+	// could not be read (the rest are still replayed).
+	n       int
+	walkErr error
+}
+
+// stream is the replay.Messages of the inputs. A walk error ends the
+// stream only when nothing was read (RunEach then touches nothing);
+// after a message it is kept for the exit code. quiet: the scan draws no
+// progress of its own.
+func (in *replayInputs) stream(ctx context.Context, g *globals, quiet bool) replay.Messages {
+	return func(yield func(*model.Message) error) error {
+		gs := g
+		if quiet {
+			gq := *g
+			gq.stderrTTY = false
+			gs = &gq
+		}
+		var yerr error
+		err := scanInputsEach(ctx, gs, in.paths, &in.opts.rules, in.opts.format == "json", func(m *model.Message) error {
+			if !in.opts.sel.keeps(m, in.now) {
+				return nil
+			}
+			in.n++
+			yerr = yield(m)
+			return yerr
+		})
+		switch {
+		case err == nil || yerr != nil:
+			return err
+		case ctx.Err() != nil:
+			return err
+		}
+		in.walkErr = err
+		if in.n == 0 {
+			return err
+		}
+		return nil
 	}
-	ms = opts.sel.filter(ms, time.Now())
-	model.SortMessagesByPath(ms)
-	return ms, walkErr, nil
 }
 
 // replayRunOptions maps the flags onto replay.Options, with a progress

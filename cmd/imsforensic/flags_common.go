@@ -168,6 +168,11 @@ func (s *selectFlags) filter(ms []*model.Message, now time.Time) []*model.Messag
 	return out
 }
 
+// keeps is filter for one message (replay's streamed scan).
+func (s *selectFlags) keeps(m *model.Message, now time.Time) bool {
+	return s.sel == nil || s.sel.Match(m, now)
+}
+
 // refuseInsideEvidence is the guard for a command's own outputs (--html,
 // --journal, --transcript): an output that is an input file or lies in an
 // input folder is a usage error (exit 2), found before anything is
