@@ -14,6 +14,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/imsforensic/imsforensic/internal/readonly"
 	"github.com/imsforensic/imsforensic/model"
@@ -263,17 +264,23 @@ const skipHeadLen = 512
 // an mbox file that holds several. It returns nil only for a file that
 // Options.Skip leaves out.
 func scanOne(j job, opts Options) []*model.Message {
-	m := fileMessage(j.path)
+	// The file's own Message is made only when no parsed one stands for
+	// it (an error, a file that could not be read): one Message less per
+	// file.
+	var modTime time.Time
+	var size int64
+	fileOnly := func(errText string) *model.Message {
+		m := fileMessage(j.path)
+		m.ModTime, m.Size, m.Error = modTime, size, errText
+		return m
+	}
 	if j.err != nil {
-		m.Error = j.err.Error()
-		return []*model.Message{m}
+		return []*model.Message{fileOnly(j.err.Error())}
 	}
 	if j.info != nil {
-		m.ModTime = j.info.ModTime().UTC()
-		m.Size = j.info.Size()
+		modTime, size = j.info.ModTime().UTC(), j.info.Size()
 		if !j.info.Mode().IsRegular() {
-			m.Error = "not a regular file (" + j.info.Mode().Type().String() + "): not read"
-			return []*model.Message{m}
+			return []*model.Message{fileOnly("not a regular file (" + j.info.Mode().Type().String() + "): not read")}
 		}
 	}
 	pms, info, err := parseForScan(j, opts)
@@ -284,21 +291,21 @@ func scanOne(j job, opts Options) []*model.Message {
 			info, _ = os.Lstat(j.path)
 		}
 		if info != nil {
-			m.ModTime = info.ModTime().UTC()
-			m.Size = info.Size()
+			modTime, size = info.ModTime().UTC(), info.Size()
 		}
 	}
 	if pms == nil && err == nil {
 		return nil // skipped
 	}
 	if len(pms) == 0 {
-		pms = []*model.Message{m}
+		pms = []*model.Message{fileOnly("")}
 	}
+	name, queue := filepath.Base(j.path), QueueOf(j.path)
 	for _, pm := range pms {
-		pm.Path, pm.Queue, pm.ModTime = m.Path, m.Queue, m.ModTime
-		pm.Name = m.Name
+		pm.Path, pm.Queue, pm.ModTime = j.path, queue, modTime
+		pm.Name = name
 		if pm.MboxOrdinal > 0 {
-			pm.Name = fmt.Sprintf("%s#%d", m.Name, pm.MboxOrdinal)
+			pm.Name = fmt.Sprintf("%s#%d", name, pm.MboxOrdinal)
 		}
 		if err != nil && pm.Error == "" {
 			pm.Error = err.Error()
@@ -511,9 +518,11 @@ func fileMessage(path string) *model.Message {
 }
 
 // Slim drops what only show needs, keeping the top-level header's
-// subject and the findings.
+// subject and the findings. The parts' storage goes back to parse for the
+// next file (parse.Recycle): nothing may hold m.Parts, a part or its
+// Header past Slim.
 func Slim(m *model.Message) {
-	m.Parts = nil
+	parse.Recycle(m) // m.Parts = nil, their storage kept for the next parse
 	m.Excerpts = nil
 	m.Anomalies = nil
 }

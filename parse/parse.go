@@ -68,6 +68,8 @@ type parser struct {
 	// included when it fits), so the last line of the file can be quoted
 	// by rule no-final-crlf once EOF tells it was the last.
 	lineHead []byte
+	// freeHeaders are empty Header slices of a recycled message (Recycle).
+	freeHeaders [][]model.HeaderField
 }
 
 // Parse reads one message file from r and returns what it found. The
@@ -127,6 +129,7 @@ func ParseAt(r io.Reader, base int64, opts *Options) (*model.Message, error) {
 	}
 
 	p := &parser{opts: o, msg: m, lastEOL: -1, base: base}
+	p.takeRecycled()
 	lr := &lineReader{br: br, off: base + consumed}
 	if d.msgOffset > consumed {
 		n, err := br.Discard(int(d.msgOffset - consumed))
@@ -174,6 +177,9 @@ func ParseAt(r io.Reader, base int64, opts *Options) (*model.Message, error) {
 
 func (p *parser) finish(h hash.Hash, lr *lineReader, err error) (*model.Message, error) {
 	m := p.msg
+	if len(m.Parts) == 0 {
+		m.Parts = nil // as without recycled storage (takeRecycled)
+	}
 	m.Size = lr.off - p.base
 	m.SHA256 = hex.EncodeToString(h.Sum(nil))
 	if m.MessageOffset >= 0 {
@@ -299,7 +305,7 @@ func (p *parser) rawStats(s *segment) {
 
 func newEntity(p *parser, path string, depth int, off int64, digestChild bool) *entity {
 	e := &entity{idx: -1, state: stHeader, hdrStart: off, nonHdrAnom: -1}
-	e.part = model.Part{Path: path, Depth: depth, Offset: off, PreambleHeaderOffset: -1, FirstBoundaryOffset: -1}
+	e.part = model.Part{Path: path, Depth: depth, Offset: off, PreambleHeaderOffset: -1, FirstBoundaryOffset: -1, Header: p.newHeader()}
 	e.part.Body = model.BodyScan{Base64BadChar: -1, QPBadEscape: -1, BinHexOffset: -1, MaxEmptyRunOffset: -1, FirstLoneDot: -1, HrefLeadingSpace: -1, DBCSInvalid: -1}
 	e.digest = digestChild
 	sc := &p.msg.Scan
@@ -740,6 +746,9 @@ func (p *parser) closeTop(end int64) {
 		e.part.BodyLength = max(0, end-e.part.BodyOffset)
 	}
 	if e.idx >= 0 {
+		if len(e.part.Header) == 0 {
+			e.part.Header = nil // as without recycled storage (newHeader)
+		}
 		p.msg.Parts[e.idx] = e.part
 	}
 }

@@ -3,6 +3,7 @@ package rules
 import (
 	"math/rand/v2"
 	"net/mail"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -54,4 +55,40 @@ func FuzzSimpleAddressList(f *testing.F) {
 	f.Add(`"Lee, Ann" <al@x>, b@c`)
 	f.Add(`Ann Lee <al@x>`)
 	f.Fuzz(func(t *testing.T, v string) { checkSimpleAddressList(t, v) })
+}
+
+// headerAddrRE is the regexp eachHeaderAddr replaced.
+var headerAddrRE = regexp.MustCompile(`[A-Za-z0-9.!#$%&'*+/=?^_` + "`" + `{|}~-]+@[A-Za-z0-9.\[\]-]+`)
+
+func checkHeaderAddrs(t *testing.T, v string) {
+	t.Helper()
+	want := headerAddrRE.FindAllStringIndex(v, -1)
+	var got [][]int
+	eachHeaderAddr(v, func(start, end int) { got = append(got, []int{start, end}) })
+	if len(got) != len(want) {
+		t.Fatalf("%q: regexp %v, scan %v", v, want, got)
+	}
+	for i := range want {
+		if want[i][0] != got[i][0] || want[i][1] != got[i][1] {
+			t.Fatalf("%q: regexp %v, scan %v", v, want, got)
+		}
+	}
+}
+
+// TestEachHeaderAddrMatchesRegexp: the same addresses at the same places
+// as headerAddrRE.FindAllString, on hand-picked and random values.
+func TestEachHeaderAddrMatchesRegexp(t *testing.T) {
+	for _, v := range []string{"", "a@b", "Ann <a@b.c>, b@[1.2.3.4]", "a@b@c", "a@@b", "@b", "a@", "a@b!c@d", "x a@b.c-d]e f",
+		"\"Lee, Ann\" <al@x>", "a.b@c..d", "a@\xe9", "\xe9a@b", "a@b\x00c@d"} {
+		checkHeaderAddrs(t, v)
+	}
+	r := rand.New(rand.NewPCG(9, 10))
+	alphabet := "ab.@[]-!< >,\"\xe9\x00"
+	for range 30000 {
+		b := make([]byte, r.IntN(16))
+		for i := range b {
+			b[i] = alphabet[r.IntN(len(alphabet))]
+		}
+		checkHeaderAddrs(t, string(b))
+	}
 }
