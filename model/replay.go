@@ -136,6 +136,15 @@ type SMTPReply struct {
 // fields are: a journal must name a source whose name is not UTF-8 exactly,
 // or a rerun would not find it and would deliver it again.
 func (r ReplayRecord) MarshalJSON() ([]byte, error) {
+	if b, ok := r.appendJSON(make([]byte, 0, 512)); ok {
+		return b, nil
+	}
+	return r.marshalReflect()
+}
+
+// marshalReflect is MarshalJSON by encoding/json, for what appendJSON
+// leaves to it (and to hold appendJSON to the same bytes in tests).
+func (r ReplayRecord) marshalReflect() ([]byte, error) {
 	type plain ReplayRecord
 	p := plain(r)
 	p.Path, p.Target, p.Dest, p.Reason = Escape(p.Path), Escape(p.Target), Escape(p.Dest), Escape(p.Reason)

@@ -4,7 +4,6 @@ import (
 	"math"
 	"strconv"
 	"time"
-	"unicode/utf8"
 
 	"github.com/imsforensic/imsforensic/model"
 )
@@ -174,59 +173,9 @@ func appendList(b []byte, ss []string, escape bool) []byte {
 }
 
 // appendJSONString is encoding/json's string encoding with HTML escaping
-// off (newJSONLines): '"' and '\' escaped, the C0 controls as \b \f \n
-// \r \t or \u00XX, each byte of invalid UTF-8 as \ufffd, U+2028 and
-// U+2029 as \u2028 and \u2029, everything else as it is.
-func appendJSONString(b []byte, s string) []byte {
-	const hex = "0123456789abcdef"
-	b = append(b, '"')
-	start := 0
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c < utf8.RuneSelf {
-			if c >= 0x20 && c != '"' && c != '\\' {
-				i++
-				continue
-			}
-			b = append(b, s[start:i]...)
-			switch c {
-			case '"', '\\':
-				b = append(b, '\\', c)
-			case '\b':
-				b = append(b, '\\', 'b')
-			case '\f':
-				b = append(b, '\\', 'f')
-			case '\n':
-				b = append(b, '\\', 'n')
-			case '\r':
-				b = append(b, '\\', 'r')
-			case '\t':
-				b = append(b, '\\', 't')
-			default:
-				b = append(b, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xF])
-			}
-			i++
-			start = i
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		switch {
-		case r == utf8.RuneError && size == 1:
-			b = append(b, s[start:i]...)
-			b = append(b, `\ufffd`...)
-		case r == '\u2028' || r == '\u2029':
-			b = append(b, s[start:i]...)
-			b = append(b, '\\', 'u', '2', '0', '2', hex[r&0xF])
-		default:
-			i += size
-			continue
-		}
-		i += size
-		start = i
-	}
-	b = append(b, s[start:]...)
-	return append(b, '"')
-}
+// off (newJSONLines): model.AppendJSONString, which replay's records use
+// too.
+func appendJSONString(b []byte, s string) []byte { return model.AppendJSONString(b, s) }
 
 // appendJSONFloat is encoding/json's float64 encoding (ES6 number to
 // string: %f-like, exponent form below 1e-6 and from 1e21, exponent
@@ -249,12 +198,5 @@ func appendJSONFloat(b []byte, f float64) []byte {
 func finite(f float64) bool { return !math.IsInf(f, 0) && !math.IsNaN(f) }
 
 // validTime: time.Time's MarshalJSON refuses years outside 0-9999 and
-// zone offsets of 24 hours or more.
-func validTime(t time.Time) bool {
-	if t.IsZero() {
-		return true
-	}
-	_, off := t.Zone()
-	y := t.Year()
-	return 0 <= y && y <= 9999 && -24*3600 < off && off < 24*3600
-}
+// zone offsets of 24 hours or more (model.ValidJSONTime).
+func validTime(t time.Time) bool { return model.ValidJSONTime(t) }

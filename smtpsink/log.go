@@ -46,14 +46,14 @@ func (s *Sink) logEvent(event string, fields map[string]any) {
 		b.WriteByte(' ')
 		b.WriteString(event)
 		for _, k := range keys {
-			v := fmt.Sprint(fields[k])
-			if sl, ok := fields[k].([]string); ok {
-				v = strings.Join(sl, ",")
-			}
+			v := logValue(fields[k])
 			if v == "" || strings.ContainsAny(v, " \t\"=\r\n") {
 				v = strconv.Quote(v)
 			}
-			fmt.Fprintf(&b, " %s=%s", k, v)
+			b.WriteByte(' ')
+			b.WriteString(k)
+			b.WriteByte('=')
+			b.WriteString(v)
 		}
 		b.WriteByte('\n')
 		line = []byte(b.String())
@@ -61,6 +61,22 @@ func (s *Sink) logEvent(event string, fields map[string]any) {
 	s.logMu.Lock()
 	w.Write(line)
 	s.logMu.Unlock()
+}
+
+// logValue is a text log value: the common types without fmt (one
+// "stored" line per message), the rest through fmt.Sprint.
+func logValue(v any) string {
+	switch v := v.(type) {
+	case string:
+		return v
+	case int:
+		return strconv.Itoa(v)
+	case int64:
+		return strconv.FormatInt(v, 10)
+	case []string:
+		return strings.Join(v, ",")
+	}
+	return fmt.Sprint(v)
 }
 
 // topFindings names up to n findings, heaviest first, as "rule(class)".
