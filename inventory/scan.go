@@ -64,10 +64,16 @@ func Scan(ctx context.Context, paths []string, opts Options) ([]*model.Message, 
 
 // ScanEach is Scan as a stream: fn gets every Message in walk order (the
 // paths in the order given, each folder's entries by name), the same for
-// the same inputs, however many workers parse them. At most a few
-// messages per worker are held at any time, whatever the file count: a
-// worker starts a file only when fewer than that many results wait for an
-// earlier, slower one. An error from fn stops the scan and is returned.
+// the same inputs, however many workers parse them. Memory stays bounded
+// whatever the file count: a worker starts a file only while fewer than
+// windowPerWorker files per worker are in flight or wait for an earlier,
+// slower one, and while the messages waiting hold less than waitingBytes
+// of their files' bytes. An error from fn stops the scan and is returned.
+//
+// The window is wide because a queue's files differ in size by a
+// thousand times: with 4 per worker, a worker that met a 1 MB file of
+// 32,767 recipients held the others up after 7 small files, and scan on
+// two cores ran barely faster than on one.
 func ScanEach(ctx context.Context, paths []string, opts Options, fn func(*model.Message) error) error {
 	workers := opts.Workers
 	if workers <= 0 {
@@ -75,10 +81,11 @@ func ScanEach(ctx context.Context, paths []string, opts Options, fn func(*model.
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	window := workers * 4
+	window := workers * windowPerWorker
 	tokens := make(chan struct{}, window) // one per file in flight or waiting
 	jobs := make(chan seqJob, workers)
 	results := make(chan seqResult, window)
+	waiting := newByteBudget(waitingBytes)
 	var walkErr error
 	var found atomic.Int64
 	go func() {
@@ -101,24 +108,38 @@ func ScanEach(ctx context.Context, paths []string, opts Options, fn func(*model.
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for j := range jobs {
+			for {
+				// Between files only: the file the consumer waits for is
+				// in a worker's hands already, so the budget frees up.
+				waiting.wait()
+				j, ok := <-jobs
+				if !ok {
+					return
+				}
 				// nil: skipped, still counted. An mbox file gives one
 				// Message per message, kept together in walk order.
 				var ms []*model.Message
 				if ctx.Err() == nil {
 					ms = scanOne(j.job, opts)
 				}
-				results <- seqResult{j.seq, ms}
+				n := messagesBytes(ms)
+				waiting.add(n)
+				results <- seqResult{j.seq, ms, n}
 			}
 		}()
 	}
 	go func() { wg.Wait(); close(results) }()
 
 	pending := map[int][]*model.Message{}
+	sizes := map[int]int64{}
 	next, done, skipped := 0, 0, 0
 	var fnErr error
 	for r := range results {
 		pending[r.seq] = r.ms
+		sizes[r.seq] = r.bytes
+		if pendingHook != nil {
+			pendingHook(len(pending))
+		}
 		for {
 			ms, ok := pending[next]
 			if !ok {
@@ -127,6 +148,8 @@ func ScanEach(ctx context.Context, paths []string, opts Options, fn func(*model.
 			delete(pending, next)
 			next++
 			<-tokens
+			waiting.add(-sizes[next-1])
+			delete(sizes, next-1)
 			if fnErr != nil || ctx.Err() != nil {
 				continue
 			}
@@ -166,8 +189,61 @@ type seqJob struct {
 }
 
 type seqResult struct {
-	seq int
-	ms  []*model.Message
+	seq   int
+	ms    []*model.Message
+	bytes int64 // messagesBytes(ms), held in ScanEach's budget
+}
+
+// windowPerWorker and waitingBytes bound what ScanEach holds (see there;
+// a variable for the tests).
+const windowPerWorker = 64
+
+var waitingBytes int64 = 32 << 20
+
+// pendingHook, when set (by a test), is told how many results wait in
+// ScanEach each time one arrives.
+var pendingHook func(int)
+
+// messagesBytes is what a result weighs in ScanEach's budget: its
+// messages' sizes in the file.
+func messagesBytes(ms []*model.Message) int64 {
+	var n int64
+	for _, m := range ms {
+		n += m.Size
+	}
+	return n
+}
+
+// byteBudget counts the bytes of the results waiting; wait blocks while
+// they are over the limit.
+type byteBudget struct {
+	mu    sync.Mutex
+	cond  sync.Cond
+	n     int64
+	limit int64
+}
+
+func newByteBudget(limit int64) *byteBudget {
+	b := &byteBudget{limit: limit}
+	b.cond.L = &b.mu
+	return b
+}
+
+func (b *byteBudget) add(n int64) {
+	b.mu.Lock()
+	b.n += n
+	if n < 0 {
+		b.cond.Broadcast()
+	}
+	b.mu.Unlock()
+}
+
+func (b *byteBudget) wait() {
+	b.mu.Lock()
+	for b.n >= b.limit {
+		b.cond.Wait()
+	}
+	b.mu.Unlock()
 }
 
 // job is one file to scan.

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/imsforensic/imsforensic/model"
 )
@@ -51,9 +52,50 @@ func TestScanEachWalkOrderAndWindow(t *testing.T) {
 		if !slices.Equal(got, want) {
 			t.Fatalf("workers %d: order\n%v\nwant\n%v", workers, got, want)
 		}
-		if started > workers*4 {
-			t.Errorf("workers %d: %d files found ahead of the consumer, want at most %d", workers, started, workers*4)
+		if started > workers*windowPerWorker {
+			t.Errorf("workers %d: %d files found ahead of the consumer, want at most %d", workers, started, workers*windowPerWorker)
 		}
+	}
+}
+
+// The results waiting for an earlier, slower file hold at most about
+// waitingBytes of file bytes: with 16 KiB files and a 64 KiB budget, a
+// worker stops taking files after four wait, whatever the window, and the
+// order is kept.
+func TestScanEachBoundsWaitingBytes(t *testing.T) {
+	dir := t.TempDir()
+	var want []string
+	body := "From: a@x\r\nTo: b@x\r\nSubject: s\r\n\r\n" + strings.Repeat("x", 16<<10) + "\r\n"
+	for i := 0; i < 100; i++ {
+		p := filepath.Join(dir, fmt.Sprintf("M%03d", i))
+		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		want = append(want, p)
+	}
+	old := waitingBytes
+	waitingBytes = 64 << 10
+	held := 0
+	pendingHook = func(n int) { held = max(held, n) }
+	defer func() { waitingBytes, pendingHook = old, nil }()
+	const workers = 4
+	var got []string
+	err := ScanEach(context.Background(), []string{dir}, Options{Workers: workers, Slim: true}, func(m *model.Message) error {
+		if len(got) == 0 {
+			// The first file's consumer is slow: the others fill the budget.
+			time.Sleep(100 * time.Millisecond)
+		}
+		got = append(got, m.Path)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(got, want) {
+		t.Fatalf("order\n%v\nwant\n%v", got, want)
+	}
+	if limit := 64/16 + workers + 1; held > limit || held == 0 {
+		t.Errorf("%d results waited at once, want 1 to %d", held, limit)
 	}
 }
 

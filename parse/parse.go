@@ -304,7 +304,11 @@ func (p *parser) rawStats(s *segment) {
 }
 
 func newEntity(p *parser, path string, depth int, off int64, digestChild bool) *entity {
-	e := &entity{idx: -1, state: stHeader, hdrStart: off, nonHdrAnom: -1}
+	e, _ := entities.Get().(*entity)
+	if e == nil {
+		e = new(entity)
+	}
+	*e = entity{idx: -1, state: stHeader, hdrStart: off, nonHdrAnom: -1}
 	e.part = model.Part{Path: path, Depth: depth, Offset: off, PreambleHeaderOffset: -1, FirstBoundaryOffset: -1, Header: p.newHeader()}
 	e.part.Body = model.BodyScan{Base64BadChar: -1, QPBadEscape: -1, BinHexOffset: -1, MaxEmptyRunOffset: -1, FirstLoneDot: -1, HrefLeadingSpace: -1, DBCSInvalid: -1}
 	e.digest = digestChild
@@ -751,7 +755,15 @@ func (p *parser) closeTop(end int64) {
 		}
 		p.msg.Parts[e.idx] = e.part
 	}
+	// Nothing refers to a closed entity (its part was copied above, its
+	// body scanner is its own): it serves the next part or parse.
+	*e = entity{}
+	entities.Put(e)
 }
+
+// entities holds closed entities for newEntity: an entity holds a whole
+// model.Part, and one per part was a tenth of the bytes a scan allocated.
+var entities sync.Pool
 
 func (p *parser) closeAll(end int64) {
 	if len(p.stack) > 0 && p.stack[0].state == stHeader && p.fb.active {
