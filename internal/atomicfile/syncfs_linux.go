@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"sync"
+	"sync/atomic"
 
 	"golang.org/x/sys/unix"
 )
@@ -107,9 +108,16 @@ func syncfs(f *os.File) error {
 	return serr
 }
 
-// procFD is where an unnamed file is found to be linked: linkat with
-// AT_EMPTY_PATH needs CAP_DAC_READ_SEARCH, the /proc path does not.
+// procFD is where an unnamed file is found to be linked where linkat's
+// AT_EMPTY_PATH is refused (ENOENT: kernels that ask for
+// CAP_DAC_READ_SEARCH; this one allows it to an unprivileged user too).
+// AT_EMPTY_PATH is tried first: it saves the path lookup in /proc, a fifth
+// of linkat's time in the sink's profile.
 const procFD = "/proc/self/fd/"
+
+// emptyPathRefused is set once AT_EMPTY_PATH was refused (ENOENT without
+// the capability) where the /proc path worked.
+var emptyPathRefused atomic.Bool
 
 var haveProcFD = sync.OnceValue(func() bool {
 	_, err := os.Stat(procFD + "0")
@@ -140,7 +148,17 @@ func linkUnnamed(f *os.File, path string) error {
 	}
 	var lerr error
 	if err := rc.Control(func(fd uintptr) {
-		lerr = unix.Linkat(unix.AT_FDCWD, procFD+strconv.Itoa(int(fd)), unix.AT_FDCWD, path, unix.AT_SYMLINK_FOLLOW)
+		if !emptyPathRefused.Load() {
+			lerr = unix.Linkat(int(fd), "", unix.AT_FDCWD, path, unix.AT_EMPTY_PATH)
+			if !errors.Is(lerr, unix.ENOENT) {
+				return
+			}
+		}
+		perr := unix.Linkat(unix.AT_FDCWD, procFD+strconv.Itoa(int(fd)), unix.AT_FDCWD, path, unix.AT_SYMLINK_FOLLOW)
+		if lerr != nil && perr == nil {
+			emptyPathRefused.Store(true)
+		}
+		lerr = perr
 	}); err != nil {
 		return err
 	}
