@@ -92,3 +92,18 @@ func TestEachHeaderAddrMatchesRegexp(t *testing.T) {
 		checkHeaderAddrs(t, string(b))
 	}
 }
+
+// TestTrimAngleSpaceIsTrim: trimAngleSpace is strings.Trim(a, "<> ").
+func TestTrimAngleSpaceIsTrim(t *testing.T) {
+	r := rand.New(rand.NewPCG(11, 12))
+	alphabet := "<> a@\xe9\x00"
+	for range 20000 {
+		b := make([]byte, r.IntN(10))
+		for i := range b {
+			b[i] = alphabet[r.IntN(len(alphabet))]
+		}
+		if got, want := trimAngleSpace(string(b)), strings.Trim(string(b), "<> "); got != want {
+			t.Fatalf("trimAngleSpace(%q) = %q, want %q", b, got, want)
+		}
+	}
+}

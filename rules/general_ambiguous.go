@@ -108,6 +108,11 @@ var ruleParamUnquotedTSpecial = Rule{
 
 var emptyEncodedWordRE = regexp.MustCompile(`=\?[^?\s]*\?[BbQq]\?\?=`)
 
+// mayHoldEmptyEncodedWord is the prefilter of emptyEncodedWordRE: every
+// match ends in "??=", so a value without it holds none, and the regexp
+// (1% of scan's CPU, run on every field of every part) is spared.
+func mayHoldEmptyEncodedWord(v string) bool { return strings.Contains(v, "??=") }
+
 var ruleEncodedWordEmpty = Rule{
 	ID: "encoded-word-empty", Class: model.ClassRisk, Dir: "IN/OUT",
 	Doc: "an RFC 2047 encoded-word with no encoded text (`=?UTF-8?B??=`), which RFC 2047 2 does not allow and decoders handle differently",
@@ -116,6 +121,9 @@ var ruleEncodedWordEmpty = Rule{
 			p := &m.Parts[i]
 			for j := range p.Header {
 				f := &p.Header[j]
+				if !mayHoldEmptyEncodedWord(string(f.Value)) {
+					continue
+				}
 				for _, loc := range emptyEncodedWordRE.FindAllStringIndex(string(f.Value), -1) {
 					ev, off := valueEvidence(f, loc[0])
 					emit(p.Path, off, ev, "empty encoded-word in "+string(f.Name))

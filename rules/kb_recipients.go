@@ -62,7 +62,7 @@ func uniqueRecipients(m *model.Message) int {
 	e := &m.Envelope
 	seen := make(map[string]bool, len(e.To)) // sized once: 32,767-recipient envelopes rehashed 15 times
 	for _, a := range e.To {
-		if a = strings.ToLower(strings.Trim(a, "<> ")); a != "" {
+		if a = strings.ToLower(trimAngleSpace(a)); a != "" {
 			seen[a] = true
 		}
 	}
@@ -73,6 +73,19 @@ func uniqueRecipients(m *model.Message) int {
 		}
 	}
 	return len(seen)
+}
+
+// trimAngleSpace is strings.Trim(a, "<> ") without building the cut set
+// for each of a large envelope's 32,767 addresses.
+func trimAngleSpace(a string) string {
+	i, j := 0, len(a)
+	for i < j && (a[i] == '<' || a[i] == '>' || a[i] == ' ') {
+		i++
+	}
+	for j > i && (a[j-1] == '<' || a[j-1] == '>' || a[j-1] == ' ') {
+		j--
+	}
+	return a[i:j]
 }
 
 // fromEnvelope reports envelope recipients read from an envelope (IMS

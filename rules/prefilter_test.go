@@ -73,3 +73,27 @@ func TestParseMailDateIsMailParseDate(t *testing.T) {
 		}
 	}
 }
+
+// TestMayHoldEmptyEncodedWordNeverHidesAMatch: every value
+// emptyEncodedWordRE matches passes the prefilter.
+func TestMayHoldEmptyEncodedWordNeverHidesAMatch(t *testing.T) {
+	r := rand.New(rand.NewSource(2))
+	pieces := []string{"=?", "?", "??=", "?=", "utf-8", "B", "q", "Q", " ", "\t", "=", "x", "?B?", "?Q??="}
+	hits := 0
+	for i := 0; i < 30000; i++ {
+		var b []byte
+		for k := r.Intn(8); k >= 0; k-- {
+			b = append(b, pieces[r.Intn(len(pieces))]...)
+		}
+		v := string(b)
+		if emptyEncodedWordRE.MatchString(v) {
+			hits++
+			if !mayHoldEmptyEncodedWord(v) {
+				t.Fatalf("%q matches, but the prefilter says no", v)
+			}
+		}
+	}
+	if hits < 100 {
+		t.Fatalf("only %d matches: the test proves little", hits)
+	}
+}
