@@ -5,6 +5,8 @@ import (
 	"math/rand/v2"
 	"regexp"
 	"testing"
+
+	"github.com/imsforensic/imsforensic/parse/sniff"
 )
 
 // angleAddrRE is the regexp eachAngleAddr replaced; the tests hold the
@@ -57,7 +59,10 @@ func TestEachAngleAddrMatchesRegexp(t *testing.T) {
 	}
 }
 
-func TestFirstNonBase64(t *testing.T) {
+// TestBase64FirstBadIsFirstNonBase64Byte: the bad byte the decoder
+// reports for a line (the one a base64 body's finding quotes) is the first
+// byte outside the alphabet, "=" and white space.
+func TestBase64FirstBadIsFirstNonBase64Byte(t *testing.T) {
 	slow := func(line []byte) int {
 		for i, c := range line {
 			switch {
@@ -75,8 +80,15 @@ func TestFirstNonBase64(t *testing.T) {
 		if len(b) > 0 && r.IntN(2) == 0 {
 			b[r.IntN(len(b))] = byte(r.IntN(256))
 		}
-		if got, want := firstNonBase64(b), slow(b); got != want {
-			t.Fatalf("firstNonBase64(%q) = %d, want %d", b, got, want)
+		if len(b) > 0 && r.IntN(4) == 0 {
+			b[r.IntN(len(b))] = "= \t"[r.IntN(3)]
+		}
+		var dec sniff.Base64
+		const off = 1000
+		dec.Line(b, off, nil)
+		got, bad := dec.FirstBad()
+		if want := slow(b); (want >= 0) != bad || bad && got != off+int64(want) {
+			t.Fatalf("FirstBad after Line(%q) = %d, %v; want index %d", b, got, bad, want)
 		}
 	}
 }

@@ -90,14 +90,14 @@ func (bs *bodyScanner) line(s *segment) {
 	var dec []byte
 	switch bs.cte {
 	case "base64":
-		if !bs.b64BadSeen {
-			if i := firstNonBase64(s.data); i >= 0 {
-				bs.b64BadSeen = true
-				bs.quote(s, i)
-			}
-		}
 		bs.out = bs.b64.Line(s.data, s.off, bs.out[:0])
 		dec = bs.out
+		// The decoder finds the first bad byte as it goes: no second pass
+		// over every line to quote it.
+		if off, bad := bs.b64.FirstBad(); bad && !bs.b64BadSeen {
+			bs.b64BadSeen = true
+			bs.quote(s, int(off-s.off))
+		}
 	case "quoted-printable":
 		if s.last {
 			bs.out = bs.qp.Line(s.data, s.off, bs.out[:0])
@@ -270,35 +270,3 @@ func (bs *bodyScanner) quoteAnalysers(s *segment) {
 		}
 	}
 }
-
-// firstNonBase64 returns the index of the first byte of line outside the
-// base64 alphabet, "=" and white space (as sniff.Base64 judges), or -1.
-// It runs on every line of every base64 body, so it tests eight bytes per
-// step against a table.
-func firstNonBase64(line []byte) int {
-	i := 0
-	for ; i+8 <= len(line); i += 8 {
-		b := line[i : i+8 : i+8]
-		if nonBase64[b[0]]|nonBase64[b[1]]|nonBase64[b[2]]|nonBase64[b[3]]|
-			nonBase64[b[4]]|nonBase64[b[5]]|nonBase64[b[6]]|nonBase64[b[7]] != 0 {
-			break
-		}
-	}
-	for ; i < len(line); i++ {
-		if nonBase64[line[i]] != 0 {
-			return i
-		}
-	}
-	return -1
-}
-
-// nonBase64 is 1 for the bytes firstNonBase64 reports.
-var nonBase64 = func() (t [256]byte) {
-	for c := range t {
-		t[c] = 1
-	}
-	for _, c := range []byte("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/= \t\r\n") {
-		t[c] = 0
-	}
-	return t
-}()

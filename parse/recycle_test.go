@@ -84,3 +84,23 @@ func TestRecycledStorageParsesTheSame(t *testing.T) {
 		t.Fatalf("%d files, %d with parts: the test proves nothing", len(files), reused)
 	}
 }
+
+// TestBuildFieldSharesNamesKeepsBytes: a built field's name and value
+// are the bytes read, whether the name is a shared common one, another
+// spelling of it, or any other.
+func TestBuildFieldSharesNamesKeepsBytes(t *testing.T) {
+	for _, name := range []string{"Subject", "SUBJECT", "subject", "X-Odd\x00Name", "", "Received", "Content-Type"} {
+		for _, value := range []string{"", " hello", "\xff\r\n\tmore"} {
+			var fb fieldBuilder
+			fb.name, fb.value = []byte(name), []byte(value)
+			f := fb.build()
+			// The builder's buffers are reused for the next field.
+			clear(fb.name)
+			fb.value = append(fb.value[:0], "overwritten"...)
+			fb.both = append(fb.both[:0], "overwritten, too"...)
+			if string(f.Name) != name || string(f.Value) != value {
+				t.Errorf("build(%q, %q) = %q, %q", name, value, f.Name, f.Value)
+			}
+		}
+	}
+}

@@ -143,6 +143,11 @@ func (b *Base64) Line(line []byte, lineOffset int64, out []byte) []byte {
 	return out[:len(out)+w]
 }
 
+// FirstBad returns the file offset of the first byte outside the
+// alphabet, "=" and white space that Line has met (Base64Result.BadChar
+// before Finish), and whether there was one.
+func (b *Base64) FirstBad() (int64, bool) { return b.badChar, b.badSeen }
+
 // pad handles one "=": the first one flushes the partial group into dst
 // and returns the bytes written; later ones are only counted.
 func (b *Base64) pad(dst []byte) int {
