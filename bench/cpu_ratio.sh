@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # cpu_ratio.sh CORPUS [N] [SCAN_BIN...]: the scan targets of issue 16 as CPU-time ratios, for a
-# loaded machine where wall time is mostly waiting for a core. Each command runs N times (default 15;
-# Python 3) on one core, and the median CPU time (user+sys of the whole process tree, from wait4,
-# microsecond resolution) is printed beside go-message walk+decode, sha256sum and Python email.
+# loaded machine where wall time is mostly waiting for a core. go-message walk+decode, sha256sum and
+# each scan binary run N times (default 15) on one core, round-robin so that a change of load touches
+# them alike (Python email 3 times); the median CPU time of each (user+sys of the whole process tree,
+# from wait4, microsecond resolution) gives the ratios.
+# Then, for each scan binary, the wall time on one core and on two (GOMAXPROCS=1 and 2, the runs
+# interleaved), median and best of N: on a shared machine the best is the run that found a core free.
 # Build first: go build -o /tmp/bin/imsforensic ./cmd/imsforensic; go build -o /tmp/bin/gomessage ./bench/gomessage
 set -euo pipefail
 D=$1 N=${2:-15}
@@ -10,26 +13,43 @@ shift 2 || shift $#
 BINS=("${@:-${BENCH_BIN:-/tmp/bin}/imsforensic}")
 GOM=${BENCH_BIN:-/tmp/bin}/gomessage
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
-cpu() { # cpu N CMD...: median CPU seconds per run
-	python3 - "$@" <<'PY'
-import os, subprocess, sys, statistics
-n, cmd = int(sys.argv[1]), sys.argv[2:]
-xs = []
-for _ in range(n):
-    p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+python3 - "$D" "$N" "$GOM" "$ROOT/bench/email_parse.py" "${BINS[@]}" <<'PY'
+import os, subprocess, sys, statistics, time
+d, n, gom, py, bins = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4], sys.argv[5:]
+one = dict(os.environ, GOMAXPROCS="1")
+def cpu(cmd, env=one):
+    p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
     _, _, ru = os.wait4(p.pid, 0)
-    xs.append(ru.ru_utime + ru.ru_stime)
-print("%.4f" % statistics.median(xs))
+    return ru.ru_utime + ru.ru_stime
+cmds = {"gomessage": [gom, "-workers", "1", d],
+        "sha256sum": ["sh", "-c", "find '%s' -type f ! -name truth.json -print0 | xargs -0 -P 1 -n 256 sha256sum" % d]}
+for b in bins:
+    cmds[b] = [b, "scan", "--format", "json", d]
+xs = {k: [] for k in cmds}
+for _ in range(n):
+    for k, c in cmds.items():
+        xs[k].append(cpu(c))
+p = statistics.median(cpu(["python3", py, "--workers", "1", d]) for _ in range(3))
+g, h = statistics.median(xs["gomessage"]), statistics.median(xs["sha256sum"])
+print("load: %s; go-message %.4fs, sha256sum %.4fs, Python email %.4fs CPU" % (" ".join(open("/proc/loadavg").read().split()[:3]), g, h, p))
+print("| scan binary | scan CPU s | go-message / scan (>= 1.5) | Python / scan (>= 20) | scan / sha256sum (<= 0.8) |")
+print("|---|---|---|---|---|")
+for b in bins:
+    s = statistics.median(xs[b])
+    print("| %s | %.3f | %.2f | %.1f | %.2f |" % (os.path.basename(b), s, g / s, p / s, s / h))
+print()
+print("| scan binary | 1 core wall s (median / best) | 2 cores wall s (median / best) | speed-up (median / best; >= 1.8) |")
+print("|---|---|---|---|")
+w = {(b, c): [] for b in bins for c in (1, 2)}
+for _ in range(n):
+    for b in bins:
+        for c in (1, 2):
+            t = time.monotonic()
+            subprocess.run(cmds[b], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=dict(os.environ, GOMAXPROCS=str(c)))
+            w[(b, c)].append(time.monotonic() - t)
+for b in bins:
+    a, c = w[(b, 1)], w[(b, 2)]
+    m1, m2 = statistics.median(a), statistics.median(c)
+    print("| %s | %.3f / %.3f | %.3f / %.3f | %.2f / %.2f |" % (os.path.basename(b), m1, min(a), m2, min(c), m1 / m2, min(a) / min(c)))
+print("load at the end: %s" % " ".join(open("/proc/loadavg").read().split()[:3]))
 PY
-}
-g=$(cpu "$N" env GOMAXPROCS=1 "$GOM" -workers 1 "$D")
-h=$(cpu "$N" sh -c "find '$D' -type f ! -name truth.json -print0 | xargs -0 -P 1 -n 256 sha256sum")
-p=$(cpu 3 python3 "$ROOT/bench/email_parse.py" --workers 1 "$D")
-echo "load: $(cut -d' ' -f1-3 /proc/loadavg); go-message ${g}s, sha256sum ${h}s, Python email ${p}s CPU"
-echo "| scan binary | scan CPU s | go-message / scan (>= 1.5) | Python / scan (>= 20) | scan / sha256sum (<= 0.8) |"
-echo "|---|---|---|---|---|"
-for b in "${BINS[@]}"; do
-	s=$(cpu "$N" env GOMAXPROCS=1 "$b" scan --format json "$D")
-	awk -v b="$(basename "$b")" -v s="$s" -v g="$g" -v h="$h" -v p="$p" \
-		'BEGIN{printf "| %s | %.3f | %.2f | %.1f | %.2f |\n", b, s, g/s, p/s, s/h}'
-done

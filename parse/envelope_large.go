@@ -44,12 +44,23 @@ func readLargeEnvelope(br *bufio.Reader, d *detected, imCrAt, window int, excerp
 	n, _ := br.Discard(imCrAt + 4)
 	pos := int64(n)
 	fromSeen, dropped, quoted := false, 0, 0
+	// A chunk's addresses are copied into one string that each slices:
+	// one allocation per chunk, not one per address of 32,767.
+	var spans [][2]int
+	var joined []byte
 	add := func(chunk []byte, base int64) {
+		spans, joined = spans[:0], joined[:0]
 		eachAngleAddr(chunk, func(start, end int) {
-			if !isEnvelopeAddr(chunk[start:end]) {
-				return
+			if isEnvelopeAddr(chunk[start:end]) {
+				spans = append(spans, [2]int{start, end})
+				joined = append(joined, chunk[start:end]...)
 			}
-			addr := string(chunk[start:end])
+		})
+		all, at := string(joined), 0
+		for _, sp := range spans {
+			start, end := sp[0], sp[1]
+			addr := all[at : at+end-start]
+			at += end - start
 			off := base + int64(start)
 			if quoted < maxEnvelopeExcerpts {
 				excerpts[off] = model.Text(chunk[start:min(end, start+model.ExcerptLen)])
@@ -65,7 +76,7 @@ func readLargeEnvelope(br *bufio.Reader, d *detected, imCrAt, window int, excerp
 				env.To = append(env.To, addr)
 				env.ToOffsets = append(env.ToOffsets, off)
 			}
-		})
+		}
 	}
 	found := false
 	for {

@@ -83,27 +83,27 @@ func TestEachHeaderAddrMatchesRegexp(t *testing.T) {
 		checkHeaderAddrs(t, v)
 	}
 	r := rand.New(rand.NewPCG(9, 10))
-	alphabet := "ab.@[]-!< >,\"\xe9\x00"
 	for range 30000 {
-		b := make([]byte, r.IntN(16))
-		for i := range b {
-			b[i] = alphabet[r.IntN(len(alphabet))]
-		}
-		checkHeaderAddrs(t, string(b))
+		checkHeaderAddrs(t, randomString(r, "ab.@[]-!< >,\"\xe9\x00", 16))
 	}
 }
 
 // TestTrimAngleSpaceIsTrim: trimAngleSpace is strings.Trim(a, "<> ").
 func TestTrimAngleSpaceIsTrim(t *testing.T) {
 	r := rand.New(rand.NewPCG(11, 12))
-	alphabet := "<> a@\xe9\x00"
 	for range 20000 {
-		b := make([]byte, r.IntN(10))
-		for i := range b {
-			b[i] = alphabet[r.IntN(len(alphabet))]
-		}
-		if got, want := trimAngleSpace(string(b)), strings.Trim(string(b), "<> "); got != want {
-			t.Fatalf("trimAngleSpace(%q) = %q, want %q", b, got, want)
+		a := randomString(r, "<> a@\xe9\x00", 10)
+		if got, want := trimAngleSpace(a), strings.Trim(a, "<> "); got != want {
+			t.Fatalf("trimAngleSpace(%q) = %q, want %q", a, got, want)
 		}
 	}
+}
+
+// randomString is up to max-1 bytes drawn from alphabet.
+func randomString(r *rand.Rand, alphabet string, max int) string {
+	b := make([]byte, r.IntN(max))
+	for i := range b {
+		b[i] = alphabet[r.IntN(len(alphabet))]
+	}
+	return string(b)
 }
