@@ -51,8 +51,19 @@ func TestReplayCrashChild(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	msgs := crashEvidence(t, os.Getenv("IMSF_EVIDENCE"))
-	sum, err := Run(context.Background(), msgs, tg, Options{JournalPath: os.Getenv("IMSF_JOURNAL"), Concurrency: conc}, nil)
+	// RunEach, as the command calls it: the SMTP target is killed while it
+	// plans and sends as a stream; the folder targets plan the list.
+	evidence := os.Getenv("IMSF_EVIDENCE")
+	msgs := crashEvidence(t, evidence)
+	stream := func(yield func(*model.Message) error) error {
+		for _, m := range msgs {
+			if err := yield(m); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	sum, err := RunEach(context.Background(), stream, tg, Options{JournalPath: os.Getenv("IMSF_JOURNAL"), Sources: []string{evidence}, Concurrency: conc}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
