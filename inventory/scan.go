@@ -130,26 +130,24 @@ func ScanEach(ctx context.Context, paths []string, opts Options, fn func(*model.
 	}
 	go func() { wg.Wait(); close(results) }()
 
-	pending := map[int][]*model.Message{}
-	sizes := map[int]int64{}
+	pending := map[int]seqResult{}
 	next, done, skipped := 0, 0, 0
 	var fnErr error
 	for r := range results {
-		pending[r.seq] = r.ms
-		sizes[r.seq] = r.bytes
+		pending[r.seq] = r
 		if pendingHook != nil {
 			pendingHook(len(pending))
 		}
 		for {
-			ms, ok := pending[next]
+			res, ok := pending[next]
 			if !ok {
 				break
 			}
 			delete(pending, next)
 			next++
 			<-tokens
-			waiting.add(-sizes[next-1])
-			delete(sizes, next-1)
+			waiting.add(-res.bytes)
+			ms := res.ms
 			if fnErr != nil || ctx.Err() != nil {
 				continue
 			}
