@@ -136,10 +136,20 @@ type SMTPReply struct {
 // fields are: a journal must name a source whose name is not UTF-8 exactly,
 // or a rerun would not find it and would deliver it again.
 func (r ReplayRecord) MarshalJSON() ([]byte, error) {
-	if b, ok := r.appendJSON(make([]byte, 0, 512)); ok {
-		return b, nil
+	return r.AppendJSON(make([]byte, 0, 1024))
+}
+
+// AppendJSON appends what MarshalJSON returns to b: a writer of many
+// records (the journal, replay's JSON output) reuses one buffer.
+func (r *ReplayRecord) AppendJSON(b []byte) ([]byte, error) {
+	if out, ok := r.appendJSON(b); ok {
+		return out, nil
 	}
-	return r.marshalReflect()
+	j, err := r.marshalReflect()
+	if err != nil {
+		return b, err
+	}
+	return append(b, j...), nil
 }
 
 // marshalReflect is MarshalJSON by encoding/json, for what appendJSON

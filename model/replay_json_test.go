@@ -51,6 +51,9 @@ func TestReplayRecordJSONIsEncodingJSON(t *testing.T) {
 		if m, _ := r.MarshalJSON(); !bytes.Equal(m, want) {
 			t.Errorf("case %d: MarshalJSON %s", i, m)
 		}
+		if a, _ := r.AppendJSON([]byte("prefix\n")); !bytes.Equal(a, append([]byte("prefix\n"), want...)) {
+			t.Errorf("case %d: AppendJSON %s", i, a)
+		}
 		var back ReplayRecord
 		if err := back.UnmarshalJSON(got); err != nil || back.Path != r.Path || back.Reason != r.Reason {
 			t.Errorf("case %d: read back %q %q, %v", i, back.Path, back.Reason, err)

@@ -300,12 +300,13 @@ func (r *runner) emit(rec model.ReplayRecord) error {
 // and done records are each synced.
 func (r *runner) emitPlan(rec model.ReplayRecord) error {
 	if r.jw != nil {
-		line, err := rec.MarshalJSON()
+		r.planMu.Lock()
+		b, err := rec.AppendJSON(r.planBuf)
 		if err != nil {
+			r.planMu.Unlock()
 			return fmt.Errorf("replay: journal: encode record for %s: %w", rec.Path, err)
 		}
-		r.planMu.Lock()
-		r.planBuf = append(append(r.planBuf, line...), '\n')
+		r.planBuf = append(b, '\n')
 		r.planN++
 		full := len(r.planBuf) >= planBufSize
 		r.planMu.Unlock()

@@ -27,12 +27,12 @@ func ReplayOutput(w io.Writer, f Format, verbose bool) (add func(model.ReplayRec
 				if werr != nil {
 					return
 				}
-				b, err := r.MarshalJSON()
+				b, err := r.AppendJSON(line[:0])
 				if err != nil {
 					werr = fmt.Errorf("write json: %w", err)
 					return
 				}
-				line = append(append(line[:0], b...), '\n')
+				line = append(b, '\n')
 				_, werr = w.Write(line)
 			}, func() error {
 				return werr
