@@ -311,7 +311,7 @@ func (in *replayInputs) stream(ctx context.Context, g *globals, quiet bool) repl
 			gs = &gq
 		}
 		var yerr error
-		err := scanInputsEach(ctx, gs, in.paths, &in.opts.rules, in.opts.format == "json", func(m *model.Message) error {
+		err := scanInputsEach(ctx, gs, in.paths, nil, &in.opts.rules, in.opts.format == "json", func(m *model.Message) error {
 			if !in.opts.sel.keeps(m, in.now) {
 				return nil
 			}
