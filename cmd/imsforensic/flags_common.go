@@ -230,6 +230,12 @@ func scanInputs(ctx context.Context, g *globals, paths []string, rf *ruleFlags, 
 // scanInputsEach is scanInputs as a stream (inventory.ScanEach): fn gets
 // each message in walk order, and nothing is kept here.
 func scanInputsEach(ctx context.Context, g *globals, paths []string, rf *ruleFlags, jsonOut bool, fn func(*model.Message) error) error {
+	return scanInputsTuned(ctx, g, paths, rf, jsonOut, nil, fn)
+}
+
+// scanInputsTuned is scanInputsEach with tune, when not nil, setting more
+// of the inventory's options (replay's streamed send keeps the bytes).
+func scanInputsTuned(ctx context.Context, g *globals, paths []string, rf *ruleFlags, jsonOut bool, tune func(*inventory.Options), fn func(*model.Message) error) error {
 	var skipped []string
 	var mu sync.Mutex
 	opts := inventory.Options{
@@ -244,6 +250,9 @@ func scanInputsEach(ctx context.Context, g *globals, paths []string, rf *ruleFla
 			mu.Unlock()
 			return true
 		},
+	}
+	if tune != nil {
+		tune(&opts)
 	}
 	var prog *progress
 	if g.stderrTTY && !jsonOut {
