@@ -2,6 +2,7 @@ package inventory
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -35,6 +36,11 @@ type Options struct {
 	// and the byte scan: what scan, triage and replay need, in bounded
 	// memory for 100,000 files. Show and the HTML report parse again.
 	Slim bool
+	// KeepBytes, when > 0, keeps in Message.Raw the bytes of each file of
+	// at most that many bytes that is one message, read in the parse's
+	// own pass: for a consumer that uses them at once (replay's streamed
+	// send) instead of opening and reading the file again.
+	KeepBytes int64
 	// Skip is asked about every file found while walking a folder (not
 	// files named on the command line) with its first bytes (valid during
 	// the call only); true leaves the file out (evidence files, say). nil
@@ -430,6 +436,11 @@ func parseOpened(f *readonly.File, j job, opts Options) ([]*model.Message, error
 	case j.listedRegular:
 		listed = f.Size() // and f reads no further
 	}
+	var keep *bytes.Buffer
+	if opts.KeepBytes > 0 && 0 <= listed && listed <= opts.KeepBytes {
+		keep = bytes.NewBuffer(make([]byte, 0, listed))
+		src = io.TeeReader(src, keep)
+	}
 	br := scanReaders.Get().(*bufio.Reader)
 	br.Reset(src)
 	defer func() { br.Reset(nil); scanReaders.Put(br) }()
@@ -462,6 +473,9 @@ func parseOpened(f *readonly.File, j job, opts Options) ([]*model.Message, error
 		if err := checkUnchanged(f, j.path, listed, m.Size); err != nil {
 			return []*model.Message{m}, err
 		}
+	}
+	if keep != nil && m != nil && int64(keep.Len()) == m.Size {
+		m.Raw = keep.Bytes()
 	}
 	return []*model.Message{m}, nil
 }

@@ -84,6 +84,12 @@ type Message struct {
 	// Error is set when the file could not be read at all (or only in
 	// part); the message is still reported.
 	Error string `json:"error,omitempty"`
+
+	// Raw is the file's bytes as the scan read and hashed them, kept only
+	// when the scan was asked to (inventory.Options.KeepBytes: replay's
+	// streamed send, which then does not read the file again); nil
+	// otherwise. Not part of any record.
+	Raw []byte `json:"-"`
 }
 
 // NewMessage returns the Message of a file before anything is read from

@@ -1,11 +1,13 @@
 package replay
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"hash"
 	"io"
 	"sort"
 	"strings"
@@ -111,8 +113,11 @@ type smtpMsg struct {
 	last               txResult
 }
 
-// open checks the message and reads its RFC 822 part once (sha256, bare
-// LF, size). A message that cannot be sent is settled at once.
+// open checks the message and takes its RFC 822 part's sha256, bare LF
+// and size: from the bytes the scan kept (Message.Raw, a streamed run),
+// which are then sent, so what is hashed, recorded and sent is what the
+// scan read; else by reading the part once from the file, which is read
+// again as it is sent. A message that cannot be sent is settled at once.
 func (t *SMTPTarget) open(it *Item) *smtpMsg {
 	m := it.Msg
 	p := &smtpMsg{m: m, rec: model.ReplayRecord{Type: model.TypeReplay, Schema: model.SchemaVersion, Target: t.String(),
@@ -120,21 +125,23 @@ func (t *SMTPTarget) open(it *Item) *smtpMsg {
 	if m != nil {
 		p.rec.Path, p.rec.MboxOrdinal = m.Path, m.MboxOrdinal
 	}
-	settle := func(result model.ReplayResult, reason string) *smtpMsg {
-		p.rec.Result, p.rec.Reason, p.settled = result, reason, true
-		return p
-	}
 	if reason := refuseReason(m, t.opts.FixLineEndings); reason != "" {
-		return settle(model.ResultRefused, reason)
+		return p.settle(model.ResultRefused, reason)
+	}
+	if part, ok := rawPart(m); ok {
+		h := sha256.New()
+		h.Write(part)
+		p.scan.Write(part)
+		return t.prepared(p, h, bytes.NewReader(part), int64(len(part)))
 	}
 	f, err := readonly.Open(m.Path)
 	if err != nil {
-		return settle(model.ResultFailed, "read: "+err.Error())
+		return p.settle(model.ResultFailed, "read: "+err.Error())
 	}
 	p.f = f
 	st, err := f.Stat()
 	if err != nil || messageEnd(m, st.Size()) < m.MessageOffset {
-		return settle(model.ResultFailed, fmt.Sprintf("read: file shorter than the message offset %d", m.MessageOffset))
+		return p.settle(model.ResultFailed, fmt.Sprintf("read: file shorter than the message offset %d", m.MessageOffset))
 	}
 	p.part = io.NewSectionReader(f, m.MessageOffset, messageEnd(m, st.Size())-m.MessageOffset)
 	h := sha256.New()
@@ -142,11 +149,28 @@ func (t *SMTPTarget) open(it *Item) *smtpMsg {
 	_, err = io.CopyBuffer(io.MultiWriter(h, &p.scan), io.NewSectionReader(p.part, 0, p.part.Size()), *bp)
 	smtpclient.CopyBuffers.Put(bp)
 	if err != nil {
-		return settle(model.ResultFailed, "read: "+err.Error())
+		return p.settle(model.ResultFailed, "read: "+err.Error())
 	}
+	return t.prepared(p, h, p.part, p.part.Size())
+}
+
+// rawPart is the RFC 822 part of m from the bytes the scan kept
+// (Message.Raw), when it kept them whole.
+func rawPart(m *model.Message) ([]byte, bool) {
+	if m.Raw == nil || m.MboxOrdinal > 0 || int64(len(m.Raw)) != m.Size || m.MessageOffset > int64(len(m.Raw)) {
+		return nil, false
+	}
+	return m.Raw[m.MessageOffset:], true
+}
+
+// prepared completes an opened message from its part's hash h and line
+// scan (p.scan): the record's sha256_before, the refusal of bare LF, the
+// wire's hash when it is known without sending, and the transaction.
+func (t *SMTPTarget) prepared(p *smtpMsg, h hash.Hash, content io.ReaderAt, length int64) *smtpMsg {
+	m := p.m
 	p.rec.SHA256Before = hex.EncodeToString(h.Sum(nil))
 	if p.scan.bareLF > 0 && !t.opts.FixLineEndings {
-		return settle(model.ResultRefused, "bare LF: would be changed in transit; use --fix-line-endings")
+		return p.settle(model.ResultRefused, "bare LF: would be changed in transit; use --fix-line-endings")
 	}
 	var wire *smtpclient.Wire
 	if p.scan.clean() {
@@ -160,7 +184,7 @@ func (t *SMTPTarget) open(it *Item) *smtpMsg {
 	var dropped []string
 	p.mail, p.envid, dropped = mailOptions(m.Envelope.FromParams)
 	p.mail.From, p.mail.Size = m.Envelope.From, p.scan.size
-	p.mail.Content, p.mail.Length, p.mail.Wire = p.part, p.part.Size(), wire
+	p.mail.Content, p.mail.Length, p.mail.Wire = content, length, wire
 	if len(dropped) > 0 {
 		p.notes = append(p.notes, "MAIL parameters not passed: "+strings.Join(dropped, " "))
 	}
@@ -168,6 +192,12 @@ func (t *SMTPTarget) open(it *Item) *smtpMsg {
 	for i := range p.pending {
 		p.pending[i] = i
 	}
+	return p
+}
+
+// settle ends a message that cannot be sent: its record is final.
+func (p *smtpMsg) settle(result model.ReplayResult, reason string) *smtpMsg {
+	p.rec.Result, p.rec.Reason, p.settled = result, reason, true
 	return p
 }
 

@@ -25,6 +25,15 @@ type streamPlanner interface{ plansFromMessageAlone() }
 
 func (t *SMTPTarget) plansFromMessageAlone() {}
 
+// KeepBytes is the largest file whose bytes a streamed run's scan should
+// keep in Message.Raw (inventory.Options.KeepBytes): the SMTP target then
+// hashes and sends the RFC 822 part from them instead of opening and
+// reading the file again (7 system calls a message). A planned message
+// waits for its batch with its bytes, so memory holds at most the batches
+// in flight times this, about 35 MiB at --concurrency 16 and usually a
+// fifth of that.
+const KeepBytes = 64 << 10
+
 // streamWait is how long a partial batch of a streamed run waits for more
 // messages before it goes to an idle sender: the sources are read faster
 // than that fills a batch, and a slow source does not hold a message back

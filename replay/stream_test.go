@@ -3,6 +3,7 @@ package replay
 import (
 	"context"
 	"fmt"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -192,5 +193,33 @@ func TestBatcherFillsThenFlushes(t *testing.T) {
 	}
 	if !slices.Equal(sizes, []int{4, 4, 2}) || strings.Join(order, ",") != "0,1,2,3,4,5,6,7,8,9" {
 		t.Fatalf("batches %v, order %v", sizes, order)
+	}
+}
+
+// TestSMTPSendsTheScannedBytes: a message whose bytes the scan kept
+// (Message.Raw, a streamed run) is hashed and sent from them, without
+// reading the file again: what is recorded is what was sent.
+func TestSMTPSendsTheScannedBytes(t *testing.T) {
+	s := startTestSink(t)
+	tg := newSMTPTestTarget(t, s, SMTPOptions{})
+	dir := t.TempDir()
+	body := "From: a@example.com\r\nTo: b@example.com\r\nSubject: kept\r\n\r\n.dot\r\nkept bytes\r\n"
+	m := smtpSpool(t, dir, "KEPT.TMP", body, "a@example.com", "b@example.com")
+	raw, err := os.ReadFile(m.Path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.Raw, m.Size = raw, int64(len(raw))
+	// The file no longer holds those bytes: only the kept ones can arrive.
+	if err := os.WriteFile(m.Path, []byte(strings.Repeat("z", len(raw))), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	rec := smtpDeliver(t, tg, m)
+	if rec.Result != model.ResultOK || rec.SHA256Before != smtpSHA([]byte(body)) || rec.SHA256After != rec.SHA256Before {
+		t.Fatalf("record %+v", rec)
+	}
+	got := sinkStored(t, sinkStoreOf(s))
+	if len(got) != 1 || string(got[0].eml) != body {
+		t.Fatalf("stored %d messages: %+v", len(got), got)
 	}
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/imsforensic/imsforensic/guard"
+	"github.com/imsforensic/imsforensic/inventory"
 	"github.com/imsforensic/imsforensic/model"
 	"github.com/imsforensic/imsforensic/replay"
 	"github.com/imsforensic/imsforensic/replay/smtpclient"
@@ -231,9 +232,10 @@ func runReplay(ctx context.Context, opts *replayOptions, g *globals, args []stri
 	in := &replayInputs{opts: opts, paths: paths, now: time.Now()}
 	ropts, prog := replayRunOptions(opts, g, paths, journal)
 	watched, sent := watchSend(out)
-	// A streamed run scans while it sends: only the replay's bar is drawn.
-	quietScan := ropts.Progress != nil && replay.Streams(target, ropts)
-	sum, err := replay.RunEach(ctx, in.stream(ctx, g, quietScan), target, ropts, watched)
+	// A streamed run scans while it sends: only the replay's bar is drawn,
+	// and the sends take the files' bytes from the scan.
+	in.streamed = replay.Streams(target, ropts)
+	sum, err := replay.RunEach(ctx, in.stream(ctx, g, ropts.Progress != nil && in.streamed), target, ropts, watched)
 	if prog != nil {
 		prog.done()
 	}
@@ -296,6 +298,9 @@ type replayInputs struct {
 	// could not be read (the rest are still replayed).
 	n       int
 	walkErr error
+	// streamed: replay.RunEach sends as the scan goes, so each file's
+	// bytes are kept for its send (replay.KeepBytes).
+	streamed bool
 }
 
 // stream is the replay.Messages of the inputs. A walk error ends the
@@ -310,8 +315,12 @@ func (in *replayInputs) stream(ctx context.Context, g *globals, quiet bool) repl
 			gq.stderrTTY = false
 			gs = &gq
 		}
+		var tune func(*inventory.Options)
+		if in.streamed {
+			tune = func(o *inventory.Options) { o.KeepBytes = replay.KeepBytes }
+		}
 		var yerr error
-		err := scanInputsEach(ctx, gs, in.paths, nil, &in.opts.rules, in.opts.format == "json", func(m *model.Message) error {
+		err := scanInputsTuned(ctx, gs, in.paths, nil, &in.opts.rules, in.opts.format == "json", tune, func(m *model.Message) error {
 			if !in.opts.sel.keeps(m, in.now) {
 				return nil
 			}

@@ -231,6 +231,12 @@ func scanInputs(ctx context.Context, g *globals, paths, given []string, rf *rule
 // scanInputsEach is scanInputs as a stream (inventory.ScanEach): fn gets
 // each message in walk order, and nothing is kept here.
 func scanInputsEach(ctx context.Context, g *globals, paths, given []string, rf *ruleFlags, jsonOut bool, fn func(*model.Message) error) error {
+	return scanInputsTuned(ctx, g, paths, given, rf, jsonOut, nil, fn)
+}
+
+// scanInputsTuned is scanInputsEach with tune, when not nil, setting more
+// of the inventory's options (replay's streamed send keeps the bytes).
+func scanInputsTuned(ctx context.Context, g *globals, paths, given []string, rf *ruleFlags, jsonOut bool, tune func(*inventory.Options), fn func(*model.Message) error) error {
 	var skipped []string
 	var mu sync.Mutex
 	opts := inventory.Options{
@@ -245,6 +251,9 @@ func scanInputsEach(ctx context.Context, g *globals, paths, given []string, rf *
 			mu.Unlock()
 			return true
 		},
+	}
+	if tune != nil {
+		tune(&opts)
 	}
 	var prog *progress
 	if g.stderrTTY && !jsonOut {
