@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/spf13/pflag"
@@ -121,6 +122,12 @@ func runRedact(ctx context.Context, opts *redactOptions, g *globals, args []stri
 		}
 		if err := redact.CheckMap(opts.mapFile, opts.outDir, in); err != nil {
 			return usageError(err)
+		}
+		// Its folder is made as --out is, before any copy is written: a
+		// run with a random key whose map cannot be written leaves copies
+		// nobody can map back.
+		if err := os.MkdirAll(filepath.Dir(opts.mapFile), 0o700); err != nil {
+			return fmt.Errorf("redact: --map: %w", err)
 		}
 	}
 	r, err := redact.New(redact.Options{Key: opts.keyRaw, Rules: opts.rules.cfg})

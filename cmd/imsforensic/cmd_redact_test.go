@@ -86,6 +86,20 @@ func TestRedactCommand(t *testing.T) {
 	}
 }
 
+// TestRedactMapFolderIsMade: --map in a folder that does not exist yet
+// (the README's D:\private\map.jsonl) is written there, as --out is made.
+func TestRedactMapFolderIsMade(t *testing.T) {
+	dir := sampleCopy(t)
+	tmp := t.TempDir()
+	mapFile := filepath.Join(tmp, "private", "map.jsonl")
+	if _, stderr, code := runCLI(t, "", "redact", "--map", mapFile, dir, "--out", filepath.Join(tmp, "shared")); code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	if b, err := os.ReadFile(mapFile); err != nil || !strings.Contains(string(b), `"type":"redact-map"`) {
+		t.Errorf("map %s: %v, %.80q", mapFile, err, b)
+	}
+}
+
 // TestRedactKeyFile: --key-file gives the same copies as --key with the
 // same secret; both at once is a usage error.
 func TestRedactKeyFile(t *testing.T) {

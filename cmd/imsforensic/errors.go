@@ -100,10 +100,14 @@ func plural(n int, one, many string) string {
 	return fmt.Sprintf("%d %s", n, many)
 }
 
-// humanError is the one line a person reads for err. A missing path says
-// so once, whatever wrapped it ("open X: open X: no such file or
-// directory" becomes "X: no such file or folder").
+// humanError is the one line a person reads for err. An interruption
+// says so; a missing path says so once, whatever wrapped it ("open X:
+// open X: no such file or directory" becomes "X: no such file or folder").
 func humanError(err error) string {
+	if errors.Is(err, context.Canceled) {
+		// Ctrl-C or SIGTERM (exit 130): "context canceled" is Go's word.
+		return "interrupted"
+	}
 	var pe *fs.PathError
 	if errors.Is(err, fs.ErrNotExist) && errors.As(err, &pe) {
 		return fmt.Sprintf("%s: no such file or folder; check the path", model.Escape(pe.Path))

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -31,6 +33,9 @@ func TestHelpShowsTheOneExitTable(t *testing.T) {
 			}
 			if has := strings.Contains(table, "  3 "); has != (c.flags.Lookup("fail-on") != nil) {
 				t.Errorf("line 3 shown %v, but --fail-on present %v", has, !has)
+			}
+			if has := strings.Contains(table, "--select"); has != (c.flags.Lookup("select") != nil) {
+				t.Errorf("usage line names --select %v, but --select present %v:\n%s", has, !has, table)
 			}
 			if has := strings.Contains(table, "  5 "); has != (c.name == "replay") {
 				t.Errorf("line 5 shown %v for %s", has, c.name)
@@ -220,5 +225,20 @@ func TestHelpHasOneExitTable(t *testing.T) {
 		if n := strings.Count(out, "Exit status"); n != 1 {
 			t.Errorf("%s --help says 'Exit status' %d times", c.name, n)
 		}
+	}
+}
+
+// TestErrorLineNamesWhatAPersonCanAct: an output into a folder that does
+// not exist names that folder, never the temporary file written first; an
+// interruption is said as one, not as Go's "context canceled".
+func TestErrorLineNamesWhatAPersonCanAct(t *testing.T) {
+	src := sampleCopy(t)
+	missing := filepath.Join(t.TempDir(), "nodir")
+	_, errOut, code := runCLI(t, "", "triage", src, "--html", filepath.Join(missing, "incident.html"))
+	if code != exitError || !strings.Contains(errOut, missing+": no such file or folder") || strings.Contains(errOut, ".imsf-") {
+		t.Errorf("--html into a missing folder: exit %d, stderr %q; want 1 and the folder named", code, errOut)
+	}
+	if got := humanError(fmt.Errorf("replay to smtp://127.0.0.1:2525: %w", context.Canceled)); got != "interrupted" {
+		t.Errorf("a cancelled run reads %q, want \"interrupted\"", got)
 	}
 }

@@ -149,6 +149,13 @@ func createTemp(dir, suffix string, perm fs.FileMode) (*os.File, string, error) 
 		if err == nil {
 			return f, name, nil
 		}
+		var pe *fs.PathError
+		if errors.Is(err, fs.ErrNotExist) && errors.As(err, &pe) {
+			// The folder is missing: name it, not a temporary name the
+			// caller never chose ("X: no such file or folder" is what a
+			// person reads of the innermost path error).
+			return nil, "", fmt.Errorf("atomicfile: create temporary file in %s: %w", dir, &fs.PathError{Op: "open", Path: dir, Err: pe.Err})
+		}
 		if !errors.Is(err, fs.ErrExist) {
 			return nil, "", fmt.Errorf("atomicfile: create temporary file in %s: %w", dir, err)
 		}

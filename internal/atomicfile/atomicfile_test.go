@@ -142,6 +142,29 @@ func TestWriteErrorLeavesNothing(t *testing.T) {
 	}
 }
 
+// TestWriteMissingFolderNamesTheFolder: writing into a folder that does
+// not exist fails with a path error on that folder, never on the
+// temporary name, which is all the user would read.
+func TestWriteMissingFolderNamesTheFolder(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "nodir")
+	for _, write := range []func() error{
+		func() error {
+			_, err := Write(filepath.Join(dir, "x.html"), strings.NewReader("x"), Options{})
+			return err
+		},
+		func() error { _, err := Stage(dir, Options{}); return err },
+	} {
+		err := write()
+		var pe *fs.PathError
+		if !errors.Is(err, fs.ErrNotExist) || !errors.As(err, &pe) || pe.Path != dir {
+			t.Errorf("error %v (path error %+v), want a not-exist path error on %s", err, pe, dir)
+		}
+		if strings.Contains(err.Error(), TempPrefix) {
+			t.Errorf("error names the temporary file: %v", err)
+		}
+	}
+}
+
 func TestIsTempAndRemoveTemps(t *testing.T) {
 	for name, want := range map[string]bool{
 		".imsf-0123456789abcdef.tmp":  true,
