@@ -75,7 +75,11 @@ func writeRepairsTable(w io.Writer, recs []model.RepairRecord) error {
 		if r.Error != "" {
 			left = "error: " + r.Error
 		}
-		if err := t.Append(r.Path, r.Status, fmt.Sprintf("%d (%s)", len(r.Changes), changedRules(r.Changes)), left, r.Out); err != nil {
+		changes := "0" // not "0 ()": a not-repairable file has no change to name
+		if len(r.Changes) > 0 {
+			changes = fmt.Sprintf("%d (%s)", len(r.Changes), changedRules(r.Changes))
+		}
+		if err := t.Append(r.Path, r.Status, changes, left, r.Out); err != nil {
 			return err
 		}
 	}

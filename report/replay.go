@@ -53,7 +53,11 @@ func ReplayOutput(w io.Writer, f Format, verbose bool) (add func(model.ReplayRec
 				}
 			}
 			if hidden > 0 {
-				_, err := fmt.Fprintf(w, "(%d rows written, skipped or planned not shown; --verbose lists every row)\n", hidden)
+				rows := "rows"
+				if hidden == 1 {
+					rows = "row"
+				}
+				_, err := fmt.Fprintf(w, "(%d %s written, skipped or planned not shown; --verbose lists every row)\n", hidden, rows)
 				return err
 			}
 			return nil

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"strings"
 
 	"github.com/spf13/pflag"
@@ -144,7 +145,20 @@ func (c *command) printHelp(w io.Writer) {
 		fmt.Fprintf(w, "\n%s\n", strings.TrimSpace(c.long))
 	}
 	fmt.Fprintf(w, "\nFlags:\n%s", c.flags.FlagUsages())
-	fmt.Fprintf(w, "\n%s", exitStatusText(c.exitCodes(), exitNotes[c.name]))
+	fmt.Fprintf(w, "\n%s", exitStatusText(c.exitCodes(), c.exitNotes()))
+}
+
+// exitNotes are the command's exitNotes, and a usage line without
+// --select for a command that has no such flag.
+func (c *command) exitNotes() map[int]string {
+	notes := maps.Clone(exitNotes[c.name])
+	if c.flags.Lookup("select") == nil {
+		if notes == nil {
+			notes = map[int]string{}
+		}
+		notes[exitUsage] = "usage error: a bad flag or argument; nothing was done"
+	}
+	return notes
 }
 
 func usage(w io.Writer, cmds []*command) {
