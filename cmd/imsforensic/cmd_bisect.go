@@ -129,7 +129,7 @@ Examples:
 
 func runBisect(ctx context.Context, opts *bisectOptions, g *globals, args []string) error {
 	now := time.Now()
-	paths, ms, walkErr, err := selectedInputs(ctx, g, "bisect", &opts.sel, &opts.rules, opts.out.fmt == report.JSON, args, now)
+	paths, ms, walkErr, err := selectedInputs(ctx, g, "bisect", &opts.sel, &opts.rules, opts.out.fmt == report.JSON, opts.ev.paths, args, now)
 	if err != nil {
 		return err
 	}

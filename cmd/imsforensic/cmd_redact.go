@@ -107,7 +107,7 @@ Examples:
 }
 
 func runRedact(ctx context.Context, opts *redactOptions, g *globals, args []string) error {
-	paths, ms, walkErr, err := selectedInputs(ctx, g, "redact", &opts.sel, &opts.rules, opts.fmt == report.JSON, args, time.Now())
+	paths, ms, walkErr, err := selectedInputs(ctx, g, "redact", &opts.sel, &opts.rules, opts.fmt == report.JSON, nil, args, time.Now())
 	if err != nil {
 		return err
 	}

@@ -83,7 +83,7 @@ Examples:
 }
 
 func runRepair(ctx context.Context, opts *repairOptions, g *globals, args []string) error {
-	paths, ms, walkErr, err := selectedInputs(ctx, g, "repair", &opts.sel, &opts.rules, opts.fmt == report.JSON, args, time.Now())
+	paths, ms, walkErr, err := selectedInputs(ctx, g, "repair", &opts.sel, &opts.rules, opts.fmt == report.JSON, nil, args, time.Now())
 	if err != nil {
 		return err
 	}

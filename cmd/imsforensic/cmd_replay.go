@@ -320,7 +320,7 @@ func (in *replayInputs) stream(ctx context.Context, g *globals, quiet bool) repl
 			tune = func(o *inventory.Options) { o.KeepBytes = replay.KeepBytes }
 		}
 		var yerr error
-		err := scanInputsTuned(ctx, gs, in.paths, &in.opts.rules, in.opts.format == "json", tune, func(m *model.Message) error {
+		err := scanInputsTuned(ctx, gs, in.paths, nil, &in.opts.rules, in.opts.format == "json", tune, func(m *model.Message) error {
 			if !in.opts.sel.keeps(m, in.now) {
 				return nil
 			}

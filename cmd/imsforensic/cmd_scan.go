@@ -89,7 +89,7 @@ func runScan(ctx context.Context, opts *scanOptions, g *globals, args []string) 
 	now := time.Now()
 	unread, failed := 0, false
 	var writeErr error
-	walkErr := scanInputsEach(ctx, g, paths, &opts.rules, opts.out.fmt == report.JSON, func(m *model.Message) error {
+	walkErr := scanInputsEach(ctx, g, paths, nil, &opts.rules, opts.out.fmt == report.JSON, func(m *model.Message) error {
 		if opts.sel.sel != nil && !opts.sel.sel.Match(m, now) {
 			return nil
 		}

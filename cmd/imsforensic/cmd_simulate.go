@@ -91,11 +91,12 @@ outbound header block over 32 KiB), the restart, the retry of the same file,
 the crash loop and how many messages are stuck behind it. Stall messages are
 archived (4117) or stay in the queue, and the IMS goes on.
 
-The evidence (--evidence, and evidence files inside the PATH folders) is
-ranked as triage ranks it, and the as-is run says whether its first crash is
-triage's rank 1; where the rules alone would crash earlier on another file,
-it says so and why (processing order, rule class, a folder the IMS does not
-read) instead of telling a second story.
+The evidence given with --evidence (not evidence files inside the PATH
+folders: those are listed, not used) is ranked as triage ranks it, and the
+as-is run says whether its first crash is triage's rank 1; where the rules
+alone would crash earlier on another file, it says so and why (processing
+order, rule class, a folder the IMS does not read) instead of telling a
+second story.
 
 Then the same queue again with the suspects held back (--hold FILE, or by
 default every message with a crash finding): the queue should drain.
@@ -119,7 +120,7 @@ Examples:
 
 func runSimulate(ctx context.Context, opts *simulateOptions, g *globals, args []string) error {
 	now := time.Now()
-	paths, ms, walkErr, err := selectedInputs(ctx, g, "simulate", &opts.sel, &opts.rules, opts.out.fmt == report.JSON, args, now)
+	paths, ms, walkErr, err := selectedInputs(ctx, g, "simulate", &opts.sel, &opts.rules, opts.out.fmt == report.JSON, opts.ev.paths, args, now)
 	if err != nil {
 		return err
 	}

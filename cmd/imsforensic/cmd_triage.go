@@ -64,15 +64,16 @@ func newTriageCommand() *command {
 		name:  "triage",
 		usage: "triage [flags] PATH... [--evidence FILE|DIR]...",
 		short: "ranked suspects, each with its reasons, and conclusions about the incident",
-		long: `Scans PATH as 'scan' does, reads the evidence (--evidence, plus any evidence
-file found inside a PATH folder), and ranks every message: rank 1 is the most
-likely poison. A file named by an event (4117, 4182, 4120/4131/4132 data,
-4081, MSExchangeIS 12004/12006/12007) is a prime suspect; a file written
-shortly before a crash (4116, 3039, 4102, Dr. Watson), in the queue the crash
-points at, carrying a rule the faulting function is known to crash on, ranks
-higher. Patterns that are not about content (4018 + 4116 at start, 4094,
-4023, 3018, an outbound 4116 0x8007000E with no oversize OUT file) become
-conclusions, never accusations. docs/triage.md explains the weights.
+		long: `Scans PATH as 'scan' does, reads the evidence given with --evidence (an
+evidence file inside a PATH folder is listed, not used), and ranks every
+message: rank 1 is the most likely poison. A file named by an event (4117,
+4182, 4120/4131/4132 data, 4081, MSExchangeIS 12004/12006/12007) is a prime
+suspect; a file written shortly before a crash (4116, 3039, 4102, Dr.
+Watson), in the queue the crash points at, carrying a rule the faulting
+function is known to crash on, ranks higher. Patterns that are not about
+content (4018 + 4116 at start, 4094, 4023, 3018, an outbound 4116 0x8007000E
+with no oversize OUT file) become conclusions, never accusations.
+docs/triage.md explains the weights.
 
 Text exports, dumpel output, Drwtsn32.log and protocol logs hold the server's
 local time without a zone: give it with --evidence-tz. Binary .evt and .evtx
@@ -97,7 +98,7 @@ Examples:
 
 func runTriage(ctx context.Context, opts *triageOptions, g *globals, args []string) error {
 	now := time.Now()
-	paths, ms, walkErr, err := selectedInputs(ctx, g, "triage", &opts.sel, &opts.rules, opts.out.fmt == report.JSON, args, now)
+	paths, ms, walkErr, err := selectedInputs(ctx, g, "triage", &opts.sel, &opts.rules, opts.out.fmt == report.JSON, opts.ev.paths, args, now)
 	if err != nil {
 		return err
 	}

@@ -94,6 +94,9 @@ func TestTriageUsesOnlyTheEvidenceGiven(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d, stderr %s", code, errOut)
 	}
+	if strings.Contains(errOut, "NOT used as evidence") {
+		t.Errorf("the evidence given with --evidence is said not to be used: %q", errOut)
+	}
 	head, suspects, ok := strings.Cut(out, "\nRANK")
 	if !ok || !strings.Contains(head, "FILE ") || !strings.Contains(head, " evt ") || !strings.Contains(head, "-05:00") {
 		t.Fatalf("no evidence accounting ahead of the suspects:\n%s", out)
@@ -104,6 +107,34 @@ func TestTriageUsesOnlyTheEvidenceGiven(t *testing.T) {
 	}
 	if !strings.Contains(out, "more not shown") || !strings.Contains(out, "Conclusions:") {
 		t.Errorf("want the --top note and the conclusions block:\n%s", out)
+	}
+}
+
+// TestTriageEvidenceNoticeLeavesOutTheGiven: of the evidence files inside
+// the queue folder, the one given with --evidence is read and not listed
+// as unused; the others still are.
+func TestTriageEvidenceNoticeLeavesOutTheGiven(t *testing.T) {
+	dir, truth := triageCorpus(t)
+	if len(truth.Evidence) < 2 {
+		t.Fatalf("the corpus has %d evidence files, want several", len(truth.Evidence))
+	}
+	given := filepath.Join(dir, truth.Evidence[0])
+	out, errOut, code := runCLI(t, "", "triage", "--evidence-tz", "-05:00", "--top", "1", dir, "--evidence", given)
+	if code != 0 {
+		t.Fatalf("exit %d, stderr %s", code, errOut)
+	}
+	if !strings.Contains(out, filepath.Base(given)) {
+		t.Errorf("the evidence accounting does not show %s:\n%s", given, out)
+	}
+	_, list, ok := strings.Cut(errOut, "NOT used as evidence")
+	if !ok {
+		t.Fatalf("no notice for the evidence files not given: %q", errOut)
+	}
+	for _, ev := range truth.Evidence {
+		listed := strings.Contains(list, filepath.FromSlash(ev)+"\n")
+		if listed != (ev != truth.Evidence[0]) {
+			t.Errorf("%s listed as not used: %v; only %s was given:\n%s", ev, listed, truth.Evidence[0], list)
+		}
 	}
 }
 

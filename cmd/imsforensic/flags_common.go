@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"sort"
 	"strings"
 	"sync"
@@ -213,11 +214,11 @@ func (s *selectFlags) printExplain(g *globals) {
 
 // scanInputs runs the inventory over the inputs with a progress line on a
 // terminal, skipping evidence files found inside queue folders; every one
-// of them is listed, and said not to be used. The messages are sorted by
-// path.
-func scanInputs(ctx context.Context, g *globals, paths []string, rf *ruleFlags, jsonOut bool) ([]*model.Message, error) {
+// of them that is not also given with --evidence (given) is listed, and
+// said not to be used. The messages are sorted by path.
+func scanInputs(ctx context.Context, g *globals, paths, given []string, rf *ruleFlags, jsonOut bool) ([]*model.Message, error) {
 	var ms []*model.Message
-	err := scanInputsEach(ctx, g, paths, rf, jsonOut, func(m *model.Message) error {
+	err := scanInputsEach(ctx, g, paths, given, rf, jsonOut, func(m *model.Message) error {
 		ms = append(ms, m)
 		return nil
 	})
@@ -229,13 +230,13 @@ func scanInputs(ctx context.Context, g *globals, paths []string, rf *ruleFlags, 
 
 // scanInputsEach is scanInputs as a stream (inventory.ScanEach): fn gets
 // each message in walk order, and nothing is kept here.
-func scanInputsEach(ctx context.Context, g *globals, paths []string, rf *ruleFlags, jsonOut bool, fn func(*model.Message) error) error {
-	return scanInputsTuned(ctx, g, paths, rf, jsonOut, nil, fn)
+func scanInputsEach(ctx context.Context, g *globals, paths, given []string, rf *ruleFlags, jsonOut bool, fn func(*model.Message) error) error {
+	return scanInputsTuned(ctx, g, paths, given, rf, jsonOut, nil, fn)
 }
 
 // scanInputsTuned is scanInputsEach with tune, when not nil, setting more
 // of the inventory's options (replay's streamed send keeps the bytes).
-func scanInputsTuned(ctx context.Context, g *globals, paths []string, rf *ruleFlags, jsonOut bool, tune func(*inventory.Options), fn func(*model.Message) error) error {
+func scanInputsTuned(ctx context.Context, g *globals, paths, given []string, rf *ruleFlags, jsonOut bool, tune func(*inventory.Options), fn func(*model.Message) error) error {
 	var skipped []string
 	var mu sync.Mutex
 	opts := inventory.Options{
@@ -264,6 +265,7 @@ func scanInputsTuned(ctx context.Context, g *globals, paths []string, rf *ruleFl
 		prog.done()
 	}
 	skipped = append(skipped, evidenceInSkippedDirs(ctx, paths)...)
+	skipped = notGiven(skipped, given)
 	if len(skipped) > 0 {
 		sort.Strings(skipped)
 		fmt.Fprintf(g.stderr, "imsforensic: %d file(s) among the inputs look like evidence (event logs, exports, Dr. Watson, protocol or tracking logs); "+
@@ -273,6 +275,49 @@ func scanInputsTuned(ctx context.Context, g *globals, paths []string, rf *ruleFl
 		}
 	}
 	return err
+}
+
+// notGiven drops from skipped the files that --evidence names (given: its
+// files and folders), so that the notice does not call evidence that was
+// read "not used". The list is short (the evidence files of one queue).
+func notGiven(skipped, given []string) []string {
+	if len(given) == 0 {
+		return skipped
+	}
+	type root struct {
+		abs string
+		fi  os.FileInfo
+	}
+	var roots []root
+	for _, p := range given {
+		abs, err := filepath.Abs(p)
+		fi, serr := os.Stat(p)
+		if err != nil || serr != nil {
+			continue // an unreadable --evidence is reported where it is read
+		}
+		roots = append(roots, root{abs, fi})
+	}
+	out := skipped[:0:0]
+	for _, p := range skipped {
+		abs, _ := filepath.Abs(p)
+		fi, _ := os.Stat(p)
+		used := false
+		for _, r := range roots {
+			if r.fi.IsDir() {
+				rel, err := filepath.Rel(r.abs, abs)
+				used = err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator))
+			} else {
+				used = fi != nil && os.SameFile(fi, r.fi)
+			}
+			if used {
+				break
+			}
+		}
+		if !used {
+			out = append(out, p)
+		}
+	}
+	return out
 }
 
 // evidenceInSkippedDirs lists the evidence files in the folders the scan
@@ -408,7 +453,8 @@ func (p *progress) done() {
 // the paths of the arguments and --files-from, scanned, and the messages
 // --select keeps (filtered with now). walkErr names inputs that could not
 // be read, for finishScan (exit 4); err is a usage error or cancellation.
-func selectedInputs(ctx context.Context, g *globals, cmd string, sel *selectFlags, rf *ruleFlags, jsonOut bool, args []string, now time.Time) (paths []string, ms []*model.Message, walkErr, err error) {
+// given are the --evidence paths (nil for commands without it).
+func selectedInputs(ctx context.Context, g *globals, cmd string, sel *selectFlags, rf *ruleFlags, jsonOut bool, given, args []string, now time.Time) (paths []string, ms []*model.Message, walkErr, err error) {
 	paths, err = sel.paths(g, args)
 	if err != nil {
 		return nil, nil, nil, err
@@ -417,7 +463,7 @@ func selectedInputs(ctx context.Context, g *globals, cmd string, sel *selectFlag
 		return nil, nil, nil, usageErrorf("%s: no PATH given", cmd)
 	}
 	sel.printExplain(g)
-	ms, walkErr = scanInputs(ctx, g, paths, rf, jsonOut)
+	ms, walkErr = scanInputs(ctx, g, paths, given, rf, jsonOut)
 	if walkErr != nil && ctx.Err() != nil {
 		return nil, nil, nil, walkErr
 	}
