@@ -12,7 +12,8 @@ import (
 // batchTarget is implemented by targets that deliver several messages in
 // one call (the SMTP target pipelines them on one connection). The
 // runner then group-commits the journal: one fsync covers the begin
-// records of a batch before anything is sent, one the done records after.
+// records of a batch before anything is sent, and the done records of the
+// sender's batch before it (deliverBatch).
 // A kill in between leaves the whole batch in doubt (begun, not done),
 // which recovery settles as for a single message: refused unless the
 // target resends in doubt (SMTP with --resend-in-doubt and an ENVID
@@ -56,15 +57,38 @@ func (r *runner) startDelivery(ctx context.Context, wait time.Duration, total fu
 		d.wg.Add(1)
 		go func() {
 			defer d.wg.Done()
-			for batch := range batches {
+			fail := func(err error) { d.once.Do(func() { d.err = err; close(d.stop) }) }
+			// unsynced are this sender's last done records, written and
+			// not yet fsynced: the fsync of its next batch's begin records
+			// covers them when that batch is ready at once, else they are
+			// synced before the sender waits.
+			var unsynced []model.ReplayRecord
+			for {
+				var batch []planned
+				var ok bool
+				select {
+				case batch, ok = <-batches:
+				default:
+					if err := r.settleDone(unsynced); err != nil {
+						fail(err)
+					}
+					unsynced = nil
+					batch, ok = <-batches
+				}
+				if !ok {
+					if err := r.settleDone(unsynced); err != nil {
+						fail(err)
+					}
+					return
+				}
 				var err error
 				if batched {
-					err = r.deliverBatch(ctx, bt, batch)
+					unsynced, err = r.deliverBatch(ctx, bt, batch, unsynced)
 				} else {
 					err = r.deliverOne(ctx, batch[0])
 				}
 				if err != nil {
-					d.once.Do(func() { d.err = err; close(d.stop) })
+					fail(err)
 				}
 				d.progress(r.opts.Progress, len(batch))
 			}
@@ -149,10 +173,12 @@ func batcher(in <-chan planned, out chan<- []planned, size int, wait time.Durati
 	}
 }
 
-// deliverBatch journals the begin records of a batch with one fsync,
-// delivers it, and journals the done records with one fsync. Only a
-// journal failure is returned as an error.
-func (r *runner) deliverBatch(ctx context.Context, bt batchTarget, batch []planned) error {
+// deliverBatch journals the begin records of a batch, makes them durable
+// with one fsync (which also covers unsynced, the sender's previous done
+// records, then reported), delivers the batch and writes its done
+// records, returned unsynced: the caller has them synced by its next
+// batch's fsync or before it waits. Only a journal failure is an error.
+func (r *runner) deliverBatch(ctx context.Context, bt batchTarget, batch []planned, unsynced []model.ReplayRecord) ([]model.ReplayRecord, error) {
 	items := make([]*Item, len(batch))
 	begins := make([]model.ReplayRecord, len(batch))
 	for i, p := range batch {
@@ -160,14 +186,21 @@ func (r *runner) deliverBatch(ctx context.Context, bt batchTarget, batch []plann
 		items[i] = p.it
 	}
 	if err := r.journalLines(begins); err != nil {
-		return err
+		return nil, err
 	}
-	if err := r.syncJournal(); err != nil {
-		return err
+	// One fsync for these begin records and the previous batch's done
+	// records, which are reported once durable.
+	if err := r.settleDone(unsynced); err != nil {
+		return nil, err
+	}
+	if len(unsynced) == 0 {
+		if err := r.syncJournal(); err != nil {
+			return nil, err
+		}
 	}
 	recs, err := bt.DeliverBatch(ctx, items)
 	if len(recs) != len(batch) {
-		return fmt.Errorf("replay: %s returned %d records for %d messages", r.target, len(recs), len(batch))
+		return nil, fmt.Errorf("replay: %s returned %d records for %d messages", r.target, len(recs), len(batch))
 	}
 	for i, p := range batch {
 		// A cancelled batch still has messages the server acknowledged:
@@ -182,7 +215,16 @@ func (r *runner) deliverBatch(ctx context.Context, bt batchTarget, batch []plann
 		recs[i] = rec
 	}
 	if err := r.journalLines(recs); err != nil {
-		return err
+		return nil, err
+	}
+	return recs, nil
+}
+
+// settleDone makes a sender's written done records durable (one fsync,
+// shared with any sender syncing at the same moment) and reports them.
+func (r *runner) settleDone(recs []model.ReplayRecord) error {
+	if len(recs) == 0 {
+		return nil
 	}
 	if err := r.syncJournal(); err != nil {
 		return err

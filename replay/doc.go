@@ -45,10 +45,13 @@
 // to 32 messages are written together and made durable by one fsync (with
 // the plan lines before them), the batch is sent on one connection with
 // PIPELINING (RFC 2920) when offered (package smtpclient owns the wire),
-// and one fsync covers the batch's done records. Each sender (one per
-// --concurrency) journals its own batches; senders that sync at the same
-// moment share one fsync (atomicfile's group commit). The in-doubt window
-// is one batch per sender: a kill between the two fsyncs leaves up to 32
+// and its done records are written at once and made durable by the fsync
+// of the sender's next batch's begin records (one fsync for both) or, when
+// no batch waits, by their own; they are reported once durable. Each
+// sender (one per --concurrency) journals its own batches; senders that
+// sync at the same moment share one fsync (atomicfile's group commit). The
+// in-doubt window is one batch per sender (the one being sent, or the last
+// one sent until that fsync): a kill between the two fsyncs leaves up to 32
 // messages per sender (32 x --concurrency in all) begun and not done,
 // which a rerun refuses ("outcome
 // unknown") unless --resend-in-doubt, which resends them with the same
