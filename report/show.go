@@ -24,7 +24,12 @@ func WriteShow(w io.Writer, f Format, m *model.Message) error {
 
 func writeShowText(w io.Writer, m *model.Message) error {
 	ew := &errWriter{w: w}
-	ew.printf("File:      %s\n", m.Path)
+	ew.printf("File:      %s\n", model.Escape(m.Path))
+	if m.MboxOrdinal > 0 {
+		// Size, sha256 and the offsets below are this message's, inside
+		// a file that holds several: say which one.
+		ew.printf("Message:   %s, mbox message %d, its From line at file offset %d\n", model.Escape(m.Name), m.MboxOrdinal, m.FileOffset)
+	}
 	ew.printf("Queue:     %s\n", orDash(m.Queue))
 	ew.printf("Format:    %s\n", m.Format)
 	ew.printf("Size:      %d bytes   sha256 %s\n", m.Size, m.SHA256)

@@ -107,8 +107,11 @@ func (o *replayOptions) validate(g *globals) error {
 	if (o.rate != 0 || o.fixLineEndings || o.transcript != "") && spec.Scheme != replay.SchemeSMTP {
 		return usageErrorf("--rate, --fix-line-endings and --transcript apply to smtp:// targets only")
 	}
-	if o.exitCodes != "" && (o.exitCodes != "swaks" || spec.Scheme != replay.SchemeSMTP) {
-		return usageErrorf("--exit-codes: the only value is 'swaks', for smtp:// targets; got %q for %s", o.exitCodes, spec.Scheme)
+	if o.exitCodes != "" && o.exitCodes != "swaks" {
+		return usageErrorf("--exit-codes: the only value is 'swaks', got %q", o.exitCodes)
+	}
+	if o.exitCodes != "" && spec.Scheme != replay.SchemeSMTP {
+		return usageErrorf("--exit-codes swaks applies to smtp:// targets only, not %s:", spec.Scheme)
 	}
 	if o.pickupMaxBytes != 0 && spec.Scheme != replay.SchemePickup {
 		return usageErrorf("--pickup-max-bytes applies to pickup: targets only")

@@ -201,3 +201,13 @@ func TestReplayOneMessageSwaksExitCodes(t *testing.T) {
 		})
 	}
 }
+
+// TestReplayExitCodesSwaksIsForSMTP: --exit-codes swaks on a folder target
+// is a usage error that says so, not "the only value is 'swaks'".
+func TestReplayExitCodesSwaksIsForSMTP(t *testing.T) {
+	src := sampleCopy(t)
+	_, errOut, code := runCLI(t, "", "replay", src, "--to", "pickup:"+t.TempDir(), "--exit-codes", "swaks")
+	if code != exitUsage || !strings.Contains(errOut, "smtp:// targets only") || strings.Contains(errOut, "the only value") {
+		t.Errorf("exit %d, stderr %q", code, errOut)
+	}
+}
