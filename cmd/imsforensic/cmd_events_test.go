@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -168,5 +169,25 @@ func TestEventsUnknownFile(t *testing.T) {
 	}
 	if !strings.Contains(errOut, "not a known evidence format") || !strings.Contains(errOut, "dumpel") || !strings.Contains(errOut, "smtp-w3c") {
 		t.Errorf("stderr does not name the known formats: %q", errOut)
+	}
+}
+
+// TestEventsWarningNamesTheFileEscaped: a warning's file name is in the
+// \xNN form, so a newline in a name cannot forge a second stderr line.
+func TestEventsWarningNamesTheFileEscaped(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("no newline in a Windows file name")
+	}
+	b, err := os.ReadFile(sysEvent)
+	if err != nil {
+		t.Fatal(err)
+	}
+	odd := filepath.Join(t.TempDir(), "Sys\nEvent.evt")
+	if err := os.WriteFile(odd, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, errOut, code := runCLI(t, "", "events", "--format", "json", odd)
+	if code != exitOK || !strings.Contains(errOut, `Sys\x0aEvent.evt: `) || strings.Contains(errOut, "Sys\n") {
+		t.Errorf("exit %d, stderr %q; want the warning on Sys\\x0aEvent.evt", code, errOut)
 	}
 }
