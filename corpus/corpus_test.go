@@ -317,3 +317,34 @@ func checkCSV(t *testing.T, path string, want int) {
 		}
 	}
 }
+
+// TestNoEmptyEvidenceFile: a small queue gives some protocol log files no
+// session; they are left out rather than written empty (an empty file is
+// no evidence format, and triage would say so of the corpus's own output).
+func TestNoEmptyEvidenceFile(t *testing.T) {
+	sc, ok := ScenarioByName("tnef-corrupt-unnamed")
+	if !ok {
+		t.Fatal("no tnef-corrupt-unnamed scenario")
+	}
+	dir := t.TempDir()
+	tr, err := Generate(context.Background(), dir, Config{Messages: 50, Seed: 1, Poison: PoisonAll(), Evidence: true, Scenario: sc})
+	if err != nil {
+		t.Fatal(err)
+	}
+	logs := 0
+	for _, e := range tr.Evidence {
+		fi, err := os.Stat(filepath.Join(dir, e))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fi.Size() == 0 {
+			t.Errorf("%s is empty", e)
+		}
+		if strings.HasSuffix(e, ".LOG") {
+			logs++
+		}
+	}
+	if logs == 0 || logs == 3 {
+		t.Errorf("%d protocol logs; this queue fills 1 or 2 of the 3 (the culprit's session is always logged)", logs)
+	}
+}

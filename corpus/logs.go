@@ -40,6 +40,12 @@ func (g *gen) writeProtocolLogs(dir string, metas []*msgMeta) ([]string, error) 
 	}
 	var written []string
 	for i := range files {
+		if len(sessions[i]) == 0 {
+			// No session for this file (a small queue): an empty log is
+			// no evidence format, and a demo of 50 messages would tell
+			// the user so.
+			continue
+		}
 		name := fmt.Sprintf("L%07d.LOG", i+1)
 		path := filepath.Join(dir, name)
 		err := writeLines(path, func(w *bufio.Writer) error {
