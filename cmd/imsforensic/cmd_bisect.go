@@ -36,7 +36,7 @@ type bisectOptions struct {
 func (o *bisectOptions) addFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&o.target, "target", "", "SMTP server to replay the groups to: smtp://HOST:PORT (a dropped or refused connection, or 554 on DATA, is a crash)")
 	fs.StringVar(&o.probe, "probe", "", "command run on a folder holding a copy of each group, {} = the folder; exit status other than 0 is a crash")
-	fs.StringVar(&o.journal, "journal", "", "journal FILE (JSON Lines, fsynced, appended); an existing journal of the same search is resumed; default bisect-TIME.jsonl in the per-user state folder ($XDG_STATE_HOME/imsforensic, %LOCALAPPDATA%\\imsforensic\\journals)")
+	fs.StringVar(&o.journal, "journal", "", "journal FILE (JSON Lines, fsynced, appended); an existing journal of the same search is resumed; default bisect-TIME.jsonl in the per-user state folder ($XDG_STATE_HOME/imsforensic, ~/.local/state/imsforensic, %LOCALAPPDATA%\\imsforensic\\journals)")
 	fs.DurationVar(&o.timeout, "timeout", 30*time.Second, "smtp: connect and reply timeout")
 	fs.DurationVar(&o.settle, "settle", 0, "smtp: wait this long after each group before the health check (servers that crash after accepting)")
 	o.ev.addFlags(fs)

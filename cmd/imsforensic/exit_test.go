@@ -43,6 +43,13 @@ func TestHelpShowsTheOneExitTable(t *testing.T) {
 			if strings.Contains(out, "swaks") != (c.name == "replay") {
 				t.Errorf("swaks's exit codes in the help of %s", c.name)
 			}
+			if j := c.flags.Lookup("journal"); j != nil {
+				for _, dir := range []string{"$XDG_STATE_HOME/imsforensic", "~/.local/state/imsforensic", `%LOCALAPPDATA%\imsforensic\journals`} {
+					if !strings.Contains(j.Usage, dir) {
+						t.Errorf("--journal's help does not name the state folder %s: %q", dir, j.Usage)
+					}
+				}
+			}
 			if tableCommands[c.name] != strings.Contains(out, "--wide") {
 				t.Errorf("--wide shown %v for %s", !tableCommands[c.name], c.name)
 			}
