@@ -249,3 +249,13 @@ func TestErrorLineNamesWhatAPersonCanAct(t *testing.T) {
 		t.Errorf("a cancelled run reads %q, want \"interrupted\"", got)
 	}
 }
+
+// TestSelectErrorSaysSelectOnce: a bad --select is exit 2 and names the
+// flag and the column once ("--select: column 6: ..."), not "--select:
+// select: column 6".
+func TestSelectErrorSaysSelectOnce(t *testing.T) {
+	_, errOut, code := runCLI(t, "", "scan", "--select", "size>", sampleCopy(t))
+	if code != exitUsage || !strings.Contains(errOut, "--select: column 6: ") || strings.Count(errOut, "select") != 1 {
+		t.Errorf("exit %d, stderr %q", code, errOut)
+	}
+}

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -125,11 +126,25 @@ func (s *selectFlags) validate() error {
 	}
 	e, err := selection.Parse(s.expr)
 	if err != nil {
-		return usageError(fmt.Errorf("--select: %w", err))
+		return usageError(selectError{err})
 	}
 	s.sel = e
 	return nil
 }
+
+// selectError is a bad --select expression, said once: "--select: column
+// 6: ...", not the package's own "select: " after the flag's name.
+type selectError struct{ err error }
+
+func (e selectError) Error() string {
+	var pe *selection.ParseError
+	if errors.As(e.err, &pe) {
+		return fmt.Sprintf("--select: column %d: %s", pe.Col, pe.Msg)
+	}
+	return "--select: " + e.err.Error()
+}
+
+func (e selectError) Unwrap() error { return e.err }
 
 // paths returns the command-line paths plus those of --files-from.
 func (s *selectFlags) paths(g *globals, args []string) ([]string, error) {
