@@ -216,7 +216,7 @@ func (ev *loadedEvidence) tell(g *globals) int {
 		}
 		if f.Err != nil {
 			failed++
-			fmt.Fprintf(g.stderr, "imsforensic: %v\n", f.Err)
+			fmt.Fprintf(g.stderr, "imsforensic: %s\n", humanError(f.Err))
 		}
 	}
 	return failed

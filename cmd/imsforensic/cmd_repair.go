@@ -152,7 +152,7 @@ feed:
 	}
 	for _, err := range errs {
 		if err != nil {
-			fmt.Fprintf(g.stderr, "imsforensic: %v\n", err)
+			fmt.Fprintf(g.stderr, "imsforensic: %s\n", humanError(err))
 		}
 	}
 	return recs, nil
@@ -186,7 +186,7 @@ func finishCopies[R any](g *globals, recs []R, walkErr error, failed func(R) boo
 		}
 	}
 	if walkErr != nil {
-		fmt.Fprintf(g.stderr, "imsforensic: %v\n", walkErr)
+		fmt.Fprintf(g.stderr, "imsforensic: %s\n", humanError(walkErr))
 		n++
 	}
 	if n > 0 {

@@ -259,3 +259,14 @@ func TestSelectErrorSaysSelectOnce(t *testing.T) {
 		t.Errorf("exit %d, stderr %q", code, errOut)
 	}
 }
+
+// TestMissingEvidenceIsSaidAsAnyMissingPath: a missing --evidence file is
+// "X: no such file or folder; check the path", as a missing PATH is, and
+// exit 4.
+func TestMissingEvidenceIsSaidAsAnyMissingPath(t *testing.T) {
+	missing := filepath.Join(t.TempDir(), "AppEvent.evt")
+	_, errOut, code := runCLI(t, "", "triage", sampleCopy(t), "--evidence", missing)
+	if code != exitPartial || !strings.Contains(errOut, missing+": no such file or folder; check the path") || strings.Contains(errOut, "stat ") {
+		t.Errorf("exit %d, stderr %q", code, errOut)
+	}
+}
