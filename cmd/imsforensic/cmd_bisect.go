@@ -41,6 +41,7 @@ func (o *bisectOptions) addFlags(fs *pflag.FlagSet) {
 	fs.DurationVar(&o.settle, "settle", 0, "smtp: wait this long after each group before the health check (servers that crash after accepting)")
 	o.ev.addFlags(fs)
 	o.out.addFlags(fs)
+	fs.Lookup("format").Usage = tableOrJSON // no CSV form of a timeline or of rounds
 	o.sel.addFlags(fs)
 	o.rules.addFlags(fs)
 }

@@ -42,6 +42,7 @@ func (o *simulateOptions) addFlags(fs *pflag.FlagSet) {
 	o.ev.addFlags(fs)
 	o.plan.addFlags(fs)
 	o.out.addFlags(fs)
+	fs.Lookup("format").Usage = tableOrJSON // no CSV form of a timeline or of rounds
 	o.sel.addFlags(fs)
 	o.rules.addFlags(fs)
 }

@@ -50,6 +50,11 @@ func TestHelpShowsTheOneExitTable(t *testing.T) {
 					}
 				}
 			}
+			if ff := c.flags.Lookup("format"); ff != nil && strings.Contains(ff.Usage, "csv") {
+				if _, errOut, code := runCLI(t, "", c.name, "--format", "csv"); strings.Contains(errOut, "csv is not supported") {
+					t.Errorf("--format's help offers csv, but %s refuses it: exit %d, %s", c.name, code, errOut)
+				}
+			}
 			if tableCommands[c.name] != strings.Contains(out, "--wide") {
 				t.Errorf("--wide shown %v for %s", !tableCommands[c.name], c.name)
 			}

@@ -36,6 +36,9 @@ type outputFlags struct {
 	failAt model.Class
 }
 
+// tableOrJSON is the --format usage of the commands that have no CSV.
+const tableOrJSON = "output format: table or json (JSON Lines)"
+
 func (o *outputFlags) addFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&o.format, "format", "table", "output format: table, json (JSON Lines) or csv")
 	fs.StringVar(&o.failOn, "fail-on", "", "exit 3 when a finding of this class or heavier is present: crash, stall, risk or info")
