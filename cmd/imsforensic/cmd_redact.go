@@ -95,7 +95,7 @@ every run; --map FILE writes the mapping (never inside DIR, never inside an
 input folder). The inputs are never written.
 
 Examples:
-  imsforensic redact TempIMS/IN/HBWK2Q2P --out D:\ForMicrosoft --key-file key.txt
+  imsforensic redact TempIMS/IN/3SW32JRP --out D:\ForMicrosoft --key-file key.txt
   imsforensic redact --select 'class=crash' TempIMS --out shared --map D:\private\map.jsonl --format json`,
 		flags: fs,
 		run: func(ctx context.Context, g *globals, args []string) error {

@@ -161,7 +161,7 @@ it would have.
 Examples:
   imsforensic replay D:\TempIMS --to imcdata:C:\Exchsrvr\Imcdata --dry-run
   imsforensic replay D:\TempIMS --to imcdata:C:\Exchsrvr\Imcdata --queue-dat rename --select 'class<crash'
-  imsforensic replay D:\TempIMS\IN\KPFYCMQB --include-suspects --to smtp://127.0.0.1:2525
+  imsforensic replay D:\TempIMS\IN\3SW32JRP --include-suspects --to smtp://127.0.0.1:2525
   imsforensic replay --files-from safe.txt --to pickup:C:\Exchsrvr\Imcdata\Pickup
   imsforensic replay --undo %LOCALAPPDATA%\imsforensic\journals\replay-imcdata-Imcdata-0123456789ab.jsonl
 

@@ -42,9 +42,9 @@ the evidence bytes themselves (control and invalid bytes as \xNN), so it can
 be checked with a hex editor.
 
 Examples:
-  imsforensic show TempIMS/IN/HBWK2Q2P
+  imsforensic show TempIMS/IN/3SW32JRP
   imsforensic show saved.mbox#2          (message 2 of an mbox, as scan names it)
-  imsforensic show --format json TempIMS/IN/HBWK2Q2P | jq .findings`,
+  imsforensic show --format json TempIMS/IN/3SW32JRP | jq .findings`,
 		flags: fs,
 		run: func(ctx context.Context, g *globals, args []string) error {
 			if err := opts.validate(g); err != nil {
