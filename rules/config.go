@@ -4,7 +4,10 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"reflect"
+	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/imsforensic/imsforensic/internal/readonly"
 	"github.com/imsforensic/imsforensic/model"
@@ -139,6 +142,10 @@ func LoadConfig(path string) (*Config, error) {
 // Set overrides one threshold by its rules-file key
 // (limit_nesting_levels=50). Values are whole numbers.
 func (c *Config) Set(key, value string) error {
+	keys := ThresholdKeys()
+	if !slices.Contains(keys, key) {
+		return fmt.Errorf("unknown threshold %q; the thresholds are: %s", key, strings.Join(keys, ", "))
+	}
 	n, err := strconv.ParseInt(value, 10, 64)
 	if err != nil || n < 0 {
 		return fmt.Errorf("%s=%s: want a whole number >= 0", key, value)
@@ -147,7 +154,27 @@ func (c *Config) Set(key, value string) error {
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(c); err != nil {
-		return fmt.Errorf("unknown threshold %q (see the rules table in the README)", key)
+		return fmt.Errorf("%s=%s: %w", key, value, err)
 	}
 	return nil
+}
+
+// ThresholdKeys are the rules-file keys of Config's numeric thresholds,
+// the keys Set takes, in Config's order.
+func ThresholdKeys() []string {
+	var keys []string
+	t := reflect.TypeFor[Config]()
+	for i := range t.NumField() {
+		f := t.Field(i)
+		k := f.Type.Kind()
+		if k == reflect.Pointer {
+			k = f.Type.Elem().Kind()
+		}
+		if k != reflect.Int && k != reflect.Int64 {
+			continue
+		}
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		keys = append(keys, name)
+	}
+	return keys
 }

@@ -3,7 +3,9 @@ package rules
 import (
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/imsforensic/imsforensic/model"
@@ -71,5 +73,30 @@ func TestKBRulesDisabledAndReclassified(t *testing.T) {
 	i := slices.IndexFunc(fs, func(f model.Finding) bool { return f.Rule == "tnef-part" })
 	if i < 0 || fs[i].Class != model.ClassCrash {
 		t.Errorf("tnef-part not raised to crash: %v", summarize(fs))
+	}
+}
+
+// Every threshold key Set takes can be set, and a wrong key is answered
+// with the list of keys (not a pointer to a table that lacks them); maps
+// such as "disabled" are not thresholds.
+func TestSetTakesEveryThresholdKeyAndListsThem(t *testing.T) {
+	keys := ThresholdKeys()
+	if len(keys) < 10 || slices.Contains(keys, "disabled") || slices.Contains(keys, "classes") {
+		t.Fatalf("threshold keys %v", keys)
+	}
+	for _, k := range keys {
+		cfg := &Config{}
+		if err := cfg.Set(k, "7"); err != nil {
+			t.Errorf("Set(%s): %v", k, err)
+		}
+		if reflect.DeepEqual(*cfg, Config{}) {
+			t.Errorf("Set(%s=7) changed nothing", k)
+		}
+	}
+	for _, k := range []string{"bogus", "disabled"} {
+		err := (&Config{}).Set(k, "1")
+		if err == nil || !strings.Contains(err.Error(), "max_line_length") || !strings.Contains(err.Error(), "limit_nesting_levels") {
+			t.Errorf("Set(%s): %v, want the list of keys", k, err)
+		}
 	}
 }
