@@ -1,10 +1,12 @@
 package smtpsink
 
 import (
+	"crypto/tls"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"strings"
 	"sync"
 	"syscall"
@@ -26,7 +28,7 @@ var errDropped = errors.New("smtpsink: connection dropped on purpose")
 func (b *backend) NewSession(c *smtp.Conn) (smtp.Session, error) {
 	s := b.sink
 	sess := &session{sink: s, conn: c, remote: c.Conn().RemoteAddr().String(), helo: c.Hostname()}
-	if sc, ok := c.Conn().(*sinkConn); ok {
+	if sc := sinkConnOf(c.Conn()); sc != nil {
 		sess.sc = sc
 		sess.connID = sc.id
 	}
@@ -35,6 +37,17 @@ func (b *backend) NewSession(c *smtp.Conn) (smtp.Session, error) {
 		return nil, err
 	}
 	return sess, nil
+}
+
+// sinkConnOf is the sink's own connection under c: after STARTTLS
+// go-smtp hands the session a *tls.Conn over it, and the session must keep
+// the connection's id (logs, stored .json), its counters and its Close.
+func sinkConnOf(c net.Conn) *sinkConn {
+	if tc, ok := c.(*tls.Conn); ok {
+		c = tc.NetConn()
+	}
+	sc, _ := c.(*sinkConn)
+	return sc
 }
 
 // session is one SMTP connection's transaction state.

@@ -56,6 +56,11 @@ func TestSwaksTLSAuthIntoSink(t *testing.T) {
 		if !m.env.TLS || !strings.HasPrefix(m.env.TLSVersion, "TLS 1.") || m.env.AuthUser != "u" {
 			t.Errorf("envelope: tls=%v %q auth=%q, want TLS and user u", m.env.TLS, m.env.TLSVersion, m.env.AuthUser)
 		}
+		// The session after STARTTLS runs over a *tls.Conn: it must keep
+		// its connection's id.
+		if m.env.ConnID == "" {
+			t.Errorf("envelope of a TLS session has no connection id")
+		}
 	}
 	// A wrong password is 535 and counted; swaks exits 28 (AUTH failed).
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
