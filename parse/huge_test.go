@@ -4,6 +4,7 @@ import (
 	"io"
 	"runtime"
 	"testing"
+	"time"
 )
 
 // patternReader yields prefix, then n bytes of fill (with a CRLF every
@@ -86,19 +87,22 @@ func TestHugeInputsStayBounded(t *testing.T) {
 			stop := make(chan struct{})
 			done := make(chan struct{})
 			go func() {
+				// Sampled every 5 ms, as parseBounded does: ReadMemStats
+				// stops the world, and called in a loop it made this test
+				// take minutes of mostly kernel time. A parse that held
+				// its input would stay grown far longer than 5 ms.
 				defer close(done)
 				var ms runtime.MemStats
+				tick := time.NewTicker(5 * time.Millisecond)
+				defer tick.Stop()
 				for {
 					select {
 					case <-stop:
 						return
-					default:
+					case <-tick.C:
 					}
 					runtime.ReadMemStats(&ms)
-					if ms.HeapInuse > peak {
-						peak = ms.HeapInuse
-					}
-					runtime.Gosched()
+					peak = max(peak, ms.HeapInuse)
 				}
 			}()
 			m, err := Parse(c.r, nil)
