@@ -274,7 +274,13 @@ func (ss *session) store(tmp *atomicfile.Staged, received time.Time, size int64,
 		s.logEvent("duplicate", map[string]any{"conn": ss.connID, "envid": ss.mail.EnvID, "sha256": sum[:12], "stored_as": dupID})
 		return nil
 	}
-	id := s.store.newID(received)
+	id, seq := s.store.newID()
+	committed := false // a failed commit may have named files: never settled
+	defer func() {
+		if committed {
+			s.store.settle(seq)
+		}
+	}()
 	env := model.SinkMessage{
 		Type: model.TypeSinkMsg, Schema: model.SchemaVersion,
 		ID: id, File: id + ".eml", ReceivedAt: received, ConnID: ss.connID,
@@ -287,20 +293,24 @@ func (ss *session) store(tmp *atomicfile.Staged, received time.Time, size int64,
 	b, err := json.MarshalIndent(&env, "", "  ")
 	if err != nil {
 		release("")
+		committed = true // nothing named
 		return ss.storeFailure(fmt.Errorf("smtpsink: encode envelope: %w", err))
 	}
 	envTmp, err := s.store.stageBytes(append(b, '\n'))
 	if err != nil {
 		release("")
+		committed = true // nothing named
 		return ss.storeFailure(err)
 	}
 	defer envTmp.Abort()
-	// The .eml is named before the .json; a crash before the step's sync
-	// may leave either alone, which recovery quarantines.
+	// Both are named, then one sync makes contents and names durable; a
+	// crash before it completes may leave a torn pair or either name
+	// alone, which the next start quarantines (store.go).
 	if err := s.store.commit.Commit(tmp.To(s.store.path(id+".eml")), envTmp.To(s.store.path(id+".json"))); err != nil {
 		release("")
 		return ss.storeFailure(err)
 	}
+	committed = true
 	release(id)
 	s.noteStored()
 	s.logEvent("stored", map[string]any{
