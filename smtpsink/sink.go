@@ -57,6 +57,7 @@ type Sink struct {
 		disconnects, refused, storeFailures   atomic.Int64
 		authFailures, writeTimeouts           atomic.Int64
 		quarantined                           atomic.Int64
+		fastData                              atomic.Int64 // messages read by readData to the end (tests)
 	}
 
 	addrMu   sync.Mutex
