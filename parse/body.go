@@ -90,13 +90,21 @@ func (bs *bodyScanner) line(s *segment) {
 	var dec []byte
 	switch bs.cte {
 	case "base64":
-		bs.out = bs.b64.Line(s.data, s.off, bs.out[:0])
-		dec = bs.out
+		counted := bs.decodedUnread()
+		if counted {
+			p.Body.DecodedSize += int64(bs.b64.Count(s.data, s.off))
+		} else {
+			bs.out = bs.b64.Line(s.data, s.off, bs.out[:0])
+			dec = bs.out
+		}
 		// The decoder finds the first bad byte as it goes: no second pass
 		// over every line to quote it.
 		if off, bad := bs.b64.FirstBad(); bad && !bs.b64BadSeen {
 			bs.b64BadSeen = true
 			bs.quote(s, int(off-s.off))
+		}
+		if counted {
+			return
 		}
 	case "quoted-printable":
 		if s.last {
@@ -120,6 +128,14 @@ func (bs *bodyScanner) line(s *segment) {
 	}
 	p.Body.DecodedSize += int64(len(dec))
 	bs.feed(dec)
+}
+
+// decodedUnread reports that feed would do nothing with more decoded
+// bytes but count them: no content analyser and the leading bytes kept.
+// Then a base64 line is only validated and counted (Base64.Count), which
+// is most of the body bytes of a queue of attachments.
+func (bs *bodyScanner) decodedUnread() bool {
+	return bs.tnef == nil && bs.rtf == nil && bs.href == nil && bs.dbcs == nil && len(bs.part.Body.Leading) >= leadingLen
 }
 
 // feed hands decoded bytes to the analysers, within MaxDecodedBytes.

@@ -169,24 +169,45 @@ var (
 // on offsets, field order or padding.
 func envelopeFromBlock(block []byte) model.Envelope {
 	var env model.Envelope
-	env.To = []string{}
 	firstAddr := len(block)
-	seen := 0
+	// The addresses are found first and then copied into one string
+	// that each slices: one allocation per envelope, not one per
+	// address (and per append of the To list).
+	var spans [16][2]int
+	addrs := spans[:0]
+	size := 0
 	eachAngleAddr(block, func(start, end int) {
 		if !isEnvelopeAddr(block[start:end]) {
 			return // not an address (e.g. "<ASCII n>" noise)
 		}
-		addr := string(block[start:end])
-		if seen == 0 {
-			env.From = addr
+		if len(addrs) == 0 {
 			firstAddr = start - 1
+		}
+		addrs = append(addrs, [2]int{start, end})
+		size += end - start
+	})
+	var all strings.Builder
+	all.Grow(size)
+	for _, a := range addrs {
+		all.Write(block[a[0]:a[1]])
+	}
+	joined := all.String()
+	nTo := 0
+	for i, a := range addrs {
+		if i > 0 && a[1] > a[0] {
+			nTo++
+		}
+	}
+	env.To = make([]string, 0, nTo)
+	at := 0
+	for i, a := range addrs {
+		addr := joined[at : at+a[1]-a[0]]
+		at += len(addr)
+		if i == 0 {
+			env.From = addr
 		} else if addr != "" {
 			env.To = append(env.To, addr)
 		}
-		seen++
-	})
-	if seen == 0 {
-		env.From = ""
 	}
 	if m := findMTSID(block); m != nil {
 		env.MTSID = string(m)

@@ -150,9 +150,9 @@ func locateEnvelope(head []byte, env *model.Envelope, excerpts map[int64]model.T
 		}
 		at := cursor + i
 		cursor = at + len(addr)
-		end := at + min(len(addr), model.ExcerptLen)
 		if quoted < maxEnvelopeExcerpts {
-			excerpts[int64(at)] = model.Text(region[at:end])
+			// The bytes at at are addr's: the excerpt shares its string.
+			excerpts[int64(at)] = model.Text(addr[:min(len(addr), model.ExcerptLen)])
 			quoted++
 		}
 		return int64(at)

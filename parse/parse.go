@@ -65,8 +65,9 @@ type parser struct {
 	sawBytes     bool
 	longCand     []byte
 	// lineHead holds the first bytes of the current line (line end
-	// included when it fits), so the last line of the file can be quoted
-	// by rule no-final-crlf once EOF tells it was the last.
+	// included when it fits) whenever it may be the last, so the last line
+	// of the file can be quoted by rule no-final-crlf once EOF tells it
+	// was the last.
 	lineHead []byte
 	// freeHeaders are empty Header slices of a recycled message (Recycle).
 	freeHeaders [][]model.HeaderField
@@ -153,11 +154,7 @@ func ParseAt(r io.Reader, base int64, opts *Options) (*model.Message, error) {
 	// One segment for all lines: &s escapes (through the excerpt
 	// callback), and a fresh one per line was a heap allocation per line.
 	var s segment
-	for {
-		var ok bool
-		if s, ok = lr.next(); !ok {
-			break
-		}
+	for lr.next(&s) {
 		p.sawBytes = true
 		p.rawStats(&s)
 		p.line(&s)
@@ -251,9 +248,13 @@ func (p *parser) rawStats(s *segment) {
 	if s.first {
 		p.lineLen = 0
 		p.lineStart = s.off
-		p.lineHead = append(p.lineHead[:0], s.data[:min(len(s.data), model.ExcerptLen)]...)
-		if s.last && len(p.lineHead) < model.ExcerptLen {
-			p.lineHead = append(p.lineHead, s.eolBytes()...)
+		if !s.more {
+			// Only the last line's head is ever quoted (finish), and a
+			// line with more bytes buffered after it is not the last.
+			p.lineHead = append(p.lineHead[:0], s.data[:min(len(s.data), model.ExcerptLen)]...)
+			if s.last && len(p.lineHead) < model.ExcerptLen {
+				p.lineHead = append(p.lineHead, s.eolBytes()...)
+			}
 		}
 		if len(s.data) > 998 || !s.last {
 			// A candidate for the longest line: keep its first bytes

@@ -136,6 +136,7 @@ func FuzzBase64(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, body []byte, cut uint8) {
 		out, res := decodeBase64Lines(body)
+		countMatchesLine(t, body, int(cut))
 
 		// One line cut into two lines anywhere decodes the same.
 		line := bytes.ReplaceAll(bytes.ReplaceAll(body, []byte("\r"), nil), []byte("\n"), nil)
@@ -238,6 +239,66 @@ func BenchmarkStdlibBase64Reader(b *testing.B) {
 			if n == 0 && err != nil {
 				break
 			}
+		}
+	}
+}
+
+// countMatchesLine feeds body's lines to one decoder by Line and to another
+// by Count, switching from Line to Count after the first cut lines: every
+// Count must return what its Line appended, and the two decoders must end
+// in the same state, with the same Finish.
+func countMatchesLine(t *testing.T, body []byte, cut int) {
+	t.Helper()
+	var byLine, byCount Base64
+	var off int64
+	var out []byte
+	for i, line := range bytes.SplitAfter(body, []byte("\n")) {
+		n := len(line)
+		line = bytes.TrimSuffix(bytes.TrimSuffix(line, []byte("\n")), []byte("\r"))
+		out = byLine.Line(line, off, out[:0])
+		if i < cut {
+			byCount.Line(line, off, nil)
+		} else if got := byCount.Count(line, off); got != len(out) {
+			t.Fatalf("line %d %q: Count %d, Line appended %d", i, line, got, len(out))
+		}
+		if byLine != byCount {
+			t.Fatalf("line %d %q: state after Count %+v, after Line %+v", i, line, byCount, byLine)
+		}
+		off += int64(n)
+	}
+	outLine, resLine := byLine.Finish(nil)
+	outCount, resCount := byCount.Finish(nil)
+	if resLine != resCount || !bytes.Equal(outLine, outCount) {
+		t.Fatalf("Finish after Count %+v %x, after Line %+v %x", resCount, outCount, resLine, outLine)
+	}
+}
+
+// TestBase64CountIsLine holds Count to Line on the bodies above and on
+// generated ones of every length, valid and not.
+func TestBase64CountIsLine(t *testing.T) {
+	bodies := []string{"QUJDREVGRw==", "QUJ!DREV=Gw", "QQ==QUJD", "QUJ", "Q U=J D", "Q===", "\xff\x00QQ",
+		"QUJD\r\nREVG\r\nRw==\r\n", "  QQ = =  \r\nQUJDREVG\r\n", "QUJDREVGQUJDREVG=QUJDREVG\r\nQQ\r\nQQ==\r\n"}
+	for n := 0; n < 300; n++ {
+		raw := make([]byte, n)
+		for i := range raw {
+			raw[i] = byte(i*131 + n)
+		}
+		enc := []byte(base64.StdEncoding.EncodeToString(raw))
+		if n%3 == 1 && len(enc) > 0 {
+			enc[(n*7)%len(enc)] = "!=- \x00"[n%5]
+		}
+		var body strings.Builder
+		for len(enc) > 76 {
+			body.Write(enc[:76])
+			body.WriteString("\r\n")
+			enc = enc[76:]
+		}
+		body.Write(enc)
+		bodies = append(bodies, body.String())
+	}
+	for _, b := range bodies {
+		for cut := 0; cut < 3; cut++ {
+			countMatchesLine(t, []byte(b), cut)
 		}
 	}
 }
