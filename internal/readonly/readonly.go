@@ -158,8 +158,20 @@ func (f *File) end() error {
 	}
 	// Eight bytes, not one: some files the kernel lists with size 0
 	// (/proc/self/pagemap) refuse reads shorter than their record.
-	var probe [8]byte
+	var probe [probeLen]byte
 	n, err := f.f.Read(probe[:])
+	return f.judgeEnd(n, err)
+}
+
+// probeLen is how many bytes the end check asks for past the size at open.
+const probeLen = 8
+
+// judgeEnd is the end check once the probe past the size at open gave n
+// bytes and err: anything read there, a read error or a changed size or
+// time is ErrChanged (or the error), else io.EOF.
+func (f *File) judgeEnd(n int, err error) error {
+	f.checked = true
+	listed := f.info.Size()
 	switch {
 	case n > 0:
 		f.err = fmt.Errorf("read %s: %w: grew beyond the %d bytes it had when opened (those were read)", f.path, ErrChanged, listed)
