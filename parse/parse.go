@@ -5,7 +5,6 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
-	"hash"
 	"io"
 	"strconv"
 	"strings"
@@ -87,13 +86,8 @@ func Parse(r io.Reader, opts *Options) (*model.Message, error) {
 // the message's own.
 func ParseAt(r io.Reader, base int64, opts *Options) (*model.Message, error) {
 	o := opts.withDefaults()
-	h := sha256.New()
-	var src io.Reader = io.TeeReader(r, h)
-	if o.MaxBytes > 0 {
-		src = io.LimitReader(src, o.MaxBytes+1)
-	}
-	br := getReader(src, o.LineBuffer)
-	defer putReader(br, o.LineBuffer)
+	br := newSource(r, sha256.New(), &o)
+	defer br.release()
 	m := model.NewMessage()
 	m.Excerpts = map[int64]model.Text{}
 
@@ -129,25 +123,26 @@ func ParseAt(r io.Reader, base int64, opts *Options) (*model.Message, error) {
 		m.MessageOffset = d.msgOffset
 	}
 
-	p := &parser{opts: o, msg: m, lastEOL: -1, base: base}
+	p := newParser(o, m, base)
+	defer putParser(p)
 	p.takeRecycled()
-	lr := &lineReader{br: br, off: base + consumed}
+	lr := &lineReader{src: br, off: base + consumed}
 	if d.msgOffset > consumed {
 		n, err := br.Discard(int(d.msgOffset - consumed))
 		lr.off = base + consumed + int64(n)
 		if err != nil && err != io.EOF {
-			return p.finish(h, lr, err)
+			return p.finish(lr, err)
 		}
 	}
 	if d.msgOffset < 0 {
 		// No message part at all: skip to the end, counting bytes.
-		n, err := io.Copy(io.Discard, br)
+		n, err := br.discardAll()
 		lr.off += n
 		if err != nil {
-			return p.finish(h, lr, err)
+			return p.finish(lr, err)
 		}
 		m.Anomalies = append(m.Anomalies, model.Anomaly{Code: model.AnomNoMessage, Offset: base, Detail: "no RFC 822 header block found", Severe: true})
-		return p.finish(h, lr, nil)
+		return p.finish(lr, nil)
 	}
 
 	p.push(newEntity(p, "", 0, lr.off, false))
@@ -160,7 +155,7 @@ func ParseAt(r io.Reader, base int64, opts *Options) (*model.Message, error) {
 		p.line(&s)
 		if o.MaxBytes > 0 && lr.off-base > o.MaxBytes {
 			p.closeAll(lr.off)
-			_, err := p.finish(h, lr, nil)
+			_, err := p.finish(lr, nil)
 			if err != nil {
 				return m, err
 			}
@@ -169,16 +164,44 @@ func ParseAt(r io.Reader, base int64, opts *Options) (*model.Message, error) {
 		}
 	}
 	p.closeAll(lr.off)
-	return p.finish(h, lr, lr.ioError())
+	return p.finish(lr, lr.ioError())
 }
 
-func (p *parser) finish(h hash.Hash, lr *lineReader, err error) (*model.Message, error) {
+// parsers keeps parsers for their buffers (the field builder's, the
+// stack, the line heads): a fresh parser per file grew them again, five
+// allocations per file.
+var parsers sync.Pool
+
+func newParser(o Options, m *model.Message, base int64) *parser {
+	p, _ := parsers.Get().(*parser)
+	if p == nil {
+		p = new(parser)
+	}
+	fb := fieldBuilder{name: p.fb.name[:0], value: p.fb.value[:0], both: p.fb.both[:0], segments: p.fb.segments[:0]}
+	*p = parser{opts: o, msg: m, lastEOL: -1, base: base, fb: fb,
+		stack: p.stack[:0], longCand: p.longCand[:0], lineHead: p.lineHead[:0]}
+	return p
+}
+
+// putParser keeps p's buffers and drops everything else: nothing of the
+// message refers into them (fields, excerpts and heads are copies).
+func putParser(p *parser) {
+	clear(p.stack[:cap(p.stack)])
+	if cap(p.fb.value) > 64<<10 || cap(p.lineHead) > 4<<10 || cap(p.longCand) > 4<<10 {
+		return // a huge field: left to the collector
+	}
+	*p = parser{fb: fieldBuilder{name: p.fb.name[:0], value: p.fb.value[:0], both: p.fb.both[:0], segments: p.fb.segments[:0]},
+		stack: p.stack[:0], longCand: p.longCand[:0], lineHead: p.lineHead[:0]}
+	parsers.Put(p)
+}
+
+func (p *parser) finish(lr *lineReader, err error) (*model.Message, error) {
 	m := p.msg
 	if len(m.Parts) == 0 {
 		m.Parts = nil // as without recycled storage (takeRecycled)
 	}
 	m.Size = lr.off - p.base
-	m.SHA256 = hex.EncodeToString(h.Sum(nil))
+	m.SHA256 = hex.EncodeToString(lr.src.sum())
 	if m.MessageOffset >= 0 {
 		m.Scan.EndsWithCRLF = p.lastEOL == eolCRLF
 		m.Scan.EndsWithLF = p.lastEOL == eolLF
