@@ -158,8 +158,10 @@ func (s *Staged) Abort() {
 // goroutine of the Committer's own while there is work, so no caller is
 // kept committing other callers' files after its own are done.
 //
-// With OneSync a step names the files that arrived and makes their
-// contents and names durable with its one sync: a commit waits one sync
+// With OneSync each file is named as soon as its Commit call begins (in
+// the caller's goroutine, so concurrent callers link in parallel; on
+// Windows in the step, see below) and a step makes the contents and names
+// of the requests that arrived durable with its one sync: a commit waits one sync
 // instead of two, and every sync covers twice the messages. What that
 // gives up is the order: after a crash of the machine (a killed process
 // loses nothing) a name may lead to contents that never reached the disk
@@ -183,8 +185,34 @@ type Committer struct {
 
 type commitReq struct {
 	files []*Staged
+	named bool // OneSync: the caller gave the files their names
 	err   error
 	done  chan struct{}
+}
+
+// nameAll gives the files their final names in order, after checking
+// that every one was written whole; on error what is left unnamed is
+// removed (a file already named stays, as in a step).
+func nameAll(files []*Staged) error {
+	err := func() error {
+		for _, s := range files {
+			if s.err != nil {
+				return s.err
+			}
+		}
+		for _, s := range files {
+			if err := s.rename(); err != nil {
+				return err
+			}
+		}
+		return nil
+	}()
+	if err != nil {
+		for _, s := range files {
+			s.Abort()
+		}
+	}
+	return err
 }
 
 // Commit returns once every file is durable under its final name, in the
@@ -198,6 +226,15 @@ func (c *Committer) Commit(files ...*Staged) error {
 		}
 	}
 	req := &commitReq{files: files, done: make(chan struct{})}
+	if c.OneSync && !closeBeforeRename {
+		// Named here, by the caller, as soon as the file is whole: the
+		// links of concurrent callers run in parallel, and the serial step
+		// is left with its sync alone.
+		if err := nameAll(files); err != nil {
+			return err
+		}
+		req.named = true
+	}
 	c.mu.Lock()
 	c.queue = append(c.queue, req)
 	if !c.busy {
@@ -257,9 +294,11 @@ func (c *Committer) stepOne(arrived []*commitReq) {
 			if failed[s] != nil {
 				break // fsynced but not named: Abort removes it
 			}
-			if err := s.rename(); err != nil {
-				r.err = err
-				break
+			if !r.named {
+				if err := s.rename(); err != nil {
+					r.err = err
+					break
+				}
 			}
 			for _, d := range []string{filepath.Dir(s.dest), s.dir} {
 				if !seen[d] {
