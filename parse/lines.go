@@ -54,11 +54,39 @@ type source struct {
 	// buffer ending where reading stands (its capacity runs to the
 	// buffer's end), valid until br fills again.
 	pend []byte
-	// size is the pooled buffer's size, for release (not direct).
+	// size is the pooled buffer's size, for release (not direct); in
+	// memory, the buffer size whose reads are emulated.
 	size int
+	// mem: the input is all (WholeReader), read at pos; end is what
+	// reading past it returns (io.EOF or the reader's error). br is nil.
+	mem bool
+	all []byte
+	pos int
+	end error
+}
+
+// WholeReader is a reader whose bytes are all in memory already (a file
+// read whole with one read): Parse then reads them in place, hashes them
+// in one call and cuts its lines from them, as its own buffer of
+// Options.LineBuffer bytes would have (lines longer than it in the same
+// segments). WholeBytes returns the bytes and the error reading past them
+// gives (nil: io.EOF), and leaves the reader at its end.
+type WholeReader interface {
+	io.Reader
+	WholeBytes() ([]byte, error)
 }
 
 func newSource(r io.Reader, h hash.Hash, o *Options) *source {
+	if w, ok := r.(WholeReader); ok && o.MaxBytes <= 0 {
+		all, err := w.WholeBytes()
+		if err == nil {
+			err = io.EOF
+		}
+		// Parse reads to the end but for a MaxBytes limit (not here):
+		// the hash of every byte read is the hash of all.
+		h.Write(all)
+		return &source{mem: true, h: h, all: all, end: err, size: o.LineBuffer}
+	}
 	if br, ok := r.(*bufio.Reader); ok && br.Size() == o.LineBuffer && o.MaxBytes <= 0 {
 		s := &source{br: br, direct: true, h: h, stale: true}
 		s.rebase()
@@ -74,6 +102,9 @@ func newSource(r io.Reader, h hash.Hash, o *Options) *source {
 // release gives a pooled buffer back; a caller's reader is left past
 // the bytes read, as if they had been read from it.
 func (s *source) release() {
+	if s.mem {
+		return
+	}
 	if s.direct {
 		s.sync()
 	} else {
@@ -93,6 +124,9 @@ func (s *source) sync() {
 
 // buffered is br.Buffered() as reading stands.
 func (s *source) buffered() int {
+	if s.mem {
+		return len(s.all) - s.pos
+	}
 	if !s.direct || s.stale {
 		return s.br.Buffered() - s.unsynced
 	}
@@ -129,6 +163,14 @@ func (s *source) consumed(k int) {
 
 // Peek is bufio.Reader.Peek.
 func (s *source) Peek(n int) ([]byte, error) {
+	if s.mem {
+		// n is at most the buffer size: bufio's Peek gives n bytes, or
+		// all that is left and the error after them.
+		if rest := s.all[s.pos:]; n > len(rest) {
+			return rest, s.end
+		}
+		return s.all[s.pos : s.pos+n], nil
+	}
 	if !s.direct {
 		return s.br.Peek(n)
 	}
@@ -144,6 +186,14 @@ func (s *source) Peek(n int) ([]byte, error) {
 
 // Discard is bufio.Reader.Discard.
 func (s *source) Discard(n int) (int, error) {
+	if s.mem {
+		k := min(n, len(s.all)-s.pos)
+		s.pos += k
+		if k < n {
+			return k, s.end
+		}
+		return k, nil
+	}
 	if !s.direct {
 		return s.br.Discard(n)
 	}
@@ -168,6 +218,14 @@ func (s *source) Discard(n int) (int, error) {
 
 // discardAll reads to the end, as io.Copy(io.Discard, br) does.
 func (s *source) discardAll() (int64, error) {
+	if s.mem {
+		n := len(s.all) - s.pos
+		s.pos = len(s.all)
+		if s.end == io.EOF {
+			return int64(n), nil
+		}
+		return int64(n), s.end
+	}
 	if !s.direct {
 		return io.Copy(io.Discard, s.br)
 	}
@@ -192,6 +250,21 @@ func (s *source) discardAll() (int64, error) {
 
 // readSlice is bufio.Reader.ReadSlice('\n').
 func (s *source) readSlice() ([]byte, error) {
+	if s.mem {
+		// bufio's ReadSlice finds the line end among the next s.size
+		// bytes at most: a longer line comes as full buffers.
+		rest := s.all[s.pos:]
+		if i := bytes.IndexByte(rest[:min(len(rest), s.size)], '\n'); i >= 0 {
+			s.pos += i + 1
+			return rest[:i+1], nil
+		}
+		if len(rest) >= s.size {
+			s.pos += s.size
+			return rest[:s.size], bufio.ErrBufferFull
+		}
+		s.pos = len(s.all)
+		return rest, s.end
+	}
 	if !s.direct {
 		return s.br.ReadSlice('\n')
 	}
@@ -217,6 +290,10 @@ func (s *source) readSlice() ([]byte, error) {
 // unreadByte is bufio.Reader.UnreadByte right after a readSlice that
 // returned bufio.ErrBufferFull (that readSlice asked br itself).
 func (s *source) unreadByte() error {
+	if s.mem {
+		s.pos-- // only after a full buffer
+		return nil
+	}
 	if err := s.br.UnreadByte(); err != nil {
 		return err
 	}

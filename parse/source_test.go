@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"io"
@@ -59,6 +60,9 @@ func sourceInputs(t *testing.T) [][]byte {
 	files = append(files,
 		[]byte(hdr+long+"\r\n"+long+"\rx\r\n"+strings.Repeat("y", 200<<10)+"\r\nend\r\n"),
 		[]byte(hdr+strings.Repeat("z", 64<<10-len(hdr)-1)+"\r\n.\r\n"),
+		// A quoted-printable line longer than the buffer: its segments
+		// decode as soft-broken pieces, so where it is cut shows.
+		[]byte("From: a@b.example\r\nContent-Type: text/plain; charset=iso-8859-1\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n"+strings.Repeat("=E9t=\xe9", 30<<10)+"\r\n"),
 		[]byte(strings.Repeat("Subject: "+strings.Repeat("s", 30<<10)+"\r\n", 5)+"\r\nbody"),
 		bytes.Repeat([]byte("\x00\xff junk "), 40<<10),
 		// A transcript that never reaches DATA: no message, read to the end.
@@ -106,6 +110,19 @@ func TestCallersReaderParsesTheSame(t *testing.T) {
 				}
 			}
 		}
+		// A reader with its bytes in memory (WholeReader), whole or
+		// failing after two thirds, is read as the same bytes and error.
+		for _, cut := range []int{len(b), len(b) * 2 / 3} {
+			var end error
+			if cut < len(b) {
+				end = errors.New("disk gone")
+			}
+			want, werr := Parse(io.MultiReader(bytes.NewReader(b[:cut]), iotest.ErrReader(orEOF(end))), nil)
+			got, gerr := Parse(&wholeBytes{b: b[:cut], err: end}, nil)
+			if !reflect.DeepEqual(got, want) || errString(gerr) != errString(werr) {
+				t.Fatalf("input %d (%d bytes) in memory, cut at %d: %+v, %v; want %+v, %v", i, len(b), cut, brief(got), gerr, brief(want), werr)
+			}
+		}
 		m, _ := Parse(bytes.NewReader(b), nil)
 		if m.Envelope.RawLength > 64<<10 {
 			large++
@@ -123,6 +140,9 @@ func TestCallersReaderParsesTheSame(t *testing.T) {
 	// The direct path is taken only where it reads the same bytes.
 	if s := newSource(bufio.NewReaderSize(nil, 64<<10), nil, &Options{LineBuffer: 64 << 10}); !s.direct {
 		t.Error("a caller's reader of the buffer size is not read in place")
+	}
+	if s := newSource(&wholeBytes{}, sha256.New(), &Options{MaxBytes: 100}); s.mem {
+		t.Error("a reader in memory is read in place under a MaxBytes limit")
 	}
 	for _, o := range []Options{{LineBuffer: 128 << 10}, {LineBuffer: 64 << 10, MaxBytes: 100}} {
 		if s := newSource(bufio.NewReaderSize(nil, 64<<10), nil, &o); s.direct {
@@ -144,4 +164,32 @@ func brief(m *model.Message) string {
 		return "<nil>"
 	}
 	return fmt.Sprintf("sha256 %s, %d bytes, %d parts, %d anomalies, error %q", m.SHA256, m.Size, len(m.Parts), len(m.Anomalies), m.Error)
+}
+
+func orEOF(err error) error {
+	if err == nil {
+		return io.EOF
+	}
+	return err
+}
+
+// wholeBytes is a WholeReader: b, then err (nil: io.EOF).
+type wholeBytes struct {
+	b   []byte
+	err error
+}
+
+func (r *wholeBytes) Read(p []byte) (int, error) {
+	if len(r.b) == 0 {
+		return 0, orEOF(r.err)
+	}
+	n := copy(p, r.b)
+	r.b = r.b[n:]
+	return n, nil
+}
+
+func (r *wholeBytes) WholeBytes() ([]byte, error) {
+	b := r.b
+	r.b = nil
+	return b, r.err
 }
