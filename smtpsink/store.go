@@ -47,7 +47,11 @@ import (
 // lower id is durable or was never named); it is written before each
 // step's sync, so that sync makes it durable at no cost of its own, and
 // ids increase in the order they are given out, so the check reads only
-// what the last steps named, not the whole store.
+// what the last steps named, not the whole store. One sink per store: a
+// second one running on it would write its own checkpoint.
+// BrokenDir is the store's folder for what a restart moves aside.
+const BrokenDir = brokenDir
+
 const (
 	tmpPrefix      = ".tmp-"
 	brokenDir      = "broken"
