@@ -63,6 +63,9 @@ type source struct {
 	all []byte
 	pos int
 	end error
+	// nulAt is, in memory, the index of the first NUL in all at or after
+	// where mayHoldNUL last searched (len(all): none); -1 before.
+	nulAt int
 }
 
 // WholeReader is a reader whose bytes are all in memory already (a file
@@ -85,7 +88,7 @@ func newSource(r io.Reader, h hash.Hash, o *Options) *source {
 		// Parse reads to the end but for a MaxBytes limit (not here):
 		// the hash of every byte read is the hash of all.
 		h.Write(all)
-		return &source{mem: true, h: h, all: all, end: err, size: o.LineBuffer}
+		return &source{mem: true, h: h, all: all, end: err, size: o.LineBuffer, nulAt: -1}
 	}
 	if br, ok := r.(*bufio.Reader); ok && br.Size() == o.LineBuffer && o.MaxBytes <= 0 {
 		s := &source{br: br, direct: true, h: h, stale: true}
@@ -301,6 +304,24 @@ func (s *source) unreadByte() error {
 		s.pend = s.pend[:len(s.pend)-1]
 	}
 	return nil
+}
+
+// mayHoldNUL reports whether the bytes from index from to index to of the
+// input may hold a NUL (from never decreases from call to call). In
+// memory one search of the input answers for every line up to its next
+// NUL, where a search per line was a third of the parser's byte scans.
+func (s *source) mayHoldNUL(from, to int) bool {
+	if !s.mem {
+		return true
+	}
+	if s.nulAt < from {
+		if i := bytes.IndexByte(s.all[from:], 0); i >= 0 {
+			s.nulAt = from + i
+		} else {
+			s.nulAt = len(s.all)
+		}
+	}
+	return s.nulAt < to
 }
 
 // sum is the hash of every byte read.

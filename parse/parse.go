@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"crypto/sha256"
+	"encoding/binary"
 	"encoding/hex"
 	"io"
 	"strconv"
@@ -68,6 +69,8 @@ type parser struct {
 	// of the file can be quoted by rule no-final-crlf once EOF tells it
 	// was the last.
 	lineHead []byte
+	// src is what the lines are read from.
+	src *source
 	// freeHeaders are empty Header slices of a recycled message (Recycle).
 	freeHeaders [][]model.HeaderField
 }
@@ -124,6 +127,7 @@ func ParseAt(r io.Reader, base int64, opts *Options) (*model.Message, error) {
 	}
 
 	p := newParser(o, m, base)
+	p.src = br
 	defer putParser(p)
 	p.takeRecycled()
 	lr := &lineReader{src: br, off: base + consumed}
@@ -286,12 +290,14 @@ func (p *parser) rawStats(s *segment) {
 		}
 	}
 	p.lineLen += int64(len(s.data))
-	if i := bytes.IndexByte(s.data, 0); i >= 0 {
-		if sc.FirstNUL < 0 {
-			sc.FirstNUL = s.off + int64(i)
-			p.excerpt(s, i)
+	if at := int(s.off - p.base); p.src.mayHoldNUL(at, at+len(s.data)) {
+		if i := bytes.IndexByte(s.data, 0); i >= 0 {
+			if sc.FirstNUL < 0 {
+				sc.FirstNUL = s.off + int64(i)
+				p.excerpt(s, i)
+			}
+			sc.NUL += int64(bytes.Count(s.data, []byte{0}))
 		}
-		sc.NUL += int64(bytes.Count(s.data, []byte{0}))
 	}
 	if i := bytes.IndexByte(s.data, '\r'); i >= 0 {
 		if sc.FirstBareCR < 0 {
@@ -655,6 +661,9 @@ func (p *parser) valueCap() int {
 
 func (p *parser) count8bit(s *segment, from int) {
 	sc := &p.msg.Scan
+	if asciiOnly(s.data[min(from, len(s.data)):]) {
+		return // most header lines: eight bytes tested at a time
+	}
 	for i := from; i < len(s.data); i++ {
 		if s.data[i] >= 0x80 {
 			if sc.FirstHeader8Bit < 0 {
@@ -664,6 +673,22 @@ func (p *parser) count8bit(s *segment, from int) {
 			sc.Header8Bit++
 		}
 	}
+}
+
+// asciiOnly reports whether b has no byte of 0x80 or more.
+func asciiOnly(b []byte) bool {
+	for len(b) >= 8 {
+		if binary.LittleEndian.Uint64(b)&0x8080808080808080 != 0 {
+			return false
+		}
+		b = b[8:]
+	}
+	for _, c := range b {
+		if c >= 0x80 {
+			return false
+		}
+	}
+	return true
 }
 
 func (p *parser) anomaly(code string, e *entity, s *segment, detail string) {

@@ -193,3 +193,21 @@ func (r *wholeBytes) WholeBytes() ([]byte, error) {
 	r.b = nil
 	return b, r.err
 }
+
+// TestASCIIOnly holds asciiOnly to a byte loop at every length and
+// position of a high byte.
+func TestASCIIOnly(t *testing.T) {
+	for n := 0; n < 40; n++ {
+		b := bytes.Repeat([]byte{'a'}, n)
+		if !asciiOnly(b) {
+			t.Fatalf("%d ASCII bytes: not ASCII", n)
+		}
+		for i := range b {
+			b[i] = 0x80 | byte(i)
+			if asciiOnly(b) {
+				t.Fatalf("%d bytes with 0x%x at %d: ASCII", n, b[i], i)
+			}
+			b[i] = 'a'
+		}
+	}
+}
