@@ -32,11 +32,13 @@
 //   - File names are chosen by the sink (time and counter), never taken from
 //     message content.
 //
-// QUIRK: the .eml holds the DATA bytes as go-smtp delivers them, which is
-// already dot-decoded (RFC 5321 section 4.5.2 transparency undone, CRLF kept);
-// go-smtp also removes a leading "." of a line ending in a bare LF, so the
-// wire bytes are only visible in the per-connection transcript
-// (Config.Transcripts), which tees the raw connection.
+// QUIRK: the .eml holds the DATA bytes as go-smtp's reader decodes them,
+// which is already dot-decoded (RFC 5321 section 4.5.2 transparency undone,
+// CRLF kept); go-smtp also removes a leading "." of a line ending in a bare
+// LF, so the wire bytes are only visible in the per-connection transcript
+// (Config.Transcripts), which tees the raw connection. For speed the sink
+// decodes plain CRLF lines itself, the same way, and hands go-smtp anything
+// else (data.go; FuzzDataMatchesGoSMTP holds the two to the same bytes).
 //
 // Exactly-once replay: a MAIL FROM with ENVID (RFC 3461) whose message has
 // the same ENVID and sha256 as one already stored is acknowledged with 250

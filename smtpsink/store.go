@@ -44,14 +44,12 @@ import (
 // alone) and moves what fails to broken/, logged and counted
 // (Stats.Quarantined), never deleting it. The checkpoint names the lowest
 // id still being committed when a step began ("settled below": every
-// lower id is durable or was never named); it is written before each
-// step's sync, so that sync makes it durable at no cost of its own, and
-// ids increase in the order they are given out, so the check reads only
-// what the last steps named, not the whole store. One sink per store: a
-// second one running on it would write its own checkpoint.
-// BrokenDir is the store's folder for what a restart moves aside.
-const BrokenDir = brokenDir
-
+// lower id is durable or was never named); it is written before a step's
+// sync when it moved by 64 ids or 100 ms passed, so that sync makes it
+// durable at no cost of its own, and ids increase in the order they are
+// given out, so the check reads only what the last steps named, not the
+// whole store. One sink per store: a second one running on it would write
+// its own checkpoint.
 const (
 	tmpPrefix      = ".tmp-"
 	brokenDir      = "broken"
@@ -60,6 +58,9 @@ const (
 	poisonJournal  = "poison.jsonl"
 	transcriptsDir = "transcripts"
 )
+
+// BrokenDir is the store's folder for what a restart moves aside.
+const BrokenDir = brokenDir
 
 // store owns the store directory: ids, atomic writes and the ENVID index.
 type store struct {
@@ -70,14 +71,16 @@ type store struct {
 	commit atomicfile.Committer
 	ckpt   *atomicfile.Checkpoint
 
-	mu       sync.Mutex
-	seq      uint64
-	lastTime string            // time part of the last id given out
-	inflight map[uint64]string // seq -> id: given out, not settled
-	low      uint64            // lowest seq that may be in flight
-	written  string            // settled-below id last written
-	byEnvID  map[string]string // ENVID + "\x00" + sha256 -> id
-	pending  map[string]chan struct{}
+	mu         sync.Mutex
+	seq        uint64
+	lastTime   string            // time part of the last id given out
+	inflight   map[uint64]string // seq -> id: given out, not settled
+	low        uint64            // lowest seq that may be in flight
+	written    string            // settled-below id last written (the committer's),
+	writtenSeq uint64            // its counter,
+	writtenAt  time.Time         // and when
+	byEnvID    map[string]string // ENVID + "\x00" + sha256 -> id
+	pending    map[string]chan struct{}
 }
 
 // quarantined is a file a restart moved to broken/, and why.
@@ -106,7 +109,7 @@ func openStore(dir string) (*store, []quarantined, error) {
 	// this run start above now, and the first checkpoint says so before
 	// the first message (a sync of its own, once per start).
 	st.lastTime = idTime(time.Now())
-	st.written = formatID(st.lastTime, 0)
+	st.written, st.writtenAt = formatID(st.lastTime, 0), time.Now()
 	if err := st.writeCheckpoint(st.written); err == nil {
 		err = ck.Sync()
 	}
@@ -139,38 +142,47 @@ func (st *store) writeCheckpoint(below string) error {
 	return st.ckpt.Write(b)
 }
 
-// beforeSync is the committer's hook: it writes the checkpoint when the
-// settled-below id moved, for the step's sync to make durable.
+// beforeSync is the committer's hook: it writes the checkpoint, for the
+// step's sync to make durable, once the settled-below id moved by
+// checkpointEvery ids or checkpointAfter passed: not at every step (a
+// step's sync then has one block and inode fewer to write), and the check
+// at restart still reads no more than that many pairs beyond the ones in
+// flight.
 func (st *store) beforeSync() *os.File {
-	below := st.settledBelow()
-	if below == st.written {
+	below, seq := st.settledBelow()
+	if below == st.written || seq < st.writtenSeq+checkpointEvery && time.Since(st.writtenAt) < checkpointAfter {
 		return nil
 	}
 	if st.writeCheckpoint(below) != nil {
 		return nil // the older checkpoint stays: the check at restart is longer, not wrong
 	}
-	st.written = below
+	st.written, st.writtenSeq, st.writtenAt = below, seq, time.Now()
 	return st.ckpt.File()
 }
 
+const (
+	checkpointEvery = 64
+	checkpointAfter = 100 * time.Millisecond
+)
+
 // settledBelow is the lowest id given out and not settled, or the next
-// id's lower bound when none is in flight.
-func (st *store) settledBelow() string {
+// id's lower bound when none is in flight, and its counter.
+func (st *store) settledBelow() (string, uint64) {
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	for st.low <= st.seq {
 		if id, ok := st.inflight[st.low]; ok {
-			return id
+			return id, st.low
 		}
 		st.low++
 	}
-	return formatID(st.lastTime, st.seq+1)
+	return formatID(st.lastTime, st.seq+1), st.seq + 1
 }
 
 // close writes a last checkpoint (nothing is in flight once the sessions
 // are gone) and closes it.
 func (st *store) close() error {
-	below := st.settledBelow()
+	below, _ := st.settledBelow()
 	err := st.writeCheckpoint(below)
 	if err == nil {
 		err = st.ckpt.Sync()
