@@ -276,6 +276,9 @@ start_imsf_sink() { # start_imsf_sink PORT STORE (a folder that does not exist y
 	SERVER_PID=$!
 	wait_port "$1"
 }
+sink_cpu() { # the running server's user and system CPU so far (/proc/PID/stat)
+	awk -v hz="$(getconf CLK_TCK)" '{printf "%.2f s user + %.2f s system", $14 / hz, $15 / hz}' "/proc/$SERVER_PID/stat" 2>/dev/null || echo "unknown"
+}
 stop_server() { # prints the server's peak RSS in KiB
 	local hwm
 	hwm=$(awk '/VmHWM/ {print $2}' "/proc/$SERVER_PID/status" 2>/dev/null || echo 0)
@@ -348,6 +351,7 @@ print(size // max(n, 1), max(1, round(rc / max(n, 1))))' "$DIR/log/smtp-scan.jso
 	measure "sink.imsf.$c" /usr/sbin/smtp-source -d -s "$c" -m "$SMTP_N" -l "$mean" -r "$rcpt" \
 		-f sender@example.org -t rcpt@example.net 127.0.0.1:"$port"
 	local rs3 stored ts ti
+	log "imsforensic sink CPU for $REPEAT run(s): $(sink_cpu)"
 	rs3=$(stop_server)
 	stored=$(find "$store" -name '*.eml' | wc -l)
 	ts=$(wall "smtp.source.$c")
@@ -364,6 +368,7 @@ print(size // max(n, 1), max(1, round(rc / max(n, 1))))' "$DIR/log/smtp-scan.jso
 		start_imsf_sink "$port" "$store"
 		measure "sink.tmpfs.$c" /usr/sbin/smtp-source -d -s "$c" -m "$SMTP_N" -l "$mean" -r "$rcpt" \
 			-f sender@example.org -t rcpt@example.net 127.0.0.1:"$port"
+		log "imsforensic sink (tmpfs) CPU for $REPEAT run(s): $(sink_cpu)"
 		rs3=$(stop_server)
 		rm -rf "$store"
 		ti=$(wall "sink.tmpfs.$c")

@@ -672,6 +672,15 @@ type bytesThen struct {
 	err error
 }
 
+// WholeBytes gives parse the bytes and the error after them at once
+// (parse.WholeReader): the parser reads them in place, with no copy into
+// a buffer of its own.
+func (r *bytesThen) WholeBytes() ([]byte, error) {
+	b := r.b
+	r.b = nil
+	return b, r.err
+}
+
 func (r *bytesThen) Read(p []byte) (int, error) {
 	if len(r.b) == 0 {
 		if r.err != nil {

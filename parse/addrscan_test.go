@@ -143,3 +143,23 @@ func FuzzFindMTSID(f *testing.F) {
 	f.Add([]byte("c=c=US;a=;p=;l=x"))
 	f.Fuzz(func(t *testing.T, b []byte) { checkMTSID(t, b) })
 }
+
+// TestIndexStringIsBytesIndex holds indexString to bytes.Index on random
+// haystacks and needles over a small alphabet (many near matches).
+func TestIndexStringIsBytesIndex(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 3))
+	const alpha = "ab<>@"
+	word := func(n int) []byte {
+		b := make([]byte, n)
+		for i := range b {
+			b[i] = alpha[r.IntN(len(alpha))]
+		}
+		return b
+	}
+	for i := 0; i < 20000; i++ {
+		hay, needle := word(r.IntN(40)), word(r.IntN(6))
+		if got, want := indexString(hay, string(needle)), bytes.Index(hay, needle); got != want {
+			t.Fatalf("indexString(%q, %q) = %d, bytes.Index %d", hay, needle, got, want)
+		}
+	}
+}

@@ -14,7 +14,7 @@ import (
 // Content-Type as written and read leniently, the transfer encoding, the
 // disposition and the attachment file name.
 // mimeFieldNames and recipientFieldNames are the lower-cased names the
-// switches below look for (asciifold.Lower returns them without a copy).
+// switches below look for (asciifold.Match returns them without a copy).
 var (
 	mimeFieldNames      = []string{"content-type", "content-transfer-encoding", "content-disposition"}
 	recipientFieldNames = []string{"to", "cc", "bcc"}
@@ -29,7 +29,7 @@ func (p *parser) describe(e *entity) {
 	var ctSeen, cteSeen, cdSeen bool
 	for i := range pt.Header {
 		f := &pt.Header[i]
-		switch asciifold.Lower(string(f.Name), mimeFieldNames) {
+		switch asciifold.Match(string(f.Name), mimeFieldNames) {
 		case "content-type":
 			if ctSeen {
 				continue
@@ -141,7 +141,7 @@ func envelopeFromHeaders(m *model.Message, h []model.HeaderField) {
 	}
 	var to []string
 	for i := range h {
-		switch asciifold.Lower(string(h[i].Name), recipientFieldNames) {
+		switch asciifold.Match(string(h[i].Name), recipientFieldNames) {
 		case "to", "cc", "bcc":
 			to = append(to, addresses(string(h[i].Value))...)
 		}

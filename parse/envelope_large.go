@@ -1,7 +1,6 @@
 package parse
 
 import (
-	"bufio"
 	"bytes"
 	"strconv"
 
@@ -38,7 +37,7 @@ func needsLargeEnvelope(d *detected, eof bool) bool {
 // RCPT TO) with their file offsets. It consumes the bytes it reads and
 // returns how many; when EwLs is found d.msgOffset is set after it and the
 // ImCr-without-EwLs anomaly is dropped. imCrAt is the offset of ImCr.
-func readLargeEnvelope(br *bufio.Reader, d *detected, imCrAt, window int, excerpts map[int64]model.Text) int64 {
+func readLargeEnvelope(br *source, d *detected, imCrAt, window int, excerpts map[int64]model.Text) int64 {
 	env := &d.envelope
 	env.From, env.To, env.FromOffset, env.ToOffsets = "", []string{}, -1, nil
 	n, _ := br.Discard(imCrAt + 4)
@@ -63,7 +62,8 @@ func readLargeEnvelope(br *bufio.Reader, d *detected, imCrAt, window int, excerp
 			at += end - start
 			off := base + int64(start)
 			if quoted < maxEnvelopeExcerpts {
-				excerpts[off] = model.Text(chunk[start:min(end, start+model.ExcerptLen)])
+				// The chunk's bytes at off are addr's: the excerpt shares its string.
+				excerpts[off] = model.Text(addr[:min(len(addr), model.ExcerptLen)])
 				quoted++
 			}
 			switch {
@@ -144,7 +144,7 @@ func locateEnvelope(head []byte, env *model.Envelope, excerpts map[int64]model.T
 		if addr == "" {
 			return -1
 		}
-		i := bytes.Index(region[cursor:], []byte(addr))
+		i := indexString(region[cursor:], addr)
 		if i < 0 {
 			return -1
 		}
@@ -165,4 +165,23 @@ func locateEnvelope(head []byte, env *model.Envelope, excerpts map[int64]model.T
 	for i, a := range env.To {
 		env.ToOffsets[i] = find(a)
 	}
+}
+
+// indexString is bytes.Index(b, []byte(s)) without the copy of s (an
+// address longer than the compiler's stack buffer was a heap allocation).
+func indexString(b []byte, s string) int {
+	if len(s) == 0 {
+		return 0
+	}
+	for i := 0; len(b)-i >= len(s); i++ {
+		j := bytes.IndexByte(b[i:len(b)-len(s)+1], s[0])
+		if j < 0 {
+			return -1
+		}
+		i += j
+		if string(b[i:i+len(s)]) == s {
+			return i
+		}
+	}
+	return -1
 }

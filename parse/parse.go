@@ -4,8 +4,8 @@ import (
 	"bufio"
 	"bytes"
 	"crypto/sha256"
+	"encoding/binary"
 	"encoding/hex"
-	"hash"
 	"io"
 	"strconv"
 	"strings"
@@ -69,6 +69,8 @@ type parser struct {
 	// of the file can be quoted by rule no-final-crlf once EOF tells it
 	// was the last.
 	lineHead []byte
+	// src is what the lines are read from.
+	src *source
 	// freeHeaders are empty Header slices of a recycled message (Recycle).
 	freeHeaders [][]model.HeaderField
 }
@@ -87,13 +89,8 @@ func Parse(r io.Reader, opts *Options) (*model.Message, error) {
 // the message's own.
 func ParseAt(r io.Reader, base int64, opts *Options) (*model.Message, error) {
 	o := opts.withDefaults()
-	h := sha256.New()
-	var src io.Reader = io.TeeReader(r, h)
-	if o.MaxBytes > 0 {
-		src = io.LimitReader(src, o.MaxBytes+1)
-	}
-	br := getReader(src, o.LineBuffer)
-	defer putReader(br, o.LineBuffer)
+	br := newSource(r, sha256.New(), &o)
+	defer br.release()
 	m := model.NewMessage()
 	m.Excerpts = map[int64]model.Text{}
 
@@ -129,25 +126,27 @@ func ParseAt(r io.Reader, base int64, opts *Options) (*model.Message, error) {
 		m.MessageOffset = d.msgOffset
 	}
 
-	p := &parser{opts: o, msg: m, lastEOL: -1, base: base}
+	p := newParser(o, m, base)
+	p.src = br
+	defer putParser(p)
 	p.takeRecycled()
-	lr := &lineReader{br: br, off: base + consumed}
+	lr := &lineReader{src: br, off: base + consumed}
 	if d.msgOffset > consumed {
 		n, err := br.Discard(int(d.msgOffset - consumed))
 		lr.off = base + consumed + int64(n)
 		if err != nil && err != io.EOF {
-			return p.finish(h, lr, err)
+			return p.finish(lr, err)
 		}
 	}
 	if d.msgOffset < 0 {
 		// No message part at all: skip to the end, counting bytes.
-		n, err := io.Copy(io.Discard, br)
+		n, err := br.discardAll()
 		lr.off += n
 		if err != nil {
-			return p.finish(h, lr, err)
+			return p.finish(lr, err)
 		}
 		m.Anomalies = append(m.Anomalies, model.Anomaly{Code: model.AnomNoMessage, Offset: base, Detail: "no RFC 822 header block found", Severe: true})
-		return p.finish(h, lr, nil)
+		return p.finish(lr, nil)
 	}
 
 	p.push(newEntity(p, "", 0, lr.off, false))
@@ -160,7 +159,7 @@ func ParseAt(r io.Reader, base int64, opts *Options) (*model.Message, error) {
 		p.line(&s)
 		if o.MaxBytes > 0 && lr.off-base > o.MaxBytes {
 			p.closeAll(lr.off)
-			_, err := p.finish(h, lr, nil)
+			_, err := p.finish(lr, nil)
 			if err != nil {
 				return m, err
 			}
@@ -169,16 +168,44 @@ func ParseAt(r io.Reader, base int64, opts *Options) (*model.Message, error) {
 		}
 	}
 	p.closeAll(lr.off)
-	return p.finish(h, lr, lr.ioError())
+	return p.finish(lr, lr.ioError())
 }
 
-func (p *parser) finish(h hash.Hash, lr *lineReader, err error) (*model.Message, error) {
+// parsers keeps parsers for their buffers (the field builder's, the
+// stack, the line heads): a fresh parser per file grew them again, five
+// allocations per file.
+var parsers sync.Pool
+
+func newParser(o Options, m *model.Message, base int64) *parser {
+	p, _ := parsers.Get().(*parser)
+	if p == nil {
+		p = new(parser)
+	}
+	fb := fieldBuilder{name: p.fb.name[:0], value: p.fb.value[:0], both: p.fb.both[:0], segments: p.fb.segments[:0]}
+	*p = parser{opts: o, msg: m, lastEOL: -1, base: base, fb: fb,
+		stack: p.stack[:0], longCand: p.longCand[:0], lineHead: p.lineHead[:0]}
+	return p
+}
+
+// putParser keeps p's buffers and drops everything else: nothing of the
+// message refers into them (fields, excerpts and heads are copies).
+func putParser(p *parser) {
+	clear(p.stack[:cap(p.stack)])
+	if cap(p.fb.value) > 64<<10 || cap(p.lineHead) > 4<<10 || cap(p.longCand) > 4<<10 {
+		return // a huge field: left to the collector
+	}
+	*p = parser{fb: fieldBuilder{name: p.fb.name[:0], value: p.fb.value[:0], both: p.fb.both[:0], segments: p.fb.segments[:0]},
+		stack: p.stack[:0], longCand: p.longCand[:0], lineHead: p.lineHead[:0]}
+	parsers.Put(p)
+}
+
+func (p *parser) finish(lr *lineReader, err error) (*model.Message, error) {
 	m := p.msg
 	if len(m.Parts) == 0 {
 		m.Parts = nil // as without recycled storage (takeRecycled)
 	}
 	m.Size = lr.off - p.base
-	m.SHA256 = hex.EncodeToString(h.Sum(nil))
+	m.SHA256 = hex.EncodeToString(lr.src.sum())
 	if m.MessageOffset >= 0 {
 		m.Scan.EndsWithCRLF = p.lastEOL == eolCRLF
 		m.Scan.EndsWithLF = p.lastEOL == eolLF
@@ -263,12 +290,14 @@ func (p *parser) rawStats(s *segment) {
 		}
 	}
 	p.lineLen += int64(len(s.data))
-	if i := bytes.IndexByte(s.data, 0); i >= 0 {
-		if sc.FirstNUL < 0 {
-			sc.FirstNUL = s.off + int64(i)
-			p.excerpt(s, i)
+	if at := int(s.off - p.base); p.src.mayHoldNUL(at, at+len(s.data)) {
+		if i := bytes.IndexByte(s.data, 0); i >= 0 {
+			if sc.FirstNUL < 0 {
+				sc.FirstNUL = s.off + int64(i)
+				p.excerpt(s, i)
+			}
+			sc.NUL += int64(bytes.Count(s.data, []byte{0}))
 		}
-		sc.NUL += int64(bytes.Count(s.data, []byte{0}))
 	}
 	if i := bytes.IndexByte(s.data, '\r'); i >= 0 {
 		if sc.FirstBareCR < 0 {
@@ -632,6 +661,9 @@ func (p *parser) valueCap() int {
 
 func (p *parser) count8bit(s *segment, from int) {
 	sc := &p.msg.Scan
+	if asciiOnly(s.data[min(from, len(s.data)):]) {
+		return // most header lines: eight bytes tested at a time
+	}
 	for i := from; i < len(s.data); i++ {
 		if s.data[i] >= 0x80 {
 			if sc.FirstHeader8Bit < 0 {
@@ -641,6 +673,22 @@ func (p *parser) count8bit(s *segment, from int) {
 			sc.Header8Bit++
 		}
 	}
+}
+
+// asciiOnly reports whether b has no byte of 0x80 or more.
+func asciiOnly(b []byte) bool {
+	for len(b) >= 8 {
+		if binary.LittleEndian.Uint64(b)&0x8080808080808080 != 0 {
+			return false
+		}
+		b = b[8:]
+	}
+	for _, c := range b {
+		if c >= 0x80 {
+			return false
+		}
+	}
+	return true
 }
 
 func (p *parser) anomaly(code string, e *entity, s *segment, detail string) {

@@ -2,14 +2,9 @@ package parse
 
 import (
 	"bytes"
-	"context"
-	"io/fs"
-	"os"
-	"path/filepath"
 	"reflect"
 	"testing"
 
-	"github.com/imsforensic/imsforensic/corpus"
 	"github.com/imsforensic/imsforensic/model"
 )
 
@@ -29,26 +24,7 @@ func drainRecycled() {
 // the message before it was recycled; and a recycled message keeps no
 // parts.
 func TestRecycledStorageParsesTheSame(t *testing.T) {
-	dir := t.TempDir()
-	if _, err := corpus.Generate(context.Background(), dir, corpus.Config{Messages: 120, Seed: 11, Poison: corpus.PoisonAll()}); err != nil {
-		t.Fatal(err)
-	}
-	var files [][]byte
-	for _, root := range []string{dir, "testdata"} {
-		err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
-			if err != nil || d.IsDir() {
-				return err
-			}
-			b, err := os.ReadFile(p)
-			if err == nil && len(b) < 4<<20 {
-				files = append(files, b)
-			}
-			return err
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
+	files := queueFiles(t, 11)
 	parseAll := func(recycle bool) []*model.Message {
 		drainRecycled()
 		var out []*model.Message

@@ -77,29 +77,37 @@ func queueDir(queue string) string {
 	return ""
 }
 
-// directed returns the class r applies at on a message of queue, and the
-// reason when that is not its own class. ok is false when r does not fire
-// there at all.
+// directed returns the class r applies at on a message of queue
+// direction d (queueDir), and the reason when that is not its own class;
+// off is r's offDirection entry (registryOff), nil when it has none. ok
+// is false when r does not fire there at all.
 //
 // The note is "in " + dir + ": " + why; it is returned in pieces and
 // joined only when the rule emits a finding (most messages give none).
-func directed(r *Rule, queue string, class model.Class) (_ model.Class, dir, why string, ok bool) {
+func directed(r *Rule, off *offDir, d string, class model.Class) (_ model.Class, dir, why string, ok bool) {
 	if r.Dir != "IN" && r.Dir != "OUT" {
 		return class, "", "", true
 	}
-	d := queueDir(queue)
-	if d == "" || d == r.Dir {
+	if d == "" || d == r.Dir || off == nil {
 		return class, "", "", true
 	}
-	o, ok := offDirection[r.ID]
-	if !ok {
-		return class, "", "", true
-	}
-	if o.class == model.ClassNone {
+	if off.class == model.ClassNone {
 		return 0, "", "", false
 	}
-	return min(class, o.class), d, o.why, true
+	return min(class, off.class), d, off.why, true
 }
+
+// registryOff holds each registry rule's offDirection entry, by index:
+// Check looked the map up by rule ID for every rule of every message.
+var registryOff = func() []*offDir {
+	out := make([]*offDir, len(registry))
+	for i := range registry {
+		if o, ok := offDirection[registry[i].ID]; ok {
+			out[i] = &o
+		}
+	}
+	return out
+}()
 
 // offDirDoc is the README's note on what a one-direction rule does in the
 // other direction.

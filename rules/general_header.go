@@ -40,7 +40,7 @@ var ruleDuplicateUnique = Rule{
 			var seen [6]int // by index in uniqueFields
 			for j := range p.Header {
 				f := &p.Header[j]
-				k := slices.Index(uniqueFields, asciifold.Lower(string(f.Name), uniqueFields))
+				k := slices.Index(uniqueFields, asciifold.Match(string(f.Name), uniqueFields))
 				if k < 0 {
 					continue
 				}

@@ -49,6 +49,7 @@ func Check(m *model.Message, cfg *Config) []model.Finding {
 	// per rule (capturing that rule) was most of a scan's allocations.
 	col := collector{c: &c, fs: []model.Finding{}}
 	emit := col.emit
+	dirOfQueue := queueDir(m.Queue)
 	for i := range registry {
 		r := &registry[i]
 		if c.Disabled[r.ID] {
@@ -58,7 +59,7 @@ func Check(m *model.Message, cfg *Config) []model.Finding {
 		if o, ok := c.Classes[r.ID]; ok {
 			class = o
 		}
-		class, dir, why, ok := directed(r, m.Queue, class)
+		class, dir, why, ok := directed(r, registryOff[i], dirOfQueue, class)
 		if !ok {
 			continue
 		}

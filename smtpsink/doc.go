@@ -12,21 +12,33 @@
 //   - Every limit is explicit (go-smtp defaults several to unlimited): size,
 //     recipients, line length, connections, read and write timeouts.
 //   - An acknowledged message is never lost: the 250 reply to DATA is sent
-//     only after <id>.eml and <id>.json are durable (internal/atomicfile's
-//     group commit: contents made durable before the names exist, then the
-//     names; on Linux an unnamed O_TMPFILE file linked under its name, one
-//     syncfs per step shared by all sessions). A sink killed at any instant
-//     leaves nothing of an unacknowledged message but, at worst, one of its
-//     two names; the next start moves such a file (and temp files, where a
-//     temporary name was used) to broken/, never deleting it.
+//     only after a sync that covers the contents and the names of
+//     <id>.eml and <id>.json (internal/atomicfile's group commit with
+//     OneSync: on Linux an unnamed O_TMPFILE file linked under its name as
+//     soon as it is written whole, then one syncfs per step shared by all
+//     sessions; elsewhere fsyncs). No partial file is ever visible under a
+//     final name while the sink runs.
+//   - Crash contract (store.go): a killed sink leaves nothing of an
+//     unacknowledged message but, at worst, one of its two names; a
+//     crashed machine may also leave a pair whose contents did not reach
+//     the disk (names and contents are made durable by the same sync, not
+//     contents first). Neither was acknowledged. The next start checks
+//     every pair not covered by the store's checkpoint (the .eml's size
+//     and sha256 against its .json, either file alone; the checkpoint
+//     covers all but the last steps, so this reads a few messages, not the
+//     store) and moves what fails, with temp files, to broken/: logged
+//     ("quarantined", with the reason), counted (Stats.Quarantined), never
+//     deleted.
 //   - File names are chosen by the sink (time and counter), never taken from
 //     message content.
 //
-// QUIRK: the .eml holds the DATA bytes as go-smtp delivers them, which is
-// already dot-decoded (RFC 5321 section 4.5.2 transparency undone, CRLF kept);
-// go-smtp also removes a leading "." of a line ending in a bare LF, so the
-// wire bytes are only visible in the per-connection transcript
-// (Config.Transcripts), which tees the raw connection.
+// QUIRK: the .eml holds the DATA bytes as go-smtp's reader decodes them,
+// which is already dot-decoded (RFC 5321 section 4.5.2 transparency undone,
+// CRLF kept); go-smtp also removes a leading "." of a line ending in a bare
+// LF, so the wire bytes are only visible in the per-connection transcript
+// (Config.Transcripts), which tees the raw connection. For speed the sink
+// decodes plain CRLF lines itself, the same way, and hands go-smtp anything
+// else (data.go; FuzzDataMatchesGoSMTP holds the two to the same bytes).
 //
 // Exactly-once replay: a MAIL FROM with ENVID (RFC 3461) whose message has
 // the same ENVID and sha256 as one already stored is acknowledged with 250

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -37,6 +38,15 @@ func runSink(t *testing.T, cfg Config) *Sink {
 // runSinkOn is runSink on a listener the test provides.
 func runSinkOn(t *testing.T, cfg Config, l net.Listener) *Sink {
 	t.Helper()
+	s, stop := serveSink(t, cfg, l)
+	t.Cleanup(stop)
+	return s
+}
+
+// serveSink runs a sink on l until stop (which may be called more than
+// once) has shut it down.
+func serveSink(t *testing.T, cfg Config, l net.Listener) (*Sink, func()) {
+	t.Helper()
 	s, err := New(cfg)
 	if err != nil {
 		t.Fatalf("New: %v", err)
@@ -44,16 +54,19 @@ func runSinkOn(t *testing.T, cfg Config, l net.Listener) *Sink {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- s.Serve(ctx, l) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("Serve: %v", err)
-		}
-	})
+	var once sync.Once
+	stop := func() {
+		once.Do(func() {
+			cancel()
+			if err := <-done; err != nil {
+				t.Errorf("Serve: %v", err)
+			}
+		})
+	}
 	for s.Addr() == nil {
 		time.Sleep(time.Millisecond)
 	}
-	return s
+	return s, stop
 }
 
 type testLog struct{ t *testing.T }

@@ -1,6 +1,7 @@
 package smtpsink
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"net"
@@ -83,6 +84,15 @@ type sinkConn struct {
 	wrote        bool
 	transcript   *transcriptWriter
 
+	// The sink's own read buffer (plaintext only, see Read and data.go):
+	// rbuf[r:w] is read from the socket and not yet handed out, rerr the
+	// socket's error once it is empty, inject what go-smtp's DATA reader is
+	// given instead of the socket's bytes after a fast DATA (".\r\n").
+	rbuf   []byte
+	r, w   int
+	rerr   error
+	inject []byte
+
 	closeOnce sync.Once
 	active    *atomic.Int64
 	closeErr  error
@@ -105,18 +115,82 @@ func (s *Sink) wrapConn(c net.Conn, active *atomic.Int64) *sinkConn {
 	return sc
 }
 
-// Read re-arms the read deadline before every read: ReadTimeout is an idle
-// timeout, including during DATA, where go-smtp would keep the deadline it
-// set when it read the DATA command.
+// Read re-arms the read deadline before every read from the socket:
+// ReadTimeout is an idle timeout, including during DATA, where go-smtp
+// would keep the deadline it set when it read the DATA command.
+//
+// In plaintext it hands go-smtp at most one line per call, from a buffer
+// of its own: go-smtp's bufio.Reader then never holds a byte past the end
+// of the command it parses, so once DATA is answered every byte of the
+// message is still here and the session can read it in bulk (data.go)
+// instead of go-smtp's reader, which decodes one ReadByte at a time. A
+// call still reads as much as the socket has (one read for many lines).
 func (c *sinkConn) Read(b []byte) (int, error) {
+	if len(c.inject) > 0 {
+		n := copy(b, c.inject)
+		c.inject = c.inject[n:]
+		return n, nil
+	}
+	if c.r == c.w {
+		if c.tls.Load() {
+			return c.readSocket(b)
+		}
+		if c.rerr != nil {
+			return 0, c.rerr
+		}
+		if c.fill() == 0 {
+			return 0, c.rerr
+		}
+	}
+	p := c.rbuf[c.r:c.w]
+	if !c.tls.Load() {
+		if i := bytes.IndexByte(p, '\n'); i >= 0 {
+			p = p[:i+1]
+		}
+	}
+	n := copy(b, p)
+	c.handOut(n)
+	return n, nil
+}
+
+// handOut consumes n bytes of rbuf (recorded in the transcript).
+func (c *sinkConn) handOut(n int) {
+	if n > 0 && c.transcript != nil && !c.tls.Load() {
+		c.transcript.record('C', c.rbuf[c.r:c.r+n])
+	}
+	c.r += n
+}
+
+// fill reads from the socket into rbuf after what it holds (moved to the
+// front first), returning how many bytes came; an error is kept in rerr.
+func (c *sinkConn) fill() int {
+	if c.rbuf == nil {
+		c.rbuf = make([]byte, readBufSize)
+	}
+	if c.r > 0 {
+		c.w = copy(c.rbuf, c.rbuf[c.r:c.w])
+		c.r = 0
+	}
+	if c.w == len(c.rbuf) {
+		return 0
+	}
+	n, err := c.readSocket(c.rbuf[c.w:])
+	c.w += n
+	if err != nil {
+		c.rerr = err
+	}
+	return n
+}
+
+// readBufSize is a connection's read buffer: a whole typical message in
+// one or two reads.
+const readBufSize = 32 << 10
+
+func (c *sinkConn) readSocket(b []byte) (int, error) {
 	if c.readTimeout > 0 {
 		c.Conn.SetReadDeadline(time.Now().Add(c.readTimeout))
 	}
-	n, err := c.Conn.Read(b)
-	if n > 0 && c.transcript != nil && !c.tls.Load() {
-		c.transcript.record('C', b[:n])
-	}
-	return n, err
+	return c.Conn.Read(b) // recorded, in plaintext, by handOut
 }
 
 func (c *sinkConn) Write(b []byte) (int, error) {

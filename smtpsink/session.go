@@ -187,7 +187,8 @@ func (ss *session) Data(r io.Reader) error {
 	defer tmp.Abort()
 	buf := getBuf()
 	defer putBuf(buf)
-	size, err := io.CopyBuffer(tmp, r, (*buf)[:copyBufSize])
+	whole, err := ss.receive(r, tmp, buf)
+	size := tmp.Size()
 	if err != nil {
 		var se *smtp.SMTPError
 		var we *atomicfile.WriteError
@@ -200,7 +201,7 @@ func (ss *session) Data(r io.Reader) error {
 		return fmt.Errorf("smtpsink: receiving DATA: %w", err)
 	}
 	sum := tmp.SHA256()
-	findings, raw, err := ss.lint(tmp, buf)
+	findings, raw, err := ss.lint(tmp, buf, whole)
 	if err != nil {
 		return ss.storeFailure(err)
 	}
@@ -240,18 +241,80 @@ func putBuf(b *[]byte) {
 	}
 }
 
+// receive copies the message into tmp. Over a plaintext connection of
+// the sink's own, the content is read in bulk from the connection's
+// buffer (sinkConn.readData) and kept whole in *buf when it is not larger
+// than flushAt: whole is true, and lint reads no file back. Whatever
+// readData hands back, and everything under TLS or in BDAT chunks, is
+// copied from go-smtp's reader, under the size limit that is left.
+func (ss *session) receive(r io.Reader, tmp *atomicfile.Staged, buf *[]byte) (whole bool, err error) {
+	s := ss.sink
+	sc := ss.sc
+	if sc == nil || sc.tls.Load() || ss.conn.Conn() != net.Conn(sc) || !isDataReader(r) {
+		_, err := io.CopyBuffer(tmp, r, (*buf)[:copyBufSize])
+		return false, err
+	}
+	out, flushed, done, err := sc.readData(tmp, (*buf)[:0], flushAt, s.cfg.MaxMessageBytes, s.cfg.MaxLineLength)
+	*buf = out[:cap(out)] // it may have grown
+	if err != nil {
+		return false, err
+	}
+	if _, err := tmp.Write(out); err != nil {
+		return false, err
+	}
+	if done {
+		s.stats.fastData.Add(1)
+		*buf = out
+		return flushed == 0, nil
+	}
+	rest := r
+	if max := s.cfg.MaxMessageBytes; max > 0 {
+		rest = &sizeLimit{r: r, left: max - tmp.Size()}
+	}
+	_, err = io.CopyBuffer(tmp, rest, (*buf)[:copyBufSize])
+	return false, err
+}
+
+// flushAt is how much of a message readData keeps in memory for lint
+// before it writes to the file.
+const flushAt = maxPooledBuf / 2
+
+// sizeLimit is go-smtp's limit on the decoded size (a Read when nothing is
+// left fails with ErrDataTooLarge, a read is cut to what is left) for what
+// follows the bytes readData decoded, so the whole message meets the one
+// MaxMessageBytes.
+type sizeLimit struct {
+	r    io.Reader
+	left int64
+}
+
+func (l *sizeLimit) Read(b []byte) (int, error) {
+	if l.left <= 0 {
+		return 0, smtp.ErrDataTooLarge
+	}
+	if int64(len(b)) > l.left {
+		b = b[:l.left]
+	}
+	n, err := l.r.Read(b)
+	l.left -= int64(n)
+	return n, err
+}
+
 // lint reads the received message back for the lint function and the
-// body faults; neither set means no read at all.
-func (ss *session) lint(tmp *atomicfile.Staged, buf *[]byte) ([]model.Finding, []byte, error) {
+// body faults (from *buf when whole); neither set means no read at all.
+func (ss *session) lint(tmp *atomicfile.Staged, buf *[]byte, whole bool) ([]model.Finding, []byte, error) {
 	s := ss.sink
 	if s.cfg.Lint == nil && !s.needsBody() {
 		return nil, nil, nil
 	}
 	s.lintSem <- struct{}{}
 	defer func() { <-s.lintSem }()
-	raw, err := tmp.Contents(*buf)
-	if err != nil {
-		return nil, nil, fmt.Errorf("smtpsink: reading back DATA: %w", err)
+	raw := *buf
+	if !whole {
+		var err error
+		if raw, err = tmp.Contents(*buf); err != nil {
+			return nil, nil, fmt.Errorf("smtpsink: reading back DATA: %w", err)
+		}
 	}
 	*buf = raw
 	var findings []model.Finding
@@ -274,7 +337,13 @@ func (ss *session) store(tmp *atomicfile.Staged, received time.Time, size int64,
 		s.logEvent("duplicate", map[string]any{"conn": ss.connID, "envid": ss.mail.EnvID, "sha256": sum[:12], "stored_as": dupID})
 		return nil
 	}
-	id := s.store.newID(received)
+	id, seq := s.store.newID()
+	committed := false // a failed commit may have named files: never settled
+	defer func() {
+		if committed {
+			s.store.settle(seq)
+		}
+	}()
 	env := model.SinkMessage{
 		Type: model.TypeSinkMsg, Schema: model.SchemaVersion,
 		ID: id, File: id + ".eml", ReceivedAt: received, ConnID: ss.connID,
@@ -287,20 +356,24 @@ func (ss *session) store(tmp *atomicfile.Staged, received time.Time, size int64,
 	b, err := json.MarshalIndent(&env, "", "  ")
 	if err != nil {
 		release("")
+		committed = true // nothing named
 		return ss.storeFailure(fmt.Errorf("smtpsink: encode envelope: %w", err))
 	}
 	envTmp, err := s.store.stageBytes(append(b, '\n'))
 	if err != nil {
 		release("")
+		committed = true // nothing named
 		return ss.storeFailure(err)
 	}
 	defer envTmp.Abort()
-	// The .eml is named before the .json; a crash before the step's sync
-	// may leave either alone, which recovery quarantines.
+	// Both are named, then one sync makes contents and names durable; a
+	// crash before it completes may leave a torn pair or either name
+	// alone, which the next start quarantines (store.go).
 	if err := s.store.commit.Commit(tmp.To(s.store.path(id+".eml")), envTmp.To(s.store.path(id+".json"))); err != nil {
 		release("")
 		return ss.storeFailure(err)
 	}
+	committed = true
 	release(id)
 	s.noteStored()
 	s.logEvent("stored", map[string]any{

@@ -56,6 +56,8 @@ type Sink struct {
 		stored, duplicates, rejected, crashes atomic.Int64
 		disconnects, refused, storeFailures   atomic.Int64
 		authFailures, writeTimeouts           atomic.Int64
+		quarantined                           atomic.Int64
+		fastData                              atomic.Int64 // messages read by readData to the end (tests)
 	}
 
 	addrMu   sync.Mutex
@@ -83,11 +85,15 @@ type Stats struct {
 	StoreFailures int64 // 451/452: the store could not be written
 	AuthFailures  int64 // 535 and other failed AUTH exchanges
 	WriteTimeouts int64 // connections cut because the client stopped reading
-	Poison        []model.SinkPoison
+	// Quarantined counts the files the start moved to broken/: what a
+	// killed sink or a crashed machine left of messages never acknowledged.
+	Quarantined int64
+	Poison      []model.SinkPoison
 }
 
 // New checks cfg, applies the defaults and prepares the store (moving what
-// a killed sink left unacknowledged to broken/). It does not listen.
+// a killed sink or a crashed machine left unacknowledged to broken/:
+// store.go's crash contract). It does not listen.
 func New(cfg Config) (*Sink, error) {
 	cfg.setDefaults()
 	if err := cfg.validate(); err != nil {
@@ -110,9 +116,10 @@ func New(cfg Config) (*Sink, error) {
 		stop:        make(chan struct{}),
 		exitCh:      make(chan struct{}),
 	}
-	for _, name := range moved {
-		s.logEvent("quarantined", map[string]any{"file": name, "to": brokenDir})
+	for _, q := range moved {
+		s.logEvent("quarantined", map[string]any{"file": q.name, "to": brokenDir, "reason": q.reason})
 	}
+	s.stats.quarantined.Store(int64(len(moved)))
 	err = st.readJSONL(poisonJournal, func(line []byte) {
 		var p model.SinkPoison
 		if json.Unmarshal(line, &p) == nil && p.Fingerprint != "" {
@@ -160,6 +167,13 @@ func (s *Sink) Serve(ctx context.Context, l net.Listener) error {
 	s.listener = sl
 	s.addrMu.Unlock()
 
+	// The last checkpoint covers every message stored: the next start
+	// checks nothing of this run's.
+	defer func() {
+		if err := s.store.close(); err != nil {
+			s.logEvent("store-error", map[string]any{"error": err.Error()})
+		}
+	}()
 	served := make(chan error, 1)
 	go func() { served <- s.server.Serve(sl) }()
 	s.logEvent("listening", map[string]any{"addr": l.Addr().String(), "store": s.cfg.Store})
@@ -280,6 +294,7 @@ func (s *Sink) Stats() Stats {
 		StoreFailures:      s.stats.storeFailures.Load(),
 		AuthFailures:       s.stats.authFailures.Load(),
 		WriteTimeouts:      s.stats.writeTimeouts.Load(),
+		Quarantined:        s.stats.quarantined.Load(),
 	}
 	s.emuMu.Lock()
 	for _, p := range s.poison {

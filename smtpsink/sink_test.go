@@ -47,8 +47,9 @@ func TestStoreIsDotDecodedDATA(t *testing.T) {
 		}
 	}
 	// No temp file is left behind.
-	if tmps, _ := filepath.Glob(filepath.Join(s.cfg.Store, ".*")); len(tmps) != 0 {
-		t.Errorf("temp files left: %v", tmps)
+	tmps, _ := filepath.Glob(filepath.Join(s.cfg.Store, ".*"))
+	if len(tmps) != 1 || filepath.Base(tmps[0]) != checkpointFile {
+		t.Errorf("temp files left: %v (want only %s)", tmps, checkpointFile)
 	}
 }
 

@@ -1,6 +1,8 @@
 package smtpsink
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -8,6 +10,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -20,54 +23,183 @@ import (
 //
 //	<id>.eml            the message, DATA bytes as received (dot-decoded)
 //	<id>.json           its envelope (model.SinkMessage)
+//	.checkpoint         which ids the last durable sync covered (see below)
 //	.imsf-*.tmp         files being written (internal/atomicfile) where
 //	                    O_TMPFILE is missing (on Linux they have no name
 //	                    until committed); never acknowledged (.tmp-* from
 //	                    older versions too)
-//	broken/             stale temp files and orphan .eml moved by a restart
+//	broken/             what a restart moved aside: stale temp files, an
+//	                    .eml or .json alone, pairs that fail their check
 //	poison/<fp>.eml     one copy of each message declared poison
 //	poison.jsonl        one model.SinkPoison per poison message
 //	transcripts/<conn-id>.log
+//
+// Crash contract. A message's two files are named as soon as its commit
+// step starts and one sync (syncfs on Linux) makes both contents and both
+// names durable; the 250 follows that sync. A machine that crashes during
+// the sync may keep a name whose contents never reached the disk (a short
+// or empty .eml, a torn .json) or one name of the two: that message was
+// never acknowledged. The next start checks every pair the checkpoint does
+// not cover (the .eml's size and sha256 against its .json, either file
+// alone) and moves what fails to broken/, logged and counted
+// (Stats.Quarantined), never deleting it. The checkpoint names the lowest
+// id still being committed when a step began ("settled below": every
+// lower id is durable or was never named); it is written before a step's
+// sync when it moved by 64 ids or 100 ms passed, so that sync makes it
+// durable at no cost of its own, and ids increase in the order they are
+// given out, so the check reads only what the last steps named, not the
+// whole store. One sink per store: a second one running on it would write
+// its own checkpoint.
 const (
 	tmpPrefix      = ".tmp-"
 	brokenDir      = "broken"
+	checkpointFile = ".checkpoint"
 	poisonDir      = "poison"
 	poisonJournal  = "poison.jsonl"
 	transcriptsDir = "transcripts"
 )
 
+// BrokenDir is the store's folder for what a restart moves aside.
+const BrokenDir = brokenDir
+
 // store owns the store directory: ids, atomic writes and the ENVID index.
 type store struct {
 	dir string
 	// commit makes a message's two files durable together with those of
-	// every other session committing at the same moment (group commit):
-	// one sync per step for all sessions instead of fsyncs per message.
+	// every other session committing at the same moment (group commit,
+	// OneSync): one sync per step for all sessions.
 	commit atomicfile.Committer
+	ckpt   *atomicfile.Checkpoint
 
-	mu      sync.Mutex
-	seq     uint64
-	byEnvID map[string]string // ENVID + "\x00" + sha256 -> id
-	pending map[string]chan struct{}
+	mu         sync.Mutex
+	seq        uint64
+	lastTime   string            // time part of the last id given out
+	inflight   map[uint64]string // seq -> id: given out, not settled
+	low        uint64            // lowest seq that may be in flight
+	written    string            // settled-below id last written (the committer's),
+	writtenSeq uint64            // its counter,
+	writtenAt  time.Time         // and when
+	byEnvID    map[string]string // ENVID + "\x00" + sha256 -> id
+	pending    map[string]chan struct{}
 }
+
+// quarantined is a file a restart moved to broken/, and why.
+type quarantined struct{ name, reason string }
 
 // openStore creates dir if needed, quarantines what a killed sink left
 // behind and loads the ENVID index from the .json files.
-func openStore(dir string) (*store, []string, error) {
+func openStore(dir string) (*store, []quarantined, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, nil, fmt.Errorf("smtpsink: create store: %w", err)
 	}
-	st := &store{dir: dir, byEnvID: map[string]string{}, pending: map[string]chan struct{}{}}
-	moved, err := st.recover()
+	st := &store{dir: dir, byEnvID: map[string]string{}, pending: map[string]chan struct{}{},
+		inflight: map[uint64]string{}, low: 1}
+	ck, payload, ok, err := atomicfile.OpenCheckpoint(st.path(checkpointFile))
 	if err != nil {
+		return nil, nil, fmt.Errorf("smtpsink: %w", err)
+	}
+	st.ckpt = ck
+	below, covered := parseCheckpoint(payload, ok)
+	moved, err := st.recover(below, covered)
+	if err != nil {
+		ck.Close()
 		return nil, nil, err
 	}
+	// Everything in the store now checked out or was covered: the ids of
+	// this run start above now, and the first checkpoint says so before
+	// the first message (a sync of its own, once per start).
+	st.lastTime = idTime(time.Now())
+	st.written, st.writtenAt = formatID(st.lastTime, 0), time.Now()
+	if err := st.writeCheckpoint(st.written); err == nil {
+		err = ck.Sync()
+	}
+	if err != nil {
+		ck.Close()
+		return nil, nil, fmt.Errorf("smtpsink: %w", err)
+	}
+	st.commit.OneSync = true
+	st.commit.BeforeSync = st.beforeSync
 	return st, moved, nil
 }
 
-// recover moves stale temp files and .eml files without a .json (the sink
-// died between the two renames, so the message was never acknowledged) to
-// broken/. Nothing is deleted: it is evidence of what happened.
-func (st *store) recover() ([]string, error) {
+type checkpointRecord struct {
+	SettledBelow string `json:"settled_below"`
+}
+
+func parseCheckpoint(payload []byte, ok bool) (string, bool) {
+	var rec checkpointRecord
+	if !ok || json.Unmarshal(payload, &rec) != nil {
+		return "", false
+	}
+	if _, _, valid := parseID(rec.SettledBelow); !valid {
+		return "", false
+	}
+	return rec.SettledBelow, true
+}
+
+func (st *store) writeCheckpoint(below string) error {
+	b, _ := json.Marshal(checkpointRecord{SettledBelow: below})
+	return st.ckpt.Write(b)
+}
+
+// beforeSync is the committer's hook: it writes the checkpoint, for the
+// step's sync to make durable, once the settled-below id moved by
+// checkpointEvery ids or checkpointAfter passed: not at every step (a
+// step's sync then has one block and inode fewer to write), and the check
+// at restart still reads no more than that many pairs beyond the ones in
+// flight.
+func (st *store) beforeSync() *os.File {
+	below, seq := st.settledBelow()
+	if below == st.written || seq < st.writtenSeq+checkpointEvery && time.Since(st.writtenAt) < checkpointAfter {
+		return nil
+	}
+	if st.writeCheckpoint(below) != nil {
+		return nil // the older checkpoint stays: the check at restart is longer, not wrong
+	}
+	st.written, st.writtenSeq, st.writtenAt = below, seq, time.Now()
+	return st.ckpt.File()
+}
+
+const (
+	checkpointEvery = 64
+	checkpointAfter = 100 * time.Millisecond
+)
+
+// settledBelow is the lowest id given out and not settled, or the next
+// id's lower bound when none is in flight, and its counter.
+func (st *store) settledBelow() (string, uint64) {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	for st.low <= st.seq {
+		if id, ok := st.inflight[st.low]; ok {
+			return id, st.low
+		}
+		st.low++
+	}
+	return formatID(st.lastTime, st.seq+1), st.seq + 1
+}
+
+// close writes a last checkpoint (nothing is in flight once the sessions
+// are gone) and closes it.
+func (st *store) close() error {
+	below, _ := st.settledBelow()
+	err := st.writeCheckpoint(below)
+	if err == nil {
+		err = st.ckpt.Sync()
+	}
+	if cerr := st.ckpt.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+// recover moves to broken/ what a killed sink or a crashed machine left
+// unacknowledged: stale temp files, an .eml or a .json alone, and each
+// pair not covered by the checkpoint (covered false: none is valid, as in
+// a store written before checkpoints existed, so every pair) whose .json
+// does not decode or whose .eml is not the size and sha256 it names.
+// Nothing is deleted: it is evidence of what happened.
+func (st *store) recover(below string, covered bool) ([]quarantined, error) {
 	entries, err := os.ReadDir(st.dir)
 	if err != nil {
 		return nil, fmt.Errorf("smtpsink: read store: %w", err)
@@ -76,34 +208,100 @@ func (st *store) recover() ([]string, error) {
 	for _, e := range entries {
 		have[e.Name()] = true
 	}
-	var moved []string
+	var moved []quarantined
+	move := func(name, reason string) error {
+		if err := st.quarantine(name); err != nil {
+			return err
+		}
+		moved = append(moved, quarantined{name, reason})
+		return nil
+	}
 	for _, e := range entries {
 		name := e.Name()
-		if e.IsDir() {
+		if e.IsDir() || name == checkpointFile {
 			continue
 		}
 		base := strings.TrimSuffix(strings.TrimSuffix(name, ".eml"), ".json")
+		var reason string
 		switch {
 		case strings.HasPrefix(name, tmpPrefix), atomicfile.IsTemp(name):
+			reason = "temporary file"
 		case strings.HasSuffix(name, ".eml") && !have[base+".json"]:
-		// Both files of a message are renamed in one group commit: a crash
-		// before its folder fsync may keep either name alone, and neither
-		// was acknowledged.
+			// A crash before the step's sync completed may keep either
+			// name alone, and neither was acknowledged.
+			reason = "no .json"
 		case strings.HasSuffix(name, ".json") && !have[base+".eml"]:
+			reason = "no .eml"
 		case strings.HasSuffix(name, ".json"):
-			if err := st.index(name); err != nil {
+			check := !covered || !idBefore(base, below)
+			env, bad, err := st.readEnvelope(name, base, check)
+			if err != nil {
 				return moved, err
+			}
+			if bad != "" {
+				if err := move(base+".eml", bad); err != nil {
+					return moved, err
+				}
+				if err := move(name, bad); err != nil {
+					return moved, err
+				}
+				continue
+			}
+			if env != nil && env.Mail.EnvID != "" {
+				st.byEnvID[dedupKey(env.Mail.EnvID, env.SHA256)] = env.ID
 			}
 			continue
 		default:
 			continue
 		}
-		if err := st.quarantine(name); err != nil {
+		if err := move(name, reason); err != nil {
 			return moved, err
 		}
-		moved = append(moved, name)
 	}
 	return moved, nil
+}
+
+// readEnvelope reads <base>.json. With check (a pair the checkpoint does
+// not cover) it also checks the .eml against it and returns why the pair
+// fails; without, an envelope that does not decode is not ours and is
+// left alone (env nil), as are pairs with names the sink does not give.
+func (st *store) readEnvelope(jsonName, base string, check bool) (*model.SinkMessage, string, error) {
+	b, err := os.ReadFile(st.path(jsonName))
+	if err != nil {
+		return nil, "", fmt.Errorf("smtpsink: read %s: %w", jsonName, err)
+	}
+	_, _, ours := parseID(base)
+	check = check && ours
+	var env model.SinkMessage
+	if err := json.Unmarshal(b, &env); err != nil {
+		if check {
+			return nil, "torn .json (does not decode)", nil
+		}
+		return nil, "", nil
+	}
+	if !check {
+		return &env, "", nil
+	}
+	if env.ID != base {
+		return nil, "torn .json (id is not its name)", nil
+	}
+	f, err := os.Open(st.path(base + ".eml"))
+	if err != nil {
+		return nil, "", fmt.Errorf("smtpsink: check %s.eml: %w", base, err)
+	}
+	defer f.Close()
+	h := sha256.New()
+	n, err := io.Copy(h, f)
+	if err != nil {
+		return nil, "", fmt.Errorf("smtpsink: check %s.eml: %w", base, err)
+	}
+	switch {
+	case n != env.Size:
+		return nil, fmt.Sprintf("torn .eml (%d bytes, its .json says %d)", n, env.Size), nil
+	case hex.EncodeToString(h.Sum(nil)) != env.SHA256:
+		return nil, "torn .eml (sha256 differs from its .json)", nil
+	}
+	return &env, "", nil
 }
 
 func (st *store) quarantine(name string) error {
@@ -121,32 +319,67 @@ func (st *store) quarantine(name string) error {
 	return atomicfile.SyncDir(st.dir)
 }
 
-func (st *store) index(jsonName string) error {
-	b, err := os.ReadFile(filepath.Join(st.dir, jsonName))
-	if err != nil {
-		return fmt.Errorf("smtpsink: read %s: %w", jsonName, err)
-	}
-	var env model.SinkMessage
-	if err := json.Unmarshal(b, &env); err != nil {
-		// A .json is written atomically, so this is not ours: leave it.
-		return nil
-	}
-	if env.Mail.EnvID != "" {
-		st.byEnvID[dedupKey(env.Mail.EnvID, env.SHA256)] = env.ID
-	}
-	return nil
-}
-
 func dedupKey(envid, sha string) string { return envid + "\x00" + sha }
 
-// newID returns a fresh message id: UTC time to the microsecond and a
-// per-process counter. Safe for Windows file names (no ':').
-func (st *store) newID(now time.Time) string {
+// An id is the UTC time to the microsecond and a per-process counter
+// (safe for Windows file names: no ':'). The time is when the id is given
+// out, never earlier than the last one's, so ids sort in the order they
+// were given out: what the checkpoint relies on.
+const idTimeLayout = "20060102T150405.000000Z"
+
+func idTime(t time.Time) string { return t.UTC().Format(idTimeLayout) }
+
+func formatID(tm string, seq uint64) string { return fmt.Sprintf("%s-%06d", tm, seq) }
+
+// parseID splits an id into its time and counter.
+func parseID(id string) (string, uint64, bool) {
+	tm, n, ok := strings.Cut(id, "-")
+	if !ok || len(tm) != len(idTimeLayout) || len(n) < 6 {
+		return "", 0, false
+	}
+	if _, err := time.Parse(idTimeLayout, tm); err != nil {
+		return "", 0, false
+	}
+	seq, err := strconv.ParseUint(n, 10, 64)
+	if err != nil {
+		return "", 0, false
+	}
+	return tm, seq, true
+}
+
+// idBefore reports whether id sorts before below (time, then counter); a
+// name that is not an id is never before.
+func idBefore(id, below string) bool {
+	t1, n1, ok1 := parseID(id)
+	t2, n2, ok2 := parseID(below)
+	if !ok1 || !ok2 {
+		return false
+	}
+	return t1 < t2 || t1 == t2 && n1 < n2
+}
+
+// newID gives out a fresh message id, in flight until settle.
+func (st *store) newID() (string, uint64) {
+	tm := idTime(time.Now())
 	st.mu.Lock()
+	defer st.mu.Unlock()
+	if tm < st.lastTime {
+		tm = st.lastTime // the clock went back: keep the order
+	}
+	st.lastTime = tm
 	st.seq++
-	n := st.seq
+	id := formatID(tm, st.seq)
+	st.inflight[st.seq] = id
+	return id, st.seq
+}
+
+// settle ends an id's flight: its files are durable under their names,
+// or were never named. An id whose commit failed is never settled, so
+// no checkpoint covers it and the next start checks it.
+func (st *store) settle(seq uint64) {
+	st.mu.Lock()
+	delete(st.inflight, seq)
 	st.mu.Unlock()
-	return fmt.Sprintf("%s-%06d", now.UTC().Format("20060102T150405.000000Z"), n)
 }
 
 // stage opens a new temporary file in the store folder (same volume, so

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"path/filepath"
 	"runtime/debug"
 	"time"
 
@@ -204,6 +205,12 @@ func runSink(ctx context.Context, opts *sinkOptions, g *globals, args []string) 
 	s, err := smtpsink.New(cfg)
 	if err != nil {
 		return usageError(err)
+	}
+	if n := s.Stats().Quarantined; n > 0 {
+		// What a killed sink or a crashed machine left of messages it never
+		// acknowledged: said once, beside the log's quarantined lines.
+		fmt.Fprintf(g.stderr, "imsforensic sink: moved %d unacknowledged leftover file(s) to %s (see the quarantined log lines)\n",
+			n, filepath.Join(cfg.Store, smtpsink.BrokenDir))
 	}
 	fmt.Fprintf(g.stderr, "imsforensic sink: listening on %s, storing into %s\n", cfg.Listen, cfg.Store)
 	if err := s.ListenAndServe(ctx); err != nil {

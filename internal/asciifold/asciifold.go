@@ -10,6 +10,28 @@ package asciifold
 
 import "strings"
 
+// Match returns the element of known (names given in lower case) that is
+// strings.ToLower(s), or "" when none is: Lower for a caller that only
+// wants to know which name s is, and that does not copy s to say "none"
+// (the header fields a switch on names passes by are most of them).
+func Match(s string, known []string) string {
+	if isASCII(s) {
+		for _, k := range known {
+			if equalLower(s, k) {
+				return k
+			}
+		}
+		return ""
+	}
+	l := strings.ToLower(s)
+	for _, k := range known {
+		if k == l {
+			return k
+		}
+	}
+	return ""
+}
+
 // Lower returns strings.ToLower(s). When that is one of known (names
 // given in lower case), it returns the element of known, allocating
 // nothing.

@@ -34,6 +34,9 @@ func TestSameAsToLower(t *testing.T) {
 				t.Fatalf("Is(%q, %q) = %v", s, k, !(k == l))
 			}
 		}
+		if got := Match(s, known); (got != "") != in || in && got != l {
+			t.Fatalf("Match(%q) = %q, strings.ToLower %q (in known: %v)", s, got, l, in)
+		}
 		if In(s, known) != in {
 			t.Fatalf("In(%q) = %v, want %v", s, !in, in)
 		}

@@ -12,7 +12,13 @@
 // of concurrent callers share their syncs (group commit), on Linux one
 // syncfs(2) per step instead of an fsync per file and folder, and a
 // NoReplace file is created unnamed (O_TMPFILE) and linked under its
-// final name once its contents are durable (group.go).
+// final name once its contents are durable (group.go). With
+// Committer.OneSync the link comes as soon as the file is written and one
+// sync makes contents and names durable together (half the latency): a
+// crash of the machine may then leave a name with contents that never
+// reached the disk, which the caller checks at restart, helped by a
+// Checkpoint (checkpoint.go: two CRC-checked slots rewritten in turn, made
+// durable by the steps' own syncs).
 //
 // Exclusive creation (Options.NoReplace) never replaces an existing file:
 //   - Linux: renameat2(RENAME_NOREPLACE), atomic in the kernel.

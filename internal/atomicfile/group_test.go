@@ -10,10 +10,30 @@ import (
 )
 
 // Concurrent commits all land whole under their names; one that cannot
-// (its folder is gone) fails alone and leaves no temporary file.
+// (its folder is gone) fails alone and leaves no temporary file. The same
+// with OneSync, whose BeforeSync file is called for in every step.
 func TestCommitterConcurrentAndFailingAlone(t *testing.T) {
+	t.Run("two syncs", func(t *testing.T) { testCommitterConcurrent(t, &Committer{}) })
+	t.Run("OneSync", func(t *testing.T) {
+		extra, err := os.Create(filepath.Join(t.TempDir(), "checkpoint"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer extra.Close()
+		var n int // the committer's goroutine only: one step at a time
+		c := &Committer{OneSync: true, BeforeSync: func() *os.File {
+			n++
+			return extra
+		}}
+		testCommitterConcurrent(t, c)
+		if n == 0 {
+			t.Error("BeforeSync was never called")
+		}
+	})
+}
+
+func testCommitterConcurrent(t *testing.T, c *Committer) {
 	dir := t.TempDir()
-	var c Committer
 	var wg sync.WaitGroup
 	errs := make([]error, 40)
 	for i := range errs {

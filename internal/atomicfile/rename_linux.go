@@ -28,3 +28,6 @@ func renameNoReplace(oldpath, newpath string) error {
 	}
 	return checkThenRename(oldpath, newpath)
 }
+
+// closeBeforeRename: an open file can be renamed here.
+const closeBeforeRename = false

@@ -15,3 +15,6 @@ func renameNoReplace(oldpath, newpath string) error {
 	}
 	return checkThenRename(oldpath, newpath)
 }
+
+// closeBeforeRename: an open file can be renamed here.
+const closeBeforeRename = false

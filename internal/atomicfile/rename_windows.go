@@ -34,3 +34,7 @@ func renameNoReplace(oldpath, newpath string) error {
 // SyncDir is a no-op on Windows: directories cannot be opened for
 // FlushFileBuffers without backup privileges, and NTFS journals renames.
 func SyncDir(dir string) error { return nil }
+
+// closeBeforeRename: Windows renames no open file, so a OneSync step
+// fsyncs and closes its files before it names them.
+const closeBeforeRename = true

@@ -25,12 +25,15 @@ import (
 // queue on the same blocks; syncfs writes each dirty block once. Since
 // Linux 5.8 syncfs reports a writeback error of any file of the file
 // system; on an error the folder's files and the folder are fsynced one
-// by one, so that only what really failed fails.
+// by one, so that only what really failed fails. extra (a checkpoint) is
+// made durable by the syncfs of its folder's file system, or fsynced; its
+// error is not reported (a checkpoint that did not reach the disk is only
+// older than it could be).
 //
 // QUIRK: syncfs also writes back other programs' dirty data on the same
 // file system, so a step waits for it too: a sink store should not share
 // its file system with a heavy writer.
-func syncStep(contents, linked []*Staged, dirs []string) ([]error, error) {
+func syncStep(contents, linked []*Staged, dirs []string, extra *os.File) ([]error, error) {
 	type group struct {
 		contents []*Staged
 		at       []int // contents' indexes
@@ -59,6 +62,11 @@ func syncStep(contents, linked []*Staged, dirs []string) ([]error, error) {
 	for _, d := range dirs {
 		get(d).names = true
 	}
+	var extraDir string
+	if extra != nil {
+		extraDir = filepath.Dir(extra.Name())
+		get(extraDir)
+	}
 	cerrs := make([]error, len(contents))
 	var nerrs []error
 	for _, d := range order {
@@ -69,9 +77,14 @@ func syncStep(contents, linked []*Staged, dirs []string) ([]error, error) {
 			f = g.contents[0].f
 		case len(g.linked) > 0:
 			f = g.linked[0].f
+		case d == extraDir:
+			f = extra
 		}
 		if syncfsIn(d, f) == nil {
 			continue
+		}
+		if d == extraDir {
+			extra.Sync()
 		}
 		for j, err := range fsyncEach(g.contents) {
 			cerrs[g.at[j]] = err

@@ -8,14 +8,23 @@ import (
 	"os"
 )
 
-// syncStep fsyncs the files of contents, the calls issued together, then
-// each folder of dirs once. (linked is always empty here: see openUnnamed.)
-func syncStep(contents, linked []*Staged, dirs []string) ([]error, error) {
+// syncStep fsyncs the files of contents and extra (a checkpoint, whose
+// error only makes it older), the calls issued together, then each folder
+// of dirs once. (linked is always empty here: see openUnnamed.)
+func syncStep(contents, linked []*Staged, dirs []string, extra *os.File) ([]error, error) {
+	done := make(chan struct{})
+	go func() {
+		if extra != nil {
+			extra.Sync()
+		}
+		close(done)
+	}()
 	cerrs := fsyncEach(contents)
 	nerrs := fsyncEach(linked)
 	for _, d := range dirs {
 		nerrs = append(nerrs, SyncDir(d))
 	}
+	<-done
 	return cerrs, errors.Join(nerrs...)
 }
 
