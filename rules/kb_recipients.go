@@ -66,7 +66,9 @@ func uniqueRecipients(m *model.Message) int {
 			seen[a] = true
 		}
 	}
-	for _, f := range m.Header() {
+	h := m.Header()
+	for i := range h {
+		f := &h[i]
 		if asciifold.In(string(f.Name), toCcBcc) {
 			v := string(f.Value)
 			eachHeaderAddr(v, func(start, end int) { seen[strings.ToLower(v[start:end])] = true })
