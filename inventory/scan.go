@@ -99,7 +99,7 @@ func ScanEach(ctx context.Context, paths []string, opts Options, fn func(*model.
 	defer cancel()
 	window := workers * windowPerWorker
 	tokens := make(chan struct{}, window) // one per file in flight or waiting
-	jobs := make(chan jobBatch, workers)
+	jobs := make(chan jobBatch, window/batchFiles)
 	results := make(chan seqResult, window)
 	waiting := newByteBudget(waitingBytes)
 	var walkErr error
@@ -158,6 +158,11 @@ func ScanEach(ctx context.Context, paths []string, opts Options, fn func(*model.
 			flush := func() {
 				if len(r.files) > 0 {
 					results <- r
+					// Let the consumer, made runnable by the send, have
+					// this core now: while both cores parse, it would
+					// wait for one until the window is full, and then
+					// both workers wait while it catches up.
+					runtime.Gosched()
 				}
 				r = seqResult{}
 			}
