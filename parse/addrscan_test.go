@@ -210,3 +210,24 @@ func TestHeloInIsFields(t *testing.T) {
 		}
 	}
 }
+
+// TestQuotedValueIsUnquote holds quotedValue's shortcut to the byte-by-byte
+// read on random quoted strings (quotes, backslashes, separators).
+func TestQuotedValueIsUnquote(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 5))
+	const alpha = `ab"\; =`
+	for n := 0; n < 20000; n++ {
+		b := make([]byte, r.IntN(12))
+		for i := range b {
+			b[i] = alpha[r.IntN(len(alpha))]
+		}
+		v := string(b)
+		for i := 0; i <= len(v); i++ {
+			gv, gi := quotedValue(v, i)
+			wv, wi := unquote(v, i)
+			if gv != wv || gi != wi {
+				t.Fatalf("quotedValue(%q, %d) = %q, %d; unquote %q, %d", v, i, gv, gi, wv, wi)
+			}
+		}
+	}
+}
