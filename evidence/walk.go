@@ -63,14 +63,24 @@ func FindIn(ctx context.Context, root string, within func(dirName string) bool) 
 				search(p)
 				continue
 			}
-			_ = walkFiles(ctx, p, func(q string) {
-				if f, err := DetectFile(q); err == nil && f != FormatUnknown {
-					out = append(out, q)
-				}
-			}, func(string, string) {}, func(string, error) {})
+			out = append(out, FindFiles(ctx, p)...)
 		}
 	}
 	search(root)
+	return out
+}
+
+// FindFiles lists the evidence files in dir and its folders, as FindIn
+// does for each folder it searches: for a caller whose own walk met dir
+// (scan's walk reports the folders it leaves out), so that dir's parents
+// are not listed a second time.
+func FindFiles(ctx context.Context, dir string) []string {
+	var out []string
+	_ = walkFiles(ctx, dir, func(q string) {
+		if f, err := DetectFile(q); err == nil && f != FormatUnknown {
+			out = append(out, q)
+		}
+	}, func(string, string) {}, func(string, error) {})
 	return out
 }
 

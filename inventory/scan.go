@@ -46,6 +46,11 @@ type Options struct {
 	// the call only); true leaves the file out (evidence files, say). nil
 	// skips nothing.
 	Skip func(path string, head []byte) bool
+	// SkippedDir, when set, is called with each folder the walk leaves
+	// out (SkipsDir: Imcdata's Log and Backup folders), from the walk's
+	// goroutine, before ScanEach returns; a walk stopped early (an error
+	// from fn, a cancelled context) may not reach them all.
+	SkippedDir func(path string)
 	// Progress, when set, is called after each file (from one goroutine
 	// at a time) with the count of files done and found so far (an mbox
 	// file of many messages counts once).
@@ -99,7 +104,7 @@ func ScanEach(ctx context.Context, paths []string, opts Options, fn func(*model.
 	defer cancel()
 	window := workers * windowPerWorker
 	tokens := make(chan struct{}, window) // one per file in flight or waiting
-	jobs := make(chan jobBatch, workers)
+	jobs := make(chan jobBatch, window/batchFiles)
 	results := make(chan seqResult, window)
 	waiting := newByteBudget(waitingBytes)
 	var walkErr error
@@ -145,7 +150,7 @@ func ScanEach(ctx context.Context, paths []string, opts Options, fn func(*model.
 				return send()
 			}
 			return true
-		}, send)
+		}, walkHooks{listing: send, skippedDir: opts.SkippedDir})
 		send()
 	}()
 	var wg sync.WaitGroup
@@ -158,6 +163,11 @@ func ScanEach(ctx context.Context, paths []string, opts Options, fn func(*model.
 			flush := func() {
 				if len(r.files) > 0 {
 					results <- r
+					// Let the consumer, made runnable by the send, have
+					// this core now: while both cores parse, it would
+					// wait for one until the window is full, and then
+					// both workers wait while it catches up.
+					runtime.Gosched()
 				}
 				r = seqResult{}
 			}
@@ -374,11 +384,7 @@ type job struct {
 // sorted before its entries are visited, but only names are kept (about
 // 30 bytes each: 30 MB for a folder of a million files), not directory
 // entries.
-//
-// listing, when not nil, is called before each folder is listed: the
-// caller hands on what it holds before the walk spends the listing's
-// time. It returns false to stop.
-func walk(ctx context.Context, paths []string, fn func(job) bool, listing func() bool) error {
+func walk(ctx context.Context, paths []string, fn func(job) bool, hooks walkHooks) error {
 	var missing []error
 	for _, root := range paths {
 		info, err := os.Stat(root)
@@ -392,11 +398,21 @@ func walk(ctx context.Context, paths []string, fn func(job) bool, listing func()
 			}
 			continue
 		}
-		if err := walkDir(ctx, root, fn, listing); err != nil {
+		if err := walkDir(ctx, root, fn, hooks); err != nil {
 			return err
 		}
 	}
 	return errors.Join(missing...)
+}
+
+// walkHooks are what walk tells besides the files, each optional.
+type walkHooks struct {
+	// listing is called before each folder is listed: the caller hands on
+	// what it holds before the walk spends the listing's time. It returns
+	// false to stop.
+	listing func() bool
+	// skippedDir is told each folder left out (skipDir).
+	skippedDir func(path string)
 }
 
 // walkDir visits the entries of dir (a folder already judged), depth first.
@@ -404,8 +420,8 @@ func walk(ctx context.Context, paths []string, fn func(job) bool, listing func()
 // goes to fn without one (the worker's open and fstat give its size and
 // time), a folder is entered; only other types (links, devices, pipes, a
 // type the file system did not say) are looked at with lstat, as before.
-func walkDir(ctx context.Context, dir string, fn func(job) bool, listing func() bool) error {
-	if listing != nil && !listing() {
+func walkDir(ctx context.Context, dir string, fn func(job) bool, hooks walkHooks) error {
+	if hooks.listing != nil && !hooks.listing() {
 		return ctx.Err()
 	}
 	entries, err := readonly.DirEntries(dir)
@@ -431,9 +447,12 @@ func walkDir(ctx context.Context, dir string, fn func(job) bool, listing func() 
 		}
 		if isDir {
 			if skipDir(e.Name) {
+				if hooks.skippedDir != nil {
+					hooks.skippedDir(p)
+				}
 				continue
 			}
-			if err := walkDir(ctx, p, fn, listing); err != nil {
+			if err := walkDir(ctx, p, fn, hooks); err != nil {
 				return err
 			}
 			continue

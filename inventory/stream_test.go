@@ -118,3 +118,29 @@ func TestScanEachStopsOnConsumerError(t *testing.T) {
 		t.Errorf("err %v after %d messages, want the consumer's error after 5", err, n)
 	}
 }
+
+// SkippedDir is told every folder the walk leaves out, at any depth, once
+// each, and no other; a link to such a folder is not a folder of the walk.
+func TestScanEachReportsSkippedDirs(t *testing.T) {
+	dir := t.TempDir()
+	for _, d := range []string{"IN/Log", "Logs", "OUT/x/BACKUP/y", "Pickup"} {
+		if err := os.MkdirAll(filepath.Join(dir, d), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		os.WriteFile(filepath.Join(dir, d, "f"), []byte("Subject: x\r\n\r\nb\r\n"), 0o644)
+	}
+	if err := os.Symlink(filepath.Join(dir, "Logs"), filepath.Join(dir, "Pickup", "Log")); err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	n := 0
+	err := ScanEach(context.Background(), []string{dir}, Options{Workers: 2, SkippedDir: func(p string) { got = append(got, p) }},
+		func(*model.Message) error { n++; return nil })
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{filepath.Join(dir, "IN", "Log"), filepath.Join(dir, "Logs"), filepath.Join(dir, "OUT", "x", "BACKUP")}
+	if !slices.Equal(got, want) || n != 2 { // Pickup/f and Pickup/Log (a link: a record of its own)
+		t.Errorf("skipped %v (%d messages), want %v", got, n, want)
+	}
+}

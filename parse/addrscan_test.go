@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"math/rand/v2"
 	"regexp"
+	"strings"
 	"testing"
 
 	"github.com/imsforensic/imsforensic/parse/sniff"
@@ -160,6 +161,73 @@ func TestIndexStringIsBytesIndex(t *testing.T) {
 		hay, needle := word(r.IntN(40)), word(r.IntN(6))
 		if got, want := indexString(hay, string(needle)), bytes.Index(hay, needle); got != want {
 			t.Fatalf("indexString(%q, %q) = %d, bytes.Index %d", hay, needle, got, want)
+		}
+	}
+}
+
+// heloByFields is what envelopeFromBlock did before heloIn: the runs of
+// printable ASCII, trimmed and split by strings.Fields, matched as strings.
+func heloByFields(b []byte) string {
+	var runs [][]byte
+	start := -1
+	for i, c := range b {
+		if c >= 0x20 && c < 0x7f {
+			if start < 0 {
+				start = i
+			}
+			continue
+		}
+		if start >= 0 && i-start >= 3 {
+			runs = append(runs, b[start:i])
+		}
+		start = -1
+	}
+	if start >= 0 && len(b)-start >= 3 {
+		runs = append(runs, b[start:])
+	}
+	for _, run := range runs {
+		for _, w := range strings.Fields(strings.TrimSpace(string(run))) {
+			if hostRE.MatchString(w) {
+				return w
+			}
+		}
+	}
+	return ""
+}
+
+// TestHeloInIsFields holds heloIn to the runs-and-fields search on random
+// envelope bytes: host names, spaces, brackets and binary bytes.
+func TestHeloInIsFields(t *testing.T) {
+	r := rand.New(rand.NewPCG(4, 4))
+	pieces := []string{"mail.example.org", "a.b", "[10.0.0.1]", "x", " ", "  ", ".", "-", "\x00", "\x01\x02", "\xff", "\t", "SMTP", "ab", "c-d.e", "[1.2]", "host..x", "a-.b"}
+	for i := 0; i < 20000; i++ {
+		var b []byte
+		for k := r.IntN(8); k >= 0; k-- {
+			b = append(b, pieces[r.IntN(len(pieces))]...)
+		}
+		if got, want := heloIn(b), heloByFields(b); got != want {
+			t.Fatalf("heloIn(%q) = %q, by fields %q", b, got, want)
+		}
+	}
+}
+
+// TestQuotedValueIsUnquote holds quotedValue's shortcut to the byte-by-byte
+// read on random quoted strings (quotes, backslashes, separators).
+func TestQuotedValueIsUnquote(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 5))
+	const alpha = `ab"\; =`
+	for n := 0; n < 20000; n++ {
+		b := make([]byte, r.IntN(12))
+		for i := range b {
+			b[i] = alpha[r.IntN(len(alpha))]
+		}
+		v := string(b)
+		for i := 0; i <= len(v); i++ {
+			gv, gi := quotedValue(v, i)
+			wv, wi := unquote(v, i)
+			if gv != wv || gi != wi {
+				t.Fatalf("quotedValue(%q, %d) = %q, %d; unquote %q, %d", v, i, gv, gi, wv, wi)
+			}
 		}
 	}
 }

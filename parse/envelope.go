@@ -212,41 +212,38 @@ func envelopeFromBlock(block []byte) model.Envelope {
 	if m := findMTSID(block); m != nil {
 		env.MTSID = string(m)
 	}
-	for _, run := range printableRuns(block[:firstAddr], 3) {
-		s := strings.TrimSpace(string(run))
-		for _, w := range strings.Fields(s) {
-			if hostRE.MatchString(w) {
-				env.Helo = w
-				break
-			}
-		}
-		if env.Helo != "" {
-			break
-		}
-	}
+	env.Helo = heloIn(block[:firstAddr])
 	return env
 }
 
-// printableRuns returns the runs of printable ASCII of at least n bytes.
-func printableRuns(b []byte, n int) [][]byte {
-	var out [][]byte
+// heloIn returns the first word that reads as a host name (hostRE) in
+// the runs of at least 3 printable ASCII bytes of b, "" when none does.
+// A run holds no white space but the space, so its words are what
+// strings.Fields gives; they are matched in place, not copied.
+func heloIn(b []byte) string {
 	start := -1
-	for i, c := range b {
-		if c >= 0x20 && c < 0x7f {
+	for i := 0; i <= len(b); i++ {
+		if i < len(b) && b[i] >= 0x20 && b[i] < 0x7f {
 			if start < 0 {
 				start = i
 			}
 			continue
 		}
-		if start >= 0 && i-start >= n {
-			out = append(out, b[start:i])
+		if start >= 0 && i-start >= 3 {
+			for run := b[start:i]; len(run) > 0; {
+				k := bytes.IndexByte(run, ' ')
+				if k < 0 {
+					k = len(run)
+				}
+				if k > 0 && hostRE.Match(run[:k]) {
+					return string(run[:k])
+				}
+				run = run[min(k+1, len(run)):]
+			}
 		}
 		start = -1
 	}
-	if start >= 0 && len(b)-start >= n {
-		out = append(out, b[start:])
-	}
-	return out
+	return ""
 }
 
 // detectXSender reads the leading X-Sender / X-Receiver lines of a Pickup,

@@ -151,18 +151,9 @@ func readParams(f *model.HeaderField, from int) []model.Param {
 			if i < len(v) && v[i] == '"' {
 				p.Quoted = true
 				i++
-				var b strings.Builder
-				for i < len(v) && v[i] != '"' {
-					if v[i] == '\\' && i+1 < len(v) {
-						i++
-					}
-					b.WriteByte(v[i])
-					i++
-				}
-				if i < len(v) {
-					i++ // closing quote
-				}
-				p.Value = model.Text(b.String())
+				var value string
+				value, i = quotedValue(v, i)
+				p.Value = model.Text(value)
 				// anything up to the next ';' is junk after the quote
 				for i < len(v) && v[i] != ';' {
 					i++
@@ -181,6 +172,33 @@ func readParams(f *model.HeaderField, from int) []model.Param {
 		}
 	}
 	return out
+}
+
+// quotedValue reads the quoted string whose opening quote is just before
+// v[i]: its value (quoted pairs undone) and the index after its closing
+// quote (len(v) when it has none). Without a quoted pair the value is the
+// bytes between the quotes, shared rather than copied byte by byte.
+func quotedValue(v string, i int) (string, int) {
+	if q := strings.IndexByte(v[i:], '"'); q >= 0 && strings.IndexByte(v[i:i+q], '\\') < 0 {
+		return v[i : i+q], i + q + 1
+	}
+	return unquote(v, i)
+}
+
+// unquote is quotedValue byte by byte, undoing quoted pairs.
+func unquote(v string, i int) (string, int) {
+	var b strings.Builder
+	for i < len(v) && v[i] != '"' {
+		if v[i] == '\\' && i+1 < len(v) {
+			i++
+		}
+		b.WriteByte(v[i])
+		i++
+	}
+	if i < len(v) {
+		i++ // closing quote
+	}
+	return b.String(), i
 }
 
 // mediaTypeOf returns the lower-cased type/subtype before the first ';'

@@ -153,7 +153,7 @@ func ParseAt(r io.Reader, base int64, opts *Options) (*model.Message, error) {
 	// One segment for all lines: &s escapes (through the excerpt
 	// callback), and a fresh one per line was a heap allocation per line.
 	var s segment
-	for lr.next(&s) {
+	for p.base64Run(lr, &s); lr.next(&s); p.base64Run(lr, &s) {
 		p.sawBytes = true
 		p.rawStats(&s)
 		p.line(&s)
@@ -197,6 +197,69 @@ func putParser(p *parser) {
 	*p = parser{fb: fieldBuilder{name: p.fb.name[:0], value: p.fb.value[:0], both: p.fb.both[:0], segments: p.fb.segments[:0]},
 		stack: p.stack[:0], longCand: p.longCand[:0], lineHead: p.lineHead[:0]}
 	parsers.Put(p)
+}
+
+// base64Run reads, from an input in memory, the plain lines of a base64
+// leaf body that no analyser reads (bodyScanner.decodedUnread), as the
+// loop of ParseAt would and with the same facts recorded (rawStats,
+// line, bodyLine, bodyScanner.line), but in one loop: most of a queue's
+// bytes are such lines. It stops at the first line that needs more than
+// that: an empty, "." or long line, one starting "--" (a boundary?), a
+// NUL or CR in it, the first bare LF, the input's last line (its head is
+// kept), or no line end in sight; ParseAt's loop takes that line.
+// TestCallersReaderParsesTheSame holds it to the reader path, which does
+// not take it.
+func (p *parser) base64Run(lr *lineReader, s *segment) {
+	src := lr.src
+	if !src.mem || lr.midLine || lr.err != nil || len(p.stack) == 0 {
+		return
+	}
+	e := p.top()
+	if e.state != stLeaf || e.body.cte != "base64" || !e.body.decodedUnread() {
+		return
+	}
+	bs, sc := e.body, &p.msg.Scan
+	for {
+		rest := src.all[src.pos:]
+		i := bytes.IndexByte(rest[:min(len(rest), 1001)], '\n')
+		if i < 0 || i+1 >= len(rest) {
+			return
+		}
+		end, eol := i, eolLF
+		if end > 0 && rest[end-1] == '\r' {
+			end, eol = end-1, eolCRLF
+		}
+		data := rest[:end]
+		if len(data) < 2 || len(data) > 998 || data[0] == '-' && data[1] == '-' || eol == eolLF && sc.FirstBareLF < 0 {
+			return
+		}
+		at := src.pos
+		if src.mayHoldNUL(at, at+len(data)) || bytes.IndexByte(data, '\r') >= 0 {
+			return
+		}
+		off := p.base + int64(at)
+		src.pos += i + 1
+		lr.off += int64(i + 1)
+		p.sawBytes = true
+		p.lineLen, p.lineStart = int64(len(data)), off
+		sc.Lines++
+		if eol == eolCRLF {
+			sc.CRLF++
+		} else {
+			sc.BareLF++
+		}
+		p.lastEOL = eol
+		if p.lineLen > sc.LongestLine {
+			sc.LongestLine, sc.LongestLineAt = p.lineLen, off
+		}
+		e.emptyRun = 0
+		e.part.Body.DecodedSize += int64(bs.b64.Count(data, off))
+		if bad, ok := bs.b64.FirstBad(); ok && !bs.b64BadSeen {
+			bs.b64BadSeen = true
+			*s = segment{data: data, off: off, eol: eol, first: true, last: true, more: true}
+			bs.quote(s, int(bad-off))
+		}
+	}
 }
 
 func (p *parser) finish(lr *lineReader, err error) (*model.Message, error) {

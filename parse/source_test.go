@@ -60,6 +60,12 @@ func sourceInputs(t *testing.T) [][]byte {
 	files = append(files,
 		[]byte(hdr+long+"\r\n"+long+"\rx\r\n"+strings.Repeat("y", 200<<10)+"\r\nend\r\n"),
 		[]byte(hdr+strings.Repeat("z", 64<<10-len(hdr)-1)+"\r\n.\r\n"),
+		// A base64 body whose lines stop base64Run every way.
+		[]byte("From: a@b.example\r\nContent-Type: application/octet-stream\r\nContent-Transfer-Encoding: base64\r\n\r\n"+
+			strings.Repeat("QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVo=\r\n", 20)+"QUJD!\r\nQUJD\nQUJD\r\n\r\n\r\n.\r\nQU\x00JD\r\nQU\rJD\r\n--not\r\n"+
+			strings.Repeat("Q", 1200)+"\r\nQUJD\nQUJD\r\nQUJD"),
+		[]byte("From: a@b.example\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\nContent-Transfer-Encoding: base64\r\n\r\n"+
+			strings.Repeat("QUJD\n", 40)+"--b\r\nContent-Transfer-Encoding: base64\r\n\r\nQUJD\r\n--b--\r\n"),
 		// A quoted-printable line longer than the buffer: its segments
 		// decode as soft-broken pieces, so where it is cut shows.
 		[]byte("From: a@b.example\r\nContent-Type: text/plain; charset=iso-8859-1\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n"+strings.Repeat("=E9t=\xe9", 30<<10)+"\r\n"),

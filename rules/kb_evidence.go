@@ -107,6 +107,11 @@ type ctParam struct {
 // too: the IMS may have taken either).
 func contentTypeParams(p *model.Part) []ctParam {
 	var out []ctParam
+	if len(p.Params) > 0 {
+		// Sized for the one Content-Type most parts have: the append
+		// below grew it once or twice per part for every rule asking.
+		out = make([]ctParam, 0, len(p.Params))
+	}
 	first := true
 	for i := range p.Header {
 		f := &p.Header[i]

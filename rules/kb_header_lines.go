@@ -52,14 +52,16 @@ var ruleReceivedCommentDate = Rule{
 	ID: "received-comment-date", Class: model.ClassStall, Dir: "IN", KB: []string{"Q190084"},
 	Doc: "a Received field whose parenthesised comment contains a date",
 	Check: func(m *model.Message, c *Config, emit Emitter) {
-		for _, f := range m.Header() {
+		h := m.Header()
+		for i := range h {
+			f := &h[i]
 			if !strings.EqualFold(string(f.Name), "received") {
 				continue
 			}
 			v := string(f.Value)
 			for _, cm := range receivedComments(v) {
 				if c := v[cm[0]:cm[1]]; hasTwoDigits(c) && mayHoldDate(c) && commentDateRE.MatchString(c) {
-					ev, off := valueEvidence(&f, cm[0])
+					ev, off := valueEvidence(f, cm[0])
 					emit("", off, ev, fmt.Sprintf("Received comment %q holds a date the store tries to parse (IS 12006 + 4117, archived)", v[cm[0]:cm[1]]))
 					break
 				}

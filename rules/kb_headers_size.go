@@ -20,7 +20,9 @@ var ruleHeaderBlockOver32K = Rule{
 		// Quote the field where the running size crosses the limit.
 		off, ev := m.MessageOffset, model.Text("")
 		var sum int64
-		for _, f := range m.Header() {
+		h := m.Header()
+		for i := range h {
+			f := &h[i]
 			sum += f.RawLength
 			if sum > c.HeaderBlockBytes {
 				off, ev = f.Offset, f.Name
@@ -51,7 +53,9 @@ var ruleSubjectOver20K = Rule{
 	ID: "subject-over-20k", Class: model.ClassCrash, Dir: "IN", KB: []string{"Q197491"},
 	Doc: "a Subject larger than the store's 20 KB buffer",
 	Check: func(m *model.Message, c *Config, emit Emitter) {
-		for _, f := range m.Header() {
+		h := m.Header()
+		for i := range h {
+			f := &h[i]
 			if strings.EqualFold(string(f.Name), "subject") && f.ValueLength > c.SubjectBytes {
 				emit("", f.Offset, f.Name, fmt.Sprintf("Subject of %d bytes (limit %d): store 100 %% CPU", f.ValueLength, c.SubjectBytes))
 			}

@@ -177,3 +177,23 @@ func TestRecipientsOver32766(t *testing.T) {
 		t.Errorf("recipients-over-32766 fired on 32,766 recipients")
 	}
 }
+
+// TestRecipientBoundBoundsUnique: recipientBound is never below
+// uniqueRecipients (duplicates, case variants, angle brackets, header and
+// envelope addresses mixed), so the rules' early return changes nothing.
+func TestRecipientBoundBoundsUnique(t *testing.T) {
+	addrs := []string{"a@x.example", "A@X.example", "<b@x.example>", " c@x.example ", "", "<>", "d@x.example"}
+	for n := 0; n < 200; n++ {
+		var to []string
+		for i := 0; i < n%9; i++ {
+			to = append(to, addrs[(n+i*3)%len(addrs)])
+		}
+		hdr := fmt.Sprintf("Message-ID: <1@example.org>\r\nTo: %s\r\nCc: \"Q\" <%s>, %s\r\nSubject: s\r\n\r\nbody\r\n",
+			strings.Join(to, ", "), addrs[n%len(addrs)], addrs[(n/3)%len(addrs)])
+		raw := spoolFile("alee@example.org", to, hdr)
+		m := parseBytes(t, raw, model.QueueOUT)
+		if b, u := recipientBound(m), uniqueRecipients(m); b < u {
+			t.Fatalf("case %d: bound %d below %d unique recipients", n, b, u)
+		}
+	}
+}

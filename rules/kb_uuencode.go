@@ -27,7 +27,9 @@ func uudecodedByStore(m *model.Message, p *model.Part, c *Config) bool {
 		return false // a MIME body part: converted by its Content-Type
 	}
 	mimeVersion, contentType := false, false
-	for _, f := range m.Header() {
+	h := m.Header()
+	for i := range h {
+		f := &h[i]
 		switch {
 		case strings.EqualFold(string(f.Name), "MIME-Version"):
 			mimeVersion = true

@@ -255,11 +255,13 @@ func scanInputsEach(ctx context.Context, g *globals, paths, given []string, rf *
 // scanInputsTuned is scanInputsEach with tune, when not nil, setting more
 // of the inventory's options (replay's streamed send keeps the bytes).
 func scanInputsTuned(ctx context.Context, g *globals, paths, given []string, rf *ruleFlags, jsonOut bool, tune func(*inventory.Options), fn func(*model.Message) error) error {
-	var skipped []string
+	var skipped, skippedDirs []string
 	var mu sync.Mutex
 	opts := inventory.Options{
-		Rules: rf.cfg,
-		Slim:  true,
+		// From the walk's goroutine; read once ScanEach has returned.
+		SkippedDir: func(dir string) { skippedDirs = append(skippedDirs, dir) },
+		Rules:      rf.cfg,
+		Slim:       true,
 		Skip: func(path string, head []byte) bool {
 			if !isEvidenceNotMessage(head) {
 				return false
@@ -282,7 +284,16 @@ func scanInputsTuned(ctx context.Context, g *globals, paths, given []string, rf 
 	if prog != nil {
 		prog.done()
 	}
-	skipped = append(skipped, evidenceInSkippedDirs(ctx, paths)...)
+	if err != nil && ctx.Err() == nil {
+		// The walk may have stopped before the folders it leaves out.
+		skipped = append(skipped, evidenceInSkippedDirs(ctx, paths)...)
+	} else {
+		// The folders the walk left out, without listing every folder
+		// again to find them (a second listing of a queue's folders).
+		for _, dir := range skippedDirs {
+			skipped = append(skipped, evidence.FindFiles(ctx, dir)...)
+		}
+	}
 	skipped = notGiven(skipped, given)
 	if len(skipped) > 0 {
 		sort.Strings(skipped)
