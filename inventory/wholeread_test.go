@@ -2,6 +2,7 @@ package inventory
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -10,6 +11,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/imsforensic/imsforensic/internal/readonly"
 	"github.com/imsforensic/imsforensic/model"
 )
 
@@ -80,6 +82,73 @@ func TestWholeReadIsBufferedRead(t *testing.T) {
 		}
 		if !reflect.DeepEqual(heads, wantHeads) {
 			t.Errorf("KeepBytes %d: Skip was shown other heads", keep)
+		}
+	}
+}
+
+// A file that grows or shrinks between its open and its read is reported
+// by the whole read as by the buffered one: the same Message, the same
+// error (at Skip's head for a file shorter than the head, from the parse
+// otherwise), for files shorter and longer than the head, with and
+// without Skip.
+func TestWholeReadReportsChangeAsBufferedRead(t *testing.T) {
+	dir := t.TempDir()
+	msg := "From: a@example.com\r\nSubject: s\r\n\r\n"
+	changes := map[string]func(p string) error{
+		"grown": func(p string) error {
+			f, err := os.OpenFile(p, os.O_WRONLY|os.O_APPEND, 0)
+			if err != nil {
+				return err
+			}
+			defer f.Close()
+			_, err = f.WriteString("more\r\n")
+			return err
+		},
+		"shrunk": func(p string) error { return os.Truncate(p, 10) },
+	}
+	run := func(whole bool, p string, change func(string) error, skip bool) ([]*model.Message, string) {
+		t.Helper()
+		body := msg + strings.Repeat("b", 100)
+		if strings.HasSuffix(p, "long") {
+			body = msg + strings.Repeat("b\r\n", 3000)
+		}
+		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		f, err := readonly.Open(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		if err := change(p); err != nil {
+			t.Fatal(err)
+		}
+		old := wholeReadMax
+		if !whole {
+			wholeReadMax = -1
+		}
+		defer func() { wholeReadMax = old }()
+		opts := Options{}
+		if skip {
+			opts.Skip = func(string, []byte) bool { return false }
+		}
+		var buf readBuffer
+		ms, err := parseOpened(f, job{path: p, walked: true, listedRegular: true}, opts, &buf)
+		return ms, fmt.Sprint(err)
+	}
+	for name, change := range changes {
+		for _, file := range []string{"short", "long"} {
+			for _, skip := range []bool{false, true} {
+				p := filepath.Join(dir, name+"-"+file)
+				wantMs, wantErr := run(false, p, change, skip)
+				gotMs, gotErr := run(true, p, change, skip)
+				if gotErr != wantErr || !strings.Contains(gotErr, "changed while read") {
+					t.Errorf("%s %s skip=%v: whole read error %q, buffered %q", name, file, skip, gotErr, wantErr)
+				}
+				if !reflect.DeepEqual(gotMs, wantMs) {
+					t.Errorf("%s %s skip=%v: messages differ:\nwhole    %+v\nbuffered %+v", name, file, skip, gotMs, wantMs)
+				}
+			}
 		}
 	}
 }

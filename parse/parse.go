@@ -234,9 +234,6 @@ func (p *parser) base64Run(lr *lineReader, s *segment) {
 			return
 		}
 		at := src.pos
-		if src.mayHoldNUL(at, at+len(data)) || bytes.IndexByte(data, '\r') >= 0 {
-			return
-		}
 		off := p.base + int64(at)
 		src.pos += i + 1
 		lr.off += int64(i + 1)
@@ -253,10 +250,15 @@ func (p *parser) base64Run(lr *lineReader, s *segment) {
 			sc.LongestLine, sc.LongestLineAt = p.lineLen, off
 		}
 		e.emptyRun = 0
+		chars := bs.b64.Chars()
 		e.part.Body.DecodedSize += int64(bs.b64.Count(data, off))
+		if bs.b64.Chars()-chars == int64(len(data)) {
+			continue // every byte base64 or "=": no NUL, CR or bad byte
+		}
+		*s = segment{data: data, off: off, eol: eol, first: true, last: true, more: true}
+		p.nulCR(s)
 		if bad, ok := bs.b64.FirstBad(); ok && !bs.b64BadSeen {
 			bs.b64BadSeen = true
-			*s = segment{data: data, off: off, eol: eol, first: true, last: true, more: true}
 			bs.quote(s, int(bad-off))
 		}
 	}
@@ -354,21 +356,9 @@ func (p *parser) rawStats(s *segment) {
 	}
 	p.lineLen += int64(len(s.data))
 	if at := int(s.off - p.base); p.src.mayHoldNUL(at, at+len(s.data)) {
-		if i := bytes.IndexByte(s.data, 0); i >= 0 {
-			if sc.FirstNUL < 0 {
-				sc.FirstNUL = s.off + int64(i)
-				p.excerpt(s, i)
-			}
-			sc.NUL += int64(bytes.Count(s.data, []byte{0}))
-		}
+		p.nul(s)
 	}
-	if i := bytes.IndexByte(s.data, '\r'); i >= 0 {
-		if sc.FirstBareCR < 0 {
-			sc.FirstBareCR = s.off + int64(i)
-			p.excerpt(s, i)
-		}
-		sc.BareCR += int64(bytes.Count(s.data, []byte{'\r'}))
-	}
+	p.bareCR(s)
 	if !s.last {
 		return
 	}
@@ -394,6 +384,37 @@ func (p *parser) rawStats(s *segment) {
 	if p.lineLen > 998 {
 		sc.LinesOver998++
 	}
+}
+
+// nul counts the NULs of s and quotes the first of the message.
+func (p *parser) nul(s *segment) {
+	sc := &p.msg.Scan
+	if i := bytes.IndexByte(s.data, 0); i >= 0 {
+		if sc.FirstNUL < 0 {
+			sc.FirstNUL = s.off + int64(i)
+			p.excerpt(s, i)
+		}
+		sc.NUL += int64(bytes.Count(s.data, []byte{0}))
+	}
+}
+
+// bareCR counts the CRs inside s (its line end excluded) and quotes the
+// first of the message.
+func (p *parser) bareCR(s *segment) {
+	sc := &p.msg.Scan
+	if i := bytes.IndexByte(s.data, '\r'); i >= 0 {
+		if sc.FirstBareCR < 0 {
+			sc.FirstBareCR = s.off + int64(i)
+			p.excerpt(s, i)
+		}
+		sc.BareCR += int64(bytes.Count(s.data, []byte{'\r'}))
+	}
+}
+
+// nulCR is rawStats' NUL and CR count for a line base64Run took.
+func (p *parser) nulCR(s *segment) {
+	p.nul(s)
+	p.bareCR(s)
 }
 
 func newEntity(p *parser, path string, depth int, off int64, digestChild bool) *entity {

@@ -195,6 +195,10 @@ func (b *Base64) step(v byte, off int64, dst []byte) int {
 	return 0
 }
 
+// Chars is Base64Result.Chars so far: the alphabet characters and "="
+// Line and Count have met.
+func (b *Base64) Chars() int64 { return b.res.Chars }
+
 // FirstBad returns the file offset of the first byte outside the
 // alphabet, "=" and white space that Line has met (Base64Result.BadChar
 // before Finish), and whether there was one.
