@@ -82,6 +82,33 @@ func Parse(r io.Reader, opts *Options) (*model.Message, error) {
 	return ParseAt(r, 0, opts)
 }
 
+// ParseBytes is Parse of a message already in memory (the sink's lint,
+// repair and redact): the same Message and error as Parse of a
+// bytes.Reader over raw, read in place and hashed in one call (the
+// WholeReader path) instead of copied through a buffer and a tee.
+func ParseBytes(raw []byte, opts *Options) (*model.Message, error) {
+	return ParseAt(&memInput{b: raw}, 0, opts)
+}
+
+// memInput is raw as a WholeReader; Read serves a MaxBytes limit, under
+// which Parse reads through its buffer as from any reader.
+type memInput struct{ b []byte }
+
+func (r *memInput) Read(p []byte) (int, error) {
+	if len(r.b) == 0 {
+		return 0, io.EOF
+	}
+	n := copy(p, r.b)
+	r.b = r.b[n:]
+	return n, nil
+}
+
+func (r *memInput) WholeBytes() ([]byte, error) {
+	b := r.b
+	r.b = nil
+	return b, nil
+}
+
 // ParseAt is Parse for a message that starts base bytes into its file (one
 // message of an mbox, see SplitMbox): r yields the message's bytes only,
 // and every offset of the Message is a file offset, so a finding's

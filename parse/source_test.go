@@ -217,3 +217,21 @@ func TestASCIIOnly(t *testing.T) {
 		}
 	}
 }
+
+// TestParseBytesIsParse: ParseBytes gives what Parse of a bytes.Reader
+// gives, read in place where no MaxBytes limit is set and through the
+// buffer under one.
+func TestParseBytesIsParse(t *testing.T) {
+	for i, b := range sourceInputs(t) {
+		for _, o := range []*Options{nil, {MaxBytes: int64(len(b) / 2)}} {
+			want, werr := Parse(bytes.NewReader(b), o)
+			got, gerr := ParseBytes(b, o)
+			if !reflect.DeepEqual(got, want) || errString(gerr) != errString(werr) {
+				t.Fatalf("input %d (%d bytes), options %+v: ParseBytes %+v, %v; want %+v, %v", i, len(b), o, brief(got), gerr, brief(want), werr)
+			}
+		}
+	}
+	if s := newSource(&memInput{}, sha256.New(), &Options{}); !s.mem {
+		t.Error("ParseBytes's input is not read in place")
+	}
+}

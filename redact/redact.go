@@ -174,7 +174,7 @@ func (r *Redactor) bytesOne(raw []byte, queue string) (*Result, error) {
 }
 
 func (r *Redactor) parse(raw []byte, queue string) (*model.Message, error) {
-	m, err := parse.Parse(bytes.NewReader(raw), r.opts.Parse)
+	m, err := parse.ParseBytes(raw, r.opts.Parse)
 	if m == nil {
 		return nil, fmt.Errorf("redact: parse: %w", err)
 	}

@@ -184,7 +184,7 @@ type state struct {
 }
 
 func check(raw []byte, opts Options) (*state, error) {
-	m, err := parse.Parse(bytes.NewReader(raw), opts.Parse)
+	m, err := parse.ParseBytes(raw, opts.Parse)
 	if m == nil {
 		return nil, fmt.Errorf("repair: parse: %w", err)
 	}

@@ -232,14 +232,23 @@ func (r *runner) start(ctx context.Context, in *guard.Inputs) (end func(), err e
 func lockRun(ctx context.Context, target Target, journal string, wait bool) (func(), error) {
 	tl, err := lock.Acquire(ctx, targetLockPath(target), "the target "+target.String(), wait)
 	if err != nil {
-		return nil, fmt.Errorf("replay: %w", err)
+		return nil, lockedHint("replay", err, "wait for it to end, or give --wait")
 	}
 	jl, err := lock.Acquire(ctx, journal+".lock", "the journal "+journal, wait)
 	if err != nil {
 		tl.Unlock()
-		return nil, fmt.Errorf("replay: %w", err)
+		return nil, lockedHint("replay", err, "wait for it to end, or give --wait")
 	}
 	return func() { jl.Unlock(); tl.Unlock() }, nil
+}
+
+// lockedHint wraps a lock error with context, and with what the user can
+// do about it when another run holds the lock.
+func lockedHint(context string, err error, hint string) error {
+	if errors.Is(err, lock.ErrLocked) {
+		return fmt.Errorf("%s: %w; %s", context, err, hint)
+	}
+	return fmt.Errorf("%s: %w", context, err)
 }
 
 // writeHeader starts a new journal with its header record.

@@ -31,7 +31,7 @@ func Undo(ctx context.Context, journalPath string, out func(model.ReplayRecord))
 	}
 	jl, err := lock.Acquire(ctx, journalPath+".lock", "the journal "+journalPath, false)
 	if err != nil {
-		return sum, fmt.Errorf("replay: undo: %w", err)
+		return sum, lockedHint("replay: undo", err, "wait for that run to end")
 	}
 	defer jl.Unlock()
 	js, err := readJournal(journalPath, true)

@@ -1,8 +1,6 @@
 package rules
 
 import (
-	"bytes"
-
 	"github.com/imsforensic/imsforensic/model"
 	"github.com/imsforensic/imsforensic/parse"
 )
@@ -11,7 +9,7 @@ import (
 // and runs the catalogue on it. The result always has Findings set; a
 // parse error is recorded in Message.Error.
 func LintBytes(raw []byte, cfg *Config) *model.Message {
-	m, err := parse.Parse(bytes.NewReader(raw), nil)
+	m, err := parse.ParseBytes(raw, nil)
 	if m == nil {
 		m = model.NewMessage()
 	}

@@ -147,6 +147,14 @@ func (c *Config) validate() error {
 	return nil
 }
 
+// ConfigError is New's error for a Config it refuses before touching
+// anything (a caller's usage error), as against a store it cannot open or
+// one another sink holds.
+type ConfigError struct{ Err error }
+
+func (e *ConfigError) Error() string { return e.Err.Error() }
+func (e *ConfigError) Unwrap() error { return e.Err }
+
 // errNonLoopback is returned for a listen address that is not loopback.
 var errNonLoopback = errors.New("sink: refusing to listen beyond loopback: the sink accepts any mail; give --allow-remote to expose it on purpose")
 

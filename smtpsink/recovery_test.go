@@ -5,13 +5,16 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"net"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/imsforensic/imsforensic/internal/atomicfile"
+	"github.com/imsforensic/imsforensic/internal/lock"
 	"github.com/imsforensic/imsforensic/model"
 )
 
@@ -178,5 +181,43 @@ func TestRestartWithoutCheckpointChecksEveryPair(t *testing.T) {
 	}
 	if s.Stats().Quarantined != 2 {
 		t.Errorf("Quarantined = %d, want 2", s.Stats().Quarantined)
+	}
+}
+
+// A second sink on a store in use is refused before its restart check,
+// which would otherwise take the first sink's messages in flight for a
+// crash's leftovers and move them to broken/. Once the first has stopped,
+// the store is free again.
+func TestSecondSinkOnALiveStoreIsRefused(t *testing.T) {
+	dir := t.TempDir()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, stop := serveSink(t, Config{Store: dir, Logger: testLog{t}}, l)
+	// What the first sink's restart check would take for a leftover: an
+	// .eml whose .json is not named yet, as a session in flight has it.
+	inflight := "99991231T235959.000000Z-000001.eml"
+	if err := os.WriteFile(filepath.Join(dir, inflight), []byte("Subject: x\r\n\r\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+
+	_, err = New(Config{Store: dir})
+	if !errors.Is(err, lock.ErrLocked) || !strings.Contains(err.Error(), "process "+strconv.Itoa(os.Getpid())) ||
+		!strings.Contains(err.Error(), "another --store") {
+		t.Fatalf("second sink on the store: %v, want lock.ErrLocked naming process %d and what to do", err, os.Getpid())
+	}
+	if _, err := os.Stat(filepath.Join(dir, inflight)); err != nil {
+		t.Fatalf("the refused sink touched the live store: %v", err)
+	}
+
+	stop()
+	s, err := New(Config{Store: dir})
+	if err != nil {
+		t.Fatalf("sink after the first stopped: %v", err)
+	}
+	defer s.store.close()
+	if s.Stats().Quarantined != 1 {
+		t.Errorf("restart moved %d files, want the 1 left without its .json", s.Stats().Quarantined)
 	}
 }

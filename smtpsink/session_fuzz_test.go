@@ -39,7 +39,7 @@ var sessionSeeds = []string{
 }
 
 // storeName is every name the sink may create directly in its store.
-var storeName = regexp.MustCompile(`^(\d{8}T\d{6}\.\d{6}Z-\d{6}\.(eml|json)|broken|poison|poison\.jsonl|transcripts|\.checkpoint)$`)
+var storeName = regexp.MustCompile(`^(\d{8}T\d{6}\.\d{6}Z-\d{6}\.(eml|json)|broken|poison|poison\.jsonl|transcripts|\.checkpoint|\.lock)$`)
 
 // wellFormedReply reports whether line is one SMTP reply line (RFC 5321
 // section 4.2): a code, a separator and text without CR, LF or other

@@ -97,7 +97,7 @@ type Stats struct {
 func New(cfg Config) (*Sink, error) {
 	cfg.setDefaults()
 	if err := cfg.validate(); err != nil {
-		return nil, err
+		return nil, &ConfigError{Err: err}
 	}
 	st, moved, err := openStore(cfg.Store)
 	if err != nil {
@@ -127,6 +127,7 @@ func New(cfg Config) (*Sink, error) {
 		}
 	})
 	if err != nil {
+		st.close()
 		return nil, err
 	}
 

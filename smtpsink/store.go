@@ -1,6 +1,7 @@
 package smtpsink
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -16,6 +17,7 @@ import (
 	"time"
 
 	"github.com/imsforensic/imsforensic/internal/atomicfile"
+	"github.com/imsforensic/imsforensic/internal/lock"
 	"github.com/imsforensic/imsforensic/model"
 )
 
@@ -24,6 +26,8 @@ import (
 //	<id>.eml            the message, DATA bytes as received (dot-decoded)
 //	<id>.json           its envelope (model.SinkMessage)
 //	.checkpoint         which ids the last durable sync covered (see below)
+//	.lock               held by the sink that runs on the store
+//	                    (internal/lock), with a line naming it
 //	.imsf-*.tmp         files being written (internal/atomicfile) where
 //	                    O_TMPFILE is missing (on Linux they have no name
 //	                    until committed); never acknowledged (.tmp-* from
@@ -48,12 +52,13 @@ import (
 // sync when it moved by 64 ids or 100 ms passed, so that sync makes it
 // durable at no cost of its own, and ids increase in the order they are
 // given out, so the check reads only what the last steps named, not the
-// whole store. One sink per store: a second one running on it would write
-// its own checkpoint.
+// whole store. One sink per store: a second one is refused at start, before
+// its restart check could move the first one's messages in flight.
 const (
 	tmpPrefix      = ".tmp-"
 	brokenDir      = "broken"
 	checkpointFile = ".checkpoint"
+	lockFile       = ".lock"
 	poisonDir      = "poison"
 	poisonJournal  = "poison.jsonl"
 	transcriptsDir = "transcripts"
@@ -70,6 +75,7 @@ type store struct {
 	// OneSync): one sync per step for all sessions.
 	commit atomicfile.Committer
 	ckpt   *atomicfile.Checkpoint
+	lk     *lock.Lock // the store's: one sink at a time
 
 	mu         sync.Mutex
 	seq        uint64
@@ -94,15 +100,26 @@ func openStore(dir string) (*store, []quarantined, error) {
 	}
 	st := &store{dir: dir, byEnvID: map[string]string{}, pending: map[string]chan struct{}{},
 		inflight: map[uint64]string{}, low: 1}
-	ck, payload, ok, err := atomicfile.OpenCheckpoint(st.path(checkpointFile))
+	// The lock comes before the restart check: run beside a live sink,
+	// the check would take that sink's messages in flight for leftovers.
+	lk, err := lock.Acquire(context.Background(), st.path(lockFile), "the store "+dir, false)
+	if errors.Is(err, lock.ErrLocked) {
+		return nil, nil, fmt.Errorf("sink: %w; stop that sink first, or give this one another --store", err)
+	}
 	if err != nil {
 		return nil, nil, fmt.Errorf("smtpsink: %w", err)
 	}
-	st.ckpt = ck
+	ck, payload, ok, err := atomicfile.OpenCheckpoint(st.path(checkpointFile))
+	if err != nil {
+		lk.Unlock()
+		return nil, nil, fmt.Errorf("smtpsink: %w", err)
+	}
+	st.ckpt, st.lk = ck, lk
 	below, covered := parseCheckpoint(payload, ok)
 	moved, err := st.recover(below, covered)
 	if err != nil {
 		ck.Close()
+		lk.Unlock()
 		return nil, nil, err
 	}
 	// Everything in the store now checked out or was covered: the ids of
@@ -115,6 +132,7 @@ func openStore(dir string) (*store, []quarantined, error) {
 	}
 	if err != nil {
 		ck.Close()
+		lk.Unlock()
 		return nil, nil, fmt.Errorf("smtpsink: %w", err)
 	}
 	st.commit.OneSync = true
@@ -180,7 +198,7 @@ func (st *store) settledBelow() (string, uint64) {
 }
 
 // close writes a last checkpoint (nothing is in flight once the sessions
-// are gone) and closes it.
+// are gone), closes it and lets another sink have the store.
 func (st *store) close() error {
 	below, _ := st.settledBelow()
 	err := st.writeCheckpoint(below)
@@ -190,6 +208,7 @@ func (st *store) close() error {
 	if cerr := st.ckpt.Close(); err == nil {
 		err = cerr
 	}
+	st.lk.Unlock()
 	return err
 }
 

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -203,8 +204,12 @@ func runSink(ctx context.Context, opts *sinkOptions, g *globals, args []string) 
 	cfg.Logger = g.stderr
 	cfg.Lint = func(raw []byte) []model.Finding { return rules.LintBytes(raw, nil).Findings }
 	s, err := smtpsink.New(cfg)
-	if err != nil {
+	var cfgErr *smtpsink.ConfigError
+	if errors.As(err, &cfgErr) {
 		return usageError(err)
+	}
+	if err != nil {
+		return err // the store: it cannot be opened, or another sink holds it
 	}
 	if n := s.Stats().Quarantined; n > 0 {
 		// What a killed sink or a crashed machine left of messages it never

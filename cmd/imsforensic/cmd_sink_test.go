@@ -29,6 +29,22 @@ func (s *syncBuffer) String() string {
 	return s.b.String()
 }
 
+// startSinkCommand runs `imsforensic sink` on store in-process until it
+// says it listens; stop ends it and returns what the command returned.
+func startSinkCommand(t *testing.T, store string) (*syncBuffer, func() error) {
+	t.Helper()
+	errb := &syncBuffer{}
+	g := &globals{stdout: &bytes.Buffer{}, stderr: errb, stdin: strings.NewReader("")}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- run(ctx, g, []string{"sink", "--listen", "127.0.0.1:0", "--store", store}) }()
+	deadline := time.Now().Add(10 * time.Second)
+	for !strings.Contains(errb.String(), "listening on") && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond)
+	}
+	return errb, func() error { cancel(); return <-done }
+}
+
 // TestSinkSaysWhatItQuarantinedAtStart: the leftovers a restart moves to
 // broken/ are said once on stderr, with the folder, before "listening".
 func TestSinkSaysWhatItQuarantinedAtStart(t *testing.T) {
@@ -37,17 +53,8 @@ func TestSinkSaysWhatItQuarantinedAtStart(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(store, orphan), []byte("never acknowledged"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	var errb syncBuffer
-	g := &globals{stdout: &bytes.Buffer{}, stderr: &errb, stdin: strings.NewReader("")}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- run(ctx, g, []string{"sink", "--listen", "127.0.0.1:0", "--store", store}) }()
-	deadline := time.Now().Add(10 * time.Second)
-	for !strings.Contains(errb.String(), "listening on") && time.Now().Before(deadline) {
-		time.Sleep(5 * time.Millisecond)
-	}
-	cancel()
-	if err := <-done; err != nil {
+	errb, stop := startSinkCommand(t, store)
+	if err := stop(); err != nil {
 		t.Fatalf("sink: %v\n%s", err, errb.String())
 	}
 	out := errb.String()
@@ -57,5 +64,21 @@ func TestSinkSaysWhatItQuarantinedAtStart(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(store, "broken", orphan)); err != nil {
 		t.Errorf("orphan not in broken/: %v", err)
+	}
+}
+
+// TestSecondSinkOnAStoreInUseExits1: a store another sink holds is a
+// runtime refusal that names the holder and what to do (exit 1), not a
+// usage error, and the running sink keeps its store.
+func TestSecondSinkOnAStoreInUseExits1(t *testing.T) {
+	store := t.TempDir()
+	errb, stop := startSinkCommand(t, store)
+	_, stderr, code := runCLI(t, "", "sink", "--listen", "127.0.0.1:0", "--store", store)
+	if err := stop(); err != nil {
+		t.Fatalf("first sink: %v\n%s", err, errb.String())
+	}
+	if code != exitError || !strings.Contains(stderr, "is in use by process") || !strings.Contains(stderr, "another --store") ||
+		strings.Contains(stderr, "--help") {
+		t.Errorf("second sink: exit %d, stderr:\n%s\nwant exit %d naming the holder and what to do", code, stderr, exitError)
 	}
 }

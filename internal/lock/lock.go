@@ -40,8 +40,9 @@ const pollEvery = 100 * time.Millisecond
 // Acquire takes the exclusive lock of path, creating the file (and its
 // folder) if needed. what names the locked thing in errors ("the target
 // imcdata:C:\Exchsrvr\Imcdata"). When another holds it, Acquire returns
-// an error wrapping ErrLocked that quotes the holder's line; with wait it
-// waits instead until the lock is free or ctx ends.
+// an error wrapping ErrLocked that quotes the holder's line (the caller
+// adds what its user can do about it); with wait it waits instead until
+// the lock is free or ctx ends.
 func Acquire(ctx context.Context, path, what string, wait bool) (*Lock, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return nil, fmt.Errorf("lock %s: %w", what, err)
@@ -62,7 +63,7 @@ func Acquire(ctx context.Context, path, what string, wait bool) (*Lock, error) {
 		if !wait {
 			holder := readHolder(f)
 			f.Close()
-			return nil, fmt.Errorf("%w: %s is in use by %s (lock file %s); wait for it to end, or give --wait", ErrLocked, what, holder, path)
+			return nil, fmt.Errorf("%w: %s is in use by %s (lock file %s)", ErrLocked, what, holder, path)
 		}
 		select {
 		case <-ctx.Done():
