@@ -241,18 +241,29 @@ func readEVTXChunk(chunk []byte, index int, off int64, o *Options, p *problems, 
 	bp := newBXParser(chunk, o)
 	for pos := evtxChunkHeaderSize; pos+evtxRecordHeader+4 <= free; {
 		if !bytes.Equal(chunk[pos:pos+4], evtxRecordSignature) {
-			if !allZero(chunk[pos:free]) {
-				p.damage("chunk %d: no record signature at chunk offset %d; the rest of the chunk is not read", index, pos)
-				damaged = true
+			if allZero(chunk[pos:free]) {
+				break
 			}
-			break
+			next := nextEVTXRecord(chunk, pos+1, free)
+			p.damage("chunk %d: no record signature at chunk offset %d; %s", index, pos, resumeText(next))
+			damaged = true
+			if next < 0 {
+				break
+			}
+			pos = next
+			continue
+		}
+		if !soundEVTXRecord(chunk, pos) {
+			next := nextEVTXRecord(chunk, pos+1, free)
+			p.damage("chunk %d: record at chunk offset %d: size %d and its trailing copy disagree (torn record); %s", index, pos, le.Uint32(chunk[pos+4:]), resumeText(next))
+			damaged = true
+			if next < 0 {
+				break
+			}
+			pos = next
+			continue
 		}
 		size := int(le.Uint32(chunk[pos+4:]))
-		if size < evtxRecordHeader+4 || pos+size > evtxChunkSize || int(le.Uint32(chunk[pos+size-4:])) != size {
-			p.damage("chunk %d: record at chunk offset %d: size %d and its trailing copy disagree (torn record); the rest of the chunk is not read", index, pos, size)
-			damaged = true
-			break
-		}
 		rec, err := parseEVTXRecord(bp, chunk, pos, size)
 		rec.Offset = off + int64(pos)
 		if err != nil {
@@ -271,6 +282,40 @@ func readEVTXChunk(chunk []byte, index int, off int64, o *Options, p *problems, 
 		pos += size
 	}
 	return true, damaged
+}
+
+// soundEVTXRecord reports whether the record header at pos has a size
+// that stays in the chunk and agrees with the record's trailing copy.
+func soundEVTXRecord(chunk []byte, pos int) bool {
+	size := int(binary.LittleEndian.Uint32(chunk[pos+4:]))
+	return size >= evtxRecordHeader+4 && pos+size <= len(chunk) && int(binary.LittleEndian.Uint32(chunk[pos+size-4:])) == size
+}
+
+// nextEVTXRecord finds the first sound record header at or after from and
+// before free, or -1. A damaged or torn record would otherwise hide every
+// sound record after it in its chunk: their sizes chain them, and the
+// templates they use are found by chunk offset, not through the record
+// that defined them, so they can be read on their own.
+func nextEVTXRecord(chunk []byte, from, free int) int {
+	for from+evtxRecordHeader+4 <= free {
+		i := bytes.Index(chunk[from:free], evtxRecordSignature)
+		if i < 0 {
+			return -1
+		}
+		if pos := from + i; pos+evtxRecordHeader+4 <= free && soundEVTXRecord(chunk, pos) {
+			return pos
+		}
+		from += i + 1
+	}
+	return -1
+}
+
+// resumeText says where the walk of a chunk goes on after damage.
+func resumeText(next int) string {
+	if next < 0 {
+		return "the rest of the chunk is not read"
+	}
+	return fmt.Sprintf("read on from the next sound record at chunk offset %d", next)
 }
 
 // parseEVTXRecord reads one record: header, then its BinXML event.

@@ -149,14 +149,48 @@ func TestEVTXDirtyHeaderBehindItsChunks(t *testing.T) {
 	}
 }
 
+// A record whose size lies (here the first of its chunk, which also
+// defines the templates the others use) is damage; the sound records after
+// it in the chunk are still read, not lost with it.
+func TestEVTXResyncAfterTornRecord(t *testing.T) {
+	b := readTestEVTX(t, "security-new-user.evtx")
+	all, _, _ := walkBytes(t, b, nil)
+	const rec = evtxFileHeaderSize + evtxChunkHeaderSize // the chunk's first record
+	if len(all) != 4 || !bytes.Equal(b[rec:rec+4], evtxRecordSignature) {
+		t.Fatalf("sample changed: %d records", len(all))
+	}
+	for _, lie := range []uint32{0xFFFFFFF0, 0, 7, 512} {
+		bad := bytes.Clone(b)
+		binary.LittleEndian.PutUint32(bad[rec+4:], lie)
+		got, st, _ := walkBytes(t, bad, nil)
+		if len(got) != 3 || st.Damaged != 1 {
+			t.Errorf("size %#x: %d records, stats %+v; want the 3 after it, 1 damaged chunk", lie, len(got), st)
+			continue
+		}
+		for i, r := range got {
+			if r.ID != all[i+1].ID || r.Provider != all[i+1].Provider || len(r.Strings) != len(all[i+1].Strings) {
+				t.Errorf("size %#x: record %d = %+v, want %+v", lie, i, r, all[i+1])
+			}
+		}
+	}
+	// Its signature gone instead: the same.
+	bad := bytes.Clone(b)
+	copy(bad[rec:], "xx")
+	if got, _, _ := walkBytes(t, bad, nil); len(got) != 3 {
+		t.Errorf("no signature: %d records, want 3", len(got))
+	}
+}
+
 // A damaged chunk is counted damaged and the others are read. Damage in a
 // log copied while in use is told (warnings, Damaged), not an error.
 func TestEVTXDamagedChunks(t *testing.T) {
 	b := readTestEVTX(t, "bad-chunk-magic.evtx")
 	f := loadBytes(t, b, "x.evtx")
-	if f.Err != nil || len(f.Events) != 267 || f.Info.Events != 267 || f.Info.Damaged != 5 || f.Info.Format != "evtx" ||
+	// 298: the 267 records before the torn ones, plus the 31 sound records
+	// (47675-47705) after chunk 7's torn one, found by resyncing.
+	if f.Err != nil || len(f.Events) != 298 || f.Info.Events != 298 || f.Info.Damaged != 5 || f.Info.Format != "evtx" ||
 		f.Info.TimeZone != model.TimeUTC || len(f.Info.Warnings) == 0 {
-		t.Fatalf("%d events, info %+v, err %v; want 267 events, 5 damaged (2 unreadable chunks, 3 torn records), warnings", len(f.Events), f.Info, f.Err)
+		t.Fatalf("%d events, info %+v, err %v; want 298 events, 5 damaged (2 unreadable chunks, 3 torn records), warnings", len(f.Events), f.Info, f.Err)
 	}
 	_, st, _ := walkBytes(t, b, nil)
 	if st.Damaged != 5 || st.Chunks != 6 {
