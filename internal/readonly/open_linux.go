@@ -11,33 +11,27 @@ import (
 
 // openFile opens path with fileFlags and O_NOATIME where allowed
 // (openNoatime) and returns the file's information from its one fstat.
-// Only a regular file is kept, and only then is O_NONBLOCK cleared, by one
-// F_SETFL of the status flags it was opened with (no F_GETFL first, no
-// os.File.Stat after): a scan opens every file of a queue, and the open's
-// system calls were 5% of its CPU. Any other type is closed unread
-// and its information returned with no file, for Open to report.
-func openFile(path string) (*os.File, fs.FileInfo, error) {
+// Only a regular file is kept; O_NONBLOCK stays set until the handle needs
+// an *os.File or a read says EAGAIN (handle.blocking): a scan opens every
+// file of a queue, and the open's system calls were 5% of its CPU. Any
+// other type is closed unread and its information returned with a closed
+// handle, for Open to report.
+func openFile(path string) (handle, fs.FileInfo, error) {
 	fd, status, err := openNoatime(path, fileFlags)
 	if err != nil {
-		return nil, nil, &os.PathError{Op: "open", Path: path, Err: err}
+		return handle{fd: -1}, nil, &os.PathError{Op: "open", Path: path, Err: err}
 	}
 	var st syscall.Stat_t
 	if err := fstatRetry(fd, &st); err != nil {
 		unix.Close(fd)
-		return nil, nil, &os.PathError{Op: "stat", Path: path, Err: err}
+		return handle{fd: -1}, nil, &os.PathError{Op: "stat", Path: path, Err: err}
 	}
 	info := newFileInfo(path, &st)
 	if !info.Mode().IsRegular() {
 		unix.Close(fd)
-		return nil, info, nil
+		return handle{fd: -1}, info, nil
 	}
-	// Reads of a regular file never block; clearing O_NONBLOCK keeps the
-	// descriptor out of Go's poller, as os.Open would.
-	if _, err := unix.FcntlInt(uintptr(fd), unix.F_SETFL, status); err != nil {
-		unix.Close(fd)
-		return nil, nil, &os.PathError{Op: "fcntl", Path: path, Err: err}
-	}
-	return os.NewFile(uintptr(fd), path), info, nil
+	return handle{fd: fd, name: path, status: status}, info, nil
 }
 
 func fstatRetry(fd int, st *syscall.Stat_t) error {

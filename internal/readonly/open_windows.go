@@ -18,10 +18,10 @@ func OpenDir(path string) (*os.File, error) { return os.Open(path) }
 // on the handle, which read-only media and ACLs may refuse: then a plain
 // read handle is used and the access time may change (SECURITY.md).
 // The information is left to Open's Stat (nil).
-func openFile(path string) (*os.File, fs.FileInfo, error) {
+func openFile(path string) (handle, fs.FileInfo, error) {
 	p, err := syscall.UTF16PtrFromString(path)
 	if err != nil {
-		return nil, nil, &os.PathError{Op: "open", Path: path, Err: err}
+		return handle{}, nil, &os.PathError{Op: "open", Path: path, Err: err}
 	}
 	const fileWriteAttributes = 0x0100
 	share := uint32(syscall.FILE_SHARE_READ | syscall.FILE_SHARE_WRITE | syscall.FILE_SHARE_DELETE)
@@ -31,7 +31,7 @@ func openFile(path string) (*os.File, fs.FileInfo, error) {
 		h, err = syscall.CreateFile(p, syscall.GENERIC_READ, share, nil, syscall.OPEN_EXISTING, syscall.FILE_ATTRIBUTE_NORMAL, 0)
 	}
 	if err != nil {
-		return nil, nil, &os.PathError{Op: "open", Path: path, Err: err}
+		return handle{}, nil, &os.PathError{Op: "open", Path: path, Err: err}
 	}
 	if keep {
 		never := syscall.Filetime{LowDateTime: 0xFFFFFFFF, HighDateTime: 0xFFFFFFFF}
@@ -39,7 +39,7 @@ func openFile(path string) (*os.File, fs.FileInfo, error) {
 	}
 	if t, err := syscall.GetFileType(h); err == nil && t != syscall.FILE_TYPE_DISK {
 		syscall.CloseHandle(h)
-		return nil, nil, &os.PathError{Op: "open", Path: path, Err: ErrNotRegular}
+		return handle{}, nil, &os.PathError{Op: "open", Path: path, Err: ErrNotRegular}
 	}
-	return os.NewFile(uintptr(h), path), nil, nil
+	return handle{f: os.NewFile(uintptr(h), path)}, nil, nil
 }

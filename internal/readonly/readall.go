@@ -32,9 +32,9 @@ func (f *File) ReadAll(buf []byte) ([]byte, error) {
 	got := 0
 	for {
 		asked := need - got
-		n, err := pread(f.f, buf[got:], int64(got))
+		n, err := f.h.pread(buf[got:], int64(got))
 		if err != nil && err != io.EOF {
-			err = &os.PathError{Op: "read", Path: f.f.Name(), Err: err} // as os.File.Read says it
+			err = &os.PathError{Op: "read", Path: f.path, Err: err} // as os.File.Read says it
 		}
 		got += n
 		switch {

@@ -1,6 +1,7 @@
 package readonly
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -106,4 +107,56 @@ func orEOF(err error) error {
 		return io.EOF
 	}
 	return err
+}
+
+// TestClosedFileIsOSClosed: a File read with ReadAll only (its bare
+// descriptor, no os.File made) and one read with Read answer after Close
+// as an os.File does: a second Close, Read, ReadAt and Seek give
+// os.ErrClosed, ReadAll an error, and none of them reads through the
+// closed descriptor's number, which the next open takes.
+func TestClosedFileIsOSClosed(t *testing.T) {
+	dir := t.TempDir()
+	p, q := filepath.Join(dir, "f"), filepath.Join(dir, "other")
+	if err := os.WriteFile(p, []byte("hello world"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(q, []byte("another file"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, viaRead := range []bool{false, true} {
+		f, err := Open(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if viaRead {
+			if _, err := io.ReadAll(f); err != nil {
+				t.Fatal(err)
+			}
+		} else if b, err := f.ReadAll(nil); err != nil || string(b) != "hello world" {
+			t.Fatalf("ReadAll = %q, %v", b, err)
+		}
+		if err := f.Close(); err != nil {
+			t.Fatal(err)
+		}
+		other, err := os.Open(q) // takes the number f's descriptor had
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := f.Close(); !errors.Is(err, os.ErrClosed) {
+			t.Errorf("viaRead=%v: second Close = %v, want os.ErrClosed", viaRead, err)
+		}
+		if _, err := f.Seek(0, io.SeekStart); !errors.Is(err, os.ErrClosed) {
+			t.Errorf("viaRead=%v: Seek after Close = %v, want os.ErrClosed", viaRead, err)
+		}
+		if n, err := f.ReadAt(make([]byte, 4), 0); n != 0 || !errors.Is(err, os.ErrClosed) {
+			t.Errorf("viaRead=%v: ReadAt after Close = %d, %v, want os.ErrClosed", viaRead, n, err)
+		}
+		if b, err := f.ReadAll(nil); err == nil || len(b) != 0 {
+			t.Errorf("viaRead=%v: ReadAll after Close = %q, %v, want no bytes and an error", viaRead, b, err)
+		}
+		if n, err := f.Read(make([]byte, 4)); n != 0 || err == nil {
+			t.Errorf("viaRead=%v: Read after Close = %d, %v, want an error", viaRead, n, err)
+		}
+		other.Close()
+	}
 }

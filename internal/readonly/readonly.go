@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"os"
 	"time"
 )
 
@@ -23,7 +22,7 @@ var ErrChanged = errors.New("changed while read")
 // that size and modification time and that nothing follows, and returns
 // ErrChanged (wrapped, with the sizes) if not.
 type File struct {
-	f       *os.File
+	h       handle
 	path    string
 	info    fs.FileInfo // at open
 	read    int64
@@ -37,24 +36,23 @@ type File struct {
 // type.
 func Open(path string) (*File, error) {
 	// openFile gives the information of its own fstat where it made one
-	// (Unix), or a nil file with it for a file that is not regular.
+	// (Linux), and then a closed handle with it for a file that is not
+	// regular.
 	f, info, err := openFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
 	if info == nil {
-		if info, err = f.Stat(); err != nil {
-			f.Close()
+		if info, err = f.statInfo(); err != nil {
+			f.close()
 			return nil, fmt.Errorf("stat %s: %w", path, err)
 		}
 	}
 	if !info.Mode().IsRegular() {
-		if f != nil {
-			f.Close()
-		}
+		f.close() // an error for the closed handle of Linux's openFile
 		return nil, fmt.Errorf("%s: %w (%s)", path, ErrNotRegular, typeName(info.Mode()))
 	}
-	return &File{f: f, path: path, info: info}, nil
+	return &File{h: f, path: path, info: info}, nil
 }
 
 // ReadFile reads a whole file opened with Open, up to limit bytes (0: no
@@ -112,7 +110,11 @@ func (f *File) Read(p []byte) (int, error) {
 	if int64(len(p)) > left {
 		p = p[:left]
 	}
-	n, err := f.f.Read(p)
+	of, err := f.h.osFile("read")
+	if err != nil {
+		return 0, err
+	}
+	n, err := of.Read(p)
 	f.read += int64(n)
 	if err == io.EOF {
 		return n, f.end()
@@ -126,20 +128,28 @@ func (f *File) ReadAt(p []byte, off int64) (int, error) {
 	if off >= f.info.Size() {
 		return 0, io.EOF
 	}
+	of, err := f.h.osFile("read")
+	if err != nil {
+		return 0, err
+	}
 	if rest := f.info.Size() - off; int64(len(p)) > rest {
-		n, err := f.f.ReadAt(p[:rest], off)
+		n, err := of.ReadAt(p[:rest], off)
 		if err == nil {
 			err = io.EOF
 		}
 		return n, err
 	}
-	return f.f.ReadAt(p, off)
+	return of.ReadAt(p, off)
 }
 
 // Seek sets the offset of the next Read (a reader that skips the IMS
 // envelope); the end check runs again when Read reaches the end.
 func (f *File) Seek(offset int64, whence int) (int64, error) {
-	n, err := f.f.Seek(offset, whence)
+	of, err := f.h.osFile("seek")
+	if err != nil {
+		return 0, err
+	}
+	n, err := of.Seek(offset, whence)
 	if err != nil {
 		return n, err
 	}
@@ -159,7 +169,11 @@ func (f *File) end() error {
 	// Eight bytes, not one: some files the kernel lists with size 0
 	// (/proc/self/pagemap) refuse reads shorter than their record.
 	var probe [probeLen]byte
-	n, err := f.f.Read(probe[:])
+	of, err := f.h.osFile("read")
+	if err != nil {
+		return f.judgeEnd(0, err)
+	}
+	n, err := of.Read(probe[:])
 	return f.judgeEnd(n, err)
 }
 
@@ -180,13 +194,13 @@ func (f *File) judgeEnd(n int, err error) error {
 		f.err = fmt.Errorf("read %s past its %d bytes: %w", f.path, listed, err)
 		return f.err
 	}
-	if now, err := f.f.Stat(); err == nil && (now.Size() != listed || !now.ModTime().Equal(f.info.ModTime())) {
-		f.err = fmt.Errorf("read %s: %w: size %d -> %d, modified %s -> %s", f.path, ErrChanged, listed, now.Size(),
-			f.info.ModTime().UTC().Format(time.RFC3339Nano), now.ModTime().UTC().Format(time.RFC3339Nano))
+	if size, mod, err := f.h.stat(); err == nil && (size != listed || !mod.Equal(f.info.ModTime())) {
+		f.err = fmt.Errorf("read %s: %w: size %d -> %d, modified %s -> %s", f.path, ErrChanged, listed, size,
+			f.info.ModTime().UTC().Format(time.RFC3339Nano), mod.UTC().Format(time.RFC3339Nano))
 		return f.err
 	}
 	return io.EOF
 }
 
 // Close closes the file.
-func (f *File) Close() error { return f.f.Close() }
+func (f *File) Close() error { return f.h.close() }

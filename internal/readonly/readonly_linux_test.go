@@ -135,14 +135,13 @@ func TestOpenInfoIsOSStat(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if f != nil {
-				f.Close()
-			}
+			opened := f.fd >= 0
+			f.close()
 			if got == nil {
 				t.Fatalf("%s: no information", p)
 			}
 			if got.Name() != want.Name() || got.Size() != want.Size() || got.Mode() != want.Mode() || !got.ModTime().Equal(want.ModTime()) ||
-				got.IsDir() != want.IsDir() || (f == nil) != !want.Mode().IsRegular() {
+				got.IsDir() != want.IsDir() || opened != want.Mode().IsRegular() {
 				t.Errorf("%s: got %q %d %v %v, os.Stat %q %d %v %v", p, got.Name(), got.Size(), got.Mode(), got.ModTime(), want.Name(), want.Size(), want.Mode(), want.ModTime())
 			}
 			if st, ok := got.Sys().(*syscall.Stat_t); !ok || st.Ino != want.Sys().(*syscall.Stat_t).Ino {
@@ -152,9 +151,10 @@ func TestOpenInfoIsOSStat(t *testing.T) {
 	}
 }
 
-// TestOpenClearsNonblockKeepsNoatime: the one F_SETFL of a regular
-// file's open clears O_NONBLOCK and keeps O_NOATIME (the owner may set
-// it).
+// TestOpenClearsNonblockKeepsNoatime: a regular file read only by
+// ReadAll keeps the O_NONBLOCK of its open (handle_linux.go); the one
+// F_SETFL made before its *os.File is made clears it and keeps O_NOATIME
+// (the owner may set it).
 func TestOpenClearsNonblockKeepsNoatime(t *testing.T) {
 	p := filepath.Join(t.TempDir(), "r")
 	if err := os.WriteFile(p, []byte("hello"), 0o644); err != nil {
@@ -165,7 +165,17 @@ func TestOpenClearsNonblockKeepsNoatime(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	rc, err := f.f.SyscallConn()
+	if b, err := f.ReadAll(nil); err != nil || string(b) != "hello" {
+		t.Fatalf("ReadAll = %q, %v", b, err)
+	}
+	if flags, err := unix.FcntlInt(uintptr(f.h.fd), unix.F_GETFL, 0); err != nil || flags&unix.O_NONBLOCK == 0 {
+		t.Errorf("after ReadAll: status flags %#x, %v: want O_NONBLOCK still set (no F_SETFL)", flags, err)
+	}
+	of, err := f.h.osFile("fcntl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rc, err := of.SyscallConn()
 	if err != nil {
 		t.Fatal(err)
 	}
