@@ -6,8 +6,10 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/imsforensic/imsforensic/model"
@@ -90,5 +92,55 @@ func TestParseFileMboxMessage(t *testing.T) {
 	}
 	if _, err := ParseFile(path+"#3", nil); err == nil {
 		t.Error("message 3 of a 2-message mbox parsed")
+	}
+}
+
+// An mbox of more messages than a worker parses (mboxEager) is never held
+// whole: the worker hands over the first ones and where the rest starts,
+// and ScanEach's consumer parses the rest in turn. The records are those
+// of a scan that parses the whole file at once, in the same order, between
+// the files around it.
+func TestScanMboxRestParsedInTurn(t *testing.T) {
+	dir := t.TempDir()
+	var raw []byte
+	for i := range 9 {
+		raw = fmt.Appendf(raw, "From a@example.org Wed Mar 14 15:31:49 2001\nFrom: a@example.org\nSubject: m%d\n\nbody %d\n\n", i, i)
+	}
+	raw = append(raw, "From b@example.org Wed Mar 14 15:31:49 2001\nContent-Type: text/plain; charset=\"\"\n\nlast"...)
+	for name, b := range map[string][]byte{"a.eml": []byte("From: x@example.org\n\nx\n"), "b.mbox": raw, "c.eml": []byte("Subject: c\n\nc\n")} {
+		if err := os.WriteFile(filepath.Join(dir, name), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	records := func(eager int) []string {
+		t.Helper()
+		defer func(old int) { mboxEager = old }(mboxEager)
+		mboxEager = eager
+		var out []string
+		err := ScanEach(context.Background(), []string{dir}, Options{Workers: 2, Slim: true}, func(m *model.Message) error {
+			out = append(out, fmt.Sprintf("%s %d %d %s %v %q", m.Name, m.FileOffset, m.Size, m.SHA256, m.TopClass(), m.Error))
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
+	whole, streamed := records(1000), records(2)
+	if len(whole) != 12 || strings.Join(whole, "\n") != strings.Join(streamed, "\n") {
+		t.Fatalf("parsed at once:\n%s\nthe rest in turn:\n%s", strings.Join(whole, "\n"), strings.Join(streamed, "\n"))
+	}
+	if !strings.Contains(whole[10], "b.mbox#10") || !strings.Contains(whole[10], "crash") {
+		t.Errorf("last mbox message: %s", whole[10])
+	}
+
+	f, err := os.Open(filepath.Join(dir, "b.mbox"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	ms, rest, err := parseMbox(f, "b.mbox", int64(len(raw)), nil, 2)
+	if err != nil || len(ms) != 2 || rest == nil || rest.ordinal != 3 || rest.off != ms[1].FileOffset+ms[1].Size {
+		t.Errorf("parseMbox with 2 eager: %d messages, rest %+v, err %v", len(ms), rest, err)
 	}
 }

@@ -22,20 +22,38 @@ type MboxMessage struct {
 // a new message at the start of the file or after an empty line, as
 // mboxo and mboxrd writers put it; a "From " line inside a body without
 // an empty line before it (an unescaped one) stays in its message. It
-// reads the file once with bounded memory.
+// reads the file once with bounded memory; the list grows with the
+// message count (EachMbox does not).
 func SplitMbox(r io.Reader) ([]MboxMessage, error) {
-	br := bufio.NewReaderSize(r, 64<<10)
 	var out []MboxMessage
+	err := EachMbox(r, func(m MboxMessage) bool {
+		out = append(out, m)
+		return true
+	})
+	return out, err
+}
+
+// EachMbox is SplitMbox as a stream: yield gets each message as soon as
+// the next "From " line (or the end) tells its length, and false from it
+// stops the read. A reader that starts at a message's "From " line splits
+// the rest of the file as the whole file's split does (offsets relative to
+// that start): the split needs only the line before.
+func EachMbox(r io.Reader, yield func(MboxMessage) bool) error {
+	br := bufio.NewReaderSize(r, 64<<10)
+	var cur MboxMessage // Ordinal 0: none yet
 	var off int64
 	prevEmpty, lineStart := true, true
 	for {
 		chunk, err := br.ReadSlice('\n')
 		if len(chunk) > 0 {
 			if lineStart && prevEmpty && bytes.HasPrefix(chunk, []byte("From ")) {
-				if n := len(out); n > 0 {
-					out[n-1].Length = off - out[n-1].Offset
+				if cur.Ordinal > 0 {
+					cur.Length = off - cur.Offset
+					if !yield(cur) {
+						return nil
+					}
 				}
-				out = append(out, MboxMessage{Ordinal: len(out) + 1, Offset: off})
+				cur = MboxMessage{Ordinal: cur.Ordinal + 1, Offset: off}
 			}
 			complete := chunk[len(chunk)-1] == '\n'
 			if lineStart {
@@ -54,11 +72,16 @@ func SplitMbox(r io.Reader) ([]MboxMessage, error) {
 			break
 		}
 		if err != nil {
-			return out, fmt.Errorf("parse: read mbox: %w", err)
+			if cur.Ordinal > 0 {
+				cur.Length = off - cur.Offset
+				yield(cur)
+			}
+			return fmt.Errorf("parse: read mbox: %w", err)
 		}
 	}
-	if n := len(out); n > 0 {
-		out[n-1].Length = off - out[n-1].Offset
+	if cur.Ordinal > 0 {
+		cur.Length = off - cur.Offset
+		yield(cur)
 	}
-	return out, nil
+	return nil
 }
