@@ -206,7 +206,10 @@ type HeaderField struct {
 	ValueLength int64 `json:"value_length"` // unfolded value length
 	Lines       int   `json:"lines"`
 	Truncated   bool  `json:"truncated,omitempty"` // Value was capped
-	ValueOffset int64 `json:"value_offset"`        // file offset of the value's first byte
+	// Known is which well-known field Name is (FieldNameOf), set by the
+	// parser; FieldUnset where it was not.
+	Known       FieldName `json:"-"`
+	ValueOffset int64     `json:"value_offset"` // file offset of the value's first byte
 
 	// Segments map the unfolded Value back to the file: one entry per
 	// physical line, giving the index in Value where that line's bytes

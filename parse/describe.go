@@ -15,10 +15,29 @@ import (
 // disposition and the attachment file name.
 // mimeFieldNames and recipientFieldNames are the lower-cased names the
 // switches below look for (asciifold.Match returns them without a copy).
+// Both are sets of model's well-known names (NewFieldNames panics at init
+// otherwise): matchField answers from the code the parser gave a name.
 var (
 	mimeFieldNames      = []string{"content-type", "content-transfer-encoding", "content-disposition"}
 	recipientFieldNames = []string{"to", "cc", "bcc"}
+	_                   = model.NewFieldNames(mimeFieldNames...)
+	_                   = model.NewFieldNames(recipientFieldNames...)
 )
+
+// matchField is asciifold.Match(string(f.Name), known) for a list of
+// well-known names, from f.Known where the parser set it.
+func matchField(f *model.HeaderField, known []string) string {
+	if f.Known == model.FieldUnset {
+		return asciifold.Match(string(f.Name), known)
+	}
+	l := f.Known.Lower()
+	for _, k := range known {
+		if k == l {
+			return k
+		}
+	}
+	return ""
+}
 
 func (p *parser) describe(e *entity) {
 	pt := &e.part
@@ -29,7 +48,7 @@ func (p *parser) describe(e *entity) {
 	var ctSeen, cteSeen, cdSeen bool
 	for i := range pt.Header {
 		f := &pt.Header[i]
-		switch asciifold.Match(string(f.Name), mimeFieldNames) {
+		switch matchField(f, mimeFieldNames) {
 		case "content-type":
 			if ctSeen {
 				continue
@@ -141,7 +160,7 @@ func envelopeFromHeaders(m *model.Message, h []model.HeaderField) {
 	}
 	var to []string
 	for i := range h {
-		switch asciifold.Match(string(h[i].Name), recipientFieldNames) {
+		switch matchField(&h[i], recipientFieldNames) {
 		case "to", "cc", "bcc":
 			to = append(to, addresses(string(h[i].Value))...)
 		}

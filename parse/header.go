@@ -58,12 +58,15 @@ func (fb *fieldBuilder) appendValue(b []byte, off int64, max int) {
 // is one of commonFieldNames when it is written so, else copied with the
 // value in one allocation (two strings per field were a fifth of the
 // objects a scan allocated).
+// Known is the name's model.FieldNameOf, for the rules' comparisons.
 func (fb *fieldBuilder) build() model.HeaderField {
-	name, ok := commonFieldNames[string(fb.name)]
+	common, ok := commonFieldNames[string(fb.name)]
+	name, known := common.name, common.known
 	var value model.Text
 	if ok {
 		value = model.Text(fb.value)
 	} else {
+		known = model.FieldNameOf(fb.name)
 		fb.both = append(append(fb.both[:0], fb.name...), fb.value...)
 		both := model.Text(fb.both)
 		name, value = both[:len(fb.name)], both[len(fb.name):]
@@ -76,6 +79,7 @@ func (fb *fieldBuilder) build() model.HeaderField {
 		ValueLength: fb.valueLen,
 		Lines:       fb.lines,
 		Truncated:   fb.truncated,
+		Known:       known,
 		ValueOffset: fb.valueOff,
 	}
 	if len(fb.segments) > 0 {
@@ -251,13 +255,19 @@ func joinRFC2231(params []model.Param, base string) (value string, at int64, enc
 // each its own string: build shares them instead of copying the name of
 // every field. The lookup is exact (case included); any other spelling is
 // copied as written.
-var commonFieldNames = func() map[string]model.Text {
-	m := map[string]model.Text{}
+var commonFieldNames = func() map[string]commonFieldName {
+	m := map[string]commonFieldName{}
 	for _, n := range []string{"Received", "From", "To", "Cc", "Bcc", "Subject", "Date", "Message-ID", "Message-Id", "MIME-Version",
 		"Mime-Version", "Content-Type", "Content-Transfer-Encoding", "Content-Disposition", "Content-ID", "Content-Description",
 		"Return-Path", "Reply-To", "Sender", "X-Mailer", "X-Sender", "X-Receiver", "X-MimeOLE", "X-Priority", "X-MSMail-Priority",
 		"Importance", "Thread-Topic", "Thread-Index", "In-Reply-To", "References", "Comments", "Keywords", "X-Originating-IP"} {
-		m[n] = model.Text(n)
+		m[n] = commonFieldName{model.Text(n), model.FieldNameOf(n)}
 	}
 	return m
 }()
+
+// commonFieldName is a name of commonFieldNames and its code.
+type commonFieldName struct {
+	name  model.Text
+	known model.FieldName
+}

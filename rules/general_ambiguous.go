@@ -141,7 +141,7 @@ var ruleDispositionEmpty = Rule{
 			p := &m.Parts[i]
 			for j := range p.Header {
 				f := &p.Header[j]
-				if !strings.EqualFold(string(f.Name), "content-disposition") {
+				if !f.NameFold(model.FieldContentDisposition) {
 					continue
 				}
 				v := strings.TrimSpace(string(f.Value))
@@ -154,7 +154,7 @@ var ruleDispositionEmpty = Rule{
 }
 
 // addressFields hold RFC 5322 address lists (3.6.2, 3.6.3).
-var addressListFields = []string{"from", "sender", "reply-to", "to", "cc", "bcc"}
+var addressListFields = model.NewFieldNames("from", "sender", "reply-to", "to", "cc", "bcc")
 
 var ruleAddressInvalid = Rule{
 	ID: "address-invalid", Class: model.ClassRisk, Dir: "IN/OUT",
@@ -163,7 +163,7 @@ var ruleAddressInvalid = Rule{
 		h := m.Header()
 		for j := range h {
 			f := &h[j]
-			if !isAddressField(f.Name, addressListFields) || f.Truncated {
+			if !addressListFields.HasLower(f) || f.Truncated {
 				continue
 			}
 			v := strings.TrimSpace(string(f.Value))
@@ -284,7 +284,7 @@ var ruleContentTypeSyntax = Rule{
 			p := &m.Parts[i]
 			for j := range p.Header {
 				f := &p.Header[j]
-				if !strings.EqualFold(string(f.Name), "content-type") || f.Truncated {
+				if !f.NameFold(model.FieldContentType) || f.Truncated {
 					continue
 				}
 				if why := mediaTypeSyntax(string(f.Value)); why != "" {

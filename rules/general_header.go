@@ -31,6 +31,28 @@ var ruleHeaderCount = Rule{
 // uniqueFields may occur at most once (RFC 5322 3.6, RFC 2045).
 var uniqueFields = []string{"content-type", "content-transfer-encoding", "from", "date", "message-id", "subject"}
 
+// uniqueFieldIndex is the index in uniqueFields of strings.ToLower of f's
+// name, -1 for none: from the code the parser gave the name where it did.
+func uniqueFieldIndex(f *model.HeaderField) int {
+	switch f.Known {
+	case model.FieldUnset:
+		return slices.Index(uniqueFields, asciifold.Match(string(f.Name), uniqueFields))
+	case model.FieldContentType:
+		return 0
+	case model.FieldContentTransferEncoding:
+		return 1
+	case model.FieldFrom:
+		return 2
+	case model.FieldDate:
+		return 3
+	case model.FieldMessageID:
+		return 4
+	case model.FieldSubject:
+		return 5
+	}
+	return -1
+}
+
 var ruleDuplicateUnique = Rule{
 	ID: "duplicate-unique-header", Class: model.ClassRisk, Dir: "IN/OUT",
 	Doc: "Content-Type, Content-Transfer-Encoding, From, Date, Message-ID or Subject present more than once",
@@ -40,7 +62,7 @@ var ruleDuplicateUnique = Rule{
 			var seen [6]int // by index in uniqueFields
 			for j := range p.Header {
 				f := &p.Header[j]
-				k := slices.Index(uniqueFields, asciifold.Match(string(f.Name), uniqueFields))
+				k := uniqueFieldIndex(f)
 				if k < 0 {
 					continue
 				}

@@ -4,19 +4,20 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/imsforensic/imsforensic/internal/asciifold"
 	"github.com/imsforensic/imsforensic/model"
 )
 
 // Address lists (KB Q231748, Q256114, Q193782, Q263457).
 
-// addressFields are the header fields that hold address lists.
-var addressFields = []string{"from", "sender", "reply-to", "to", "cc", "bcc", "return-path",
-	"resent-from", "resent-sender", "resent-to", "resent-cc", "resent-bcc", "disposition-notification-to"}
-
-func isAddressField(name model.Text, names []string) bool {
-	return asciifold.In(string(name), names)
-}
+// addressFields are the header fields that hold address lists; toCc and
+// recipientFields the recipients' among them. Sets of model's well-known
+// names: a field's name is compared by the code the parser gave it.
+var (
+	addressFields = model.NewFieldNames("from", "sender", "reply-to", "to", "cc", "bcc", "return-path",
+		"resent-from", "resent-sender", "resent-to", "resent-cc", "resent-bcc", "disposition-notification-to")
+	toCc            = model.NewFieldNames("to", "cc")
+	recipientFields = model.NewFieldNames("to", "cc", "bcc", "resent-to", "resent-cc", "resent-bcc")
+)
 
 // addrScan is the lexical structure of an RFC 5322 address list: the
 // comments and the list separators found outside quoted strings,
@@ -86,7 +87,7 @@ var ruleAddressCommentSeparator = Rule{
 			p := &m.Parts[i]
 			for j := range p.Header {
 				f := &p.Header[j]
-				if !isAddressField(f.Name, []string{"to", "cc"}) {
+				if !toCc.HasLower(f) {
 					continue
 				}
 				v := string(f.Value)
@@ -110,7 +111,7 @@ var ruleAddressMixedSeparators = Rule{
 			p := &m.Parts[i]
 			for j := range p.Header {
 				f := &p.Header[j]
-				if !isAddressField(f.Name, []string{"to", "cc", "bcc", "resent-to", "resent-cc", "resent-bcc"}) {
+				if !recipientFields.HasLower(f) {
 					continue
 				}
 				s := scanAddressList(string(f.Value))
@@ -231,7 +232,7 @@ var ruleIMCEAMalformed = Rule{
 			p := &m.Parts[i]
 			for j := range p.Header {
 				f := &p.Header[j]
-				if !isAddressField(f.Name, addressFields) {
+				if !addressFields.HasLower(f) {
 					continue
 				}
 				v := string(f.Value)
@@ -334,7 +335,7 @@ var ruleX400AddressOver1024 = Rule{
 			p := &m.Parts[i]
 			for j := range p.Header {
 				f := &p.Header[j]
-				if len(f.Value) <= limit || !isAddressField(f.Name, addressFields) {
+				if len(f.Value) <= limit || !addressFields.HasLower(f) {
 					continue
 				}
 				x400Spans(string(f.Value), func(start, end int) {

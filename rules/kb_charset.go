@@ -26,7 +26,7 @@ var ruleBlankCharset = Rule{
 		// mime.ParseMediaType drops every parameter on "charset=".
 		for i := range m.Parts {
 			p := &m.Parts[i]
-			for _, cp := range contentTypeParams(p) {
+			for cp := range contentTypeParams(p) {
 				if isCharsetParam(cp.param) && isBlank(string(cp.param.Value)) {
 					ev, off := paramEvidence(cp.field, cp.param)
 					emit(p.Path, off, ev, fmt.Sprintf("blank charset %q in the Content-Type of a %s part (store before 5.5 SP4 stops converting it)", string(cp.param.Raw), p.MediaType))
@@ -42,7 +42,7 @@ var ruleCharsetUnknown = Rule{
 	Check: func(m *model.Message, c *Config, emit Emitter) {
 		for i := range m.Parts {
 			p := &m.Parts[i]
-			for _, cp := range contentTypeParams(p) {
+			for cp := range contentTypeParams(p) {
 				v := charsetLabel(cp.param)
 				if !isCharsetParam(cp.param) || isBlank(v) || sniff.KnownCharset(v) {
 					continue

@@ -56,7 +56,7 @@ var ruleContentTypeInvalidChars = Rule{
 			p := &m.Parts[i]
 			for j := range p.Header {
 				f := &p.Header[j]
-				if !strings.EqualFold(string(f.Name), "content-type") {
+				if !f.NameFold(model.FieldContentType) {
 					continue
 				}
 				if k := invalidCTByte(string(f.Value)); k >= 0 {

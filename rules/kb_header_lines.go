@@ -5,7 +5,6 @@ import (
 	"regexp"
 	"strings"
 
-	"github.com/imsforensic/imsforensic/internal/asciifold"
 	"github.com/imsforensic/imsforensic/model"
 )
 
@@ -55,7 +54,7 @@ var ruleReceivedCommentDate = Rule{
 		h := m.Header()
 		for i := range h {
 			f := &h[i]
-			if !strings.EqualFold(string(f.Name), "received") {
+			if !f.NameFold(model.FieldReceived) {
 				continue
 			}
 			v := string(f.Value)
@@ -71,7 +70,7 @@ var ruleReceivedCommentDate = Rule{
 }
 
 // macAttrNames are the Macintosh attribute fields (and parameters).
-var macAttrNames = []string{"x-mac-creator", "x-mac-type"}
+var macAttrNames = model.NewFieldNames("x-mac-creator", "x-mac-type")
 
 // validMacAttr reports an X-Mac-Type / X-Mac-Creator value of exactly four
 // characters, or eight hex digits (the form Eudora and Apple Mail write).
@@ -98,7 +97,7 @@ var ruleMacAttributesInvalid = Rule{
 			p := &m.Parts[i]
 			for j := range p.Header {
 				f := &p.Header[j]
-				if !asciifold.In(string(f.Name), macAttrNames) {
+				if !macAttrNames.HasLower(f) {
 					continue
 				}
 				if v := strings.TrimRight(string(f.Value), "\r\n"); !validMacAttr(v) {
@@ -109,7 +108,7 @@ var ruleMacAttributesInvalid = Rule{
 					emit(p.Path, off, ev, fmt.Sprintf("%s %q is not 4 characters or 8 hex digits (IS 12006 + 4117)", f.Name, v))
 				}
 			}
-			for _, cp := range contentTypeParams(p) {
+			for cp := range contentTypeParams(p) {
 				n := strings.ToLower(string(cp.param.Name))
 				if n != "x-mac-creator" && n != "x-mac-type" {
 					continue

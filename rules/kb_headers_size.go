@@ -2,7 +2,6 @@ package rules
 
 import (
 	"fmt"
-	"strings"
 
 	"github.com/imsforensic/imsforensic/model"
 )
@@ -56,7 +55,7 @@ var ruleSubjectOver20K = Rule{
 		h := m.Header()
 		for i := range h {
 			f := &h[i]
-			if strings.EqualFold(string(f.Name), "subject") && f.ValueLength > c.SubjectBytes {
+			if f.NameFold(model.FieldSubject) && f.ValueLength > c.SubjectBytes {
 				emit("", f.Offset, f.Name, fmt.Sprintf("Subject of %d bytes (limit %d): store 100 %% CPU", f.ValueLength, c.SubjectBytes))
 			}
 		}

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/imsforensic/imsforensic/internal/asciifold"
 	"github.com/imsforensic/imsforensic/model"
 )
 
@@ -56,7 +55,7 @@ var headerLocalByte, headerDomainByte = func() (local, domain [256]bool) {
 // uniqueRecipients counts the distinct recipient addresses (case-folded)
 // of the envelope and of the top-level To, Cc and Bcc fields.
 // toCcBcc are the header fields uniqueRecipients counts.
-var toCcBcc = []string{"to", "cc", "bcc"}
+var toCcBcc = model.NewFieldNames("to", "cc", "bcc")
 
 // recipientBound is at least uniqueRecipients(m): it counts every address
 // that would be counted, duplicates and all, with no set and no lowered
@@ -66,7 +65,7 @@ func recipientBound(m *model.Message) int {
 	n := len(m.Envelope.To)
 	h := m.Header()
 	for i := range h {
-		if f := &h[i]; asciifold.In(string(f.Name), toCcBcc) {
+		if f := &h[i]; toCcBcc.HasLower(f) {
 			eachHeaderAddr(string(f.Value), func(int, int) { n++ })
 		}
 	}
@@ -84,7 +83,7 @@ func uniqueRecipients(m *model.Message) int {
 	h := m.Header()
 	for i := range h {
 		f := &h[i]
-		if asciifold.In(string(f.Name), toCcBcc) {
+		if toCcBcc.HasLower(f) {
 			v := string(f.Value)
 			eachHeaderAddr(v, func(start, end int) { seen[strings.ToLower(v[start:end])] = true })
 		}

@@ -2,7 +2,6 @@ package rules
 
 import (
 	"fmt"
-	"strings"
 
 	"github.com/imsforensic/imsforensic/model"
 )
@@ -31,9 +30,9 @@ func uudecodedByStore(m *model.Message, p *model.Part, c *Config) bool {
 	for i := range h {
 		f := &h[i]
 		switch {
-		case strings.EqualFold(string(f.Name), "MIME-Version"):
+		case f.NameFold(model.FieldMIMEVersion):
 			mimeVersion = true
-		case strings.EqualFold(string(f.Name), "Content-Type"):
+		case f.NameFold(model.FieldContentType):
 			contentType = true
 		}
 	}

@@ -98,7 +98,7 @@ func UnbalancedParen(s string) int { return unbalancedParen(s) }
 // read them.
 func ContentTypeParams(p *model.Part) []*model.Param {
 	var out []*model.Param
-	for _, cp := range contentTypeParams(p) {
+	for cp := range contentTypeParams(p) {
 		out = append(out, cp.param)
 	}
 	return out
