@@ -29,8 +29,19 @@ func newMapper(key []byte) *mapper {
 	return &mapper{key: key, seen: map[string]string{}, streams: map[string][]byte{}}
 }
 
+// longSeed is the longest seed stream uses as is; a longer one is
+// hashed first. Each 32-byte block of the stream hashes the whole seed, so
+// a word of 1 MiB (one line of letters) took 32,768 HMACs of 1 MiB: 37 s,
+// and a 50 MB one never ended. Words up to this length keep the
+// placeholders they always had.
+const longSeed = 1024
+
 // stream returns n pseudo-random bytes derived from the key and seed.
 func (mp *mapper) stream(seed string, n int) []byte {
+	if len(seed) > longSeed {
+		sum := sha256.Sum256([]byte(seed))
+		seed = "long\x00" + string(sum[:])
+	}
 	out := make([]byte, 0, n+32)
 	for ctr := uint32(0); len(out) < n; ctr++ {
 		h := hmac.New(sha256.New, mp.key)
@@ -53,9 +64,11 @@ func (mp *mapper) word(w []byte) []byte {
 	mp.mu.Unlock()
 	if !ok || len(r) < len(w) {
 		r = mp.stream("w\x00"+lower, len(w))
-		mp.mu.Lock()
-		mp.streams[lower] = r
-		mp.mu.Unlock()
+		if len(lower) <= longSeed { // a longer one is not met twice
+			mp.mu.Lock()
+			mp.streams[lower] = r
+			mp.mu.Unlock()
+		}
 	}
 	out := make([]byte, 0, len(w))
 	for i := 0; i < len(w); {
