@@ -197,6 +197,10 @@ func (ss *session) Data(r io.Reader) error {
 			return ss.storeFailure(err)
 		case errors.As(err, &se):
 			return ss.refuse(se) // 552 max size
+		case errors.Is(err, smtp.ErrTooLongLine):
+			// A line over MaxLineLength: refused too (554), and was
+			// counted nowhere.
+			ss.sink.stats.refused.Add(1)
 		}
 		return fmt.Errorf("smtpsink: receiving DATA: %w", err)
 	}

@@ -79,8 +79,9 @@ type Stats struct {
 	Disconnects        int64 // fault and chaos drops
 	Crashes            int64 // emulated store crashes
 	// Refused counts the sink's own refusals of a sender, recipient or
-	// message (control characters, too many recipients, too large, MAIL
-	// missing, authentication required); Rejected the injected ones.
+	// message (control characters, too many recipients, too large, a DATA
+	// line over MaxLineLength, MAIL missing, authentication required);
+	// Rejected the injected ones.
 	Refused       int64
 	StoreFailures int64 // 451/452: the store could not be written
 	AuthFailures  int64 // 535 and other failed AUTH exchanges

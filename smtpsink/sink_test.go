@@ -127,10 +127,14 @@ func TestLimits(t *testing.T) {
 		rc.expect("MAIL FROM:<a@x>", 250)
 		rc.expect("RCPT TO:<b@x>", 250)
 		rc.expect("DATA", 354)
+		before := s.Stats().Refused
 		rc.write("Subject: " + strings.Repeat("y", 300) + "\r\n\r\nbody\r\n.\r\n")
 		code, _, _ := rc.reply()
 		if code/100 != 5 {
 			t.Fatalf("long line: reply %d, want 5xx", code)
+		}
+		if got := s.Stats().Refused - before; got != 1 {
+			t.Errorf("long DATA line: %d more refused, want 1", got)
 		}
 	})
 	t.Run("connections", func(t *testing.T) {
