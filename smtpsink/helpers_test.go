@@ -43,6 +43,16 @@ func runSinkOn(t *testing.T, cfg Config, l net.Listener) *Sink {
 	return s
 }
 
+// serveSinkLoopback is serveSink on a new listener on 127.0.0.1.
+func serveSinkLoopback(t *testing.T, cfg Config) (*Sink, func()) {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return serveSink(t, cfg, l)
+}
+
 // serveSink runs a sink on l until stop (which may be called more than
 // once) has shut it down.
 func serveSink(t *testing.T, cfg Config, l net.Listener) (*Sink, func()) {

@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
-	"net"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -27,11 +26,7 @@ import (
 // last steps, not of the store).
 func TestRestartQuarantinesTornPairsAfterCheckpoint(t *testing.T) {
 	dir := t.TempDir()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, stop := serveSink(t, Config{Store: dir, Logger: testLog{t}}, l)
+	s, stop := serveSinkLoopback(t, Config{Store: dir, Logger: testLog{t}})
 	rc := dialRaw(t, s)
 	rc.expect("EHLO x", 250)
 	for _, body := range []string{"Subject: one\r\n\r\nfirst\r\n", "Subject: two\r\n\r\nsecond\r\n"} {
@@ -190,11 +185,7 @@ func TestRestartWithoutCheckpointChecksEveryPair(t *testing.T) {
 // the store is free again.
 func TestSecondSinkOnALiveStoreIsRefused(t *testing.T) {
 	dir := t.TempDir()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, stop := serveSink(t, Config{Store: dir, Logger: testLog{t}}, l)
+	_, stop := serveSinkLoopback(t, Config{Store: dir, Logger: testLog{t}})
 	// What the first sink's restart check would take for a leftover: an
 	// .eml whose .json is not named yet, as a session in flight has it.
 	inflight := "99991231T235959.000000Z-000001.eml"
@@ -202,7 +193,7 @@ func TestSecondSinkOnALiveStoreIsRefused(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	_, err = New(Config{Store: dir})
+	_, err := New(Config{Store: dir})
 	if !errors.Is(err, lock.ErrLocked) || !strings.Contains(err.Error(), "process "+strconv.Itoa(os.Getpid())) ||
 		!strings.Contains(err.Error(), "another --store") {
 		t.Fatalf("second sink on the store: %v, want lock.ErrLocked naming process %d and what to do", err, os.Getpid())

@@ -276,11 +276,7 @@ func TestNonLoopbackRefused(t *testing.T) {
 
 func TestRestartQuarantinesAndKeepsDedupIndex(t *testing.T) {
 	dir := t.TempDir()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, stop := serveSink(t, Config{Store: dir, Logger: testLog{t}}, l)
+	s, stop := serveSinkLoopback(t, Config{Store: dir, Logger: testLog{t}})
 	rc := dialRaw(t, s)
 	rc.expect("EHLO x", 250)
 	rc.expect("MAIL FROM:<a@x> ENVID=abc", 250)
