@@ -160,6 +160,7 @@ func ScanEach(ctx context.Context, paths []string, opts Options, fn func(*model.
 			defer wg.Done()
 			var r seqResult
 			var buf readBuffer
+			defer buf.folder.Close()
 			flush := func() {
 				if len(r.files) > 0 {
 					results <- r
@@ -564,7 +565,7 @@ var scanReaders = sync.Pool{New: func() any { return bufio.NewReaderSize(nil, 64
 // more than one message is read twice (split, then each message parsed)
 // and gives one Message per message.
 func parseForScan(j job, opts Options, buf *readBuffer) ([]*model.Message, fs.FileInfo, error) {
-	f, err := readonly.Open(j.path)
+	f, err := buf.folder.Open(j.path)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -647,8 +648,13 @@ var wholeReadMax int64 = 2 << 20
 // and each new buffer's pages fault in again (2,500 page faults more per
 // 10,000 files than the bufio path with a pool).
 type readBuffer struct {
-	b []byte
-	r bytesThen
+	// folder opens the worker's files relative to their folder's
+	// descriptor, kept while the walk's files come from one folder (as
+	// readonly.Open would open them, minus the lookup of the folder's
+	// path for each).
+	folder readonly.Folder
+	b      []byte
+	r      bytesThen
 	// rest: the mbox file just parsed has more than mboxEager messages;
 	// the worker hands it over with them.
 	rest *mboxRest
