@@ -3,7 +3,6 @@ package parse
 import (
 	"bufio"
 	"bytes"
-	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
 	"io"
@@ -116,7 +115,7 @@ func (r *memInput) WholeBytes() ([]byte, error) {
 // the message's own.
 func ParseAt(r io.Reader, base int64, opts *Options) (*model.Message, error) {
 	o := opts.withDefaults()
-	br := newSource(r, sha256.New(), &o)
+	br := newSource(r, nil, &o) // a SHA-256 of what is read
 	defer br.release()
 	m := model.NewMessage()
 	m.Excerpts = map[int64]model.Text{}
