@@ -19,12 +19,14 @@
 //
 // Load and LoadPaths also account for every file (model.EvidenceFile):
 // its format, the events read, the records that could not be (Damaged:
-// a failed length check, a fragment in slack space, a line that is no
-// record), how its times were read (TimeZone: "utc", the zone given, or
-// model.TimeAssumed when no zone was given for a local-time source), and
-// warnings. Damage in a file that is otherwise sound is a warning, not an
-// error; a known format with no event is a warning too. Folders are
-// walked without touching access times.
+// a failed length check, a line that is no record), how its times were
+// read (TimeZone: "utc", the zone given, or model.TimeAssumed when no zone
+// was given for a local-time source), and warnings. Records found outside
+// a binary log's live records (slack space, a damaged .evtx chunk) are
+// read when they are whole and marked model.Event.Recovered. Damage in a
+// file that is otherwise sound is a warning, not an error; a known format
+// with no event is a warning too. Folders are walked without touching
+// access times.
 //
 // Every file is recognised by its content (Detect), never by its name.
 // Readers stream: text formats line by line with a bounded line length,

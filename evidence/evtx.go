@@ -27,17 +27,32 @@ import (
 //     chunks, so every chunk to the end of the file is tried (Event Viewer
 //     does the same). A header whose CRC32 fails is reported; the chunks are
 //     still read, since nothing in them depends on it.
-//   - A chunk is read only when its signature and header CRC32 hold: the
-//     header gives the end of the records and the chunk is the scope of
-//     every offset inside them. A chunk that fails is counted damaged and
-//     skipped; an all-zero chunk is unused space, not damage.
+//   - A chunk is read when its signature holds. Its header gives the end
+//     of the records (the free space offset) and is the scope of every
+//     offset inside them; when the header CRC32 fails the chunk is counted
+//     damaged but its records are still read one by one, each checked on
+//     its own, as evtxexport reads them (a copied live log can hold a chunk
+//     whose header lags behind its records). A free space offset outside
+//     the chunk is not believed: the records are then walked to the end of
+//     the chunk. An all-zero chunk is unused space, not damage.
 //   - When the CRC32 of a chunk's records fails (the chunk was being written
 //     when the file was copied), the chunk is counted damaged, but each
 //     record whose size, trailing copy of the size and BinXML all check out
 //     is still read: losing intact records helps no one. Version 3.2 chunks
 //     flagged "no CRC32" are not checked.
-//   - A record whose size fields disagree ends the walk of its chunk (its
-//     neighbours' boundaries are then unknown).
+//   - A torn record (its size and the trailing copy disagree) does not end
+//     the walk of its chunk: it goes on from the next sound record header.
+//   - Records found outside the live records are recovered, as evtxexport's
+//     "-m recovered" and the .evt reader's slack scan do: sound records in
+//     the space past a chunk's free space offset (left there from the
+//     chunk's earlier use when the log wrapped or was cleared), and sound
+//     records in a chunk whose signature is gone (its header, and with it
+//     the templates and names defined before the damage, may be lost: the
+//     records that need them cannot be read). They are marked Recovered,
+//     and a recovered copy of a record also read live is dropped
+//     (dedupRecords). A recovered record that cannot be read is told in a
+//     warning, not counted damaged: slack space is expected to hold
+//     fragments.
 //
 // Accounting (model.EvidenceFile): Damaged counts each record that could
 // not be read (torn, bad size, bad BinXML) and each chunk that could not
@@ -99,14 +114,20 @@ type evtxRecord struct {
 	User       string  // System/Security@UserID, a SID
 	Strings    []bxVal // EventData/Data, or the values of UserData
 	Data       []byte  // EventData/Binary
+	// Recovered: found outside the live records of a readable chunk (its
+	// slack space, or a chunk without signature).
+	Recovered bool
 }
 
 // evtxStats counts what one file held.
 type evtxStats struct {
 	Chunks  int // chunks in use (an all-zero chunk is unused space)
 	Damaged int // of those, chunks that failed a check
-	Records int
-	Dirty   bool // the header's dirty flag
+	Records int // read, the recovered ones included
+	// Recovered counts the records read from slack space and from chunks
+	// without a signature.
+	Recovered int
+	Dirty     bool // the header's dirty flag
 	// HeaderChunks is the chunk count the file header claims; a dirty
 	// file can hold more.
 	HeaderChunks int
@@ -129,7 +150,11 @@ func readEVTX(r io.Reader, name string, o *Options, p *problems) []model.Event {
 	if st.Damaged > 0 {
 		p.warn("%d of %d chunks damaged", st.Damaged, st.Chunks)
 	}
-	return events
+	if st.Recovered == 0 {
+		return events
+	}
+	p.warn("%d records recovered from slack space or damaged chunks (marked recovered)", st.Recovered)
+	return dedupRecords(events)
 }
 
 // walkEVTX reads the file header and every chunk, and gives each record
@@ -211,23 +236,30 @@ func readEVTXChunk(chunk []byte, index int, off int64, o *Options, p *problems, 
 			return true, false
 		}
 		st.Chunks++
-		p.damage("chunk %d at offset %d: no ElfChnk signature, not read", index, off)
+		n, unread := recoverEVTXRecords(chunk, evtxChunkHeaderSize, index, off, o, st, fn)
+		if n < 0 {
+			return false, true
+		}
+		p.damage("chunk %d at offset %d: no ElfChnk signature; %s", index, off, recoveredText(n, unread))
 		return true, true
 	}
 	st.Chunks++
 	flags := le.Uint32(chunk[120:])
 	checked := flags&evtxNoCRC == 0
+	headerBad := false
 	if checked {
 		c := crc32.Update(crc32.ChecksumIEEE(chunk[:120]), crc32.IEEETable, chunk[128:evtxChunkHeaderSize])
 		if c != le.Uint32(chunk[124:]) {
-			p.damage("chunk %d at offset %d: header CRC32 mismatch, not read", index, off)
-			return true, true
+			p.warn("chunk %d at offset %d: header CRC32 mismatch; its records are read one by one", index, off)
+			headerBad = true
 		}
 	}
-	free := int(le.Uint32(chunk[48:]))
+	free, freeKnown := int(le.Uint32(chunk[48:])), true
 	if free < evtxChunkHeaderSize || free > evtxChunkSize {
-		p.damage("chunk %d at offset %d: free space offset %d outside the chunk, not read", index, off, free)
-		return true, true
+		p.warn("chunk %d at offset %d: free space offset %d outside the chunk; its records are read as far as their sizes chain them, the rest of the chunk as slack space", index, off, free)
+		free, headerBad = evtxChunkSize, true
+		checked = false // the records CRC32 covers up to a free space offset we do not have
+		freeKnown = false
 	}
 	crcBad := checked && crc32.ChecksumIEEE(chunk[evtxChunkHeaderSize:free]) != le.Uint32(chunk[52:])
 	before := p.damaged
@@ -237,9 +269,16 @@ func readEVTXChunk(chunk []byte, index int, off int64, o *Options, p *problems, 
 			p.warn("chunk %d at offset %d: records CRC32 mismatch; its records are read", index, off)
 		}
 	}()
-	damaged = crcBad
+	damaged = crcBad || headerBad
 	bp := newBXParser(chunk, o)
+	slack := free
 	for pos := evtxChunkHeaderSize; pos+evtxRecordHeader+4 <= free; {
+		if !freeKnown && (!bytes.Equal(chunk[pos:pos+4], evtxRecordSignature) || !soundEVTXRecord(chunk, pos)) {
+			// Without the free space offset the end of the live records is
+			// where their chain of sizes ends.
+			slack = pos
+			break
+		}
 		if !bytes.Equal(chunk[pos:pos+4], evtxRecordSignature) {
 			if allZero(chunk[pos:free]) {
 				break
@@ -281,7 +320,59 @@ func readEVTXChunk(chunk []byte, index int, off int64, o *Options, p *problems, 
 		}
 		pos += size
 	}
+	if slack < evtxChunkSize {
+		n, unread := recoverEVTXRecords(chunk, slack, index, off, o, st, fn)
+		if n < 0 {
+			return false, damaged
+		}
+		if n > 0 {
+			// Fragments alone are what slack space holds: not worth a word.
+			p.warn("chunk %d at offset %d: slack space from chunk offset %d: %s", index, off, slack, recoveredText(n, unread))
+		}
+	}
 	return true, damaged
+}
+
+// recoverEVTXRecords reads the sound records of chunk from offset from to
+// its end, found by their signature and by a size that agrees with its
+// trailing copy, as Recovered records; a candidate is skipped by its
+// first byte only, so a false start cannot hide a record inside it. It
+// returns how many were read and how many failed their BinXML, or -1 when
+// fn asked to stop.
+func recoverEVTXRecords(chunk []byte, from, index int, off int64, o *Options, st *evtxStats, fn func(*evtxRecord) bool) (read, unread int) {
+	bp := newBXParser(chunk, o)
+	bp.checkTemplateID = true
+	for pos := nextEVTXRecord(chunk, from, len(chunk)); pos >= 0; {
+		size := int(binary.LittleEndian.Uint32(chunk[pos+4:]))
+		rec, err := parseEVTXRecord(bp, chunk, pos, size)
+		rec.Offset = off + int64(pos)
+		rec.Recovered = true
+		next := pos + size
+		if err != nil {
+			unread++
+			next = pos + 1
+		} else {
+			read++
+			st.Records++
+			st.Recovered++
+			if !fn(&rec) {
+				return -1, unread
+			}
+		}
+		pos = nextEVTXRecord(chunk, next, len(chunk))
+	}
+	return read, unread
+}
+
+// recoveredText says what a recovery scan of a chunk found.
+func recoveredText(read, unread int) string {
+	switch {
+	case read == 0 && unread == 0:
+		return "no sound record in it"
+	case unread == 0:
+		return fmt.Sprintf("%d records recovered", read)
+	}
+	return fmt.Sprintf("%d records recovered, %d more found but not readable (their templates or names are gone)", read, unread)
 }
 
 // soundEVTXRecord reports whether the record header at pos has a size
@@ -481,6 +572,7 @@ func binaryData(d *bxElem, o *Options) []byte {
 func evtxEvent(rec *evtxRecord, name string, o *Options) model.Event {
 	ev := newEvent("eventlog", name+"#record="+strconv.FormatUint(rec.ID, 10))
 	ev.Record, ev.Offset = rec.ID, rec.Offset
+	ev.Recovered = rec.Recovered
 	ev.User = rec.User
 	// TimeCreated is when the event was generated, the .evt TimeGenerated;
 	// the record header's written time stands in when it is absent.

@@ -189,6 +189,10 @@ type bxParser struct {
 	maxDepth  int
 	budget    int // tokens and nodes left for this chunk
 	o         *Options
+	// checkTemplateID: a template instance must name the definition it
+	// points at (the first 4 bytes of its GUID). Set for recovered
+	// records, whose chunk may have been reused since they were written.
+	checkTemplateID bool
 }
 
 func newBXParser(chunk []byte, o *Options) *bxParser {
@@ -578,11 +582,17 @@ func (c *cursor) instance(depth int) (*tInstance, error) {
 	if err := c.need(9); err != nil {
 		return nil, err
 	}
-	c.pos += 5 // unknown byte, template identifier
+	c.pos++ // unknown byte
+	id, _ := c.u32()
 	defOff, _ := c.u32()
 	def, size, err := c.p.template(defOff, depth)
 	if err != nil {
 		return nil, err
+	}
+	if c.p.checkTemplateID && binary.LittleEndian.Uint32(c.p.chunk[defOff+4:]) != id {
+		// A recovered record in a reused chunk: the definition it names
+		// was overwritten, and what is there now belongs to another.
+		return nil, c.fail("template instance names template %08x, the definition at %d is %08x", id, defOff, binary.LittleEndian.Uint32(c.p.chunk[defOff+4:]))
 	}
 	if int(defOff) == c.pos {
 		if err := c.need(size); err != nil {

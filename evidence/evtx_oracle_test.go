@@ -145,13 +145,13 @@ var evtxexportField = regexp.MustCompile(`^([A-Z][A-Za-z ]*?)(?:: (\d+))?\t+: ?(
 
 // runEvtxexport parses evtxexport's text output (its default); err when
 // it could not export the file.
-func runEvtxexport(t *testing.T, path string) ([]evtxOracleRecord, error) {
+func runEvtxexport(t *testing.T, path string, args ...string) ([]evtxOracleRecord, error) {
 	t.Helper()
 	bin, err := exec.LookPath("evtxexport")
 	if err != nil {
 		needOracle(t, "evtxexport (libevtx-utils)", err)
 	}
-	out, err := exec.Command(bin, path).Output()
+	out, err := exec.Command(bin, append(args, path)...).Output()
 	if err != nil {
 		return nil, fmt.Errorf("evtxexport %s: %w", path, err)
 	}
@@ -360,15 +360,36 @@ func TestEVTXOracles(t *testing.T) {
 	if err := os.WriteFile(written, buildEVTX(exchangeIncident()), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	for _, path := range append(evtxTestFiles(t), written) {
+	// And a chunk whose header CRC32 fails: both oracles read its records,
+	// and so must we.
+	headerBad := filepath.Join(t.TempDir(), "system-dirty-chunk1-header-crc.evtx")
+	b := bytes.Clone(readTestEVTX(t, "system-dirty.evtx"))
+	b[evtxFileHeaderSize+evtxChunkSize+8]++
+	if err := os.WriteFile(headerBad, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, path := range append(evtxTestFiles(t), written, headerBad) {
 		base := filepath.Base(path)
 		t.Run(base, func(t *testing.T) {
 			t.Parallel() // python-evtx takes seconds on the biggest file
-			ours, _, _ := ourRecords(t, path)
+			all, _, _ := ourRecords(t, path)
+			var ours, recovered []*evtxRecord
 			byID := map[uint64]*evtxRecord{}
-			for _, r := range ours {
+			for _, r := range all {
+				if r.Recovered {
+					recovered = append(recovered, r)
+					continue
+				}
+				ours = append(ours, r)
 				byID[r.ID] = r
 			}
+			t.Run("evtxexport-recovered", func(t *testing.T) {
+				recs, err := runEvtxexport(t, path, "-m", "recovered")
+				if oracleCannot(t, base+"/evtxexport", recs, err) {
+					return
+				}
+				compareRecovered(t, base, byID, recovered, recs)
+			})
 			t.Run("evtxexport", func(t *testing.T) {
 				recs, err := runEvtxexport(t, path)
 				if oracleCannot(t, base+"/evtxexport", recs, err) {
@@ -431,6 +452,44 @@ func compareEVTXOracle(t *testing.T, key string, ours []*evtxRecord, byID map[ui
 		t.Errorf("records: ours %d, oracle %d (%d expected exceptions, %d resynced)", len(ours), len(theirs), len(exc.extra), len(resynced))
 	}
 	t.Logf("%s: ours %d records, oracle %d", key, len(ours), len(theirs))
+}
+
+// compareRecovered compares the records we recover from slack space with
+// those evtxexport's "-m recovered" lists. It lists as recovered also the
+// records after a torn one that our walk reads live (resyncedRecords):
+// those are compared with our live ones.
+func compareRecovered(t *testing.T, file string, live map[uint64]*evtxRecord, recovered []*evtxRecord, theirs []evtxOracleRecord) {
+	t.Helper()
+	resynced := map[uint64]bool{}
+	for _, id := range resyncedRecords[file] {
+		resynced[id] = true
+	}
+	ours := map[uint64]*evtxRecord{}
+	for _, r := range recovered {
+		if ours[r.ID] != nil {
+			t.Errorf("record %d recovered twice", r.ID)
+		}
+		ours[r.ID] = r
+	}
+	seen := map[uint64]bool{}
+	for _, o := range theirs {
+		r := ours[o.ID]
+		if resynced[o.ID] {
+			r = live[o.ID]
+		}
+		if r == nil {
+			t.Errorf("record %d: evtxexport recovers it, we do not", o.ID)
+			continue
+		}
+		seen[o.ID] = true
+		compareEvtxexport(t, r, o)
+	}
+	for id := range ours {
+		if !seen[id] {
+			t.Errorf("record %d: we recover it, evtxexport does not", id)
+		}
+	}
+	t.Logf("%s: %d records recovered, evtxexport -m recovered lists %d (%d of them read live after a torn record)", file, len(recovered), len(theirs), len(resyncedRecords[file]))
 }
 
 func compareEvtxexport(t *testing.T, r *evtxRecord, o evtxOracleRecord) {

@@ -7,6 +7,8 @@ import (
 	"hash/crc32"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -186,32 +188,59 @@ func TestEVTXResyncAfterTornRecord(t *testing.T) {
 func TestEVTXDamagedChunks(t *testing.T) {
 	b := readTestEVTX(t, "bad-chunk-magic.evtx")
 	f := loadBytes(t, b, "x.evtx")
-	// 298: the 267 records before the torn ones, plus the 31 sound records
-	// (47675-47705) after chunk 7's torn one, found by resyncing.
-	if f.Err != nil || len(f.Events) != 298 || f.Info.Events != 298 || f.Info.Damaged != 5 || f.Info.Format != "evtx" ||
+	// 348: the 267 records before the torn ones, the 31 sound records
+	// (47675-47705) after chunk 7's torn one, found by resyncing, and the 50
+	// records 45641-45690 left in chunk 7's slack space from its earlier
+	// use, recovered (evtxexport -m recovered lists the same 50).
+	if f.Err != nil || len(f.Events) != 348 || f.Info.Events != 348 || f.Info.Damaged != 5 || f.Info.Format != "evtx" ||
 		f.Info.TimeZone != model.TimeUTC || len(f.Info.Warnings) == 0 {
-		t.Fatalf("%d events, info %+v, err %v; want 298 events, 5 damaged (2 unreadable chunks, 3 torn records), warnings", len(f.Events), f.Info, f.Err)
+		t.Fatalf("%d events, info %+v, err %v; want 348 events, 5 damaged (2 unreadable chunks, 3 torn records), warnings", len(f.Events), f.Info, f.Err)
 	}
-	_, st, _ := walkBytes(t, b, nil)
-	if st.Damaged != 5 || st.Chunks != 6 {
-		t.Errorf("stats %+v; want 6 chunks in use, 5 damaged (6 and 10 without signature, 0, 7, 9 with torn records)", st)
-	}
-
-	// Break chunk 1's header CRC in a clean file: that chunk's records go,
-	// every other chunk's stay.
-	clean := readTestEVTX(t, "system-dirty.evtx")
-	all, _, _ := walkBytes(t, clean, nil)
-	in1 := 0
-	for _, r := range all {
-		if r.Offset >= evtxFileHeaderSize+evtxChunkSize && r.Offset < evtxFileHeaderSize+2*evtxChunkSize {
-			in1++
+	var recovered []uint64
+	for _, e := range f.Events {
+		if e.Recovered {
+			recovered = append(recovered, e.Record)
 		}
 	}
+	slices.Sort(recovered)
+	if want := recordSpan(45641, 45690); !slices.Equal(recovered, want) {
+		t.Errorf("recovered records %v, want %v", recovered, want)
+	}
+	if !slices.ContainsFunc(f.Info.Warnings, func(w string) bool {
+		return strings.Contains(w, "chunk 7 ") && strings.Contains(w, "slack space from chunk offset 40408") && strings.Contains(w, "50 records recovered")
+	}) {
+		t.Errorf("no warning names chunk 7's 50 recovered records: %q", f.Info.Warnings)
+	}
+	// Chunks 6 and 10 have lost their headers, and with them the templates
+	// their surviving records need: found, counted, not read.
+	if !slices.ContainsFunc(f.Info.Warnings, func(w string) bool {
+		return strings.Contains(w, "chunk 10") && strings.Contains(w, "67 more found but not readable")
+	}) {
+		t.Errorf("no warning names chunk 10's 67 unreadable records: %q", f.Info.Warnings)
+	}
+	_, st, _ := walkBytes(t, b, nil)
+	if st.Damaged != 5 || st.Chunks != 6 || st.Recovered != 50 {
+		t.Errorf("stats %+v; want 6 chunks in use, 5 damaged (6 and 10 without signature, 0, 7, 9 with torn records), 50 recovered", st)
+	}
+
+	// Break chunk 1's header CRC in a clean file: the chunk is damaged,
+	// its records are still read (as evtxexport reads them; the oracle
+	// test compares them on such a file), none of them damaged.
+	clean := readTestEVTX(t, "system-dirty.evtx")
+	all, _, _ := walkBytes(t, clean, nil)
 	bad := bytes.Clone(clean)
 	bad[evtxFileHeaderSize+evtxChunkSize+8]++ // first record number, under the header CRC
 	recs, st, p := walkProblems(t, bad, nil)
-	if p.damaged != 1 || st.Damaged != 1 || len(recs) != len(all)-in1 || in1 == 0 {
-		t.Errorf("header CRC broken: %d records (want %d), stats %+v, damaged %d", len(recs), len(all)-in1, st, p.damaged)
+	if p.damaged != 0 || st.Damaged != 1 || len(recs) != len(all) || !slices.ContainsFunc(p.warnings, func(w string) bool {
+		return strings.Contains(w, "chunk 1 ") && strings.Contains(w, "header CRC32 mismatch")
+	}) {
+		t.Errorf("header CRC broken: %d records (want %d), stats %+v, damaged %d, warnings %q", len(recs), len(all), st, p.damaged, p.warnings)
+	}
+	// And with its free space offset out of the chunk as well: the records
+	// are walked to the chunk's end, the same ones read.
+	binary.LittleEndian.PutUint32(bad[evtxFileHeaderSize+evtxChunkSize+48:], 1<<20)
+	if recs, st, _ = walkProblems(t, bad, nil); st.Damaged != 1 || len(recs) != len(all) {
+		t.Errorf("free space offset broken: %d records (want %d), stats %+v", len(recs), len(all), st)
 	}
 
 	// Break a byte inside a record's BinXML: the records CRC fails, the
@@ -325,5 +354,93 @@ func TestEVTXForwardedExchangeEvent(t *testing.T) {
 				t.Errorf("string %d: %q, want %q", i+1, got[i], want[i])
 			}
 		}
+	}
+}
+
+// A template instance names the definition it points at (the first 4
+// bytes of its GUID) in every live record of every real file here, so the
+// check recovered records must pass never turns away a sound record.
+// In application-3.2-no-crc32.evtx the chunk was reused when the log
+// wrapped: 20 older records (302-425) survive whole past its free space
+// offset, but their templates were overwritten by the live records'. Read
+// without the check they give events built from other templates; with it
+// none is recovered.
+func TestEVTXTemplateIDCheck(t *testing.T) {
+	o := (&Options{}).withDefaults()
+	for _, path := range evtxTestFiles(t) {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		recs, _, _ := walkBytes(t, b, nil)
+		checked := 0
+		for _, r := range recs {
+			if r.Recovered {
+				continue
+			}
+			start := evtxFileHeaderSize + (r.Offset-evtxFileHeaderSize)/evtxChunkSize*evtxChunkSize
+			chunk := b[start : start+evtxChunkSize]
+			pos := int(r.Offset - start)
+			bp := newBXParser(chunk, &o)
+			bp.checkTemplateID = true
+			again, err := parseEVTXRecord(bp, chunk, pos, int(binary.LittleEndian.Uint32(chunk[pos+4:])))
+			if err != nil || again.ID != r.ID || again.EventID != r.EventID || len(again.Strings) != len(r.Strings) {
+				t.Errorf("%s: record %d: with the template check: %v (event %d, %d strings; want %d, %d)",
+					filepath.Base(path), r.ID, err, again.EventID, len(again.Strings), r.EventID, len(r.Strings))
+			}
+			checked++
+		}
+		t.Logf("%s: %d live records pass the template check", filepath.Base(path), checked)
+	}
+
+	b := readTestEVTX(t, "application-3.2-no-crc32.evtx")
+	chunk := b[evtxFileHeaderSize : evtxFileHeaderSize+evtxChunkSize]
+	free := int(binary.LittleEndian.Uint32(chunk[48:]))
+	var st evtxStats
+	read, unread := recoverEVTXRecords(chunk, free, 0, evtxFileHeaderSize, &o, &st, func(*evtxRecord) bool { return true })
+	if read != 0 || unread != 34 || st.Recovered != 0 {
+		t.Errorf("slack of the reused chunk: %d recovered, %d unreadable; want 0 and 34 (20 on overwritten templates, 14 torn by the live records)", read, unread)
+	}
+	unchecked := 0
+	bp := newBXParser(chunk, &o)
+	for pos := nextEVTXRecord(chunk, free, len(chunk)); pos >= 0; pos = nextEVTXRecord(chunk, pos+1, len(chunk)) {
+		if _, err := parseEVTXRecord(bp, chunk, pos, int(binary.LittleEndian.Uint32(chunk[pos+4:]))); err == nil {
+			unchecked++
+		}
+	}
+	if unchecked != 20 {
+		t.Errorf("without the template check %d slack records parse, want the 20 that name overwritten templates", unchecked)
+	}
+	t.Logf("without the check %d of the 20 slack records would parse, on other records' templates", unchecked)
+}
+
+// A chunk that still holds, as slack space, the records another chunk
+// holds live (a chunk reused in place keeps what it held past its free
+// space offset): each is found and recovered, and each recovered copy is
+// dropped in favour of the live record.
+func TestEVTXRecoveredCopyOfALiveRecordDropped(t *testing.T) {
+	clean := readTestEVTX(t, "system-dirty.evtx")
+	live := loadBytes(t, clean, "x.evtx")
+	// The first chunk again, appended with its free space offset at the
+	// start of its records: every record in it is slack space.
+	first := clean[evtxFileHeaderSize : evtxFileHeaderSize+evtxChunkSize]
+	again := bytes.Clone(first)
+	binary.LittleEndian.PutUint32(again[48:], evtxChunkHeaderSize)
+	binary.LittleEndian.PutUint32(again[52:], crc32.ChecksumIEEE(nil))
+	binary.LittleEndian.PutUint32(again[124:], crc32.Update(crc32.ChecksumIEEE(again[:120]), crc32.IEEETable, again[128:evtxChunkHeaderSize]))
+	b := append(bytes.Clone(clean[:evtxFileHeaderSize+(len(clean)-evtxFileHeaderSize)/evtxChunkSize*evtxChunkSize]), again...)
+	inFirst := 0
+	for _, e := range live.Events {
+		if e.Offset < evtxFileHeaderSize+evtxChunkSize {
+			inFirst++
+		}
+	}
+	recs, st, _ := walkBytes(t, b, nil)
+	if st.Recovered != inFirst || st.Damaged != 0 || len(recs) != len(live.Events)+inFirst {
+		t.Fatalf("stats %+v, %d records: want the %d records of the first chunk recovered from the copy", st, len(recs), inFirst)
+	}
+	f := loadBytes(t, b, "x.evtx")
+	if len(f.Events) != len(live.Events) || slices.ContainsFunc(f.Events, func(e model.Event) bool { return e.Recovered }) {
+		t.Errorf("%d events (want %d), recovered among them: the copies should be dropped for the live records", len(f.Events), len(live.Events))
 	}
 }

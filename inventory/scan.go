@@ -160,6 +160,7 @@ func ScanEach(ctx context.Context, paths []string, opts Options, fn func(*model.
 			defer wg.Done()
 			var r seqResult
 			var buf readBuffer
+			defer buf.folder.Close()
 			flush := func() {
 				if len(r.files) > 0 {
 					results <- r
@@ -449,11 +450,12 @@ func walkDir(ctx context.Context, dir string, fn func(job) bool, hooks walkHooks
 			return nil
 		}
 	}
+	clean := isCleanDir(dir)
 	for _, e := range entries {
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
-		p := filepath.Join(dir, e.Name)
+		p := joinEntry(dir, clean, e.Name)
 		j := job{path: p, walked: true, listedRegular: e.Type.IsRegular()}
 		isDir := e.Type.IsDir()
 		if !j.listedRegular && !isDir {
@@ -480,6 +482,25 @@ func walkDir(ctx context.Context, dir string, fn func(job) bool, hooks walkHooks
 		}
 	}
 	return nil
+}
+
+// isCleanDir reports a folder path that filepath.Join would leave as it
+// is before a name: already clean, not "." (Join drops it) and not ending
+// in a separator ("/"). Outside Windows only, whose Clean also rewrites
+// separators and volume names.
+func isCleanDir(dir string) bool {
+	return runtime.GOOS != "windows" && dir != "." && dir != "" && dir[len(dir)-1] != '/' && filepath.Clean(dir) == dir
+}
+
+// joinEntry is filepath.Join(dir, name) for a name of dir's listing,
+// without cleaning the whole path again for each name (0.45% of a
+// one-core scan) where dir is clean (isCleanDir) and the name is one
+// Join would not change: not empty, ".", "..", and without a separator.
+func joinEntry(dir string, clean bool, name string) string {
+	if !clean || name == "" || name == "." || name == ".." || strings.IndexByte(name, '/') >= 0 {
+		return filepath.Join(dir, name)
+	}
+	return dir + "/" + name
 }
 
 // skipHeadLen is how many leading bytes Options.Skip is shown.
@@ -564,7 +585,7 @@ var scanReaders = sync.Pool{New: func() any { return bufio.NewReaderSize(nil, 64
 // more than one message is read twice (split, then each message parsed)
 // and gives one Message per message.
 func parseForScan(j job, opts Options, buf *readBuffer) ([]*model.Message, fs.FileInfo, error) {
-	f, err := readonly.Open(j.path)
+	f, err := buf.folder.Open(j.path)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -647,8 +668,13 @@ var wholeReadMax int64 = 2 << 20
 // and each new buffer's pages fault in again (2,500 page faults more per
 // 10,000 files than the bufio path with a pool).
 type readBuffer struct {
-	b []byte
-	r bytesThen
+	// folder opens the worker's files relative to their folder's
+	// descriptor, kept while the walk's files come from one folder (as
+	// readonly.Open would open them, minus the lookup of the folder's
+	// path for each).
+	folder readonly.Folder
+	b      []byte
+	r      bytesThen
 	// rest: the mbox file just parsed has more than mboxEager messages;
 	// the worker hands it over with them.
 	rest *mboxRest

@@ -165,6 +165,50 @@ func TestIndexStringIsBytesIndex(t *testing.T) {
 	}
 }
 
+// hostRE is what isHostName reads by hand.
+var hostRE = regexp.MustCompile(`(?i)^\[?[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?)+\]?$|^\[[0-9.]+\]$`)
+
+// TestIsHostNameIsRegexp holds isHostName to hostRE on the named edges and
+// on random printable ASCII words built of label pieces, dots, hyphens,
+// brackets and other bytes, labels of 63, 64 and 65 letters included.
+func TestIsHostNameIsRegexp(t *testing.T) {
+	l63, l64, l65 := strings.Repeat("a", 63), strings.Repeat("b", 64), strings.Repeat("c", 65)
+	for _, w := range []string{"", "a", "a.b", "A.B", "a.", ".a", "a..b", "-a.b", "a-.b", "a.-b", "a.b-", "a-b.c-d", "[a.b]", "[a.b", "a.b]", "[[a.b]", "a.b]]",
+		"[]", "[", "]", "[.]", "[1]", "[1.2.3.4]", "[1..2]", "1.2.3.4", "[1.2.3.4", "[a]", "a_b.c", "a.b:25",
+		l63 + ".x", l64 + ".x", l65 + ".x", "x." + l64, "x." + l65, "[" + l64 + "." + l64 + "]"} {
+		if got, want := isHostName([]byte(w)), hostRE.MatchString(w); got != want {
+			t.Errorf("isHostName(%q) = %v, hostRE %v", w, got, want)
+		}
+	}
+	r := rand.New(rand.NewPCG(6, 6))
+	pieces := []string{"a", "Z", "0", "9", "mail", "example", "-", ".", "..", "[", "]", "_", ":", "@", "~", l63, l64, "x-y", "1.2"}
+	matched := 0
+	for i := 0; i < 50000; i++ {
+		var b []byte
+		for k := r.IntN(6); k >= 0; k-- {
+			b = append(b, pieces[r.IntN(len(pieces))]...)
+		}
+		got, want := isHostName(b), hostRE.Match(b)
+		if got != want {
+			t.Fatalf("isHostName(%q) = %v, hostRE %v", b, got, want)
+		}
+		if want {
+			matched++
+		}
+	}
+	if matched < 1000 {
+		t.Fatalf("only %d of the random words are host names: the test does not reach the matcher's paths", matched)
+	}
+	for c := 0; c < 0x100; c++ {
+		if c >= 0x21 && c < 0x7f {
+			w := []byte{'a', byte(c), '.', 'b'}
+			if got, want := isHostName(w), hostRE.Match(w); got != want {
+				t.Errorf("isHostName(%q) = %v, hostRE %v", w, got, want)
+			}
+		}
+	}
+}
+
 // heloByFields is what envelopeFromBlock did before heloIn: the runs of
 // printable ASCII, trimmed and split by strings.Fields, matched as strings.
 func heloByFields(b []byte) string {

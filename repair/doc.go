@@ -2,7 +2,7 @@
 // mail behind a crash- or stall-class finding is delivered instead of
 // deleted (the KB's answer, Q197792).
 //
-// Bytes takes one file's bytes and returns the repaired copy and the list of
+// Bytes takes one file's bytes (File and Preview a file's path) and returns the repaired copy and the list of
 // byte edits that made it. Each rule with a known safe repair has a fixer
 // (fix_*.go) that computes the smallest change removing its trigger; what
 // each fixer does, or why a rule has none, is the rule's repair text
@@ -28,6 +28,18 @@
 //     folder with the input's file name, after the one output guard
 //     (package guard): never over an input, never inside an input folder
 //     or the queue folder a message came from (DESIGN.md section 4).
+//
+// Memory is bounded whatever the input (issue 16: a poison message is
+// often a huge attachment): a file up to 4 MiB is repaired in memory; a
+// bigger one is read through a 64 KiB window of the file (type text), each
+// fix streams the new version into a temporary file next to the copy
+// (unnamed where Linux has O_TMPFILE, so an interrupt or SIGKILL leaves
+// nothing; else atomicfile's ".imsf-" temporaries, removed on every way
+// out), and every check parses that version as a stream. Fixers read the
+// bytes through the text's methods only, so both paths give the same copy
+// and changes byte for byte (TestStreamMatchesMemory). An mbox is repaired
+// one message at a time, its copy written from the first repaired message
+// on. What a record lists (a change's before and after) is held as ever.
 //
 // Why a package of its own, next to rules and not inside replay: a repair is
 // a policy over parsed messages (what to change for each rule), as triage is

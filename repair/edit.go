@@ -25,34 +25,52 @@ type edit struct {
 var errEnvelope = errors.New("repair: an edit would touch the envelope")
 
 // apply makes the edits (at offsets of cur, not overlapping) and returns
-// the new bytes and the changes, whose offsets are sequential: each is the
-// offset in the file after the changes listed before it.
-func apply(cur []byte, edits []edit, msgStart int64, rule string, kb []string) ([]byte, []model.RepairChange, error) {
+// the new version and the changes, whose offsets are sequential: each is
+// the offset in the file after the changes listed before it. The new
+// version is in memory when cur is, else spilled through sp; an error
+// writing it is a *writeError.
+func apply(cur *text, edits []edit, msgStart int64, rule string, kb []string, sp *spill) (*text, []model.RepairChange, error) {
 	sort.SliceStable(edits, func(i, j int) bool {
 		if edits[i].off != edits[j].off {
 			return edits[i].off < edits[j].off
 		}
 		return edits[i].del < edits[j].del
 	})
-	var out bytes.Buffer
 	var ch []model.RepairChange
 	var pos, shift int64
 	for _, e := range edits {
-		if e.off < pos || e.del < 0 || e.off+e.del > int64(len(cur)) {
+		if e.off < pos || e.del < 0 || e.off+e.del > cur.Len() {
 			return nil, nil, fmt.Errorf("repair: %s: overlapping or out-of-range edit at %d", rule, e.off)
 		}
 		if e.off < max(msgStart, 0) {
 			return nil, nil, fmt.Errorf("%w (%s at %d, message starts at %d)", errEnvelope, rule, e.off, msgStart)
 		}
-		out.Write(cur[pos:e.off])
-		out.Write(e.ins)
-		ch = append(ch, model.RepairChange{Rule: rule, Part: e.part, Offset: e.off + shift, Before: model.Text(cur[e.off : e.off+e.del]),
+		ch = append(ch, model.RepairChange{Rule: rule, Part: e.part, Offset: e.off + shift, Before: model.Text(cur.Span(e.off, e.off+e.del)),
 			After: model.Text(e.ins), KB: kb, Note: e.note})
 		shift += int64(len(e.ins)) - e.del
 		pos = e.off + e.del
 	}
-	out.Write(cur[pos:])
-	return out.Bytes(), ch, nil
+	w, err := newVersion(cur, sp)
+	if err != nil {
+		return nil, nil, err
+	}
+	pos = 0
+	for _, e := range edits {
+		if err := w.copy(cur, pos, e.off); err != nil {
+			w.abort()
+			return nil, nil, err
+		}
+		if err := w.write(e.ins); err != nil {
+			w.abort()
+			return nil, nil, err
+		}
+		pos = e.off + e.del
+	}
+	if err := w.copy(cur, pos, cur.Len()); err != nil {
+		w.abort()
+		return nil, nil, err
+	}
+	return w.text(), ch, nil
 }
 
 // Replay applies recorded changes to the original in order, checking that
@@ -73,7 +91,7 @@ func Replay(orig []byte, changes []model.RepairChange) ([]byte, error) {
 // site is what a fixer sees: the current bytes, their parse, the rule's
 // findings on them and the rules configuration with defaults applied.
 type site struct {
-	raw []byte
+	raw *text
 	m   *model.Message
 	fs  []model.Finding
 	cfg rules.Config
@@ -131,13 +149,7 @@ func (s *site) field(off int64) (*model.Part, *model.HeaderField) {
 }
 
 // span returns raw[a:b] clipped to the file.
-func (s *site) span(a, b int64) []byte {
-	a, b = max(a, 0), min(b, int64(len(s.raw)))
-	if a >= b {
-		return nil
-	}
-	return s.raw[a:b]
-}
+func (s *site) span(a, b int64) []byte { return s.raw.Span(a, b) }
 
 // fieldBytes is the field as written, folds and line end included.
 func (s *site) fieldBytes(f *model.HeaderField) []byte { return s.span(f.Offset, f.Offset+f.RawLength) }
@@ -145,8 +157,8 @@ func (s *site) fieldBytes(f *model.HeaderField) []byte { return s.span(f.Offset,
 // body is the part's body; for a child of a multipart the CRLF that belongs
 // to the next delimiter (RFC 2046 5.1.1) is left out.
 func (s *site) body(p *model.Part) (start, end int64) {
-	start, end = p.BodyOffset, min(p.BodyOffset+p.BodyLength, int64(len(s.raw)))
-	if p.Path != "" && end-start >= 2 && s.raw[end-2] == '\r' && s.raw[end-1] == '\n' {
+	start, end = p.BodyOffset, min(p.BodyOffset+p.BodyLength, s.raw.Len())
+	if p.Path != "" && end-start >= 2 && s.raw.At(end-2) == '\r' && s.raw.At(end-1) == '\n' {
 		end -= 2
 	}
 	return start, end
@@ -157,15 +169,16 @@ func (s *site) body(p *model.Part) (start, end int64) {
 // "=" are skipped as RFC 2045 allows.
 func (s *site) valueSpan(p *model.Param) (start, end int64, quoted, ok bool) {
 	i := p.Offset + int64(len(p.Name))
-	n := int64(len(s.raw))
+	n := s.raw.Len()
+	at := s.raw.At
 	skip := func() {
 		for i < n {
 			switch {
-			case s.raw[i] == ' ' || s.raw[i] == '\t':
+			case at(i) == ' ' || at(i) == '\t':
 				i++
-			case i+2 < n && s.raw[i] == '\r' && s.raw[i+1] == '\n' && (s.raw[i+2] == ' ' || s.raw[i+2] == '\t'):
+			case i+2 < n && at(i) == '\r' && at(i+1) == '\n' && (at(i+2) == ' ' || at(i+2) == '\t'):
 				i += 3
-			case i+1 < n && s.raw[i] == '\n' && (s.raw[i+1] == ' ' || s.raw[i+1] == '\t'):
+			case i+1 < n && at(i) == '\n' && (at(i+1) == ' ' || at(i+1) == '\t'):
 				i += 2
 			default:
 				return
@@ -176,21 +189,21 @@ func (s *site) valueSpan(p *model.Param) (start, end int64, quoted, ok bool) {
 		return 0, 0, false, false
 	}
 	skip()
-	if i >= n || s.raw[i] != '=' {
+	if i >= n || at(i) != '=' {
 		return 0, 0, false, false
 	}
 	i++
 	skip()
-	if i < n && s.raw[i] == '"' {
+	if i < n && at(i) == '"' {
 		// The quoted-string ends at its quote, within the field: a line end
 		// that is not a fold ends the field, and an unclosed quote is no
 		// value to edit.
 		start = i + 1
-		for i = start; i < n && s.raw[i] != '"'; i++ {
+		for i = start; i < n && at(i) != '"'; i++ {
 			switch {
-			case s.raw[i] == '\\':
+			case at(i) == '\\':
 				i++
-			case s.raw[i] == '\n' && (i+1 >= n || s.raw[i+1] != ' ' && s.raw[i+1] != '\t'):
+			case at(i) == '\n' && (i+1 >= n || at(i+1) != ' ' && at(i+1) != '\t'):
 				return 0, 0, false, false
 			}
 		}
@@ -200,7 +213,7 @@ func (s *site) valueSpan(p *model.Param) (start, end int64, quoted, ok bool) {
 		return start, i, true, true
 	}
 	start = i
-	for i < n && !bytes.ContainsRune([]byte("; \t\r\n"), rune(s.raw[i])) {
+	for i < n && !bytes.ContainsRune([]byte("; \t\r\n"), rune(at(i))) {
 		i++
 	}
 	return start, i, false, true

@@ -2,6 +2,7 @@ package repair
 
 import (
 	"fmt"
+	"os"
 	"path/filepath"
 
 	"github.com/imsforensic/imsforensic/guard"
@@ -10,11 +11,6 @@ import (
 	"github.com/imsforensic/imsforensic/model"
 )
 
-// MaxFileBytes is the largest input File repairs: a repair holds the file
-// and a few versions of it in memory (every fix is checked on a whole
-// copy), so a bigger file is reported as an error instead.
-const MaxFileBytes = 128 << 20
-
 // Dest is where the repaired copy of an input goes: the same file name,
 // under the queue's folder (IN, OUT, IN/Archive, ...) when the input was in
 // one, so a repaired TempIMS tree can be replayed like the original.
@@ -22,45 +18,98 @@ func Dest(outDir, queue, path string) string {
 	return filepath.Join(outDir, filepath.FromSlash(queue), filepath.Base(path))
 }
 
-// Preview repairs the file at path (a message of queue) in memory: the
-// record File would give, with the copy's bytes, and nothing written (the
-// HTML report's "repairable:" line). The record is complete even when
-// err != nil (Status model.RepairError).
-func Preview(path, queue string, opts Options) (model.RepairRecord, []byte, error) {
+// Preview repairs the file at path (a message of queue) and writes
+// nothing: the record File would give (the HTML report's "repairable:"
+// line). A file over the in-memory size spills its versions to the
+// system's temporary folder, removed before Preview returns. The record is
+// complete even when err != nil (Status model.RepairError).
+func Preview(path, queue string, opts Options) (model.RepairRecord, error) {
+	sp := &spill{dir: func() (string, error) { return os.TempDir(), nil }}
+	defer sp.cleanup()
+	rec, o, err := run(path, queue, opts, sp)
+	if o != nil {
+		o.out.release()
+	}
+	return rec, err
+}
+
+// run repairs the file at path: a file up to memLimit is read whole, a
+// bigger one through a window of the open file, its versions spilled
+// through sp.
+func run(path, queue string, opts Options, sp *spill) (model.RepairRecord, *outcome, error) {
 	rec := model.RepairRecord{Type: model.TypeRepair, Schema: model.SchemaVersion, Path: model.Escape(path),
 		Changes: []model.RepairChange{}, Remaining: []model.RepairRemaining{}}
-	raw, err := readonly.ReadFile(path, MaxFileBytes)
-	if err == nil {
-		rec.SHA256Before = SHA256(raw)
-		opts.Queue = queue
-		var res *Result
-		if res, err = Bytes(raw, opts); err == nil {
-			rec.Status, rec.Changes, rec.Remaining = res.Status, res.Changes, res.Remaining
-			return rec, res.Output, nil
-		}
+	o, err := runFile(path, queue, opts, sp, &rec)
+	if err != nil {
+		err = fmt.Errorf("repair %s: %w", path, err)
+		rec.Status, rec.Error = model.RepairError, model.Escape(err.Error())
+		return rec, nil, err
 	}
-	err = fmt.Errorf("repair %s: %w", path, err)
-	rec.Status, rec.Error = model.RepairError, model.Escape(err.Error())
-	return rec, nil, err
+	rec.Status, rec.Changes, rec.Remaining = o.Status, o.Changes, o.Remaining
+	return rec, o, nil
+}
+
+func runFile(path, queue string, opts Options, sp *spill, rec *model.RepairRecord) (*outcome, error) {
+	f, err := readonly.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	var t *text
+	if f.Size() <= memLimit {
+		b, err := f.ReadAll(nil)
+		if err != nil {
+			return nil, err
+		}
+		t = memText(b)
+	} else {
+		t = fileText(f, 0, f.Size(), sp.window)
+	}
+	rec.SHA256Before = t.Sum(0, t.Len())
+	if err := t.Err(); err != nil {
+		return nil, err
+	}
+	opts.Queue = queue
+	return repairText(t, opts, sp)
 }
 
 // File repairs the file at path (a message of queue) and writes the copy,
 // when there is one, to Dest(outDir, queue, path). It never writes path:
 // the copy is checked with in (the run's inputs; nil for none) and with
 // path's own queue folder (guard.Inputs.AddQueueFiles), so a library
-// caller gets the same protection as the command. The record is complete
-// even when err != nil (Status model.RepairError).
+// caller gets the same protection as the command. A file over the
+// in-memory size is read through a window, its versions spilled to
+// temporary files in the copy's folder (checked the same way), removed
+// before File returns. The record is complete even when err != nil
+// (Status model.RepairError).
 func File(path, queue, outDir string, in *guard.Inputs, opts Options) (model.RepairRecord, error) {
-	rec, out, err := Preview(path, queue, opts)
-	if err != nil || rec.Status != model.RepairRepaired {
-		return rec, err
-	}
 	dest := Dest(outDir, queue, path)
 	if in == nil {
 		in = guard.New()
 	}
 	in.AddQueueFiles(path)
-	sum, err := outside.WriteCopy(in, "the repaired copy", dest, out)
+	sp := &spill{dir: func() (string, error) {
+		if err := outside.Prepare(in, "the repair's temporary file", dest); err != nil {
+			return "", err
+		}
+		return filepath.Dir(dest), nil
+	}}
+	return file(path, queue, dest, in, opts, sp)
+}
+
+func file(path, queue, dest string, in *guard.Inputs, opts Options, sp *spill) (model.RepairRecord, error) {
+	defer sp.cleanup()
+	rec, o, err := run(path, queue, opts, sp)
+	if err != nil || rec.Status != model.RepairRepaired {
+		return rec, err
+	}
+	var sum string
+	if o.out.inMemory() {
+		sum, err = outside.WriteCopy(in, "the repaired copy", dest, o.out.b)
+	} else {
+		sum, err = outside.WriteCopyFrom(in, "the repaired copy", dest, o.out.r, o.out.Len())
+	}
+	o.out.release()
 	if err != nil {
 		err = fmt.Errorf("repair %s: %w", path, err)
 		rec.Status, rec.Error = model.RepairError, model.Escape(err.Error())

@@ -11,11 +11,11 @@ import (
 )
 
 func fixNoFinalCRLF(s *site) ([]edit, string) {
-	n := int64(len(s.raw))
+	n := s.raw.Len()
 	switch {
-	case n > 0 && s.raw[n-1] == '\r':
+	case n > 0 && s.raw.At(n-1) == '\r':
 		return []edit{{off: n, ins: []byte("\n"), note: "final CR completed to CRLF"}}, ""
-	case n > 0 && s.raw[n-1] == '\n':
+	case n > 0 && s.raw.At(n-1) == '\n':
 		return []edit{{off: n - 1, ins: []byte("\r"), note: "final bare LF completed to CRLF"}}, ""
 	}
 	return []edit{{off: n, ins: []byte("\r\n"), note: "CRLF appended at the end of the file"}}, ""
@@ -27,11 +27,11 @@ func fixCRLFRun(s *site) ([]edit, string) {
 	for _, f := range s.fs {
 		i := f.Offset
 		// The run may be quoted from the line end before it.
-		for i < int64(len(s.raw)) && s.raw[i] != '\r' && s.raw[i] != '\n' {
+		for i < s.raw.Len() && s.raw.At(i) != '\r' && s.raw.At(i) != '\n' {
 			i++
 		}
 		start, n := i, int64(0)
-		for i+1 < int64(len(s.raw)) && s.raw[i] == '\r' && s.raw[i+1] == '\n' {
+		for i+1 < s.raw.Len() && s.raw.At(i) == '\r' && s.raw.At(i+1) == '\n' {
 			i, n = i+2, n+1
 		}
 		if n <= keep {
@@ -51,7 +51,7 @@ func fixBase64Invalid(s *site) ([]edit, string) {
 		a, b := s.body(p)
 		var n, last int64 = 0, -1
 		for i := a; i < b; i++ {
-			c := s.raw[i]
+			c := s.raw.At(i)
 			switch {
 			case isB64(c):
 				n, last = n+1, i
@@ -97,7 +97,7 @@ func fixQPUTF16(s *site) ([]edit, string) {
 		}
 		_, b := s.body(p)
 		at := b
-		if b >= 2 && s.raw[b-2] == '\r' && s.raw[b-1] == '\n' {
+		if b >= 2 && s.raw.At(b-2) == '\r' && s.raw.At(b-1) == '\n' {
 			at = b - 2
 		}
 		edits = append(edits, edit{off: at, ins: []byte("=00"), part: p.Path, note: "one NUL byte appended so the UTF-16 text has an even length"})
@@ -110,7 +110,7 @@ func fixUuencodeNoEnd(s *site) ([]edit, string) {
 	for i := range s.m.Parts {
 		p := &s.m.Parts[i]
 		for _, u := range p.Body.Uuencode {
-			if u.EndOffset >= 0 || u.Offset < 0 || u.Offset >= int64(len(s.raw)) {
+			if u.EndOffset >= 0 || u.Offset < 0 || u.Offset >= s.raw.Len() {
 				continue
 			}
 			at, last := uuDataEnd(s.raw, u.Offset)
@@ -126,19 +126,26 @@ func fixUuencodeNoEnd(s *site) ([]edit, string) {
 
 // uuDataEnd returns the offset after the last uuencoded line following the
 // begin line at off, and that line's content.
-func uuDataEnd(raw []byte, off int64) (int64, string) {
-	i := off + int64(bytes.IndexByte(raw[off:], '\n')) + 1
-	if i <= off {
-		return int64(len(raw)), ""
+func uuDataEnd(raw *text, off int64) (int64, string) {
+	i := raw.Index(off, raw.Len(), []byte("\n")) + 1
+	if i <= 0 {
+		return raw.Len(), ""
 	}
 	last := ""
-	for i < int64(len(raw)) {
-		j := bytes.IndexByte(raw[i:], '\n')
-		end := int64(len(raw))
+	for i < raw.Len() {
+		j := raw.Index(i, raw.Len(), []byte("\n"))
+		end := raw.Len()
 		if j >= 0 {
-			end = i + int64(j) + 1
+			end = j + 1
 		}
-		line := strings.TrimRight(string(raw[i:end]), "\r\n")
+		te := end // strings.TrimRight(line, "\r\n"), without reading a long line whole
+		for te > i && (raw.At(te-1) == '\r' || raw.At(te-1) == '\n') {
+			te--
+		}
+		if te-i > 62 {
+			break // longer than any uuencoded line (isUULine)
+		}
+		line := string(raw.Span(i, te))
 		if !isUULine(line) {
 			break
 		}
@@ -174,7 +181,7 @@ func (s *site) replaceWithNotice(p *model.Part, what, why string) (edit, string)
 	}
 	notice := fmt.Sprintf("Content-Type: text/plain; charset=us-ascii\r\nContent-Transfer-Encoding: 7bit\r\n\r\n"+
 		"imsforensic repair removed a corrupt %s part here: %s, %d bytes as written, sha256 %s.\r\n"+
-		"Why: %s. The original message is kept unchanged in the evidence.\r\n", what, model.Escape(name), b-a, SHA256(s.span(a, b)), why)
+		"Why: %s. The original message is kept unchanged in the evidence.\r\n", what, model.Escape(name), b-a, s.raw.Sum(a, b), why)
 	return edit{off: p.Offset, del: b - p.Offset, ins: []byte(notice), part: p.Path, note: "corrupt " + what + " part replaced by a text part that says so"}, ""
 }
 
@@ -271,11 +278,11 @@ func fixFilenameOver246(s *site) ([]edit, string) {
 			if len(u.Name) <= limit {
 				continue
 			}
-			eol := bytes.IndexByte(s.raw[u.Offset:], '\n')
+			eol := s.raw.Index(u.Offset, s.raw.Len(), []byte("\n"))
 			if eol < 0 {
-				eol = len(s.raw) - int(u.Offset)
+				eol = s.raw.Len()
 			}
-			line := s.span(u.Offset, u.Offset+int64(eol))
+			line := s.span(u.Offset, eol)
 			k := bytes.LastIndex(line, []byte(u.Name))
 			if k < 0 {
 				return nil, "the uuencode begin line could not be located"

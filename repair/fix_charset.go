@@ -12,28 +12,45 @@ import (
 	"github.com/imsforensic/imsforensic/rules"
 )
 
-// decoded is the part's body with its transfer encoding undone, leniently
-// (a base64 body with stray bytes decodes what is decodable).
-func (s *site) decoded(p *model.Part) []byte {
+// eachDecoded calls fn with the part's body, its transfer encoding undone
+// leniently (a base64 body with stray bytes decodes what is decodable), a
+// piece at a time: a 1 GiB body is never held whole.
+func (s *site) eachDecoded(p *model.Part, fn func([]byte)) {
 	a, b := s.body(p)
-	raw := s.span(a, b)
 	switch p.CTE {
 	case "base64":
-		clean := make([]byte, 0, len(raw))
-		for _, c := range raw {
-			if isB64(c) {
-				clean = append(clean, c)
+		// The base64 characters alone, decoded four at a time; a rest of
+		// fewer than four is dropped.
+		var quad []byte
+		out := make([]byte, 0, 48<<10)
+		var dec [3]byte
+		s.raw.each(a, b, func(chunk []byte) bool {
+			for _, c := range chunk {
+				if !isB64(c) {
+					continue
+				}
+				if quad = append(quad, c); len(quad) == 4 {
+					n, _ := base64.StdEncoding.Decode(dec[:], quad)
+					out, quad = append(out, dec[:n]...), quad[:0]
+				}
+			}
+			fn(out)
+			out = out[:0]
+			return true
+		})
+	case "quoted-printable":
+		r := quotedprintable.NewReader(io.NewSectionReader(s.raw.readerAt(), a, max(b-a, 0)))
+		buf := make([]byte, 32<<10)
+		for {
+			n, err := r.Read(buf)
+			fn(buf[:n])
+			if err != nil {
+				return
 			}
 		}
-		clean = clean[:len(clean)/4*4]
-		out := make([]byte, base64.StdEncoding.DecodedLen(len(clean)))
-		n, _ := base64.StdEncoding.Decode(out, clean)
-		return out[:n]
-	case "quoted-printable":
-		out, _ := io.ReadAll(quotedprintable.NewReader(bytes.NewReader(raw)))
-		return out
+	default:
+		s.raw.each(a, b, func(chunk []byte) bool { fn(chunk); return true })
 	}
-	return raw
 }
 
 func isB64(c byte) bool {
@@ -44,19 +61,62 @@ func isB64(c byte) bool {
 // bytes alone: us-ascii for 7-bit, utf-8 for valid UTF-8 with 8-bit bytes.
 // Any other 8-bit text could be one of many charsets: why says so.
 func charsetOfBytes(b []byte) (cs, why string) {
-	ascii := true
-	for _, c := range b {
-		if c >= 0x80 || c == 0x1b {
-			ascii = false
+	var c charsetScan
+	c.write(b)
+	return c.result()
+}
+
+// charsetScan is charsetOfBytes a piece at a time.
+type charsetScan struct {
+	eightBit, esc, invalid bool
+	carry                  []byte // an incomplete UTF-8 character at a piece's end
+}
+
+func (c *charsetScan) write(b []byte) {
+	if !c.esc && bytes.IndexByte(b, 0x1b) >= 0 {
+		c.esc = true
+	}
+	if !c.eightBit {
+		for _, x := range b {
+			if x >= 0x80 {
+				c.eightBit = true
+				break
+			}
+		}
+	}
+	if c.invalid || !c.eightBit && len(c.carry) == 0 {
+		return
+	}
+	buf := append(c.carry, b...)
+	cut := len(buf)
+	// Valid UTF-8 is self-synchronising: a byte that is not a
+	// continuation starts a character, so the text up to the last such
+	// byte is checked now and an incomplete character waits for the next
+	// piece.
+	for k := len(buf) - 1; k >= 0 && k >= len(buf)-3; k-- {
+		if utf8.RuneStart(buf[k]) {
+			if !utf8.FullRune(buf[k:]) {
+				cut = k
+			}
 			break
 		}
 	}
+	if !utf8.Valid(buf[:cut]) {
+		c.invalid = true
+	}
+	c.carry = append(c.carry[:0:0], buf[cut:]...)
+}
+
+func (c *charsetScan) result() (cs, why string) {
+	if len(c.carry) > 0 {
+		c.invalid = true
+	}
 	switch {
-	case ascii:
+	case !c.eightBit && !c.esc:
 		return "us-ascii", ""
-	case bytes.IndexByte(b, 0x1b) >= 0:
+	case c.esc:
 		return "", "the text holds ISO 2022 escapes: which charset it is cannot be told from the bytes"
-	case utf8.Valid(b):
+	case !c.invalid:
 		return "utf-8", ""
 	}
 	return "", "the text is 8-bit and not UTF-8: which charset it is cannot be told from the bytes"
@@ -71,11 +131,13 @@ func relabel(s *site, bad func(v string, pm *model.Param) bool, what string) ([]
 			if !strings.EqualFold(string(pm.Name), "charset") || !bad(string(pm.Value), pm) {
 				continue
 			}
-			body := s.decoded(p)
+			var scan charsetScan
 			if p.IsMultipart() {
-				body = s.span(p.BodyOffset, p.BodyOffset+p.BodyLength)
+				s.raw.each(p.BodyOffset, p.BodyOffset+p.BodyLength, func(b []byte) bool { scan.write(b); return true })
+			} else {
+				s.eachDecoded(p, scan.write)
 			}
-			cs, why := charsetOfBytes(body)
+			cs, why := scan.result()
 			if why != "" {
 				return nil, "part " + partName(p.Path) + ": " + why
 			}

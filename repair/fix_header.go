@@ -122,7 +122,7 @@ func isHex(c byte) bool { return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' ||
 func fixHeaderNonHeaderLine(s *site) ([]edit, string) {
 	var edits []edit
 	for _, f := range s.fs {
-		if f.Offset > 0 && (f.Offset > int64(len(s.raw)) || s.raw[f.Offset-1] != '\n') {
+		if f.Offset > 0 && (f.Offset > s.raw.Len() || s.raw.At(f.Offset-1) != '\n') {
 			return nil, "the line's start could not be located"
 		}
 		edits = append(edits, edit{off: f.Offset, ins: []byte("X-Repaired-Line: "), part: f.Part, note: "line given a field name so the header reads as fields"})
@@ -176,10 +176,10 @@ func (s *site) dropParam(p *model.Part, off int64) (edit, string) {
 			b++
 		}
 		a := off
-		for a > 0 && bytes.IndexByte([]byte(" \t\r\n"), s.raw[a-1]) >= 0 {
+		for a > 0 && bytes.IndexByte([]byte(" \t\r\n"), s.raw.At(a-1)) >= 0 {
 			a--
 		}
-		if a == 0 || s.raw[a-1] != ';' {
+		if a == 0 || s.raw.At(a-1) != ';' {
 			break
 		}
 		return edit{off: a - 1, del: b - a + 1, part: p.Path, note: "parameter " + string(pm.Name) + " removed"}, ""
@@ -190,10 +190,10 @@ func (s *site) dropParam(p *model.Part, off int64) (edit, string) {
 func fixDBCSInvalid(s *site) ([]edit, string) {
 	var edits []edit
 	for _, f := range s.fs {
-		if f.Offset < 0 || f.Offset+1 >= int64(len(s.raw)) {
+		if f.Offset < 0 || f.Offset+1 >= s.raw.Len() {
 			return nil, "the lead byte could not be located"
 		}
-		if s.raw[f.Offset] == '=' && s.raw[f.Offset+1] == '?' {
+		if s.raw.At(f.Offset) == '=' && s.raw.At(f.Offset+1) == '?' {
 			e, why := s.fixEncodedWordDBCS(f)
 			if why != "" {
 				return nil, why
@@ -201,7 +201,7 @@ func fixDBCSInvalid(s *site) ([]edit, string) {
 			edits = append(edits, e)
 			continue
 		}
-		if s.raw[f.Offset] < 0x80 {
+		if s.raw.At(f.Offset) < 0x80 {
 			return nil, "the lead byte is inside a transfer-encoded body: re-encoding the body is not a small change"
 		}
 		edits = append(edits, edit{off: f.Offset, del: 1, ins: []byte("?"), part: f.Part, note: "lone DBCS lead byte made '?'"})
@@ -212,12 +212,18 @@ func fixDBCSInvalid(s *site) ([]edit, string) {
 // fixEncodedWordDBCS rewrites the B-encoded word at the finding's offset
 // with each lone lead byte made '?', in the same charset and encoding.
 func (s *site) fixEncodedWordDBCS(f model.Finding) (edit, string) {
-	end := bytes.Index(s.raw[f.Offset:], []byte("?="))
-	eol := bytes.IndexAny(s.raw[f.Offset:], "\r\n")
+	// The word ends before the line does: look no further than the
+	// line (bytes.Index over the rest of the file found the same).
+	eol := s.raw.IndexAny(f.Offset, "\r\n")
+	lim := s.raw.Len()
+	if eol >= 0 {
+		lim = eol + 1
+	}
+	end := s.raw.Index(f.Offset, lim, []byte("?="))
 	if end < 0 || (eol >= 0 && eol < end) {
 		return edit{}, "the encoded word could not be located"
 	}
-	word := string(s.raw[f.Offset+2 : f.Offset+int64(end)]) // cs?B?text
+	word := string(s.raw.Span(f.Offset+2, end)) // cs?B?text
 	parts := strings.SplitN(word, "?", 3)
 	if len(parts) != 3 || !strings.EqualFold(parts[1], "B") {
 		return edit{}, "the lead byte is in a Q-encoded word: only B words are rewritten"

@@ -46,14 +46,14 @@ func (s *site) attachText(text []byte) ([]edit, string) {
 		if !root.CloseBoundaryFound || root.Boundary == "" {
 			return nil, "the top multipart has no close delimiter to add a part before"
 		}
-		body := s.span(root.BodyOffset, root.BodyOffset+root.BodyLength)
-		k := bytes.LastIndex(body, []byte("\n--"+string(root.Boundary)+"--"))
+		a := root.BodyOffset
+		k := s.raw.LastIndex(a, a+root.BodyLength, []byte("\n--"+string(root.Boundary)+"--"))
 		if k < 0 {
 			return nil, "the close delimiter could not be located"
 		}
-		return []edit{{off: root.BodyOffset + int64(k) + 1, ins: []byte("--" + string(root.Boundary) + "\r\n" + part + "\r\n"), note: "text/plain part added"}}, ""
+		return []edit{{off: k + 1, ins: []byte("--" + string(root.Boundary) + "\r\n" + part + "\r\n"), note: "text/plain part added"}}, ""
 	}
-	b := "=_imsforensic_repair_" + SHA256(s.raw)[:16]
+	b := "=_imsforensic_repair_" + s.raw.Sum(0, s.raw.Len())[:16]
 	var edits []edit
 	var moved []byte
 	end := root.Offset
@@ -75,11 +75,11 @@ func (s *site) attachText(text []byte) ([]edit, string) {
 	edits = append(edits, edit{off: end, ins: []byte(top), note: "message made multipart/mixed to hold the text part"})
 	edits = append(edits, edit{off: root.BodyOffset, ins: append(append([]byte("--"+b+"\r\n"), moved...), "\r\n"...), note: "first part: the original body"})
 	tail := ""
-	if n := len(s.raw); n > 0 && s.raw[n-1] != '\n' {
+	if n := s.raw.Len(); n > 0 && s.raw.At(n-1) != '\n' {
 		tail = "\r\n"
 	}
 	tail += "\r\n--" + b + "\r\n" + part + "\r\n--" + b + "--\r\n"
-	edits = append(edits, edit{off: int64(len(s.raw)), ins: []byte(tail), note: "text/plain part added"})
+	edits = append(edits, edit{off: s.raw.Len(), ins: []byte(tail), note: "text/plain part added"})
 	return edits, ""
 }
 
@@ -180,7 +180,7 @@ func fixMissingBoundaryProlog(s *site) ([]edit, string) {
 		b := string(p.Boundary)
 		switch {
 		case p.PreambleHeaderOffset >= 0:
-			if p.PreambleHeaderOffset > 0 && s.raw[p.PreambleHeaderOffset-1] != '\n' {
+			if p.PreambleHeaderOffset > 0 && s.raw.At(p.PreambleHeaderOffset-1) != '\n' {
 				return nil, "the MIME header in the preamble does not start a line"
 			}
 			edits = append(edits, edit{off: p.PreambleHeaderOffset, ins: []byte("--" + b + "\r\n"), part: p.Path, note: "delimiter inserted before the MIME header the preamble holds"})
@@ -199,9 +199,9 @@ func fixMissingBoundaryProlog(s *site) ([]edit, string) {
 			return nil, "the boundary occurs and the preamble holds no MIME header: the trigger is elsewhere"
 		}
 		if p.BoundaryCount == 0 && !p.CloseBoundaryFound {
-			end := min(p.BodyOffset+p.BodyLength, int64(len(s.raw)))
+			end := min(p.BodyOffset+p.BodyLength, s.raw.Len())
 			ins := "--" + b + "--\r\n"
-			if end == 0 || s.raw[end-1] != '\n' {
+			if end == 0 || s.raw.At(end-1) != '\n' {
 				ins = "\r\n" + ins
 			}
 			edits = append(edits, edit{off: end, ins: []byte(ins), part: p.Path, note: "close delimiter added"})
@@ -214,15 +214,29 @@ func fixMissingBoundaryProlog(s *site) ([]edit, string) {
 // never occurs, the boundary the body does use: a "--X" line that also
 // closes as "--X--".
 func (s *site) usedBoundary(p *model.Part) string {
-	body := s.span(p.BodyOffset, p.BodyOffset+p.BodyLength)
-	for _, line := range bytes.Split(body, []byte("\n")) {
-		l := strings.TrimRight(string(line), "\r \t")
-		if !strings.HasPrefix(l, "--") || strings.HasSuffix(l, "--") || len(l) < 3 || len(l) > 72 {
-			continue
+	// Line by line as bytes.Split(body, "\n") cuts it, without holding the
+	// body: a line is read only when it may be a delimiter.
+	a, b := max(p.BodyOffset, 0), min(p.BodyOffset+p.BodyLength, s.raw.Len())
+	for i := a; i < b; {
+		j := s.raw.Index(i, b, []byte("\n"))
+		e := j
+		if j < 0 {
+			e = b
 		}
-		if bytes.Contains(body, []byte("\n"+l+"--")) {
-			return l[2:]
+		te := e // strings.TrimRight(line, "\r \t")
+		for te > i && strings.IndexByte("\r \t", s.raw.At(te-1)) >= 0 {
+			te--
 		}
+		if te-i >= 3 && te-i <= 72 && s.raw.At(i) == '-' && s.raw.At(i+1) == '-' {
+			l := string(s.raw.Span(i, te))
+			if !strings.HasSuffix(l, "--") && s.raw.Index(a, b, []byte("\n"+l+"--")) >= 0 {
+				return l[2:]
+			}
+		}
+		if j < 0 {
+			break
+		}
+		i = j + 1
 	}
 	return ""
 }

@@ -36,7 +36,7 @@ func FuzzRepair(f *testing.F) {
 		if err != nil || !bytes.Equal(got, res.Output) {
 			t.Fatalf("the changes do not give the copy: %v", err)
 		}
-		st, err := check(res.Output, Options{})
+		st, err := check(memText(res.Output), Options{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -45,7 +45,7 @@ func FuzzRepair(f *testing.F) {
 				t.Fatalf("crash finding %s left in the copy", f.Rule)
 			}
 		}
-		orig, _ := check(raw, Options{})
+		orig, _ := check(memText(raw), Options{})
 		if n := orig.m.MessageOffset; n > 0 && (st.m.MessageOffset != n || !bytes.Equal(raw[:n], res.Output[:n])) {
 			t.Fatalf("envelope changed")
 		}

@@ -1,9 +1,9 @@
 package repair
 
 import (
-	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"slices"
 
@@ -48,42 +48,58 @@ const maxSteps = 64
 // file of several messages (RFC 4155) is repaired message by message:
 // the copy is written only when no message in it keeps a crash finding.
 func Bytes(raw []byte, opts Options) (*Result, error) {
-	if segs := mboxMessages(raw); len(segs) > 1 {
-		return bytesMbox(raw, segs, opts)
-	}
-	return bytesOne(raw, opts)
-}
-
-// mboxMessages splits an mbox file as inventory does (one Message per
-// message); nil for anything else.
-func mboxMessages(raw []byte) []parse.MboxMessage {
-	if !bytes.HasPrefix(raw, []byte("From ")) {
-		return nil
-	}
-	segs, err := parse.SplitMbox(bytes.NewReader(raw))
+	o, err := repairText(memText(raw), opts, nil)
 	if err != nil {
-		return nil
+		return nil, err
 	}
-	return segs
+	if o.out != nil {
+		o.Output = o.out.b
+	}
+	return &o.Result, nil
 }
 
-// bytesMbox repairs each message of an mbox and puts the file together
-// again. Offsets are the file's: a change's offset counts the messages
-// before it as already repaired (changes apply in order), a remaining
-// finding's is in the copy (or, with no copy, in the original).
-func bytesMbox(raw []byte, segs []parse.MboxMessage, opts Options) (*Result, error) {
-	var out bytes.Buffer
-	all := &Result{Status: model.RepairClean, Changes: []model.RepairChange{}, Remaining: []model.RepairRemaining{}}
-	var orig []model.RepairRemaining
-	blocked, pos := false, int64(0)
-	for _, sg := range segs {
-		out.Write(raw[pos:sg.Offset])
-		seg := raw[sg.Offset : sg.Offset+sg.Length]
-		r, err := bytesOne(seg, opts)
-		if err != nil {
-			return nil, fmt.Errorf("mbox message %d: %w", sg.Ordinal, err)
+// outcome is a Result whose copy is a text: in memory for an input read
+// whole, else a spilled file.
+type outcome struct {
+	Result
+	out *text
+}
+
+// repairText is Bytes of a text: versions of a file-backed text are
+// spilled through sp, so memory stays a window whatever the size.
+func repairText(t *text, opts Options, sp *spill) (*outcome, error) {
+	if t.Len() >= 5 && string(t.Span(0, 5)) == "From " {
+		if o, ok, err := repairMbox(t, opts, sp); ok || err != nil {
+			return o, err
 		}
-		base := int64(out.Len())
+	}
+	return repairOne(t, opts, sp)
+}
+
+// repairMbox repairs each message of an mbox (split as inventory does: one
+// Message per message) and puts the file together again; ok is false for
+// a file of fewer than two messages. Offsets are the file's: a change's
+// offset counts the messages before it as already repaired (changes apply
+// in order), a remaining finding's is in the copy (or, with no copy, in
+// the original). The messages are read one by one, and the copy is
+// written only from the first repaired message on: up to there it is the
+// original.
+func repairMbox(t *text, opts Options, sp *spill) (*outcome, bool, error) {
+	all := &outcome{Result: Result{Status: model.RepairClean, Changes: []model.RepairChange{}, Remaining: []model.RepairRemaining{}}}
+	var orig []model.RepairRemaining
+	var w *version        // the copy, once a message was repaired
+	var done, shift int64 // input written to w; the copy's offset minus the input's
+	blocked := false
+	one := func(sg parse.MboxMessage) error {
+		seg := t.Sub(sg.Offset, sg.Offset+sg.Length)
+		if !seg.inMemory() && seg.Len() <= memLimit {
+			seg = memText(seg.Span(0, seg.Len()))
+		}
+		r, err := repairOne(seg, opts, sp)
+		if err != nil {
+			return fmt.Errorf("mbox message %d: %w", sg.Ordinal, err)
+		}
+		base := sg.Offset + shift
 		for _, c := range r.Changes {
 			c.Offset += base
 			all.Changes = append(all.Changes, c)
@@ -97,28 +113,78 @@ func bytesMbox(raw []byte, segs []parse.MboxMessage, opts Options) (*Result, err
 		}
 		switch r.Status {
 		case model.RepairRepaired:
-			out.Write(r.Output)
+			defer r.out.release()
+			if blocked {
+				return nil // no copy will be written
+			}
+			if w == nil {
+				if w, err = newVersion(t, sp); err != nil {
+					return err
+				}
+			}
+			if err := w.copy(t, done, sg.Offset); err != nil {
+				return err
+			}
+			if err := w.copy(r.out, 0, r.out.Len()); err != nil {
+				return err
+			}
+			done, shift = sg.Offset+sg.Length, shift+r.out.Len()-sg.Length
 			all.Status = model.RepairRepaired
 		case model.RepairNotRepairable:
 			blocked = true
-			out.Write(seg)
-		default:
-			out.Write(seg)
 		}
-		pos = sg.Offset + sg.Length
+		return nil
 	}
-	out.Write(raw[pos:])
+	var prev parse.MboxMessage
+	var ferr error
+	n := 0
+	err := parse.EachMbox(t.Reader(), func(m parse.MboxMessage) bool {
+		n++
+		if n > 1 {
+			ferr = one(prev)
+		}
+		prev = m
+		return ferr == nil
+	})
+	if ferr == nil && err == nil && n > 1 {
+		ferr = one(prev)
+	}
+	if ferr == nil && err == nil {
+		ferr = t.Err()
+	}
+	if ferr != nil || err != nil {
+		if w != nil {
+			w.abort()
+		}
+		if ferr == nil {
+			if t.inMemory() {
+				return nil, false, nil // as SplitMbox's error always did: not an mbox
+			}
+			ferr = fmt.Errorf("repair: %w", err)
+		}
+		return nil, false, ferr
+	}
+	if n < 2 {
+		return nil, false, nil
+	}
 	switch {
 	case blocked:
-		return &Result{Status: model.RepairNotRepairable, Changes: []model.RepairChange{}, Remaining: orig}, nil
+		if w != nil {
+			w.abort()
+		}
+		return &outcome{Result: Result{Status: model.RepairNotRepairable, Changes: []model.RepairChange{}, Remaining: orig}}, true, nil
 	case all.Status == model.RepairRepaired:
-		all.Output = out.Bytes()
+		if err := w.copy(t, done, t.Len()); err != nil {
+			w.abort()
+			return nil, false, err
+		}
+		all.out = w.text()
 	}
-	return all, nil
+	return all, true, nil
 }
 
-// bytesOne repairs the bytes of one message.
-func bytesOne(raw []byte, opts Options) (*Result, error) {
+// repairOne repairs the bytes of one message.
+func repairOne(raw *text, opts Options, sp *spill) (*outcome, error) {
 	cur := raw
 	var changes []model.RepairChange
 	gaveUp := map[string]string{} // rule -> why not repaired
@@ -127,31 +193,50 @@ func bytesOne(raw []byte, opts Options) (*Result, error) {
 		return nil, err
 	}
 	if !hasTargets(orig.fs) {
-		return &Result{Status: model.RepairClean, Changes: []model.RepairChange{}, Remaining: []model.RepairRemaining{}}, nil
+		return &outcome{Result: Result{Status: model.RepairClean, Changes: []model.RepairChange{}, Remaining: []model.RepairRemaining{}}}, nil
 	}
+	// Every version but the input is released when it is replaced, and
+	// the last one on every way out but a repaired copy.
+	ok := false
+	defer func() {
+		if !ok && cur != raw {
+			cur.release()
+		}
+	}()
 	st := orig
 	for step := 0; step < maxSteps; step++ {
 		id, fs := nextTarget(st.fs, gaveUp)
 		if id == "" {
 			break
 		}
-		next, ch, why := fixRule(cur, st, id, fs, opts)
+		next, ch, why, err := fixRule(cur, st, id, fs, opts, sp)
+		if err != nil {
+			return nil, err
+		}
 		if why != "" {
 			gaveUp[id] = why
 			continue
 		}
 		nst, err := check(next, opts)
 		if err != nil {
+			next.release()
 			return nil, err
 		}
 		if count(nst.fs, id) >= len(fs) {
+			next.release()
 			gaveUp[id] = "the repair did not remove the trigger"
 			continue
+		}
+		if cur != raw {
+			cur.release()
 		}
 		cur, st = next, nst
 		changes = append(changes, ch...)
 	}
-	res := &Result{Changes: changes, Remaining: remaining(st.fs, gaveUp)}
+	if err := raw.Err(); err != nil {
+		return nil, err
+	}
+	res := Result{Changes: changes, Remaining: remaining(st.fs, gaveUp)}
 	if len(changes) == 0 || slices.ContainsFunc(res.Remaining, blocks) {
 		// No copy: report the original's findings of the rules left, so
 		// the offsets are those of a file the user has.
@@ -165,10 +250,11 @@ func bytesOne(raw []byte, opts Options) (*Result, error) {
 				fs = append(fs, f)
 			}
 		}
-		return &Result{Status: model.RepairNotRepairable, Changes: []model.RepairChange{}, Remaining: remaining(fs, gaveUp)}, nil
+		return &outcome{Result: Result{Status: model.RepairNotRepairable, Changes: []model.RepairChange{}, Remaining: remaining(fs, gaveUp)}}, nil
 	}
-	res.Status, res.Output = model.RepairRepaired, cur
-	return res, nil
+	ok = true
+	res.Status = model.RepairRepaired
+	return &outcome{Result: res, out: cur}, nil
 }
 
 // blocks reports a finding left in a copy that makes the copy worthless:
@@ -183,8 +269,22 @@ type state struct {
 	fs []model.Finding
 }
 
-func check(raw []byte, opts Options) (*state, error) {
-	m, err := parse.ParseBytes(raw, opts.Parse)
+func check(raw *text, opts Options) (*state, error) {
+	var m *model.Message
+	var err error
+	if raw.inMemory() {
+		m, err = parse.ParseBytes(raw.b, opts.Parse)
+	} else {
+		m, err = parse.Parse(raw.Reader(), opts.Parse)
+		if err == nil {
+			err = raw.Err()
+		}
+		if err != nil && !parse.IsLimitExceeded(err) {
+			// A read error of a file: what was read is no version to
+			// judge (in memory there are none).
+			return nil, fmt.Errorf("repair: %w", err)
+		}
+	}
 	if m == nil {
 		return nil, fmt.Errorf("repair: parse: %w", err)
 	}
@@ -230,28 +330,35 @@ func count(fs []model.Finding, id string) int {
 
 // fixRule runs rule id's fixer on cur and applies its edits. why is set
 // when the rule has no fixer or the fixer declines.
-func fixRule(cur []byte, st *state, id string, fs []model.Finding, opts Options) ([]byte, []model.RepairChange, string) {
+func fixRule(cur *text, st *state, id string, fs []model.Finding, opts Options, sp *spill) (*text, []model.RepairChange, string, error) {
 	fix, ok := fixers[id]
 	if !ok {
-		return nil, nil, rules.RepairDoc(id)
+		return nil, nil, rules.RepairDoc(id), nil
 	}
 	s := &site{raw: cur, m: st.m, fs: fs, cfg: opts.Rules.WithDefaults()}
 	edits, why := fix(s)
+	if err := cur.Err(); err != nil {
+		return nil, nil, "", err
+	}
 	if why != "" {
-		return nil, nil, why
+		return nil, nil, why, nil
 	}
 	if len(edits) == 0 {
-		return nil, nil, "no change found for this finding"
+		return nil, nil, "no change found for this finding", nil
 	}
 	kb := []string{}
 	if r, ok := rules.Lookup(id); ok && r.KB != nil {
 		kb = r.KB
 	}
-	next, ch, err := apply(cur, edits, st.m.MessageOffset, id, kb)
-	if err != nil {
-		return nil, nil, err.Error()
+	next, ch, err := apply(cur, edits, st.m.MessageOffset, id, kb, sp)
+	var werr *writeError
+	if errors.As(err, &werr) {
+		return nil, nil, "", werr.err // the spill failed: no reason, an error
 	}
-	return next, ch, ""
+	if err != nil {
+		return nil, nil, err.Error(), nil
+	}
+	return next, ch, "", nil
 }
 
 // remaining lists the target findings of fs with the reason each was left.

@@ -230,8 +230,8 @@ func TestRepairMbox(t *testing.T) {
 	if got, err := Replay(raw, res.Changes); err != nil || !bytes.Equal(got, res.Output) {
 		t.Fatalf("the changes do not give the copy: %v", err)
 	}
-	segs := mboxMessages(res.Output)
-	if len(segs) != 3 {
+	segs, err := parse.SplitMbox(bytes.NewReader(res.Output))
+	if err != nil || len(segs) != 3 {
 		t.Fatalf("the copy holds %d messages, want 3", len(segs))
 	}
 	for _, sg := range segs {

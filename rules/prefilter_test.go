@@ -1,9 +1,11 @@
 package rules
 
 import (
+	"fmt"
 	"math/rand"
 	"net/mail"
 	"testing"
+	"time"
 )
 
 // randomText draws n bytes from an alphabet rich in what the prefilters
@@ -95,5 +97,133 @@ func TestMayHoldEmptyEncodedWordNeverHidesAMatch(t *testing.T) {
 	}
 	if hits < 100 {
 		t.Fatalf("only %d matches: the test proves little", hits)
+	}
+}
+
+// TestPlainDateIsTimeParse holds the hand reading of rfc5322Date to
+// time.Parse: every value plainDate accepts, time.Parse accepts, on valid
+// dates of every month's last days in leap and common years (1900, 2000,
+// 2004, 2100), one- and two-digit days, any case, and random mutations of
+// them (time.Parse also takes runs of spaces, one-digit hours, zones up
+// to 2460: those it is left to); and it accepts at least three quarters
+// of the valid ones (else the fast path is dead).
+func TestPlainDateIsTimeParse(t *testing.T) {
+	r := rand.New(rand.NewSource(3))
+	days := []string{"Sun", "mon", "TUE", "wEd", "Thu", "Fri", "Sat"}
+	months := []string{"Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec", "jan", "FEB"}
+	var cases []string
+	for _, y := range []int{1900, 1999, 2000, 2004, 2026, 2100, 0} {
+		for _, mo := range months {
+			for _, d := range []string{"1", "01", "9", "28", "29", "30", "31", "32", "0", "00"} {
+				cases = append(cases, fmt.Sprintf("%s, %s %s %04d 23:59:59 +0100", days[r.Intn(len(days))], d, mo, y))
+			}
+		}
+	}
+	const alpha = "0123456789 -+:,MWTZSJanFeb@[`{\r\n\x00\xff"
+	for i, n := 0, len(cases); i < 20000; i++ {
+		b := []byte(cases[r.Intn(n)])
+		for k := r.Intn(3); k >= 0; k-- {
+			switch p := r.Intn(len(b)); r.Intn(3) {
+			case 0:
+				b[p] = alpha[r.Intn(len(alpha))]
+			case 1:
+				b = append(b[:p], b[p+1:]...)
+			default:
+				b = append(b[:p], append([]byte{alpha[r.Intn(len(alpha))]}, b[p:]...)...)
+			}
+		}
+		cases = append(cases, string(b))
+	}
+	cases = append(cases, "Wed, 14 Mar 2001 24:00:00 -0500", "Wed, 14 Mar 2001 23:60:00 -0500", "Wed, 14 Mar 2001 23:00:60 -0500",
+		"Wed, 14 Mar 2001 23:00:00 -2400", "Wed, 14 Mar 2001 23:00:00 -0060", "Wed, 14 Mar 2001 23:00:00 -2500", "Wed, 14 Mar 2001 23:00:00 +9900",
+		"Wed, 14 Mar 2001 23:00:00 -0061", "Wed, 14 Mar 2001 23:00:00 +0099", "Wed, 14 Mar 2001 99:00:00 +0000", "Wed, 14 Mar 2001 00:99:00 +0000", "Wed, 14 Mar 2001 23:00:00 *0100", "Wed, 14 Mar 2001 9:00:00 -0500")
+	accepted, valid := 0, 0
+	for _, s := range cases {
+		_, err := time.Parse(rfc5322Date, s)
+		if err == nil {
+			valid++
+		}
+		if err == nil && !plainDate(s) && testing.Verbose() {
+			t.Logf("left to time.Parse: %q", s)
+		}
+		if plainDate(s) {
+			accepted++
+			if err != nil {
+				t.Fatalf("plainDate(%q) = true, time.Parse: %v", s, err)
+			}
+		}
+		_, want := mail.ParseDate(s)
+		if got := parseMailDate(s); (got == nil) != (want == nil) {
+			t.Fatalf("parseMailDate(%q) = %v, mail.ParseDate: %v", s, got, want)
+		}
+	}
+	if accepted < valid*3/4 || accepted < 500 {
+		t.Fatalf("plainDate accepted %d of the %d values time.Parse accepts", accepted, valid)
+	}
+}
+
+// TestFirstNonASCIIIsByteLoop: the eight-at-a-time search finds the byte
+// the byte-by-byte loop finds, at every position of strings of 0-40 bytes
+// with zero, one or two bytes at or above 0x80 (0x80, 0xff).
+func TestFirstNonASCIIIsByteLoop(t *testing.T) {
+	loop := func(s string) int {
+		for i := 0; i < len(s); i++ {
+			if s[i] >= 0x80 {
+				return i
+			}
+		}
+		return -1
+	}
+	r := rand.New(rand.NewSource(4))
+	found := 0
+	for n := 0; n <= 40; n++ {
+		for i := 0; i < 300; i++ {
+			b := make([]byte, n)
+			for k := range b {
+				b[k] = byte(r.Intn(0x80))
+			}
+			for k := r.Intn(3); k > 0 && n > 0; k-- {
+				b[r.Intn(n)] = []byte{0x80, 0xff, 0xc3}[r.Intn(3)]
+			}
+			s := string(b)
+			got, want := firstNonASCII(s), loop(s)
+			if got != want {
+				t.Fatalf("firstNonASCII(%q) = %d, the byte loop %d", s, got, want)
+			}
+			if want >= 8 {
+				found++
+			}
+		}
+	}
+	if found < 1000 {
+		t.Fatalf("only %d strings with an 8-bit byte past the first word", found)
+	}
+}
+
+// TestNextCommentIsScanAddressList: the comments nextComment walks are
+// scanAddressList's, on random values of quotes, backslashes, brackets,
+// parentheses (nested, unclosed) and separators.
+func TestNextCommentIsScanAddressList(t *testing.T) {
+	r := rand.New(rand.NewSource(5))
+	const alpha = `()()<>[]"\;:, a1`
+	seen := 0
+	for n := 0; n < 30000; n++ {
+		b := make([]byte, r.Intn(24))
+		for i := range b {
+			b[i] = alpha[r.Intn(len(alpha))]
+		}
+		v := string(b)
+		var got [][2]int
+		for start, end := nextComment(v, 0); start >= 0; start, end = nextComment(v, end) {
+			got = append(got, [2]int{start, end})
+		}
+		want := scanAddressList(v).comments
+		if fmt.Sprint(got) != fmt.Sprint(want) && len(got)+len(want) > 0 {
+			t.Fatalf("nextComment(%q): %v, scanAddressList %v", v, got, want)
+		}
+		seen += len(want)
+	}
+	if seen < 10000 {
+		t.Fatalf("only %d comments in the random values", seen)
 	}
 }

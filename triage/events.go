@@ -237,9 +237,15 @@ func at(t time.Time, zone *time.Location) string {
 // at is the package's at in the zone of Options.Zone.
 func (a *analysis) at(t time.Time) string { return at(t, a.opts.Zone) }
 
-// cite is "MSExchangeIMC 4117 at 2001-03-14 10:32:11 UTC (AppEvent.evt#record=57)".
+// cite is "MSExchangeIMC 4117 at 2001-03-14 10:32:11 UTC (AppEvent.evt#record=57)",
+// with ", recovered from slack space" for a record found outside the live
+// records.
 func (a *analysis) cite(e prepared) string {
 	s := label(e.Event) + " at " + a.at(e.Time) + " (" + e.Origin
+	if e.Recovered {
+		// Read from slack space: the log no longer holds it as live.
+		s += ", recovered from slack space"
+	}
 	if e.copies > 0 {
 		s += fmt.Sprintf(", +%d copies", e.copies)
 	}

@@ -102,6 +102,25 @@ func TestFileNamedByAnEventIsPrimeSuspectEvenWithoutFindings(t *testing.T) {
 	}
 }
 
+// An event read from a log's slack space names the file as a live one
+// does, and the reason says where it came from.
+func TestRecoveredEventIsCitedAsRecovered(t *testing.T) {
+	e := imc(4117, crashT, "Application.evtx#record=45650")
+	e.SpoolFile = "HBWK2Q2P"
+	e.Recovered = true
+	r := Rank([]*model.Message{msg("IN", "HBWK2Q2P", crashT.Add(-time.Hour))}, []model.Event{e}, Options{})
+	top := r.Suspects[0]
+	rs, ok := reasonOf(top, KindEvent)
+	if top.Verdict != model.VerdictPrime || !ok || !strings.Contains(rs.Detail, "(Application.evtx#record=45650, recovered from slack space)") {
+		t.Errorf("verdict %s, event reason %q: want prime suspect, cited as recovered from slack space", top.Verdict, rs.Detail)
+	}
+	e.Recovered = false
+	r = Rank([]*model.Message{msg("IN", "HBWK2Q2P", crashT.Add(-time.Hour))}, []model.Event{e}, Options{})
+	if rs, _ := reasonOf(r.Suspects[0], KindEvent); strings.Contains(rs.Detail, "recovered") {
+		t.Errorf("a live record cited as recovered: %q", rs.Detail)
+	}
+}
+
 func TestReceiptNotice2002AloneAccusesNobody(t *testing.T) {
 	e := imc(2002, crashT.Add(-3*time.Hour), "AppEvent.csv:4")
 	e.SpoolFile = "HBWK2Q2P"

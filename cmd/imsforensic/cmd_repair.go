@@ -199,7 +199,7 @@ func finishCopies[R any](g *globals, recs []R, walkErr error, failed func(R) boo
 // repair done in memory (nothing is written).
 func withRepairLines(sus []report.HTMLSuspect, cfg *rules.Config) []report.HTMLSuspect {
 	for i := range sus {
-		rec, _, _ := repair.Preview(sus[i].Suspect.Path, sus[i].Suspect.Queue, repair.Options{Rules: cfg})
+		rec, _ := repair.Preview(sus[i].Suspect.Path, sus[i].Suspect.Queue, repair.Options{Rules: cfg})
 		sus[i].Repair = report.RepairLine(rec)
 	}
 	return sus

@@ -17,7 +17,14 @@ import (
 // other type is closed unread and its information returned with a closed
 // handle, for Open to report.
 func openFile(path string) (handle, fs.FileInfo, error) {
-	fd, status, err := openNoatime(path, fileFlags)
+	return openFileAt(unix.AT_FDCWD, path, path)
+}
+
+// openFileAt is openFile of name relative to the folder descriptor dirfd,
+// with the same flags, checks and errors; path (the folder's path and
+// name) is what the errors, the handle and the information are named by.
+func openFileAt(dirfd int, name, path string) (handle, fs.FileInfo, error) {
+	fd, status, err := openNoatimeAt(dirfd, name, fileFlags)
 	if err != nil {
 		return handle{fd: -1}, nil, &os.PathError{Op: "open", Path: path, Err: err}
 	}

@@ -30,19 +30,25 @@ const fileFlags = unix.O_RDONLY | unix.O_NONBLOCK | unix.O_CLOEXEC | unix.O_NOCT
 // (O_NOATIME or 0). O_NOATIME is refused with EPERM to whoever neither
 // owns the file nor has CAP_FOWNER: then the file is opened without it.
 func openNoatime(path string, flags int) (fd, added int, err error) {
-	fd, err = openRetry(path, flags|noatime)
+	return openNoatimeAt(unix.AT_FDCWD, path, flags)
+}
+
+// openNoatimeAt is openNoatime of name relative to the folder descriptor
+// dirfd (unix.AT_FDCWD: the current folder, as open(2) does).
+func openNoatimeAt(dirfd int, name string, flags int) (fd, added int, err error) {
+	fd, err = openRetry(dirfd, name, flags|noatime)
 	if err == nil {
 		return fd, noatime, nil
 	}
 	if noatime != 0 && errors.Is(err, unix.EPERM) {
-		fd, err = openRetry(path, flags)
+		fd, err = openRetry(dirfd, name, flags)
 	}
 	return fd, 0, err
 }
 
-func openRetry(path string, flags int) (int, error) {
+func openRetry(dirfd int, name string, flags int) (int, error) {
 	for {
-		fd, err := unix.Open(path, flags, 0)
+		fd, err := unix.Openat(dirfd, name, flags, 0)
 		if err != unix.EINTR {
 			return fd, err
 		}

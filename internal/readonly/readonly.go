@@ -39,6 +39,12 @@ func Open(path string) (*File, error) {
 	// (Linux), and then a closed handle with it for a file that is not
 	// regular.
 	f, info, err := openFile(path)
+	return opened(path, f, info, err)
+}
+
+// opened is the rest of Open once openFile (or openFileAt) has given the
+// handle, the information it had and its error.
+func opened(path string, f handle, info fs.FileInfo, err error) (*File, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}

@@ -1,0 +1,143 @@
+package inventory
+
+import (
+	"math/rand/v2"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/imsforensic/imsforensic/model"
+)
+
+// queueBySplit is QueueOf as it was before it read the names in place:
+// the folder split at every / and \, each name lowered.
+func queueBySplit(path string) string {
+	dir := filepath.ToSlash(filepath.Dir(path))
+	dir = strings.ReplaceAll(dir, `\`, "/")
+	parts := strings.Split(dir, "/")
+	n := len(parts)
+	last := func(i int) string {
+		if n-i < 0 {
+			return ""
+		}
+		return strings.ToLower(parts[n-i])
+	}
+	switch last(1) {
+	case "in":
+		return model.QueueIN
+	case "out":
+		return model.QueueOUT
+	case "pickup":
+		return model.QueuePickup
+	case "archive":
+		switch last(2) {
+		case "in":
+			return model.QueueINArchive
+		case "out":
+			return model.QueueOUTArchive
+		case "pickup":
+			return model.QueuePickup
+		}
+	}
+	return model.QueueNone
+}
+
+// TestQueueOfIsSplit holds QueueOf to the split on random paths of queue
+// names in any case, separators of both kinds (doubled, leading,
+// trailing), "." and "..", and names Unicode lowering treats apart
+// (U+0130, U+212A KELVIN SIGN), and on every queue of a TempIMS and an
+// Imcdata tree.
+func TestQueueOfIsSplit(t *testing.T) {
+	names := []string{"IN", "in", "Out", "OUT", "Archive", "ARCHIVE", "archive", "pickup", "PickUp", ".", "..", "x", "",
+		"\u0130N", "I\u0130", "\u212Aarchive", "IMCDATA", "c:"}
+	seps := []string{"/", "/", "/", `\`, "//", "/./"}
+	r := rand.New(rand.NewPCG(7, 7))
+	seen := map[string]int{}
+	for i := 0; i < 50000; i++ {
+		var b strings.Builder
+		if r.IntN(4) == 0 {
+			b.WriteString(seps[r.IntN(len(seps))])
+		}
+		for k := r.IntN(4); k >= 0; k-- {
+			b.WriteString(names[r.IntN(len(names))])
+			b.WriteString(seps[r.IntN(len(seps))])
+		}
+		if r.IntN(4) > 0 {
+			b.WriteString("A0000001")
+		}
+		p := b.String()
+		got, want := QueueOf(p), queueBySplit(p)
+		if got != want {
+			t.Fatalf("QueueOf(%q) = %q, by the split %q", p, got, want)
+		}
+		seen[want]++
+	}
+	for _, q := range []string{model.QueueIN, model.QueueOUT, model.QueuePickup, model.QueueINArchive, model.QueueOUTArchive, model.QueueNone} {
+		if seen[q] < 100 {
+			t.Errorf("queue %q drawn %d times: the random paths miss it", q, seen[q])
+		}
+	}
+	for p, want := range map[string]string{"/q/TempIMS/IN/A1": model.QueueIN, "/q/imcdata/out/A1": model.QueueOUT, `C:/Imcdata\In\Archive/A1`: model.QueueINArchive,
+		"Imcdata/OUT/archive/A1": model.QueueOUTArchive, "Pickup/x.eml": model.QueuePickup, "archive/A1": model.QueueNone, "A1": model.QueueNone} {
+		if got := QueueOf(p); got != want || queueBySplit(p) != want {
+			t.Errorf("QueueOf(%q) = %q, want %q", p, got, want)
+		}
+	}
+}
+
+// TestSkipNamesAreToLower: skipName and skipDir answer as the switch on
+// strings.ToLower did, for the skipped names in any case, near misses and
+// names whose Unicode lowering differs from ASCII folding.
+func TestSkipNamesAreToLower(t *testing.T) {
+	byLower := func(name string, names ...string) bool {
+		l := strings.ToLower(name)
+		for _, n := range names {
+			if l == n {
+				return true
+			}
+		}
+		return false
+	}
+	for _, n := range []string{"queue.dat", "QUEUE.DAT", "Queue.Old", "queue.old", "truth.json", "TRUTH.JSON", "truth.j\u017Fon", "queue.da", "queue.dat ",
+		".imsf-tmp", ".IMSF-tmp", "log", "LOG", "Logs", "backup", "BackUp", "backups", "\u0130og", "lo\u212A", "", "x"} {
+		if got, want := skipName(n), byLower(n, "queue.dat", "queue.old", "truth.json") || strings.HasPrefix(n, ".imsf-"); got != want {
+			t.Errorf("skipName(%q) = %v, want %v", n, got, want)
+		}
+		if got, want := skipDir(n), byLower(n, "log", "logs", "backup"); got != want {
+			t.Errorf("skipDir(%q) = %v, want %v", n, got, want)
+		}
+	}
+}
+
+// TestJoinEntryIsJoin holds the walk's join to filepath.Join on random
+// folder paths (clean or not: doubled and trailing slashes, ".", "..",
+// the root, relative) and names (".", "..", empty, with a slash).
+func TestJoinEntryIsJoin(t *testing.T) {
+	dirs := []string{"a", "IN", ".", "..", "", "/", "//", "x.y", "-"}
+	names := []string{"A0000001", ".", "..", "", "a/b", "queue.dat", " x", "..."}
+	r := rand.New(rand.NewPCG(8, 8))
+	fast := 0
+	for i := 0; i < 20000; i++ {
+		var b strings.Builder
+		if r.IntN(2) == 0 {
+			b.WriteString("/")
+		}
+		for k := r.IntN(4); k >= 0; k-- {
+			b.WriteString(dirs[r.IntN(len(dirs))])
+			if k > 0 || r.IntN(5) == 0 {
+				b.WriteString("/")
+			}
+		}
+		dir, name := b.String(), names[r.IntN(len(names))]
+		clean := isCleanDir(dir)
+		if got, want := joinEntry(dir, clean, name), filepath.Join(dir, name); got != want {
+			t.Fatalf("joinEntry(%q, %v, %q) = %q, filepath.Join %q", dir, clean, name, got, want)
+		}
+		if clean {
+			fast++
+		}
+	}
+	if fast < 2000 {
+		t.Fatalf("only %d clean folders drawn", fast)
+	}
+}

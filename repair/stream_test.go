@@ -1,0 +1,250 @@
+package repair
+
+import (
+	"bufio"
+	"bytes"
+	"fmt"
+
+	"io/fs"
+	"os"
+	"path/filepath"
+	"reflect"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/imsforensic/imsforensic/model"
+)
+
+// corpusInputs are the files the differential tests run over: the KB
+// samples, the public parser suites, parse's and the repository's test
+// folders, and the fuzz corpora of parse and rules (decoded from the Go
+// corpus format), each by a name for the failure message.
+func corpusInputs(t testing.TB) map[string][]byte {
+	t.Helper()
+	out := map[string][]byte{}
+	for _, dir := range []string{"../rules/testdata/kb", "../rules/testdata/suites", "../parse/testdata", "../testdata", "testdata", "../redact/testdata"} {
+		filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+			if err != nil || !d.Type().IsRegular() {
+				return nil
+			}
+			raw, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if strings.Contains(filepath.ToSlash(path), "/fuzz/") {
+				for i, b := range fuzzCorpusValues(raw) {
+					out[fmt.Sprintf("%s#%d", path, i)] = b
+				}
+				return nil
+			}
+			out[path] = raw
+			return nil
+		})
+	}
+	if len(out) < 300 {
+		t.Fatalf("only %d corpus inputs: the test data moved?", len(out))
+	}
+	return out
+}
+
+// fuzzCorpusValues are the []byte and string values of a Go fuzz corpus
+// file ("go test fuzz v1" and one value a line).
+func fuzzCorpusValues(raw []byte) [][]byte {
+	var out [][]byte
+	sc := bufio.NewScanner(bytes.NewReader(raw))
+	sc.Buffer(nil, 16<<20)
+	for sc.Scan() {
+		l := sc.Text()
+		for _, pre := range []string{"[]byte(", "string("} {
+			if strings.HasPrefix(l, pre) && strings.HasSuffix(l, ")") {
+				if v, err := strconv.Unquote(l[len(pre) : len(l)-1]); err == nil {
+					out = append(out, []byte(v))
+				}
+			}
+		}
+	}
+	return out
+}
+
+// streamed repairs raw as a file too big for memory: every message through
+// a window of window bytes, every version spilled to a file in dir.
+func streamed(t *testing.T, raw []byte, opts Options, dir string, window int) (*Result, error) {
+	t.Helper()
+	old := memLimit
+	memLimit = 0
+	defer func() { memLimit = old }()
+	sp := &spill{dir: func() (string, error) { return dir, nil }, window: window}
+	defer sp.cleanup()
+	o, err := repairText(fileText(bytes.NewReader(raw), 0, int64(len(raw)), window), opts, sp)
+	if err != nil {
+		return nil, err
+	}
+	res := o.Result
+	if o.out != nil {
+		if o.out.inMemory() {
+			t.Fatalf("a file-backed repair gave a copy in memory")
+		}
+		res.Output = o.out.Span(0, o.out.Len())
+		if len(res.Output) == 0 {
+			res.Output = []byte{}
+		}
+		o.out.release()
+	}
+	return &res, nil
+}
+
+// TestStreamMatchesMemory is the differential test of the bounded-memory
+// path: over every corpus input (and mbox files made of them), repairing
+// it as a big file (read through a window of 1 and of 13 bytes, versions
+// spilled to files) gives the same status, changes, remaining findings
+// and copy, byte for byte, as repairing it in memory, the path every
+// input up to memLimit takes (and every input took before). No temporary
+// file is left.
+func TestStreamMatchesMemory(t *testing.T) {
+	in := corpusInputs(t)
+	kb := filepath.Join("..", "rules", "testdata", "kb")
+	in["mbox:blank+uuencode"] = mboxOf(t, filepath.Join(kb, "blank-charset", "near-us-ascii.eml"), filepath.Join(kb, "blank-charset", "fire-blank.eml"),
+		filepath.Join(kb, "uuencode-no-end", "fire-no-end.eml"))
+	in["mbox:blank+nesting"] = mboxOf(t, filepath.Join(kb, "blank-charset", "fire-blank.eml"), filepath.Join(kb, "mime-nesting-over-30", "fire-34-levels.eml"))
+	dir := t.TempDir()
+	repaired := 0
+	for name, raw := range in {
+		for _, q := range []string{"", model.QueueIN} {
+			opts := Options{Queue: q}
+			want, werr := Bytes(raw, opts)
+			for _, w := range []int{1, 13} {
+				got, gerr := streamed(t, raw, opts, dir, w)
+				if (werr == nil) != (gerr == nil) {
+					t.Fatalf("%s (queue %q, window %d): error %v, in memory %v", name, q, w, gerr, werr)
+				}
+				if werr != nil {
+					continue
+				}
+				if !reflect.DeepEqual(got, want) {
+					t.Fatalf("%s (queue %q, window %d): streamed\n%+v\nin memory\n%+v", name, q, w, got, want)
+				}
+			}
+			if want != nil && want.Status == model.RepairRepaired {
+				repaired++
+			}
+		}
+	}
+	if repaired < 50 {
+		t.Errorf("only %d repaired copies compared: the corpus does not exercise the fixers", repaired)
+	}
+	if ents, _ := os.ReadDir(dir); len(ents) > 0 {
+		t.Errorf("temporary files left: %v", ents)
+	}
+}
+
+// bigRepairable is a message of about n bytes that repair changes: a
+// blank charset (rule blank-charset, KB Q272219) on a text part of n bytes
+// of short ASCII lines, which the fix must read whole to tell the charset.
+func bigRepairable(n int) []byte {
+	var b bytes.Buffer
+	b.WriteString("From: \"Ann Lee\" <alee@example.org>\r\nTo: <bhill@contoso.com>\r\nSubject: figures\r\nDate: Mon, 5 Feb 2001 09:59:31 -0800\r\n" +
+		"MIME-Version: 1.0\r\nContent-Type: text/plain; charset=\" \"\r\nContent-Transfer-Encoding: 7bit\r\n\r\n")
+	line := []byte("please find the figures for the last quarter below, in full.\r\n")
+	for b.Len() < n {
+		b.Write(line)
+	}
+	return b.Bytes()
+}
+
+// peakHeap runs fn and returns the largest heap in use seen while it ran,
+// over the heap in use before, sampled every 200 microseconds.
+func peakHeap(fn func()) uint64 {
+	runtime.GC()
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	base := ms.HeapInuse
+	peak := base
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		var ms runtime.MemStats
+		for {
+			runtime.ReadMemStats(&ms)
+			peak = max(peak, ms.HeapInuse)
+			select {
+			case <-stop:
+				return
+			case <-time.After(200 * time.Microsecond):
+			}
+		}
+	}()
+	fn()
+	close(stop)
+	wg.Wait()
+	return peak - base
+}
+
+// TestRepairMemoryBounded: repairing a file over memLimit holds a window,
+// not the file: the peak heap of File on an input of IMSF_REPAIR_BIG_MIB
+// MiB (default 24) stays under 8 MiB over its baseline, as it does for one
+// of an eighth of the size, while the same input repaired in memory (the
+// old path) peaks over the input's size, which shows the meter sees a
+// whole-file hold.
+func TestRepairMemoryBounded(t *testing.T) {
+	mib := 24
+	if v := os.Getenv("IMSF_REPAIR_BIG_MIB"); v != "" {
+		if n, err := strconv.Atoi(v); err == nil && n > 0 {
+			mib = n
+		}
+	}
+	dir := t.TempDir()
+	measure := func(size int, inMemory bool) (uint64, model.RepairRecord) {
+		q := filepath.Join(dir, fmt.Sprintf("in%d-%v", size, inMemory), "IN")
+		if err := os.MkdirAll(q, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		path := filepath.Join(q, "BIG.EML")
+		if err := os.WriteFile(path, bigRepairable(size), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		old := memLimit
+		if inMemory {
+			memLimit = 1 << 40
+		} else {
+			memLimit = 1 << 20
+		}
+		defer func() { memLimit = old }()
+		var rec model.RepairRecord
+		var err error
+		out := filepath.Join(dir, fmt.Sprintf("out%d-%v", size, inMemory))
+		peak := peakHeap(func() { rec, err = File(path, model.QueueIN, out, nil, Options{}) })
+		if err != nil || rec.Status != model.RepairRepaired {
+			t.Fatalf("%d bytes: %s %v %+v", size, rec.Status, err, rec.Remaining)
+		}
+		if fi, err := os.Stat(string(rec.Out)); err != nil || fi.Size() < int64(size) {
+			t.Fatalf("the copy: %v", err)
+		}
+		if ents, _ := os.ReadDir(filepath.Dir(string(rec.Out))); len(ents) != 1 {
+			t.Fatalf("beside the copy: %v (a temporary file left?)", ents)
+		}
+		return peak, rec
+	}
+	big := mib << 20
+	small := big / 8
+	pSmall, _ := measure(small, false)
+	pBig, rec := measure(big, false)
+	pMem, recMem := measure(big, true)
+	t.Logf("peak heap over baseline: %d MiB input %.1f MiB, %d MiB input %.1f MiB, in memory %.1f MiB",
+		small>>20, float64(pSmall)/(1<<20), big>>20, float64(pBig)/(1<<20), float64(pMem)/(1<<20))
+	if pMem < uint64(big) {
+		t.Fatalf("the in-memory repair of %d MiB peaked at %d MiB: the meter does not see a whole-file hold", mib, pMem>>20)
+	}
+	if pBig > 8<<20 || pBig > pSmall+4<<20 {
+		t.Errorf("the file-backed repair of %d MiB peaked at %.1f MiB (%d MiB input: %.1f MiB): memory grows with the input",
+			mib, float64(pBig)/(1<<20), small>>20, float64(pSmall)/(1<<20))
+	}
+	if rec.SHA256After != recMem.SHA256After || !reflect.DeepEqual(rec.Changes, recMem.Changes) {
+		t.Errorf("the file-backed copy differs from the in-memory one")
+	}
+}
