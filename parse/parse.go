@@ -26,14 +26,14 @@ const (
 
 // entity is one open MIME entity on the parse stack.
 type entity struct {
-	part   model.Part
-	idx    int // index in Message.Parts; -1 when over MaxParts
-	state  int
-	delim  []byte // "--" + boundary, for multiparts
-	body   *bodyScanner
+	part  model.Part
+	idx   int // index in Message.Parts; -1 when over MaxParts
+	state int
+	delim []byte // "--" + boundary, for multiparts
+	body  *bodyScanner
 	// spare is the body scanner of a part this entity served before,
 	// reused by the next leaf it serves (newBodyScanner resets it whole).
-	spare *bodyScanner
+	spare  *bodyScanner
 	nonHdr int // consecutive non-header lines in the header block
 	// nonHdrAnom is the index in Anomalies of the last non-header line of
 	// this header block, -1 when none: a field after it makes it severe.
