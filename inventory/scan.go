@@ -631,7 +631,7 @@ func parseOpened(f *readonly.File, j job, opts Options, buf *readBuffer) ([]*mod
 			return nil, nil
 		}
 	}
-	if head, _ := br.Peek(5); string(head) == "From " && listed > 0 {
+	if head, _ := br.Peek(mboxHeadLen); parse.MboxHead(head) && listed > 0 {
 		ms, rest, err := parseMbox(f, j.path, listed, opts.Parse, mboxEager)
 		if ms != nil || err != nil {
 			buf.rest = rest
@@ -709,7 +709,7 @@ func parseWhole(f *readonly.File, j job, opts Options, buf *readBuffer) ([]*mode
 			return nil, nil
 		}
 	}
-	if len(data) >= 5 && string(data[:5]) == "From " && listed > 0 {
+	if parse.MboxHead(data[:min(len(data), mboxHeadLen)]) && listed > 0 {
 		ms, rest, err := parseMbox(f, j.path, listed, opts.Parse, mboxEager)
 		if ms != nil || err != nil {
 			buf.rest = rest
@@ -761,6 +761,10 @@ func (r *bytesThen) Read(p []byte) (int, error) {
 	return n, nil
 }
 
+// mboxHeadLen is how many leading bytes tell an mbox file (parse.MboxHead:
+// a "From " line after at most a byte-order mark and empty lines).
+const mboxHeadLen = 64
+
 // mboxEager is how many messages of an mbox file the worker that meets it
 // parses; ScanEach's consumer parses the rest itself, one at a time, in
 // turn (mboxRest.each), so that an mbox file is never held whole: one of
@@ -800,7 +804,7 @@ func (r *mboxRest) each(ctx context.Context, opts *parse.Options, fn func(*model
 			return false
 		}
 		p.Ordinal += r.ordinal - 1
-		p.Offset += r.off
+		p.Shift(r.off)
 		m, err := parseMboxPart(f, r.path, p, opts)
 		if m == nil {
 			m = fileMessage(r.path)
@@ -853,7 +857,7 @@ func parseMbox(f io.ReaderAt, path string, listed int64, opts *parse.Options, ea
 	if perr != nil || rest != nil {
 		return out, rest, perr
 	}
-	if prev.Ordinal < 2 {
+	if readWhole(prev) {
 		return nil, nil, nil
 	}
 	take(prev)
@@ -871,7 +875,47 @@ func parseMboxPart(f io.ReaderAt, path string, p parse.MboxMessage, opts *parse.
 	if err != nil {
 		m.Error = fmt.Sprintf("parse %s message %d: %v", path, p.Ordinal, err)
 	}
+	mboxSplitAnomalies(m, f, p)
 	return m, nil
+}
+
+// readWhole reports whether an mbox file whose last message is last is
+// read as one file: it holds one message, from its first byte, and the
+// split has nothing to say of it.
+func readWhole(last parse.MboxMessage) bool {
+	return last.Ordinal < 2 && last.Offset == 0 && last.LengthNote() == ""
+}
+
+// mboxSplitAnomalies records on m what the split of its mbox file says of
+// message p (rules mbox-content-length and mbox-prologue report them),
+// each with its evidence: the Content-Length field, the prologue's bytes.
+func mboxSplitAnomalies(m *model.Message, f io.ReaderAt, p parse.MboxMessage) {
+	excerpt := func(off int64, b []byte) {
+		if _, ok := m.Excerpts[off]; !ok {
+			if m.Excerpts == nil {
+				m.Excerpts = map[int64]model.Text{}
+			}
+			m.Excerpts[off] = model.Text(b)
+		}
+	}
+	if note := p.LengthNote(); note != "" {
+		m.Anomalies = append(m.Anomalies, model.Anomaly{Code: model.AnomMboxContentLength, Offset: p.LengthOffset, Detail: note})
+		excerpt(p.LengthOffset, p.LengthField)
+	}
+	if p.Prologue > 0 {
+		head := make([]byte, min(p.Prologue, 64))
+		n, _ := f.ReadAt(head, p.Offset-p.Prologue)
+		what := "empty lines"
+		switch {
+		case bytes.Equal(head[:n], []byte("\xEF\xBB\xBF")):
+			what = "a UTF-8 byte-order mark"
+		case bytes.HasPrefix(head[:n], []byte("\xEF\xBB\xBF")):
+			what = "a UTF-8 byte-order mark and empty lines"
+		}
+		m.Anomalies = append(m.Anomalies, model.Anomaly{Code: model.AnomMboxPrologue, Offset: p.Offset - p.Prologue,
+			Detail: fmt.Sprintf("%d bytes before the first From line (%s): part of no message, left out of message 1", p.Prologue, what)})
+		excerpt(p.Offset-p.Prologue, head[:n])
+	}
 }
 
 // checkUnchanged reports a file whose size changed while it was read: the
@@ -959,7 +1003,7 @@ func parseMboxMessage(file string, n int, opts *parse.Options) (*model.Message, 
 	if err != nil && part.Ordinal == 0 {
 		return nil, fmt.Errorf("parse %s: %w", file, err)
 	}
-	if count < 2 && n == 1 {
+	if count < 2 && n == 1 && readWhole(part) {
 		f.Close()
 		return ParseFile(file, opts) // an mbox of one message is read as one file
 	}

@@ -130,4 +130,8 @@ const (
 	AnomDelimiterTrailing  = "delimiter-trailing-text" // "--boundary" followed by text other than padding
 	AnomDelimiterDoubled   = "delimiter-doubled"       // two delimiter lines in a row
 	AnomHeaderBOM          = "header-bom"              // a UTF-8 byte-order mark before the first field
+	// An mbox message's Content-Length field: honoured over "From " lines
+	// in its body, or not used (parse.MboxMessage.LengthNote).
+	AnomMboxContentLength = "mbox-content-length"
+	AnomMboxPrologue      = "mbox-prologue" // bytes before an mbox file's first "From " line
 )

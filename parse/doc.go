@@ -13,8 +13,12 @@
 // that merely holds the bytes is RFC 822), and its binary envelope is read
 // heuristically (angle-bracket addresses, the HELO host, the X.400
 // MTS-ID), never at fixed offsets, because the real layout is
-// undocumented. SplitMbox and ParseAt read the messages of an mbox one by
-// one, with file offsets.
+// undocumented. SplitMbox (EachMbox) and ParseAt read the messages of an
+// mbox one by one, with file offsets: mboxo and mboxrd split at "From "
+// lines, mboxcl and mboxcl2 by a Content-Length that ends at a separator
+// (as mutt and Mail::Box check it), Mozilla's "From - " lines without the
+// empty line before them, a byte-order mark or empty lines before the
+// first "From " line.
 //
 // Parse reads each file once, as a stream of lines, with bounded memory: a
 // 1 GiB line or header field is processed in segments of Options.LineBuffer

@@ -37,7 +37,10 @@ func Recycle(m *model.Message) {
 		return
 	}
 	r := &recycled{parts: parts[:0]}
-	for i := range parts {
+	// Last part first: newHeader hands out the last one kept first, so
+	// the next message's first part (the top-level header, most often the
+	// longest) gets this one's, and its fields fit without growing it.
+	for i := len(parts) - 1; i >= 0; i-- {
 		if h := parts[i].Header; cap(h) > 0 && cap(h) <= maxRecycledFields {
 			clear(h) // the pool keeps no field values alive
 			r.headers = append(r.headers, h[:0])

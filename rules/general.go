@@ -39,4 +39,6 @@ var generalRules = []Rule{
 	ruleFilenamePath,
 	ruleBase64Unpadded,
 	ruleHeaderBOM,
+	ruleMboxContentLength,
+	ruleMboxPrologue,
 }

@@ -74,6 +74,16 @@ func TestKBRulesDisabledAndReclassified(t *testing.T) {
 	if i < 0 || fs[i].Class != model.ClassCrash {
 		t.Errorf("tnef-part not raised to crash: %v", summarize(fs))
 	}
+	// A confidence override weighs the rule's findings, and only its own.
+	fs = Check(m, &Config{Confidence: map[string]float64{"tnef-part": 0.25}})
+	for _, f := range fs {
+		if want := map[bool]float64{true: 0.25, false: 1}[f.Rule == "tnef-part"]; f.Confidence != want {
+			t.Errorf("%s: confidence %v, want %v", f.Rule, f.Confidence, want)
+		}
+	}
+	if !hasFinding(fs, "tnef-part") {
+		t.Errorf("tnef-part gone with a confidence override: %v", summarize(fs))
+	}
 }
 
 // Every threshold key Set takes can be set, and a wrong key is answered

@@ -50,22 +50,30 @@ func Check(m *model.Message, cfg *Config) []model.Finding {
 	col := collector{c: &c, fs: []model.Finding{}}
 	emit := col.emit
 	dirOfQueue := queueDir(m.Queue)
+	// The overrides are looked up only when there are some: three map
+	// lookups by rule ID for each of 70 rules of every message, with
+	// every map empty (no --rules), were a third of Check's own time.
+	disabled, classes, confidence := len(c.Disabled) > 0, len(c.Classes) > 0, len(c.Confidence) > 0
 	for i := range registry {
 		r := &registry[i]
-		if c.Disabled[r.ID] {
+		if disabled && c.Disabled[r.ID] {
 			continue
 		}
 		class := r.Class
-		if o, ok := c.Classes[r.ID]; ok {
-			class = o
+		if classes {
+			if o, ok := c.Classes[r.ID]; ok {
+				class = o
+			}
 		}
 		class, dir, why, ok := directed(r, registryOff[i], dirOfQueue, class)
 		if !ok {
 			continue
 		}
 		conf := 1.0
-		if w, ok := c.Confidence[r.ID]; ok {
-			conf = w
+		if confidence {
+			if w, ok := c.Confidence[r.ID]; ok {
+				conf = w
+			}
 		}
 		kb := r.KB
 		if kb == nil {
