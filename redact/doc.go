@@ -38,6 +38,12 @@
 // letters around them are replaced, and the word check reads ASCII and
 // UTF-8 words only.
 //
+// Memory: a message is redacted whole (the file, its copy and the masks),
+// so File refuses one over MaxFileBytes; an mbox file over 4 MiB is read
+// one message at a time and its copy written to a temporary file next to
+// the copy as it is made (the same record and copy as the whole file
+// gives: TestFileMboxStreamMatchesWhole).
+//
 // The mapping from words to placeholders goes only to the file the user
 // names (--map), never into the output folder. File writes each copy
 // through internal/atomicfile after the one output guard (package guard):

@@ -76,8 +76,7 @@ func (r *Redactor) Bytes(raw []byte, queue string) (*Result, error) {
 	}
 	out := make([]byte, len(raw))
 	copy(out, raw)
-	all := &Result{Status: model.RedactRedacted, Output: out, Rules: []string{}}
-	rules := map[string]bool{}
+	all := newMboxAll()
 	for _, sg := range segs {
 		res, err := r.bytesOne(raw[sg.Offset:sg.Offset+sg.Length], queue)
 		if err != nil {
@@ -86,33 +85,57 @@ func (r *Redactor) Bytes(raw []byte, queue string) (*Result, error) {
 		if res.Output != nil {
 			copy(out[sg.Offset:], res.Output) // same length, same place
 		}
-		for _, id := range res.Rules {
-			rules[id] = true
-		}
-		for _, c := range res.Changed {
-			c.Offset += sg.Offset
-			all.Changed = append(all.Changed, c)
-		}
-		for _, k := range res.Kept {
-			k.Offset += sg.Offset
-			all.Kept = append(all.Kept, k)
-		}
-		for _, l := range res.Left {
-			l.Offset += sg.Offset
-			all.Left = append(all.Left, l)
-		}
-		if statusRank[res.Status] > statusRank[all.Status] {
-			all.Status = res.Status
-		}
+		all.add(res, sg.Offset)
 	}
-	for id := range rules {
-		all.Rules = append(all.Rules, id)
+	res := all.done()
+	if res.Status != model.RedactNotSafe {
+		res.Output = out
 	}
-	sort.Strings(all.Rules)
-	if all.Status == model.RedactNotSafe {
-		all.Output = nil
+	return res, nil
+}
+
+// mboxAll gathers the results of an mbox's messages into the file's:
+// offsets made the file's, the status the worst of theirs, the rules their
+// union. The copy is the caller's (each message's goes where it was).
+type mboxAll struct {
+	res   *Result
+	rules map[string]bool
+}
+
+func newMboxAll() *mboxAll {
+	return &mboxAll{res: &Result{Status: model.RedactRedacted, Rules: []string{}}, rules: map[string]bool{}}
+}
+
+// add takes the result of the message at file offset off.
+func (a *mboxAll) add(res *Result, off int64) {
+	all := a.res
+	for _, id := range res.Rules {
+		a.rules[id] = true
 	}
-	return all, nil
+	for _, c := range res.Changed {
+		c.Offset += off
+		all.Changed = append(all.Changed, c)
+	}
+	for _, k := range res.Kept {
+		k.Offset += off
+		all.Kept = append(all.Kept, k)
+	}
+	for _, l := range res.Left {
+		l.Offset += off
+		all.Left = append(all.Left, l)
+	}
+	if statusRank[res.Status] > statusRank[all.Status] {
+		all.Status = res.Status
+	}
+}
+
+// done is the file's result, without Output.
+func (a *mboxAll) done() *Result {
+	for id := range a.rules {
+		a.res.Rules = append(a.res.Rules, id)
+	}
+	sort.Strings(a.res.Rules)
+	return a.res
 }
 
 // statusRank orders outcomes from best to worst.

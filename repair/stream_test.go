@@ -1,74 +1,21 @@
 package repair
 
 import (
-	"bufio"
 	"bytes"
 	"fmt"
 
-	"io/fs"
 	"os"
 	"path/filepath"
 	"reflect"
 	"runtime"
 	"strconv"
-	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/imsforensic/imsforensic/internal/kbsample"
 	"github.com/imsforensic/imsforensic/model"
 )
-
-// corpusInputs are the files the differential tests run over: the KB
-// samples, the public parser suites, parse's and the repository's test
-// folders, and the fuzz corpora of parse and rules (decoded from the Go
-// corpus format), each by a name for the failure message.
-func corpusInputs(t testing.TB) map[string][]byte {
-	t.Helper()
-	out := map[string][]byte{}
-	for _, dir := range []string{"../rules/testdata/kb", "../rules/testdata/suites", "../parse/testdata", "../testdata", "testdata", "../redact/testdata"} {
-		filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
-			if err != nil || !d.Type().IsRegular() {
-				return nil
-			}
-			raw, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if strings.Contains(filepath.ToSlash(path), "/fuzz/") {
-				for i, b := range fuzzCorpusValues(raw) {
-					out[fmt.Sprintf("%s#%d", path, i)] = b
-				}
-				return nil
-			}
-			out[path] = raw
-			return nil
-		})
-	}
-	if len(out) < 300 {
-		t.Fatalf("only %d corpus inputs: the test data moved?", len(out))
-	}
-	return out
-}
-
-// fuzzCorpusValues are the []byte and string values of a Go fuzz corpus
-// file ("go test fuzz v1" and one value a line).
-func fuzzCorpusValues(raw []byte) [][]byte {
-	var out [][]byte
-	sc := bufio.NewScanner(bytes.NewReader(raw))
-	sc.Buffer(nil, 16<<20)
-	for sc.Scan() {
-		l := sc.Text()
-		for _, pre := range []string{"[]byte(", "string("} {
-			if strings.HasPrefix(l, pre) && strings.HasSuffix(l, ")") {
-				if v, err := strconv.Unquote(l[len(pre) : len(l)-1]); err == nil {
-					out = append(out, []byte(v))
-				}
-			}
-		}
-	}
-	return out
-}
 
 // streamed repairs raw as a file too big for memory: every message through
 // a window of window bytes, every version spilled to a file in dir.
@@ -105,7 +52,7 @@ func streamed(t *testing.T, raw []byte, opts Options, dir string, window int) (*
 // input up to memLimit takes (and every input took before). No temporary
 // file is left.
 func TestStreamMatchesMemory(t *testing.T) {
-	in := corpusInputs(t)
+	in := kbsample.Corpus(t, "..")
 	kb := filepath.Join("..", "rules", "testdata", "kb")
 	in["mbox:blank+uuencode"] = mboxOf(t, filepath.Join(kb, "blank-charset", "near-us-ascii.eml"), filepath.Join(kb, "blank-charset", "fire-blank.eml"),
 		filepath.Join(kb, "uuencode-no-end", "fire-no-end.eml"))

@@ -108,7 +108,7 @@ Examples:
 }
 
 func runRedact(ctx context.Context, opts *redactOptions, g *globals, args []string) error {
-	paths, ms, walkErr, err := selectedInputs(ctx, g, "redact", &opts.sel, &opts.rules, opts.fmt == report.JSON, nil, args, time.Now())
+	paths, ms, _, walkErr, err := selectedFiles(ctx, g, "redact", &opts.sel, &opts.rules, opts.fmt == report.JSON, args, time.Now())
 	if err != nil {
 		return err
 	}
@@ -134,7 +134,6 @@ func runRedact(ctx context.Context, opts *redactOptions, g *globals, args []stri
 	if err != nil {
 		return err
 	}
-	ms, _ = byFile(ms)
 	recs, err := perFile(ctx, g, ms, func(m *model.Message) (model.RedactRecord, error) {
 		return r.File(m.Path, m.Queue, opts.outDir, in)
 	})

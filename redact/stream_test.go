@@ -1,0 +1,190 @@
+package redact
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"path/filepath"
+	"reflect"
+	"runtime"
+	"runtime/debug"
+	"sort"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/imsforensic/imsforensic/internal/kbsample"
+	"github.com/imsforensic/imsforensic/model"
+)
+
+// mboxes are mbox files made of the repository's test inputs, ten
+// messages each, in a stable order, with the repository's own mbox
+// samples; mboxrd and mboxo "From " escapes are not needed: a body "From "
+// line without an empty line before it stays in its message.
+func mboxes(t *testing.T) map[string][]byte {
+	in := kbsample.Corpus(t, "..")
+	names := make([]string, 0, len(in))
+	for n := range in {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	out := map[string][]byte{}
+	var b bytes.Buffer
+	for i, n := range names {
+		if bytes.HasPrefix(in[n], []byte("From ")) {
+			out[n] = in[n]
+		}
+		if b.Len() > 0 {
+			b.WriteString("\n")
+		}
+		b.WriteString("From alee@example.org Mon Feb  5 09:59:31 2001\n")
+		b.Write(in[n])
+		if i%10 == 9 || i == len(names)-1 {
+			out[fmt.Sprintf("mbox-%03d", i/10)] = bytes.Clone(b.Bytes())
+			b.Reset()
+		}
+	}
+	return out
+}
+
+// fileWith runs File on raw saved as IN/MAIL.MBX with streamLimit set to
+// limit, and returns the record (its out path made relative) and the copy.
+func fileWith(t *testing.T, r *Redactor, raw []byte, limit int64, dir string) (model.RedactRecord, []byte) {
+	t.Helper()
+	old := streamLimit
+	streamLimit = limit
+	defer func() { streamLimit = old }()
+	q := filepath.Join(dir, "in", "IN")
+	if err := os.MkdirAll(q, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(q, "MAIL.MBX")
+	if err := os.WriteFile(path, raw, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "out")
+	rec, _ := r.File(path, model.QueueIN, out, nil)
+	var cp []byte
+	if rec.Out != "" {
+		var err error
+		if cp, err = os.ReadFile(string(rec.Out)); err != nil {
+			t.Fatal(err)
+		}
+		rec.Out = "(copy)"
+	}
+	rec.Path = "(input)"
+	if ents, _ := os.ReadDir(filepath.Join(out, "IN")); len(ents) > 1 {
+		t.Fatalf("beside the copy: %v (a temporary file left?)", ents)
+	}
+	return rec, cp
+}
+
+// TestFileMboxStreamMatchesWhole is the differential test of the
+// message-by-message path: over mbox files made of every test input of
+// the repository (and its own mbox samples), File redacting them from the
+// file gives the record and the copy, byte for byte, that reading the
+// file whole gives (the path every file up to streamLimit takes, and every
+// file took before).
+func TestFileMboxStreamMatchesWhole(t *testing.T) {
+	r, err := New(Options{Key: []byte("k")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ms := mboxes(t)
+	if len(ms) < 30 {
+		t.Fatalf("only %d mbox files", len(ms))
+	}
+	copies := 0
+	for name, raw := range ms {
+		whole, wcp := fileWith(t, r, raw, 1<<40, t.TempDir())
+		streamed, scp := fileWith(t, r, raw, 0, t.TempDir())
+		if !reflect.DeepEqual(whole, streamed) || !bytes.Equal(wcp, scp) {
+			t.Fatalf("%s: streamed\n%+v\nwhole\n%+v\ncopies equal: %v", name, streamed, whole, bytes.Equal(wcp, scp))
+		}
+		if wcp != nil {
+			copies++
+		}
+	}
+	if copies < 20 {
+		t.Errorf("only %d copies compared", copies)
+	}
+}
+
+// peakHeap runs fn and returns the largest heap in use seen while it ran,
+// over the heap in use before, sampled every 200 microseconds. The
+// collector runs at 5% growth meanwhile, so garbage not yet collected
+// does not pass for memory held.
+func peakHeap(fn func()) uint64 {
+	defer debug.SetGCPercent(debug.SetGCPercent(5))
+	runtime.GC()
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	base := ms.HeapInuse
+	peak := base
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		var ms runtime.MemStats
+		for {
+			runtime.ReadMemStats(&ms)
+			peak = max(peak, ms.HeapInuse)
+			select {
+			case <-stop:
+				return
+			case <-time.After(200 * time.Microsecond):
+			}
+		}
+	}()
+	fn()
+	close(stop)
+	wg.Wait()
+	return peak - base
+}
+
+// TestFileMboxMemoryBounded: redacting an mbox over streamLimit holds a
+// message, not the file: on an mbox of IMSF_REDACT_BIG_MIB MiB (default
+// 8) of clean messages, the peak heap stays under 8 MiB over its baseline,
+// while the same file read whole (the old path) peaks over its size, which
+// shows the meter sees a whole-file hold.
+func TestFileMboxMemoryBounded(t *testing.T) {
+	mib := 8
+	if v := os.Getenv("IMSF_REDACT_BIG_MIB"); v != "" {
+		if n, err := strconv.Atoi(v); err == nil && n > 0 {
+			mib = n
+		}
+	}
+	// Clean messages of the same words: no finding to keep, no new word
+	// for the mapping, so what grows is only what the path holds.
+	msg := "From alee@example.org Mon Feb  5 09:59:31 2001\r\nFrom: \"Ann Lee\" <alee@example.org>\r\nTo: <bhill@contoso.com>\r\n" +
+		"Subject: figures\r\nDate: Mon, 5 Feb 2001 09:59:31 -0800\r\nMessage-ID: <3A7ED1A2.5F3C@example.org>\r\n\r\n" +
+		"please find the figures for the last quarter below.\r\n\r\n"
+	var b bytes.Buffer
+	for b.Len() < mib<<20 {
+		b.WriteString(msg)
+	}
+	raw := b.Bytes()
+	r, err := New(Options{Key: []byte("k")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var whole, streamed model.RedactRecord
+	var wcp, scp []byte
+	pWhole := peakHeap(func() { whole, wcp = fileWith(t, r, raw, 1<<40, t.TempDir()) })
+	pStream := peakHeap(func() { streamed, scp = fileWith(t, r, raw, 1<<20, t.TempDir()) })
+	t.Logf("peak heap over baseline, %d MiB mbox: read whole %.1f MiB, message by message %.1f MiB", mib, float64(pWhole)/(1<<20), float64(pStream)/(1<<20))
+	if whole.Status != model.RedactRedacted || len(whole.Kept) > 0 || wcp == nil {
+		t.Fatalf("the test mbox: %s, %d kept", whole.Status, len(whole.Kept))
+	}
+	if pWhole < uint64(len(raw)) {
+		t.Fatalf("reading %d MiB whole peaked at %.1f MiB: the meter does not see a whole-file hold", mib, float64(pWhole)/(1<<20))
+	}
+	if pStream > 8<<20 {
+		t.Errorf("message by message, %d MiB peaked at %.1f MiB: memory grows with the file", mib, float64(pStream)/(1<<20))
+	}
+	if !reflect.DeepEqual(whole, streamed) || !bytes.Equal(wcp, scp) {
+		t.Errorf("the two paths differ")
+	}
+}
