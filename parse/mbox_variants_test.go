@@ -280,13 +280,17 @@ func TestEachMboxBoundedMemory(t *testing.T) {
 	runtime.GC()
 	runtime.ReadMemStats(&before)
 	var got []MboxMessage
-	err := EachMbox(io.NewSectionReader(r, 0, r.size), func(m MboxMessage) bool {
+	var seen countWriter
+	err := EachMbox(TeeMbox(io.NewSectionReader(r, 0, r.size), &seen), func(m MboxMessage) bool {
 		got = append(got, m)
 		return true
 	})
 	runtime.ReadMemStats(&after)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if int64(seen) != r.size {
+		t.Errorf("TeeMbox saw %d bytes of %d", seen, r.size)
 	}
 	if len(got) != 2 || !got[0].ByLength || got[0].Spanned != int(body)/len(line) || got[1].Offset != int64(len(head))+body+1 {
 		t.Fatalf("split: %+v", got)
@@ -295,6 +299,10 @@ func TestEachMboxBoundedMemory(t *testing.T) {
 		t.Errorf("splitting %d MiB allocated %d bytes", mib, alloc)
 	}
 }
+
+type countWriter int64
+
+func (c *countWriter) Write(p []byte) (int, error) { *c += countWriter(len(p)); return len(p), nil }
 
 // bigMbox is a big mbox file made up as it is read: head, then
 // body bytes of line repeated, then tail, then the second message's body
