@@ -3,6 +3,7 @@ package parse
 import (
 	"bufio"
 	"bytes"
+	"crypto/sha256"
 	"errors"
 	"hash"
 	"io"
@@ -59,10 +60,11 @@ type source struct {
 	size int
 	// mem: the input is all (WholeReader), read at pos; end is what
 	// reading past it returns (io.EOF or the reader's error). br is nil.
-	mem bool
-	all []byte
-	pos int
-	end error
+	mem    bool
+	digest [sha256.Size]byte // in memory, the SHA-256 of all
+	all    []byte
+	pos    int
+	end    error
 	// nulAt is, in memory, the index of the first NUL in all at or after
 	// where mayHoldNUL last searched (len(all): none); -1 before.
 	nulAt int
@@ -86,9 +88,13 @@ func newSource(r io.Reader, h hash.Hash, o *Options) *source {
 			err = io.EOF
 		}
 		// Parse reads to the end but for a MaxBytes limit (not here):
-		// the hash of every byte read is the hash of all.
-		h.Write(all)
-		return &source{mem: true, h: h, all: all, end: err, size: o.LineBuffer, nulAt: -1}
+		// the hash of every byte read is the hash of all, taken at once
+		// (sha256.Sum256: no digest and no sum allocated per file); h
+		// is not used.
+		return &source{mem: true, digest: sha256.Sum256(all), all: all, end: err, size: o.LineBuffer, nulAt: -1}
+	}
+	if h == nil {
+		h = sha256.New()
 	}
 	if br, ok := r.(*bufio.Reader); ok && br.Size() == o.LineBuffer && o.MaxBytes <= 0 {
 		s := &source{br: br, direct: true, h: h, stale: true}
@@ -328,6 +334,9 @@ func (s *source) mayHoldNUL(from, to int) bool {
 func (s *source) sum() []byte {
 	if s.direct {
 		s.flush()
+	}
+	if s.mem {
+		return s.digest[:]
 	}
 	return s.h.Sum(nil)
 }

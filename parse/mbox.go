@@ -82,9 +82,10 @@ type SizedReaderAt interface {
 // The split of a message depends on its own bytes only, so a reader that
 // starts at a message's "From " line splits the rest of the file as the
 // whole file's split does (offsets relative to that start). r is read
-// once, in order, with bounded memory, when it is a SizedReaderAt (a
-// Content-Length end is checked with one small positioned read); any
-// other reader is read into memory first.
+// once, in order, with bounded memory, when it is a SizedReaderAt (read
+// from its offset 0; a Content-Length end is checked with one small
+// positioned read; TeeMbox to see the bytes go by); any other reader is
+// read into memory first.
 func EachMbox(r io.Reader, yield func(MboxMessage) bool) error {
 	ra, ok := r.(SizedReaderAt)
 	if !ok {
@@ -94,9 +95,30 @@ func EachMbox(r io.Reader, yield func(MboxMessage) bool) error {
 		}
 		ra = bytes.NewReader(b)
 	}
-	s := mboxScanner{ra: ra, size: ra.Size(), br: bufio.NewReaderSize(io.NewSectionReader(ra, 0, ra.Size()), 64<<10)}
+	var seq io.Reader = io.NewSectionReader(ra, 0, ra.Size())
+	if t, ok := r.(*mboxTee); ok {
+		seq = t
+	}
+	s := mboxScanner{ra: ra, size: ra.Size(), br: bufio.NewReaderSize(seq, 64<<10)}
 	return s.run(yield)
 }
+
+// TeeMbox is r for EachMbox, which then writes every byte of it to w as
+// it reads them, once and in order (a hash of the whole file in the same
+// pass). An io.TeeReader would hide r's ReaderAt, and EachMbox would read
+// the file into memory.
+func TeeMbox(r SizedReaderAt, w io.Writer) io.Reader {
+	return &mboxTee{SizedReaderAt: r, seq: io.TeeReader(io.NewSectionReader(r, 0, r.Size()), w)}
+}
+
+// mboxTee reads its file in order through the tee; ReadAt (EachMbox's
+// look at a Content-Length's end) goes around it.
+type mboxTee struct {
+	SizedReaderAt
+	seq io.Reader
+}
+
+func (t *mboxTee) Read(p []byte) (int, error) { return t.seq.Read(p) }
 
 // mboxScanner reads an mbox line by line; off is the file offset of the
 // next byte br gives.

@@ -74,6 +74,9 @@ func TestEachMboxVariants(t *testing.T) {
 		{name: "Mozilla From - lines right after a body line",
 			msgs: []string{"From - \nSubject: a\n\na\n", "From - Mon Jun  3 12:50:27 1996\nSubject: b\n\nb\n", "From -\r\nSubject: c\r\n\r\nc\r\n"},
 			want: []MboxMessage{{}, {}, {}}},
+		{name: "Eudora From ???@??? lines right after a body line",
+			msgs: []string{"From ???@??? Mon Jan 01 00:00:00 2001\r\nSubject: a\r\n\r\na\r\n", "From ???@??? Tue Jan 02 10:11:12 2001\r\nSubject: b\r\n\r\nb\r\n"},
+			want: []MboxMessage{{}, {}}},
 		{name: "a dated From line right after a body line, and one in a header",
 			msgs: []string{"From a Wed Feb  9 22:02 MET 2000\n\na\n", "From b Thu Mar 30 19:09:01 2000 +0200\nSubject: cut\n", "From c Fri Jul  8 12:08:34 2011\n\nc\n"},
 			want: []MboxMessage{{}, {}, {}}},
@@ -277,13 +280,17 @@ func TestEachMboxBoundedMemory(t *testing.T) {
 	runtime.GC()
 	runtime.ReadMemStats(&before)
 	var got []MboxMessage
-	err := EachMbox(io.NewSectionReader(r, 0, r.size), func(m MboxMessage) bool {
+	var seen countWriter
+	err := EachMbox(TeeMbox(io.NewSectionReader(r, 0, r.size), &seen), func(m MboxMessage) bool {
 		got = append(got, m)
 		return true
 	})
 	runtime.ReadMemStats(&after)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if int64(seen) != r.size {
+		t.Errorf("TeeMbox saw %d bytes of %d", seen, r.size)
 	}
 	if len(got) != 2 || !got[0].ByLength || got[0].Spanned != int(body)/len(line) || got[1].Offset != int64(len(head))+body+1 {
 		t.Fatalf("split: %+v", got)
@@ -292,6 +299,10 @@ func TestEachMboxBoundedMemory(t *testing.T) {
 		t.Errorf("splitting %d MiB allocated %d bytes", mib, alloc)
 	}
 }
+
+type countWriter int64
+
+func (c *countWriter) Write(p []byte) (int, error) { *c += countWriter(len(p)); return len(p), nil }
 
 // bigMbox is a big mbox file made up as it is read: head, then
 // body bytes of line repeated, then tail, then the second message's body
@@ -324,4 +335,21 @@ func (p *bigMbox) ReadAt(b []byte, off int64) (int, error) {
 		return n, io.EOF
 	}
 	return n, nil
+}
+
+// BenchmarkEachMbox splits 65,536 small messages that each have a
+// Content-Length (checked with a positioned read at its end).
+func BenchmarkEachMbox(b *testing.B) {
+	var raw bytes.Buffer
+	for i := range 1 << 16 {
+		body := fmt.Sprintf("body line %d\n\nsecond paragraph\n", i)
+		fmt.Fprintf(&raw, "From a%d@example.org Tue Mar  4 10:00:00 2003\nSubject: m%d\nContent-Length: %d\n\n%s\n", i, i, len(body), body)
+	}
+	b.SetBytes(int64(raw.Len()))
+	for range b.N {
+		n := 0
+		if err := EachMbox(bytes.NewReader(raw.Bytes()), func(MboxMessage) bool { n++; return true }); err != nil || n != 1<<16 {
+			b.Fatal(n, err)
+		}
+	}
 }

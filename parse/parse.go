@@ -3,7 +3,6 @@ package parse
 import (
 	"bufio"
 	"bytes"
-	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
 	"io"
@@ -27,11 +26,14 @@ const (
 
 // entity is one open MIME entity on the parse stack.
 type entity struct {
-	part   model.Part
-	idx    int // index in Message.Parts; -1 when over MaxParts
-	state  int
-	delim  []byte // "--" + boundary, for multiparts
-	body   *bodyScanner
+	part  model.Part
+	idx   int // index in Message.Parts; -1 when over MaxParts
+	state int
+	delim []byte // "--" + boundary, for multiparts
+	body  *bodyScanner
+	// spare is the body scanner of a part this entity served before,
+	// reused by the next leaf it serves (newBodyScanner resets it whole).
+	spare  *bodyScanner
 	nonHdr int // consecutive non-header lines in the header block
 	// nonHdrAnom is the index in Anomalies of the last non-header line of
 	// this header block, -1 when none: a field after it makes it severe.
@@ -116,7 +118,7 @@ func (r *memInput) WholeBytes() ([]byte, error) {
 // the message's own.
 func ParseAt(r io.Reader, base int64, opts *Options) (*model.Message, error) {
 	o := opts.withDefaults()
-	br := newSource(r, sha256.New(), &o)
+	br := newSource(r, nil, &o) // a SHA-256 of what is read
 	defer br.release()
 	m := model.NewMessage()
 	m.Excerpts = map[int64]model.Text{}
@@ -449,7 +451,7 @@ func newEntity(p *parser, path string, depth int, off int64, digestChild bool) *
 	if e == nil {
 		e = new(entity)
 	}
-	*e = entity{idx: -1, state: stHeader, hdrStart: off, nonHdrAnom: -1}
+	*e = entity{idx: -1, state: stHeader, hdrStart: off, nonHdrAnom: -1, spare: e.spare}
 	e.part = model.Part{Path: path, Depth: depth, Offset: off, PreambleHeaderOffset: -1, FirstBoundaryOffset: -1, Header: p.newHeader()}
 	e.part.Body = model.BodyScan{Base64BadChar: -1, QPBadEscape: -1, BinHexOffset: -1, MaxEmptyRunOffset: -1, FirstLoneDot: -1, HrefLeadingSpace: -1, DBCSInvalid: -1}
 	e.digest = digestChild
@@ -872,7 +874,8 @@ func (p *parser) toBody(e *entity, bodyOff, _ int64) {
 		return
 	}
 	e.state = stLeaf
-	e.body = newBodyScanner(&e.part, p.opts.MaxDecodedBytes)
+	e.body = newBodyScanner(&e.part, p.opts.MaxDecodedBytes, e.spare)
+	e.spare = nil
 	e.body.excerpt = p.excerpt
 }
 
@@ -916,8 +919,13 @@ func (p *parser) closeTop(end int64) {
 		p.msg.Parts[e.idx] = e.part
 	}
 	// Nothing refers to a closed entity (its part was copied above, its
-	// body scanner is its own): it serves the next part or parse.
-	*e = entity{}
+	// body scanner is its own): it serves the next part or parse, and its
+	// body scanner the next leaf body it meets.
+	spare := e.body
+	if spare == nil {
+		spare = e.spare
+	}
+	*e = entity{spare: spare}
 	entities.Put(e)
 }
 

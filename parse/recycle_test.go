@@ -112,3 +112,29 @@ func TestRecycledHeadersGoToTheSameParts(t *testing.T) {
 		}
 	}
 }
+
+// TestBodyScannerReuseIsNew: a body scanner handed to newBodyScanner for
+// reuse after it scanned a body (decode buffer, analysers, uuencode and
+// quoting state all set) comes back as a new one would be, and is the
+// same scanner; the parse of a queue on reused scanners is
+// TestRecycledStorageParsesTheSame's.
+func TestBodyScannerReuseIsNew(t *testing.T) {
+	for _, mt := range []string{"text/html", "text/plain", "application/ms-tnef", "text/rtf"} {
+		used := &model.Part{MediaType: mt, CTE: "base64", Params: []model.Param{{Name: "charset", Value: "shift_jis"}}}
+		bs := newBodyScanner(used, -1, nil)
+		bs.excerpt = func(*segment, int) {}
+		for _, line := range []string{"PGEgaHJlZj0iIGh0dHA6Ly94Ij4=", "YmVnaW4gNjQ0IHgK", "!!"} {
+			bs.line(&segment{data: []byte(line), first: true, last: true, eol: eolCRLF})
+		}
+		bs.finish()
+		fresh := &model.Part{MediaType: "text/plain", CTE: "7bit"}
+		got := newBodyScanner(fresh, 100, bs)
+		want := newBodyScanner(fresh, 100, nil)
+		if got != bs {
+			t.Fatal("the scanner was not reused")
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("%s: reused scanner %+v, a new one %+v", mt, *got, *want)
+		}
+	}
+}

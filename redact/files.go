@@ -141,7 +141,7 @@ func (r *Redactor) fileMbox(path, queue, dest string, in *guard.Inputs, rec *mod
 		_, err = st.Write(res.Output)
 		return err
 	}
-	err = parse.EachMbox(io.TeeReader(io.NewSectionReader(f, 0, f.Size()), h), func(m parse.MboxMessage) bool {
+	err = parse.EachMbox(parse.TeeMbox(io.NewSectionReader(f, 0, f.Size()), h), func(m parse.MboxMessage) bool {
 		if n++; n > 1 {
 			ferr = one(prev)
 		}

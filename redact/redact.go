@@ -73,7 +73,7 @@ const maxEscalations = 3
 // several messages (RFC 4155) is redacted message by message; its status
 // is the worst of theirs.
 func (r *Redactor) Bytes(raw []byte, queue string) (*Result, error) {
-	if !bytes.HasPrefix(raw, []byte("From ")) {
+	if !parse.MboxHead(raw[:min(len(raw), 64)]) { // as scan tells an mbox
 		return r.bytesOne(raw, queue)
 	}
 	segs, err := parse.SplitMbox(bytes.NewReader(raw))

@@ -68,7 +68,7 @@ type outcome struct {
 // repairText is Bytes of a text: versions of a file-backed text are
 // spilled through sp, so memory stays a window whatever the size.
 func repairText(t *text, opts Options, sp *spill) (*outcome, error) {
-	if t.Len() >= 5 && string(t.Span(0, 5)) == "From " {
+	if parse.MboxHead(t.Span(0, min(t.Len(), 64))) { // as scan tells an mbox
 		if o, ok, err := repairMbox(t, opts, sp); ok || err != nil {
 			return o, err
 		}
