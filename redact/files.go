@@ -116,6 +116,9 @@ func (r *Redactor) fileMbox(path, queue, dest string, in *guard.Inputs, rec *mod
 	n := 0
 	var pos int64 // the file's bytes up to pos are in the copy
 	one := func(sg parse.MboxMessage) error {
+		if ctx := r.opts.Context; ctx != nil && ctx.Err() != nil {
+			return ctx.Err()
+		}
 		if sg.Length > MaxFileBytes {
 			return fmt.Errorf("mbox message %d: %d bytes, more than the %d allowed", sg.Ordinal, sg.Length, int64(MaxFileBytes))
 		}

@@ -2,6 +2,7 @@ package redact
 
 import (
 	"bytes"
+	"context"
 	"crypto/rand"
 	"fmt"
 	"sort"
@@ -27,6 +28,10 @@ type Options struct {
 	// not kept for it (they grow with the distinct words of a run: an mbox
 	// of 300,000 messages with a subject each).
 	NoMapping bool
+	// Context, when set, stops File between the messages of an mbox read
+	// message by message (an interrupt): it returns the context's error
+	// after removing its temporary file.
+	Context context.Context
 }
 
 // Redactor redacts messages with one key. It is safe for concurrent use.
