@@ -275,3 +275,36 @@ func TestQuotedValueIsUnquote(t *testing.T) {
 		}
 	}
 }
+
+// TestEnvelopePrefixIsSplit holds envelopePrefix's line walk to the
+// split into lines it replaced, on random bytes of field lines, binary
+// bytes and line ends (empty lines and a missing last one included).
+func TestEnvelopePrefixIsSplit(t *testing.T) {
+	bySplit := func(b []byte) bool {
+		for _, line := range bytes.Split(b, []byte("\n")) {
+			if _, _, _, ok := splitFieldLine(line); ok {
+				return false
+			}
+		}
+		return true
+	}
+	pieces := []string{"\n", "\n", "\r\n", "ImCr", "\x00\x01", "To: a", "x", ":", " :", "Subject:", "\xff"}
+	r := rand.New(rand.NewPCG(9, 9))
+	fields := 0
+	for i := 0; i < 20000; i++ {
+		var b []byte
+		for k := r.IntN(6); k >= 0; k-- {
+			b = append(b, pieces[r.IntN(len(pieces))]...)
+		}
+		got, want := envelopePrefix(b), bySplit(b)
+		if got != want {
+			t.Fatalf("envelopePrefix(%q) = %v, by the split %v", b, got, want)
+		}
+		if !want {
+			fields++
+		}
+	}
+	if fields < 2000 || envelopePrefix(nil) != bySplit(nil) {
+		t.Fatalf("%d of the random blocks hold a field line", fields)
+	}
+}

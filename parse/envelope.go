@@ -72,12 +72,22 @@ func detect(head []byte, eof bool) detected {
 // header field. "ImCr" inside a header line of a plain message is not a
 // marker.
 func envelopePrefix(b []byte) bool {
-	for _, line := range bytes.Split(b, []byte("\n")) {
+	// Line by line in place: bytes.Split's slice of lines was an
+	// allocation per spool file.
+	for {
+		i := bytes.IndexByte(b, '\n')
+		line := b
+		if i >= 0 {
+			line = b[:i]
+		}
 		if _, _, _, ok := splitFieldLine(line); ok {
 			return false
 		}
+		if i < 0 {
+			return true
+		}
+		b = b[i+1:]
 	}
-	return true
 }
 
 // startsWithField reports a file whose first line is an RFC 5322 header

@@ -36,7 +36,7 @@ func Recycle(m *model.Message) {
 	if cap(parts) == 0 || cap(parts) > maxRecycledParts {
 		return
 	}
-	r := &recycled{parts: parts[:0]}
+	r := &recycled{parts: parts[:0], headers: make([][]model.HeaderField, 0, len(parts))}
 	// Last part first: newHeader hands out the last one kept first, so
 	// the next message's first part (the top-level header, most often the
 	// longest) gets this one's, and its fields fit without growing it.

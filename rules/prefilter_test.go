@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math/rand"
 	"net/mail"
+	"strings"
 	"testing"
 	"time"
 )
@@ -225,5 +226,54 @@ func TestNextCommentIsScanAddressList(t *testing.T) {
 	}
 	if seen < 10000 {
 		t.Fatalf("only %d comments in the random values", seen)
+	}
+}
+
+// TestPrintableASCIIIsByteLoop: the eight-at-a-time test answers as a
+// byte loop on strings of 0-40 bytes with zero, one or two bytes outside
+// 0x20-0x7E (every such byte value), and invalidCTByte with it as
+// without it.
+func TestPrintableASCIIIsByteLoop(t *testing.T) {
+	loop := func(s string) bool {
+		for i := 0; i < len(s); i++ {
+			if s[i] < 0x20 || s[i] > 0x7E {
+				return false
+			}
+		}
+		return true
+	}
+	r := rand.New(rand.NewSource(6))
+	var bad []byte
+	for c := 0; c < 0x100; c++ {
+		if c < 0x20 || c > 0x7E {
+			bad = append(bad, byte(c))
+		}
+	}
+	for n := 0; n <= 40; n++ {
+		for i := 0; i < 400; i++ {
+			b := make([]byte, n)
+			for k := range b {
+				b[k] = byte(0x20 + r.Intn(0x5F))
+			}
+			for k := r.Intn(3); k > 0 && n > 0; k-- {
+				b[r.Intn(n)] = bad[r.Intn(len(bad))]
+			}
+			if r.Intn(4) == 0 && n > 2 {
+				copy(b[r.Intn(n-2):], "\"\x1b$B\"")
+			}
+			s := string(b)
+			if got, want := printableASCII(s), loop(s); got != want {
+				t.Fatalf("printableASCII(%q) = %v, the byte loop %v", s, got, want)
+			}
+		}
+	}
+	for _, c := range bad {
+		for n := 1; n <= 17; n++ {
+			b := []byte(strings.Repeat("a", n))
+			b[n-1] = c
+			if printableASCII(string(b)) {
+				t.Fatalf("printableASCII(%q) = true", b)
+			}
+		}
 	}
 }
