@@ -115,6 +115,11 @@ func TestScanMboxVariants(t *testing.T) {
 			t.Errorf("%s: mbox findings %q, want one starting %q", name, found[name], prefix)
 		}
 	}
+	// show FILE of a one-message mbox that scan names FILE#1 shows that
+	// message, its finding too.
+	if m, err := ParseFile(filepath.Join(dir, "bom1.mbox"), nil); err != nil || m.Name != "bom1.mbox#1" || m.FileOffset != 3 || len(m.Anomalies) == 0 {
+		t.Errorf("ParseFile(bom1.mbox): %v, %+v", err, m)
+	}
 	if n := len(found); n != 9 {
 		t.Errorf("%d messages with an mbox finding, want 9: %q", n, found)
 	}

@@ -950,6 +950,10 @@ func ParseFile(path string, opts *parse.Options) (*model.Message, error) {
 		return nil, err
 	}
 	defer f.Close()
+	if splitOne(f) {
+		f.Close()
+		return parseMboxMessage(path, 1, opts) // as scan names it: FILE#1
+	}
 	m, err := parse.Parse(f, opts)
 	if m != nil {
 		base := fileMessage(path)
@@ -981,6 +985,24 @@ func mboxRef(path string) (string, int, bool) {
 		return "", 0, false
 	}
 	return path[:i], n, true
+}
+
+// splitOne reports an mbox file of one message that scan does not read as
+// one file (readWhole): after a byte-order mark or empty lines, or with
+// a Content-Length the split tells of.
+func splitOne(f *readonly.File) bool {
+	head := make([]byte, mboxHeadLen)
+	n, _ := f.ReadAt(head, 0)
+	if !parse.MboxHead(head[:n]) {
+		return false
+	}
+	var first parse.MboxMessage
+	count := 0
+	err := parse.EachMbox(io.NewSectionReader(f, 0, f.Size()), func(p parse.MboxMessage) bool {
+		count, first = p.Ordinal, p
+		return p.Ordinal < 2
+	})
+	return err == nil && count == 1 && !readWhole(first)
 }
 
 // parseMboxMessage parses message n of the mbox file, and only that one:

@@ -66,14 +66,16 @@ type SizedReaderAt interface {
 //
 // A message starts at a "From " line at the start of the file or after an
 // empty line (mboxo and mboxrd writers escape a body's "From " lines as
-// ">From ", and an unescaped one without an empty line before it stays in
-// its message). A message whose header has a Content-Length field (the
-// mboxcl and mboxcl2 variants of Solaris mailx, SVR4 mail and some mutt
-// and Mail::Box configurations, which do not escape body lines) spans
-// that many body bytes when they end exactly at the end of the file, or
-// at a "From " line, or at one empty line followed by a "From " line or
-// the end (as mutt and Mail::Box check it); its body may then hold "From "
-// lines after empty lines (Spanned). A length that lands anywhere else is
+// ">From "), or right after another line when it is a Mozilla "From - "
+// line or a "From " line with an asctime date (isSeparator); an undated
+// unescaped one without an empty line before it stays in its message. A
+// message whose header has a Content-Length field (the mboxcl and mboxcl2
+// variants of Solaris mailx, SVR4 mail and some mutt and Mail::Box
+// configurations, which do not escape body lines) spans that many body
+// bytes when they end exactly at the end of the file, or at a "From "
+// line, or one line end before a "From " line or the end (the empty line
+// writers put there, or the body's last line end; as mutt checks it); its
+// body may then hold "From " lines after empty lines (Spanned). A length that lands anywhere else is
 // not used and the message is split at "From " lines (LengthIgnored).
 // Bytes before the first "From " line (a byte-order mark, empty lines, or
 // anything else) belong to no message (Prologue). No byte is changed:

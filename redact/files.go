@@ -59,9 +59,9 @@ func (r *Redactor) File(path, queue, outDir string, in *guard.Inputs) (model.Red
 		return fail(fmt.Errorf("redact %s: %w", path, err))
 	}
 	rec.Status, rec.Rules = res.Status, res.Rules
-	rec.Changed = append(rec.Changed, res.Changed...)
-	rec.Kept = append(rec.Kept, res.Kept...)
-	rec.Left = append(rec.Left, res.Left...)
+	rec.Changed = orEmpty(res.Changed, rec.Changed)
+	rec.Kept = orEmpty(res.Kept, rec.Kept)
+	rec.Left = orEmpty(res.Left, rec.Left)
 	if res.Output == nil {
 		return rec, nil
 	}
@@ -99,8 +99,8 @@ func (r *Redactor) fileMbox(path, queue, dest string, in *guard.Inputs, rec *mod
 		return false, nil // File reports it as it always did
 	}
 	defer f.Close()
-	var head [5]byte
-	if n, _ := f.ReadAt(head[:], 0); f.Size() <= streamLimit || n < 5 || string(head[:]) != "From " {
+	var head [64]byte
+	if n, _ := f.ReadAt(head[:], 0); f.Size() <= streamLimit || !parse.MboxHead(head[:n]) { // as Bytes tells an mbox
 		return false, nil
 	}
 	var st *atomicfile.Staged
@@ -114,7 +114,11 @@ func (r *Redactor) fileMbox(path, queue, dest string, in *guard.Inputs, rec *mod
 	var prev parse.MboxMessage
 	var ferr error
 	n := 0
+	var pos int64 // the file's bytes up to pos are in the copy
 	one := func(sg parse.MboxMessage) error {
+		if ctx := r.opts.Context; ctx != nil && ctx.Err() != nil {
+			return ctx.Err()
+		}
 		if sg.Length > MaxFileBytes {
 			return fmt.Errorf("mbox message %d: %d bytes, more than the %d allowed", sg.Ordinal, sg.Length, int64(MaxFileBytes))
 		}
@@ -138,7 +142,15 @@ func (r *Redactor) fileMbox(path, queue, dest string, in *guard.Inputs, rec *mod
 				return err
 			}
 		}
+		// What lies before a message (a byte-order mark) is kept as it is,
+		// as Bytes keeps it.
+		if sg.Offset > pos {
+			if _, err := io.Copy(st, io.NewSectionReader(f, pos, sg.Offset-pos)); err != nil {
+				return err
+			}
+		}
 		_, err = st.Write(res.Output)
+		pos = sg.Offset + sg.Length
 		return err
 	}
 	err = parse.EachMbox(parse.TeeMbox(io.NewSectionReader(f, 0, f.Size()), h), func(m parse.MboxMessage) bool {
@@ -160,12 +172,19 @@ func (r *Redactor) fileMbox(path, queue, dest string, in *guard.Inputs, rec *mod
 	if err := one(prev); err != nil {
 		return true, err
 	}
+	if st != nil && f.Size() > pos {
+		if _, err := io.Copy(st, io.NewSectionReader(f, pos, f.Size()-pos)); err != nil {
+			return true, err
+		}
+	}
 	res := all.done()
 	rec.SHA256Before = hex.EncodeToString(h.Sum(nil))
 	rec.Status, rec.Rules = res.Status, res.Rules
-	rec.Changed = append(rec.Changed, res.Changed...)
-	rec.Kept = append(rec.Kept, res.Kept...)
-	rec.Left = append(rec.Left, res.Left...)
+	// The lists as they are (a copy of 600,000 kept ranges was 27 MB);
+	// an empty one stays the record's [] .
+	rec.Changed = orEmpty(res.Changed, rec.Changed)
+	rec.Kept = orEmpty(res.Kept, rec.Kept)
+	rec.Left = orEmpty(res.Left, rec.Left)
 	if res.Status == model.RedactNotSafe {
 		return true, nil
 	}
@@ -176,4 +195,12 @@ func (r *Redactor) fileMbox(path, queue, dest string, in *guard.Inputs, rec *mod
 	}
 	rec.Out, rec.SHA256After = model.Escape(dest), sum
 	return true, nil
+}
+
+// orEmpty is s, or empty (a non-nil empty list) when s has nothing.
+func orEmpty[T any](s, empty []T) []T {
+	if len(s) == 0 {
+		return empty
+	}
+	return s
 }

@@ -2,6 +2,7 @@ package redact
 
 import (
 	"bytes"
+	"context"
 	"crypto/rand"
 	"fmt"
 	"sort"
@@ -23,6 +24,14 @@ type Options struct {
 	// defaults); Parse the parse limits (nil: defaults).
 	Rules *rules.Config
 	Parse *parse.Options
+	// NoMapping: the caller will not ask for Mapping, so the words met are
+	// not kept for it (they grow with the distinct words of a run: an mbox
+	// of 300,000 messages with a subject each).
+	NoMapping bool
+	// Context, when set, stops File between the messages of an mbox read
+	// message by message (an interrupt): it returns the context's error
+	// after removing its temporary file.
+	Context context.Context
 }
 
 // Redactor redacts messages with one key. It is safe for concurrent use.
@@ -40,7 +49,9 @@ func New(opts Options) (*Redactor, error) {
 			return nil, fmt.Errorf("redact: key: %w", err)
 		}
 	}
-	return &Redactor{mp: newMapper(key), opts: opts}, nil
+	mp := newMapper(key)
+	mp.noSeen = opts.NoMapping
+	return &Redactor{mp: mp, opts: opts}, nil
 }
 
 // Result is the outcome of Bytes.
@@ -457,7 +468,7 @@ func hasLetter(w []byte) bool {
 }
 
 // Mapping returns every word this Redactor replaced with its placeholder,
-// sorted by word: what --map writes.
+// sorted by word: what --map writes (nothing with Options.NoMapping).
 func (r *Redactor) Mapping() []model.RedactMapping {
 	r.mp.mu.Lock()
 	defer r.mp.mu.Unlock()

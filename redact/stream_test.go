@@ -10,6 +10,7 @@ import (
 	"runtime/debug"
 	"sort"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -34,6 +35,7 @@ func mboxes(t *testing.T) map[string][]byte {
 	for i, n := range names {
 		if bytes.HasPrefix(in[n], []byte("From ")) {
 			out[n] = in[n]
+			out[n+" after a BOM"] = append([]byte("\xEF\xBB\xBF\r\n"), in[n]...)
 		}
 		if b.Len() > 0 {
 			b.WriteString("\n")
@@ -92,8 +94,14 @@ func TestFileMboxStreamMatchesWhole(t *testing.T) {
 		t.Fatal(err)
 	}
 	ms := mboxes(t)
-	if len(ms) < 30 {
-		t.Fatalf("only %d mbox files", len(ms))
+	boms := 0
+	for name := range ms {
+		if strings.HasSuffix(name, " after a BOM") {
+			boms++
+		}
+	}
+	if len(ms) < 30 || boms == 0 {
+		t.Fatalf("only %d mbox files, %d after a byte-order mark", len(ms), boms)
 	}
 	copies := 0
 	for name, raw := range ms {

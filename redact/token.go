@@ -18,8 +18,10 @@ import (
 type mapper struct {
 	key []byte
 	mu  sync.Mutex
-	// seen maps each original word to its placeholder, for --map.
-	seen map[string]string
+	// seen maps each original word to its placeholder, for --map; not
+	// kept with noSeen.
+	seen   map[string]string
+	noSeen bool
 	// streams caches each folded word's HMAC stream: a queue repeats its
 	// words (names, domains) in every file.
 	streams map[string][]byte
@@ -35,6 +37,10 @@ func newMapper(key []byte) *mapper {
 // and a 50 MB one never ended. Words up to this length keep the
 // placeholders they always had.
 const longSeed = 1024
+
+// maxStreams bounds the stream cache: the words of a queue's names and
+// domains repeat, a run's subjects and bodies need not.
+const maxStreams = 1 << 16
 
 // stream returns n pseudo-random bytes derived from the key and seed.
 func (mp *mapper) stream(seed string, n int) []byte {
@@ -66,6 +72,11 @@ func (mp *mapper) word(w []byte) []byte {
 		r = mp.stream("w\x00"+lower, len(w))
 		if len(lower) <= longSeed { // a longer one is not met twice
 			mp.mu.Lock()
+			if len(mp.streams) >= maxStreams {
+				// A cache, not a record: start again rather than grow
+				// with every distinct word of a run.
+				clear(mp.streams)
+			}
 			mp.streams[lower] = r
 			mp.mu.Unlock()
 		}
@@ -90,9 +101,11 @@ func (mp *mapper) word(w []byte) []byte {
 		}
 		i++
 	}
-	mp.mu.Lock()
-	mp.seen[string(w)] = string(out)
-	mp.mu.Unlock()
+	if !mp.noSeen {
+		mp.mu.Lock()
+		mp.seen[string(w)] = string(out)
+		mp.mu.Unlock()
+	}
 	return out
 }
 

@@ -24,7 +24,7 @@ func Dest(outDir, queue, path string) string {
 // system's temporary folder, removed before Preview returns. The record is
 // complete even when err != nil (Status model.RepairError).
 func Preview(path, queue string, opts Options) (model.RepairRecord, error) {
-	sp := &spill{dir: func() (string, error) { return os.TempDir(), nil }}
+	sp := &spill{dir: func() (string, error) { return os.TempDir(), nil }, stop: opts.stopped}
 	defer sp.cleanup()
 	rec, o, err := run(path, queue, opts, sp)
 	if o != nil {
@@ -93,7 +93,7 @@ func File(path, queue, outDir string, in *guard.Inputs, opts Options) (model.Rep
 			return "", err
 		}
 		return filepath.Dir(dest), nil
-	}}
+	}, stop: opts.stopped}
 	return file(path, queue, dest, in, opts, sp)
 }
 

@@ -1,10 +1,12 @@
 package repair
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"slices"
 
 	"github.com/imsforensic/imsforensic/model"
@@ -24,6 +26,34 @@ type Options struct {
 	// Queue is the input's queue (model.QueueIN, ...): rules that fire in
 	// one direction only read it.
 	Queue string
+	// Context, when set, stops a repair between fixes and, for one read
+	// from a file, between windows of the versions it writes (an
+	// interrupt): the repair returns the context's error after removing
+	// its temporary files, well within the command's grace before it
+	// exits.
+	Context context.Context
+}
+
+// stoppable is a reader that ends with stop's error once it has one: a
+// parse of a 1 GiB version stops at an interrupt.
+type stoppable struct {
+	r    io.Reader
+	stop func() error
+}
+
+func (s stoppable) Read(p []byte) (int, error) {
+	if err := s.stop(); err != nil {
+		return 0, err
+	}
+	return s.r.Read(p)
+}
+
+// stopped is the context's error, if it is done.
+func (o *Options) stopped() error {
+	if o.Context == nil {
+		return nil
+	}
+	return o.Context.Err()
 }
 
 // Result is the outcome of Bytes.
@@ -91,6 +121,9 @@ func repairMbox(t *text, opts Options, sp *spill) (*outcome, bool, error) {
 	var done, shift int64 // input written to w; the copy's offset minus the input's
 	blocked := false
 	one := func(sg parse.MboxMessage) error {
+		if err := opts.stopped(); err != nil {
+			return err
+		}
 		seg := t.Sub(sg.Offset, sg.Offset+sg.Length)
 		if !seg.inMemory() && seg.Len() <= memLimit {
 			seg = memText(seg.Span(0, seg.Len()))
@@ -205,6 +238,9 @@ func repairOne(raw *text, opts Options, sp *spill) (*outcome, error) {
 	}()
 	st := orig
 	for step := 0; step < maxSteps; step++ {
+		if err := opts.stopped(); err != nil {
+			return nil, err
+		}
 		id, fs := nextTarget(st.fs, gaveUp)
 		if id == "" {
 			break
@@ -275,7 +311,7 @@ func check(raw *text, opts Options) (*state, error) {
 	if raw.inMemory() {
 		m, err = parse.ParseBytes(raw.b, opts.Parse)
 	} else {
-		m, err = parse.Parse(raw.Reader(), opts.Parse)
+		m, err = parse.Parse(stoppable{raw.Reader(), opts.stopped}, opts.Parse)
 		if err == nil {
 			err = raw.Err()
 		}

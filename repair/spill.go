@@ -27,6 +27,11 @@ type spill struct {
 	st  []*atomicfile.Staged
 	// window is the read window of the spilled versions (tests: tiny).
 	window int
+	// stop, when set, is asked between windows of a version written.
+	stop func() error
+	// named: atomicfile's named temporaries even where unnamed files
+	// exist (the tests of their removal).
+	named bool
 }
 
 func (sp *spill) create() (*atomicfile.Staged, error) {
@@ -37,7 +42,7 @@ func (sp *spill) create() (*atomicfile.Staged, error) {
 	if err != nil {
 		return nil, err
 	}
-	st, err := atomicfile.Stage(dir, atomicfile.Options{NoReplace: true, Perm: 0o600})
+	st, err := atomicfile.Stage(dir, atomicfile.Options{NoReplace: !sp.named, Perm: 0o600})
 	if err != nil {
 		return nil, fmt.Errorf("repair: temporary file for a version: %w", err)
 	}
@@ -73,6 +78,7 @@ type version struct {
 	buf    *bytes.Buffer
 	st     *atomicfile.Staged
 	window int
+	stop   func() error
 }
 
 func newVersion(src *text, sp *spill) (*version, error) {
@@ -83,7 +89,7 @@ func newVersion(src *text, sp *spill) (*version, error) {
 	if err != nil {
 		return nil, &writeError{err}
 	}
-	return &version{st: st, window: src.size}, nil
+	return &version{st: st, window: src.size, stop: sp.stop}, nil
 }
 
 func (v *version) write(p []byte) error {
@@ -105,6 +111,12 @@ func (v *version) copy(src *text, a, b int64) error {
 	}
 	var werr error
 	src.each(a, b, func(p []byte) bool {
+		if v.stop != nil {
+			if err := v.stop(); err != nil {
+				werr = &writeError{err}
+				return false
+			}
+		}
 		werr = v.write(p)
 		return werr == nil
 	})

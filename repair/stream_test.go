@@ -2,6 +2,7 @@ package repair
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 
 	"os"
@@ -13,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/imsforensic/imsforensic/guard"
+	"github.com/imsforensic/imsforensic/internal/atomicfile"
 	"github.com/imsforensic/imsforensic/internal/kbsample"
 	"github.com/imsforensic/imsforensic/model"
 )
@@ -193,5 +196,65 @@ func TestRepairMemoryBounded(t *testing.T) {
 	}
 	if rec.SHA256After != recMem.SHA256After || !reflect.DeepEqual(rec.Changes, recMem.Changes) {
 		t.Errorf("the file-backed copy differs from the in-memory one")
+	}
+}
+
+// TestRepairStoppedLeavesNothing: a file-backed repair stopped in the
+// middle of writing a version (an interrupt: Options.Context), or failing
+// to write one, returns the error and leaves no temporary file, with
+// atomicfile's named temporaries, the kind systems without unnamed files
+// get (Linux's unnamed ones vanish with the process anyway).
+func TestRepairStoppedLeavesNothing(t *testing.T) {
+	old := memLimit
+	memLimit = 1 << 20
+	defer func() { memLimit = old }()
+	dir := t.TempDir()
+	q := filepath.Join(dir, "in", "IN")
+	if err := os.MkdirAll(q, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(q, "BIG.EML")
+	if err := os.WriteFile(path, bigRepairable(4<<20), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "out", "IN")
+	if err := os.MkdirAll(out, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	dest := filepath.Join(out, "BIG.EML")
+	for _, c := range []struct {
+		name string
+		stop func() error
+	}{
+		{"interrupted", nil},
+		{"write failed", func() error { return fmt.Errorf("no space left on device") }},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			windows, sawTemp := 0, false
+			sp := &spill{dir: func() (string, error) { return out, nil }, named: true}
+			sp.stop = func() error {
+				if windows++; windows == 8 {
+					ents, _ := os.ReadDir(out)
+					sawTemp = len(ents) == 1 && atomicfile.IsTemp(ents[0].Name())
+					if c.stop != nil {
+						return c.stop()
+					}
+					cancel()
+				}
+				return ctx.Err()
+			}
+			rec, err := file(path, model.QueueIN, dest, guard.New(), Options{Context: ctx}, sp)
+			if err == nil || rec.Status != model.RepairError {
+				t.Fatalf("%s: %v", rec.Status, err)
+			}
+			if !sawTemp {
+				t.Fatalf("no temporary file while the version was written: the test proves nothing")
+			}
+			if ents, _ := os.ReadDir(out); len(ents) > 0 {
+				t.Errorf("left behind: %v", ents)
+			}
+		})
 	}
 }

@@ -130,7 +130,7 @@ func runRedact(ctx context.Context, opts *redactOptions, g *globals, args []stri
 			return fmt.Errorf("redact: --map: %w", err)
 		}
 	}
-	r, err := redact.New(redact.Options{Key: opts.keyRaw, Rules: opts.rules.cfg})
+	r, err := redact.New(redact.Options{Key: opts.keyRaw, Rules: opts.rules.cfg, NoMapping: opts.mapFile == "", Context: ctx})
 	if err != nil {
 		return err
 	}

@@ -91,7 +91,7 @@ func runRepair(ctx context.Context, opts *repairOptions, g *globals, args []stri
 	if err := in.Check("--out", opts.outDir); err != nil {
 		return usageError(err)
 	}
-	ropts := repair.Options{Rules: opts.rules.cfg}
+	ropts := repair.Options{Rules: opts.rules.cfg, Context: ctx}
 	recs, err := perFile(ctx, g, ms, func(m *model.Message) (model.RepairRecord, error) {
 		if m.Error == "" && class[m.Path] < model.ClassStall {
 			return report.CleanRepairRecord(m), nil
