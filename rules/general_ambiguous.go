@@ -354,12 +354,23 @@ func isToken(s string) bool {
 		return false
 	}
 	for i := 0; i < len(s); i++ {
-		if c := s[i]; c <= ' ' || c >= 0x7f || strings.IndexByte(tspecials, c) >= 0 {
+		if !tokenByte[s[i]] {
 			return false
 		}
 	}
 	return true
 }
+
+// tokenByte holds the bytes of an RFC 2045 token: printable ASCII but the
+// space and the tspecials (a table instead of a search of tspecials for
+// every byte of every media type and parameter name: content-type-syntax
+// was 0.9% of a one-core scan). TestByteTablesArePredicates.
+var tokenByte = func() (t [256]bool) {
+	for c := 0; c < 256; c++ {
+		t[c] = c > ' ' && c < 0x7f && strings.IndexByte(tspecials, byte(c)) < 0
+	}
+	return t
+}()
 
 var ruleQPInvalid = Rule{
 	ID: "qp-invalid", Class: model.ClassRisk, Dir: "IN/OUT",

@@ -72,7 +72,7 @@ func has8Bit(b []byte) bool {
 func declaredDBCS(m *model.Message) string {
 	for i := range m.Parts {
 		cs := m.Parts[i].Param("charset")
-		if cs == nil || sniff.NewDBCS(string(cs.Value)) == nil {
+		if cs == nil || !sniff.KnownDBCS(string(cs.Value)) {
 			continue
 		}
 		k := charsetKey(string(cs.Value))
@@ -109,7 +109,7 @@ func badEncodedWordDBCS(v string) (int, string) {
 		if i := strings.IndexByte(cs, '*'); i >= 0 {
 			cs = cs[:i] // RFC 2231 language suffix
 		}
-		if sniff.NewDBCS(cs) == nil {
+		if !sniff.KnownDBCS(cs) {
 			continue
 		}
 		var raw []byte

@@ -277,3 +277,30 @@ func TestPrintableASCIIIsByteLoop(t *testing.T) {
 		}
 	}
 }
+
+// TestByteTablesArePredicates holds the byte tables to the predicates
+// they were built from, for every byte value: tokenByte to RFC 2045's
+// token bytes, atextByte to RFC 5322's atext.
+func TestByteTablesArePredicates(t *testing.T) {
+	tok, atext := 0, 0
+	for c := 0; c < 256; c++ {
+		b := byte(c)
+		wantTok := b > ' ' && b < 0x7f && !strings.ContainsRune(`()<>@,;:\"/[]?=`, rune(b))
+		if tokenByte[b] != wantTok || isToken(string([]byte{b})) != wantTok {
+			t.Errorf("byte %#x: token %v, want %v", b, tokenByte[b], wantTok)
+		}
+		wantAtext := b < 0x80 && (b >= 'a' && b <= 'z' || b >= 'A' && b <= 'Z' || b >= '0' && b <= '9' || strings.ContainsRune("!#$%&'*+-/=?^_`{|}~", rune(b)))
+		if isAtext(b) != wantAtext {
+			t.Errorf("byte %#x: atext %v, want %v", b, isAtext(b), wantAtext)
+		}
+		if wantTok {
+			tok++
+		}
+		if wantAtext {
+			atext++
+		}
+	}
+	if tok != 94-len(`()<>@,;:\"/[]?=`) || atext != 26*2+10+19 {
+		t.Fatalf("%d token bytes, %d atext bytes", tok, atext)
+	}
+}

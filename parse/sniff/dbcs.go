@@ -45,7 +45,7 @@ const esc = 0x1B
 // trimmed), or nil when charset is not a legacy multibyte encoding it
 // knows (US-ASCII, ISO-8859-x, UTF-8 ...): callers then skip the check.
 func NewDBCS(charset string) *DBCS {
-	kind := dbcsLabels[normalizeLabel(charset)]
+	kind := dbcsKindOf(charset)
 	if kind == dbcsNone {
 		return nil
 	}
@@ -207,7 +207,7 @@ func (d *DBCS) Result() int64 {
 // byte without its trail byte, or -1 (also when charset is not a multibyte
 // charset NewDBCS knows).
 func ValidDBCSString(charset string, s []byte) (badAt int) {
-	kind := dbcsLabels[normalizeLabel(charset)]
+	kind := dbcsKindOf(charset)
 	if kind == dbcsNone {
 		return -1
 	}

@@ -2,6 +2,7 @@ package sniff
 
 import (
 	"bytes"
+	"math/rand/v2"
 	"strings"
 	"testing"
 
@@ -186,5 +187,54 @@ func BenchmarkDBCSWrite(b *testing.B) {
 		if d.Result() != -1 {
 			b.Fatal(d.Result())
 		}
+	}
+}
+
+// normalizeLabel is what dbcsKindOf looked labels up by before it lowered
+// them on the stack.
+func normalizeLabel(label string) string {
+	return strings.ToLower(strings.Trim(label, " \t\r\n\"'"))
+}
+
+// TestDBCSKindOfIsNormalizeLabel holds dbcsKindOf to the lowered copy on
+// every known label in random case, quoted and padded, near misses,
+// labels with runes whose Unicode lowering is ASCII (U+212A KELVIN SIGN
+// in "ks_c_5601") or not (U+0130), and labels past its 64-byte buffer.
+func TestDBCSKindOfIsNormalizeLabel(t *testing.T) {
+	r := rand.New(rand.NewPCG(10, 10))
+	var labels []string
+	for l := range dbcsLabels {
+		labels = append(labels, l, l+"x", l[:len(l)-1])
+	}
+	labels = append(labels, "UTF-8", "iso-8859-1", "", "\"\"", "\u212As_c_5601", "\u0130so-2022-jp", "shift_j\u0131s",
+		strings.Repeat("a", 64), strings.Repeat("A", 65), "\xff\xfe", "euc-kr\x00")
+	known := 0
+	for i := 0; i < 20000; i++ {
+		b := []byte(labels[r.IntN(len(labels))])
+		for k := range b {
+			if r.IntN(2) == 0 && b[k] >= 'a' && b[k] <= 'z' {
+				b[k] -= 'a' - 'A'
+			}
+		}
+		l := string(b)
+		switch r.IntN(4) {
+		case 0:
+			l = " \"" + l + "\"\t"
+		case 1:
+			l = "'" + l + "\r\n"
+		}
+		got, want := dbcsKindOf(l), dbcsLabels[normalizeLabel(l)]
+		if got != want {
+			t.Fatalf("dbcsKindOf(%q) = %d, by the lowered copy %d", l, got, want)
+		}
+		if KnownDBCS(l) != (want != dbcsNone) || (NewDBCS(l) != nil) != (want != dbcsNone) {
+			t.Fatalf("KnownDBCS(%q) = %v, NewDBCS %v, want %v", l, KnownDBCS(l), NewDBCS(l) != nil, want != dbcsNone)
+		}
+		if want != dbcsNone {
+			known++
+		}
+	}
+	if known < 5000 {
+		t.Fatalf("only %d known labels drawn", known)
 	}
 }
