@@ -39,10 +39,12 @@
 // UTF-8 words only.
 //
 // Memory: a message is redacted whole (the file, its copy and the masks),
-// so File refuses one over MaxFileBytes; an mbox file over 4 MiB is read
-// one message at a time and its copy written to a temporary file next to
-// the copy as it is made (the same record and copy as the whole file
-// gives: TestFileMboxStreamMatchesWhole).
+// so File refuses one over MaxFileBytes, unless its big bodies are base64
+// binary attachments, which are streamed from the file (hole.go); an mbox
+// file over 4 MiB is read one message at a time. Either way the copy is
+// written to a temporary file next to the copy as it is made, and the
+// record and copy are those the whole file gives
+// (TestFileMboxStreamMatchesWhole, TestFileHolesMatchWhole).
 //
 // The mapping from words to placeholders goes only to the file the user
 // names (--map), never into the output folder. File writes each copy

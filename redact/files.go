@@ -43,7 +43,11 @@ func (r *Redactor) File(path, queue, outDir string, in *guard.Inputs) (model.Red
 		in = guard.New()
 	}
 	in.AddQueueFiles(path)
-	if done, err := r.fileMbox(path, queue, dest, in, &rec); done || err != nil {
+	done, err := r.fileMbox(path, queue, dest, in, &rec)
+	if !done && err == nil {
+		done, err = r.fileHoles(path, queue, dest, in, &rec)
+	}
+	if done || err != nil {
 		if err != nil {
 			return fail(fmt.Errorf("redact %s: %w", path, err))
 		}

@@ -414,6 +414,27 @@ func lowerASCII(b []byte) []byte {
 // one length), so 32,767 recipients cost one pass; one it did not locate
 // is looked for in the whole copy, the first 1,000 of them.
 func leftEnvelope(m *model.Message, out []byte, kept []model.RedactKept) []model.RedactLeft {
+	return leftEnvelopeIn(m, memCopy(out), kept)
+}
+
+// copyBytes is a copy as leftEnvelope reads it: in memory, or a file too
+// big for it.
+type copyBytes interface {
+	Len() int64
+	// Span is the bytes a..b (within Len).
+	Span(a, b int64) []byte
+	// Index is bytes.Index of the whole copy.
+	Index(sep []byte) int64
+}
+
+type memCopy []byte
+
+func (b memCopy) Len() int64             { return int64(len(b)) }
+func (b memCopy) Span(x, y int64) []byte { return b[x:y] }
+func (b memCopy) Index(sep []byte) int64 { return int64(bytes.Index(b, sep)) }
+
+// leftEnvelopeIn is leftEnvelope of any copy.
+func leftEnvelopeIn(m *model.Message, out copyBytes, kept []model.RedactKept) []model.RedactLeft {
 	var left []model.RedactLeft
 	add := func(a string, at int64) {
 		l := model.RedactLeft{Word: model.Text(a), Offset: at}
@@ -437,21 +458,21 @@ func leftEnvelope(m *model.Message, out []byte, kept []model.RedactKept) []model
 			off = offs[k]
 		}
 		switch {
-		case off >= 0 && off+int64(len(a)) <= int64(len(out)):
-			if string(out[off:off+int64(len(a))]) == a {
+		case off >= 0 && off+int64(len(a)) <= out.Len():
+			if string(out.Span(off, off+int64(len(a)))) == a {
 				add(a, off)
 			}
 		case searched < 1000:
 			searched++
-			if at := bytes.Index(out, []byte(a)); at >= 0 {
-				add(a, int64(at))
+			if at := out.Index([]byte(a)); at >= 0 {
+				add(a, at)
 			}
 		}
 	}
 	for _, a := range []string{e.Helo, e.MTSID} {
 		if checkable(a) {
-			if at := bytes.Index(out, []byte(a)); at >= 0 {
-				add(a, int64(at))
+			if at := out.Index([]byte(a)); at >= 0 {
+				add(a, at)
 			}
 		}
 	}

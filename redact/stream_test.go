@@ -2,6 +2,7 @@ package redact
 
 import (
 	"bytes"
+	"encoding/base64"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -15,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/imsforensic/imsforensic/guard"
 	"github.com/imsforensic/imsforensic/internal/kbsample"
 	"github.com/imsforensic/imsforensic/model"
 )
@@ -191,6 +193,120 @@ func TestFileMboxMemoryBounded(t *testing.T) {
 	}
 	if pStream > 8<<20 {
 		t.Errorf("message by message, %d MiB peaked at %.1f MiB: memory grows with the file", mib, float64(pStream)/(1<<20))
+	}
+	if !reflect.DeepEqual(whole, streamed) || !bytes.Equal(wcp, scp) {
+		t.Errorf("the two paths differ")
+	}
+}
+
+// TestFileHolesMatchWhole is the differential test of the streamed
+// attachments: every test input of the repository with a base64 binary
+// body (and ones made with bigger such bodies), redacted with those
+// bodies streamed (holeLimit and holeMin 0) gives the record and the copy,
+// byte for byte, that redacting it whole gives.
+func TestFileHolesMatchWhole(t *testing.T) {
+	r, err := New(Options{Key: []byte("k")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := kbsample.Corpus(t, "..")
+	in["made: two attachments"] = attachments(3000, 5000, "\r\n")
+	in["made: LF, 1 byte over a group"] = attachments(3001, 1, "\n")
+	in["made: 2 bytes over"] = attachments(3002, 7, "\r\n")
+	oldL, oldM := holeLimit, holeMin
+	defer func() { holeLimit, holeMin = oldL, oldM }()
+	streamed := 0
+	for name, raw := range in {
+		// Only an input with a body to stream takes another path.
+		holeMin = 1
+		if m, _ := r.parse(raw, ""); m == nil || len(r.findHoles(bytes.NewReader(raw), m, int64(len(raw)))) == 0 {
+			continue
+		}
+		holeLimit, holeMin = 1<<40, 1<<40
+		whole, wcp := fileWith(t, r, raw, 1<<40, t.TempDir())
+		holeLimit, holeMin = 0, 1
+		got, gcp := fileWith(t, r, raw, 1<<40, t.TempDir())
+		if !reflect.DeepEqual(whole, got) || !bytes.Equal(wcp, gcp) {
+			t.Fatalf("%s: streamed\n%+v\nwhole\n%+v\ncopies equal: %v", name, got, whole, bytes.Equal(wcp, gcp))
+		}
+		// Count the inputs the streamed path took (not handed back to the
+		// whole one).
+		d := t.TempDir()
+		path := filepath.Join(d, "X")
+		if err := os.WriteFile(path, raw, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		var rec model.RedactRecord
+		if done, err := r.fileHoles(path, "", filepath.Join(d, "out", "X"), guard.New(), &rec); done && err == nil {
+			streamed++
+		}
+	}
+	t.Logf("%d inputs redacted with their attachments streamed", streamed)
+	if streamed < 10 {
+		t.Errorf("only %d inputs redacted with their attachments streamed", streamed)
+	}
+}
+
+// attachments is a message with a text part and two base64 attachments
+// of n1 and n2 bytes (not text: letters, digits and binary), lines ending
+// in eol.
+func attachments(n1, n2 int, eol string) []byte {
+	var b bytes.Buffer
+	w := func(s string) { b.WriteString(strings.ReplaceAll(s, "\n", eol)) }
+	w("From: \"Ann Lee\" <alee@example.org>\nTo: <bhill@contoso.com>\nSubject: figures\nDate: Mon, 5 Feb 2001 09:59:31 -0800\n" +
+		"Message-ID: <3A7ED1A2.5F3C@example.org>\nMIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=\"b1\"\n\npreamble\n--b1\n" +
+		"Content-Type: text/plain\n\nPlease see the attached figures.\n")
+	for k, n := range []int{n1, n2} {
+		w(fmt.Sprintf("--b1\nContent-Type: application/octet-stream; name=\"q%d.bin\"\nContent-Transfer-Encoding: base64\n\n", k))
+		data := make([]byte, n)
+		for i := range data {
+			data[i] = byte(i*7 + k)
+		}
+		enc := base64.StdEncoding.EncodeToString(data)
+		for len(enc) > 76 {
+			b.WriteString(enc[:76] + eol)
+			enc = enc[76:]
+		}
+		b.WriteString(enc + eol)
+	}
+	w("--b1--\n")
+	return b.Bytes()
+}
+
+// TestFileHolesMemoryBounded: a message with a base64 attachment of
+// IMSF_REDACT_BIG_MIB MiB (default 8) is redacted holding a window of the
+// attachment: the peak heap stays under 8 MiB over its baseline, while the
+// same file redacted whole peaks over its size (the meter works), and both
+// give the same record and copy.
+func TestFileHolesMemoryBounded(t *testing.T) {
+	mib := 8
+	if v := os.Getenv("IMSF_REDACT_BIG_MIB"); v != "" {
+		if n, err := strconv.Atoi(v); err == nil && n > 0 {
+			mib = n
+		}
+	}
+	raw := attachments(mib<<20*3/4, 3000, "\r\n")
+	r, err := New(Options{Key: []byte("k")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	oldL, oldM := holeLimit, holeMin
+	defer func() { holeLimit, holeMin = oldL, oldM }()
+	var whole, streamed model.RedactRecord
+	var wcp, scp []byte
+	holeLimit = 1 << 40
+	pWhole := peakHeap(func() { whole, wcp = fileWith(t, r, raw, 1<<40, t.TempDir()) })
+	holeLimit, holeMin = 1<<20, 1<<20
+	pStream := peakHeap(func() { streamed, scp = fileWith(t, r, raw, 1<<40, t.TempDir()) })
+	t.Logf("peak heap over baseline, %d MiB message: whole %.1f MiB, attachment streamed %.1f MiB", mib, float64(pWhole)/(1<<20), float64(pStream)/(1<<20))
+	if whole.Status != model.RedactRedacted || wcp == nil {
+		t.Fatalf("the test message: %s", whole.Status)
+	}
+	if pWhole < uint64(len(raw)) {
+		t.Fatalf("redacting %d MiB whole peaked at %.1f MiB: the meter does not see a whole-file hold", mib, float64(pWhole)/(1<<20))
+	}
+	if pStream > 8<<20 {
+		t.Errorf("with the attachment streamed, %d MiB peaked at %.1f MiB: memory grows with the file", mib, float64(pStream)/(1<<20))
 	}
 	if !reflect.DeepEqual(whole, streamed) || !bytes.Equal(wcp, scp) {
 		t.Errorf("the two paths differ")

@@ -50,14 +50,20 @@ func (mp *mapper) stream(seed string, n int) []byte {
 	}
 	out := make([]byte, 0, n+32)
 	for ctr := uint32(0); len(out) < n; ctr++ {
-		h := hmac.New(sha256.New, mp.key)
-		var c [4]byte
-		binary.BigEndian.PutUint32(c[:], ctr)
-		h.Write(c[:])
-		h.Write([]byte(seed))
-		out = h.Sum(out)
+		out = mp.block(out, seed, ctr)
 	}
 	return out[:n]
+}
+
+// block appends block ctr of the stream of seed (a seed stream has used
+// as is) to out: 32 bytes, HMAC-SHA256 of the counter and the seed.
+func (mp *mapper) block(out []byte, seed string, ctr uint32) []byte {
+	h := hmac.New(sha256.New, mp.key)
+	var c [4]byte
+	binary.BigEndian.PutUint32(c[:], ctr)
+	h.Write(c[:])
+	h.Write([]byte(seed))
+	return h.Sum(out)
 }
 
 // word returns the placeholder of w (ASCII letters and digits, and UTF-8
