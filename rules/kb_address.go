@@ -266,7 +266,24 @@ func foldASCII(s string, lo, hi byte, delta int) string {
 // containsFoldASCII reports whether s contains lower (lower-case ASCII)
 // ignoring ASCII case, without allocating.
 func containsFoldASCII(s, lower string) bool {
-	for i := 0; i+len(lower) <= len(s); i++ {
+	if len(lower) == 0 {
+		return true
+	}
+	// Eight positions at a time are passed over when none of their bytes,
+	// with 0x20 set, is lower's first byte: no match can start there (the
+	// envelope's 32,767 addresses of a large spool file are each searched
+	// for "imcea" and "c=").
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	first := uint64(lower[0]) * ones
+	for i := 0; i+len(lower) <= len(s); {
+		if i+8 <= len(s) {
+			w := uint64(s[i]) | uint64(s[i+1])<<8 | uint64(s[i+2])<<16 | uint64(s[i+3])<<24 |
+				uint64(s[i+4])<<32 | uint64(s[i+5])<<40 | uint64(s[i+6])<<48 | uint64(s[i+7])<<56
+			if t := (w | 0x20*ones) ^ first; (t-ones)&^t&highs == 0 {
+				i += 8
+				continue
+			}
+		}
 		j := 0
 		for j < len(lower) && s[i+j]|0x20 == lower[j] {
 			j++
@@ -274,6 +291,7 @@ func containsFoldASCII(s, lower string) bool {
 		if j == len(lower) {
 			return true
 		}
+		i++
 	}
 	return false
 }

@@ -330,3 +330,53 @@ func TestCommentAndMacParamFindings(t *testing.T) {
 		t.Fatalf("findings:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 }
+
+// TestContainsFoldASCIIIsLoop holds the word-at-a-time search to the
+// position-by-position loop it replaced, for the needles the rules use
+// and others, on random strings of 0-40 bytes of letters in both cases,
+// '=' and the bytes that equal a needle's byte once 0x20 is set (0x1D for
+// '=', '@' and '`' beside letters).
+func TestContainsFoldASCIIIsLoop(t *testing.T) {
+	loop := func(s, lower string) bool {
+		for i := 0; i+len(lower) <= len(s); i++ {
+			j := 0
+			for j < len(lower) && s[i+j]|0x20 == lower[j] {
+				j++
+			}
+			if j == len(lower) {
+				return true
+			}
+		}
+		return false
+	}
+	r := rand.New(rand.NewSource(7))
+	const alpha = "iImMcCeEaA=\x1d@`x.-+_0\xc9\xe9"
+	found := 0
+	for _, needle := range []string{"imcea", "c=", "a", "", "ii"} {
+		for n := 0; n <= 40; n++ {
+			for k := 0; k < 300; k++ {
+				b := make([]byte, n)
+				for i := range b {
+					b[i] = alpha[r.Intn(len(alpha))]
+				}
+				if n >= len(needle) && r.Intn(3) == 0 {
+					at := r.Intn(n - len(needle) + 1)
+					for i := 0; i < len(needle); i++ {
+						b[at+i] = needle[i] &^ byte(r.Intn(2)*0x20)
+					}
+				}
+				s := string(b)
+				got, want := containsFoldASCII(s, needle), loop(s, needle)
+				if got != want {
+					t.Fatalf("containsFoldASCII(%q, %q) = %v, the loop %v", s, needle, got, want)
+				}
+				if want && n > 8 {
+					found++
+				}
+			}
+		}
+	}
+	if found < 2000 {
+		t.Fatalf("only %d matches past the first word", found)
+	}
+}
