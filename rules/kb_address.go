@@ -91,10 +91,12 @@ var ruleAddressCommentSeparator = Rule{
 					continue
 				}
 				v := string(f.Value)
-				for _, cm := range scanAddressList(v).comments {
-					if strings.ContainsAny(v[cm[0]:cm[1]], ",;") {
-						ev, off := valueEvidence(f, cm[0])
-						emit(p.Path, off, ev, fmt.Sprintf("%s comment %q holds a list separator: the store mis-computes the end of the field", f.Name, v[cm[0]:cm[1]]))
+				// The comments alone (nextComment, scanAddressList's
+				// comments without its separator lists).
+				for start, end := nextComment(v, 0); start >= 0; start, end = nextComment(v, end) {
+					if strings.ContainsAny(v[start:end], ",;") {
+						ev, off := valueEvidence(f, start)
+						emit(p.Path, off, ev, fmt.Sprintf("%s comment %q holds a list separator: the store mis-computes the end of the field", f.Name, v[start:end]))
 						break
 					}
 				}

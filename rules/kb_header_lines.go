@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"strings"
 
+	"github.com/imsforensic/imsforensic/internal/asciifold"
 	"github.com/imsforensic/imsforensic/model"
 )
 
@@ -105,8 +106,12 @@ var ruleReceivedCommentDate = Rule{
 	},
 }
 
-// macAttrNames are the Macintosh attribute fields (and parameters).
-var macAttrNames = model.NewFieldNames("x-mac-creator", "x-mac-type")
+// macAttrNames are the Macintosh attribute fields, macAttrParams the
+// parameters of the same names.
+var (
+	macAttrNames  = model.NewFieldNames("x-mac-creator", "x-mac-type")
+	macAttrParams = []string{"x-mac-creator", "x-mac-type"}
+)
 
 // validMacAttr reports an X-Mac-Type / X-Mac-Creator value of exactly four
 // characters, or eight hex digits (the form Eudora and Apple Mail write).
@@ -145,9 +150,8 @@ var ruleMacAttributesInvalid = Rule{
 				}
 			}
 			for cp := range contentTypeParams(p) {
-				n := strings.ToLower(string(cp.param.Name))
-				if n != "x-mac-creator" && n != "x-mac-type" {
-					continue
+				if !asciifold.In(string(cp.param.Name), macAttrParams) {
+					continue // strings.ToLower's answer, without its copy
 				}
 				if v := string(cp.param.Value); !validMacAttr(v) {
 					ev, off := paramEvidence(cp.field, cp.param)

@@ -304,3 +304,29 @@ func TestByteTablesArePredicates(t *testing.T) {
 		t.Fatalf("%d token bytes, %d atext bytes", tok, atext)
 	}
 }
+
+// TestCommentAndMacParamFindings pins what two rules report, finding by
+// finding, where they now find their comments with nextComment and their
+// parameter names with asciifold: a To comment with only ';', one with
+// ',' after a quoted string holding "(", and Macintosh parameters in
+// upper and mixed case beside a good one.
+func TestCommentAndMacParamFindings(t *testing.T) {
+	raw := "From: a@example.org\r\nTo: \"x (y\" <b@example.org> (team; IN)\r\nCc: c@example.org (one, two)\r\n" +
+		"Subject: s\r\nMIME-Version: 1.0\r\nContent-Type: application/octet-stream; X-MAC-TYPE=\"AB\"; x-Mac-Creator=ABCD; X-Mac-Creator=\"TOOLONG\"\r\n\r\nbody\r\n"
+	m := parseBytes(t, []byte(raw), "IN")
+	var got []string
+	for _, f := range Check(m, nil) {
+		if f.Rule == "address-comment-separator" || f.Rule == "mac-attributes-invalid" {
+			got = append(got, f.Rule+": "+f.Detail)
+		}
+	}
+	want := []string{
+		`address-comment-separator: To comment "(team; IN)" holds a list separator: the store mis-computes the end of the field`,
+		`address-comment-separator: Cc comment "(one, two)" holds a list separator: the store mis-computes the end of the field`,
+		`mac-attributes-invalid: X-MAC-TYPE="AB" is not 4 characters or 8 hex digits (IS 12006 + 4117)`,
+		`mac-attributes-invalid: X-Mac-Creator="TOOLONG" is not 4 characters or 8 hex digits (IS 12006 + 4117)`,
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Fatalf("findings:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
