@@ -41,6 +41,10 @@ var (
 		`)`)
 )
 
+// commentLexByte marks the bytes that open what nextComment must skip or
+// return: a quoted string, a comment, an angle address, a domain literal.
+var commentLexByte = [256]bool{'"': true, '(': true, '<': true, '[': true}
+
 // nextComment returns the [start, end) span of the first top-level
 // comment of a Received value at or after i, the way scanAddressList
 // finds its comments (quoted strings, angle brackets and domain literals
@@ -49,6 +53,12 @@ var (
 // only, without scanAddressList's separator lists and their allocations.
 func nextComment(v string, i int) (start, end int) {
 	for ; i < len(v); i++ {
+		for i < len(v) && !commentLexByte[v[i]] {
+			i++ // most bytes open nothing: one table load each
+		}
+		if i == len(v) {
+			break
+		}
 		switch v[i] {
 		case '"':
 			for i++; i < len(v) && v[i] != '"'; i++ {
