@@ -159,6 +159,25 @@ func (in *Inputs) AddQueueFiles(paths ...string) {
 	in.Add(dirs...)
 }
 
+// AddNamed adds the inputs as a user names them, before any is read: each
+// path, and the queue folder each belongs to (a file of IN, or the folder
+// IN itself, protects the folder that holds IN, as AddQueueFiles protects
+// the queue folder of each message read).
+func (in *Inputs) AddNamed(paths ...string) {
+	in.Add(paths...)
+	for _, p := range paths {
+		st, err := os.Stat(p)
+		if err != nil {
+			continue
+		}
+		if st.IsDir() {
+			in.Add(queueRoot(absPath(p)))
+		} else {
+			in.Add(queueRoot(filepath.Dir(absPath(p))))
+		}
+	}
+}
+
 // queueRoot climbs from a message's folder to the folder of its queue.
 func queueRoot(dir string) string {
 	if strings.EqualFold(filepath.Base(dir), "Archive") {

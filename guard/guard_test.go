@@ -83,3 +83,36 @@ func TestAddQueueFilesProtectsTheQueueFolder(t *testing.T) {
 		t.Fatalf("Check beside TempIMS = %v", err)
 	}
 }
+
+// AddNamed protects what AddQueueFiles would once the messages are read:
+// a named spool folder or spool file protects the folder holding its
+// queue; a named queue folder protects itself, not its parent.
+func TestAddNamedProtectsTheQueueFolderOfWhatIsNamed(t *testing.T) {
+	root := t.TempDir()
+	spool := filepath.Join(root, "TempIMS", "IN", "X")
+	if err := os.MkdirAll(filepath.Dir(spool), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(spool, []byte("x"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	beside := filepath.Join(root, "TempIMS", "fixed")
+	for _, named := range []string{filepath.Join(root, "TempIMS"), filepath.Join(root, "TempIMS", "IN"), spool, filepath.Join(root, "TempIMS", "in")} {
+		in := &Inputs{}
+		in.AddNamed(named)
+		err := in.Check("--out", beside)
+		if _, serr := os.Stat(named); serr != nil {
+			// "in": not there on a case-sensitive file system: nothing named.
+			if err != nil {
+				t.Errorf("named %s (absent): Check = %v, want nothing protected", named, err)
+			}
+			continue
+		}
+		if !errors.Is(err, ErrInsideEvidence) {
+			t.Errorf("named %s: Check(%s) = %v, want the TempIMS folder protected", named, beside, err)
+		}
+		if err := in.Check("--out", filepath.Join(root, "Repaired")); err != nil {
+			t.Errorf("named %s: Check beside TempIMS = %v", named, err)
+		}
+	}
+}

@@ -130,15 +130,14 @@ Examples:
 
 func runBisect(ctx context.Context, opts *bisectOptions, g *globals, args []string) error {
 	now := time.Now()
-	paths, ms, walkErr, err := selectedInputs(ctx, g, "bisect", &opts.sel, &opts.rules, opts.out.fmt == report.JSON, opts.ev.paths, args, now)
-	if err != nil {
-		return err
-	}
 	jpath, err := bisectJournalPath(opts.journal)
 	if err != nil {
 		return err
 	}
-	if err := refuseInsideEvidence(paths, "--journal", jpath); err != nil {
+	paths, ms, walkErr, err := selectedInputs(ctx, g, "bisect", &opts.sel, &opts.rules, opts.out.fmt == report.JSON, opts.ev.paths, args, now, func(paths []string) error {
+		return refuseInsideEvidence(paths, "--journal", jpath)
+	})
+	if err != nil {
 		return err
 	}
 	rk, err := opts.ev.rank(ctx, paths, ms, opts.rules.cfg, now)

@@ -108,7 +108,7 @@ Examples:
 }
 
 func runRedact(ctx context.Context, opts *redactOptions, g *globals, args []string) error {
-	paths, ms, _, walkErr, err := selectedFiles(ctx, g, "redact", &opts.sel, &opts.rules, opts.fmt == report.JSON, args, time.Now())
+	paths, ms, _, walkErr, err := selectedFiles(ctx, g, "redact", &opts.sel, &opts.rules, opts.fmt == report.JSON, args, time.Now(), refuseOutInsideNamed(opts.outDir))
 	if err != nil {
 		return err
 	}

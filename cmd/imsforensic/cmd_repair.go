@@ -83,7 +83,7 @@ Examples:
 }
 
 func runRepair(ctx context.Context, opts *repairOptions, g *globals, args []string) error {
-	paths, ms, class, walkErr, err := selectedFiles(ctx, g, "repair", &opts.sel, &opts.rules, opts.fmt == report.JSON, args, time.Now())
+	paths, ms, class, walkErr, err := selectedFiles(ctx, g, "repair", &opts.sel, &opts.rules, opts.fmt == report.JSON, args, time.Now(), refuseOutInsideNamed(opts.outDir))
 	if err != nil {
 		return err
 	}
@@ -105,6 +105,20 @@ func runRepair(ctx context.Context, opts *repairOptions, g *globals, args []stri
 		return werr
 	}
 	return finishCopies(g, recs, walkErr, func(r model.RepairRecord) bool { return r.Status == model.RepairError })
+}
+
+// refuseOutInsideNamed is repair's and redact's check of --out before the
+// scan: the inputs as named and the queue folder of each (guard.AddNamed).
+// evidenceOf checks it again with every message's queue folder.
+func refuseOutInsideNamed(out string) func(paths []string) error {
+	return func(paths []string) error {
+		in := guard.New()
+		in.AddNamed(paths...)
+		if err := in.Check("--out", out); err != nil {
+			return usageError(err)
+		}
+		return nil
+	}
 }
 
 // evidenceOf is what repair and redact may not write into: the inputs as
@@ -163,13 +177,10 @@ feed:
 // heaviest class of each file's selected messages, kept as the scan
 // streams them. Holding every message first made an mbox of 300,000
 // messages cost 430 MiB before any copy was made.
-func selectedFiles(ctx context.Context, g *globals, cmd string, sel *selectFlags, rf *ruleFlags, jsonOut bool, args []string, now time.Time) (paths []string, files []*model.Message, class map[string]model.Class, walkErr, err error) {
-	paths, err = sel.paths(g, args)
+func selectedFiles(ctx context.Context, g *globals, cmd string, sel *selectFlags, rf *ruleFlags, jsonOut bool, args []string, now time.Time, before func(paths []string) error) (paths []string, files []*model.Message, class map[string]model.Class, walkErr, err error) {
+	paths, err = inputPaths(g, cmd, sel, args, before)
 	if err != nil {
 		return nil, nil, nil, nil, err
-	}
-	if len(paths) == 0 {
-		return nil, nil, nil, nil, usageErrorf("%s: no PATH given", cmd)
 	}
 	sel.printExplain(g)
 	class = map[string]model.Class{}

@@ -98,11 +98,10 @@ Examples:
 
 func runTriage(ctx context.Context, opts *triageOptions, g *globals, args []string) error {
 	now := time.Now()
-	paths, ms, walkErr, err := selectedInputs(ctx, g, "triage", &opts.sel, &opts.rules, opts.out.fmt == report.JSON, opts.ev.paths, args, now)
+	paths, ms, walkErr, err := selectedInputs(ctx, g, "triage", &opts.sel, &opts.rules, opts.out.fmt == report.JSON, opts.ev.paths, args, now, func(paths []string) error {
+		return refuseInsideEvidence(append(append([]string(nil), paths...), opts.ev.paths...), "--html", opts.html)
+	})
 	if err != nil {
-		return err
-	}
-	if err := refuseInsideEvidence(append(append([]string(nil), paths...), opts.ev.paths...), "--html", opts.html); err != nil {
 		return err
 	}
 	rk, err := opts.ev.rank(ctx, paths, ms, opts.rules.cfg, now)

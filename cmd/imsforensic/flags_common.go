@@ -192,6 +192,25 @@ func (s *selectFlags) keeps(m *model.Message, now time.Time) bool {
 	return s.sel == nil || s.sel.Match(m, now)
 }
 
+// inputPaths are the inputs the arguments and --files-from name, checked
+// by before (nil: no check) before anything is read: a command refuses an
+// output inside the evidence at once, not after scanning 100,000 files.
+func inputPaths(g *globals, cmd string, sel *selectFlags, args []string, before func(paths []string) error) ([]string, error) {
+	paths, err := sel.paths(g, args)
+	if err != nil {
+		return nil, err
+	}
+	if len(paths) == 0 {
+		return nil, usageErrorf("%s: no PATH given", cmd)
+	}
+	if before != nil {
+		if err := before(paths); err != nil {
+			return nil, err
+		}
+	}
+	return paths, nil
+}
+
 // refuseInsideEvidence is the guard for a command's own outputs (--html,
 // --journal, --transcript): an output that is an input file or lies in an
 // input folder is a usage error (exit 2), found before anything is
@@ -483,13 +502,10 @@ func (p *progress) done() {
 // --select keeps (filtered with now). walkErr names inputs that could not
 // be read, for finishScan (exit 4); err is a usage error or cancellation.
 // given are the --evidence paths (nil for commands without it).
-func selectedInputs(ctx context.Context, g *globals, cmd string, sel *selectFlags, rf *ruleFlags, jsonOut bool, given, args []string, now time.Time) (paths []string, ms []*model.Message, walkErr, err error) {
-	paths, err = sel.paths(g, args)
+func selectedInputs(ctx context.Context, g *globals, cmd string, sel *selectFlags, rf *ruleFlags, jsonOut bool, given, args []string, now time.Time, before func(paths []string) error) (paths []string, ms []*model.Message, walkErr, err error) {
+	paths, err = inputPaths(g, cmd, sel, args, before)
 	if err != nil {
 		return nil, nil, nil, err
-	}
-	if len(paths) == 0 {
-		return nil, nil, nil, usageErrorf("%s: no PATH given", cmd)
 	}
 	sel.printExplain(g)
 	ms, walkErr = scanInputs(ctx, g, paths, given, rf, jsonOut)

@@ -30,6 +30,13 @@ func TestNoOutputInsideEvidence(t *testing.T) {
 			return []string{"replay", ev, "--to", "smtp://127.0.0.1:1", "--transcript", spool, "--journal", filepath.Join(t.TempDir(), "j.jsonl")}
 		}, false},
 		{"bisect --journal onto a spool file", func(ev, spool string) []string { return []string{"bisect", ev, "--probe", probe, "--journal", spool} }, false},
+		{"repair --out into the evidence", func(ev, spool string) []string { return []string{"repair", ev, "--out", filepath.Join(ev, "fixed")} }, false},
+		{"repair --out beside a named IN", func(ev, spool string) []string {
+			return []string{"repair", filepath.Join(ev, "IN"), "--out", filepath.Join(ev, "fixed")}
+		}, false},
+		{"redact --out beside a named spool file", func(ev, spool string) []string {
+			return []string{"redact", spool, "--out", filepath.Join(ev, "shared"), "--key", "k"}
+		}, false},
 		{"bisect . from inside the evidence", func(ev, spool string) []string { return []string{"bisect", ".", "--probe", probe} }, true},
 		{"bisect --journal relative, from inside the evidence", func(ev, spool string) []string {
 			return []string{"bisect", ".", "--probe", probe, "--journal", "j.jsonl"}
@@ -39,6 +46,15 @@ func TestNoOutputInsideEvidence(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			ev := sampleCopy(t)
 			spool := filepath.Join(ev, "IN", "NQ1NQYQK")
+			// A Dr. Watson log among the inputs: a scan says so on stderr,
+			// which shows whether the refusal came before the scan.
+			drw, err := os.ReadFile(filepath.Join("..", "..", "evidence", "testdata", "Drwtsn32.log"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(filepath.Join(ev, "Drwtsn32.log"), drw, 0o644); err != nil {
+				t.Fatal(err)
+			}
 			before := snapshot(t, ev)
 			args := c.args(ev, spool)
 			var code int
@@ -60,6 +76,9 @@ func TestNoOutputInsideEvidence(t *testing.T) {
 			}
 			if code != exitUsage || !strings.Contains(errOut, "evidence") {
 				t.Errorf("exit %d, want %d (refused)\nstdout:\n%s\nstderr:\n%s", code, exitUsage, out, errOut)
+			}
+			if strings.Contains(errOut, "look like evidence") {
+				t.Errorf("refused only after the scan (its evidence notice came first):\n%s", errOut)
 			}
 		})
 	}
