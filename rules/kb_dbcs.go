@@ -38,11 +38,10 @@ var ruleDBCSInvalidSequence = Rule{
 		}
 		for j, h := 0, m.Header(); j < len(h); j++ {
 			f := &h[j]
-			v := []byte(f.Value)
-			if !has8Bit(v) {
-				continue
+			if firstNonASCII(string(f.Value)) < 0 {
+				continue // no raw 8-bit byte: nothing to read as cs (and no copy of the value)
 			}
-			if k := sniff.ValidDBCSString(cs, v); k >= 0 {
+			if k := sniff.ValidDBCSString(cs, []byte(f.Value)); k >= 0 {
 				ev, off := valueEvidence(f, k)
 				emit("", off, ev, fmt.Sprintf("%s: raw 8-bit bytes are not valid %s (lead byte without its trail byte)", f.Name, cs))
 			}
@@ -55,15 +54,6 @@ func charsetOf(p *model.Part) string {
 		return charsetKey(string(cs.Value))
 	}
 	return "DBCS"
-}
-
-func has8Bit(b []byte) bool {
-	for _, c := range b {
-		if c >= 0x80 {
-			return true
-		}
-	}
-	return false
 }
 
 // declaredDBCS returns the DBCS charset a part of m declares ("" when
