@@ -196,6 +196,10 @@ func (s *Sink) Serve(ctx context.Context, l net.Listener) error {
 	grace, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	s.Shutdown(grace)
+	// go-smtp's Shutdown closes the listeners its Serve has registered: a
+	// stop that comes before that goroutine ran (a context cancelled as
+	// soon as the sink listens) would leave its Accept waiting for ever.
+	sl.Close()
 	<-served
 	s.waitInflight(grace)
 	return nil

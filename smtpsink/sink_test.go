@@ -1,6 +1,7 @@
 package smtpsink
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -345,6 +346,35 @@ func TestTranscript(t *testing.T) {
 	for _, want := range []string{"S: 220 ", "C: EHLO x\r\n", "C: ..dot\r\n", "C: .\r\n", "S: 250 2.0.0 OK", "S: 221"} {
 		if !strings.Contains(string(b), want) {
 			t.Errorf("transcript lacks %q:\n%s", want, b)
+		}
+	}
+}
+
+// A sink stopped at once, before go-smtp's own Serve has started, still
+// returns: go-smtp's Shutdown closes only the listeners its Serve has
+// registered, and a CLI test that cancelled as soon as the sink said
+// "listening" hung for minutes in Accept.
+func TestServeStoppedAtOnceReturns(t *testing.T) {
+	for i := 0; i < 50; i++ {
+		s, err := New(Config{Store: t.TempDir()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithCancel(context.Background())
+		cancel()
+		done := make(chan error, 1)
+		go func() { done <- s.Serve(ctx, l) }()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Fatalf("run %d: Serve: %v", i, err)
+			}
+		case <-time.After(20 * time.Second):
+			t.Fatalf("run %d: Serve still running 20 s after its context was cancelled", i)
 		}
 	}
 }
