@@ -1,11 +1,13 @@
 package rules
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/imsforensic/imsforensic/model"
@@ -108,5 +110,61 @@ func TestSetTakesEveryThresholdKeyAndListsThem(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), "max_line_length") || !strings.Contains(err.Error(), "limit_nesting_levels") {
 			t.Errorf("Set(%s): %v, want the list of keys", k, err)
 		}
+	}
+}
+
+// TestCheckStateIsFresh: Check's pooled state carries nothing from one
+// message to the next: a clean message after one with findings gets an
+// empty, non-nil list (JSON "[]"), the first message checked again gets
+// the same findings, and messages checked from eight goroutines at once
+// get what they get one at a time; a Config with overrides does not leak
+// into a call without it.
+func TestCheckStateIsFresh(t *testing.T) {
+	var msgs []*model.Message
+	for _, name := range []string{"tnef-part/fire-valid.eml", "address-comment-separator/fire-comment-comma.eml", "dbcs-invalid-sequence/fire-raw-header.eml"} {
+		raw, err := os.ReadFile(filepath.Join("testdata", "kb", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		msgs = append(msgs, parseBytes(t, raw, "IN"))
+	}
+	clean := parseBytes(t, []byte("From: a@example.org\r\nTo: b@example.org\r\nSubject: s\r\nDate: Tue, 1 Dec 2026 10:00:00 +0000\r\nMessage-ID: <x@example.org>\r\n\r\nbody\r\n"), "IN")
+	want := make([][]model.Finding, len(msgs))
+	for i, m := range msgs {
+		want[i] = Check(m, nil)
+		if len(want[i]) == 0 {
+			t.Fatalf("message %d: no findings, the test proves nothing", i)
+		}
+		if fs := Check(clean, nil); fs == nil || len(fs) != 0 {
+			t.Fatalf("clean message after message %d: %v (nil %v)", i, summarize(fs), fs == nil)
+		}
+		if fs := Check(m, &Config{Disabled: map[string]bool{want[i][0].Rule: true}}); hasFinding(fs, want[i][0].Rule) {
+			t.Fatalf("disabled %s still fired", want[i][0].Rule)
+		}
+	}
+	for i, m := range msgs {
+		if got := Check(m, nil); !reflect.DeepEqual(got, want[i]) {
+			t.Fatalf("message %d checked again: %v, first %v", i, summarize(got), summarize(want[i]))
+		}
+	}
+	var wg sync.WaitGroup
+	errs := make(chan string, 8)
+	for g := 0; g < 8; g++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for k := 0; k < 50; k++ {
+				i := (g + k) % len(msgs)
+				if got := Check(msgs[i], nil); !reflect.DeepEqual(got, want[i]) {
+					errs <- fmt.Sprintf("goroutine %d: message %d: %v", g, i, summarize(got))
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for e := range errs {
+		t.Error(e)
 	}
 }
