@@ -1005,6 +1005,28 @@ func splitOne(f *readonly.File) bool {
 	return err == nil && count == 1 && !readWhole(first)
 }
 
+// MboxMessages is how many messages the mbox file at path holds, as scan
+// splits it: 0 for a file that is not an mbox (or cannot be opened). The
+// file is read once, in order, with bounded memory.
+func MboxMessages(path string) (int, error) {
+	f, err := readonly.Open(path)
+	if err != nil {
+		return 0, err
+	}
+	defer f.Close()
+	head := make([]byte, mboxHeadLen)
+	n, _ := f.ReadAt(head, 0)
+	if !parse.MboxHead(head[:n]) {
+		return 0, nil
+	}
+	count := 0
+	err = parse.EachMbox(io.NewSectionReader(f, 0, f.Size()), func(p parse.MboxMessage) bool {
+		count = p.Ordinal
+		return true
+	})
+	return count, err
+}
+
 // parseMboxMessage parses message n of the mbox file, and only that one:
 // the split goes on just far enough to know the file holds more than one.
 func parseMboxMessage(file string, n int, opts *parse.Options) (*model.Message, error) {

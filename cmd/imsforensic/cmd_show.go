@@ -39,7 +39,9 @@ func newShowCommand() *command {
 		short: "one message in depth: envelope, headers, MIME tree, findings with offsets",
 		long: `Every finding is printed with the file offset where its evidence starts and
 the evidence bytes themselves (control and invalid bytes as \xNN), so it can
-be checked with a hex editor.
+be checked with a hex editor. FILE is one message file; a message of an mbox
+is FILE#N, as scan names it (show FILE of an mbox of several messages says
+how many there are).
 
 Examples:
   imsforensic show TempIMS/IN/3SW32JRP
@@ -61,6 +63,12 @@ func runShow(ctx context.Context, opts *showOptions, g *globals, args []string) 
 	}
 	if info, err := os.Stat(args[0]); err == nil && info.IsDir() {
 		return usageErrorf("show: %s is a folder and show reads one message file; list the folder's messages with 'imsforensic scan %s'", model.Escape(args[0]), model.Escape(args[0]))
+	}
+	if n, _ := inventory.MboxMessages(args[0]); n > 1 {
+		// Parsed as one message, the whole mbox would show findings of no
+		// message in it.
+		p := model.Escape(args[0])
+		return usageErrorf("show: %s is an mbox of %d messages and show reads one; show one with 'imsforensic show %s#1' (#1 to #%d), or list them with 'imsforensic scan %s'", p, n, p, n, p)
 	}
 	m, err := inventory.ParseFile(args[0], nil)
 	if m == nil {

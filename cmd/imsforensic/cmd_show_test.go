@@ -11,8 +11,9 @@ import (
 
 // TestShowSaysWhichMboxMessage: show FILE#N heads its page with the
 // message's name, place and From-line offset (its size and offsets are
-// the message's, not the file's), and a file name with a newline is
-// printed in the \xNN form, on one line.
+// the message's, not the file's); show FILE of an mbox of several is a
+// usage error that names FILE#1 to FILE#N; and a file name with a newline
+// is printed in the \xNN form, on one line.
 func TestShowSaysWhichMboxMessage(t *testing.T) {
 	dir := t.TempDir()
 	mbox := filepath.Join(dir, "saved.mbox")
@@ -27,6 +28,12 @@ func TestShowSaysWhichMboxMessage(t *testing.T) {
 	}
 	if want := "saved.mbox#2, mbox message 2, its From line at file offset " + strconv.Itoa(len(one)); !strings.Contains(out, want) {
 		t.Errorf("want %q in:\n%s", want, out)
+	}
+
+	// The whole file is no message: show names the messages to show.
+	out, errOut, code = runCLI(t, "", "show", mbox)
+	if code != exitUsage || out != "" || !strings.Contains(errOut, "an mbox of 2 messages") || !strings.Contains(errOut, "saved.mbox#1' (#1 to #2)") {
+		t.Errorf("show of the whole mbox: exit %d (want %d), stdout %q, stderr %q", code, exitUsage, out, errOut)
 	}
 
 	if runtime.GOOS == "windows" {
