@@ -168,3 +168,44 @@ func TestCheckStateIsFresh(t *testing.T) {
 		t.Error(e)
 	}
 }
+
+// TestCheckSortsTwoFindings: with only two rules enabled, Check returns
+// their findings in SortFindings' order even when the rules emit them the
+// other way round (Check skips the sort for fewer than two findings).
+func TestCheckSortsTwoFindings(t *testing.T) {
+	raw := "From: a@example.org\r\nTo: \"x (y\" <b@example.org> (team; IN)\r\n" +
+		"Subject: s\r\nMIME-Version: 1.0\r\nContent-Type: application/octet-stream; X-MAC-TYPE=\"AB\"\r\n\r\nbody\r\n"
+	m := parseBytes(t, []byte(raw), "IN")
+	only := func(ids ...string) *Config {
+		c := &Config{Disabled: map[string]bool{}}
+		for _, r := range registry {
+			if !slices.Contains(ids, r.ID) {
+				c.Disabled[r.ID] = true
+			}
+		}
+		return c
+	}
+	var fired []string
+	for _, r := range registry {
+		if fs := Check(m, only(r.ID)); len(fs) == 1 {
+			fired = append(fired, r.ID)
+		}
+	}
+	reordered := 0
+	for i, a := range fired {
+		for _, b := range fired[i+1:] {
+			emitted := append(Check(m, only(a)), Check(m, only(b))...) // registry order: a's first
+			want := slices.Clone(emitted)
+			model.SortFindings(want)
+			if got := Check(m, only(a, b)); !reflect.DeepEqual(got, want) {
+				t.Fatalf("%s and %s: %v, want %v", a, b, summarize(got), summarize(want))
+			}
+			if !reflect.DeepEqual(emitted, want) {
+				reordered++
+			}
+		}
+	}
+	if len(fired) < 3 || reordered == 0 {
+		t.Fatalf("rules firing once: %v, %d pairs emitted out of order: the test proves nothing", fired, reordered)
+	}
+}

@@ -96,7 +96,9 @@ func Check(m *model.Message, cfg *Config) []model.Finding {
 				Detail: fmt.Sprintf("%d more findings of this rule not listed", n-c.MaxFindingsPerRule), KB: kb, Confidence: conf, Part: fs[len(fs)-1].Part})
 		}
 	}
-	model.SortFindings(col.fs)
+	if len(col.fs) > 1 {
+		model.SortFindings(col.fs) // sort.SliceStable's closure is an allocation even for one
+	}
 	return col.fs
 }
 
