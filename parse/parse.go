@@ -75,6 +75,10 @@ type parser struct {
 	src *source
 	// freeHeaders are empty Header slices of a recycled message (Recycle).
 	freeHeaders [][]model.HeaderField
+	// excerptFn is p.excerpt as a func value, made once per pooled parser
+	// (a method value is an allocation each time it is taken: one per
+	// leaf part, for its body scanner).
+	excerptFn func(s *segment, i int)
 }
 
 // Parse reads one message file from r and returns what it found. The
@@ -211,7 +215,11 @@ func newParser(o Options, m *model.Message, base int64) *parser {
 		p = new(parser)
 	}
 	fb := fieldBuilder{name: p.fb.name[:0], value: p.fb.value[:0], both: p.fb.both[:0], segments: p.fb.segments[:0]}
-	*p = parser{opts: o, msg: m, lastEOL: -1, base: base, fb: fb,
+	excerpt := p.excerptFn
+	if excerpt == nil {
+		excerpt = p.excerpt // bound to p, which the pool hands out again
+	}
+	*p = parser{opts: o, msg: m, lastEOL: -1, base: base, fb: fb, excerptFn: excerpt,
 		stack: p.stack[:0], longCand: p.longCand[:0], lineHead: p.lineHead[:0]}
 	return p
 }
@@ -224,7 +232,7 @@ func putParser(p *parser) {
 		return // a huge field: left to the collector
 	}
 	*p = parser{fb: fieldBuilder{name: p.fb.name[:0], value: p.fb.value[:0], both: p.fb.both[:0], segments: p.fb.segments[:0]},
-		stack: p.stack[:0], longCand: p.longCand[:0], lineHead: p.lineHead[:0]}
+		stack: p.stack[:0], longCand: p.longCand[:0], lineHead: p.lineHead[:0], excerptFn: p.excerptFn}
 	parsers.Put(p)
 }
 
@@ -876,7 +884,7 @@ func (p *parser) toBody(e *entity, bodyOff, _ int64) {
 	e.state = stLeaf
 	e.body = newBodyScanner(&e.part, p.opts.MaxDecodedBytes, e.spare)
 	e.spare = nil
-	e.body.excerpt = p.excerpt
+	e.body.excerpt = p.excerptFn
 }
 
 func (p *parser) tooDeep(e *entity) bool {

@@ -138,3 +138,32 @@ func TestBodyScannerReuseIsNew(t *testing.T) {
 		}
 	}
 }
+
+// TestBodyExcerptsGoToTheirMessage: a body scanner quotes its evidence
+// through the parser's excerpt function, made once per pooled parser;
+// parses one after the other (the parser reused) each keep the quote of
+// their own bad base64 byte, and the earlier message is not written to.
+func TestBodyExcerptsGoToTheirMessage(t *testing.T) {
+	msg := func(pad string) []byte {
+		return []byte("Subject: s\r\nMIME-Version: 1.0\r\nContent-Type: application/octet-stream\r\nContent-Transfer-Encoding: base64\r\n\r\n" +
+			pad + "QUJD!REVG\r\n")
+	}
+	var ms []*model.Message
+	for _, pad := range []string{"", "QUJDREVG\r\n", "QUJDREVG\r\nQUJDREVG\r\n"} {
+		m, _ := Parse(bytes.NewReader(msg(pad)), nil)
+		ms = append(ms, m)
+	}
+	for i, m := range ms {
+		at := m.Parts[0].Body.Base64BadChar
+		if at < 0 || string(m.Excerpts[at]) == "" || m.Excerpts[at][0] != '!' {
+			t.Fatalf("message %d: bad byte at %d, excerpts %v", i, at, m.Excerpts)
+		}
+		for j, o := range ms {
+			if j != i {
+				if _, ok := m.Excerpts[o.Parts[0].Body.Base64BadChar]; ok {
+					t.Fatalf("message %d holds message %d excerpt: %v", i, j, m.Excerpts)
+				}
+			}
+		}
+	}
+}
