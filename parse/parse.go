@@ -220,7 +220,7 @@ func newParser(o Options, m *model.Message, base int64) *parser {
 		excerpt = p.excerpt // bound to p, which the pool hands out again
 	}
 	*p = parser{opts: o, msg: m, lastEOL: -1, base: base, fb: fb, excerptFn: excerpt,
-		stack: p.stack[:0], longCand: p.longCand[:0], lineHead: p.lineHead[:0]}
+		stack: p.stack[:0], longCand: p.longCand[:0], lineHead: p.lineHead[:0], freeHeaders: p.freeHeaders[:0]}
 	return p
 }
 
@@ -228,11 +228,12 @@ func newParser(o Options, m *model.Message, base int64) *parser {
 // message refers into them (fields, excerpts and heads are copies).
 func putParser(p *parser) {
 	clear(p.stack[:cap(p.stack)])
-	if cap(p.fb.value) > 64<<10 || cap(p.lineHead) > 4<<10 || cap(p.longCand) > 4<<10 {
+	clear(p.freeHeaders[:cap(p.freeHeaders)]) // headers this parse did not use go to the collector
+	if cap(p.fb.value) > 64<<10 || cap(p.lineHead) > 4<<10 || cap(p.longCand) > 4<<10 || cap(p.freeHeaders) > maxRecycledParts {
 		return // a huge field: left to the collector
 	}
 	*p = parser{fb: fieldBuilder{name: p.fb.name[:0], value: p.fb.value[:0], both: p.fb.both[:0], segments: p.fb.segments[:0]},
-		stack: p.stack[:0], longCand: p.longCand[:0], lineHead: p.lineHead[:0], excerptFn: p.excerptFn}
+		stack: p.stack[:0], longCand: p.longCand[:0], lineHead: p.lineHead[:0], excerptFn: p.excerptFn, freeHeaders: p.freeHeaders[:0]}
 	parsers.Put(p)
 }
 

@@ -167,3 +167,33 @@ func TestBodyExcerptsGoToTheirMessage(t *testing.T) {
 		}
 	}
 }
+
+// TestRecycledShellsAreReused: the recycled value a parse empties (its
+// parts and headers handed to the parser) serves the next Recycle, with
+// its list of headers, so a recycle-and-parse round allocates neither.
+func TestRecycledShellsAreReused(t *testing.T) {
+	if raceEnabled {
+		t.Skip("the race detector's sync.Pool drops what it is given at random")
+	}
+	raw := []byte("Subject: s\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\none\r\n--b--\r\n")
+	drainRecycled()
+	for recycledShells.Get() != nil {
+	}
+	m, _ := Parse(bytes.NewReader(raw), nil)
+	Recycle(m)
+	first, _ := recycledParts.Get().(*recycled)
+	if first == nil || len(first.headers) != 2 {
+		t.Fatalf("recycled %+v", first)
+	}
+	recycledParts.Put(first)
+	m, _ = Parse(bytes.NewReader(raw), nil) // takes first, empties it
+	if shell, _ := recycledShells.Get().(*recycled); shell != first || shell.parts != nil || len(shell.headers) != 0 || cap(shell.headers) < 2 {
+		t.Fatalf("shell %p %+v, want the emptied %p", shell, shell, first)
+	} else {
+		recycledShells.Put(shell)
+	}
+	Recycle(m)
+	if again, _ := recycledParts.Get().(*recycled); again != first {
+		t.Fatalf("Recycle made %p, not the shell %p", again, first)
+	}
+}
