@@ -8,6 +8,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -68,16 +69,37 @@ func serveSink(t *testing.T, cfg Config, l net.Listener) (*Sink, func()) {
 	stop := func() {
 		once.Do(func() {
 			cancel()
-			if err := <-done; err != nil {
+			if err := awaitServe(done); err != nil {
 				t.Errorf("Serve: %v", err)
 			}
 		})
 	}
 	for s.Addr() == nil {
-		time.Sleep(time.Millisecond)
+		select {
+		case err := <-done:
+			done <- err // for stop, which the cleanup still calls
+			t.Fatalf("Serve returned before it listened: %v", err)
+		case <-time.After(time.Millisecond):
+		}
 	}
 	return s, stop
 }
+
+// awaitServe waits for Serve's result after its context was cancelled. A
+// Serve that does not return within serveStopLimit is a hang: it is told
+// with every goroutine's stack instead of the test binary's timeout
+// minutes later.
+func awaitServe(done <-chan error) error {
+	select {
+	case err := <-done:
+		return err
+	case <-time.After(serveStopLimit):
+		buf := make([]byte, 1<<20)
+		return fmt.Errorf("still running %v after its context was cancelled; goroutines:\n%s", serveStopLimit, buf[:runtime.Stack(buf, true)])
+	}
+}
+
+const serveStopLimit = 30 * time.Second
 
 type testLog struct{ t *testing.T }
 
