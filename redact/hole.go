@@ -157,20 +157,6 @@ func readAt(f io.ReaderAt, buf []byte, off int64) bool {
 	return n == len(buf)
 }
 
-// stoppable is a reader that ends with stop's error once it has one (an
-// interrupt during the parse of a 1 GiB file).
-type stoppable struct {
-	r    io.Reader
-	stop func() error
-}
-
-func (s stoppable) Read(p []byte) (int, error) {
-	if err := s.stop(); err != nil {
-		return 0, err
-	}
-	return s.r.Read(p)
-}
-
 var errNotStreamable = fmt.Errorf("redact: not a body to stream")
 
 // checkHole is the first pass over a body: its layout, its padding, the
@@ -341,7 +327,7 @@ func (r *Redactor) fileHoles(path, queue, dest string, in *guard.Inputs, rec *mo
 		return false, nil
 	}
 	stop := r.stop()
-	m, err := parse.Parse(stoppable{io.NewSectionReader(f, 0, size), stop}, r.opts.Parse)
+	m, err := parse.Parse(outside.StopReader{R: io.NewSectionReader(f, 0, size), Stop: stop}, r.opts.Parse)
 	if m == nil || err != nil {
 		return false, nil
 	}
@@ -409,7 +395,7 @@ func (r *Redactor) fileHoles(path, queue, dest string, in *guard.Inputs, rec *mo
 			return true, err
 		}
 		ra, _ := st.Reader().(io.ReaderAt)
-		m2, err := parse.Parse(stoppable{io.NewSectionReader(ra, 0, st.Size()), stop}, r.opts.Parse)
+		m2, err := parse.Parse(outside.StopReader{R: io.NewSectionReader(ra, 0, st.Size()), Stop: stop}, r.opts.Parse)
 		if err := stop(); err != nil {
 			return true, err
 		}

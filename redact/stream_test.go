@@ -7,16 +7,13 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
-	"runtime"
-	"runtime/debug"
 	"sort"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
-	"time"
 
 	"github.com/imsforensic/imsforensic/guard"
+	"github.com/imsforensic/imsforensic/internal/heapmeter"
 	"github.com/imsforensic/imsforensic/internal/kbsample"
 	"github.com/imsforensic/imsforensic/model"
 )
@@ -121,39 +118,6 @@ func TestFileMboxStreamMatchesWhole(t *testing.T) {
 	}
 }
 
-// peakHeap runs fn and returns the largest heap in use seen while it ran,
-// over the heap in use before, sampled every 200 microseconds. The
-// collector runs at 5% growth meanwhile, so garbage not yet collected
-// does not pass for memory held.
-func peakHeap(fn func()) uint64 {
-	defer debug.SetGCPercent(debug.SetGCPercent(5))
-	runtime.GC()
-	var ms runtime.MemStats
-	runtime.ReadMemStats(&ms)
-	base := ms.HeapInuse
-	peak := base
-	stop := make(chan struct{})
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		var ms runtime.MemStats
-		for {
-			runtime.ReadMemStats(&ms)
-			peak = max(peak, ms.HeapInuse)
-			select {
-			case <-stop:
-				return
-			case <-time.After(200 * time.Microsecond):
-			}
-		}
-	}()
-	fn()
-	close(stop)
-	wg.Wait()
-	return peak - base
-}
-
 // TestFileMboxMemoryBounded: redacting an mbox over streamLimit holds a
 // message, not the file: on an mbox of IMSF_REDACT_BIG_MIB MiB (default
 // 8) of clean messages, the peak heap stays under 8 MiB over its baseline,
@@ -182,8 +146,8 @@ func TestFileMboxMemoryBounded(t *testing.T) {
 	}
 	var whole, streamed model.RedactRecord
 	var wcp, scp []byte
-	pWhole := peakHeap(func() { whole, wcp = fileWith(t, r, raw, 1<<40, t.TempDir()) })
-	pStream := peakHeap(func() { streamed, scp = fileWith(t, r, raw, 1<<20, t.TempDir()) })
+	pWhole := heapmeter.Peak(func() { whole, wcp = fileWith(t, r, raw, 1<<40, t.TempDir()) })
+	pStream := heapmeter.Peak(func() { streamed, scp = fileWith(t, r, raw, 1<<20, t.TempDir()) })
 	t.Logf("peak heap over baseline, %d MiB mbox: read whole %.1f MiB, message by message %.1f MiB", mib, float64(pWhole)/(1<<20), float64(pStream)/(1<<20))
 	if whole.Status != model.RedactRedacted || len(whole.Kept) > 0 || wcp == nil {
 		t.Fatalf("the test mbox: %s, %d kept", whole.Status, len(whole.Kept))
@@ -295,9 +259,9 @@ func TestFileHolesMemoryBounded(t *testing.T) {
 	var whole, streamed model.RedactRecord
 	var wcp, scp []byte
 	holeLimit = 1 << 40
-	pWhole := peakHeap(func() { whole, wcp = fileWith(t, r, raw, 1<<40, t.TempDir()) })
+	pWhole := heapmeter.Peak(func() { whole, wcp = fileWith(t, r, raw, 1<<40, t.TempDir()) })
 	holeLimit, holeMin = 1<<20, 1<<20
-	pStream := peakHeap(func() { streamed, scp = fileWith(t, r, raw, 1<<40, t.TempDir()) })
+	pStream := heapmeter.Peak(func() { streamed, scp = fileWith(t, r, raw, 1<<40, t.TempDir()) })
 	t.Logf("peak heap over baseline, %d MiB message: whole %.1f MiB, attachment streamed %.1f MiB", mib, float64(pWhole)/(1<<20), float64(pStream)/(1<<20))
 	if whole.Status != model.RedactRedacted || wcp == nil {
 		t.Fatalf("the test message: %s", whole.Status)

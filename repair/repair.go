@@ -6,9 +6,9 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"io"
 	"slices"
 
+	"github.com/imsforensic/imsforensic/internal/outside"
 	"github.com/imsforensic/imsforensic/model"
 	"github.com/imsforensic/imsforensic/parse"
 	"github.com/imsforensic/imsforensic/rules"
@@ -32,20 +32,6 @@ type Options struct {
 	// its temporary files, well within the command's grace before it
 	// exits.
 	Context context.Context
-}
-
-// stoppable is a reader that ends with stop's error once it has one: a
-// parse of a 1 GiB version stops at an interrupt.
-type stoppable struct {
-	r    io.Reader
-	stop func() error
-}
-
-func (s stoppable) Read(p []byte) (int, error) {
-	if err := s.stop(); err != nil {
-		return 0, err
-	}
-	return s.r.Read(p)
 }
 
 // stopped is the context's error, if it is done.
@@ -311,7 +297,7 @@ func check(raw *text, opts Options) (*state, error) {
 	if raw.inMemory() {
 		m, err = parse.ParseBytes(raw.b, opts.Parse)
 	} else {
-		m, err = parse.Parse(stoppable{raw.Reader(), opts.stopped}, opts.Parse)
+		m, err = parse.Parse(outside.StopReader{R: raw.Reader(), Stop: opts.stopped}, opts.Parse)
 		if err == nil {
 			err = raw.Err()
 		}

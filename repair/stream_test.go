@@ -4,18 +4,15 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-
 	"os"
 	"path/filepath"
 	"reflect"
-	"runtime"
 	"strconv"
-	"sync"
 	"testing"
-	"time"
 
 	"github.com/imsforensic/imsforensic/guard"
 	"github.com/imsforensic/imsforensic/internal/atomicfile"
+	"github.com/imsforensic/imsforensic/internal/heapmeter"
 	"github.com/imsforensic/imsforensic/internal/kbsample"
 	"github.com/imsforensic/imsforensic/model"
 )
@@ -105,36 +102,6 @@ func bigRepairable(n int) []byte {
 	return b.Bytes()
 }
 
-// peakHeap runs fn and returns the largest heap in use seen while it ran,
-// over the heap in use before, sampled every 200 microseconds.
-func peakHeap(fn func()) uint64 {
-	runtime.GC()
-	var ms runtime.MemStats
-	runtime.ReadMemStats(&ms)
-	base := ms.HeapInuse
-	peak := base
-	stop := make(chan struct{})
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		var ms runtime.MemStats
-		for {
-			runtime.ReadMemStats(&ms)
-			peak = max(peak, ms.HeapInuse)
-			select {
-			case <-stop:
-				return
-			case <-time.After(200 * time.Microsecond):
-			}
-		}
-	}()
-	fn()
-	close(stop)
-	wg.Wait()
-	return peak - base
-}
-
 // TestRepairMemoryBounded: repairing a file over memLimit holds a window,
 // not the file: the peak heap of File on an input of IMSF_REPAIR_BIG_MIB
 // MiB (default 24) stays under 8 MiB over its baseline, as it does for one
@@ -168,7 +135,7 @@ func TestRepairMemoryBounded(t *testing.T) {
 		var rec model.RepairRecord
 		var err error
 		out := filepath.Join(dir, fmt.Sprintf("out%d-%v", size, inMemory))
-		peak := peakHeap(func() { rec, err = File(path, model.QueueIN, out, nil, Options{}) })
+		peak := heapmeter.Peak(func() { rec, err = File(path, model.QueueIN, out, nil, Options{}) })
 		if err != nil || rec.Status != model.RepairRepaired {
 			t.Fatalf("%d bytes: %s %v %+v", size, rec.Status, err, rec.Remaining)
 		}

@@ -94,3 +94,18 @@ func sameContent(path string, r io.Reader) (string, bool, error) {
 		}
 	}
 }
+
+// StopReader reads R until Stop returns an error, then returns that
+// error: repair's and redact's parses of a 1 GiB version or message stop
+// at an interrupt instead of reading to the end first.
+type StopReader struct {
+	R    io.Reader
+	Stop func() error
+}
+
+func (s StopReader) Read(p []byte) (int, error) {
+	if err := s.Stop(); err != nil {
+		return 0, err
+	}
+	return s.R.Read(p)
+}
