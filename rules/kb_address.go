@@ -28,33 +28,50 @@ type addrScan struct {
 	semis    []int // ";" used as a separator (not the end of a group)
 }
 
+// quotedStringEnd is the index of the quote that closes the quoted string
+// opening at v[i] (backslash pairs skipped), len(v) or past it when
+// unclosed.
+func quotedStringEnd(v string, i int) int {
+	for i++; i < len(v) && v[i] != '"'; i++ {
+		if v[i] == '\\' {
+			i++
+		}
+	}
+	return i
+}
+
+// commentEnd is the index of the ')' that closes the comment opening at
+// v[i] (nested comments and backslash pairs skipped), len(v) or past it
+// when unclosed.
+func commentEnd(v string, i int) int {
+	depth := 0
+	for ; i < len(v); i++ {
+		if v[i] == '\\' {
+			i++
+			continue
+		}
+		if v[i] == '(' {
+			depth++
+		} else if v[i] == ')' {
+			depth--
+			if depth == 0 {
+				break
+			}
+		}
+	}
+	return i
+}
+
 func scanAddressList(v string) addrScan {
 	var s addrScan
 	inGroup := false
 	for i := 0; i < len(v); i++ {
 		switch c := v[i]; c {
 		case '"':
-			for i++; i < len(v) && v[i] != '"'; i++ {
-				if v[i] == '\\' {
-					i++
-				}
-			}
+			i = quotedStringEnd(v, i)
 		case '(':
-			start, depth := i, 0
-			for ; i < len(v); i++ {
-				if v[i] == '\\' {
-					i++
-					continue
-				}
-				if v[i] == '(' {
-					depth++
-				} else if v[i] == ')' {
-					depth--
-					if depth == 0 {
-						break
-					}
-				}
-			}
+			start := i
+			i = commentEnd(v, i)
 			s.comments = append(s.comments, [2]int{start, min(i+1, len(v))})
 		case '<':
 			for ; i < len(v) && v[i] != '>'; i++ {

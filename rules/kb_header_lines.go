@@ -61,27 +61,10 @@ func nextComment(v string, i int) (start, end int) {
 		}
 		switch v[i] {
 		case '"':
-			for i++; i < len(v) && v[i] != '"'; i++ {
-				if v[i] == '\\' {
-					i++
-				}
-			}
+			i = quotedStringEnd(v, i)
 		case '(':
-			start, depth := i, 0
-			for ; i < len(v); i++ {
-				if v[i] == '\\' {
-					i++
-					continue
-				}
-				if v[i] == '(' {
-					depth++
-				} else if v[i] == ')' {
-					depth--
-					if depth == 0 {
-						break
-					}
-				}
-			}
+			start := i
+			i = commentEnd(v, i)
 			return start, min(i+1, len(v))
 		case '<':
 			for ; i < len(v) && v[i] != '>'; i++ {
