@@ -411,16 +411,8 @@ func (r *Redactor) fileHoles(path, queue, dest string, in *guard.Inputs, rec *mo
 		kept = append(kept, escalate(m, append(lost, added...), step)...)
 	}
 	res := &Result{Status: model.RedactRedacted, Rules: ruleIDs(before), Kept: mergeKept(kept)}
-	for _, f := range lost {
-		res.Changed = append(res.Changed, model.RedactChange{Rule: f.Rule, Part: f.Part, Offset: f.Offset, Change: "lost"})
-	}
-	for _, f := range added {
-		res.Changed = append(res.Changed, model.RedactChange{Rule: f.Rule, Part: f.Part, Offset: f.Offset, Change: "added"})
-	}
-	skip := make([]bool, len(skel))
-	for i := range skip {
-		skip[i] = pl.keep[i] || pl.done[i]
-	}
+	res.Changed = findingChanges(lost, added)
+	skip := pl.untouched()
 	ks, _ := toSkeleton(res.Kept, holes)
 	for _, l := range leftWords(skel, pl.out, skip, ks) {
 		l.Offset = fromSkeleton(holes, l.Offset)

@@ -21,6 +21,17 @@ type plan struct {
 	prot []bool
 }
 
+// untouched marks the bytes the pass left as they were for what redaction
+// changes: kept as syntax or for a finding, or redacted by a part's own
+// pass. The words left in the copy are looked for outside them.
+func (p *plan) untouched() []bool {
+	skip := make([]bool, len(p.keep))
+	for i := range skip {
+		skip[i] = p.keep[i] || p.done[i]
+	}
+	return skip
+}
+
 func (p *plan) keepRange(a, b int64) {
 	a, b = max(a, 0), min(b, int64(len(p.keep)))
 	for i := a; i < b; i++ {

@@ -182,19 +182,11 @@ func (r *Redactor) bytesOne(raw []byte, queue string) (*Result, error) {
 		kept = append(kept, escalate(m, append(lost, added...), step)...)
 	}
 	res := &Result{Status: model.RedactRedacted, Output: out, Rules: ruleIDs(before), Kept: mergeKept(kept)}
-	for _, f := range lost {
-		res.Changed = append(res.Changed, model.RedactChange{Rule: f.Rule, Part: f.Part, Offset: f.Offset, Change: "lost"})
-	}
-	for _, f := range added {
-		res.Changed = append(res.Changed, model.RedactChange{Rule: f.Rule, Part: f.Part, Offset: f.Offset, Change: "added"})
-	}
+	res.Changed = findingChanges(lost, added)
 	// Words are looked for where redaction works on the bytes as written:
 	// syntax is kept on purpose, and transfer-encoded bodies were redacted
 	// through their decoded form.
-	skip := make([]bool, len(raw))
-	for i := range skip {
-		skip[i] = pl.keep[i] || pl.done[i]
-	}
+	skip := pl.untouched()
 	res.Left = append(leftWords(raw, out, skip, res.Kept), leftEnvelope(m, out, res.Kept)...)
 	switch {
 	case slicesAny(res.Left, func(l model.RedactLeft) bool { return l.Rule == "" }):
@@ -248,6 +240,18 @@ func findingKey(f model.Finding) string {
 }
 
 // diffFindings returns the findings of a that b does not have.
+// findingChanges records the findings the copy lost and those it gained.
+func findingChanges(lost, added []model.Finding) []model.RedactChange {
+	var out []model.RedactChange
+	for _, f := range lost {
+		out = append(out, model.RedactChange{Rule: f.Rule, Part: f.Part, Offset: f.Offset, Change: "lost"})
+	}
+	for _, f := range added {
+		out = append(out, model.RedactChange{Rule: f.Rule, Part: f.Part, Offset: f.Offset, Change: "added"})
+	}
+	return out
+}
+
 func diffFindings(a, b []model.Finding) []model.Finding {
 	in := map[string]int{}
 	for _, f := range b {
