@@ -8,12 +8,13 @@ import (
 	"net"
 	"os"
 	"path/filepath"
-	"runtime"
 	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/imsforensic/imsforensic/internal/stopwait"
 )
 
 // startSink runs a sink on 127.0.0.1:0 with a fresh store; options adjust
@@ -69,7 +70,7 @@ func serveSink(t *testing.T, cfg Config, l net.Listener) (*Sink, func()) {
 	stop := func() {
 		once.Do(func() {
 			cancel()
-			if err := awaitServe(done); err != nil {
+			if err := stopwait.Await("the sink's Serve", done); err != nil {
 				t.Errorf("Serve: %v", err)
 			}
 		})
@@ -84,22 +85,6 @@ func serveSink(t *testing.T, cfg Config, l net.Listener) (*Sink, func()) {
 	}
 	return s, stop
 }
-
-// awaitServe waits for Serve's result after its context was cancelled. A
-// Serve that does not return within serveStopLimit is a hang: it is told
-// with every goroutine's stack instead of the test binary's timeout
-// minutes later.
-func awaitServe(done <-chan error) error {
-	select {
-	case err := <-done:
-		return err
-	case <-time.After(serveStopLimit):
-		buf := make([]byte, 1<<20)
-		return fmt.Errorf("still running %v after its context was cancelled; goroutines:\n%s", serveStopLimit, buf[:runtime.Stack(buf, true)])
-	}
-}
-
-const serveStopLimit = 30 * time.Second
 
 type testLog struct{ t *testing.T }
 

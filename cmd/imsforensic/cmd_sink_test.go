@@ -3,14 +3,14 @@ package main
 import (
 	"bytes"
 	"context"
-	"fmt"
 	"os"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/imsforensic/imsforensic/internal/stopwait"
 )
 
 // syncBuffer is a bytes.Buffer the sink and the test may share.
@@ -44,17 +44,7 @@ func startSinkCommand(t *testing.T, store string) (*syncBuffer, func() error) {
 	for !strings.Contains(errb.String(), "listening on") && time.Now().Before(deadline) {
 		time.Sleep(5 * time.Millisecond)
 	}
-	return errb, func() error {
-		cancel()
-		select {
-		case err := <-done:
-			return err
-		case <-time.After(30 * time.Second):
-			// A hang, told with the stacks, not the binary's timeout later.
-			buf := make([]byte, 1<<20)
-			return fmt.Errorf("sink still running 30 s after its context was cancelled; goroutines:\n%s", buf[:runtime.Stack(buf, true)])
-		}
-	}
+	return errb, func() error { cancel(); return stopwait.Await("imsforensic sink", done) }
 }
 
 // TestSinkSaysWhatItQuarantinedAtStart: the leftovers a restart moves to

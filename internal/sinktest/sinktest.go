@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/imsforensic/imsforensic/internal/stopwait"
 	"github.com/imsforensic/imsforensic/model"
 	"github.com/imsforensic/imsforensic/rules"
 	"github.com/imsforensic/imsforensic/smtpsink"
@@ -35,13 +36,18 @@ func Start(t testing.TB, cfg smtpsink.Config) (*smtpsink.Sink, string) {
 	go func() { done <- s.Serve(ctx, l) }()
 	t.Cleanup(func() {
 		cancel()
-		if err := <-done; err != nil {
+		if err := stopwait.Await("the sink", done); err != nil {
 			t.Errorf("sink: %v", err)
 		}
 	})
 	// Serve publishes the address when it starts; tests use s.Addr().
 	for s.Addr() == nil {
-		time.Sleep(time.Millisecond)
+		select {
+		case err := <-done:
+			done <- err // for the cleanup's wait
+			t.Fatalf("sink: Serve returned before it listened: %v", err)
+		case <-time.After(time.Millisecond):
+		}
 	}
 	return s, "smtp://" + l.Addr().String()
 }
