@@ -183,12 +183,7 @@ func (r *Redactor) fileMbox(path, queue, dest string, in *guard.Inputs, rec *mod
 	}
 	res := all.done()
 	rec.SHA256Before = hex.EncodeToString(h.Sum(nil))
-	rec.Status, rec.Rules = res.Status, res.Rules
-	// The lists as they are (a copy of 600,000 kept ranges was 27 MB);
-	// an empty one stays the record's [] .
-	rec.Changed = orEmpty(res.Changed, rec.Changed)
-	rec.Kept = orEmpty(res.Kept, rec.Kept)
-	rec.Left = orEmpty(res.Left, rec.Left)
+	fillRecord(rec, res)
 	if res.Status == model.RedactNotSafe {
 		return true, nil
 	}
@@ -202,6 +197,16 @@ func (r *Redactor) fileMbox(path, queue, dest string, in *guard.Inputs, rec *mod
 }
 
 // orEmpty is s, or empty (a non-nil empty list) when s has nothing.
+// fillRecord puts a streamed redaction's result in its record: the lists
+// as they are (a copy of 600,000 kept ranges was 27 MB); an empty one
+// stays the record's [] .
+func fillRecord(rec *model.RedactRecord, res *Result) {
+	rec.Status, rec.Rules = res.Status, res.Rules
+	rec.Changed = orEmpty(res.Changed, rec.Changed)
+	rec.Kept = orEmpty(res.Kept, rec.Kept)
+	rec.Left = orEmpty(res.Left, rec.Left)
+}
+
 func orEmpty[T any](s, empty []T) []T {
 	if len(s) == 0 {
 		return empty

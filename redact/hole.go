@@ -429,10 +429,7 @@ func (r *Redactor) fileHoles(path, queue, dest string, in *guard.Inputs, rec *mo
 		res.Status = model.RedactKeptForFinding
 	}
 	rec.SHA256Before = m.SHA256
-	rec.Status, rec.Rules = res.Status, res.Rules
-	rec.Changed = orEmpty(res.Changed, rec.Changed)
-	rec.Kept = orEmpty(res.Kept, rec.Kept)
-	rec.Left = orEmpty(res.Left, rec.Left)
+	fillRecord(rec, res)
 	if res.Status == model.RedactNotSafe {
 		return true, nil
 	}
