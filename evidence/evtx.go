@@ -236,9 +236,12 @@ func readEVTXChunk(chunk []byte, index int, off int64, o *Options, p *problems, 
 			return true, false
 		}
 		st.Chunks++
-		n, unread := recoverEVTXRecords(chunk, evtxChunkHeaderSize, index, off, o, st, fn)
+		n, unread, limit := recoverEVTXRecords(newBXParser(chunk, o), chunk, evtxChunkHeaderSize, off, st, fn)
 		if n < 0 {
 			return false, true
+		}
+		if limit != nil {
+			p.addf("chunk %d: %w", index, limit)
 		}
 		p.damage("chunk %d at offset %d: no ElfChnk signature; %s", index, off, recoveredText(n, unread))
 		return true, true
@@ -308,8 +311,9 @@ func readEVTXChunk(chunk []byte, index int, off int64, o *Options, p *problems, 
 		if err != nil {
 			damaged = true
 			if errors.Is(err, ErrLimitExceeded) {
+				// The chunk's budget is spent: its slack space is not read.
 				p.addf("chunk %d: record %d at offset %d: %w", index, rec.ID, rec.Offset, err)
-				break
+				return true, damaged
 			}
 			p.damage("chunk %d: record %d at offset %d: %v", index, rec.ID, rec.Offset, err)
 		} else {
@@ -321,9 +325,13 @@ func readEVTXChunk(chunk []byte, index int, off int64, o *Options, p *problems, 
 		pos += size
 	}
 	if slack < evtxChunkSize {
-		n, unread := recoverEVTXRecords(chunk, slack, index, off, o, st, fn)
+		// The same parser: one token budget for the chunk, live and slack.
+		n, unread, limit := recoverEVTXRecords(bp, chunk, slack, off, st, fn)
 		if n < 0 {
 			return false, damaged
+		}
+		if limit != nil {
+			p.addf("chunk %d: slack space: %w", index, limit)
 		}
 		if n > 0 {
 			// Fragments alone are what slack space holds: not worth a word.
@@ -338,9 +346,10 @@ func readEVTXChunk(chunk []byte, index int, off int64, o *Options, p *problems, 
 // trailing copy, as Recovered records; a candidate is skipped by its
 // first byte only, so a false start cannot hide a record inside it. It
 // returns how many were read and how many failed their BinXML, or -1 when
-// fn asked to stop.
-func recoverEVTXRecords(chunk []byte, from, index int, off int64, o *Options, st *evtxStats, fn func(*evtxRecord) bool) (read, unread int) {
-	bp := newBXParser(chunk, o)
+// fn asked to stop. bp is the chunk's parser (its token budget is the
+// chunk's); from here on it checks template identifiers. A record that
+// spends the budget ends the scan with limit.
+func recoverEVTXRecords(bp *bxParser, chunk []byte, from int, off int64, st *evtxStats, fn func(*evtxRecord) bool) (read, unread int, limit error) {
 	bp.checkTemplateID = true
 	for pos := nextEVTXRecord(chunk, from, len(chunk)); pos >= 0; {
 		size := int(binary.LittleEndian.Uint32(chunk[pos+4:]))
@@ -348,6 +357,9 @@ func recoverEVTXRecords(chunk []byte, from, index int, off int64, o *Options, st
 		rec.Offset = off + int64(pos)
 		rec.Recovered = true
 		next := pos + size
+		if errors.Is(err, ErrLimitExceeded) {
+			return read, unread, fmt.Errorf("record at offset %d: %w", rec.Offset, err)
+		}
 		if err != nil {
 			unread++
 			next = pos + 1
@@ -356,12 +368,12 @@ func recoverEVTXRecords(chunk []byte, from, index int, off int64, o *Options, st
 			st.Records++
 			st.Recovered++
 			if !fn(&rec) {
-				return -1, unread
+				return -1, unread, nil
 			}
 		}
 		pos = nextEVTXRecord(chunk, next, len(chunk))
 	}
-	return read, unread
+	return read, unread, nil
 }
 
 // recoveredText says what a recovery scan of a chunk found.

@@ -397,8 +397,8 @@ func TestEVTXTemplateIDCheck(t *testing.T) {
 	chunk := b[evtxFileHeaderSize : evtxFileHeaderSize+evtxChunkSize]
 	free := int(binary.LittleEndian.Uint32(chunk[48:]))
 	var st evtxStats
-	read, unread := recoverEVTXRecords(chunk, free, 0, evtxFileHeaderSize, &o, &st, func(*evtxRecord) bool { return true })
-	if read != 0 || unread != 34 || st.Recovered != 0 {
+	read, unread, limit := recoverEVTXRecords(newBXParser(chunk, &o), chunk, free, evtxFileHeaderSize, &st, func(*evtxRecord) bool { return true })
+	if read != 0 || unread != 34 || st.Recovered != 0 || limit != nil {
 		t.Errorf("slack of the reused chunk: %d recovered, %d unreadable; want 0 and 34 (20 on overwritten templates, 14 torn by the live records)", read, unread)
 	}
 	unchecked := 0
@@ -442,5 +442,26 @@ func TestEVTXRecoveredCopyOfALiveRecordDropped(t *testing.T) {
 	f := loadBytes(t, b, "x.evtx")
 	if len(f.Events) != len(live.Events) || slices.ContainsFunc(f.Events, func(e model.Event) bool { return e.Recovered }) {
 		t.Errorf("%d events (want %d), recovered among them: the copies should be dropped for the live records", len(f.Events), len(live.Events))
+	}
+}
+
+// The slack scan spends the chunk's one token budget: a chunk whose
+// live records used it up recovers nothing more and says so.
+func TestEVTXSlackScanSharesTheChunkBudget(t *testing.T) {
+	b := readTestEVTX(t, "bad-chunk-magic.evtx")
+	start := evtxFileHeaderSize + 7*evtxChunkSize // chunk 7: 50 records in its slack
+	chunk := b[start : start+evtxChunkSize]
+	free := int(binary.LittleEndian.Uint32(chunk[48:]))
+	o := (&Options{}).withDefaults()
+	var st evtxStats
+	bp := newBXParser(chunk, &o)
+	if read, _, limit := recoverEVTXRecords(bp, chunk, free, int64(start), &st, func(*evtxRecord) bool { return true }); read != 50 || limit != nil {
+		t.Fatalf("a fresh budget: %d recovered, limit %v; want 50", read, limit)
+	}
+	bp = newBXParser(chunk, &o)
+	bp.budget = 0 // what the live walk left
+	read, _, limit := recoverEVTXRecords(bp, chunk, free, int64(start), &st, func(*evtxRecord) bool { return true })
+	if read != 0 || !errors.Is(limit, ErrLimitExceeded) {
+		t.Errorf("a spent budget: %d recovered, limit %v; want none and the limit", read, limit)
 	}
 }
