@@ -1,7 +1,6 @@
 package report
 
 import (
-	"encoding/csv"
 	"fmt"
 	"io"
 	"path/filepath"
@@ -69,7 +68,7 @@ var eventsCSVHeader = []string{"path", "format", "record", "offset", "time", "ti
 	"category", "computer", "user", "strings", "data", "spool_file", "faulting_function", "app", "message"}
 
 func writeEventsCSV(w io.Writer, events []model.Event) error {
-	cw := csv.NewWriter(w)
+	cw := newCSVWriter(w)
 	if err := cw.Write(eventsCSVHeader); err != nil {
 		return fmt.Errorf("write csv: %w", err)
 	}

@@ -1,7 +1,6 @@
 package report
 
 import (
-	"encoding/csv"
 	"fmt"
 	"io"
 	"strconv"
@@ -54,7 +53,7 @@ func writeMessagesTable(w io.Writer, ms []*model.Message) error {
 var messageCSVHeader = []string{"path", "name", "queue", "format", "size", "sha256", "mtime", "from", "to", "subject", "score", "class", "rules", "error", "subject_decoded"}
 
 func writeMessagesCSV(w io.Writer, ms []*model.Message) error {
-	cw := csv.NewWriter(w)
+	cw := newCSVWriter(w)
 	if err := cw.Write(messageCSVHeader); err != nil {
 		return err
 	}
@@ -88,7 +87,7 @@ var findingCSVHeader = []string{"path", "rule", "class", "part", "offset", "evid
 
 // WriteFindingsCSV writes one row per finding.
 func WriteFindingsCSV(w io.Writer, ms []*model.Message) error {
-	cw := csv.NewWriter(w)
+	cw := newCSVWriter(w)
 	if err := cw.Write(findingCSVHeader); err != nil {
 		return err
 	}

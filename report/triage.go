@@ -1,7 +1,6 @@
 package report
 
 import (
-	"encoding/csv"
 	"fmt"
 	"io"
 	"strconv"
@@ -148,7 +147,7 @@ func writeTriageJSON(w io.Writer, suspects []model.Suspect, conclusions []model.
 var triageCSVHeader = []string{"type", "rank", "path", "name", "queue", "score", "verdict", "reasons", "kb"}
 
 func writeTriageCSV(w io.Writer, suspects []model.Suspect, conclusions []model.Conclusion) error {
-	cw := csv.NewWriter(w)
+	cw := newCSVWriter(w)
 	if err := cw.Write(triageCSVHeader); err != nil {
 		return fmt.Errorf("write csv: %w", err)
 	}
