@@ -75,12 +75,12 @@ func writeEventsCSV(w io.Writer, events []model.Event) error {
 	for _, e := range events {
 		strs := make([]string, len(e.Strings))
 		for i, s := range e.Strings {
-			strs[i] = model.Escape(string(s))
+			strs[i] = model.EscapeVisible(string(s))
 		}
 		data, _ := e.Data.MarshalText()
-		row := []string{model.Escape(e.Path), e.Format, record(e), strconv.FormatInt(e.Offset, 10), eventTime(e.Time, time.RFC3339Nano), e.TimeZone,
-			model.Escape(e.Source), eventID(e), e.Level, model.Escape(e.Category), model.Escape(e.Computer), model.Escape(e.User),
-			strings.Join(strs, " | "), string(data), e.SpoolFile, e.FaultingFunction, model.Escape(e.Application), model.Escape(string(e.Message))}
+		row := []string{model.EscapeVisible(e.Path), e.Format, record(e), strconv.FormatInt(e.Offset, 10), eventTime(e.Time, time.RFC3339Nano), e.TimeZone,
+			model.EscapeVisible(e.Source), eventID(e), e.Level, model.EscapeVisible(e.Category), model.EscapeVisible(e.Computer), model.EscapeVisible(e.User),
+			strings.Join(strs, " | "), string(data), e.SpoolFile, e.FaultingFunction, model.EscapeVisible(e.Application), model.EscapeVisible(string(e.Message))}
 		if err := cw.Write(row); err != nil {
 			return fmt.Errorf("write csv: %w", err)
 		}
@@ -145,7 +145,7 @@ func writeNotes(w io.Writer, notes []model.Conclusion) error {
 	var b strings.Builder
 	b.WriteString("\nNotes:\n")
 	for _, c := range notes {
-		b.WriteString("- " + model.Escape(c.Text) + "\n")
+		b.WriteString("- " + model.EscapeVisible(c.Text) + "\n")
 	}
 	if _, err := io.WriteString(w, b.String()); err != nil {
 		return fmt.Errorf("write table: %w", err)
@@ -238,7 +238,7 @@ func WriteTriageEvidence(w io.Writer, f Format, files []model.EvidenceFile, note
 	}
 	var b strings.Builder
 	for _, c := range notes {
-		b.WriteString(model.Escape(c.Text) + "\n")
+		b.WriteString(model.EscapeVisible(c.Text) + "\n")
 	}
 	if _, err := io.WriteString(w, b.String()); err != nil {
 		return fmt.Errorf("write table: %w", err)

@@ -38,7 +38,7 @@ func leftText(ls []model.RedactLeft) string {
 		if l.Rule != "" {
 			why = "kept for " + l.Rule
 		}
-		out = append(out, fmt.Sprintf("%s (%s)", model.Escape(string(l.Word)), why))
+		out = append(out, fmt.Sprintf("%s (%s)", model.EscapeVisible(string(l.Word)), why))
 	}
 	return strings.Join(out, ", ")
 }

@@ -132,7 +132,7 @@ func RepairLine(r model.RepairRecord) string {
 			if what == "" || len(what) > 24 || strings.ContainsAny(what, "\r\n") {
 				what = c.Note
 			}
-			parts = append(parts, c.Rule+" -> "+model.Escape(what))
+			parts = append(parts, c.Rule+" -> "+model.EscapeVisible(what))
 		}
 		line := "repairable: " + strings.Join(parts, "; ")
 		if left := leftRules(r.Remaining); left != "" {
