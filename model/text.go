@@ -61,6 +61,61 @@ func Escape(s string) string {
 	return b.String()
 }
 
+// EscapeVisible is Escape for text shown to people (the table, show, the
+// HTML report, CSV): it also writes as \xNN the bytes of the characters
+// that change how the text around them is displayed rather than showing
+// themselves: the C1 controls (U+0080-U+009F; some terminals take U+009B
+// as an escape sequence's start) and the bidirectional formatting marks
+// (U+061C, U+200E, U+200F, U+202A-U+202E, U+2066-U+2069). A hostile
+// Subject or file name with U+202E cannot then show its text reversed
+// ("Trojan Source", CVE-2021-42574) in a row the admin reads. Unescape
+// still gives back the exact bytes; JSON keeps Escape's form.
+func EscapeVisible(s string) string {
+	e := Escape(s)
+	if !hasDisplayControl(e) {
+		return e
+	}
+	var b strings.Builder
+	b.Grow(len(e) + 16)
+	for i := 0; i < len(e); {
+		r, n := utf8.DecodeRuneInString(e[i:])
+		if isDisplayControl(r) {
+			for k := 0; k < n; k++ {
+				writeHexEscape(&b, e[i+k])
+			}
+		} else {
+			b.WriteString(e[i : i+n])
+		}
+		i += n
+	}
+	return b.String()
+}
+
+// hasDisplayControl reports whether s holds a rune EscapeVisible escapes;
+// all of them are outside ASCII, so ASCII text is passed over at once.
+func hasDisplayControl(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			for _, r := range s[i:] {
+				if isDisplayControl(r) {
+					return true
+				}
+			}
+			return false
+		}
+	}
+	return false
+}
+
+func isDisplayControl(r rune) bool {
+	switch {
+	case 0x80 <= r && r <= 0x9f, r == 0x061c, r == 0x200e, r == 0x200f,
+		0x202a <= r && r <= 0x202e, 0x2066 <= r && r <= 0x2069:
+		return true
+	}
+	return false
+}
+
 // escapeClean reports whether Escape has nothing to change in s.
 func escapeClean(s string) bool {
 	for i := 0; i < len(s); {

@@ -41,7 +41,7 @@ func TestEscapeKeepsTextReadable(t *testing.T) {
 // FuzzTextRoundTrip: any byte string goes to JSON and back unchanged, and
 // the JSON is valid UTF-8 that encoding/json did not have to repair.
 func FuzzTextRoundTrip(f *testing.F) {
-	for _, s := range []string{"bad\xffx", `bad\xffx`, `C:\Exchsrvr\x41`, "\x00\n\r\x7f", "\\", `\x`, `\x5c`, "\xc3", "é\xe9"} {
+	for _, s := range []string{"bad\xffx", "rlo\u202e\u009b", `bad\xffx`, `C:\Exchsrvr\x41`, "\x00\n\r\x7f", "\\", `\x`, `\x5c`, "\xc3", "é\xe9"} {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
@@ -59,6 +59,17 @@ func FuzzTextRoundTrip(f *testing.F) {
 		}
 		if string(out) != string(b) {
 			t.Fatalf("round trip %q -> %s -> %q", b, js, string(out))
+		}
+		// The form for people: the same bytes back, valid UTF-8, and
+		// no control of how text is displayed left in it.
+		vis := EscapeVisible(string(b))
+		if Unescape(vis) != string(b) || !utf8.ValidString(vis) {
+			t.Fatalf("EscapeVisible(%q) = %q does not give the bytes back", b, vis)
+		}
+		for _, r := range vis {
+			if r < 0x20 && r != '\t' || r == 0x7f || isDisplayControl(r) {
+				t.Fatalf("EscapeVisible(%q) = %q keeps %U", b, vis, r)
+			}
 		}
 	})
 }
@@ -112,6 +123,29 @@ func TestRecordPathsStayDistinct(t *testing.T) {
 		}
 		if !utf8.Valid(a) {
 			t.Errorf("%s: JSON not UTF-8", kind)
+		}
+	}
+}
+
+// EscapeVisible hides every display control as \xNN, keeps other text as
+// Escape writes it, and Unescape still gives the exact bytes back.
+func TestEscapeVisible(t *testing.T) {
+	for in, want := range map[string]string{
+		"plain":                      "plain",
+		"Grüße ünd 日本語":              "Grüße ünd 日本語",
+		"invoice\u202efdp.exe":       `invoice\xe2\x80\xaefdp.exe`,
+		"a\u2066b\u2069c\u200fd":     `a\xe2\x81\xa6b\xe2\x81\xa9c\xe2\x80\x8fd`,
+		"csi\u009b31m":               `csi\xc2\x9b31m`,
+		"ctl\x1b[31m \\x41 \u061c":   `ctl\x1b[31m \x5cx41 \xd8\x9c`,
+		"bad\xff\u202e":              `bad\xff\xe2\x80\xae`,
+		"C:\\Exchsrvr\\Imcdata\\Out": `C:\Exchsrvr\Imcdata\Out`,
+	} {
+		got := EscapeVisible(in)
+		if got != want {
+			t.Errorf("EscapeVisible(%q) = %q, want %q", in, got, want)
+		}
+		if back := Unescape(got); back != in {
+			t.Errorf("Unescape(EscapeVisible(%q)) = %q", in, back)
 		}
 	}
 }

@@ -44,12 +44,12 @@ func WriteBisect(w io.Writer, f Format, culprits []model.Culprit, untestable []m
 		if c.Rank > 0 {
 			rank = fmt.Sprintf("triage rank %d", c.Rank)
 		}
-		ew.printf("  %s  (%s; %s) isolated in round %d\n", model.Escape(c.Path), rules, rank, c.Round)
+		ew.printf("  %s  (%s; %s) isolated in round %d\n", model.EscapeVisible(c.Path), rules, rank, c.Round)
 	}
 	if len(untestable) > 0 {
 		ew.printf("\nNot testable here (%d): %s\n", len(untestable), untestable[0].Why)
 		for _, u := range untestable {
-			ew.printf("  %s  (%s)\n", model.Escape(u.Path), strings.Join(u.Rules, " "))
+			ew.printf("  %s  (%s)\n", model.EscapeVisible(u.Path), strings.Join(u.Rules, " "))
 		}
 		ew.printf("  How: %s.\n", untestable[0].How)
 	}

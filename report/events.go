@@ -1,7 +1,6 @@
 package report
 
 import (
-	"encoding/csv"
 	"fmt"
 	"io"
 	"path/filepath"
@@ -69,19 +68,19 @@ var eventsCSVHeader = []string{"path", "format", "record", "offset", "time", "ti
 	"category", "computer", "user", "strings", "data", "spool_file", "faulting_function", "app", "message"}
 
 func writeEventsCSV(w io.Writer, events []model.Event) error {
-	cw := csv.NewWriter(w)
+	cw := newCSVWriter(w)
 	if err := cw.Write(eventsCSVHeader); err != nil {
 		return fmt.Errorf("write csv: %w", err)
 	}
 	for _, e := range events {
 		strs := make([]string, len(e.Strings))
 		for i, s := range e.Strings {
-			strs[i] = model.Escape(string(s))
+			strs[i] = model.EscapeVisible(string(s))
 		}
 		data, _ := e.Data.MarshalText()
-		row := []string{model.Escape(e.Path), e.Format, record(e), strconv.FormatInt(e.Offset, 10), eventTime(e.Time, time.RFC3339Nano), e.TimeZone,
-			model.Escape(e.Source), eventID(e), e.Level, model.Escape(e.Category), model.Escape(e.Computer), model.Escape(e.User),
-			strings.Join(strs, " | "), string(data), e.SpoolFile, e.FaultingFunction, model.Escape(e.Application), model.Escape(string(e.Message))}
+		row := []string{model.EscapeVisible(e.Path), e.Format, record(e), strconv.FormatInt(e.Offset, 10), eventTime(e.Time, time.RFC3339Nano), e.TimeZone,
+			model.EscapeVisible(e.Source), eventID(e), e.Level, model.EscapeVisible(e.Category), model.EscapeVisible(e.Computer), model.EscapeVisible(e.User),
+			strings.Join(strs, " | "), string(data), e.SpoolFile, e.FaultingFunction, model.EscapeVisible(e.Application), model.EscapeVisible(string(e.Message))}
 		if err := cw.Write(row); err != nil {
 			return fmt.Errorf("write csv: %w", err)
 		}
@@ -146,7 +145,7 @@ func writeNotes(w io.Writer, notes []model.Conclusion) error {
 	var b strings.Builder
 	b.WriteString("\nNotes:\n")
 	for _, c := range notes {
-		b.WriteString("- " + model.Escape(c.Text) + "\n")
+		b.WriteString("- " + model.EscapeVisible(c.Text) + "\n")
 	}
 	if _, err := io.WriteString(w, b.String()); err != nil {
 		return fmt.Errorf("write table: %w", err)
@@ -239,7 +238,7 @@ func WriteTriageEvidence(w io.Writer, f Format, files []model.EvidenceFile, note
 	}
 	var b strings.Builder
 	for _, c := range notes {
-		b.WriteString(model.Escape(c.Text) + "\n")
+		b.WriteString(model.EscapeVisible(c.Text) + "\n")
 	}
 	if _, err := io.WriteString(w, b.String()); err != nil {
 		return fmt.Errorf("write table: %w", err)

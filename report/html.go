@@ -136,8 +136,8 @@ var htmlTemplate = template.Must(template.New("report").Funcs(template.FuncMap{
 		}
 		return t.In(zone).Format("2006-01-02 15:04:05 -07:00")
 	},
-	"esc":      func(s string) string { return model.Escape(s) },
-	"etext":    func(t model.Text) string { return model.Escape(string(t)) },
+	"esc":      func(s string) string { return model.EscapeVisible(s) },
+	"etext":    func(t model.Text) string { return model.EscapeVisible(string(t)) },
 	"indent":   func(depth int) string { return fmt.Sprintf("%.1fem", float64(depth)*1.4) },
 	"score":    score,
 	"partName": partName,

@@ -180,7 +180,7 @@ func planOf(ms []*model.Message, p HTMLPlanInput) ([]HTMLPlanLine, string, strin
 	}
 	note := "replay's own plan (the planner of imsforensic replay, without a target): " + counts + ": replay holds back every message with a crash finding unless it is named with --include-suspects. Run the command with --dry-run against the real target first; pass --plan-to TARGET to put that dry run in this report."
 	if p.Target != "" {
-		note = fmt.Sprintf("replay's own plan, a dry run of imsforensic replay against %s: %s (every message with a crash finding is held back unless named with --include-suspects).", model.Escape(p.Target), counts)
+		note = fmt.Sprintf("replay's own plan, a dry run of imsforensic replay against %s: %s (every message with a crash finding is held back unless named with --include-suspects).", model.EscapeVisible(p.Target), counts)
 		if p.QueueDat {
 			note += " Queue.dat exists there, so the command renames it to Queue.old first (KB Q312443)."
 		}

@@ -8,6 +8,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/imsforensic/imsforensic/model"
 )
 
 // Chart geometry, in SVG user units.
@@ -45,8 +47,8 @@ var buckets = []struct {
 // no script: events and message file times as densities per time bucket,
 // each crash as its own red mark labelled with its time and event IDs,
 // the suspects' file times in orange and rank 1's in red across the
-// chart, and an axis with dates and the zone. Labels go through
-// html.EscapeString: they come from event logs and message files. The
+// chart, and an axis with dates and the zone. Labels go through svgText:
+// they come from event logs and message files. The
 // size of the SVG is bounded by the number of buckets and crashes, not
 // by the number of events or messages.
 func renderTimelineSVG(t Timeline) template.HTML {
@@ -140,8 +142,8 @@ func (c *timelineChart) lanes() {
 		}
 	}
 
-	fmt.Fprintf(b, `<text x="%d" y="16" class="lane">%s to %s</text>`, svgLeft, html.EscapeString(lo.In(zone).Format("Mon 2006-01-02 15:04")),
-		html.EscapeString(hi.In(zone).Format("Mon 2006-01-02 15:04 MST")))
+	fmt.Fprintf(b, `<text x="%d" y="16" class="lane">%s to %s</text>`, svgLeft, svgText(lo.In(zone).Format("Mon 2006-01-02 15:04")),
+		svgText(hi.In(zone).Format("Mon 2006-01-02 15:04 MST")))
 	var away []string
 	for _, k := range crashClusters(c.t.Events, func(at time.Time) bool { return !at.IsZero() && !c.inWindow(at) }) {
 		away = append(away, k.first.In(zone).Format("2006-01-02 15:04"))
@@ -153,7 +155,7 @@ func (c *timelineChart) lanes() {
 	if len(away) > 0 {
 		note += fmt.Sprintf(", among them %d crash(es) at %s", len(away), strings.Join(away, ", "))
 	}
-	fmt.Fprintf(b, `<text x="%d" y="%d" class="axis">%s</text>`, svgLeft, svgAxisY+50, html.EscapeString(note))
+	fmt.Fprintf(b, `<text x="%d" y="%d" class="axis">%s</text>`, svgLeft, svgAxisY+50, svgText(note))
 
 	unit := "per minute"
 	if c.bk.d != time.Minute {
@@ -161,8 +163,8 @@ func (c *timelineChart) lanes() {
 	}
 	histogram(b, "events", evBins, c.start, c.bk.d, c.x, svgEvTop, svgEvBot, "bar ev")
 	histogram(b, "message files", fileBins, c.start, c.bk.d, c.x, svgFileTop, svgFileBot, "bar file")
-	fmt.Fprintf(b, `<text x="%d" y="%d" class="lane">events %s</text>`, svgLeft+4, svgEvTop-6, html.EscapeString(unit))
-	fmt.Fprintf(b, `<text x="%d" y="%d" class="lane">message file times %s</text>`, svgLeft+4, svgFileTop-6, html.EscapeString(unit))
+	fmt.Fprintf(b, `<text x="%d" y="%d" class="lane">events %s</text>`, svgLeft+4, svgEvTop-6, svgText(unit))
+	fmt.Fprintf(b, `<text x="%d" y="%d" class="lane">message file times %s</text>`, svgLeft+4, svgFileTop-6, svgText(unit))
 }
 
 // axis draws ticks at a round step in the axis's zone, the date under the
@@ -185,10 +187,10 @@ func (c *timelineChart) axis() {
 		fmt.Fprintf(b, `<text x="%.1f" y="%d" text-anchor="middle" class="axis">%s</text>`, x(at), svgAxisY+18, label)
 		if day := lt.Format("Mon 01-02"); day != lastDay {
 			lastDay = day
-			fmt.Fprintf(b, `<text x="%.1f" y="%d" text-anchor="middle" class="axis date">%s</text>`, x(at), svgAxisY+32, html.EscapeString(day))
+			fmt.Fprintf(b, `<text x="%.1f" y="%d" text-anchor="middle" class="axis date">%s</text>`, x(at), svgAxisY+32, svgText(day))
 		}
 	}
-	fmt.Fprintf(b, `<text x="%d" y="16" text-anchor="end" class="lane">times in %s</text>`, svgWidth-svgRight, html.EscapeString(zoneName(c.zone, c.lo)))
+	fmt.Fprintf(b, `<text x="%d" y="16" text-anchor="end" class="lane">times in %s</text>`, svgWidth-svgRight, svgText(zoneName(c.zone, c.lo)))
 }
 
 // suspects marks the suspects' file times over the file lane (rank 1 is
@@ -199,7 +201,7 @@ func (c *timelineChart) suspects() {
 			continue
 		}
 		fmt.Fprintf(c.b, `<line x1="%.1f" y1="%d" x2="%.1f" y2="%d" class="tick suspect" data-name="%s"><title>%s %s</title></line>`,
-			c.x(f.Time), svgFileTop-2, c.x(f.Time), svgFileBot, html.EscapeString(f.Name), html.EscapeString(f.Name), html.EscapeString(stamp(f.Time, c.zone)))
+			c.x(f.Time), svgFileTop-2, c.x(f.Time), svgFileBot, svgText(f.Name), svgText(f.Name), svgText(stamp(f.Time, c.zone)))
 	}
 }
 
@@ -236,8 +238,8 @@ func (c *timelineChart) crashes() {
 			tx = z
 		}
 		fmt.Fprintf(b, `<line x1="%.1f" y1="%d" x2="%.1f" y2="%d" class="crashline"/>`, cx, svgEvTop, cx, ly-4)
-		fmt.Fprintf(b, `<path d="M%.1f %d l-6 -10 h12 z" class="marker crash"><title>%s</title></path>`, cx, svgCrashTop+10, html.EscapeString(k.title(zone)))
-		fmt.Fprintf(b, `<text x="%.1f" y="%d" text-anchor="%s" class="crashlabel">%s</text>`, tx, ly, anchor, html.EscapeString(text))
+		fmt.Fprintf(b, `<path d="M%.1f %d l-6 -10 h12 z" class="marker crash"><title>%s</title></path>`, cx, svgCrashTop+10, svgText(k.title(zone)))
+		fmt.Fprintf(b, `<text x="%.1f" y="%d" text-anchor="%s" class="crashlabel">%s</text>`, tx, ly, anchor, svgText(text))
 	}
 }
 
@@ -253,9 +255,9 @@ func (c *timelineChart) rank1() {
 			anchor, tx = "start", fx+5
 		}
 		fmt.Fprintf(c.b, `<line x1="%.1f" y1="%d" x2="%.1f" y2="%d" class="tick suspect rank1" data-name="%s"><title>rank 1: %s %s</title></line>`,
-			fx, svgEvTop, fx, svgFileBot, html.EscapeString(f.Name), html.EscapeString(f.Name), html.EscapeString(stamp(f.Time, c.zone)))
+			fx, svgEvTop, fx, svgFileBot, svgText(f.Name), svgText(f.Name), svgText(stamp(f.Time, c.zone)))
 		fmt.Fprintf(c.b, `<text x="%.1f" y="%d" text-anchor="%s" class="rank1label">rank 1 %s %s</text>`, tx, svgFileTop+12, anchor,
-			html.EscapeString(f.Name), html.EscapeString(f.Time.In(c.zone).Format("15:04:05")))
+			svgText(f.Name), svgText(f.Time.In(c.zone).Format("15:04:05")))
 	}
 }
 
@@ -281,7 +283,7 @@ func histogram(b *strings.Builder, what string, bins []int, start time.Time, d t
 		w := math.Max(x1-x0-0.4, 0.8)
 		bh := math.Max(h*float64(n)/float64(peak), 1.5)
 		fmt.Fprintf(b, `<rect x="%.1f" y="%.1f" width="%.1f" height="%.1f" class="%s"><title>%d %s in the %s from %s</title></rect>`,
-			x0, float64(bot)-bh, w, bh, class, n, what, d, html.EscapeString(at.UTC().Format("2006-01-02 15:04:05Z")))
+			x0, float64(bot)-bh, w, bh, class, n, what, d, svgText(at.UTC().Format("2006-01-02 15:04:05Z")))
 	}
 }
 
@@ -460,7 +462,7 @@ func renderZoomSVG(t Timeline) template.HTML {
 	z := &zoomChart{b: &b, t: t, zone: zone, from: from, to: to, span: to.Sub(from), plotW: float64(svgWidth - svgLeft - svgRight)}
 	fmt.Fprintf(&b, `<svg id="timeline-zoom" viewBox="0 0 %d %d" width="100%%" role="img" aria-label="the minutes around the crash">`, svgWidth, zoomHeight)
 	fmt.Fprintf(&b, `<text x="%d" y="14" class="lane">%s to %s: the crash rank 1 is tied to, second by second</text>`, svgLeft,
-		html.EscapeString(from.In(zone).Format("2006-01-02 15:04")), html.EscapeString(to.In(zone).Format("15:04 MST")))
+		svgText(from.In(zone).Format("2006-01-02 15:04")), svgText(to.In(zone).Format("15:04 MST")))
 	z.lanes()
 	z.axis()
 	z.crash(c)
@@ -569,7 +571,7 @@ func (z *zoomChart) crash(c crash) {
 	var parts []string
 	for _, e := range c.evs {
 		fmt.Fprintf(z.b, `<line x1="%.1f" y1="%d" x2="%.1f" y2="%d" class="tick crashtick"><title>%s</title></line>`, x(e.Time), zoomEvTop, x(e.Time), zoomEvBot,
-			html.EscapeString(stamp(e.Time, zone)+" "+e.Label))
+			svgText(stamp(e.Time, zone)+" "+e.Label))
 		parts = append(parts, e.ID+" "+e.Time.In(zone).Format(":05"))
 	}
 	last := c.evs[len(c.evs)-1].Time
@@ -578,7 +580,7 @@ func (z *zoomChart) crash(c crash) {
 	if lx+6.6*float64(len(label)) > svgWidth-svgRight {
 		lx, anchor = x(last)-4, "end"
 	}
-	fmt.Fprintf(z.b, `<text x="%.1f" y="%d" text-anchor="%s" class="crashlabel">%s</text>`, lx, zoomEvBot+16, anchor, html.EscapeString(label))
+	fmt.Fprintf(z.b, `<text x="%.1f" y="%d" text-anchor="%s" class="crashlabel">%s</text>`, lx, zoomEvBot+16, anchor, svgText(label))
 }
 
 // suspects draws the suspects' file times, rank 1 labelled.
@@ -592,10 +594,10 @@ func (z *zoomChart) suspects() {
 			cls = "tick suspect rank1"
 		}
 		fmt.Fprintf(z.b, `<line x1="%.1f" y1="%d" x2="%.1f" y2="%d" class="%s"><title>%s %s</title></line>`, z.x(f.Time), zoomFileTop-4, z.x(f.Time), zoomFileBot,
-			cls, html.EscapeString(f.Name), html.EscapeString(stamp(f.Time, z.zone)))
+			cls, svgText(f.Name), svgText(stamp(f.Time, z.zone)))
 		if f.Rank1 {
 			fmt.Fprintf(z.b, `<text x="%.1f" y="%d" text-anchor="end" class="rank1label">rank 1 %s %s</text>`, z.x(f.Time)-4, zoomFileTop+8,
-				html.EscapeString(f.Name), html.EscapeString(f.Time.In(z.zone).Format("15:04:05")))
+				svgText(f.Name), svgText(f.Time.In(z.zone).Format("15:04:05")))
 		}
 	}
 }
@@ -613,3 +615,8 @@ func ticks(b *strings.Builder, cols map[int]int, top, bot int, what string) {
 		fmt.Fprintf(b, `<line x1="%d" y1="%d" x2="%d" y2="%d" class="tick" stroke-opacity="%.2f"><title>%d %s</title></line>`, c, top, c, bot, op, n, what)
 	}
 }
+
+// svgText is a label or attribute value for the SVG: escaped for HTML,
+// with invalid bytes and display controls (a file name's U+202E) written
+// as \xNN as everywhere else in the report (model.EscapeVisible).
+func svgText(s string) string { return html.EscapeString(model.EscapeVisible(s)) }

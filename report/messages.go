@@ -1,7 +1,6 @@
 package report
 
 import (
-	"encoding/csv"
 	"fmt"
 	"io"
 	"strconv"
@@ -54,7 +53,7 @@ func writeMessagesTable(w io.Writer, ms []*model.Message) error {
 var messageCSVHeader = []string{"path", "name", "queue", "format", "size", "sha256", "mtime", "from", "to", "subject", "score", "class", "rules", "error", "subject_decoded"}
 
 func writeMessagesCSV(w io.Writer, ms []*model.Message) error {
-	cw := csv.NewWriter(w)
+	cw := newCSVWriter(w)
 	if err := cw.Write(messageCSVHeader); err != nil {
 		return err
 	}
@@ -78,9 +77,9 @@ func messageCSVRow(m *model.Message) []string {
 		ids = append(ids, id)
 	}
 	sortStrings(ids)
-	return []string{model.Escape(m.Path), model.Escape(m.Name), m.Queue, string(m.Format), strconv.FormatInt(m.Size, 10), m.SHA256, tm,
-		model.Escape(m.Envelope.From), model.Escape(strings.Join(m.Envelope.To, " ")), model.Escape(string(m.Subject)),
-		score(m.Score), m.TopClass().String(), strings.Join(ids, " "), model.Escape(m.Error), model.Escape(string(m.SubjectDecoded))}
+	return []string{model.EscapeVisible(m.Path), model.EscapeVisible(m.Name), m.Queue, string(m.Format), strconv.FormatInt(m.Size, 10), m.SHA256, tm,
+		model.EscapeVisible(m.Envelope.From), model.EscapeVisible(strings.Join(m.Envelope.To, " ")), model.EscapeVisible(string(m.Subject)),
+		score(m.Score), m.TopClass().String(), strings.Join(ids, " "), model.EscapeVisible(m.Error), model.EscapeVisible(string(m.SubjectDecoded))}
 }
 
 // findingCSVHeader is the fixed column order of findings in CSV.
@@ -88,14 +87,14 @@ var findingCSVHeader = []string{"path", "rule", "class", "part", "offset", "evid
 
 // WriteFindingsCSV writes one row per finding.
 func WriteFindingsCSV(w io.Writer, ms []*model.Message) error {
-	cw := csv.NewWriter(w)
+	cw := newCSVWriter(w)
 	if err := cw.Write(findingCSVHeader); err != nil {
 		return err
 	}
 	for _, m := range ms {
 		for _, f := range m.Findings {
-			if err := cw.Write([]string{model.Escape(m.Path), f.Rule, f.Class.String(), f.Part, strconv.FormatInt(f.Offset, 10),
-				model.Escape(string(f.Evidence)), strings.Join(f.KB, " "), f.Detail}); err != nil {
+			if err := cw.Write([]string{model.EscapeVisible(m.Path), f.Rule, f.Class.String(), f.Part, strconv.FormatInt(f.Offset, 10),
+				model.EscapeVisible(string(f.Evidence)), strings.Join(f.KB, " "), f.Detail}); err != nil {
 				return err
 			}
 		}

@@ -3,7 +3,6 @@ package report
 import (
 	"bufio"
 	"container/heap"
-	"encoding/csv"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -26,7 +25,7 @@ type MessageWriter struct {
 	enc  *json.Encoder
 	bw   *bufio.Writer // JSON: one write per 64 KiB, not one per record
 	buf  []byte        // JSON: the record being written (appendMessageRecord)
-	cw   *csv.Writer
+	cw   csvWriter
 	top  riskHeap
 	rows int
 	left struct{ messages, withFindings int }
@@ -45,7 +44,7 @@ func NewMessageWriter(w io.Writer, f Format, rows int) (*MessageWriter, error) {
 		mw.bw = bufio.NewWriterSize(w, 64<<10)
 		mw.enc = newJSONLines(mw.bw)
 	case CSV:
-		mw.cw = csv.NewWriter(w)
+		mw.cw = newCSVWriter(w)
 		if err := mw.cw.Write(messageCSVHeader); err != nil {
 			return nil, fmt.Errorf("write csv: %w", err)
 		}

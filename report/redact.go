@@ -1,7 +1,6 @@
 package report
 
 import (
-	"encoding/csv"
 	"fmt"
 	"io"
 	"strings"
@@ -39,7 +38,7 @@ func leftText(ls []model.RedactLeft) string {
 		if l.Rule != "" {
 			why = "kept for " + l.Rule
 		}
-		out = append(out, fmt.Sprintf("%s (%s)", model.Escape(string(l.Word)), why))
+		out = append(out, fmt.Sprintf("%s (%s)", model.EscapeVisible(string(l.Word)), why))
 	}
 	return strings.Join(out, ", ")
 }
@@ -66,7 +65,7 @@ func writeRedactsTable(w io.Writer, recs []model.RedactRecord) error {
 }
 
 func writeRedactsCSV(w io.Writer, recs []model.RedactRecord) error {
-	cw := csv.NewWriter(w)
+	cw := newCSVWriter(w)
 	if err := cw.Write([]string{"path", "status", "sha256_before", "sha256_after", "out", "rules", "changed", "left", "error"}); err != nil {
 		return err
 	}

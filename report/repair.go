@@ -1,7 +1,6 @@
 package report
 
 import (
-	"encoding/csv"
 	"fmt"
 	"io"
 	"strconv"
@@ -102,7 +101,7 @@ func countStatus(recs []model.RepairRecord, s string) int {
 }
 
 func writeRepairsCSV(w io.Writer, recs []model.RepairRecord) error {
-	cw := csv.NewWriter(w)
+	cw := newCSVWriter(w)
 	if err := cw.Write([]string{"path", "status", "sha256_before", "sha256_after", "out", "changes", "changed_rules", "remaining", "error"}); err != nil {
 		return err
 	}
@@ -133,7 +132,7 @@ func RepairLine(r model.RepairRecord) string {
 			if what == "" || len(what) > 24 || strings.ContainsAny(what, "\r\n") {
 				what = c.Note
 			}
-			parts = append(parts, c.Rule+" -> "+model.Escape(what))
+			parts = append(parts, c.Rule+" -> "+model.EscapeVisible(what))
 		}
 		line := "repairable: " + strings.Join(parts, "; ")
 		if left := leftRules(r.Remaining); left != "" {

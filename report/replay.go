@@ -104,7 +104,7 @@ func WriteReplaySummary(w io.Writer, s model.ReplaySummary) error {
 	}
 	fmt.Fprintln(w)
 	if s.Journal != "" {
-		fmt.Fprintf(w, "journal: %s\n", model.Escape(s.Journal))
+		fmt.Fprintf(w, "journal: %s\n", model.EscapeVisible(s.Journal))
 	}
 	outcomes := make([]model.ReplayOutcome, 0, len(s.Reasons))
 	for o := range s.Reasons {

@@ -24,11 +24,11 @@ func WriteShow(w io.Writer, f Format, m *model.Message) error {
 
 func writeShowText(w io.Writer, m *model.Message) error {
 	ew := &errWriter{w: w}
-	ew.printf("File:      %s\n", model.Escape(m.Path))
+	ew.printf("File:      %s\n", model.EscapeVisible(m.Path))
 	if m.MboxOrdinal > 0 {
 		// Size, sha256 and the offsets below are this message's, inside
 		// a file that holds several: say which one.
-		ew.printf("Message:   %s, mbox message %d, its From line at file offset %d\n", model.Escape(m.Name), m.MboxOrdinal, m.FileOffset)
+		ew.printf("Message:   %s, mbox message %d, its From line at file offset %d\n", model.EscapeVisible(m.Name), m.MboxOrdinal, m.FileOffset)
 	}
 	ew.printf("Queue:     %s\n", orDash(m.Queue))
 	ew.printf("Format:    %s\n", m.Format)
@@ -46,13 +46,13 @@ func writeShowText(w io.Writer, m *model.Message) error {
 		ew.printf(", bytes %d-%d", e.RawOffset, e.RawOffset+e.RawLength-1)
 	}
 	ew.printf(")\n")
-	ew.printf("  MAIL FROM: <%s> %s\n", model.Escape(e.From), e.FromParams)
+	ew.printf("  MAIL FROM: <%s> %s\n", model.EscapeVisible(e.From), e.FromParams)
 	for i, t := range e.To {
 		p := ""
 		if i < len(e.ToParams) {
 			p = e.ToParams[i]
 		}
-		ew.printf("  RCPT TO:   <%s> %s\n", model.Escape(t), p)
+		ew.printf("  RCPT TO:   <%s> %s\n", model.EscapeVisible(t), p)
 	}
 	if e.Helo != "" {
 		ew.printf("  HELO:      %s\n", e.Helo)
@@ -81,7 +81,7 @@ func writeShowText(w io.Writer, m *model.Message) error {
 				ew.printf(" %s", p.CTE)
 			}
 			if p.Filename != "" {
-				ew.printf(" %q", model.Escape(string(p.Filename)))
+				ew.printf(" %q", model.EscapeVisible(string(p.Filename)))
 			}
 			ew.printf("  @%d, body %d bytes, decoded %d\n", p.Offset, p.BodyLength, p.Body.DecodedSize)
 		}

@@ -134,7 +134,7 @@ func eventIDs(evs []model.LoggedEvent) []string {
 // clip escapes s and shortens it to n runes, without the tab folding of
 // cell: simulation details never hold tabs.
 func clip(s string, n int) string {
-	s = model.Escape(s)
+	s = model.EscapeVisible(s)
 	r := []rune(s)
 	if len(r) <= n {
 		return s

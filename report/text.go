@@ -15,7 +15,7 @@ import (
 // be 20,000 characters); our own words (reasons, findings, notes) go
 // through text and are wrapped whole by the table.
 func cell(s string, max int) string {
-	s = model.Escape(s)
+	s = model.EscapeVisible(s)
 	s = strings.ReplaceAll(s, "\t", " ")
 	if utf8.RuneCountInString(s) <= max {
 		return s
@@ -26,7 +26,7 @@ func cell(s string, max int) string {
 
 // text is cell without a cap: the table wraps it.
 func text(s string) string {
-	return strings.ReplaceAll(model.Escape(s), "\t", " ")
+	return strings.ReplaceAll(model.EscapeVisible(s), "\t", " ")
 }
 
 // textLines is text for each line of s: the line breaks stay, for the

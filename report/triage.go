@@ -1,7 +1,6 @@
 package report
 
 import (
-	"encoding/csv"
 	"fmt"
 	"io"
 	"strconv"
@@ -66,7 +65,7 @@ func writeTriageTable(w io.Writer, suspects []model.Suspect, conclusions []model
 	var b strings.Builder
 	b.WriteString("\nConclusions:\n")
 	for _, c := range conclusions {
-		line := model.Escape(c.Text)
+		line := model.EscapeVisible(c.Text)
 		if len(c.KB) > 0 {
 			line += " [" + strings.Join(c.KB, " ") + "]"
 		}
@@ -148,21 +147,21 @@ func writeTriageJSON(w io.Writer, suspects []model.Suspect, conclusions []model.
 var triageCSVHeader = []string{"type", "rank", "path", "name", "queue", "score", "verdict", "reasons", "kb"}
 
 func writeTriageCSV(w io.Writer, suspects []model.Suspect, conclusions []model.Conclusion) error {
-	cw := csv.NewWriter(w)
+	cw := newCSVWriter(w)
 	if err := cw.Write(triageCSVHeader); err != nil {
 		return fmt.Errorf("write csv: %w", err)
 	}
 	for _, s := range suspects {
 		rs := make([]string, 0, len(s.Reasons))
 		for _, r := range s.Reasons {
-			rs = append(rs, fmt.Sprintf("%s: %s (%s)", r.Kind, model.Escape(r.Detail), score(r.Weight)))
+			rs = append(rs, fmt.Sprintf("%s: %s (%s)", r.Kind, model.EscapeVisible(r.Detail), score(r.Weight)))
 		}
-		if err := cw.Write([]string{"suspect", strconv.Itoa(s.Rank), model.Escape(s.Path), model.Escape(s.Name), s.Queue, score(s.Score), string(s.Verdict), strings.Join(rs, " | "), ""}); err != nil {
+		if err := cw.Write([]string{"suspect", strconv.Itoa(s.Rank), model.EscapeVisible(s.Path), model.EscapeVisible(s.Name), s.Queue, score(s.Score), string(s.Verdict), strings.Join(rs, " | "), ""}); err != nil {
 			return fmt.Errorf("write csv: %w", err)
 		}
 	}
 	for _, c := range conclusions {
-		if err := cw.Write([]string{"conclusion", "", "", "", "", "", "", model.Escape(c.Text), strings.Join(c.KB, " ")}); err != nil {
+		if err := cw.Write([]string{"conclusion", "", "", "", "", "", "", model.EscapeVisible(c.Text), strings.Join(c.KB, " ")}); err != nil {
 			return fmt.Errorf("write csv: %w", err)
 		}
 	}

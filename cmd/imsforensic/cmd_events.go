@@ -212,7 +212,7 @@ func (ev *loadedEvidence) tell(g *globals) int {
 	failed := 0
 	for _, f := range ev.files {
 		for _, w := range f.Info.Warnings {
-			fmt.Fprintf(g.stderr, "imsforensic: warning: %s: %s\n", model.Escape(f.Info.Path), w)
+			fmt.Fprintf(g.stderr, "imsforensic: warning: %s: %s\n", model.EscapeVisible(f.Info.Path), w)
 		}
 		if f.Err != nil {
 			failed++

@@ -284,7 +284,7 @@ func replayJournal(g *globals, opts *replayOptions, target replay.Target, paths 
 		}
 	}
 	if !opts.dryRun {
-		fmt.Fprintf(g.stderr, "journal: %s\n", model.Escape(journal))
+		fmt.Fprintf(g.stderr, "journal: %s\n", model.EscapeVisible(journal))
 	}
 	return journal, nil
 }

@@ -110,7 +110,7 @@ func humanError(err error) string {
 	}
 	var pe *fs.PathError
 	if errors.Is(err, fs.ErrNotExist) && errors.As(err, &pe) {
-		return fmt.Sprintf("%s: no such file or folder; check the path", model.Escape(pe.Path))
+		return fmt.Sprintf("%s: no such file or folder; check the path", model.EscapeVisible(pe.Path))
 	}
 	return err.Error()
 }
