@@ -3,9 +3,11 @@ package replay
 import (
 	"bytes"
 	"context"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -140,6 +142,84 @@ func TestParseTarget(t *testing.T) {
 		tg, err := NewImcdataTarget(spec.Path, ImcdataOptions{})
 		if err != nil || tg.String() != `imcdata:D:\Exchsrvr\Imcdata` {
 			t.Errorf("windows path: %v %v", tg, err)
+		}
+	}
+}
+
+// A spool file whose name Windows would not keep (a device name, a
+// trailing dot, a character NTFS refuses) is refused by every file
+// target with the reason, and nothing is written: on Exchange's server
+// "NUL.eml" would have swallowed the message and "A." would have landed
+// on "A".
+func TestNamesWindowsCannotKeepAreRefused(t *testing.T) {
+	m, _ := pickupFixture(t)
+	bad := map[string]string{
+		"NUL":       "device",
+		"con.txt":   "device",
+		"Com1":      "device",
+		"LPT\u00b9": "device",
+		"AUX .x":    "device",
+		"KPFY.":     "drops",
+		"KPFY ":     "drops",
+		"a:b":       "<>:",
+		"a?b":       "<>:",
+		"a\x01b":    "control character",
+		`a\b`:       "separator",
+		"..":        "not a file name",
+	}
+	for _, target := range []string{"pickup", "replay-dir", "imcdata"} {
+		dir := t.TempDir()
+		var tg Target
+		var err error
+		switch target {
+		case "pickup":
+			tg, err = NewPickupTarget(dir, PickupOptions{})
+		case "replay-dir":
+			tg, err = NewReplayDirTarget(dir)
+		default:
+			tg, err = NewImcdataTarget(dir, ImcdataOptions{})
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		var msgs []*model.Message
+		byPath := map[string]string{}
+		for name := range bad {
+			c := *m
+			c.Name = name
+			c.Queue = model.QueueIN
+			c.Path = filepath.Join(filepath.Dir(m.Path), "as-"+strconv.Itoa(len(msgs)))
+			byPath[c.Path] = name
+			msgs = append(msgs, &c)
+		}
+		var recs []model.ReplayRecord
+		sum, err := Run(context.Background(), msgs, tg, Options{JournalPath: filepath.Join(t.TempDir(), "j")}, collect(&recs))
+		if err != nil || sum.Refused != len(bad) || sum.Written != 0 {
+			t.Fatalf("%s: %v %+v\n%s", target, err, sum, reasons(recs))
+		}
+		for _, r := range recs {
+			name, ok := byPath[r.Path]
+			if !ok {
+				t.Errorf("%s: a record of an unknown source %q", target, r.Path)
+			}
+			if want := bad[name]; !strings.Contains(r.Reason, want) {
+				t.Errorf("%s: %q refused for %q, want a reason naming %q", target, name, r.Reason, want)
+			}
+		}
+		var files []string
+		filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+			if err == nil && !d.IsDir() {
+				files = append(files, p)
+			}
+			return nil
+		})
+		if len(files) != 0 {
+			t.Errorf("%s: files written: %q", target, files)
+		}
+	}
+	for _, ok := range []string{"KPFYCMQB", "VMS95LCZ.eml", "COM10", "CONSOLE", "nul-not", "LPT0", "a.b.c"} {
+		if why := unsafeName(ok); why != "" {
+			t.Errorf("unsafeName(%q) = %q, want it kept", ok, why)
 		}
 	}
 }

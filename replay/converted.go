@@ -131,8 +131,8 @@ func (t *converted) Plan(ctx context.Context, it *Item) (Decision, error) {
 		}
 		return Decision{Action: model.ActionRefuse, Reason: why}, nil
 	}
-	if !safeName(m.Name) {
-		return Decision{Action: model.ActionRefuse, Reason: fmt.Sprintf("file name %q cannot be used in the target", m.Name)}, nil
+	if why := unsafeName(m.Name); why != "" {
+		return Decision{Action: model.ActionRefuse, Reason: fmt.Sprintf("file name %q cannot be used in the target: %s", m.Name, why)}, nil
 	}
 	sum, n, err := hashContent(t.content(m))
 	if err != nil {

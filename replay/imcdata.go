@@ -157,9 +157,50 @@ func (t *ImcdataTarget) dest(queue, name string) (string, error) {
 	return filepath.Join(t.dir, sub, name), nil
 }
 
-// safeName reports whether a spool file name can be used as is.
-func safeName(n string) bool {
-	return n != "" && n != "." && n != ".." && !strings.ContainsAny(n, `/\:`+"\x00")
+// unsafeName says why a spool file name cannot be used as is in a target
+// folder, or "" when it can. The targets are Exchange's folders on
+// Windows, where the evidence may have been copied from another system:
+// besides a separator or a name that climbs out, a name Windows would not
+// keep as it is is refused, because the message would be lost or land
+// under another name. A reserved device name (NUL, CON, COM1, with any
+// extension) opens the device, so a "copied" message would go nowhere;
+// a trailing dot or space is dropped by Win32, so "A." would land on
+// "A"; control characters and <>:"|?* are refused by NTFS.
+func unsafeName(n string) string {
+	switch {
+	case n == "" || n == "." || n == "..":
+		return "not a file name"
+	case strings.ContainsAny(n, `/\`):
+		return "it holds a path separator"
+	case strings.ContainsAny(n, `<>:"|?*`):
+		return `it holds one of <>:"|?*, which Windows refuses in a name`
+	case strings.IndexFunc(n, func(r rune) bool { return r < 0x20 }) >= 0:
+		return "it holds a control character, which Windows refuses in a name"
+	case strings.HasSuffix(n, ".") || strings.HasSuffix(n, " "):
+		return "it ends in a dot or space, which Windows drops, so it would land under another name"
+	}
+	if dev := windowsDevice(n); dev != "" {
+		return "Windows opens " + dev + " as a device, so the message would be lost"
+	}
+	return ""
+}
+
+// windowsDevice returns the reserved device name n stands for on Windows
+// (whatever its extension, case or trailing spaces before the dot), or "".
+func windowsDevice(n string) string {
+	base, _, _ := strings.Cut(n, ".")
+	base = strings.ToUpper(strings.TrimRight(base, " "))
+	switch base {
+	case "CON", "PRN", "AUX", "NUL", "CONIN$", "CONOUT$":
+		return base
+	}
+	if len(base) >= 4 && (strings.HasPrefix(base, "COM") || strings.HasPrefix(base, "LPT")) {
+		switch d := base[3:]; d {
+		case "1", "2", "3", "4", "5", "6", "7", "8", "9", "¹", "²", "³":
+			return base
+		}
+	}
+	return ""
 }
 
 // Plan decides without side effects. With Queue.dat present it refuses
@@ -173,8 +214,8 @@ func (t *ImcdataTarget) Plan(ctx context.Context, it *Item) (Decision, error) {
 	if q == "" {
 		return Decision{Action: model.ActionRefuse, Reason: why}, nil
 	}
-	if !safeName(m.Name) {
-		return Decision{Action: model.ActionRefuse, Reason: fmt.Sprintf("file name %q cannot be used in the target", m.Name)}, nil
+	if why := unsafeName(m.Name); why != "" {
+		return Decision{Action: model.ActionRefuse, Reason: fmt.Sprintf("file name %q cannot be used in the target: %s", m.Name, why)}, nil
 	}
 	dest, err := t.dest(q, m.Name)
 	if err != nil {
