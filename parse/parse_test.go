@@ -311,6 +311,42 @@ func TestHeaderBOM(t *testing.T) {
 	}
 }
 
+// TestHeaderLeadingBlankLine: a first line of white space only (flanker's
+// and php-mime-mail-parser's fixtures open with 255 spaces) is an empty
+// fold of no field: reported, and the header read after it, as Python's
+// email does (FirstHeaderLineIsContinuationDefect). Junk after such a
+// line is still no message.
+func TestHeaderLeadingBlankLine(t *testing.T) {
+	pad := strings.Repeat(" ", 255)
+	raw := pad + "\r\nFrom: a@example.org\r\nSubject: x\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\n\r\none\r\n--b--\r\n"
+	m, err := Parse(strings.NewReader(raw), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !hasAnom(m, model.AnomContinuationFirst) || hasAnom(m, model.AnomNoMessage) {
+		t.Fatalf("anomalies = %+v", m.Anomalies)
+	}
+	h := m.Header()
+	if len(h) != 3 || string(h[0].Name) != "From" || h[0].Offset != 257 || string(m.Subject) != "x" {
+		t.Errorf("header = %+v", h)
+	}
+	if len(m.Parts) != 2 || m.Parts[0].MediaType != "multipart/mixed" || m.Parts[0].HeaderLength != int64(strings.Index(raw, "--b")) {
+		t.Errorf("parts = %+v", m.Parts)
+	}
+	if m.Envelope.From != "a@example.org" {
+		t.Errorf("envelope from %q", m.Envelope.From)
+	}
+	for _, junk := range []string{pad + "\r\nnot a header\r\nnor this\r\n", " \r\n\x00\x01binary\r\n"} {
+		m, err := Parse(strings.NewReader(junk), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !hasAnom(m, model.AnomNoMessage) {
+			t.Errorf("%q: no no-message anomaly: %+v", junk, m.Anomalies)
+		}
+	}
+}
+
 // TestPartHeaderStrayLine: in a part header a stray line is severe
 // (Q166026) only with a field after it; before the blank line it is the
 // part's content begun without that line.

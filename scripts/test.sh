@@ -55,7 +55,7 @@ command -v evtexport >/dev/null 2>&1 || need+=(libevt-utils) # the .evt cross-ch
 command -v evtxexport >/dev/null 2>&1 || need+=(libevtx-utils)
 [ -f /usr/lib/python3/dist-packages/Evtx/Evtx.py ] || need+=(python3-evtx)
 # The README walk-through test drives the CLI in a real pseudo-terminal
-# (cmd/imsforensic/terminal_test.go).
+# (cmd/imsforensic/terminal_linux_test.go).
 command -v tmux >/dev/null 2>&1 || need+=(tmux)
 step "install Debian packages"
 if [ "${#need[@]}" -eq 0 ]; then

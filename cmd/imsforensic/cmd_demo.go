@@ -253,7 +253,11 @@ func (d *demo) whereStep() {
 	if d.opts.dir == "" && !d.opts.keep {
 		fmt.Fprintf(d.out, "  (a temporary folder, removed now; run with --keep or --dir DIR to keep it)\n")
 	}
-	fmt.Fprintf(d.out, "\nNext, on the real queue:\n  imsforensic triage D:\\TempIMS --evidence AppEvent.evt --evidence Drwtsn32.log\n  imsforensic replay D:\\TempIMS --to imcdata:D:\\Exchsrvr\\Imcdata --queue-dat rename\n")
+	// As the README's walk-through: Drwtsn32.log holds the server's local
+	// time, so the zone is given (without it triage says it assumed one).
+	fmt.Fprintf(d.out, "\nNext, on the real queue (--evidence-tz: the server's time zone; Drwtsn32.log holds local times):\n"+
+		"  imsforensic triage D:\\TempIMS --evidence AppEvent.evt --evidence Drwtsn32.log --evidence-tz America/New_York\n"+
+		"  imsforensic replay D:\\TempIMS --to imcdata:C:\\Exchsrvr\\Imcdata --queue-dat rename\n")
 }
 
 func mustRel(base, p string) string {

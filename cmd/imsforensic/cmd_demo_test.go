@@ -26,6 +26,8 @@ func TestDemoTellsTheWholeStory(t *testing.T) {
 		"Proof: the prime suspect",
 		"The emulated store died on it",
 		"== 4. Where everything is",
+		// The next step, as the README's: a text log needs the zone.
+		"--evidence Drwtsn32.log --evidence-tz ",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("demo output lacks %q:\n%s", want, out)

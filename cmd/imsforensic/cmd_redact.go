@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -40,6 +41,9 @@ func (o *redactOptions) addFlags(fs *pflag.FlagSet) {
 	o.rules.addFlags(fs)
 }
 
+// keyFileHint says what a key file is: any secret of the user's own.
+const keyFileHint = "write a secret of your own into it (one line of any text, kept private: the same key gives the same placeholders in every run), or leave --key-file out for a random key per run"
+
 func (o *redactOptions) validate(g *globals) error {
 	f, err := report.ParseFormat(o.format)
 	if err != nil {
@@ -54,11 +58,16 @@ func (o *redactOptions) validate(g *globals) error {
 		return usageErrorf("redact: give --key or --key-file, not both")
 	case o.keyFile != "":
 		b, err := readonly.ReadFile(o.keyFile, 64<<10)
+		if errors.Is(err, os.ErrNotExist) {
+			// The file is the user's own secret: say what goes in it, not
+			// only that it is missing.
+			return usageError(&hintErr{msg: fmt.Sprintf("redact: --key-file %s: no such file; %s", model.Escape(o.keyFile), keyFileHint), err: err})
+		}
 		if err != nil {
 			return usageError(fmt.Errorf("redact: --key-file: %w", err))
 		}
 		if o.keyRaw = bytes.TrimRight(b, "\r\n"); len(o.keyRaw) == 0 {
-			return usageErrorf("redact: --key-file %s is empty", o.keyFile)
+			return usageErrorf("redact: --key-file %s is empty; %s", o.keyFile, keyFileHint)
 		}
 	case o.key != "":
 		o.keyRaw = []byte(o.key)

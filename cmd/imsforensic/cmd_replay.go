@@ -224,6 +224,9 @@ func runReplay(ctx context.Context, opts *replayOptions, g *globals, args []stri
 		return err
 	}
 	defer target.Close()
+	if err := dryRunTargetExists(opts); err != nil {
+		return err
+	}
 	journal, err := replayJournal(g, opts, target, paths)
 	if err != nil {
 		return err
@@ -271,6 +274,24 @@ func replayExit(ctx context.Context, g *globals, opts *replayOptions, n int, sum
 		return ferr
 	}
 	return partialError(unread)
+}
+
+// dryRunTargetExists: a dry run prepares nothing, so a target folder
+// that does not exist (a typo) would show only as every message failing
+// to plan, with exit 0. It is said once, as the run itself says it (exit
+// 1): the tool never creates an Imcdata, Pickup or Replay folder.
+func dryRunTargetExists(opts *replayOptions) error {
+	if !opts.dryRun || opts.spec.Scheme == replay.SchemeSMTP {
+		return nil
+	}
+	st, err := os.Stat(opts.spec.Path)
+	if err != nil {
+		return fmt.Errorf("replay to %s: target folder: %w", opts.to, err)
+	}
+	if !st.IsDir() {
+		return fmt.Errorf("replay to %s: target %s is not a folder", opts.to, opts.spec.Path)
+	}
+	return nil
 }
 
 // replayJournal is --journal, or the target's default journal in the
@@ -471,7 +492,8 @@ func connectHint(opts *replayOptions, err error) error {
 // finishReplay prints the output and maps the outcome to the exit code:
 // 0 when everything selected was done (held suspects and skipped
 // duplicates included) and for a --dry-run whose plan could be made, 5
-// when some message was refused or failed, 1 on a runtime error.
+// when some message was refused or failed (in a dry run: could not be
+// planned), 1 on a runtime error.
 func finishReplay(g *globals, opts *replayOptions, sum model.ReplaySummary, err error, flush func() error) error {
 	if err != nil && sum.Empty() {
 		// Nothing was planned: a precondition failed (Queue.dat present,
@@ -490,6 +512,11 @@ func finishReplay(g *globals, opts *replayOptions, sum model.ReplaySummary, err 
 	}
 	if sum.Incomplete() && !opts.dryRun {
 		return refusedError(sum.Refused, sum.Failed)
+	}
+	if opts.dryRun && sum.Failed > 0 {
+		// A refusal is part of a plan; a message that could not be
+		// planned means the plan could not be made.
+		return &exitErr{code: exitRefused, err: fmt.Errorf("dry run: %s could not be planned (listed above with the reason); fix that and run it again", plural(sum.Failed, "message", "messages"))}
 	}
 	return nil
 }

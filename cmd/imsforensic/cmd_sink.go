@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"os"
 	"path/filepath"
 	"runtime/debug"
@@ -217,8 +218,16 @@ func runSink(ctx context.Context, opts *sinkOptions, g *globals, args []string) 
 		fmt.Fprintf(g.stderr, "imsforensic sink: moved %d unacknowledged leftover file(s) to %s (see the quarantined log lines)\n",
 			n, filepath.Join(cfg.Store, smtpsink.BrokenDir))
 	}
-	fmt.Fprintf(g.stderr, "imsforensic sink: listening on %s, storing into %s\n", cfg.Listen, cfg.Store)
-	if err := s.ListenAndServe(ctx); err != nil {
+	// Listen here, not in ListenAndServe: "listening on" is said only once
+	// it is true (with the port --listen 127.0.0.1:0 got), and a port in
+	// use says what to do.
+	var lc net.ListenConfig
+	l, err := lc.Listen(ctx, "tcp", cfg.Listen)
+	if err != nil {
+		return fmt.Errorf("sink: cannot listen on %s: %w; is another server (another imsforensic sink?) on that port? Stop it, or give --listen 127.0.0.1:PORT with a free port", cfg.Listen, err)
+	}
+	fmt.Fprintf(g.stderr, "imsforensic sink: listening on %s, storing into %s\n", l.Addr(), cfg.Store)
+	if err := s.Serve(ctx, l); err != nil {
 		return err
 	}
 	st := s.Stats()

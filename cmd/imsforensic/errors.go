@@ -107,6 +107,18 @@ func plural(n int, one, many string) string {
 	return fmt.Sprintf("%d %s", n, many)
 }
 
+// hintErr is an error that already says, in its own words, what a
+// person should do (the flag a missing file was given with and what to
+// put there): humanError prints it as it is, not as the plain "X: no
+// such file or folder" that would lose that.
+type hintErr struct {
+	msg string
+	err error
+}
+
+func (e *hintErr) Error() string { return e.msg }
+func (e *hintErr) Unwrap() error { return e.err }
+
 // humanError is the one line a person reads for err. An interruption
 // says so; a missing path says so once, whatever wrapped it ("open X:
 // open X: no such file or directory" becomes "X: no such file or folder").
@@ -114,6 +126,10 @@ func humanError(err error) string {
 	if errors.Is(err, context.Canceled) {
 		// Ctrl-C or SIGTERM (exit 130): "context canceled" is Go's word.
 		return "interrupted"
+	}
+	var he *hintErr
+	if errors.As(err, &he) {
+		return err.Error()
 	}
 	var pe *fs.PathError
 	if errors.Is(err, fs.ErrNotExist) && errors.As(err, &pe) {

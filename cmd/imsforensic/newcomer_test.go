@@ -1,0 +1,148 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"net"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/imsforensic/imsforensic/model"
+)
+
+// Tests of what a newcomer following the README meets when a step goes
+// wrong: each error says what happened and what to do, with the exit code
+// of the one table.
+
+// TestDryRunIntoAMissingFolderSaysSo: a --dry-run into a target folder
+// that does not exist (a typo) is said once, as the run itself says it
+// (exit 1), not as a row per message "failed" with exit 0; a file given
+// as the folder likewise.
+func TestDryRunIntoAMissingFolderSaysSo(t *testing.T) {
+	src := sampleCopy(t)
+	missing := filepath.Join(t.TempDir(), "Imcdata")
+	for _, scheme := range []string{"imcdata:", "pickup:", "replay-dir:"} {
+		args := []string{"replay", src, "--to", scheme + missing, "--journal", filepath.Join(t.TempDir(), "j.jsonl")}
+		out, errOut, code := runCLI(t, "", append(args, "--dry-run")...)
+		if code != exitError || !strings.Contains(errOut, missing+": no such file or folder") || strings.Contains(out, "failed") {
+			t.Errorf("%s --dry-run: exit %d, want 1 and the folder named once\nstdout %s\nstderr %s", scheme, code, out, errOut)
+		}
+		_, runErr, runCode := runCLI(t, "", args...)
+		// The run names its journal first; its error line is the same.
+		if runCode != code || !strings.HasSuffix(runErr, errOut) {
+			t.Errorf("%s: the run says %q (exit %d), the dry run %q (exit %d): want the same", scheme, runErr, runCode, errOut, code)
+		}
+	}
+	file := filepath.Join(t.TempDir(), "Imcdata")
+	if err := os.WriteFile(file, []byte("x"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, errOut, code := runCLI(t, "", "replay", src, "--to", "imcdata:"+file, "--dry-run")
+	if code != exitError || !strings.Contains(errOut, "is not a folder") {
+		t.Errorf("--dry-run into a file: exit %d, stderr %q", code, errOut)
+	}
+}
+
+// TestDryRunThatCouldNotPlanIsNotSuccess: a dry run exits 0 only when the
+// plan could be made: a refusal is part of a plan (0), a message that
+// could not be planned is not (5, as the help's table says).
+func TestDryRunThatCouldNotPlanIsNotSuccess(t *testing.T) {
+	g := &globals{stdout: new(bytes.Buffer), stderr: new(bytes.Buffer)}
+	opts := &replayOptions{dryRun: true, format: "table"}
+	flush := func() error { return nil }
+	if err := finishReplay(g, opts, model.ReplaySummary{Planned: 3, Refused: 1}, nil, flush); err != nil {
+		t.Errorf("a plan with a refusal: %v, want success", err)
+	}
+	err := finishReplay(g, opts, model.ReplaySummary{Planned: 3, Failed: 2}, nil, flush)
+	if code := exitCode(t.Context(), err); code != exitRefused || !strings.Contains(humanError(err), "2 messages could not be planned") {
+		t.Errorf("a plan that failed for 2 messages: exit %d, %v; want 5", code, err)
+	}
+}
+
+// TestRedactMissingKeyFileSaysWhatGoesInIt: the README's --key-file
+// key.txt is the user's own secret: when it is missing the line names the
+// flag and says what to write there (exit 2), not only "no such file".
+func TestRedactMissingKeyFileSaysWhatGoesInIt(t *testing.T) {
+	src := sampleCopy(t)
+	key := filepath.Join(t.TempDir(), "key.txt")
+	_, errOut, code := runCLI(t, "", "redact", src, "--out", filepath.Join(t.TempDir(), "out"), "--key-file", key)
+	if code != exitUsage || !strings.Contains(errOut, "--key-file "+key+": no such file") || !strings.Contains(errOut, "a secret of your own") {
+		t.Errorf("exit %d, stderr %q", code, errOut)
+	}
+	if err := os.WriteFile(key, []byte("\r\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, errOut, code = runCLI(t, "", "redact", src, "--out", filepath.Join(t.TempDir(), "out"), "--key-file", key)
+	if code != exitUsage || !strings.Contains(errOut, "is empty") || !strings.Contains(errOut, "a secret of your own") {
+		t.Errorf("an empty key file: exit %d, stderr %q", code, errOut)
+	}
+}
+
+// TestSinkPortInUseSaysWhatToDo: a second sink on a port in use (another
+// store) fails with exit 1 saying what to do, and never claims it was
+// listening.
+func TestSinkPortInUseSaysWhatToDo(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	_, errOut, code := runCLI(t, "", "sink", "--listen", l.Addr().String(), "--store", filepath.Join(t.TempDir(), "store"))
+	if code != exitError || !strings.Contains(errOut, "cannot listen on "+l.Addr().String()) || !strings.Contains(errOut, "--listen 127.0.0.1:PORT") {
+		t.Errorf("exit %d, stderr %q", code, errOut)
+	}
+	if strings.Contains(errOut, "listening on") {
+		t.Errorf("said it listened:\n%s", errOut)
+	}
+}
+
+// TestReadmeWalkthroughNumbersAreTheCorpus: the README's incident
+// walk-through quotes what the generated incident gives (the scan's totals
+// line, its rank 1, what the SMTP replay holds and refuses): a newcomer who
+// makes that corpus sees those numbers and that file, or the README is
+// wrong.
+func TestReadmeWalkthroughNumbersAreTheCorpus(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join("..", "..", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	readme := strings.Join(strings.Fields(string(b)), " ")
+	const gen = "imsforensic corpus --out TempIMS --messages 2000 --evidence"
+	totals := regexp.MustCompile("`(Totals: [^`]+)` for the queue of `" + regexp.QuoteMeta(gen) + "`").FindStringSubmatch(readme)
+	rank1 := regexp.MustCompile("`" + regexp.QuoteMeta(gen) + "` writes such a queue.*?its rank 1 is `IN\\\\(\\w+)`").FindStringSubmatch(readme)
+	replayed := regexp.MustCompile(`the SMTP replay holds the (\d+) suspects and refuses (\d+) messages`).FindStringSubmatch(readme)
+	if totals == nil || rank1 == nil || replayed == nil {
+		t.Fatalf("the README no longer quotes the totals (%v), the rank 1 (%v) or the replay (%v) of %q", totals != nil, rank1 != nil, replayed != nil, gen)
+	}
+
+	dir := filepath.Join(t.TempDir(), "TempIMS")
+	if _, errOut, code := runCLI(t, "", "corpus", "--out", dir, "--messages", "2000", "--evidence"); code != exitOK {
+		t.Fatalf("corpus: exit %d: %s", code, errOut)
+	}
+	out, errOut, code := runCLI(t, "", "scan", dir)
+	if code != exitOK {
+		t.Fatalf("scan: exit %d: %s", code, errOut)
+	}
+	if !strings.Contains(out, totals[1]+"\n") {
+		t.Errorf("the README says %q; scan says:\n%s", totals[1], out[strings.LastIndex(out, "Totals"):])
+	}
+	b, err = os.ReadFile(filepath.Join(dir, "truth.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var truth struct{ Culprits []string }
+	if err := json.Unmarshal(b, &truth); err != nil {
+		t.Fatal(err)
+	}
+	if len(truth.Culprits) != 1 || truth.Culprits[0] != "IN/"+rank1[1] {
+		t.Errorf("the README's rank 1 is IN\\%s, the corpus's culprits (truth.json) %v", rank1[1], truth.Culprits)
+	}
+	out, errOut, code = runCLI(t, "", "replay", dir, "--to", "smtp://127.0.0.1:1", "--dry-run")
+	want := "held " + replayed[1] + ", refused " + replayed[2] + ", failed 0"
+	if code != exitOK || !strings.Contains(out, want) {
+		t.Errorf("replay --dry-run: exit %d, want %q in:\n%s\n%s", code, want, out[strings.LastIndex(out, "planned"):], errOut)
+	}
+}
