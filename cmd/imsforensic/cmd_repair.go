@@ -218,7 +218,7 @@ func finishCopies[R any](g *globals, recs []R, walkErr error, failed func(R) boo
 		n++
 	}
 	if n > 0 {
-		return partialError(n)
+		return copiesError(n)
 	}
 	return nil
 }
