@@ -41,11 +41,14 @@ type entity struct {
 	// preambleText: a non-blank preamble line has been seen.
 	preambleText bool
 	// fields counts the field lines of this header block so far.
-	fields   int
-	emptyRun int64
-	emptyAt  int64
-	digest   bool // multipart/digest: children default to message/rfc822
-	hdrStart int64
+	fields int
+	// leadBlank counts the bytes of white-space-only lines that open the
+	// header block, before any field (skipped as empty folds).
+	leadBlank int64
+	emptyRun  int64
+	emptyAt   int64
+	digest    bool // multipart/digest: children default to message/rfc822
+	hdrStart  int64
 }
 
 // parser holds the state of one Parse.
@@ -563,6 +566,16 @@ func (p *parser) delimiter(s *segment) bool {
 			continue
 		}
 		if trailing {
+			// "--ab" under an inner boundary "a" and an outer "ab":
+			// RFC 2046's delimiter is the boundary and padding only,
+			// so an outer multipart the line matches exactly takes it
+			// (as Python's email does), not the inner one it only
+			// starts with.
+			if j, c, ok := p.exactOuterDelimiter(s.data, k); ok {
+				k, e, closing, trailing = j, p.stack[j], c, false
+			}
+		}
+		if trailing {
 			p.msg.Anomalies = append(p.msg.Anomalies, model.Anomaly{Code: model.AnomDelimiterTrailing, Part: e.part.Path, Offset: s.off, Detail: "boundary delimiter line followed by other text"})
 			p.excerpt(s, 0)
 		}
@@ -596,6 +609,21 @@ func (p *parser) delimiter(s *segment) bool {
 		return true
 	}
 	return false
+}
+
+// exactOuterDelimiter looks for an open multipart outside stack level k
+// whose boundary the line matches with nothing after it but padding.
+func (p *parser) exactOuterDelimiter(line []byte, k int) (int, bool, bool) {
+	for j := k - 1; j >= 0; j-- {
+		e := p.stack[j]
+		if e.delim == nil || (e.state != stPreamble && e.state != stParts) {
+			continue
+		}
+		if closing, trailing, ok := matchDelimiter(line, e.delim); ok && !trailing {
+			return j, closing, true
+		}
+	}
+	return 0, false, false
 }
 
 // matchDelimiter reports whether line is "--boundary" (optionally followed
@@ -650,6 +678,15 @@ func (p *parser) headerLine(e *entity, s *segment) {
 			return
 		}
 		p.anomaly(model.AnomContinuationFirst, e, s, "header block starts with a folded line")
+		if s.last && e.fields == 0 && e.nonHdr == 0 && len(bytes.Trim(s.data, " \t")) == 0 {
+			// Only white space before any field: an empty fold of no
+			// field, which Python's email skips as a defect
+			// (FirstHeaderLineIsContinuationDefect) and PHP's
+			// mailparse and flanker read past. The header starts
+			// after it; it is not the body of a message with no header.
+			e.leadBlank += s.rawLen()
+			return
+		}
 	}
 	data, skip := p.skipBOM(e, s, top)
 	name, valueAt, spaceBefore, ok := splitFieldLine(data)
@@ -676,7 +713,7 @@ func (p *parser) foldedLine(e *entity, s *segment) {
 // header is read from after it and the mark reported (header-bom).
 func (p *parser) skipBOM(e *entity, s *segment, top bool) ([]byte, int) {
 	data := s.data
-	if top && e.part.HeaderLength == s.rawLen() && bytes.HasPrefix(data, utf8BOM) {
+	if top && e.part.HeaderLength == s.rawLen()+e.leadBlank && bytes.HasPrefix(data, utf8BOM) {
 		if _, _, _, ok := splitFieldLine(data[len(utf8BOM):]); ok {
 			p.anomaly(model.AnomHeaderBOM, e, s, "UTF-8 byte-order mark before the first header field")
 			return data[len(utf8BOM):], len(utf8BOM)
@@ -691,7 +728,7 @@ func (p *parser) skipBOM(e *entity, s *segment, top bool) ([]byte, int) {
 // row, and otherwise a stray line (Q166026) inside the header.
 func (p *parser) nonFieldLine(e *entity, s *segment, top bool) {
 	sc := &p.msg.Scan
-	if top && e.part.HeaderLength == s.rawLen() {
+	if top && e.part.HeaderLength == s.rawLen()+e.leadBlank {
 		// The first line is not a header field: there is no
 		// message here (binary junk, only an envelope).
 		p.msg.Anomalies = append(p.msg.Anomalies, model.Anomaly{Code: model.AnomNoMessage, Offset: s.off, Detail: "first line of the message part is not a header field", Severe: true})
@@ -915,7 +952,15 @@ func (p *parser) closeTop(end int64) {
 	case stPreamble, stParts:
 		p.msg.Anomalies = append(p.msg.Anomalies, model.Anomaly{Code: model.AnomMultipartUnclosed, Part: e.part.Path, Offset: e.part.Offset, Detail: "multipart ended without its close delimiter", Severe: e.part.BoundaryCount == 0})
 		if e.part.BoundaryCount == 0 {
-			p.msg.Anomalies = append(p.msg.Anomalies, model.Anomaly{Code: model.AnomBoundaryNotFound, Part: e.part.Path, Offset: e.part.ContentTypeOffset, Detail: "boundary " + strconv.Quote(string(e.part.Boundary)) + " never occurs in the body", Severe: true})
+			// Severe when the body holds text: Q217155's unterminated
+			// prolog. A body that is empty or only blank lines (a
+			// header kept without its body) has no prolog to run
+			// through.
+			detail := "boundary " + strconv.Quote(string(e.part.Boundary)) + " never occurs in the body"
+			if !e.preambleText {
+				detail += ", which is empty or blank"
+			}
+			p.msg.Anomalies = append(p.msg.Anomalies, model.Anomaly{Code: model.AnomBoundaryNotFound, Part: e.part.Path, Offset: e.part.ContentTypeOffset, Detail: detail, Severe: e.preambleText})
 		}
 	}
 	if e.part.BodyOffset > 0 || e.part.Path == "" {

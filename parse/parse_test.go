@@ -311,6 +311,42 @@ func TestHeaderBOM(t *testing.T) {
 	}
 }
 
+// TestHeaderLeadingBlankLine: a first line of white space only (flanker's
+// and php-mime-mail-parser's fixtures open with 255 spaces) is an empty
+// fold of no field: reported, and the header read after it, as Python's
+// email does (FirstHeaderLineIsContinuationDefect). Junk after such a
+// line is still no message.
+func TestHeaderLeadingBlankLine(t *testing.T) {
+	pad := strings.Repeat(" ", 255)
+	raw := pad + "\r\nFrom: a@example.org\r\nSubject: x\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\n\r\none\r\n--b--\r\n"
+	m, err := Parse(strings.NewReader(raw), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !hasAnom(m, model.AnomContinuationFirst) || hasAnom(m, model.AnomNoMessage) {
+		t.Fatalf("anomalies = %+v", m.Anomalies)
+	}
+	h := m.Header()
+	if len(h) != 3 || string(h[0].Name) != "From" || h[0].Offset != 257 || string(m.Subject) != "x" {
+		t.Errorf("header = %+v", h)
+	}
+	if len(m.Parts) != 2 || m.Parts[0].MediaType != "multipart/mixed" || m.Parts[0].HeaderLength != int64(strings.Index(raw, "--b")) {
+		t.Errorf("parts = %+v", m.Parts)
+	}
+	if m.Envelope.From != "a@example.org" {
+		t.Errorf("envelope from %q", m.Envelope.From)
+	}
+	for _, junk := range []string{pad + "\r\nnot a header\r\nnor this\r\n", " \r\n\x00\x01binary\r\n"} {
+		m, err := Parse(strings.NewReader(junk), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !hasAnom(m, model.AnomNoMessage) {
+			t.Errorf("%q: no no-message anomaly: %+v", junk, m.Anomalies)
+		}
+	}
+}
+
 // TestPartHeaderStrayLine: in a part header a stray line is severe
 // (Q166026) only with a field after it; before the blank line it is the
 // part's content begun without that line.
@@ -339,5 +375,36 @@ func TestPartHeaderStrayLine(t *testing.T) {
 		if n != 1 {
 			t.Errorf("%q: %d non-header-line anomalies: %+v", c.part, n, m.Anomalies)
 		}
+	}
+}
+
+// TestDelimiterExactOuterWins: a line "--ab" under an inner boundary "a"
+// and an outer "ab" (mail-parser's malformed 001/008) is the outer
+// multipart's delimiter, which it matches exactly (RFC 2046 5.1.1's
+// delimiter is the boundary and padding only), not the inner's with "b"
+// after it; Python's email reads it so. An inner line that matches no
+// outer boundary exactly stays the inner's delimiter, reported.
+func TestDelimiterExactOuterWins(t *testing.T) {
+	raw := "Content-Type: multipart/mixed; boundary=\"ab\"\r\n\r\n--ab\r\nContent-Type: multipart/mixed; boundary=\"a\"\r\n\r\n--a\r\nContent-Type: text/plain\r\n\r\none\r\n--ab\r\nContent-Type: text/html\r\n\r\ntwo\r\n--ab--\r\n"
+	m, err := Parse(strings.NewReader(raw), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, p := range m.Parts {
+		got = append(got, p.Path+"="+p.MediaType)
+	}
+	if want := "=multipart/mixed 1=multipart/mixed 1.1=text/plain 2=text/html"; strings.Join(got, " ") != want {
+		t.Errorf("tree %q, want %q", strings.Join(got, " "), want)
+	}
+	if hasAnom(m, model.AnomDelimiterTrailing) {
+		t.Errorf("an exact outer delimiter reported as trailing text: %+v", m.Anomalies)
+	}
+	raw = strings.Replace(raw, "--ab\r\nContent-Type: text/html", "--ax\r\nContent-Type: text/html", 1)
+	if m, err = Parse(strings.NewReader(raw), nil); err != nil {
+		t.Fatal(err)
+	}
+	if !hasAnom(m, model.AnomDelimiterTrailing) || len(m.Parts) != 4 || m.Parts[3].Path != "1.2" {
+		t.Errorf("--ax: parts %d, anomalies %+v", len(m.Parts), m.Anomalies)
 	}
 }

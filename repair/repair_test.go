@@ -17,9 +17,10 @@ import (
 // notRepairable lists the firing samples of rules that have a repair
 // where that repair rightly declines, with why.
 var notRepairable = map[string]string{
-	"imcea-malformed/fire-spool-envelope.eml": "the address is in the envelope, which is kept",
-	"header-8bit/fire-latin1-subject.eml":     "Latin-1 bytes under a us-ascii label: the charset cannot be told",
-	"header-8bit/fire-spool.eml":              "the same Subject in a spool file",
+	"imcea-malformed/fire-spool-envelope.eml":        "the address is in the envelope, which is kept",
+	"header-8bit/fire-latin1-subject.eml":            "Latin-1 bytes under a us-ascii label: the charset cannot be told",
+	"header-8bit/fire-spool.eml":                     "the same Subject in a spool file",
+	"filename-over-246-bytes/fire-encoded-words.eml": "an RFC 2047-encoded name: shortening it means re-encoding it",
 }
 
 func parseRaw(t *testing.T, raw []byte) *model.Message {

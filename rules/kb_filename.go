@@ -112,12 +112,12 @@ var ruleFilenameUnicodeNoExtension = Rule{
 
 var ruleFilenameOver246Bytes = Rule{
 	ID: "filename-over-246-bytes", Class: model.ClassCrash, Dir: "IN/OUT", KB: []string{"Q258319"},
-	Doc: "an attachment file name longer than 246 bytes (as written, decoded, or in a uuencode begin line)",
+	Doc: "an attachment file name longer than 246 bytes (as the store gets it: decoded when RFC 2047/2231 encoded, else as written; or in a uuencode begin line)",
 	Check: func(m *model.Message, c *Config, emit Emitter) {
 		limit := c.FilenameBytes
 		for i := range m.Parts {
 			p := &m.Parts[i]
-			if n := max(len(p.Filename), len(p.FilenameDecoded)); p.Filename != "" && n > limit {
+			if n := filenameBytes(p); p.Filename != "" && n > limit {
 				ev, off := offsetEvidence(p, p.FilenameOffset)
 				emit(p.Path, off, ev, fmt.Sprintf("attachment file name of %d bytes (limit %d): endless loop, temp file fills the disk", n, limit))
 			}
@@ -129,4 +129,16 @@ var ruleFilenameOver246Bytes = Rule{
 			}
 		}
 	},
+}
+
+// filenameBytes is the length of the file name the store works on: the
+// decoded name of an RFC 2047 / RFC 2231 encoded one (Q258319 counts the
+// name's bytes after conversion, not its transfer form: a 180-byte Polish
+// name in four =?UTF-8?Q?...?= words is 318 bytes as written), else the
+// name as written (raw 8-bit DBCS names are their own bytes).
+func filenameBytes(p *model.Part) int {
+	if p.FilenameEncoded && p.FilenameDecoded != "" {
+		return len(p.FilenameDecoded)
+	}
+	return max(len(p.Filename), len(p.FilenameDecoded))
 }

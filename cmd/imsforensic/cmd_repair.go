@@ -244,7 +244,7 @@ func finishCopies[R any](g *globals, recs []R, walkErr error, failed func(R) boo
 		return &exitErr{code: exitPartial, err: fmt.Errorf("%s could not be read or copied (listed above); the rest was done", plural(n, "input", "inputs"))}
 	}
 	if n > 0 {
-		return partialError(n)
+		return copiesError(n)
 	}
 	return nil
 }

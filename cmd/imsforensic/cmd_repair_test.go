@@ -109,3 +109,50 @@ func TestTriageHTMLRepairLine(t *testing.T) {
 		t.Errorf("inputs changed: %s", cmp.Diff(before, after))
 	}
 }
+
+// A file of other content under a copy's name in --out is kept, never
+// replaced (two concurrent runs of the same repair write the same copies,
+// so they are both fine); that input is reported with the reason, the
+// others are done, and the closing line says what went wrong instead of
+// "could not be read".
+func TestRepairKeepsAnOtherFileInOut(t *testing.T) {
+	dir := sampleCopy(t)
+	out := filepath.Join(t.TempDir(), "fixed")
+	stdout, stderr, code := runCLI(t, "", "repair", "--format", "json", dir, "--out", out)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	var victim string
+	for _, r := range jsonLines[model.RepairRecord](t, stdout) {
+		if r.Status == model.RepairRepaired {
+			victim = r.Out
+			break
+		}
+	}
+	if victim == "" {
+		t.Fatal("nothing repaired in the sample")
+	}
+	precious := []byte("an admin's own file, not ours\r\n")
+	if err := os.WriteFile(victim, precious, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	stdout, stderr, code = runCLI(t, "", "repair", "--format", "json", dir, "--out", out)
+	if code != exitPartial {
+		t.Errorf("exit %d, want %d (partial)", code, exitPartial)
+	}
+	if got, _ := os.ReadFile(victim); string(got) != string(precious) {
+		t.Errorf("the file in --out was replaced: %q", got)
+	}
+	failed := 0
+	for _, r := range jsonLines[model.RepairRecord](t, stdout) {
+		if r.Status == model.RepairError {
+			failed++
+			if !strings.Contains(r.Error, "exists with other content") {
+				t.Errorf("reason %q", r.Error)
+			}
+		}
+	}
+	if failed != 1 || !strings.Contains(stderr, "1 input not done") || strings.Contains(stderr, "could not be read (listed above)") {
+		t.Errorf("%d failed; stderr:\n%s", failed, stderr)
+	}
+}

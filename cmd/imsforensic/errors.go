@@ -88,6 +88,13 @@ func partialError(n int) error {
 	return &exitErr{code: exitPartial, err: fmt.Errorf("%s could not be read (listed above); check the paths and permissions, the rest was done", plural(n, "input", "inputs"))}
 }
 
+// copiesError is partialError for repair and redact, where a file can
+// also fail on its way out: its copy could not be written (a file of
+// other content already has its name in --out, a full disk).
+func copiesError(n int) error {
+	return &exitErr{code: exitPartial, err: fmt.Errorf("%s not done: each is listed above with the reason (an input that could not be read, or a copy that could not be written); fix those and run the same command again, the rest was done", plural(n, "input", "inputs"))}
+}
+
 // refusedError reports replay's refused and failed messages (exit 5).
 func refusedError(refused, failed int) error {
 	return &exitErr{code: exitRefused, err: fmt.Errorf("%d refused, %d failed (listed above with the reason); fix those and run the same command again: the rest is not done twice", refused, failed)}
