@@ -240,9 +240,6 @@ func finishCopies[R any](g *globals, recs []R, walkErr error, failed func(R) boo
 		fmt.Fprintf(g.stderr, "imsforensic: %s\n", humanError(walkErr))
 		n++
 	}
-	if n > 0 && hint != "" {
-		return &exitErr{code: exitPartial, err: fmt.Errorf("%s could not be read or copied (listed above); the rest was done", plural(n, "input", "inputs"))}
-	}
 	if n > 0 {
 		return copiesError(n)
 	}
