@@ -566,6 +566,16 @@ func (p *parser) delimiter(s *segment) bool {
 			continue
 		}
 		if trailing {
+			// "--ab" under an inner boundary "a" and an outer "ab":
+			// RFC 2046's delimiter is the boundary and padding only,
+			// so an outer multipart the line matches exactly takes it
+			// (as Python's email does), not the inner one it only
+			// starts with.
+			if j, c, ok := p.exactOuterDelimiter(s.data, k); ok {
+				k, e, closing, trailing = j, p.stack[j], c, false
+			}
+		}
+		if trailing {
 			p.msg.Anomalies = append(p.msg.Anomalies, model.Anomaly{Code: model.AnomDelimiterTrailing, Part: e.part.Path, Offset: s.off, Detail: "boundary delimiter line followed by other text"})
 			p.excerpt(s, 0)
 		}
@@ -599,6 +609,21 @@ func (p *parser) delimiter(s *segment) bool {
 		return true
 	}
 	return false
+}
+
+// exactOuterDelimiter looks for an open multipart outside stack level k
+// whose boundary the line matches with nothing after it but padding.
+func (p *parser) exactOuterDelimiter(line []byte, k int) (int, bool, bool) {
+	for j := k - 1; j >= 0; j-- {
+		e := p.stack[j]
+		if e.delim == nil || (e.state != stPreamble && e.state != stParts) {
+			continue
+		}
+		if closing, trailing, ok := matchDelimiter(line, e.delim); ok && !trailing {
+			return j, closing, true
+		}
+	}
+	return 0, false, false
 }
 
 // matchDelimiter reports whether line is "--boundary" (optionally followed

@@ -377,3 +377,34 @@ func TestPartHeaderStrayLine(t *testing.T) {
 		}
 	}
 }
+
+// TestDelimiterExactOuterWins: a line "--ab" under an inner boundary "a"
+// and an outer "ab" (mail-parser's malformed 001/008) is the outer
+// multipart's delimiter, which it matches exactly (RFC 2046 5.1.1's
+// delimiter is the boundary and padding only), not the inner's with "b"
+// after it; Python's email reads it so. An inner line that matches no
+// outer boundary exactly stays the inner's delimiter, reported.
+func TestDelimiterExactOuterWins(t *testing.T) {
+	raw := "Content-Type: multipart/mixed; boundary=\"ab\"\r\n\r\n--ab\r\nContent-Type: multipart/mixed; boundary=\"a\"\r\n\r\n--a\r\nContent-Type: text/plain\r\n\r\none\r\n--ab\r\nContent-Type: text/html\r\n\r\ntwo\r\n--ab--\r\n"
+	m, err := Parse(strings.NewReader(raw), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, p := range m.Parts {
+		got = append(got, p.Path+"="+p.MediaType)
+	}
+	if want := "=multipart/mixed 1=multipart/mixed 1.1=text/plain 2=text/html"; strings.Join(got, " ") != want {
+		t.Errorf("tree %q, want %q", strings.Join(got, " "), want)
+	}
+	if hasAnom(m, model.AnomDelimiterTrailing) {
+		t.Errorf("an exact outer delimiter reported as trailing text: %+v", m.Anomalies)
+	}
+	raw = strings.Replace(raw, "--ab\r\nContent-Type: text/html", "--ax\r\nContent-Type: text/html", 1)
+	if m, err = Parse(strings.NewReader(raw), nil); err != nil {
+		t.Fatal(err)
+	}
+	if !hasAnom(m, model.AnomDelimiterTrailing) || len(m.Parts) != 4 || m.Parts[3].Path != "1.2" {
+		t.Errorf("--ax: parts %d, anomalies %+v", len(m.Parts), m.Anomalies)
+	}
+}
