@@ -251,7 +251,7 @@ func reportUnsent(g *globals, smtpT *bisect.SMTPTester) {
 		return
 	}
 	for _, p := range smtpT.SkippedPaths() {
-		fmt.Fprintf(g.stderr, "imsforensic: %s could not be sent (no recipient or bare LF) and was left out of the search\n", p)
+		fmt.Fprintf(g.stderr, "imsforensic: %s could not be sent (no recipient or bare LF) and was left out of the search\n", model.EscapeVisible(p))
 	}
 }
 

@@ -61,7 +61,7 @@ func (o *redactOptions) validate(g *globals) error {
 		if errors.Is(err, os.ErrNotExist) {
 			// The file is the user's own secret: say what goes in it, not
 			// only that it is missing.
-			return usageError(&hintErr{msg: fmt.Sprintf("redact: --key-file %s: no such file; %s", model.Escape(o.keyFile), keyFileHint), err: err})
+			return usageError(&hintErr{msg: fmt.Sprintf("redact: --key-file %s: no such file; %s", o.keyFile, keyFileHint), err: err})
 		}
 		if err != nil {
 			return usageError(fmt.Errorf("redact: --key-file: %w", err))
