@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -244,5 +245,25 @@ func TestOverviewNamesTheFirstSteps(t *testing.T) {
 	}
 	if out, _, code := runCLI(t, "", "--version"); code != exitOK || !strings.HasPrefix(out, "imsforensic ") {
 		t.Errorf("--version: exit %d, %q", code, out)
+	}
+}
+
+// TestBisectCreatesNothingInTheEvidence: a per-user state folder that
+// lies inside the evidence (XDG_STATE_HOME pointing into the copied
+// queue) makes bisect refuse its default journal (exit 2), and the folder
+// is not created there first: no command writes into an input folder.
+func TestBisectCreatesNothingInTheEvidence(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("the state folder is %LOCALAPPDATA% there")
+	}
+	src := sampleCopy(t)
+	state := filepath.Join(src, "IN", "state")
+	t.Setenv("XDG_STATE_HOME", state)
+	_, errOut, code := runCLI(t, "", "bisect", src, "--probe", "true {}")
+	if code != exitUsage || !strings.Contains(errOut, "inside the input folder") {
+		t.Errorf("exit %d, stderr %q; want 2 and the refusal", code, errOut)
+	}
+	if _, err := os.Stat(state); !os.IsNotExist(err) {
+		t.Errorf("bisect created %s inside the evidence (%v)", state, err)
 	}
 }
