@@ -78,7 +78,7 @@ func newBisectCommand() *command {
 	return &command{
 		name:  "bisect",
 		usage: "bisect [flags] PATH... (--target smtp://HOST:PORT | --probe 'CMD {}')",
-		short: "find the poison by replaying halves against a target, as the KB does by hand",
+		short: "find the poison by replaying groups against a target, as the KB does by hand",
 		long: `Finds every message that crashes the target: the automated form of KB
 Q168883 / Q169223 (put half back, restart, wait), never taking more rounds
 than that procedure by hand on any mix of culprits.

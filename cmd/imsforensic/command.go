@@ -177,5 +177,6 @@ func usage(w io.Writer, cmds []*command) {
 	for _, c := range cmds {
 		fmt.Fprintf(w, "  %-10s %s\n", c.name, c.short)
 	}
-	fmt.Fprintf(w, "\nRun 'imsforensic COMMAND --help' for a command's flags and examples.\n\n%s", exitStatusText(nil, nil))
+	fmt.Fprintf(w, "\nRun 'imsforensic COMMAND --help' for a command's flags and examples, 'imsforensic demo' for\n"+
+		"the whole story on a built-in sample, 'imsforensic --version' for the version.\n\n%s", exitStatusText(nil, nil))
 }

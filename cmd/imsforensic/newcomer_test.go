@@ -230,3 +230,19 @@ func TestSinkStoppedWithCtrlCIsSuccess(t *testing.T) {
 		t.Fatal("the sink did not stop within 5 s of Ctrl-C")
 	}
 }
+
+// TestOverviewNamesTheFirstSteps: 'imsforensic --help' names where a
+// newcomer starts (a command's --help, the demo) and --version, which
+// works.
+func TestOverviewNamesTheFirstSteps(t *testing.T) {
+	out, _, code := runCLI(t, "", "--help")
+	folded := strings.Join(strings.Fields(out), " ")
+	for _, want := range []string{"'imsforensic COMMAND --help'", "'imsforensic demo'", "'imsforensic --version'"} {
+		if code != exitOK || !strings.Contains(folded, want) {
+			t.Errorf("the overview (exit %d) lacks %s:\n%s", code, want, out)
+		}
+	}
+	if out, _, code := runCLI(t, "", "--version"); code != exitOK || !strings.HasPrefix(out, "imsforensic ") {
+		t.Errorf("--version: exit %d, %q", code, out)
+	}
+}
