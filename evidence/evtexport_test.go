@@ -166,39 +166,46 @@ func TestEVTMatchesEvtexport(t *testing.T) {
 			if f.Err != nil {
 				t.Fatalf("Load: %v", f.Err)
 			}
-			var live, recovered []model.Event
-			for _, e := range f.Events {
-				if e.Recovered {
-					recovered = append(recovered, e)
-				} else {
-					live = append(live, e)
-				}
-			}
-			items := runEvtexport(t, bin, path, "items")
-			compareOracle(t, "items", live, items, 0)
-			// evtexport also lists the stale copies of live records it
-			// finds in slack space; we keep such a copy once, as the live
-			// record (same number and content: the same record).
-			liveByNum := map[uint64]oracleRecord{}
-			for _, r := range items {
-				liveByNum[r.number] = r
-			}
-			var slack []oracleRecord
-			copies := 0
-			for _, r := range runEvtexport(t, bin, path, "recovered") {
-				if l, ok := liveByNum[r.number]; ok && sameOracle(l, r) {
-					copies++
-					continue
-				}
-				slack = append(slack, r)
-			}
-			// A fragment evtexport recovers in part (its end overwritten)
-			// fails our length check: we count it in Damaged instead.
-			compareOracle(t, "recovered", recovered, slack, f.Info.Damaged)
-			t.Logf("%s: %d events (%d live, %d recovered), %d damaged; evtexport: %d items, %d recovered of which %d copies of live records",
-				path, len(f.Events), len(live), len(recovered), f.Info.Damaged, len(items), len(slack)+copies, copies)
+			compareEVTWithEvtexport(t, bin, path, f)
 		})
 	}
+}
+
+// compareEVTWithEvtexport compares what Load read from path with
+// evtexport's live (-m items) and recovered records.
+func compareEVTWithEvtexport(t *testing.T, bin, path string, f File) {
+	t.Helper()
+	var live, recovered []model.Event
+	for _, e := range f.Events {
+		if e.Recovered {
+			recovered = append(recovered, e)
+		} else {
+			live = append(live, e)
+		}
+	}
+	items := runEvtexport(t, bin, path, "items")
+	compareOracle(t, "items", live, items, 0)
+	// evtexport also lists the stale copies of live records it finds in
+	// slack space; we keep such a copy once, as the live record (same
+	// number and content: the same record).
+	liveByNum := map[uint64]oracleRecord{}
+	for _, r := range items {
+		liveByNum[r.number] = r
+	}
+	var slack []oracleRecord
+	copies := 0
+	for _, r := range runEvtexport(t, bin, path, "recovered") {
+		if l, ok := liveByNum[r.number]; ok && sameOracle(l, r) {
+			copies++
+			continue
+		}
+		slack = append(slack, r)
+	}
+	// A fragment evtexport recovers in part (its end overwritten) fails
+	// our length check: we count it in Damaged instead.
+	compareOracle(t, "recovered", recovered, slack, f.Info.Damaged)
+	t.Logf("%s: %d events (%d live, %d recovered), %d damaged; evtexport: %d items, %d recovered of which %d copies of live records",
+		path, len(f.Events), len(live), len(recovered), f.Info.Damaged, len(items), len(slack)+copies, copies)
 }
 
 // compareOracle compares our events with evtexport's records, by record

@@ -8,9 +8,12 @@ import (
 	"fmt"
 	"hash/crc32"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/imsforensic/imsforensic/model"
 )
@@ -53,6 +56,18 @@ import (
 //     (dedupRecords). A recovered record that cannot be read is told in a
 //     warning, not counted damaged: slack space is expected to hold
 //     fragments.
+//   - A recovered record's chunk may have been reused since it was written,
+//     and what its offsets point at may now belong to other records. It is
+//     read only when everything it points at still checks out: each
+//     template instance names the definition it points at (the first 4
+//     bytes of its GUID), that definition starts as a template does (a
+//     fragment header or an element), each name's hash and NUL hold, the
+//     BinXML ends where the record does (to its 8-byte padding), and the
+//     provider name is text, not control characters. Every live record of
+//     the committed samples passes these checks (TestEVTXTemplateIDCheck),
+//     and of the 107,000 live records of the public logs swept
+//     (docs/robustness.md) all but two end where their record does.
+//     evtxexport reads such records anyway and renders what is there now.
 //
 // Accounting (model.EvidenceFile): Damaged counts each record that could
 // not be read (torn, bad size, bad BinXML) and each chunk that could not
@@ -70,6 +85,7 @@ const (
 	evtxRecordHeader    = 24
 	evtxNoCRC           = 0x4 // file and chunk flag of format 3.2: no CRC32 written
 	evtxFileDirty       = 0x1
+	maxUnparsedIDs      = 4096
 )
 
 var (
@@ -112,7 +128,7 @@ type evtxRecord struct {
 	Task       uint32
 	Computer   string
 	User       string  // System/Security@UserID, a SID
-	Strings    []bxVal // EventData/Data, or the values of UserData
+	Strings    []bxVal // EventData/Data and ComplexData, or the values of UserData
 	Data       []byte  // EventData/Binary
 	// Recovered: found outside the live records of a readable chunk (its
 	// slack space, or a chunk without signature).
@@ -127,7 +143,12 @@ type evtxStats struct {
 	// Recovered counts the records read from slack space and from chunks
 	// without a signature.
 	Recovered int
-	Dirty     bool // the header's dirty flag
+	// Unparsed lists the record numbers of the blocks the recovery scan
+	// found sound (signature, size, trailing copy) that did not parse,
+	// up to maxUnparsedIDs: the oracle tests match them with the records
+	// evtxexport finds there and cannot export either.
+	Unparsed []uint64
+	Dirty    bool // the header's dirty flag
 	// HeaderChunks is the chunk count the file header claims; a dirty
 	// file can hold more.
 	HeaderChunks int
@@ -139,7 +160,14 @@ func isEVTX(head []byte) bool { return bytes.HasPrefix(head, evtxFileSignature) 
 
 func readEVTX(r io.Reader, name string, o *Options, p *problems) []model.Event {
 	var events []model.Event
+	cut := 0
 	st := walkEVTX(r, o, p, func(rec *evtxRecord) bool {
+		for _, s := range rec.Strings {
+			// capString cuts at most 3 bytes short of the cap.
+			if len(s.Text) > o.MaxStringBytes-4 {
+				cut++
+			}
+		}
 		events = append(events, evtxEvent(rec, name, o))
 		if len(events) >= o.MaxEvents {
 			p.add(&LimitError{Limit: "MaxEvents", Max: int64(o.MaxEvents)})
@@ -149,6 +177,10 @@ func readEVTX(r io.Reader, name string, o *Options, p *problems) []model.Event {
 	})
 	if st.Damaged > 0 {
 		p.warn("%d of %d chunks damaged", st.Damaged, st.Chunks)
+	}
+	if cut > 0 {
+		// A PowerShell 4104 script block runs to 32,000 characters.
+		p.warn("%d strings reached MaxStringBytes (%d bytes) and were cut there", cut, o.MaxStringBytes)
 	}
 	if st.Recovered == 0 {
 		return events
@@ -333,8 +365,10 @@ func readEVTXChunk(chunk []byte, index int, off int64, o *Options, p *problems, 
 		if limit != nil {
 			p.addf("chunk %d: slack space: %w", index, limit)
 		}
-		if n > 0 {
-			// Fragments alone are what slack space holds: not worth a word.
+		if n > 0 || unread > 0 {
+			// Fragments alone are what slack space holds: not worth a
+			// word; a sound record that cannot be read is (a cleared or
+			// wrapped log's older records, their templates overwritten).
 			p.warn("chunk %d at offset %d: slack space from chunk offset %d: %s", index, off, slack, recoveredText(n, unread))
 		}
 	}
@@ -362,6 +396,9 @@ func recoverEVTXRecords(bp *bxParser, chunk []byte, from int, off int64, st *evt
 		}
 		if err != nil {
 			unread++
+			if len(st.Unparsed) < maxUnparsedIDs {
+				st.Unparsed = append(st.Unparsed, rec.ID)
+			}
 			next = pos + 1
 		} else {
 			read++
@@ -384,7 +421,7 @@ func recoveredText(read, unread int) string {
 	case unread == 0:
 		return fmt.Sprintf("%d records recovered", read)
 	}
-	return fmt.Sprintf("%d records recovered, %d more found but not readable (their templates or names are gone)", read, unread)
+	return fmt.Sprintf("%d records recovered, %d more found that do not parse (fragments, or records whose templates or names were overwritten)", read, unread)
 }
 
 // soundEVTXRecord reports whether the record header at pos has a size
@@ -431,6 +468,12 @@ func parseEVTXRecord(bp *bxParser, chunk []byte, pos, size int) (evtxRecord, err
 	if err != nil {
 		return rec, fmt.Errorf("event: %w", wrapBinXML(err))
 	}
+	if bp.checkTemplateID && c.end-c.pos > 7 {
+		// A record's BinXML ends at its end, padded to 8 bytes (all but
+		// two of the 107,000 live records swept); one in slack space
+		// whose BinXML ends early was overwritten inside.
+		return rec, fmt.Errorf("event: BinXML ends %d bytes before the record does (overwritten): %w", c.end-c.pos, ErrCorrupt)
+	}
 	elems, err := bp.buildNodes(nodes, 0)
 	if err != nil {
 		return rec, fmt.Errorf("event: %w", wrapBinXML(err))
@@ -446,7 +489,23 @@ func parseEVTXRecord(bp *bxParser, chunk []byte, pos, size int) (evtxRecord, err
 		return rec, fmt.Errorf("event: no Event element: %w", ErrCorrupt)
 	}
 	fillEVTXRecord(&rec, ev, bp.o)
+	if bp.checkTemplateID && (!plainText(rec.Provider) || !plainText(rec.SourceName)) {
+		// A record in slack space whose values were overwritten while its
+		// structure survived: a provider name with control characters is
+		// no provider's (seen in a reused Security log's slack).
+		return rec, fmt.Errorf("event: provider name %q is garbage (overwritten): %w", capString(rec.Provider, 64), ErrCorrupt)
+	}
 	return rec, nil
+}
+
+// plainText reports whether s has no control character and no U+FFFD.
+func plainText(s string) bool {
+	for _, r := range s {
+		if r < 0x20 || r == 0x7f || r == utf8.RuneError || unicode.IsControl(r) {
+			return false
+		}
+	}
+	return true
 }
 
 // wrapBinXML makes BinXML errors ErrCorrupt; limit errors stay limits.
@@ -501,7 +560,10 @@ func fillEVTXRecord(rec *evtxRecord, ev *bxElem, o *Options) {
 	if ed := ev.child("EventData"); ed != nil {
 		for _, d := range ed.Kids {
 			switch d.Name {
-			case "Data":
+			case "Data", "ComplexData":
+				// ComplexData (the event schema's structured EventData
+				// item, e.g. Kernel-Processor-Power 26's IdleState) is an
+				// insertion string like Data, as evtxexport lists it.
 				rec.Strings = append(rec.Strings, dataStrings(d)...)
 			case "Binary":
 				rec.Data = binaryData(d, o)
@@ -509,8 +571,19 @@ func fillEVTXRecord(rec *evtxRecord, ev *bxElem, o *Options) {
 		}
 	} else if ud := ev.child("UserData"); ud != nil && len(ud.Kids) > 0 {
 		// UserData holds one provider-defined element; its values are the
-		// event's strings, in document order.
-		userDataValues(ud.Kids[0], &rec.Strings)
+		// event's strings, in document order. That element empty (as
+		// Eventlog's 1100 <ServiceShutdown xmlns=.../>) gives none: the
+		// event has no insertion strings, as evtxexport reads it.
+		if top := ud.Kids[0]; len(top.Kids) > 0 || len(top.Text) > 0 || hasValueAttr(top) {
+			userDataValues(top, &rec.Strings)
+		}
+	} else if pe := ev.child("ProcessingErrorData"); pe != nil {
+		// Written instead of the event's data when the provider's payload
+		// did not match its manifest (ErrorCode, DataItemName and the raw
+		// EventPayload): its values are all that is left of the data.
+		for _, k := range pe.Kids {
+			userDataValues(k, &rec.Strings)
+		}
 	}
 }
 
@@ -551,6 +624,10 @@ func userDataValues(e *bxElem, out *[]bxVal) {
 		switch {
 		case len(e.Text) == 1:
 			*out = append(*out, e.Text[0])
+		case len(e.Text) > 1 && !slices.ContainsFunc(e.Text, func(v bxVal) bool { return v.Literal }):
+			// An array value (RestartManager 10005's Applications):
+			// one string per element, as in EventData/Data.
+			*out = append(*out, dataStrings(e)...)
 		case len(e.Text) > 1:
 			*out = append(*out, bxVal{Type: vtString, Text: e.text()})
 		case attrs == 0:
@@ -561,6 +638,16 @@ func userDataValues(e *bxElem, out *[]bxVal) {
 	for _, k := range e.Kids {
 		userDataValues(k, out)
 	}
+}
+
+// hasValueAttr reports whether e has an attribute that is not an xmlns.
+func hasValueAttr(e *bxElem) bool {
+	for _, a := range e.Attrs {
+		if a.Name != "xmlns" && !strings.HasPrefix(a.Name, "xmlns:") {
+			return true
+		}
+	}
+	return false
 }
 
 // binaryData returns the bytes of EventData/Binary: the binary value, or

@@ -309,12 +309,30 @@ func (p *bxParser) nameAt(off uint32) (string, int, error) {
 	if o+size > len(p.chunk) {
 		return "", 0, fmt.Errorf("%w: name at %d runs past the chunk", errBinXML, off)
 	}
+	if p.checkTemplateID && !soundNameBytes(p.chunk[o:o+size]) {
+		// A recovered record in a reused chunk: the name it points at
+		// was overwritten (its hash or its NUL no longer hold), and the
+		// elements it names would be garbage.
+		return "", 0, fmt.Errorf("%w: name at %d fails its hash (overwritten)", errBinXML, off)
+	}
 	if s, ok := p.names[off]; ok {
 		return s, size, nil
 	}
 	s := utf16String(p.chunk[o+8 : o+8+2*n])
 	p.names[off] = s
 	return s, size, nil
+}
+
+// soundNameBytes checks a BinXmlName's hash and terminating NUL. The hash
+// (libyal's EVTX format notes) is the low 16 bits of h = h*65599 + c over
+// the name's UTF-16 code units.
+func soundNameBytes(b []byte) bool {
+	n := int(binary.LittleEndian.Uint16(b[6:]))
+	var h uint32
+	for i := 0; i < n; i++ {
+		h = h*65599 + uint32(binary.LittleEndian.Uint16(b[8+2*i:]))
+	}
+	return uint16(h) == binary.LittleEndian.Uint16(b[4:]) && b[8+2*n] == 0 && b[9+2*n] == 0
 }
 
 // fragment parses a BinXML fragment or document: an optional fragment
@@ -644,6 +662,13 @@ func (p *bxParser) template(off uint32, depth int) (*tTemplate, int, error) {
 	size := 24 + dataSize
 	if t, ok := p.templates[off]; ok {
 		return t, size, t.err
+	}
+	if first := p.chunk[o+24] &^ bxHasMore; p.checkTemplateID && size > 24 && first != bxFragmentHeader && first != bxOpenStart {
+		// Every template definition of the public samples (12,246) starts
+		// with a fragment header or an element; one in a reused chunk
+		// that does not was overwritten past its GUID (a live record's
+		// bytes read as a template give an empty event, not an error).
+		return nil, 0, fmt.Errorf("%w: template at %d starts with token 0x%02x (overwritten)", errBinXML, off, p.chunk[o+24])
 	}
 	t := &tTemplate{}
 	// Remembered before parsing, so a definition that (through a BinXml

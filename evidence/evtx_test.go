@@ -214,7 +214,7 @@ func TestEVTXDamagedChunks(t *testing.T) {
 	// Chunks 6 and 10 have lost their headers, and with them the templates
 	// their surviving records need: found, counted, not read.
 	if !slices.ContainsFunc(f.Info.Warnings, func(w string) bool {
-		return strings.Contains(w, "chunk 10") && strings.Contains(w, "67 more found but not readable")
+		return strings.Contains(w, "chunk 10") && strings.Contains(w, "67 more found that do not parse")
 	}) {
 		t.Errorf("no warning names chunk 10's 67 unreadable records: %q", f.Info.Warnings)
 	}
@@ -280,7 +280,9 @@ func TestEVTXFileHeaderCRC(t *testing.T) {
 	b := bytes.Clone(readTestEVTX(t, "security-new-user.evtx"))
 	b[24]++ // next record identifier
 	recs, st, p := walkProblems(t, b, nil)
-	if st.HeaderOK || p.err() != nil || len(p.warnings) != 1 || len(recs) != 4 {
+	// (Its slack space holds record-like fragments, told in a second
+	// warning.)
+	if st.HeaderOK || p.err() != nil || len(p.warnings) == 0 || !strings.HasPrefix(p.warnings[0], "file header CRC32 mismatch") || len(recs) != 4 {
 		t.Errorf("stats %+v, %d records, err %v, warnings %q", st, len(recs), p.err(), p.warnings)
 	}
 	binary.LittleEndian.PutUint32(b[124:], crc32.ChecksumIEEE(b[:120]))
@@ -371,6 +373,9 @@ func TestEVTXTemplateIDCheck(t *testing.T) {
 		b, err := os.ReadFile(path)
 		if err != nil {
 			t.Fatal(err)
+		}
+		if tail := (len(b) - evtxFileHeaderSize) % evtxChunkSize; tail != 0 {
+			b = append(b, make([]byte, evtxChunkSize-tail)...) // a cut file
 		}
 		recs, _, _ := walkBytes(t, b, nil)
 		checked := 0

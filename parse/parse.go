@@ -952,15 +952,16 @@ func (p *parser) closeTop(end int64) {
 	case stPreamble, stParts:
 		p.msg.Anomalies = append(p.msg.Anomalies, model.Anomaly{Code: model.AnomMultipartUnclosed, Part: e.part.Path, Offset: e.part.Offset, Detail: "multipart ended without its close delimiter", Severe: e.part.BoundaryCount == 0})
 		if e.part.BoundaryCount == 0 {
-			// Severe when the body holds text: Q217155's unterminated
-			// prolog. A body that is empty or only blank lines (a
-			// header kept without its body) has no prolog to run
-			// through.
+			// Severe even when the body is empty or only blank lines
+			// (a header kept without its body): poison-rules.md makes
+			// "a boundary parameter that never occurs in the body"
+			// missing-boundary-prolog (Q217155) whatever the body, and
+			// no IMS build is known to read such a message safely.
 			detail := "boundary " + strconv.Quote(string(e.part.Boundary)) + " never occurs in the body"
 			if !e.preambleText {
 				detail += ", which is empty or blank"
 			}
-			p.msg.Anomalies = append(p.msg.Anomalies, model.Anomaly{Code: model.AnomBoundaryNotFound, Part: e.part.Path, Offset: e.part.ContentTypeOffset, Detail: detail, Severe: e.preambleText})
+			p.msg.Anomalies = append(p.msg.Anomalies, model.Anomaly{Code: model.AnomBoundaryNotFound, Part: e.part.Path, Offset: e.part.ContentTypeOffset, Detail: detail, Severe: true})
 		}
 	}
 	if e.part.BodyOffset > 0 || e.part.Path == "" {

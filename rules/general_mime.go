@@ -71,27 +71,12 @@ func isBChar(c byte) bool {
 
 var ruleCloseBoundaryMissing = Rule{
 	ID: "close-boundary-missing", Class: model.ClassRisk, Dir: "IN/OUT",
-	Doc: "a multipart with no closing --boundary-- line (also one whose body is empty or blank, with no delimiter at all)",
+	Doc: "a multipart with no closing --boundary-- line",
 	Check: func(m *model.Message, c *Config, emit Emitter) {
 		for i := range m.Parts {
 			p := &m.Parts[i]
 			if p.IsMultipart() && p.HasBoundaryParam && p.Boundary != "" && p.BoundaryCount > 0 && !p.CloseBoundaryFound {
 				emit(p.Path, p.FirstBoundaryOffset, m.Excerpt(p.FirstBoundaryOffset), fmt.Sprintf("%d delimiters, no close delimiter", p.BoundaryCount))
-			}
-		}
-		// A boundary that never occurs in a body that is empty or only
-		// blank lines: no delimiter at all, and no prolog for
-		// missing-boundary-prolog (Q217155) to accuse.
-		for _, a := range m.Anomalies {
-			if a.Code != model.AnomBoundaryNotFound || a.Severe {
-				continue
-			}
-			if p := part(m, a.Part); p != nil {
-				ev, off := partEvidence(p)
-				if bp := p.Param("boundary"); bp != nil {
-					ev, off = paramEvidence(paramField(p, bp), bp)
-				}
-				emit(p.Path, off, ev, "no delimiter and no close delimiter: the multipart body is empty or blank")
 			}
 		}
 	},

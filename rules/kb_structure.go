@@ -23,9 +23,7 @@ var ruleMissingBoundaryProlog = Rule{
 			}
 		}
 		for _, a := range m.Anomalies {
-			if a.Code != model.AnomBoundaryNotFound || !a.Severe || reported[a.Part] {
-				// Not severe: an empty or blank body, no prolog
-				// (close-boundary-missing reports it).
+			if a.Code != model.AnomBoundaryNotFound || reported[a.Part] {
 				continue
 			}
 			p := part(m, a.Part)

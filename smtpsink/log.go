@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/imsforensic/imsforensic/model"
 )
@@ -46,14 +48,10 @@ func (s *Sink) logEvent(event string, fields map[string]any) {
 		b.WriteByte(' ')
 		b.WriteString(event)
 		for _, k := range keys {
-			v := logValue(fields[k])
-			if v == "" || strings.ContainsAny(v, " \t\"=\r\n") {
-				v = strconv.Quote(v)
-			}
 			b.WriteByte(' ')
 			b.WriteString(k)
 			b.WriteByte('=')
-			b.WriteString(v)
+			b.WriteString(textLogValue(fields[k]))
 		}
 		b.WriteByte('\n')
 		line = []byte(b.String())
@@ -62,6 +60,24 @@ func (s *Sink) logEvent(event string, fields map[string]any) {
 	w.Write(line)
 	s.logMu.Unlock()
 }
+
+// textLogValue is v as the text log writes it: quoted (strconv.Quote) when
+// it is empty or holds a space, a quote, "=", or anything that is not a
+// printable character. The values come from the SMTP client (HELO, MAIL
+// FROM, RCPT TO, what a command said), so an ESC, a CR or a right-to-left
+// override must never reach the terminal or a log viewer as itself, and
+// a value cannot fake another key=value pair.
+func textLogValue(v any) string {
+	s := logValue(v)
+	if s == "" || strings.ContainsAny(s, " \"=") || strings.IndexFunc(s, notPrintable) >= 0 {
+		return strconv.Quote(s)
+	}
+	return s
+}
+
+// notPrintable: a control, format (bidi) or other unprintable rune, or an
+// invalid byte (utf8.RuneError), which strconv.Quote writes escaped.
+func notPrintable(r rune) bool { return r == utf8.RuneError || !unicode.IsPrint(r) }
 
 // logValue is a text log value: the common types without fmt (one
 // "stored" line per message), the rest through fmt.Sprint.

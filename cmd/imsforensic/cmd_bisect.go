@@ -78,7 +78,7 @@ func newBisectCommand() *command {
 	return &command{
 		name:  "bisect",
 		usage: "bisect [flags] PATH... (--target smtp://HOST:PORT | --probe 'CMD {}')",
-		short: "find the poison by replaying halves against a target, as the KB does by hand",
+		short: "find the poison by replaying groups against a target, as the KB does by hand",
 		long: `Finds every message that crashes the target: the automated form of KB
 Q168883 / Q169223 (put half back, restart, wait), never taking more rounds
 than that procedure by hand on any mix of culprits.
@@ -156,6 +156,14 @@ func runBisect(ctx context.Context, opts *bisectOptions, g *globals, args []stri
 	if smtpT != nil {
 		defer smtpT.Close()
 	}
+	if opts.journal == "" {
+		// The state folder is made only now that the guard has checked
+		// the journal: a state folder inside the evidence
+		// (XDG_STATE_HOME=TempIMS/state) must not be created there.
+		if err := os.MkdirAll(filepath.Dir(jpath), 0o700); err != nil {
+			return fmt.Errorf("journal folder: %w", err)
+		}
+	}
 	j, err := openBisectJournal(g, jpath, &bopts)
 	if err != nil {
 		return err
@@ -230,7 +238,8 @@ func openBisectJournal(g *globals, path string, bopts *bisect.Options) (*atomicf
 
 // bisectJournalPath is --journal, or a new file named by the time in the
 // per-user state folder (never the current folder, which may be the
-// evidence: cd TempIMS && imsforensic bisect .).
+// evidence: cd TempIMS && imsforensic bisect .). It creates nothing: the
+// folder is made once the guard has checked the path.
 func bisectJournalPath(flag string) (string, error) {
 	if flag != "" {
 		return flag, nil
@@ -238,9 +247,6 @@ func bisectJournalPath(flag string) (string, error) {
 	dir, err := replay.StateDir()
 	if err != nil {
 		return "", err
-	}
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return "", fmt.Errorf("journal folder: %w", err)
 	}
 	return filepath.Join(dir, "bisect-"+time.Now().UTC().Format("20060102T150405.000000000Z")+".jsonl"), nil
 }
@@ -251,7 +257,7 @@ func reportUnsent(g *globals, smtpT *bisect.SMTPTester) {
 		return
 	}
 	for _, p := range smtpT.SkippedPaths() {
-		fmt.Fprintf(g.stderr, "imsforensic: %s could not be sent (no recipient or bare LF) and was left out of the search\n", p)
+		fmt.Fprintf(g.stderr, "imsforensic: %s could not be sent (no recipient or bare LF) and was left out of the search\n", model.EscapeVisible(p))
 	}
 }
 

@@ -61,7 +61,7 @@ func (o *redactOptions) validate(g *globals) error {
 		if errors.Is(err, os.ErrNotExist) {
 			// The file is the user's own secret: say what goes in it, not
 			// only that it is missing.
-			return usageError(&hintErr{msg: fmt.Sprintf("redact: --key-file %s: no such file; %s", model.Escape(o.keyFile), keyFileHint), err: err})
+			return usageError(&hintErr{msg: fmt.Sprintf("redact: --key-file %s: no such file; %s", o.keyFile, keyFileHint), err: err})
 		}
 		if err != nil {
 			return usageError(fmt.Errorf("redact: --key-file: %w", err))
@@ -143,7 +143,7 @@ func runRedact(ctx context.Context, opts *redactOptions, g *globals, args []stri
 	if err != nil {
 		return err
 	}
-	recs, err := perFile(ctx, g, ms, func(m *model.Message) (model.RedactRecord, error) {
+	recs, collided, err := perFile(ctx, g, ms, func(m *model.Message) (model.RedactRecord, error) {
 		return r.File(m.Path, m.Queue, opts.outDir, in)
 	})
 	if err != nil {
@@ -161,5 +161,6 @@ func runRedact(ctx context.Context, opts *redactOptions, g *globals, args []stri
 	if werr := report.WriteRedacts(g.stdout, opts.fmt, recs); werr != nil {
 		return werr
 	}
-	return finishCopies(g, recs, walkErr, func(r model.RedactRecord) bool { return r.Status == model.RedactError })
+	return finishCopies(g, recs, walkErr, func(r model.RedactRecord) bool { return r.Status == model.RedactError },
+		collisionHint(collided, opts.outDir, "made with another key: without --key or --key-file each run draws a new one, and the same --key-file adds to them"))
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"runtime"
 	"sync"
@@ -10,6 +11,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/imsforensic/imsforensic/guard"
+	"github.com/imsforensic/imsforensic/internal/atomicfile"
 	"github.com/imsforensic/imsforensic/model"
 	"github.com/imsforensic/imsforensic/repair"
 	"github.com/imsforensic/imsforensic/report"
@@ -92,7 +94,7 @@ func runRepair(ctx context.Context, opts *repairOptions, g *globals, args []stri
 		return usageError(err)
 	}
 	ropts := repair.Options{Rules: opts.rules.cfg, Context: ctx}
-	recs, err := perFile(ctx, g, ms, func(m *model.Message) (model.RepairRecord, error) {
+	recs, collided, err := perFile(ctx, g, ms, func(m *model.Message) (model.RepairRecord, error) {
 		if m.Error == "" && class[m.Path] < model.ClassStall {
 			return report.CleanRepairRecord(m), nil
 		}
@@ -104,7 +106,8 @@ func runRepair(ctx context.Context, opts *repairOptions, g *globals, args []stri
 	if werr := report.WriteRepairs(g.stdout, opts.fmt, recs); werr != nil {
 		return werr
 	}
-	return finishCopies(g, recs, walkErr, func(r model.RepairRecord) bool { return r.Status == model.RepairError })
+	return finishCopies(g, recs, walkErr, func(r model.RepairRecord) bool { return r.Status == model.RepairError },
+		collisionHint(collided, opts.outDir, "the copies of other inputs, or of another version"))
 }
 
 // refuseOutInsideNamed is repair's and redact's check of --out before the
@@ -135,9 +138,10 @@ func evidenceOf(paths []string, ms []*model.Message) *guard.Inputs {
 
 // perFile runs fn for each message on several workers (every copy is
 // fsynced on its own, so the disk sets the pace, not the CPU) and returns
-// the records in the messages' order, reporting each error on stderr.
-// It stops when ctx is done.
-func perFile[R any](ctx context.Context, g *globals, ms []*model.Message, fn func(*model.Message) (R, error)) ([]R, error) {
+// the records in the messages' order, reporting each error on stderr,
+// and how many copies were not written because --out already held a
+// different file of that name. It stops when ctx is done.
+func perFile[R any](ctx context.Context, g *globals, ms []*model.Message, fn func(*model.Message) (R, error)) ([]R, int, error) {
 	recs, errs := make([]R, len(ms)), make([]error, len(ms))
 	next := make(chan int)
 	var wg sync.WaitGroup
@@ -161,14 +165,29 @@ feed:
 	close(next)
 	wg.Wait()
 	if err := ctx.Err(); err != nil {
-		return nil, err
+		return nil, 0, err
 	}
+	collided := 0
 	for _, err := range errs {
 		if err != nil {
 			fmt.Fprintf(g.stderr, "imsforensic: %s\n", humanError(err))
 		}
+		if errors.Is(err, atomicfile.ErrExist) {
+			collided++
+		}
 	}
-	return recs, nil
+	return recs, collided, nil
+}
+
+// collisionHint is the line that says what to do when copies were not
+// written because --out already holds other files of their names (what
+// is likely there, then the way out); "" when none collided.
+func collisionHint(collided int, out, likely string) string {
+	if collided == 0 {
+		return ""
+	}
+	return fmt.Sprintf("%s not written: %s already holds different files of those names (%s); nothing there was replaced. Give a new --out folder",
+		plural(collided, "copy was", "copies were"), model.Escape(out), likely)
 }
 
 // selectedFiles is selectedInputs for the commands that work on files
@@ -205,8 +224,12 @@ func selectedFiles(ctx context.Context, g *globals, cmd string, sel *selectFlags
 
 // finishCopies maps the outcome of repair or redact to the exit code:
 // inputs that could not be read, or copies that could not be written, give
-// 4 (each was reported).
-func finishCopies[R any](g *globals, recs []R, walkErr error, failed func(R) bool) error {
+// 4 (each was reported); hint, when not "", says what to do about copies
+// --out already held.
+func finishCopies[R any](g *globals, recs []R, walkErr error, failed func(R) bool, hint string) error {
+	if hint != "" {
+		fmt.Fprintf(g.stderr, "imsforensic: %s\n", hint)
+	}
 	n := 0
 	for _, r := range recs {
 		if failed(r) {

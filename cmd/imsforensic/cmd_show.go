@@ -7,7 +7,6 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/imsforensic/imsforensic/inventory"
-	"github.com/imsforensic/imsforensic/model"
 	"github.com/imsforensic/imsforensic/report"
 	"github.com/imsforensic/imsforensic/rules"
 )
@@ -62,12 +61,12 @@ func runShow(ctx context.Context, opts *showOptions, g *globals, args []string) 
 		return usageErrorf("show: want exactly one FILE, got %d", len(args))
 	}
 	if info, err := os.Stat(args[0]); err == nil && info.IsDir() {
-		return usageErrorf("show: %s is a folder and show reads one message file; list the folder's messages with 'imsforensic scan %s'", model.EscapeVisible(args[0]), model.EscapeVisible(args[0]))
+		return usageErrorf("show: %s is a folder and show reads one message file; list the folder's messages with 'imsforensic scan %s'", args[0], args[0])
 	}
 	if n, _ := inventory.MboxMessages(args[0]); n > 1 {
 		// Parsed as one message, the whole mbox would show findings of no
 		// message in it.
-		p := model.EscapeVisible(args[0])
+		p := args[0]
 		return usageErrorf("show: %s is an mbox of %d messages and show reads one; show one with 'imsforensic show %s#1' (#1 to #%d), or list them with 'imsforensic scan %s'", p, n, p, n, p)
 	}
 	m, err := inventory.ParseFile(args[0], nil)

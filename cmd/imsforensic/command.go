@@ -66,7 +66,17 @@ var commandExits = map[string][]int{
 // exitNotes replace a line of the table where a command says more.
 var exitNotes = map[string]map[int]string{
 	"replay": {exitOK: "success: held suspects and skipped duplicates are success, and so is a --dry-run whose plan could be made"},
+	// Once it listens, Ctrl-C is how a sink is stopped, not an accident.
+	"sink": {
+		exitOK:          "success: stopped with Ctrl-C or SIGTERM once listening (every acknowledged message is stored), or after --exit-after",
+		exitInterrupted: "interrupted (Ctrl-C or SIGTERM) before it listened, while it checked the store",
+	},
+	"repair": {exitPartial: copiesPartial},
+	"redact": {exitPartial: copiesPartial},
 }
+
+// copiesPartial is exit 4 of the commands that write copies.
+const copiesPartial = "some inputs could not be read, or their copies written (each is listed on stderr)"
 
 // exitCodes lists the codes this command's --help shows.
 func (c *command) exitCodes() []int {
@@ -167,5 +177,6 @@ func usage(w io.Writer, cmds []*command) {
 	for _, c := range cmds {
 		fmt.Fprintf(w, "  %-10s %s\n", c.name, c.short)
 	}
-	fmt.Fprintf(w, "\nRun 'imsforensic COMMAND --help' for a command's flags and examples.\n\n%s", exitStatusText(nil, nil))
+	fmt.Fprintf(w, "\nRun 'imsforensic COMMAND --help' for a command's flags and examples, 'imsforensic demo' for\n"+
+		"the whole story on a built-in sample, 'imsforensic --version' for the version.\n\n%s", exitStatusText(nil, nil))
 }

@@ -122,7 +122,26 @@ func (e *hintErr) Unwrap() error { return e.err }
 // humanError is the one line a person reads for err. An interruption
 // says so; a missing path says so once, whatever wrapped it ("open X:
 // open X: no such file or directory" becomes "X: no such file or folder").
+//
+// The text is for a terminal: it names files of the evidence, whose names
+// a hostile sender or a broken copy may have filled with escape sequences
+// or a right-to-left override, so each line is written as
+// model.EscapeVisible writes it (line breaks kept).
 func humanError(err error) string {
+	return visibleLines(humanText(err))
+}
+
+// visibleLines is model.EscapeVisible of each line of s, the line breaks
+// kept.
+func visibleLines(s string) string {
+	ls := strings.Split(s, "\n")
+	for i, l := range ls {
+		ls[i] = model.EscapeVisible(l)
+	}
+	return strings.Join(ls, "\n")
+}
+
+func humanText(err error) string {
 	if errors.Is(err, context.Canceled) {
 		// Ctrl-C or SIGTERM (exit 130): "context canceled" is Go's word.
 		return "interrupted"
@@ -133,7 +152,7 @@ func humanError(err error) string {
 	}
 	var pe *fs.PathError
 	if errors.Is(err, fs.ErrNotExist) && errors.As(err, &pe) {
-		return fmt.Sprintf("%s: no such file or folder; check the path", model.EscapeVisible(pe.Path))
+		return fmt.Sprintf("%s: no such file or folder; check the path", pe.Path)
 	}
 	return err.Error()
 }
@@ -155,7 +174,9 @@ func exitCode(ctx context.Context, err error) int {
 
 func printExitError(g *globals, err error) {
 	if g.jsonErrors {
-		b, _ := json.Marshal(map[string]any{"type": model.TypeError, "schema": model.SchemaVersion, "error": err.Error(), "exit_code": exitCode(context.Background(), err)})
+		// model.Escape, as every byte string in our JSON: a path's
+		// invalid bytes come back exactly (README, "Bytes in JSON").
+		b, _ := json.Marshal(map[string]any{"type": model.TypeError, "schema": model.SchemaVersion, "error": model.Escape(err.Error()), "exit_code": exitCode(context.Background(), err)})
 		fmt.Fprintf(g.stderr, "%s\n", b)
 		return
 	}

@@ -319,7 +319,7 @@ func scanInputsTuned(ctx context.Context, g *globals, paths, given []string, rf 
 		fmt.Fprintf(g.stderr, "imsforensic: %d file(s) among the inputs look like evidence (event logs, exports, Dr. Watson, protocol or tracking logs); "+
 			"they were not scanned as messages and NOT used as evidence (only files given with --evidence are evidence):\n", len(skipped))
 		for _, p := range skipped {
-			fmt.Fprintf(g.stderr, "  %s\n", p)
+			fmt.Fprintf(g.stderr, "  %s\n", model.EscapeVisible(p))
 		}
 	}
 	return err

@@ -2,13 +2,17 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
+	"io"
 	"net"
 	"os"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/imsforensic/imsforensic/model"
 )
@@ -144,5 +148,122 @@ func TestReadmeWalkthroughNumbersAreTheCorpus(t *testing.T) {
 	want := "held " + replayed[1] + ", refused " + replayed[2] + ", failed 0"
 	if code != exitOK || !strings.Contains(out, want) {
 		t.Errorf("replay --dry-run: exit %d, want %q in:\n%s\n%s", code, want, out[strings.LastIndex(out, "planned"):], errOut)
+	}
+}
+
+// TestCopiesIntoAnUsedOutSayWhy: redact run again into the same --out
+// without a key draws another key, so its copies differ from the ones
+// there: nothing is replaced, and the run says why and what to do, not
+// that the inputs "could not be read". The same key adds to them (exit 0),
+// and repair says the same of a different file in its way.
+func TestCopiesIntoAnUsedOutSayWhy(t *testing.T) {
+	src := sampleCopy(t)
+	out := filepath.Join(t.TempDir(), "ForVendor")
+	if _, errOut, code := runCLI(t, "", "redact", src, "--out", out); code != exitOK {
+		t.Fatalf("redact: exit %d: %s", code, errOut)
+	}
+	_, errOut, code := runCLI(t, "", "redact", src, "--out", out)
+	if code != exitPartial || !strings.Contains(errOut, "already holds different files of those names (made with another key") ||
+		!strings.Contains(errOut, "Give a new --out folder") || strings.Contains(errOut, "check the paths and permissions") {
+		t.Errorf("redact again without a key: exit %d, stderr:\n%s", code, errOut)
+	}
+	keyed := filepath.Join(t.TempDir(), "Keyed")
+	for i := 0; i < 2; i++ {
+		if _, errOut, code := runCLI(t, "", "redact", src, "--out", keyed, "--key", "k"); code != exitOK {
+			t.Errorf("redact --key k, run %d: exit %d: %s", i+1, code, errOut)
+		}
+	}
+
+	rep := filepath.Join(t.TempDir(), "Repaired")
+	if _, errOut, code := runCLI(t, "", "repair", src, "--out", rep); code != exitOK {
+		t.Fatalf("repair: exit %d: %s", code, errOut)
+	}
+	copies, err := filepath.Glob(filepath.Join(rep, "*", "*"))
+	if err != nil || len(copies) == 0 {
+		t.Fatalf("no repaired copy in %s (%v)", rep, err)
+	}
+	if err := os.WriteFile(copies[0], []byte("another file\r\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, errOut, code = runCLI(t, "", "repair", src, "--out", rep)
+	if code != exitPartial || !strings.Contains(errOut, "1 copy was not written") || !strings.Contains(errOut, "nothing there was replaced") {
+		t.Errorf("repair over a changed copy: exit %d, stderr:\n%s", code, errOut)
+	}
+	if b, _ := os.ReadFile(copies[0]); string(b) != "another file\r\n" {
+		t.Errorf("the file in --out was replaced")
+	}
+}
+
+// TestSinkStoppedWithCtrlCIsSuccess: Ctrl-C (a cancelled context, as
+// main's signal handler makes it) is the sink's normal stop once it
+// listens: exit 0, as its --help says.
+func TestSinkStoppedWithCtrlCIsSuccess(t *testing.T) {
+	out, _, _ := runCLI(t, "", "sink", "--help")
+	if !strings.Contains(out, "0    success: stopped with Ctrl-C or SIGTERM once listening") {
+		t.Errorf("sink --help does not say how it ends:\n%s", out)
+	}
+	store := filepath.Join(t.TempDir(), "store")
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	g := &globals{stdout: io.Discard, stderr: io.Discard, stdin: strings.NewReader("")}
+	done := make(chan error, 1)
+	go func() { done <- run(ctx, g, []string{"sink", "--listen", "127.0.0.1:0", "--store", store}) }()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		// The lock is taken once the store is open, just before the
+		// sink listens.
+		if _, err := os.Stat(filepath.Join(store, ".lock")); err == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the sink did not open its store")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	time.Sleep(100 * time.Millisecond)
+	cancel()
+	select {
+	case err := <-done:
+		if code := exitCode(ctx, err); code != exitOK {
+			t.Errorf("sink stopped with Ctrl-C: exit %d (%v), want 0", code, err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("the sink did not stop within 5 s of Ctrl-C")
+	}
+}
+
+// TestOverviewNamesTheFirstSteps: 'imsforensic --help' names where a
+// newcomer starts (a command's --help, the demo) and --version, which
+// works.
+func TestOverviewNamesTheFirstSteps(t *testing.T) {
+	out, _, code := runCLI(t, "", "--help")
+	folded := strings.Join(strings.Fields(out), " ")
+	for _, want := range []string{"'imsforensic COMMAND --help'", "'imsforensic demo'", "'imsforensic --version'"} {
+		if code != exitOK || !strings.Contains(folded, want) {
+			t.Errorf("the overview (exit %d) lacks %s:\n%s", code, want, out)
+		}
+	}
+	if out, _, code := runCLI(t, "", "--version"); code != exitOK || !strings.HasPrefix(out, "imsforensic ") {
+		t.Errorf("--version: exit %d, %q", code, out)
+	}
+}
+
+// TestBisectCreatesNothingInTheEvidence: a per-user state folder that
+// lies inside the evidence (XDG_STATE_HOME pointing into the copied
+// queue) makes bisect refuse its default journal (exit 2), and the folder
+// is not created there first: no command writes into an input folder.
+func TestBisectCreatesNothingInTheEvidence(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("the state folder is %LOCALAPPDATA% there")
+	}
+	src := sampleCopy(t)
+	state := filepath.Join(src, "IN", "state")
+	t.Setenv("XDG_STATE_HOME", state)
+	_, errOut, code := runCLI(t, "", "bisect", src, "--probe", "true {}")
+	if code != exitUsage || !strings.Contains(errOut, "inside the input folder") {
+		t.Errorf("exit %d, stderr %q; want 2 and the refusal", code, errOut)
+	}
+	if _, err := os.Stat(state); !os.IsNotExist(err) {
+		t.Errorf("bisect created %s inside the evidence (%v)", state, err)
 	}
 }
