@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/imsforensic/imsforensic/internal/lock"
 	"github.com/imsforensic/imsforensic/model"
 )
 
@@ -265,5 +266,29 @@ func TestBisectCreatesNothingInTheEvidence(t *testing.T) {
 	}
 	if _, err := os.Stat(state); !os.IsNotExist(err) {
 		t.Errorf("bisect created %s inside the evidence (%v)", state, err)
+	}
+}
+
+// TestBisectJournalIsLockedForTheRun: a second bisect on a journal
+// another run holds is refused (exit 1), naming the holder and what to
+// do, and appends nothing: two runs would test every group twice and
+// leave a journal no resume can read.
+func TestBisectJournalIsLockedForTheRun(t *testing.T) {
+	src := sampleCopy(t)
+	journal := filepath.Join(t.TempDir(), "b.jsonl")
+	held, err := lock.Acquire(t.Context(), journal+".lock", "the journal "+journal, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, errOut, code := runCLI(t, "", "bisect", src, "--probe", "true {}", "--journal", journal)
+	if code != exitError || !strings.Contains(errOut, "is in use by") || !strings.Contains(errOut, "give another --journal") {
+		t.Errorf("exit %d, stderr %q", code, errOut)
+	}
+	if _, err := os.Stat(journal); !os.IsNotExist(err) {
+		t.Errorf("the refused run wrote the journal (%v)", err)
+	}
+	held.Unlock()
+	if _, errOut, code := runCLI(t, "", "bisect", src, "--probe", "true {}", "--journal", journal); code != exitOK {
+		t.Errorf("once released: exit %d, %s", code, errOut)
 	}
 }
