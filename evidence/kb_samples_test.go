@@ -219,3 +219,31 @@ func b2i(b bool) int {
 	}
 	return 0
 }
+
+// The Event ID line as KB articles write it: a source after the number
+// (Q183178, Q176130) or a note in parentheses (Q224987). The number was
+// lost before (event 0), and with it the IMS event a triage matches.
+func TestKBEventIDLineVariants(t *testing.T) {
+	for _, c := range []struct {
+		file    string
+		ids     []uint32
+		sources []string
+	}{
+		{"Q183178-event-block.txt", []uint32{4071}, []string{"MSExchangeIMC"}},
+		{"Q176130-event-block.txt", []uint32{2050}, []string{"MSExchangeMTA"}},
+		{"Q224987-event-blocks.txt", []uint32{2025, 270, 290}, []string{"", "", ""}},
+	} {
+		f := loadKB(t, c.file, FormatText)
+		if len(f.Events) != len(c.ids) {
+			t.Fatalf("%s: %d events, want %d", c.file, len(f.Events), len(c.ids))
+		}
+		for i, e := range f.Events {
+			if e.EventID != c.ids[i] || e.Source != c.sources[i] {
+				t.Errorf("%s event %d: id %d source %q, want %d %q", c.file, i, e.EventID, e.Source, c.ids[i], c.sources[i])
+			}
+		}
+	}
+	if e := loadKB(t, "Q183178-event-block.txt", FormatText).Events[0]; e.Level != "error" || e.Category != "Initialization/Termination" {
+		t.Errorf("Q183178: level %q category %q", e.Level, e.Category)
+	}
+}
