@@ -29,13 +29,23 @@ import (
 // of poison-rules.md matches.
 
 var (
-	drwApp       = regexp.MustCompile(`^\s*App:\s*(.*?)\s*(?:\(pid=[^)]*\))?\s*$`)
-	drwWhen      = regexp.MustCompile(`^\s*When:\s*(.+?)\s*$`)
-	drwException = regexp.MustCompile(`^\s*Exception number:\s*([0-9A-Fa-f]{1,8})\b\s*(?:\((.*)\))?`)
-	drwComputer  = regexp.MustCompile(`^\s*Computer Name:\s*(\S.*?)\s*$`)
-	drwFunction  = regexp.MustCompile(`^\s*function:\s*(\S+)`)
-	drwFrame     = regexp.MustCompile(`^\s*[0-9A-Fa-f]{8}\s+[0-9A-Fa-f]{8}\s.*?(\S+)\s*$`)
-	drwSymbol    = regexp.MustCompile(`^[A-Za-z_~?@$][\w:~<>@$?` + "`" + `']*$`)
+	// "App:" or, in some KB articles' copies, "Application:"; the pid as
+	// "(pid=208)" or "(pid-208)"; a trailing "*" is a footnote mark of
+	// the article the log was pasted from (Q254384).
+	drwApp  = regexp.MustCompile(`^\s*App(?:lication)?:\s*(.*?)\s*(?:\(pid[=\- ][^)]*\))?[\s*]*$`)
+	drwWhen = regexp.MustCompile(`^\s*When:\s*(.+?)[\s*]*$`)
+	// drwKey finds the fields of a block's head where a copy ran them
+	// together on one line ("Application exception occurred: App: X
+	// (pid=1) When: ... Exception number: c0000005", Q198398).
+	drwKey = regexp.MustCompile(`\s(?:App(?:lication)?|When|Exception number):\s`)
+	// drwColonMillis is "9:21:18:771", the milliseconds after a colon
+	// (Q196573's copy).
+	drwColonMillis = regexp.MustCompile(`^(\d{1,2}:\d{1,2}:\d{1,2}):(\d{1,3})$`)
+	drwException   = regexp.MustCompile(`^\s*Exception number:\s*([0-9A-Fa-f]{1,8})\b\s*(?:\((.*)\))?`)
+	drwComputer    = regexp.MustCompile(`^\s*Computer Name:\s*(\S.*?)\s*$`)
+	drwFunction    = regexp.MustCompile(`^\s*function:\s*(\S+)`)
+	drwFrame       = regexp.MustCompile(`^\s*[0-9A-Fa-f]{8}\s+[0-9A-Fa-f]{8}\s.*?(\S+)\s*$`)
+	drwSymbol      = regexp.MustCompile(`^[A-Za-z_~?@$][\w:~<>@$?` + "`" + `']*$`)
 )
 
 type drwBlock struct {
@@ -86,10 +96,13 @@ func readDrWatson(r io.Reader, name string, o *Options, p *problems) []model.Eve
 			b = &drwBlock{ev: l.event("drwatson", name)}
 			b.ev.Source = "DrWatson"
 			b.ev.Level = "error"
-			continue
+			_, rest, _ := strings.Cut(line, "Application exception occurred")
+			line = strings.TrimPrefix(rest, ":")
 		}
 		if b != nil {
-			b.add(line, o)
+			for _, field := range drwFields(line) {
+				b.add(field, o)
+			}
 		}
 	}
 	end()
@@ -99,6 +112,25 @@ func readDrWatson(r io.Reader, name string, o *Options, p *problems) []model.Eve
 		}
 	}
 	return events
+}
+
+// drwFields splits a line that holds more than one of the head's fields
+// ("App: X (pid=1) When: ... Exception number: ...") before each; any
+// other line is one field.
+func drwFields(line string) []string {
+	at := drwKey.FindAllStringIndex(line, -1)
+	if len(at) == 0 || len(at) == 1 && strings.TrimSpace(line[:at[0][0]]) == "" {
+		return []string{line}
+	}
+	var out []string
+	start := 0
+	for _, a := range at {
+		if s := line[start:a[0]]; strings.TrimSpace(s) != "" {
+			out = append(out, s)
+		}
+		start = a[0]
+	}
+	return append(out, line[start:])
 }
 
 func (b *drwBlock) add(line string, o *Options) {
@@ -137,6 +169,7 @@ func (b *drwBlock) add(line string, o *Options) {
 		ev.Application = capString(drwApp.FindStringSubmatch(line)[1], o.MaxStringBytes)
 	case ev.Time.IsZero() && drwWhen.MatchString(line):
 		d, c := splitDateTime(drwWhen.FindStringSubmatch(line)[1])
+		c = drwColonMillis.ReplaceAllString(c, "$1.$2")
 		if t, ok := looseLocalTime(d, c, o.TZ); ok {
 			ev.Time = t
 		}

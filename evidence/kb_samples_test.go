@@ -1,6 +1,7 @@
 package evidence
 
 import (
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -124,5 +125,125 @@ func TestDrWatson2000AndXP(t *testing.T) {
 		if e := evs[0]; !e.Time.Equal(c.when) || !strings.HasSuffix(e.Application, "store.exe") {
 			t.Errorf("%s: time %s app %q, want %s store.exe", c.name, e.Time, e.Application, c.when)
 		}
+	}
+}
+
+// Dr. Watson blocks as other KB articles print them, read as a real log
+// is: "Application:" for "App:" (Q163071), the head's fields run together
+// on two lines (Q198398, two blocks, placeholders for the time), the
+// milliseconds after a colon and "(pid-208)" (Q196573), and footnote
+// marks after the pid and the time (Q254384). Each was read without its
+// application, code or time before.
+func TestKBDrWatsonCopiedForms(t *testing.T) {
+	for _, c := range []struct {
+		file      string
+		blocks    int
+		app, code string
+		when      time.Time // zero: a placeholder, no time to read
+		function  string
+	}{
+		{"Q163071-Drwtsn32.log", 1, `exe\snaservr.DBG`, "c0000005", time.Date(1997, 1, 23, 14, 56, 5, 593e6, time.UTC), ""},
+		{"Q198398-Drwtsn32.log", 2, `exe\snalink.dbg`, "c0000005", time.Time{}, "DlcGetDlcApiBuffer"},
+		{"Q196573-Drwtsn32.log", 1, "outlook.dbg", "c0000037", time.Date(1998, 5, 29, 9, 21, 18, 771e6, time.UTC), ""},
+		{"Q254384-Drwtsn32.log", 1, `exe\perfmon.dbg`, "c0000005", time.Date(2002, 3, 19, 7, 50, 50, 809e6, time.UTC), ""},
+	} {
+		f := Load(filepath.Join("testdata", "kb", c.file), &Options{TZ: time.UTC})
+		if f.Err != nil || Format(f.Info.Format) != FormatDrWatson {
+			t.Fatalf("%s: %v, read as %q", c.file, f.Err, f.Info.Format)
+		}
+		if len(f.Events) != c.blocks {
+			t.Fatalf("%s: %d events, want %d", c.file, len(f.Events), c.blocks)
+		}
+		e := f.Events[0]
+		if e.Application != c.app || e.ExceptionCode != c.code || !e.Time.Equal(c.when) || e.FaultingFunction != c.function {
+			t.Errorf("%s: app %q code %q time %s function %q; want %q %q %s %q", c.file, e.Application, e.ExceptionCode, e.Time, e.FaultingFunction, c.app, c.code, c.when, c.function)
+		}
+		if c.blocks == 2 && f.Events[1].FaultingFunction != "CopyMessageToDlcBuffers" {
+			t.Errorf("%s: second block's function %q", c.file, f.Events[1].FaultingFunction)
+		}
+		warned := false
+		for _, w := range f.Info.Warnings {
+			warned = warned || strings.Contains(w, `readable "When:" time`)
+		}
+		if warned != c.when.IsZero() {
+			t.Errorf("%s: warnings %q", c.file, f.Info.Warnings)
+		}
+	}
+}
+
+// TestDrWatsonSweep reads every file of testdata/kb, or of the folder
+// IMSF_DRWATSON_SWEEP names (docs/robustness.md: the 189 Dr. Watson
+// excerpts of the KB archive), and logs how many fault blocks it read and
+// how many of them have an application, an exception code, a time and a
+// faulting function. A file read as Dr. Watson must give at least one
+// block and never an error; in testdata/kb every block has its
+// application and code.
+func TestDrWatsonSweep(t *testing.T) {
+	dir := os.Getenv("IMSF_DRWATSON_SWEEP")
+	committed := dir == ""
+	if committed {
+		dir = filepath.Join("testdata", "kb")
+	}
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var files, read, blocks, app, code, when, fn int
+	for _, e := range ents {
+		files++
+		f := Load(filepath.Join(dir, e.Name()), &Options{TZ: time.UTC})
+		if Format(f.Info.Format) != FormatDrWatson {
+			continue
+		}
+		read++
+		if f.Err != nil || len(f.Events) == 0 {
+			t.Errorf("%s: %d blocks, error %v", e.Name(), len(f.Events), f.Err)
+		}
+		for _, ev := range f.Events {
+			blocks++
+			app += b2i(ev.Application != "")
+			code += b2i(ev.ExceptionCode != "")
+			when += b2i(!ev.Time.IsZero())
+			fn += b2i(ev.FaultingFunction != "")
+		}
+	}
+	if committed && (read < 6 || app != blocks || code != blocks) {
+		t.Errorf("testdata/kb: %d Dr. Watson files, %d blocks, %d with an application, %d a code", read, blocks, app, code)
+	}
+	t.Logf("%d files, %d read as Dr. Watson: %d blocks, %d with an application, %d a code, %d a time, %d a faulting function", files, read, blocks, app, code, when, fn)
+}
+
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// The Event ID line as KB articles write it: a source after the number
+// (Q183178, Q176130) or a note in parentheses (Q224987). The number was
+// lost before (event 0), and with it the IMS event a triage matches.
+func TestKBEventIDLineVariants(t *testing.T) {
+	for _, c := range []struct {
+		file    string
+		ids     []uint32
+		sources []string
+	}{
+		{"Q183178-event-block.txt", []uint32{4071}, []string{"MSExchangeIMC"}},
+		{"Q176130-event-block.txt", []uint32{2050}, []string{"MSExchangeMTA"}},
+		{"Q224987-event-blocks.txt", []uint32{2025, 270, 290}, []string{"", "", ""}},
+	} {
+		f := loadKB(t, c.file, FormatText)
+		if len(f.Events) != len(c.ids) {
+			t.Fatalf("%s: %d events, want %d", c.file, len(f.Events), len(c.ids))
+		}
+		for i, e := range f.Events {
+			if e.EventID != c.ids[i] || e.Source != c.sources[i] {
+				t.Errorf("%s event %d: id %d source %q, want %d %q", c.file, i, e.EventID, e.Source, c.ids[i], c.sources[i])
+			}
+		}
+	}
+	if e := loadKB(t, "Q183178-event-block.txt", FormatText).Events[0]; e.Level != "error" || e.Category != "Initialization/Termination" {
+		t.Errorf("Q183178: level %q category %q", e.Level, e.Category)
 	}
 }

@@ -184,10 +184,14 @@ func (b *textBlock) finish(name string, o *Options, p *problems) model.Event {
 	if u := b.fields["user"]; u != "N/A" {
 		ev.User = capString(u, o.MaxStringBytes)
 	}
+	idText, inlineSource := blockEventID(firstOf(b.fields, "event id", "id"))
 	ev.Source = capString(firstOf(b.fields, "event source", "source"), o.MaxStringBytes)
+	if ev.Source == "" {
+		ev.Source = capString(inlineSource, o.MaxStringBytes)
+	}
 	ev.Level = levelFromText(firstOf(b.fields, "event type", "type"))
 	ev.Category = exportCategory(firstOf(b.fields, "event category", "category"))
-	if id, ok := eventID(firstOf(b.fields, "event id", "id")); ok {
+	if id, ok := eventID(idText); ok {
 		ev.EventID = id
 	}
 	ev.Computer = capString(b.fields["computer"], o.MaxStringBytes)
@@ -205,4 +209,28 @@ func firstOf(m map[string]string, keys ...string) string {
 		}
 	}
 	return ""
+}
+
+// blockInlineSource is the "Source:" a KB article writes on the Event ID
+// line ("Event ID: 4071 - Source: MSExchangeIMC", "Event ID: 137,
+// Source: MSExchangeMTA.", "Event ID:2050   Source:MSExchangeMTA").
+var blockInlineSource = regexp.MustCompile(`(?i)\bSource:\s*([A-Za-z][\w .-]*?)\.?\s*$`)
+
+// blockEventID reads an Event ID field as articles and pasted notes write
+// it: the number first, then maybe a source (see blockInlineSource) or a
+// note ("2025 (IS Priv)", "2553   <<< logged at level 0"), which is not
+// part of the number. It returns the number's text and the inline source.
+func blockEventID(v string) (id, source string) {
+	v = strings.TrimSpace(v)
+	n := 0
+	for n < len(v) && '0' <= v[n] && v[n] <= '9' {
+		n++
+	}
+	if n == 0 || n == len(v) {
+		return v, ""
+	}
+	if m := blockInlineSource.FindStringSubmatch(v[n:]); m != nil {
+		source = m[1]
+	}
+	return v[:n], source
 }

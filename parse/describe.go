@@ -81,6 +81,19 @@ func (p *parser) describe(e *entity) {
 	if b := pt.Param("boundary"); b != nil {
 		pt.HasBoundaryParam = true
 		pt.Boundary = b.Value
+	} else if pt.IsMultipart() {
+		// RFC 2231 continuations and charset'lang'%XX encoding
+		// (boundary*0*=us-ascii''%3D_8853...; boundary*1*=24f3, as
+		// Roundcube writes it): Python's email and go-message join and
+		// decode them, so the parts are found, not one body with no
+		// boundary.
+		if v, _, enc, ok := joinRFC2231(pt.Params, "boundary"); ok {
+			if enc {
+				v = percentDecode2231(v)
+			}
+			pt.HasBoundaryParam = true
+			pt.Boundary = model.Text(v)
+		}
 	}
 	name, at, enc, ok := joinRFC2231(pt.DispositionParams, "filename")
 	if !ok {
@@ -96,22 +109,31 @@ func (p *parser) describe(e *entity) {
 	}
 }
 
-// decodeFilename undoes RFC 2231 (charset'lang'%XX) or RFC 2047 encoding.
-func decodeFilename(v string) (string, bool) {
+// percentDecode2231 undoes RFC 2231's %XX escapes of an extended value,
+// dropping its charset'lang' prefix (a boundary is ASCII whatever the
+// label says).
+func percentDecode2231(v string) string {
 	if i := strings.IndexByte(v, '\''); i >= 0 {
 		if j := strings.IndexByte(v[i+1:], '\''); j >= 0 {
-			raw := v[i+1+j+1:]
-			var b strings.Builder
-			for k := 0; k < len(raw); k++ {
-				if raw[k] == '%' && k+2 < len(raw) && isHex(raw[k+1]) && isHex(raw[k+2]) {
-					b.WriteByte(unhex(raw[k+1])<<4 | unhex(raw[k+2]))
-					k += 2
-					continue
-				}
-				b.WriteByte(raw[k])
-			}
-			return b.String(), true
+			v = v[i+1+j+1:]
 		}
+	}
+	var b strings.Builder
+	for k := 0; k < len(v); k++ {
+		if v[k] == '%' && k+2 < len(v) && isHex(v[k+1]) && isHex(v[k+2]) {
+			b.WriteByte(unhex(v[k+1])<<4 | unhex(v[k+2]))
+			k += 2
+			continue
+		}
+		b.WriteByte(v[k])
+	}
+	return b.String()
+}
+
+// decodeFilename undoes RFC 2231 (charset'lang'%XX) or RFC 2047 encoding.
+func decodeFilename(v string) (string, bool) {
+	if i := strings.IndexByte(v, '\''); i >= 0 && strings.IndexByte(v[i+1:], '\'') >= 0 {
+		return percentDecode2231(v), true
 	}
 	if strings.Contains(v, "=?") {
 		return sniff.DecodeHeaderValue([]byte(v))

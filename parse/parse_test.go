@@ -408,3 +408,23 @@ func TestDelimiterExactOuterWins(t *testing.T) {
 		t.Errorf("--ax: parts %d, anomalies %+v", len(m.Parts), m.Anomalies)
 	}
 }
+
+// TestBoundaryRFC2231: a boundary written as RFC 2231 continuations with
+// charset'lang'%XX encoding (Roundcube's tests/src/mail0.eml) or as one
+// extended value (CPython's msg_33) is joined and decoded, as Python's
+// email and go-message do: the parts are found.
+func TestBoundaryRFC2231(t *testing.T) {
+	for _, ct := range []string{
+		"multipart/mixed;\r\n boundary*0*=us-ascii''%3D_8853bf;\r\n boundary*1*=24f3",
+		"multipart/mixed; boundary*=\"us-ascii''=_8853bf24f3\"",
+	} {
+		raw := "From: a@example.org\r\nContent-Type: " + ct + "\r\n\r\n--=_8853bf24f3\r\nContent-Type: text/plain\r\n\r\none\r\n--=_8853bf24f3\r\n\r\ntwo\r\n--=_8853bf24f3--\r\n"
+		m, err := Parse(strings.NewReader(raw), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r := m.Root(); !r.HasBoundaryParam || string(r.Boundary) != "=_8853bf24f3" || r.Children != 2 || !r.CloseBoundaryFound {
+			t.Errorf("%q: boundary %q, %d children, closed %v", ct, r.Boundary, r.Children, r.CloseBoundaryFound)
+		}
+	}
+}

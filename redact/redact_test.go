@@ -167,9 +167,29 @@ func TestRedactLeftCheck(t *testing.T) {
 	}
 }
 
+// suiteRedactOutcomes are the suite files (the later sweep's, see
+// rules/testdata/suites/MANIFEST) whose copy is not redacted whole, by
+// design: the words a finding stands on are kept (kept-for-finding), or
+// the message is too broken to copy safely (not-safe).
+var suiteRedactOutcomes = map[string]string{
+	// An invalid encoded word in a file name (encoded-word-invalid).
+	"rubymail/attachment_emails_attachment_with_quoted_filename.eml": model.RedactKeptForFinding,
+	// Raw 8-bit bytes that are not valid Big5 / GB2312
+	// (dbcs-invalid-sequence): the bytes are the evidence.
+	"rubymail/error_emails_content_transfer_encoding_empty.eml": model.RedactKeptForFinding,
+	"spamscope/mail_test_12":                                    model.RedactKeptForFinding,
+	// A Content-Type parameter two parsers read differently (param-ambiguous).
+	"spamscope/mail_test_1": model.RedactKeptForFinding,
+	// A fuzzed header ("Fro :uMmlti Sender <...>", lines cut and
+	// repeated): an address in it is no header field the redactor
+	// reads, so it is left, and no copy is written.
+	"stalwart/malformed_019.eml": model.RedactNotSafe,
+}
+
 // TestRedactPublicSuites: over the public parser suites' real messages,
 // every copy has the original's length and the same findings at the same
-// offsets, and no word of the original is left.
+// offsets, and no word of the original is left (suiteRedactOutcomes names
+// the files where that is not the outcome, and which outcome it is).
 func TestRedactPublicSuites(t *testing.T) {
 	r, err := New(Options{Key: []byte("suites")})
 	if err != nil {
@@ -183,6 +203,13 @@ func TestRedactPublicSuites(t *testing.T) {
 		res, err := r.Bytes(raw, "")
 		if err != nil {
 			t.Fatalf("%s: %v", p, err)
+		}
+		rel := filepath.ToSlash(p[strings.Index(filepath.ToSlash(p), "suites/")+len("suites/"):])
+		if want, ok := suiteRedactOutcomes[rel]; ok {
+			if res.Status != want {
+				t.Errorf("%s: %s, want %s (suiteRedactOutcomes)", p, res.Status, want)
+			}
+			continue
 		}
 		if res.Status != model.RedactRedacted || len(res.Output) != len(raw) {
 			t.Errorf("%s: %s, %d bytes of %d: changed %+v left %+v", p, res.Status, len(res.Output), len(raw), res.Changed, res.Left)

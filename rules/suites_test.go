@@ -6,8 +6,8 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/exec"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -81,26 +81,17 @@ func goMessageErr(raw []byte) error {
 	return werr
 }
 
-// pythonDefects runs testdata/pyemail_defects.py over the files and returns
-// the defect count Python's email package records for each.
+// pythonDefects returns the defect count Python's email package records
+// for each file (pyemail_defects.count, through pythonTrees).
 func pythonDefects(t testing.TB, files []suiteFile) map[string]int {
 	t.Helper()
-	args := []string{filepath.Join("testdata", "pyemail_defects.py")}
-	for _, f := range files {
-		args = append(args, f.path)
-	}
-	out, err := exec.Command("python3", args...).Output()
-	if err != nil {
-		t.Fatalf("python3 (the second comparison; scripts/test.sh installs it): %v", err)
+	paths := make([]string, len(files))
+	for i, f := range files {
+		paths[i] = f.path
 	}
 	got := map[string]int{}
-	for _, l := range strings.Split(strings.TrimSpace(string(out)), "\n") {
-		n, p, ok := strings.Cut(l, "\t")
-		c, err := strconv.Atoi(n)
-		if !ok || err != nil {
-			t.Fatalf("python3: bad line %q", l)
-		}
-		got[p] = c
+	for p, r := range pythonTrees(t, paths) {
+		got[p] = r.Defects
 	}
 	return got
 }
@@ -129,6 +120,49 @@ func pct(n, d int) float64 {
 	return 100 * float64(n) / float64(d)
 }
 
+// issue15Sources are the six suites issue #15 measured, which its targets
+// (recall 85 %, valid false positives 3 %) hold for.
+var issue15Sources = map[string]bool{"cpython": true, "enmime": true, "mailparser": true, "mime4j": true, "mimekit": true, "mimetools": true}
+
+// suiteAlarms pins, for the suites of the later sweep (docs/robustness.md,
+// "Third-party MIME suites"), every valid file's stall- and crash-class
+// rules: each was read against the KB and kept because the file carries
+// the KB's trigger in the KB's shape, for the IMS (which predates RFC 6532
+// and 8BITMIME, Q243894) if not for a modern parser. A new alarm on a
+// valid file of those suites, or one gone, fails the test.
+var suiteAlarms = map[string]string{
+	// Raw 8-bit bytes in a top-level field: Q194505's 8-bit Subject
+	// (NDR before 5.5.2410.0). UTF-8 as RFC 6532 allows, or Latin-1
+	// inside an encoded word (RFC 2047 5 forbids it there).
+	"flanker/from-encoding.eml":         "header-8bit",
+	"mailmimeparser/m2004.txt":          "header-8bit",
+	"rubymail/rfc6532_utf8_headers.eml": "header-8bit",
+	// Raw 8-bit file names in name= (Outlook Express, a Yahoo Russian
+	// mail): Q304024's Content-Type with invalid characters, which the
+	// 5.5 store stopped on before 5.5.2655.27.
+	"flanker/outlook-express.eml":                                 "content-type-invalid-chars,header-8bit",
+	"mailmimeparser/m2011.txt":                                    "content-type-invalid-chars,header-8bit",
+	"rubymail/attachment_emails_attachment_nonascii_filename.eml": "content-type-invalid-chars",
+	"spamscope/mail_test_1":                                       "content-type-invalid-chars",
+	"stalwart/thirdparty_010.eml":                                 "content-type-invalid-chars,header-8bit",
+	// A header field name holding a tab and spaces (not ftext, RFC 5322
+	// 3.6.8): Python's email and go-message end the header there too, so
+	// the header lines after it are the base64 body (Q190556).
+	"letters/test_english_plaintext_ascii_over_base64.txt": "base64-invalid",
+	// 100 nested multiparts: LimitNestingLevels 30 (Q173343).
+	"mailparse-rs/nested.eml": "mime-nesting-over-30",
+	// "by localhost with SMTP; ..." at the start of a line inside the
+	// header: Q166026's stray line.
+	"phpmimemailparser/issue84": "header-non-header-line",
+	// UTF-8 text labelled GB2312: read as GB2312, as the store does, a
+	// lead byte has no trail byte (Q282796).
+	"spamscope/mail_test_12": "dbcs-invalid-sequence,header-8bit",
+	// The forwarded message's multipart has a boundary that never
+	// occurs (its body was cut away): poison-rules.md's second shape of
+	// missing-boundary-prolog (Q217155), whatever the body.
+	"rubymail/attachment_emails_attachment_message_rfc822_inline_image.eml": "missing-boundary-prolog",
+}
+
 // TestPublicSuites holds detection against six public MIME parser test
 // suites (testdata/suites/MANIFEST names each file's source, commit,
 // licence and the verdict its own suite gives it). Each file is scanned as
@@ -136,14 +170,16 @@ func pct(n, d int) float64 {
 // malformed recall (a finding of class risk or above, line-ending facts
 // aside) and valid false positives (a stall- or crash-class finding),
 // beside what go-message's errors and Python's email defects catch on the
-// same files, and it fails below the targets of issue #15: recall 85 %,
-// false positives 3 %, no file read as an IMS spool, every offset exact.
+// same files, and it fails below the targets of issue #15 on its six
+// suites (recall 85 %, false positives 3 %), on any valid file of the
+// later suites whose stall/crash rules differ from suiteAlarms, on a file
+// read as an IMS spool, or on an offset that is not its evidence.
 func TestPublicSuites(t *testing.T) {
 	files := suiteManifest(t)
 	py := pythonDefects(t, files)
 	type row struct{ ims, gom, py tally }
 	rows := map[string]*row{}
-	pooled := &row{}
+	pooled, all := &row{}, &row{}
 	var missed, alarms []string
 	for _, f := range files {
 		raw, err := os.ReadFile(f.path)
@@ -173,6 +209,12 @@ func TestPublicSuites(t *testing.T) {
 		if !f.malformed && alarm {
 			alarms = append(alarms, f.path+" "+strings.Join(alarmRules, ","))
 		}
+		if !issue15Sources[f.source] && !f.malformed {
+			rel := filepath.ToSlash(strings.TrimPrefix(f.path, filepath.Join("testdata", "suites")+string(filepath.Separator)))
+			if got, want := strings.Join(dedupe(alarmRules), ","), suiteAlarms[rel]; got != want {
+				t.Errorf("%s: stall/crash rules %q, pinned %q (suiteAlarms)", rel, got, want)
+			}
+		}
 		gerr := goMessageErr(raw) != nil
 		pd, ok := py[f.path]
 		if !ok {
@@ -183,7 +225,11 @@ func TestPublicSuites(t *testing.T) {
 			r = &row{}
 			rows[f.source] = r
 		}
-		for _, x := range []*row{r, pooled} {
+		sums := []*row{r, all}
+		if issue15Sources[f.source] {
+			sums = append(sums, pooled)
+		}
+		for _, x := range sums {
 			x.ims.add(f, flagged, alarm)
 			x.gom.add(f, gerr, gerr)
 			x.py.add(f, pd > 0, pd > 0)
@@ -211,7 +257,8 @@ func TestPublicSuites(t *testing.T) {
 	for _, n := range names {
 		line(n, rows[n])
 	}
-	line("pooled", pooled)
+	line("pooled (issue #15's six)", pooled)
+	line("pooled (all)", all)
 	t.Log(b.String())
 	for _, p := range missed {
 		t.Logf("malformed, no finding >= risk: %s", p)
@@ -230,4 +277,15 @@ func TestPublicSuites(t *testing.T) {
 	if fp := pct(pooled.ims.falsePos, pooled.ims.valid); fp > 3 {
 		t.Errorf("pooled valid false positives %.1f %% > 3 %%", fp)
 	}
+}
+
+// dedupe drops repeats from a list of rule IDs, keeping the first order.
+func dedupe(ids []string) []string {
+	var out []string
+	for _, id := range ids {
+		if !slices.Contains(out, id) {
+			out = append(out, id)
+		}
+	}
+	return out
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/imsforensic/imsforensic/guard"
 	"github.com/imsforensic/imsforensic/internal/atomicfile"
+	"github.com/imsforensic/imsforensic/internal/lock"
 	"github.com/imsforensic/imsforensic/model"
 	"github.com/imsforensic/imsforensic/replay"
 	"github.com/imsforensic/imsforensic/replay/bisect"
@@ -111,7 +112,9 @@ holding a copy of the group (IN/ and OUT/); exit status 0 = no crash.
 The inputs are never touched. Every round is appended to the journal and
 fsynced before the next one starts. Run the same command with the same
 --journal after an interruption (a kill, a reboot): the rounds the journal
-holds are read back, not tested again, and the result is the same.
+holds are read back, not tested again, and the result is the same. The
+journal is locked for the run: a second bisect on it says which process
+holds it and exits.
 
 Examples:
   imsforensic sink --emulate ims --store sinkdir &
@@ -156,6 +159,11 @@ func runBisect(ctx context.Context, opts *bisectOptions, g *globals, args []stri
 	if smtpT != nil {
 		defer smtpT.Close()
 	}
+	unlock, err := lockBisectJournal(ctx, jpath, opts.journal == "")
+	if err != nil {
+		return err
+	}
+	defer unlock()
 	j, err := openBisectJournal(g, jpath, &bopts)
 	if err != nil {
 		return err
@@ -209,6 +217,27 @@ func bisectInputs(ms []*model.Message, rk ranking, smtp bool) ([]*model.Message,
 	return search, opts
 }
 
+// lockBisectJournal makes the default journal's folder (only now that
+// the guard has checked the journal: a state folder inside the evidence,
+// XDG_STATE_HOME=TempIMS/state, must not be created there) and locks the
+// journal for the run: two runs appending rounds to one journal would
+// test each group twice and leave a journal no resume can read.
+func lockBisectJournal(ctx context.Context, jpath string, inStateDir bool) (unlock func(), err error) {
+	if inStateDir {
+		if err := os.MkdirAll(filepath.Dir(jpath), 0o700); err != nil {
+			return nil, fmt.Errorf("journal folder: %w", err)
+		}
+	}
+	l, err := lock.Acquire(ctx, jpath+".lock", "the journal "+jpath, false)
+	if errors.Is(err, lock.ErrLocked) {
+		return nil, fmt.Errorf("bisect: %w; wait for that run to end (the same command then resumes from the journal), or give another --journal", err)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("bisect: %w", err)
+	}
+	return func() { l.Unlock() }, nil
+}
+
 // openBisectJournal opens the journal, reading back an existing one of an
 // interrupted run for resuming (a torn last line is cut first).
 func openBisectJournal(g *globals, path string, bopts *bisect.Options) (*atomicfile.JSONLWriter, error) {
@@ -230,7 +259,8 @@ func openBisectJournal(g *globals, path string, bopts *bisect.Options) (*atomicf
 
 // bisectJournalPath is --journal, or a new file named by the time in the
 // per-user state folder (never the current folder, which may be the
-// evidence: cd TempIMS && imsforensic bisect .).
+// evidence: cd TempIMS && imsforensic bisect .). It creates nothing: the
+// folder is made once the guard has checked the path.
 func bisectJournalPath(flag string) (string, error) {
 	if flag != "" {
 		return flag, nil
@@ -238,9 +268,6 @@ func bisectJournalPath(flag string) (string, error) {
 	dir, err := replay.StateDir()
 	if err != nil {
 		return "", err
-	}
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return "", fmt.Errorf("journal folder: %w", err)
 	}
 	return filepath.Join(dir, "bisect-"+time.Now().UTC().Format("20060102T150405.000000000Z")+".jsonl"), nil
 }

@@ -9,10 +9,12 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/imsforensic/imsforensic/internal/lock"
 	"github.com/imsforensic/imsforensic/model"
 )
 
@@ -244,5 +246,49 @@ func TestOverviewNamesTheFirstSteps(t *testing.T) {
 	}
 	if out, _, code := runCLI(t, "", "--version"); code != exitOK || !strings.HasPrefix(out, "imsforensic ") {
 		t.Errorf("--version: exit %d, %q", code, out)
+	}
+}
+
+// TestBisectCreatesNothingInTheEvidence: a per-user state folder that
+// lies inside the evidence (XDG_STATE_HOME pointing into the copied
+// queue) makes bisect refuse its default journal (exit 2), and the folder
+// is not created there first: no command writes into an input folder.
+func TestBisectCreatesNothingInTheEvidence(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("the state folder is %LOCALAPPDATA% there")
+	}
+	src := sampleCopy(t)
+	state := filepath.Join(src, "IN", "state")
+	t.Setenv("XDG_STATE_HOME", state)
+	_, errOut, code := runCLI(t, "", "bisect", src, "--probe", "true {}")
+	if code != exitUsage || !strings.Contains(errOut, "inside the input folder") {
+		t.Errorf("exit %d, stderr %q; want 2 and the refusal", code, errOut)
+	}
+	if _, err := os.Stat(state); !os.IsNotExist(err) {
+		t.Errorf("bisect created %s inside the evidence (%v)", state, err)
+	}
+}
+
+// TestBisectJournalIsLockedForTheRun: a second bisect on a journal
+// another run holds is refused (exit 1), naming the holder and what to
+// do, and appends nothing: two runs would test every group twice and
+// leave a journal no resume can read.
+func TestBisectJournalIsLockedForTheRun(t *testing.T) {
+	src := sampleCopy(t)
+	journal := filepath.Join(t.TempDir(), "b.jsonl")
+	held, err := lock.Acquire(t.Context(), journal+".lock", "the journal "+journal, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, errOut, code := runCLI(t, "", "bisect", src, "--probe", "true {}", "--journal", journal)
+	if code != exitError || !strings.Contains(errOut, "is in use by") || !strings.Contains(errOut, "give another --journal") {
+		t.Errorf("exit %d, stderr %q", code, errOut)
+	}
+	if _, err := os.Stat(journal); !os.IsNotExist(err) {
+		t.Errorf("the refused run wrote the journal (%v)", err)
+	}
+	held.Unlock()
+	if _, errOut, code := runCLI(t, "", "bisect", src, "--probe", "true {}", "--journal", journal); code != exitOK {
+		t.Errorf("once released: exit %d, %s", code, errOut)
 	}
 }
