@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"encoding/csv"
+	"fmt"
 	"regexp"
 	"strings"
 )
@@ -74,8 +75,7 @@ func Detect(head []byte) Format {
 			return FormatEVT
 		}
 	}
-	text := decodeHead(head)
-	lines := headLines(text, 60)
+	lines := detectLines(head)
 	if len(lines) == 0 {
 		return FormatUnknown
 	}
@@ -120,6 +120,17 @@ func Detect(head []byte) Format {
 		return FormatDumpel
 	}
 	return FormatUnknown
+}
+
+// detectLines gives the first text lines of head. A head shorter than
+// DetectBytes is the whole file: its last line is whole even without a
+// line end (a one-line log).
+func detectLines(head []byte) []string {
+	text := decodeHead(head)
+	if len(head) < DetectBytes {
+		text += "\n"
+	}
+	return headLines(text, 60)
 }
 
 // headLines returns up to max non-empty lines of text, the last one dropped
@@ -201,3 +212,32 @@ func splitCSVLine(line string) []string {
 	}
 	return f
 }
+
+// whyNotEvidence names what a file that is no evidence format looks like,
+// when it is a log an admin would expect imsforensic to read: the reason
+// goes in the error ("" when nothing is recognised).
+func whyNotEvidence(head []byte) string {
+	lines := detectLines(head)
+	for _, l := range lines {
+		l = strings.TrimSpace(l)
+		switch {
+		case strings.EqualFold(l, "#Log-type: Message Tracking Log"):
+			return "an Exchange 2007 or later message tracking log (CSV); imsforensic reads the tracking logs of Exchange 5.5 and 2000"
+		case strings.EqualFold(l, "#Log-type: SMTP Receive Protocol Log"), strings.EqualFold(l, "#Log-type: SMTP Send Protocol Log"):
+			return "an Exchange 2007 or later SMTP protocol log (CSV); imsforensic reads the IMS protocol log and the IIS SMTP service logs"
+		}
+	}
+	if c, ok := firstW3CCommand(lines); ok && httpMethods[c.verb] {
+		return fmt.Sprintf("an IIS web (HTTP) log in W3C format (cs-method %s), not an SMTP service log", c.verb)
+	}
+	for _, l := range lines {
+		if m := httpAccessLine.FindStringSubmatch(l); m != nil && httpMethods[m[1]] {
+			return "a web server access log (NCSA/Apache, HTTP requests), not an SMTP service log"
+		}
+	}
+	return ""
+}
+
+// httpAccessLine matches the request of an NCSA common log line of a web
+// server: [date] "GET /path HTTP/1.1".
+var httpAccessLine = regexp.MustCompile(`\] "([A-Z_]+) \S* HTTP/\d`)

@@ -86,6 +86,9 @@ func readAll(r io.Reader, name string, opts *Options, f Format) File {
 	}
 	read, ok := readers[f]
 	if !ok {
+		if why := whyNotEvidence(head); why != "" {
+			return fail(fmt.Errorf("evidence %s: %s: %w", name, why, ErrNotEvidence))
+		}
 		return fail(fmt.Errorf("evidence %s: %w", name, ErrNotEvidence))
 	}
 	res.Info.Format = string(f)

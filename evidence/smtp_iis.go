@@ -16,8 +16,12 @@ import (
 // further MAIL FROM on the same connection), as for the IMS protocol log.
 // Two layouts:
 //
-//   - W3C extended: "#Fields:" names the columns; each line is one command
-//     with date and time in UTC, c-ip the remote host, cs-username the HELO
+//   - W3C extended: "#Fields:" names the columns (a log can hold several
+//     headers, each naming the columns of the lines after it); each line
+//     is one command with date and time in UTC (without a date column, as
+//     the "time c-ip cs-method ..." field choice writes it, the date is the
+//     last "#Date:" directive's, a day later each time the clock goes
+//     back), c-ip the remote host, cs-username the HELO
 //     name (or OutboundConnectionCommand / OutboundConnectionResponse for
 //     mail this server sends), cs-method the verb, cs-uri-query its
 //     argument with '+' for blanks, sc-status the reply code.
@@ -170,27 +174,59 @@ func isOutboundUser(u string) bool {
 	return strings.HasPrefix(u, "OutboundConnection")
 }
 
+// httpMethods are the cs-method values of an IIS web log: such a line is
+// a web request, never an SMTP command, whatever the file was read as.
+var httpMethods = map[string]bool{"GET": true, "POST": true, "HEAD": true, "PUT": true, "DELETE": true,
+	"OPTIONS": true, "PATCH": true, "TRACE": true, "CONNECT": true, "PROPFIND": true, "PROPPATCH": true,
+	"MKCOL": true, "COPY": true, "MOVE": true, "LOCK": true, "UNLOCK": true, "SEARCH": true,
+	"RPC_IN_DATA": true, "RPC_OUT_DATA": true, "BITS_POST": true}
+
+// w3cHeader is what the "#" directives of a W3C log said so far.
+type w3cHeader struct {
+	col  map[string]int // #Fields: column of each field, lower-cased
+	date string         // #Date: its date, for lines without a date field
+	last time.Time      // the previous line's time, to see a day roll over
+}
+
+// directive takes one "#" line.
+func (h *w3cHeader) directive(text string) {
+	if f, ok := strings.CutPrefix(text, "#Fields:"); ok {
+		h.col = map[string]int{}
+		for i, n := range strings.Fields(f) {
+			h.col[strings.ToLower(n)] = i
+		}
+		h.last = time.Time{}
+	}
+	if d, ok := strings.CutPrefix(text, "#Date:"); ok {
+		if f := strings.Fields(d); len(f) > 0 {
+			h.date = f[0]
+		}
+		h.last = time.Time{}
+	}
+}
+
 func readSMTPW3C(r io.Reader, name string, o *Options, p *problems) []model.Event {
 	is := newIISSessions(name, o, p)
-	var col map[string]int
+	var h w3cHeader
 	for l := range lines(r, o, p) {
 		text := strings.TrimSpace(l.text)
 		if text == "" {
 			continue
 		}
-		if f, ok := strings.CutPrefix(text, "#Fields:"); ok {
-			col = map[string]int{}
-			for i, n := range strings.Fields(f) {
-				col[strings.ToLower(n)] = i
-			}
-			continue
-		}
 		if strings.HasPrefix(text, "#") {
+			h.directive(text)
 			continue
 		}
-		c, ok := w3cCommand(strings.Fields(text), col)
-		if !ok {
+		c, ok := h.command(strings.Fields(text))
+		switch {
+		case !ok && h.col != nil && !hasField(h.col, "date") && h.date == "":
+			p.damage("line %d: no date field and no #Date directive before it: its day is unknown", l.no)
+			continue
+		case !ok:
 			p.damage("line %d: not an IIS SMTP W3C log line", l.no)
+			continue
+		case httpMethods[c.verb]:
+			p.damage("line %d: %s is an HTTP request, not an SMTP command (an IIS web log?)", l.no, c.verb)
 			continue
 		}
 		if !is.add(c, l) {
@@ -200,19 +236,38 @@ func readSMTPW3C(r io.Reader, name string, o *Options, p *problems) []model.Even
 	return is.finish()
 }
 
-func w3cCommand(f []string, col map[string]int) (iisCommand, bool) {
+func hasField(col map[string]int, name string) bool {
+	_, ok := col[name]
+	return ok
+}
+
+// command reads one line under the current header.
+func (h *w3cHeader) command(f []string) (iisCommand, bool) {
 	get := func(name string) string {
-		if i, ok := col[name]; ok && i < len(f) {
+		if i, ok := h.col[name]; ok && i < len(f) {
 			return f[i]
 		}
 		return ""
 	}
-	if col == nil {
+	if h.col == nil {
 		return iisCommand{}, false
 	}
-	t, ok := localTime(get("date"), get("time"), time.UTC)
+	date := get("date")
+	byHeader := !hasField(h.col, "date")
+	if byHeader {
+		date = h.date
+	}
+	t, ok := localTime(date, get("time"), time.UTC)
 	if !ok {
 		return iisCommand{}, false
+	}
+	if byHeader {
+		// W3C lines are written in time order: a clock that goes back
+		// means midnight (UTC) passed since the #Date directive.
+		for !h.last.IsZero() && t.Before(h.last) {
+			t = t.AddDate(0, 0, 1)
+		}
+		h.last = t
 	}
 	c := iisCommand{time: t, remote: get("c-ip"), user: get("cs-username"), verb: strings.ToUpper(get("cs-method"))}
 	c.arg = iisArg(get("cs-uri-query"))
@@ -257,22 +312,25 @@ func readSMTPNCSA(r io.Reader, name string, o *Options, p *problems) []model.Eve
 // #Fields line with cs-method, and a first data line whose method is an
 // SMTP verb (an IIS web log has GET and POST there).
 func isW3CSMTP(lines []string) bool {
-	var col map[string]int
+	c, ok := firstW3CCommand(lines)
+	return ok && smtpVerbs[c.verb]
+}
+
+// firstW3CCommand reads the first data line of a W3C log's head.
+func firstW3CCommand(lines []string) (iisCommand, bool) {
+	var h w3cHeader
 	for _, l := range lines {
-		if f, ok := strings.CutPrefix(l, "#Fields:"); ok {
-			col = map[string]int{}
-			for i, n := range strings.Fields(f) {
-				col[strings.ToLower(n)] = i
-			}
+		l = strings.TrimSpace(l)
+		if strings.HasPrefix(l, "#") {
+			h.directive(l)
 			continue
 		}
-		if strings.HasPrefix(l, "#") || col == nil {
+		if h.col == nil || l == "" {
 			continue
 		}
-		c, ok := w3cCommand(strings.Fields(l), col)
-		return ok && smtpVerbs[c.verb]
+		return h.command(strings.Fields(l))
 	}
-	return false
+	return iisCommand{}, false
 }
 
 // isNCSASMTP recognises an NCSA line of the IIS SMTP service.
