@@ -97,6 +97,8 @@ func FuzzText(f *testing.F) {
 	addFile(f, "event-properties.txt")
 	addFile(f, "kb/Q199042-event-properties.txt")
 	addFile(f, "kb/Q190084-event-block.txt")
+	addFile(f, "kb/Q293288-event-blocks.txt")
+	addFile(f, "kb/Q183178-event-block.txt")
 	f.Fuzz(func(t *testing.T, data []byte) { fuzzRead(t, FormatText, data) })
 }
 
@@ -109,6 +111,7 @@ func FuzzDumpel(f *testing.F) {
 func FuzzDrWatson(f *testing.F) {
 	addFile(f, "Drwtsn32.log")
 	addFile(f, "kb/Q241482-Drwtsn32.log")
+	addFile(f, "kb/Q198398-Drwtsn32.log")
 	f.Fuzz(func(t *testing.T, data []byte) { fuzzRead(t, FormatDrWatson, data) })
 }
 

@@ -247,3 +247,34 @@ func TestKBEventIDLineVariants(t *testing.T) {
 		t.Errorf("Q183178: level %q category %q", e.Level, e.Category)
 	}
 }
+
+// KB articles write a block's description right after its fields, with
+// no "Description:" key (Q140975, Q293288's 4116 and 3039), and mistype
+// a key without its colon ("Event ID 12007"). The description is read
+// (its HRESULT, its spool file), and the 12007 block that names
+// VMS95LCZ is its own event: before, it was lost inside the 3039 block
+// and triage named HBWK2Q2P alone of the two files Q293288 names.
+func TestKBEventBlocksWithoutDescriptionKey(t *testing.T) {
+	f := loadKB(t, "Q293288-event-blocks.txt", FormatText)
+	want := []struct {
+		id            uint32
+		source, spool string
+	}{{4116, "MSExchangeIMC", ""}, {3039, "MSExchangeIMC", ""}, {12007, "MSExchangeIS", "VMS95LCZ"}, {4182, "MSExchangeIMC", "HBWK2Q2P"}, {4102, "MSExchangeIMC", ""}}
+	if len(f.Events) != len(want) {
+		t.Fatalf("%d events, want %d", len(f.Events), len(want))
+	}
+	for i, w := range want {
+		e := f.Events[i]
+		if e.EventID != w.id || e.Source != w.source || e.SpoolFile != w.spool || len(e.Message) < 40 {
+			t.Errorf("event %d: %d %q spool %q message %q; want %d %q spool %q", i, e.EventID, e.Source, e.SpoolFile, e.Message, w.id, w.source, w.spool)
+		}
+	}
+	if h := f.Events[1].HRESULT; h == nil || *h != 0x80040115 {
+		t.Errorf("3039's HRESULT %v, want 0x80040115 from its description", h)
+	}
+	e := loadKB(t, "Q140975-event-block.txt", FormatText).Events[0]
+	if e.EventID != 4037 || e.Source != "MSExchangeIMC" || e.Level != "error" || e.Category != "Internal Processing" ||
+		!strings.HasPrefix(string(e.Message), "An exception has occurred which was handled internally") {
+		t.Errorf("Q140975: %+v", e)
+	}
+}

@@ -48,10 +48,19 @@ var blockFieldLine = regexp.MustCompile(`^\s*([A-Za-z][A-Za-z ]{0,20}?)\s*:[ \t]
 // (Event ID: / Source: / Type: / Category: / Description:).
 var blockStarts = map[string]bool{"event type": true, "event source": true, "event id": true, "date": true}
 
+// blockBareField is a short key without its colon and one value, as KB
+// articles mistype them ("Event ID 12007", "Source MSExchangeMTA", "Type
+// Error"): the whole line is the key and one word, so a sentence of a
+// description is never taken for it.
+var blockBareField = regexp.MustCompile(`^\s*(Event ID|Source|Type)\s+(\S+)\s*$`)
+
 // blockField reads a "Key:<tab>Value" line of the Event Properties copy;
 // key is lower-cased.
 func blockField(line string) (key, value string, ok bool) {
 	m := blockFieldLine.FindStringSubmatch(line)
+	if m == nil {
+		m = blockBareField.FindStringSubmatch(line)
+	}
 	if m == nil {
 		return "", "", false
 	}
@@ -68,8 +77,12 @@ type textBlock struct {
 	desc      []string
 	descBytes int
 	section   string // "", "description", "data"
-	start     textLine
-	blank     bool // the previous line was blank
+	// implicit: the description began without a "Description:" key,
+	// so a field the block already has opens the next block, as
+	// before any description.
+	implicit bool
+	start    textLine
+	blank    bool // the previous line was blank
 }
 
 // opens reports whether a field line starts a new block after b.
@@ -77,11 +90,11 @@ func (b *textBlock) opens(key string) bool {
 	if b == nil {
 		return key != "description" && key != "data"
 	}
+	_, seen := b.fields[key]
 	if b.section == "" {
-		_, seen := b.fields[key]
 		return seen
 	}
-	return blockStarts[key] || b.blank && !(key == "description" || key == "data")
+	return blockStarts[key] || b.blank && !(key == "description" || key == "data") || b.implicit && seen
 }
 
 func readText(r io.Reader, name string, o *Options, p *problems) []model.Event {
@@ -169,7 +182,26 @@ func (b *textBlock) add(line string, o *Options) {
 			b.ev.Data = append(b.ev.Data, d...)
 		}
 	default:
-		// A value that went on past its line (long Category names).
+		// Text before any "Description:" key: KB articles write the
+		// block's fields and then the description at once ("Event ID:
+		// 4037 / Source: MSExchangeIMC / Category: ... / An exception
+		// has occurred ..."); once the block has its Event ID, that
+		// text is the description (its spool file name, its error
+		// code), not a field's value gone on past its line.
+		// A line of one or two words (a source name without its key)
+		// or shaped as a field of a key we do not know ("Src: ...") is
+		// not taken for one.
+		if len(strings.Fields(line)) < 3 || blockFieldLine.MatchString(line) {
+			return
+		}
+		if _, ok := b.fields["event id"]; !ok {
+			if _, ok := b.fields["id"]; !ok {
+				return
+			}
+		}
+		b.section, b.implicit = "description", true
+		b.desc = append(b.desc, strings.TrimRight(line, " "))
+		b.descBytes += len(line) + 1
 	}
 }
 

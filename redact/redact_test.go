@@ -174,6 +174,8 @@ func TestRedactLeftCheck(t *testing.T) {
 var suiteRedactOutcomes = map[string]string{
 	// An invalid encoded word in a file name (encoded-word-invalid).
 	"rubymail/attachment_emails_attachment_with_quoted_filename.eml": model.RedactKeptForFinding,
+	"webklex/attachment_encoded_filename.eml":                        model.RedactKeptForFinding,
+	"webklex/issue-410b.eml":                                         model.RedactKeptForFinding,
 	// Raw 8-bit bytes that are not valid Big5 / GB2312
 	// (dbcs-invalid-sequence): the bytes are the evidence.
 	"rubymail/error_emails_content_transfer_encoding_empty.eml": model.RedactKeptForFinding,
