@@ -99,9 +99,10 @@ func newCorpusCommand() *command {
 realistic mixture of clean mail with poison messages for the rule IDs asked
 for, and DIR/truth.json: which file carries which rules and which file the
 evidence points at. With --evidence it also writes what the administrator
-would hold: evidence/AppEvent.evt (binary legacy event log), its CSV and
-text exports, dumpel output, Drwtsn32.log, IMS protocol logs and a message
-tracking log, all telling the story of --scenario.
+would hold: evidence/AppEvent.evt (binary legacy event log; AppEvent-live.evt
+is the same log copied while the service ran), its CSV and text exports,
+dumpel output, Drwtsn32.log, IMS protocol logs and message tracking logs, all
+telling the story of --scenario (docs/corpus.md lists every file).
 
 The spool envelope is a documented MODEL (docs/corpus.md), not the real
 (undocumented) IMS layout. The same seed and flags give the same bytes.
