@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net"
 	"os"
@@ -290,5 +291,75 @@ func TestBisectJournalIsLockedForTheRun(t *testing.T) {
 	held.Unlock()
 	if _, errOut, code := runCLI(t, "", "bisect", src, "--probe", "true {}", "--journal", journal); code != exitOK {
 		t.Errorf("once released: exit %d, %s", code, errOut)
+	}
+}
+
+// TestReadmeJSONRecordIsScans: the README's scan record is what scan
+// writes for that file of the committed sample: every key it shows has
+// the value scan gives ("…" stands for any value, the path is the end of
+// scan's).
+func TestReadmeJSONRecordIsScans(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join("..", "..", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := regexp.MustCompile("(?s)`imsforensic scan --format json testdata/sample-tempims`.*?```json\n(.*?)```").FindSubmatch(b)
+	if m == nil {
+		t.Fatal("the README no longer shows a scan record of testdata/sample-tempims")
+	}
+	var want map[string]any
+	if err := json.Unmarshal(m[1], &want); err != nil {
+		t.Fatalf("the README's record is not JSON: %v\n%s", err, m[1])
+	}
+	src := sampleCopy(t)
+	out, errOut, code := runCLI(t, "", "scan", "--format", "json", src)
+	if code != exitOK {
+		t.Fatalf("scan: exit %d: %s", code, errOut)
+	}
+	for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
+		var got map[string]any
+		if err := json.Unmarshal([]byte(line), &got); err != nil {
+			t.Fatal(err)
+		}
+		if got["name"] != want["name"] {
+			continue
+		}
+		wantPath := strings.TrimPrefix(want["path"].(string), "testdata/sample-tempims/")
+		if !strings.HasSuffix(filepath.ToSlash(got["path"].(string)), "/"+wantPath) {
+			t.Errorf("path %v, the README's %v", got["path"], want["path"])
+		}
+		delete(want, "path")
+		jsonSubset(t, "", want, got)
+		return
+	}
+	t.Errorf("scan has no record named %v", want["name"])
+}
+
+// jsonSubset fails for each value of want that got does not hold.
+func jsonSubset(t *testing.T, at string, want, got any) {
+	t.Helper()
+	switch w := want.(type) {
+	case map[string]any:
+		g, ok := got.(map[string]any)
+		if !ok {
+			t.Errorf("%s: the README has an object, scan %v", at, got)
+			return
+		}
+		for k, v := range w {
+			jsonSubset(t, at+"."+k, v, g[k])
+		}
+	case []any:
+		g, ok := got.([]any)
+		if !ok || len(g) != len(w) {
+			t.Errorf("%s: the README has %v, scan %v", at, want, got)
+			return
+		}
+		for i := range w {
+			jsonSubset(t, fmt.Sprintf("%s[%d]", at, i), w[i], g[i])
+		}
+	default:
+		if want != "…" && want != got {
+			t.Errorf("%s: the README has %v, scan %v", at, want, got)
+		}
 	}
 }

@@ -20,6 +20,7 @@ package smtpclient
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"crypto/tls"
 	"encoding/base64"
@@ -27,7 +28,6 @@ import (
 	"fmt"
 	"io"
 	"net"
-	"net/textproto"
 	"strconv"
 	"strings"
 	"time"
@@ -81,7 +81,7 @@ type Conn struct {
 	cfg *Config
 	raw net.Conn // TCP
 	nc  net.Conn // raw or TLS above it
-	r   *textproto.Reader
+	r   *bufio.Reader
 	bw  *bufio.Writer
 	ext map[string]string
 	tr  *transcript
@@ -159,7 +159,7 @@ func (c *Conn) wrap() {
 		r = io.TeeReader(c.nc, c.tr)
 		w = io.MultiWriter(c.nc, c.tr)
 	}
-	c.r = textproto.NewReader(bufio.NewReaderSize(r, 4096))
+	c.r = bufio.NewReaderSize(r, 4096)
 	c.bw = bufio.NewWriterSize(w, 32<<10)
 }
 
@@ -322,13 +322,53 @@ func (c *Conn) read(name string, timeout time.Duration) (model.SMTPReply, error)
 	return r, err
 }
 
+// A reply's size is bounded, so that a broken or hostile server cannot
+// make replay hold its endless "250-..." lines, or one line without an
+// end, until memory runs out (the read deadline alone let a server that
+// kept writing grow one reply to gigabytes). RFC 5321 4.5.3.1.5 allows a
+// reply line of 512 octets; EHLO lists a few dozen lines.
+const (
+	maxReplyLine  = 16 << 10
+	maxReplyLines = 1000
+)
+
+// ErrReplyTooLong is a reply over maxReplyLine bytes a line or
+// maxReplyLines lines.
+var ErrReplyTooLong = errors.New("reply too long")
+
+// readLine reads one reply line without its CRLF (or LF), at most
+// maxReplyLine bytes.
+func (c *Conn) readLine() (string, error) {
+	var line []byte
+	for {
+		frag, err := c.r.ReadSlice('\n')
+		if len(line)+len(frag) > maxReplyLine {
+			return "", fmt.Errorf("%w: a line over %d bytes (RFC 5321 allows 512)", ErrReplyTooLong, maxReplyLine)
+		}
+		line = append(line, frag...)
+		if err == bufio.ErrBufferFull {
+			continue
+		}
+		if err != nil && (err != io.EOF || len(line) == 0) {
+			return "", err
+		}
+		break // a last line without its end is taken, as net/textproto does
+	}
+	line = bytes.TrimSuffix(line, []byte("\n"))
+	line = bytes.TrimSuffix(line, []byte("\r"))
+	return string(line), nil
+}
+
 // readLines reads one reply (all its lines) within timeout.
 func (c *Conn) readLines(name string, timeout time.Duration) (model.SMTPReply, []string, error) {
 	c.raw.SetReadDeadline(time.Now().Add(timeout))
 	var lines []string
 	code := 0
 	for {
-		l, err := c.r.ReadLine()
+		if len(lines) == maxReplyLines {
+			return model.SMTPReply{Command: name}, lines, fmt.Errorf("%w: more than %d lines", ErrReplyTooLong, maxReplyLines)
+		}
+		l, err := c.readLine()
 		if err != nil {
 			return model.SMTPReply{Command: name}, lines, err
 		}
