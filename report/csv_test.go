@@ -92,3 +92,21 @@ func TestCSVCellsAreNeverFormulas(t *testing.T) {
 		t.Errorf("only %d cells read back", cells)
 	}
 }
+
+// A cell cut to its width is never cut inside a \xNN escape.
+func TestCellCutKeepsEscapesWhole(t *testing.T) {
+	name := "evil\x1b]0;owned\x07\r\u202efdp.eml" // escaped: evil\x1b]0;owned\x07\x0d\xe2\x80\xaefdp.eml
+	for width := 5; width < 40; width++ {
+		got := cell(name, width)
+		body := strings.TrimSuffix(got, "…")
+		if i := strings.LastIndex(body, `\`); i >= 0 && len(body)-i < 4 {
+			t.Errorf("cell(%d) = %q cuts an escape", width, got)
+		}
+		if !strings.HasPrefix(model.EscapeVisible(name), body) {
+			t.Errorf("cell(%d) = %q is not a prefix of the escaped name", width, got)
+		}
+	}
+	if got := cell(`C:\Exchsrvr\Imcdata\IN\KPFYCMQB`, 12); got != `C:\Exchsrvr…` {
+		t.Errorf("a path's own backslash: %q", got)
+	}
+}

@@ -133,14 +133,7 @@ func eventIDs(evs []model.LoggedEvent) []string {
 
 // clip escapes s and shortens it to n runes, without the tab folding of
 // cell: simulation details never hold tabs.
-func clip(s string, n int) string {
-	s = model.EscapeVisible(s)
-	r := []rune(s)
-	if len(r) <= n {
-		return s
-	}
-	return string(r[:n-1]) + "…"
-}
+func clip(s string, n int) string { return cut(model.EscapeVisible(s), n) }
 
 // SimOffset renders a simulated time offset as +H:MM:SS.
 func SimOffset(d time.Duration) string {

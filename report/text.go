@@ -15,13 +15,28 @@ import (
 // be 20,000 characters); our own words (reasons, findings, notes) go
 // through text and are wrapped whole by the table.
 func cell(s string, max int) string {
-	s = model.EscapeVisible(s)
-	s = strings.ReplaceAll(s, "\t", " ")
+	return cut(strings.ReplaceAll(model.EscapeVisible(s), "\t", " "), max)
+}
+
+// cut shortens an escaped string to max runes, the last one "…", never
+// inside a \xNN escape ("\x0…" would name no byte).
+func cut(s string, max int) string {
 	if utf8.RuneCountInString(s) <= max {
 		return s
 	}
 	r := []rune(s)
-	return string(r[:max-1]) + "…"
+	kept := string(r[:max-1])
+	for k := 1; k <= 3 && k <= len(kept); k++ {
+		if i := len(kept) - k; strings.HasPrefix(s[i:], `\x`) && len(s) >= i+4 && isHexByte(s[i+2]) && isHexByte(s[i+3]) {
+			kept = kept[:i]
+			break
+		}
+	}
+	return kept + "…"
+}
+
+func isHexByte(c byte) bool {
+	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
 }
 
 // text is cell without a cap: the table wraps it.
