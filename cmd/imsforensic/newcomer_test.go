@@ -363,3 +363,27 @@ func jsonSubset(t *testing.T, at string, want, got any) {
 		}
 	}
 }
+
+// TestReadmeNamesWhatTestShInstalls: the README says which Debian
+// packages scripts/test.sh installs; each need+= line of the script is
+// named there, so a newcomer on a machine without network access knows
+// what to bring.
+func TestReadmeNamesWhatTestShInstalls(t *testing.T) {
+	script, err := os.ReadFile(filepath.Join("..", "..", "scripts", "test.sh"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	readme, err := os.ReadFile(filepath.Join("..", "..", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pkgs := regexp.MustCompile(`need\+=\(([a-z0-9.+-]+)\)`).FindAllSubmatch(script, -1)
+	if len(pkgs) < 5 {
+		t.Fatalf("scripts/test.sh has %d need+= lines; the test reads them wrongly", len(pkgs))
+	}
+	for _, p := range pkgs {
+		if !bytes.Contains(readme, []byte("`"+string(p[1])+"`")) {
+			t.Errorf("scripts/test.sh installs %s; the README does not name it", p[1])
+		}
+	}
+}
