@@ -221,8 +221,10 @@ func whyNotEvidence(head []byte) string {
 	for _, l := range lines {
 		l = strings.TrimSpace(l)
 		switch {
+		case strings.EqualFold(l, "# Message Tracking Log File"):
+			return "an Exchange 2000/2003 message tracking log (its own columns); imsforensic reads the tracking logs of Exchange 4.0 to 5.5"
 		case strings.EqualFold(l, "#Log-type: Message Tracking Log"):
-			return "an Exchange 2007 or later message tracking log (CSV); imsforensic reads the tracking logs of Exchange 5.5 and 2000"
+			return "an Exchange 2007 or later message tracking log (CSV); imsforensic reads the tracking logs of Exchange 4.0 to 5.5"
 		case strings.EqualFold(l, "#Log-type: SMTP Receive Protocol Log"), strings.EqualFold(l, "#Log-type: SMTP Send Protocol Log"):
 			return "an Exchange 2007 or later SMTP protocol log (CSV); imsforensic reads the IMS protocol log and the IIS SMTP service logs"
 		}

@@ -40,14 +40,17 @@ func TestWebLogsRefusedClearly(t *testing.T) {
 	}
 }
 
-// Exchange 2007 and later logs are CSV with their own directives; they
-// are refused by name, not as an unknown file. (No public real one was
-// found; the directive lines are the ones Exchange writes, as quoted in
-// Microsoft's documentation of the message tracking and protocol logs.)
+// Exchange 2000/2003 tracking logs and the CSV logs of Exchange 2007 and
+// later have their own columns; they are refused by name, not as an
+// unknown file. (No public real one was found; the header lines are the
+// ones Exchange writes, as quoted in Microsoft's documentation of the
+// message tracking and protocol logs.)
 func TestExchange2007LogsRefusedByName(t *testing.T) {
 	for _, c := range []struct{ head, says string }{
 		{"#Software: Microsoft Exchange Server\r\n#Version: 15.0.0.0\r\n#Log-type: Message Tracking Log\r\n#Date: 2023-01-11T16:00:04.113Z\r\n#Fields: date-time,client-ip,client-hostname,server-ip\r\n",
 			"an Exchange 2007 or later message tracking log"},
+		{"# Message Tracking Log File\r\n# Exchange System Attendant Version 6.5.7638.1\r\n# Date\tTime\tclient-ip\tClient-hostname\tPartner-Name\tServer-hostname\tserver-IP\tRecipient-Address\tEvent-ID\tMSGID\r\n",
+			"an Exchange 2000/2003 message tracking log"},
 		{"#Software: Microsoft Exchange Server\r\n#Version: 15.0.0.0\r\n#Log-type: SMTP Receive Protocol Log\r\n#Date: 2023-01-11T16:00:04.113Z\r\n#Fields: date-time,connector-id,session-id,sequence-number,local-endpoint,remote-endpoint,event,data,context\r\n",
 			"an Exchange 2007 or later SMTP protocol log"},
 	} {
