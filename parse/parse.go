@@ -739,6 +739,23 @@ func (p *parser) nonFieldLine(e *entity, s *segment, top bool) {
 		p.line(s)
 		return
 	}
+	if e.fields > 0 && p.ownDelimiter(e, s.data) {
+		// "--boundary" of this header's own Content-Type: the body has
+		// begun without its blank line (a generator wrote " " there,
+		// rspamd's fws_fn.eml), as Python's email reads it; not
+		// Q166026's stray line, even with part headers after it.
+		if top {
+			sc.HeaderBytes -= s.rawLen()
+		}
+		e.part.HeaderLength -= s.rawLen()
+		if e.nonHdr > 0 && e.nonHdrAnom >= 0 {
+			p.msg.Anomalies[e.nonHdrAnom].Severe = false
+		}
+		p.anomaly(model.AnomHeaderNoBlankLine, e, s, "header block not followed by a blank line")
+		p.endHeader(e, s.off, s.off)
+		p.line(s)
+		return
+	}
 	e.nonHdr++
 	if e.nonHdr >= 2 {
 		// Two lines in a row that are no header fields: the header
@@ -770,6 +787,28 @@ func (p *parser) nonFieldLine(e *entity, s *segment, top bool) {
 	// which is not Q166026's header (the KB's is the message's).
 	p.msg.Anomalies[e.nonHdrAnom].Severe = e.fields > 0 && top
 	p.count8bit(s, 0)
+}
+
+// ownDelimiter reports a "--boundary" line (or its close form) whose
+// boundary a Content-Type field of e's header block, the open one
+// included, names. Only lines that are no field reach it.
+func (p *parser) ownDelimiter(e *entity, line []byte) bool {
+	if len(line) < 3 || line[0] != '-' || line[1] != '-' {
+		return false
+	}
+	b := bytes.TrimSuffix(bytes.TrimRight(line[2:], " \t"), []byte("--"))
+	if len(b) == 0 {
+		return false
+	}
+	if p.fb.active && bytes.EqualFold(p.fb.name, []byte("content-type")) && bytes.Contains(p.fb.value, b) {
+		return true
+	}
+	for i := range e.part.Header {
+		if f := &e.part.Header[i]; f.NameFold(model.FieldContentType) && strings.Contains(string(f.Value), string(b)) {
+			return true
+		}
+	}
+	return false
 }
 
 // fieldStart is a line that begins a header field, as splitFieldLine

@@ -390,12 +390,9 @@ func TestDelimiterExactOuterWins(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var got []string
-	for _, p := range m.Parts {
-		got = append(got, p.Path+"="+p.MediaType)
-	}
-	if want := "=multipart/mixed 1=multipart/mixed 1.1=text/plain 2=text/html"; strings.Join(got, " ") != want {
-		t.Errorf("tree %q, want %q", strings.Join(got, " "), want)
+	got := partTree(m)
+	if want := "=multipart/mixed 1=multipart/mixed 1.1=text/plain 2=text/html"; got != want {
+		t.Errorf("tree %q, want %q", got, want)
 	}
 	if hasAnom(m, model.AnomDelimiterTrailing) {
 		t.Errorf("an exact outer delimiter reported as trailing text: %+v", m.Anomalies)
@@ -427,4 +424,38 @@ func TestBoundaryRFC2231(t *testing.T) {
 			t.Errorf("%q: boundary %q, %d children, closed %v", ct, r.Boundary, r.Children, r.CloseBoundaryFound)
 		}
 	}
+}
+
+// TestHeaderRunsIntoOwnDelimiter: a header whose blank line is " " (a
+// fold of Content-Type) runs into its own "--boundary" line, then part
+// headers (rspamd's fws_fn.eml). The delimiter is the body's start, as
+// Python's email reads it: three parts, the header ended without its
+// blank line, and no severe stray line (Q166026) inside the header.
+func TestHeaderRunsIntoOwnDelimiter(t *testing.T) {
+	raw := "From: a@example.org\nMIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=\"sd8f70\"\n \n--sd8f70\nContent-Transfer-Encoding: quoted-printable\nContent-Type: text/html; charset=utf-8\n\n<html></html>\n--sd8f70\nContent-Type: image/jpeg\n\nx\n--sd8f70--\n"
+	m, err := Parse(strings.NewReader(raw), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := partTree(m)
+	if want := "=multipart/mixed 1=text/html 2=image/jpeg"; got != want {
+		t.Errorf("tree %q, want %q", got, want)
+	}
+	if !hasAnom(m, model.AnomHeaderNoBlankLine) || len(m.Header()) != 3 || m.Parts[0].CTE != "" {
+		t.Errorf("header %d fields, CTE %q, anomalies %+v", len(m.Header()), m.Parts[0].CTE, m.Anomalies)
+	}
+	for _, a := range m.Anomalies {
+		if a.Code == model.AnomNonHeaderLine && a.Severe {
+			t.Errorf("severe stray line: %+v", a)
+		}
+	}
+}
+
+// partTree is the parts of m as "path=type", in order.
+func partTree(m *model.Message) string {
+	var got []string
+	for _, p := range m.Parts {
+		got = append(got, p.Path+"="+p.MediaType)
+	}
+	return strings.Join(got, " ")
 }

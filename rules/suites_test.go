@@ -137,6 +137,7 @@ var suiteAlarms = map[string]string{
 	"flanker/from-encoding.eml":         "header-8bit",
 	"mailmimeparser/m2004.txt":          "header-8bit",
 	"rubymail/rfc6532_utf8_headers.eml": "header-8bit",
+	"rspamd/newsletter.eml":             "header-8bit",
 	// Raw 8-bit file names in name= (Outlook Express, a Yahoo Russian
 	// mail): Q304024's Content-Type with invalid characters, which the
 	// 5.5 store stopped on before 5.5.2655.27.

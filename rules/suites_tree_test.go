@@ -51,12 +51,16 @@ func ourTree(m *model.Message) (nodes []treeNode, skipBelow []string) {
 			n.Charset = strings.ToLower(string(cs.Value))
 		}
 		nodes = append(nodes, n)
-		if p.MediaType == "message/rfc822" && !identityCTE(p.CTE) {
+		if isEncapsulated(p.MediaType) && !identityCTE(p.CTE) {
 			skipBelow = append(skipBelow, p.Path)
 		}
 	}
 	return nodes, skipBelow
 }
+
+// isEncapsulated: the message types whose body the parser reads as a
+// message (RFC 2046 5.2.1, RFC 6532 3.5).
+func isEncapsulated(mt string) bool { return mt == "message/rfc822" || mt == "message/global" }
 
 func identityCTE(cte string) bool {
 	return cte == "" || cte == "7bit" || cte == "8bit" || cte == "binary"
@@ -167,11 +171,11 @@ var treeDifferences = map[string]string{
 // then each part's boundary and charset) and decoded Subject with Python's
 // email (policy.default) and go-message, on the files each of them reads
 // without a defect or an error: there the three must agree. Python's
-// children of message/* parts other than message/rfc822 are left out
-// (it parses delivery-status, feedback-report, disposition-notification,
-// external-body, partial, news and global bodies as messages or field
-// blocks; RFC 3464, 5965 and 2046 5.2 make them leaves to a MIME parser,
-// and the IMS knows none of them). go-message gives a multipart/digest
+// children of message/* parts other than message/rfc822 and
+// message/global are left out (it parses delivery-status,
+// feedback-report, disposition-notification, external-body, partial and
+// news bodies as messages or field blocks; RFC 3464, 5965 and 2046 5.2
+// make them leaves to a MIME parser, and the IMS knows none of them). go-message gives a multipart/digest
 // child without a Content-Type text/plain where RFC 2046 5.1.5 says
 // message/rfc822; that is mapped. Files the parser stops at a limit of
 // Options are skipped. treeDifferences lists the rest, each with the reason.
@@ -256,7 +260,7 @@ func treeDiffs(raw []byte, m *model.Message, p pyTree, compared map[string]int) 
 		compared["python"]++
 		var leaves []string
 		for _, n := range p.Parts {
-			if strings.HasPrefix(n.Type, "message/") && n.Type != "message/rfc822" {
+			if strings.HasPrefix(n.Type, "message/") && !isEncapsulated(n.Type) {
 				leaves = append(leaves, n.Path)
 			}
 		}
@@ -275,7 +279,7 @@ func treeDiffs(raw []byte, m *model.Message, p pyTree, compared map[string]int) 
 		var rfc822, digest []string
 		for i := range m.Parts {
 			switch p := &m.Parts[i]; {
-			case p.MediaType == "message/rfc822":
+			case isEncapsulated(p.MediaType):
 				rfc822 = append(rfc822, p.Path)
 			case p.MediaType == "multipart/digest":
 				digest = append(digest, p.Path)

@@ -63,7 +63,7 @@ func (o *corpusOptions) validate(g *globals) error {
 		for _, id := range strings.Split(o.poison, ",") {
 			id = strings.TrimSpace(id)
 			if !corpus.IsRuleID(id) {
-				return usageErrorf("corpus: --poison: unknown rule ID %q (IDs are those of poison-rules.md, e.g. blank-charset)", id)
+				return usageErrorf("corpus: --poison: the generator cannot plant %q; it plants %s", id, strings.Join(corpus.RuleIDs(), ", "))
 			}
 			poison = append(poison, id)
 		}

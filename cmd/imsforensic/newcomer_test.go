@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -385,5 +386,29 @@ func TestReadmeNamesWhatTestShInstalls(t *testing.T) {
 		if !bytes.Contains(readme, []byte("`"+string(p[1])+"`")) {
 			t.Errorf("scripts/test.sh installs %s; the README does not name it", p[1])
 		}
+	}
+}
+
+// TestCorpusUnknownPoisonListsWhatItPlants: an ID the generator cannot
+// plant is exit 2 with the IDs it can (each a rule of the README's
+// table), not a pointer to a file the repository does not hold.
+func TestCorpusUnknownPoisonListsWhatItPlants(t *testing.T) {
+	_, errOut, code := runCLI(t, "", "corpus", "--out", filepath.Join(t.TempDir(), "q"), "--poison", "no-such-rule")
+	m := regexp.MustCompile(`cannot plant "no-such-rule"; it plants (.*?) \(see`).FindStringSubmatch(errOut)
+	if code != exitUsage || m == nil || strings.Contains(errOut, "poison-rules.md") {
+		t.Fatalf("exit %d, stderr %q", code, errOut)
+	}
+	readme, err := os.ReadFile(filepath.Join("..", "..", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids := strings.Split(m[1], ", ")
+	for _, id := range ids {
+		if !bytes.Contains(readme, []byte("| `"+id+"` |")) {
+			t.Errorf("corpus plants %s, which the README's rule table does not list", id)
+		}
+	}
+	if !slices.Contains(ids, "blank-charset") {
+		t.Errorf("the list lacks blank-charset: %v", ids)
 	}
 }
