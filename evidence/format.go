@@ -217,6 +217,14 @@ func splitCSVLine(line string) []string {
 // when it is a log an admin would expect imsforensic to read: the reason
 // goes in the error ("" when nothing is recognised).
 func whyNotEvidence(head []byte) string {
+	switch {
+	case len(head) == 0:
+		return "the file is empty"
+	case allZero(head):
+		return "the file starts with only zero bytes (a log never written, or its content lost)"
+	case bytes.HasPrefix(head, evtxChunkSignature):
+		return "an .evtx chunk (ElfChnk) without the file header (carved, or the header lost)"
+	}
 	lines := detectLines(head)
 	for _, l := range lines {
 		l = strings.TrimSpace(l)

@@ -1,6 +1,7 @@
 package evidence
 
 import (
+	"bytes"
 	"errors"
 	"os"
 	"path/filepath"
@@ -159,5 +160,25 @@ func TestIISSMTPW3CWithoutDateField(t *testing.T) {
 		return strings.Contains(w, "no date field and no #Date directive")
 	}) {
 		t.Errorf("no #Date: %d events, %d damaged, %q", len(f.Events), f.Info.Damaged, f.Info.Warnings)
+	}
+}
+
+// An empty or zeroed file, or an .evtx chunk without its file header,
+// says so instead of "not a known evidence format" alone (hayabusa's test
+// data holds empty .evtx files; a crash can leave a log zeroed).
+func TestNotEvidenceSaysWhy(t *testing.T) {
+	chunk := readTestEVTX(t, "security-new-user.evtx")[evtxFileHeaderSize:]
+	for _, c := range []struct {
+		b    []byte
+		says string
+	}{
+		{nil, "the file is empty"},
+		{make([]byte, 70000), "only zero bytes"},
+		{chunk, "an .evtx chunk (ElfChnk) without the file header"},
+	} {
+		_, err := Read(bytes.NewReader(c.b), "x.evtx", nil)
+		if !errors.Is(err, ErrNotEvidence) || !strings.Contains(err.Error(), c.says) {
+			t.Errorf("err %v; want ErrNotEvidence saying %q", err, c.says)
+		}
 	}
 }
