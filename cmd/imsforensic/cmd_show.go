@@ -40,7 +40,9 @@ func newShowCommand() *command {
 the evidence bytes themselves (control and invalid bytes as \xNN), so it can
 be checked with a hex editor. FILE is one message file; a message of an mbox
 is FILE#N, as scan names it (show FILE of an mbox of several messages says
-how many there are).
+how many there are). In the table a header value over 200 characters ends
+in "…" (its offset and size say where it is and how long); --format json
+has every header field whole.
 
 Examples:
   imsforensic show TempIMS/IN/3SW32JRP

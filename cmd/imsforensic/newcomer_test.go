@@ -412,3 +412,27 @@ func TestCorpusUnknownPoisonListsWhatItPlants(t *testing.T) {
 		t.Errorf("the list lacks blank-charset: %v", ids)
 	}
 }
+
+// TestShowSaysWhereALongHeaderIsWhole: show's table shortens a header
+// value over 200 characters, as its --help says, and --format json has
+// it whole.
+func TestShowSaysWhereALongHeaderIsWhole(t *testing.T) {
+	subject := strings.Repeat("word ", 60) + "END"
+	msg := filepath.Join(t.TempDir(), "long.eml")
+	body := "From: a@example.com\r\nTo: b@example.com\r\nSubject: " + subject + "\r\n\r\nhi\r\n"
+	if err := os.WriteFile(msg, []byte(body), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	help, _, _ := runCLI(t, "", "show", "--help")
+	if !strings.Contains(strings.Join(strings.Fields(help), " "), "--format json has every header field whole") {
+		t.Errorf("show --help does not say where a long header is whole:\n%s", help)
+	}
+	table, errOut, code := runCLI(t, "", "show", "--wide", msg)
+	if code != exitOK || !strings.Contains(table, "…") || strings.Contains(table, "END") {
+		t.Errorf("table: exit %d (%s), want the Subject shortened:\n%s", code, errOut, table)
+	}
+	js, _, code := runCLI(t, "", "show", "--format", "json", msg)
+	if code != exitOK || !strings.Contains(js, subject) {
+		t.Errorf("json: exit %d, want the whole Subject:\n%s", code, js)
+	}
+}
