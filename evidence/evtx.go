@@ -25,6 +25,10 @@ import (
 // and the names and template definitions its records share.
 //
 // What the reader trusts, and why:
+//   - A file header without its signature (overwritten or zeroed) is
+//     reported and its chunks are read all the same, and so are the chunks
+//     of a file that starts with one (carved, or cut out of a log):
+//     evtxexport opens neither.
 //   - The file header's chunk count is not believed: a log copied while the
 //     Event Log service ran is "dirty" and its header lags behind its
 //     chunks, so every chunk to the end of the file is tried (Event Viewer
@@ -73,8 +77,9 @@ import (
 // not be read (torn, bad size, bad BinXML) and each chunk that could not
 // be read at all, as one (how many records it held is unknown); each is
 // told as a warning, since a copied live log is expected to hold some. A
-// file cut short, or one without the file signature, is an error (the run
-// is partial); so is reaching a limit of Options.
+// file cut short, or one with neither the file signature nor a chunk
+// where the first belongs, is an error (the run is partial); so is
+// reaching a limit of Options.
 //
 // The stream is read one chunk at a time: memory is one chunk plus the
 // events, whatever the file size.
@@ -158,6 +163,14 @@ type evtxStats struct {
 // isEVTX reports whether head starts with the .evtx file signature.
 func isEVTX(head []byte) bool { return bytes.HasPrefix(head, evtxFileSignature) }
 
+// looksEVTX reports whether head is an .evtx file, also one whose header
+// is damaged (a chunk signature where the first chunk starts) or missing
+// (a chunk at the start: carved, or cut out of a log).
+func looksEVTX(head []byte) bool {
+	return isEVTX(head) || bytes.HasPrefix(head, evtxChunkSignature) ||
+		len(head) >= evtxFileHeaderSize+len(evtxChunkSignature) && bytes.Equal(head[evtxFileHeaderSize:evtxFileHeaderSize+len(evtxChunkSignature)], evtxChunkSignature)
+}
+
 func readEVTX(r io.Reader, name string, o *Options, p *problems) []model.Event {
 	var events []model.Event
 	cut := 0
@@ -195,30 +208,49 @@ func walkEVTX(r io.Reader, o *Options, p *problems, fn func(*evtxRecord) bool) e
 	var st evtxStats
 	hdr := make([]byte, evtxFileHeaderSize)
 	n, err := io.ReadFull(r, hdr)
-	if n < 128 || !isEVTX(hdr) {
+	base := int64(evtxFileHeaderSize) // file offset of chunk 0
+	switch {
+	case bytes.HasPrefix(hdr[:n], evtxChunkSignature):
+		// A chunk where the file header should be: a chunk carved from a
+		// disk or cut out of a log. Its records are what is left.
+		p.warn("no file header: the file starts with a chunk (carved, or cut out of a log); its chunks are read")
+		r, base = io.MultiReader(bytes.NewReader(hdr[:n]), r), 0
+	case n == evtxFileHeaderSize && !isEVTX(hdr):
+		// The header overwritten or zeroed, its chunks maybe not: a
+		// damaged header is no reason to lose them.
+		first := make([]byte, len(evtxChunkSignature))
+		m, _ := io.ReadFull(r, first)
+		if !bytes.Equal(first[:m], evtxChunkSignature) {
+			p.addf("file header: no ElfFile signature, and no chunk after it: %w", ErrCorrupt)
+			return st
+		}
+		p.warn("file header damaged (no ElfFile signature); its chunks are read")
+		r = io.MultiReader(bytes.NewReader(first), r)
+	case n < 128 || !isEVTX(hdr):
 		if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, io.ErrUnexpectedEOF) {
 			p.addf("read file header: %w", err)
 		} else {
 			p.addf("file header: %d bytes, no ElfFile signature: %w", n, ErrCorrupt)
 		}
 		return st
-	}
-	flags := binary.LittleEndian.Uint32(hdr[120:])
-	st.Dirty = flags&evtxFileDirty != 0
-	st.HeaderChunks = int(binary.LittleEndian.Uint16(hdr[42:]))
-	if flags&evtxNoCRC != 0 || crc32.ChecksumIEEE(hdr[:120]) == binary.LittleEndian.Uint32(hdr[124:]) {
-		st.HeaderOK = true
-	} else {
-		p.warn("file header CRC32 mismatch (its chunks are read anyway)")
-	}
-	if n < evtxFileHeaderSize {
-		p.addf("file ends inside its header (%d bytes): %w", n, ErrTruncated)
-		return st
+	default:
+		flags := binary.LittleEndian.Uint32(hdr[120:])
+		st.Dirty = flags&evtxFileDirty != 0
+		st.HeaderChunks = int(binary.LittleEndian.Uint16(hdr[42:]))
+		if flags&evtxNoCRC != 0 || crc32.ChecksumIEEE(hdr[:120]) == binary.LittleEndian.Uint32(hdr[124:]) {
+			st.HeaderOK = true
+		} else {
+			p.warn("file header CRC32 mismatch (its chunks are read anyway)")
+		}
+		if n < evtxFileHeaderSize {
+			p.addf("file ends inside its header (%d bytes): %w", n, ErrTruncated)
+			return st
+		}
 	}
 	// Header block size: 4096 in every file seen; the chunks follow it.
 	chunk := make([]byte, evtxChunkSize)
 	for index := 0; ; index++ {
-		off := int64(evtxFileHeaderSize) + int64(index)*evtxChunkSize
+		off := base + int64(index)*evtxChunkSize
 		n, err := io.ReadFull(r, chunk)
 		if n == 0 {
 			if err != nil && !errors.Is(err, io.EOF) {

@@ -1,6 +1,7 @@
 package evidence
 
 import (
+	"bytes"
 	"errors"
 	"os"
 	"path/filepath"
@@ -203,5 +204,44 @@ func TestEVTXLongStringCutIsTold(t *testing.T) {
 		return strings.Contains(w, "strings reached MaxStringBytes (64 bytes) and were cut there")
 	}) {
 		t.Errorf("no warning tells the cut strings: %q", f.Info.Warnings)
+	}
+}
+
+// A log whose file header was overwritten, and a chunk carved without
+// one, are read from their chunks (evtxexport refuses both): the same
+// records as the intact file, and a warning that says what is missing.
+func TestEVTXDamagedOrMissingHeader(t *testing.T) {
+	intact := readTestEVTX(t, "system-dirty.evtx")
+	want := loadBytes(t, intact, "intact.evtx")
+	zeroed := bytes.Clone(intact)
+	clear(zeroed[:evtxFileHeaderSize])
+	garbage := bytes.Clone(intact)
+	copy(garbage, "not an ElfFile header")
+	for name, b := range map[string][]byte{"zeroed": zeroed, "overwritten": garbage} {
+		f := loadBytes(t, b, name+".evtx")
+		if f.Err != nil || f.Info.Format != string(FormatEVTX) || len(f.Events) != len(want.Events) || len(f.Events) != 1881 ||
+			!slices.ContainsFunc(f.Info.Warnings, func(w string) bool { return strings.Contains(w, "file header damaged") }) {
+			t.Errorf("%s header: format %q, %d events (want %d), err %v, warnings %q", name, f.Info.Format, len(f.Events), len(want.Events), f.Err, f.Info.Warnings)
+			continue
+		}
+		for i := range f.Events {
+			if recordContent(f.Events[i]) != recordContent(want.Events[i]) || f.Events[i].Offset != want.Events[i].Offset {
+				t.Errorf("%s header: event %d differs", name, i)
+				break
+			}
+		}
+	}
+
+	sec := readTestEVTX(t, "security-new-user.evtx")
+	f := loadBytes(t, sec[evtxFileHeaderSize:], "carved.evtx")
+	if f.Err != nil || f.Info.Format != string(FormatEVTX) || len(f.Events) != 4 ||
+		!slices.ContainsFunc(f.Info.Warnings, func(w string) bool { return strings.Contains(w, "no file header") }) {
+		t.Errorf("carved chunk: format %q, %d events, err %v, warnings %q", f.Info.Format, len(f.Events), f.Err, f.Info.Warnings)
+	} else if f.Events[0].Offset != 512 {
+		t.Errorf("carved chunk: first record at offset %d, want 512 (the chunk starts the file)", f.Events[0].Offset)
+	}
+	// No chunk after a bad header: still an error, not an empty success.
+	if _, err := ReadFormat(bytes.NewReader(append(make([]byte, evtxFileHeaderSize), "ElfChnX"...)), FormatEVTX, "x.evtx", nil); !errors.Is(err, ErrCorrupt) {
+		t.Errorf("a zeroed header and no chunk: err %v, want ErrCorrupt", err)
 	}
 }

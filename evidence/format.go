@@ -67,7 +67,7 @@ var protocolLine = regexp.MustCompile(`^\d{1,2}/\d{1,2}/\d{2,4} +\d{1,2}:\d{2}(?
 // FormatUnknown when none. It looks at content only: the .evt signature,
 // or the shape of the first meaningful text lines.
 func Detect(head []byte) Format {
-	if isEVTX(head) {
+	if looksEVTX(head) {
 		return FormatEVTX
 	}
 	if len(head) >= 8 && bytes.Equal(head[4:8], evtSignature) {
@@ -222,8 +222,6 @@ func whyNotEvidence(head []byte) string {
 		return "the file is empty"
 	case allZero(head):
 		return "the file starts with only zero bytes (a log never written, or its content lost)"
-	case bytes.HasPrefix(head, evtxChunkSignature):
-		return "an .evtx chunk (ElfChnk) without the file header (carved, or the header lost)"
 	}
 	lines := detectLines(head)
 	for _, l := range lines {
