@@ -178,5 +178,6 @@ func (t *converted) recover(ctx context.Context, it *Item, begin model.ReplayRec
 	return model.ReplayRecord{Action: model.ActionWrite, Dest: begin.Dest, SHA256Before: it.Msg.SHA256, Result: model.ResultRefused, Reason: t.conv.taken}, true, nil
 }
 
-// Close removes the temporary folder when empty.
-func (t *converted) Close() error { return t.closeTemp() }
+// Close releases nothing: the run that holds the target's lock removes
+// the temporary folder (see runner.start).
+func (t *converted) Close() error { return nil }

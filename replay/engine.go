@@ -184,6 +184,13 @@ func (r *runner) start(ctx context.Context, in *guard.Inputs) (end func(), err e
 			return end, err
 		}
 		undo = append(undo, unlock)
+		if ct, ok := target.(interface{ closeTemp() error }); ok {
+			// The temporary folder is removed (when empty) before the
+			// locks are released, never by Close: a run the locks
+			// refused, or one waiting for them, would remove the folder
+			// another run is writing through between two of its files.
+			undo = append(undo, func() { ct.closeTemp() })
+		}
 	}
 	js, err := readJournal(opts.JournalPath, !opts.DryRun)
 	if err != nil {

@@ -266,8 +266,9 @@ func (t *ImcdataTarget) recover(ctx context.Context, it *Item, begin model.Repla
 	return t.recoverWrite(it.Msg, begin, dest, it.Msg.SHA256)
 }
 
-// Close removes the temporary folder when empty.
-func (t *ImcdataTarget) Close() error { return t.closeTemp() }
+// Close releases nothing: the run that holds the target's lock removes
+// the temporary folder (see runner.start).
+func (t *ImcdataTarget) Close() error { return nil }
 
 // decisionRecord turns a skip or refuse found at delivery time (the target
 // changed since the plan) into the done record.

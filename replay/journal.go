@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"net"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -284,16 +285,21 @@ func slugName(s string) string {
 // A folder target is identified by its temporary folder (symbolic links
 // resolved, case folded on Windows): a Pickup and a Replay folder side by
 // side share DIR\..\.imsforensic-tmp, and one run's recovery of its
-// leftovers there must not remove the other's in-flight files. An SMTP
-// target is identified by its host and port.
+// leftovers there must not remove the other's in-flight files; its links
+// are resolved in the part of the path that exists, since the temporary
+// folder does not before a first run. An SMTP target is identified by its
+// host and port, and a host whose addresses are all loopback as the
+// loopback (localhost, 127.0.0.1 and ::1 reach the one lab sink).
 func targetLockPath(t Target) string {
 	id, name := strings.ToLower(t.String()), "target-"+slug(t)
 	if ft, ok := t.(interface{ tempDir() string }); ok {
-		d := ft.tempDir()
-		if real, err := filepath.EvalSymlinks(d); err == nil {
-			d = real
-		}
+		d := resolveExisting(ft.tempDir())
 		id, name = "temp:"+sourceKey(d), "folder-"+slugName(filepath.Base(filepath.Dir(d)))
+	}
+	if st, ok := t.(*SMTPTarget); ok {
+		if host, port, err := net.SplitHostPort(st.addr); err == nil && allLoopback(host) {
+			id, name = "smtp-loopback:"+port, "target-smtp-loopback-"+slugName(port)
+		}
 	}
 	dir, err := StateDir()
 	if err != nil {
@@ -301,6 +307,45 @@ func targetLockPath(t Target) string {
 	}
 	h := sha256.Sum256([]byte(id))
 	return filepath.Join(dir, "locks", name+"-"+hex.EncodeToString(h[:])[:12]+".lock")
+}
+
+// resolveExisting is p with the symbolic links of its longest existing
+// prefix resolved, the rest as written.
+func resolveExisting(p string) string {
+	rest := ""
+	for q := p; ; {
+		if real, err := filepath.EvalSymlinks(q); err == nil {
+			return filepath.Join(real, rest)
+		}
+		parent := filepath.Dir(q)
+		if parent == q {
+			return p
+		}
+		rest = filepath.Join(filepath.Base(q), rest)
+		q = parent
+	}
+}
+
+// allLoopback reports whether host is a loopback address or a name whose
+// addresses (as the resolver gives them, no network for localhost) are
+// all loopback.
+func allLoopback(host string) bool {
+	if ip := net.ParseIP(host); ip != nil {
+		return ip.IsLoopback()
+	}
+	if !strings.EqualFold(host, "localhost") {
+		return false
+	}
+	addrs, err := net.LookupHost(host)
+	if err != nil || len(addrs) == 0 {
+		return false
+	}
+	for _, a := range addrs {
+		if ip := net.ParseIP(a); ip == nil || !ip.IsLoopback() {
+			return false
+		}
+	}
+	return true
 }
 
 // journalWatch notices a journal removed, replaced or truncated while a

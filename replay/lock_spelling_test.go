@@ -1,0 +1,101 @@
+package replay
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"runtime"
+	"testing"
+
+	"github.com/imsforensic/imsforensic/internal/lock"
+)
+
+// TestTargetLockKnowsTheTargetUnderAnotherSpelling: two replays into one
+// target exclude each other however it is written: a folder through a
+// symbolic link before any run made its temporary folder, the lab sink as
+// localhost, 127.0.0.1 or [::1]. Other ports and other hosts stay apart.
+func TestTargetLockKnowsTheTargetUnderAnotherSpelling(t *testing.T) {
+	base := t.TempDir()
+	dir := filepath.Join(base, "Pickup")
+	mustMkdir(t, dir)
+	direct, err := NewPickupTarget(dir, PickupOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if runtime.GOOS != "windows" {
+		link := filepath.Join(base, "link")
+		if err := os.Symlink(dir, link); err != nil {
+			t.Fatal(err)
+		}
+		linked, err := NewPickupTarget(link+string(filepath.Separator), PickupOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := os.Stat(direct.tmpDir); !os.IsNotExist(err) {
+			t.Fatalf("the temporary folder exists already (%v): the case is a first run", err)
+		}
+		if a, b := targetLockPath(direct), targetLockPath(linked); a != b {
+			t.Errorf("the folder and a link to it lock %s and %s", a, b)
+		}
+	}
+
+	smtp := func(u string) string {
+		t.Helper()
+		st, err := NewSMTPTarget(u, SMTPOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer st.Close()
+		return targetLockPath(st)
+	}
+	lab := smtp("smtp://127.0.0.1:2525")
+	for _, u := range []string{"smtp://localhost:2525", "smtp://LOCALHOST:2525", "smtp://[::1]:2525"} {
+		if got := smtp(u); got != lab {
+			t.Errorf("%s locks %s, smtp://127.0.0.1:2525 %s", u, got, lab)
+		}
+	}
+	for _, u := range []string{"smtp://127.0.0.1:2526", "smtp://mail.example.com:2525"} {
+		if smtp(u) == lab {
+			t.Errorf("%s locks as smtp://127.0.0.1:2525", u)
+		}
+	}
+}
+
+// TestRefusedRunLeavesTheTempFolder: a replay refused because another
+// holds the target must not remove the temporary folder the running one
+// writes through (it is empty between two files): the running run then
+// failed every later message.
+func TestRefusedRunLeavesTheTempFolder(t *testing.T) {
+	ctx := context.Background()
+	msgs := spoolQueue(t, filepath.Join(t.TempDir(), "TempIMS"), 3)
+	dir := filepath.Join(t.TempDir(), "Pickup")
+	mustMkdir(t, dir)
+	first := &pausedPickup{entered: make(chan struct{}), release: make(chan struct{})}
+	first.PickupTarget, _ = NewPickupTarget(dir, PickupOptions{})
+	type result struct {
+		failed int
+		err    error
+	}
+	done := make(chan result, 1)
+	go func() {
+		sum, err := Run(ctx, msgs, first, Options{JournalPath: filepath.Join(t.TempDir(), "a.jsonl")}, nil)
+		done <- result{sum.Failed, err}
+	}()
+	<-first.entered
+	second, _ := NewPickupTarget(dir, PickupOptions{})
+	if _, err := Run(ctx, msgs, second, Options{JournalPath: filepath.Join(t.TempDir(), "b.jsonl")}, nil); !errors.Is(err, lock.ErrLocked) {
+		t.Errorf("a second run into the same target: %v, want lock.ErrLocked", err)
+	}
+	second.Close() // as the command does when Run returns
+	if _, err := os.Stat(first.tmpDir); err != nil {
+		t.Errorf("the refused run removed the running one's temporary folder: %v", err)
+	}
+	close(first.release)
+	if r := <-done; r.err != nil || r.failed != 0 {
+		t.Errorf("the running replay: %d failed, %v", r.failed, r.err)
+	}
+	if _, err := os.Stat(first.tmpDir); !os.IsNotExist(err) {
+		t.Errorf("the temporary folder is left after the run: %v", err)
+	}
+}
