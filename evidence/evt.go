@@ -140,6 +140,9 @@ func readEVT(r io.Reader, name string, o *Options, p *problems) []model.Event {
 		sc.header = evtHeader{ok: true, start: int64(binary.LittleEndian.Uint32(w.buf[0x10:])),
 			end: int64(binary.LittleEndian.Uint32(w.buf[0x14:])), dirty: binary.LittleEndian.Uint32(w.buf[0x24:])&1 != 0}
 	}
+	if !sc.header.ok {
+		p.warn("no .evt file header (overwritten, or a carved part of a log): records are found by their signature and all taken as live")
+	}
 	for sc.next() {
 	}
 	sc.findEOF()

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -204,5 +206,40 @@ func TestEVTCutInsideTrailingLength(t *testing.T) {
 	evs, err := Read(bytes.NewReader(b), "cut.evt", nil)
 	if len(evs) != 0 || !errors.Is(err, ErrTruncated) {
 		t.Errorf("got %v, %v; want no event and ErrTruncated", evs, err)
+	}
+}
+
+// A .evt whose header is overwritten is still read from its records (it
+// was "not a known evidence format", and evtexport does not open it):
+// every record of the intact file is there, all taken as live, and a
+// warning says why. Only the record that wraps from the end of the file
+// to the start is lost, since without the header nothing says it wraps.
+func TestEVTDamagedHeader(t *testing.T) {
+	path := filepath.Join("testdata", "evt", "SysEvent.Evt")
+	intact := Load(path, nil)
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	clear(b[:evtHeaderSize])
+	if got := Detect(b[:DetectBytes]); got != FormatEVT {
+		t.Fatalf("detected as %q", got)
+	}
+	f := readAll(bytes.NewReader(b), "damaged.evt", nil, FormatUnknown)
+	has := map[string]bool{}
+	for _, e := range f.Events {
+		has[recordContent(e)] = true
+		if e.Recovered {
+			t.Fatalf("%s: recovered without a header to tell live from slack", e.Origin)
+		}
+	}
+	missing := 0
+	for _, e := range intact.Events {
+		if !has[recordContent(e)] {
+			missing++
+		}
+	}
+	if missing > 1 || len(f.Events) < len(intact.Events)-1 || !slices.ContainsFunc(f.Info.Warnings, func(w string) bool { return strings.Contains(w, "no .evt file header") }) {
+		t.Errorf("%d events (intact %d), %d of the intact file's missing, warnings %q", len(f.Events), len(intact.Events), missing, f.Info.Warnings)
 	}
 }

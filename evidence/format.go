@@ -75,6 +75,9 @@ func Detect(head []byte) Format {
 			return FormatEVT
 		}
 	}
+	if soundEVTRecordIn(head) {
+		return FormatEVT // its header overwritten or gone: the records remain
+	}
 	lines := detectLines(head)
 	if len(lines) == 0 {
 		return FormatUnknown
@@ -120,6 +123,27 @@ func Detect(head []byte) Format {
 		return FormatDumpel
 	}
 	return FormatUnknown
+}
+
+// soundEVTRecordIn reports whether head holds a whole .evt record: at a
+// 4-byte boundary, a length of at least the fixed part, the LfLe
+// signature, and the same length as the record's last 4 bytes.
+func soundEVTRecordIn(head []byte) bool {
+	for from := 0; ; {
+		i := bytes.Index(head[from:], evtSignature)
+		if i < 0 {
+			return false
+		}
+		pos := from + i - 4
+		from += i + 1
+		if pos < 0 || pos%4 != 0 {
+			continue
+		}
+		n := int(binary.LittleEndian.Uint32(head[pos:]))
+		if n >= evtFixedSize && pos+n <= len(head) && int(binary.LittleEndian.Uint32(head[pos+n-4:])) == n {
+			return true
+		}
+	}
 }
 
 // detectLines gives the first text lines of head. A head shorter than
