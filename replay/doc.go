@@ -26,9 +26,11 @@
 // source path and its sha256 (entryKey), so a file changed at the same
 // path is planned again under the collision rules. By default the journal
 // lives in the per-user state folder (StateDir, DefaultJournalPath), named
-// from the target and the sources. A run holds two exclusive locks
-// (internal/lock) for its whole length: its target's (a folder target's is
-// keyed on its temporary folder) and its journal's; a second run names the
+// from the target and the sources (an SMTP target on the loopback by its
+// port alone, whether written localhost, 127.0.0.1 or [::1]). A run holds
+// two exclusive locks (internal/lock) for its whole length: its target's (a
+// folder target's is keyed on its temporary folder, links resolved; the
+// loopback's on its port) and its journal's; a second run names the
 // holder and fails (lock.ErrLocked), or waits with Options.Wait. Torn
 // lines are recovered only under the journal's lock. A journal removed,
 // replaced or truncated under a running replay stops it (ErrJournalLost).

@@ -197,7 +197,7 @@ func (r *runner) start(ctx context.Context, in *guard.Inputs) (end func(), err e
 		return end, err
 	}
 	r.js = js
-	if js.target != "" && js.target != r.name {
+	if js.target != "" && !sameTarget(js.target, r.name) {
 		return end, fmt.Errorf("%w: %s records a replay to %s, not %s (use another --journal)", ErrJournalTarget, opts.JournalPath, js.target, r.name)
 	}
 	if opts.DryRun {

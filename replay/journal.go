@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io/fs"
 	"net"
+	"net/url"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -240,13 +241,49 @@ func DefaultJournalPath(t Target, sources []string) (string, error) {
 		abs[i] = sourceKey(s)
 	}
 	sort.Strings(abs)
-	h := sha256.New()
-	h.Write([]byte(t.String()))
-	for _, s := range abs {
-		h.Write([]byte{0})
-		h.Write([]byte(s))
+	name := func(id, tag string) string {
+		h := sha256.New()
+		h.Write([]byte(id))
+		for _, s := range abs {
+			h.Write([]byte{0})
+			h.Write([]byte(s))
+		}
+		return filepath.Join(dir, "replay-"+tag+"-"+hex.EncodeToString(h.Sum(nil))[:12]+".jsonl")
 	}
-	return filepath.Join(dir, "replay-"+slug(t)+"-"+hex.EncodeToString(h.Sum(nil))[:12]+".jsonl"), nil
+	spelled := name(t.String(), slug(t))
+	port, ok := loopbackPort(t.String())
+	if !ok {
+		return spelled, nil
+	}
+	// The lab sink under any spelling (localhost, 127.0.0.1, [::1]) has
+	// one journal, or a run under another spelling would send everything
+	// again; a journal an earlier version named from the host as written
+	// is still resumed.
+	if _, err := os.Stat(spelled); err == nil {
+		return spelled, nil
+	}
+	return name("smtp-loopback:"+port, "smtp-loopback-"+slugName(port)), nil
+}
+
+// loopbackPort is the port of an smtp:// target whose host is loopback
+// (see allLoopback), ok false for any other target.
+func loopbackPort(target string) (port string, ok bool) {
+	u, err := url.Parse(target)
+	if err != nil || !strings.EqualFold(u.Scheme, SchemeSMTP) || !allLoopback(u.Hostname()) {
+		return "", false
+	}
+	return u.Port(), u.Port() != ""
+}
+
+// sameTarget reports whether a journal's target a is the target b: the
+// same name, or the loopback on the same port under two spellings.
+func sameTarget(a, b string) bool {
+	if a == b {
+		return true
+	}
+	pa, oka := loopbackPort(a)
+	pb, okb := loopbackPort(b)
+	return oka && okb && pa == pb
 }
 
 // slug is a short, file-name-safe reminder of the target in journal and

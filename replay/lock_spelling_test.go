@@ -3,12 +3,15 @@ package replay
 import (
 	"context"
 	"errors"
+	"fmt"
+	"net"
 	"os"
 	"path/filepath"
 	"runtime"
 	"testing"
 
 	"github.com/imsforensic/imsforensic/internal/lock"
+	"github.com/imsforensic/imsforensic/model"
 )
 
 // TestTargetLockKnowsTheTargetUnderAnotherSpelling: two replays into one
@@ -97,5 +100,42 @@ func TestRefusedRunLeavesTheTempFolder(t *testing.T) {
 	}
 	if _, err := os.Stat(first.tmpDir); !os.IsNotExist(err) {
 		t.Errorf("the temporary folder is left after the run: %v", err)
+	}
+}
+
+// TestLoopbackUnderAnotherSpellingResumes: a replay to the lab sink as
+// smtp://127.0.0.1:P, run again as smtp://localhost:P, finds the first
+// run's journal and sends nothing twice (it sent every message again
+// before: the journal was named from the host as written).
+func TestLoopbackUnderAnotherSpellingResumes(t *testing.T) {
+	ctx := context.Background()
+	ev := t.TempDir()
+	var msgs []*model.Message
+	for i := range 3 {
+		msgs = append(msgs, smtpSpool(t, ev, fmt.Sprintf("M%07d", i), fmt.Sprintf("Subject: %d\r\n\r\nx\r\n", i), "a@example.com", "b@example.com"))
+	}
+	s := startTestSink(t)
+	_, port, _ := net.SplitHostPort(s.Addr().String())
+	var journals []string
+	for i, host := range []string{"127.0.0.1", "localhost"} {
+		target, err := NewSMTPTarget("smtp://"+host+":"+port, SMTPOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		sum, err := Run(ctx, msgs, target, Options{Sources: []string{ev}}, nil)
+		target.Close()
+		if err != nil {
+			t.Fatalf("run %d (%s): %v", i+1, host, err)
+		}
+		if want := [2]int{3, 0}[i]; sum.Written != want || sum.Written+sum.Skipped != 3 {
+			t.Errorf("run %d (%s): written %d, skipped %d; want %d written", i+1, host, sum.Written, sum.Skipped, want)
+		}
+		journals = append(journals, sum.Journal)
+	}
+	if journals[0] != journals[1] {
+		t.Errorf("two journals for one sink: %s and %s", journals[0], journals[1])
+	}
+	if st := s.Stats(); st.Stored != 3 || st.Duplicates != 0 {
+		t.Errorf("the sink stored %d, duplicates %d; want 3 and 0", st.Stored, st.Duplicates)
 	}
 }
