@@ -407,14 +407,14 @@ func watchSend(out func(model.ReplayRecord)) (func(model.ReplayRecord), *model.R
 func swaksOutcome(ctx context.Context, g *globals, opts *replayOptions, sum model.ReplaySummary, err error, sent *model.ReplayRecord, flush func() error) error {
 	var netErr *net.OpError
 	if err != nil && errors.As(err, &netErr) {
-		return &exitErr{code: 2, err: err} // swaks: error connecting to remote server
+		return &exitErr{code: 2, err: connectHint(opts, err), swaks: true} // swaks: error connecting to remote server
 	}
 	var setupErr *smtpclient.Error
 	if err != nil && errors.As(err, &setupErr) {
 		// The connection's set-up failed (a refused AUTH, TLS): swaks's code
 		// for that phase.
 		if code := swaksExitCode(model.ReplayRecord{Phase: setupErr.Phase}); code != 0 {
-			return &exitErr{code: code, err: err}
+			return &exitErr{code: code, err: err, swaks: true}
 		}
 	}
 	if err != nil || sent.Result == "" || sent.Result == model.ResultOK {
@@ -427,7 +427,7 @@ func swaksOutcome(ctx context.Context, g *globals, opts *replayOptions, sum mode
 	if ferr := finishReplay(g, opts, sum, nil, flush); ferr != nil && exitCode(ctx, ferr) != exitRefused {
 		return ferr
 	}
-	return &exitErr{code: code, err: fmt.Errorf("replay: %s not delivered: %s", filepath.Base(sent.Path), sent.Reason)}
+	return &exitErr{code: code, err: fmt.Errorf("replay: %s not delivered: %s", filepath.Base(sent.Path), sent.Reason), swaks: true}
 }
 
 // newReplayTarget builds the target of --to.

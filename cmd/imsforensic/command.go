@@ -143,7 +143,7 @@ func (c *command) execute(ctx context.Context, g *globals, args []string) error 
 // line says what to do too.
 func helpHint(name string, err error) error {
 	var ec *exitErr
-	if !errors.As(err, &ec) || ec.code != exitUsage || strings.Contains(err.Error(), "'imsforensic ") {
+	if !errors.As(err, &ec) || ec.code != exitUsage || ec.swaks || strings.Contains(err.Error(), "'imsforensic ") {
 		return err
 	}
 	return &exitErr{code: exitUsage, err: fmt.Errorf("%w (see 'imsforensic %s --help')", err, name)}

@@ -61,6 +61,9 @@ func exitStatusText(codes []int, notes map[int]string) string {
 type exitErr struct {
 	code int
 	err  error
+	// swaks: the code is swaks's (replay --exit-codes swaks), whose 2 is
+	// "could not connect", not a usage error.
+	swaks bool
 }
 
 func (e *exitErr) Error() string { return e.err.Error() }

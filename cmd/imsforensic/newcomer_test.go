@@ -436,3 +436,21 @@ func TestShowSaysWhereALongHeaderIsWhole(t *testing.T) {
 		t.Errorf("json: exit %d, want the whole Subject:\n%s", code, js)
 	}
 }
+
+// TestSwaksConnectExitSaysWhatToDo: with --exit-codes swaks, a server
+// that cannot be reached is swaks's exit 2, and the line says to start
+// the lab sink, not to read --help as for a usage error.
+func TestSwaksConnectExitSaysWhatToDo(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close() // nothing listens there now
+	msg := filepath.Join(sampleCopy(t), "IN", "NQ1NQYQK")
+	_, errOut, code := runCLI(t, "", "replay", msg, "--include-suspects", "--to", "smtp://"+addr, "--exit-codes", "swaks",
+		"--journal", filepath.Join(t.TempDir(), "j.jsonl"))
+	if code != 2 || !strings.Contains(errOut, "cannot connect to smtp://"+addr) || strings.Contains(errOut, "--help") {
+		t.Errorf("exit %d, stderr %q; want swaks's 2 and what to do", code, errOut)
+	}
+}
