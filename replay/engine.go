@@ -241,6 +241,10 @@ func lockRun(ctx context.Context, target Target, journal string, wait bool) (fun
 	if err != nil {
 		return nil, lockedHint("replay", err, "wait for it to end, or give --wait")
 	}
+	if err := checkJournal(journal); err != nil {
+		tl.Unlock()
+		return nil, err
+	}
 	jl, err := lock.Acquire(ctx, journal+".lock", "the journal "+journal, wait)
 	if err != nil {
 		tl.Unlock()

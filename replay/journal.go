@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"net"
 	"net/url"
@@ -83,6 +84,70 @@ func sourceKey(path string) string {
 // both rewrite it) they are appended to "<path>.broken" and the journal is
 // rewritten atomically without them; nothing is ever deleted. A missing
 // journal is an empty one.
+// ErrNotJournal is an existing file given as a journal (--journal,
+// --undo) that is not one: a spool file, a note, a log. Nothing is written
+// next to it or into it: a journal's repair rewrites the file without the
+// lines it cannot read, which for any other file is its content.
+var ErrNotJournal = errors.New("not a replay journal")
+
+// journalLinePrefixes start a journal's first line: the header, or a
+// replay record (a journal whose header was lost still resumes). A line
+// torn by a kill mid-write still starts so.
+var journalLinePrefixes = []string{`{"type":"` + string(model.TypeJournal) + `"`, `{"type":"` + string(model.TypeReplay) + `"`}
+
+// checkJournal refuses an existing path that is not a replay journal: a
+// folder or device, or a file whose first line is not the journal's header
+// or one of its records.
+// It only reads, and runs before the lock is taken beside the file or a
+// repair rewrites it. A missing or empty file is a new journal.
+func checkJournal(path string) error {
+	// Stat first: opening a socket or a FIFO fails or blocks.
+	if fi, err := os.Stat(path); err == nil && !fi.Mode().IsRegular() {
+		return fmt.Errorf("replay: journal %s: %w: not a regular file", path, ErrNotJournal)
+	}
+	f, err := readonly.Open(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("replay: journal %s: %w", path, err)
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return fmt.Errorf("replay: journal %s: %w", path, err)
+	}
+	if !fi.Mode().IsRegular() {
+		return fmt.Errorf("replay: journal %s: %w: not a regular file", path, ErrNotJournal)
+	}
+	// The first line, up to 64 KiB (a record with a long path), parsed
+	// as JSON: a journal written by another encoder (keys in another
+	// order) is still one.
+	br := bufio.NewReader(io.LimitReader(f, 64<<10))
+	var first []byte
+	for len(first) == 0 {
+		line, err := br.ReadBytes('\n')
+		first = bytes.TrimSpace(line)
+		if err != nil {
+			break
+		}
+	}
+	if len(first) == 0 {
+		return nil // empty, or blank lines only: a new journal
+	}
+	var probe struct {
+		Type model.RecordType `json:"type"`
+	}
+	ok := json.Unmarshal(first, &probe) == nil && (probe.Type == model.TypeJournal || probe.Type == model.TypeReplay)
+	for _, p := range journalLinePrefixes {
+		ok = ok || bytes.HasPrefix(first, []byte(p))
+	}
+	if !ok {
+		return fmt.Errorf("replay: journal %s: %w (its first line is neither a journal header nor a replay record); nothing was changed: give the journal a replay wrote, or a new file name", path, ErrNotJournal)
+	}
+	return nil
+}
+
 func readJournal(path string, repair bool) (*journalState, error) {
 	js := newJournalState()
 	data, err := readonly.ReadFile(path, 0)

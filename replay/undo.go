@@ -29,6 +29,9 @@ func Undo(ctx context.Context, journalPath string, out func(model.ReplayRecord))
 	if _, err := os.Stat(journalPath); err != nil {
 		return sum, fmt.Errorf("replay: undo: %w", err)
 	}
+	if err := checkJournal(journalPath); err != nil {
+		return sum, err
+	}
 	jl, err := lock.Acquire(ctx, journalPath+".lock", "the journal "+journalPath, false)
 	if err != nil {
 		return sum, lockedHint("replay: undo", err, "wait for that run to end")

@@ -69,6 +69,9 @@ func CreateExclusive(path string, r io.Reader, perm fs.FileMode) (n int64, sum s
 // path and fsyncs the directory. On any error the temporary file is
 // removed and path is untouched (or absent).
 func Write(path string, r io.Reader, opts Options) (Result, error) {
+	if err := checkReplaceable(path); err != nil {
+		return Result{}, err
+	}
 	if opts.Perm == 0 {
 		opts.Perm = 0o644
 	}
@@ -109,6 +112,9 @@ func Write(path string, r io.Reader, opts Options) (Result, error) {
 		if err := os.Chtimes(tmp, opts.ModTime, opts.ModTime); err != nil {
 			return Result{}, fmt.Errorf("atomicfile: set the time of %s: %w", tmp, err)
 		}
+	}
+	if err := checkReplaceable(path); err != nil {
+		return Result{}, err
 	}
 	if opts.NoReplace {
 		err = renameNoReplace(tmp, path)
@@ -247,4 +253,31 @@ func RenameNoReplace(oldpath, newpath string) error {
 		return fmt.Errorf("atomicfile: rename %s to %s: %w", oldpath, newpath, err)
 	}
 	return SyncDir(filepath.Dir(newpath))
+}
+
+// ErrNotRegular is a path that exists and is not a regular file (a
+// device, a named pipe, a socket): Write does not replace it. A rename
+// over /dev/zero, run as root with --map /dev/zero, replaced the device
+// with a regular file for every process on the machine.
+var ErrNotRegular = errors.New("not a regular file")
+
+// checkReplaceable refuses a path that exists and is not a regular file
+// (a link is judged by what it points to; a missing path is fine).
+func checkReplaceable(path string) error {
+	fi, err := os.Stat(path)
+	if err != nil || fi.Mode().IsRegular() {
+		return nil // missing: created; any other error is the write's to report
+	}
+	kind := "special file"
+	switch m := fi.Mode(); {
+	case m.IsDir():
+		kind = "folder"
+	case m&fs.ModeDevice != 0:
+		kind = "device"
+	case m&fs.ModeNamedPipe != 0:
+		kind = "named pipe"
+	case m&fs.ModeSocket != 0:
+		kind = "socket"
+	}
+	return fmt.Errorf("atomicfile: %s is a %s, %w: it is not replaced; give a file name", path, kind, ErrNotRegular)
 }

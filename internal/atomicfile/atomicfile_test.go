@@ -8,8 +8,10 @@ import (
 	"encoding/json"
 	"errors"
 	"io/fs"
+	"net"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -230,5 +232,30 @@ func TestJSONLWriterAppendsLines(t *testing.T) {
 	}
 	if len(seen) != 51 {
 		t.Fatalf("saw %d records, want 51", len(seen))
+	}
+}
+
+// TestWriteDoesNotReplaceASpecialFile: a socket (as a device or a named
+// pipe) at the path is refused and left in place, never renamed over.
+func TestWriteDoesNotReplaceASpecialFile(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("no unix socket files")
+	}
+	dir := t.TempDir()
+	sock := filepath.Join(dir, "s")
+	l, err := net.Listen("unix", sock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	_, _, err = WriteFile(sock, strings.NewReader("x"), 0o644)
+	if !errors.Is(err, ErrNotRegular) || !strings.Contains(err.Error(), "socket") {
+		t.Fatalf("err = %v, want ErrNotRegular naming a socket", err)
+	}
+	if fi, err := os.Lstat(sock); err != nil || fi.Mode()&os.ModeSocket == 0 {
+		t.Errorf("the socket was replaced: %v %v", fi, err)
+	}
+	if ents, _ := os.ReadDir(dir); len(ents) != 1 {
+		t.Errorf("left behind: %v", ents)
 	}
 }

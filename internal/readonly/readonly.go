@@ -75,6 +75,10 @@ func ReadFile(path string, limit int64) ([]byte, error) {
 	return io.ReadAll(f)
 }
 
+// TypeName names a mode that is not a regular file ("socket", "folder"),
+// for a message that says what a path is instead of what was wanted.
+func TypeName(m fs.FileMode) string { return typeName(m) }
+
 func typeName(m fs.FileMode) string {
 	switch {
 	case m&fs.ModeNamedPipe != 0:

@@ -47,6 +47,13 @@ func ReadJournal(path string) (*Resume, error) {
 	defer f.Close()
 	r := &Resume{Path: path, culprits: map[string]bool{}}
 	br := bufio.NewReaderSize(f, 1<<20)
+	// A file that does not start as a bisect journal (a note, a spool
+	// file given by mistake) is refused before the search appends to it;
+	// a first record torn by a kill still starts so.
+	prefix := []byte(`{"type":"` + string(model.TypeBisectStart) + `"`)
+	if head, _ := br.Peek(len(prefix)); len(head) > 0 && !bytes.HasPrefix(prefix, head) && !bytes.HasPrefix(head, prefix) {
+		return nil, fmt.Errorf("bisect: resume: %s is not a bisect journal (it does not start with a %s record); nothing was written: give the journal a bisect wrote, or a new file name", path, model.TypeBisectStart)
+	}
 	var off int64
 	lineNo := 0
 	for {
