@@ -9,7 +9,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/google/go-cmp/cmp"
 )
@@ -35,30 +34,8 @@ func runCLI(t *testing.T, stdin string, args ...string) (string, string, int) {
 // fixed file times, so golden output does not depend on the checkout.
 func sampleCopy(t *testing.T) string {
 	t.Helper()
-	src := filepath.Join("..", "..", "testdata", "sample-tempims")
 	dst := filepath.Join(t.TempDir(), "TempIMS")
-	when := time.Date(2001, 3, 14, 15, 30, 0, 0, time.UTC)
-	err := filepath.Walk(src, func(p string, info os.FileInfo, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(src, p)
-		target := filepath.Join(dst, rel)
-		if info.IsDir() {
-			return os.MkdirAll(target, 0o755)
-		}
-		b, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		if err := os.WriteFile(target, b, 0o644); err != nil {
-			return err
-		}
-		return os.Chtimes(target, when, when)
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	copyTreeTimes(t, filepath.Join("..", "..", "testdata", "sample-tempims"), dst)
 	return dst
 }
 

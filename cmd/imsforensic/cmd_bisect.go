@@ -38,8 +38,8 @@ func (o *bisectOptions) addFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&o.target, "target", "", "SMTP server to replay the groups to: smtp://HOST:PORT (a dropped or refused connection, or 554 on DATA, is a crash)")
 	fs.StringVar(&o.probe, "probe", "", "command run on a folder holding a copy of each group, {} = the folder; exit status other than 0 is a crash")
 	fs.StringVar(&o.journal, "journal", "", "journal FILE (JSON Lines, fsynced, appended); an existing journal of the same search is resumed; default bisect-TIME.jsonl in the per-user state folder ($XDG_STATE_HOME/imsforensic, ~/.local/state/imsforensic, %LOCALAPPDATA%\\imsforensic\\journals)")
-	fs.DurationVar(&o.timeout, "timeout", 30*time.Second, "smtp: connect and reply timeout")
-	fs.DurationVar(&o.settle, "settle", 0, "smtp: wait this long after each group before the health check (servers that crash after accepting)")
+	fs.DurationVar(&o.timeout, "timeout", 30*time.Second, "smtp: connect and reply timeout (at most 1h)")
+	fs.DurationVar(&o.settle, "settle", 0, "smtp: wait this long after each group before the health check (servers that crash after accepting; at most 1h)")
 	o.ev.addFlags(fs)
 	o.out.addFlags(fs)
 	fs.Lookup("format").Usage = tableOrJSON // no CSV form of a timeline or of rounds
@@ -63,8 +63,11 @@ func (o *bisectOptions) validate(g *globals) error {
 	if o.probe != "" && !strings.Contains(o.probe, "{}") {
 		return usageErrorf("bisect: --probe needs {} where the folder goes, e.g. --probe './check.sh {}'")
 	}
-	if o.timeout <= 0 || o.settle < 0 {
-		return usageErrorf("bisect: --timeout must be positive and --settle not negative")
+	if o.timeout <= 0 || o.timeout > maxBisectWait {
+		return usageErrorf("bisect: --timeout: want a positive duration up to %v, got %v", maxBisectWait, o.timeout)
+	}
+	if o.settle < 0 || o.settle > maxBisectWait {
+		return usageErrorf("bisect: --settle: want 0 to %v, got %v", maxBisectWait, o.settle)
 	}
 	if err := o.ev.validate(); err != nil {
 		return err
@@ -293,7 +296,7 @@ func newBisectTester(opts *bisectOptions, g *globals, bopts *bisect.Options) (te
 	if opts.target != "" {
 		smtpT, err = bisect.NewSMTPTester(opts.target, opts.timeout)
 		if err != nil {
-			return nil, nil, usageError(err)
+			return nil, nil, usageError(fmt.Errorf("--target: %w", err))
 		}
 		smtpT.Settle = opts.settle
 		return smtpT, smtpT, nil
@@ -326,3 +329,8 @@ func (p *progressJournal) Append(v any) error {
 	}
 	return nil
 }
+
+// maxBisectWait bounds --timeout and --settle: each round waits that long,
+// and a server that neither answers nor settles within an hour is down,
+// not slow (--settle 1000000h made bisect wait 114 years per round).
+const maxBisectWait = time.Hour

@@ -28,7 +28,7 @@ type corpusOptions struct {
 
 func (o *corpusOptions) addFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&o.out, "out", "", "folder to write the corpus into (required; created if missing, refused unless empty)")
-	fs.IntVar(&o.messages, "messages", corpus.DefaultMessages, "number of message files (raised to fit every planted poison message)")
+	fs.IntVar(&o.messages, "messages", corpus.DefaultMessages, "number of message files, 1 to 1000000 (raised to fit every planted poison message)")
 	fs.Int64Var(&o.seed, "seed", 1, "seed: the same seed and flags give the same bytes")
 	fs.StringVar(&o.poison, "poison", "all", "poison to plant: all, none, or a comma-separated list of rule IDs")
 	fs.StringVar(&o.layout, "layout", corpus.LayoutTempIMS, "tree layout: tempims (IN, OUT) or imcdata (IN, OUT, Archive folders, Pickup, Log)")
@@ -41,8 +41,8 @@ func (o *corpusOptions) validate(g *globals) error {
 	if o.out == "" {
 		return usageErrorf("corpus: --out DIR is required")
 	}
-	if o.messages < 1 {
-		return usageErrorf("corpus: --messages must be at least 1, got %d", o.messages)
+	if o.messages < 1 || o.messages > maxCorpusMessages {
+		return usageErrorf("corpus: --messages: want 1 to %d, got %d", maxCorpusMessages, o.messages)
 	}
 	switch o.format {
 	case "table":
@@ -165,3 +165,8 @@ func printCorpusSummary(g *globals, opts *corpusOptions, tr *corpus.Truth) error
 	}
 	return report.WriteCorpus(g.stdout, report.Format(opts.format), sum)
 }
+
+// maxCorpusMessages bounds --messages at the million files DESIGN section
+// 6 sizes the scan for: the generator plans every file in memory first,
+// and 10^18 panicked making that plan.
+const maxCorpusMessages = 1_000_000

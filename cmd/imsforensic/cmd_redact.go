@@ -47,7 +47,7 @@ const keyFileHint = "write a secret of your own into it (one line of any text, k
 func (o *redactOptions) validate(g *globals) error {
 	f, err := report.ParseFormat(o.format)
 	if err != nil {
-		return usageError(err)
+		return usageError(fmt.Errorf("--format: %w", err))
 	}
 	o.fmt, g.jsonErrors = f, f == report.JSON
 	if o.outDir == "" {

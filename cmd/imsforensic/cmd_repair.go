@@ -37,7 +37,7 @@ func (o *repairOptions) addFlags(fs *pflag.FlagSet) {
 func (o *repairOptions) validate(g *globals) error {
 	f, err := report.ParseFormat(o.format)
 	if err != nil {
-		return usageError(err)
+		return usageError(fmt.Errorf("--format: %w", err))
 	}
 	o.fmt, g.jsonErrors = f, f == report.JSON
 	if o.outDir == "" {

@@ -60,9 +60,9 @@ func (o *replayOptions) addFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&o.undo, "undo", "", "remove what the replay recorded in JOURNAL wrote, where still unchanged")
 	fs.StringVar(&o.format, "format", "table", "output format: table or json (JSON Lines of replay records)")
 	fs.BoolVarP(&o.verbose, "verbose", "v", false, "table: list every message, not only those held, refused or failed")
-	fs.IntVar(&o.concurrency, "concurrency", 1, "messages written or sent at once")
+	fs.IntVar(&o.concurrency, "concurrency", 1, "messages written or sent at once (1 to 256)")
 	fs.Int64Var(&o.pickupMaxBytes, "pickup-max-bytes", 0, "pickup: refuse files larger than this after conversion, like the IMS size limit (0: none)")
-	fs.Float64Var(&o.rate, "rate", 0, "smtp: at most this many messages per second (0: no cap)")
+	fs.Float64Var(&o.rate, "rate", 0, "smtp: at most this many messages per second (0: no cap; else from 0.0000116, one a day, to 1000000)")
 	fs.BoolVar(&o.fixLineEndings, "fix-line-endings", false, "smtp: send bare-LF messages anyway, with LF turned into CRLF (recorded in sha256_after)")
 	fs.StringVar(&o.transcript, "transcript", "", "smtp: write the SMTP protocol exchange to FILE")
 	fs.BoolVar(&o.resendInDoubt, "resend-in-doubt", false, "smtp: on a rerun, resend (same ENVID) messages whose delivery a killed run left in doubt; exactly-once only with a server that deduplicates on ENVID, like 'imsforensic sink'")
@@ -78,6 +78,14 @@ func (o *replayOptions) validate(g *globals) error {
 	default:
 		return usageErrorf("--format: want table or json, got %q", o.format)
 	}
+	// A negative rate would mean no cap, NaN an undefined gap and a rate
+	// below one a day a gap that overflows: each is not what was asked.
+	if o.rate != 0 && !(o.rate >= minRate && o.rate <= maxRate) {
+		return usageErrorf("--rate: want 0 (no cap) or messages per second from %g (one a day) to %g, got %v", minRate, maxRate, o.rate)
+	}
+	if o.concurrency > maxConcurrency {
+		return usageErrorf("--concurrency: want 1 to %d, got %d", maxConcurrency, o.concurrency)
+	}
 	if o.concurrency < 1 {
 		return usageErrorf("--concurrency: want 1 or more, got %d", o.concurrency)
 	}
@@ -92,7 +100,7 @@ func (o *replayOptions) validate(g *globals) error {
 	}
 	spec, err := replay.ParseTarget(o.to)
 	if err != nil {
-		return usageError(err)
+		return usageError(fmt.Errorf("--to: %w", err))
 	}
 	o.spec = spec
 	if err := replay.CheckQueueDat(spec.Scheme, o.queueDat); err != nil {
@@ -201,6 +209,9 @@ func runReplay(ctx context.Context, opts *replayOptions, g *globals, args []stri
 			return usageErrorf("--undo takes no PATH")
 		}
 		sum, err := replay.Undo(ctx, opts.undo, out)
+		if errors.Is(err, replay.ErrNotJournal) {
+			return usageError(fmt.Errorf("--undo: %w", err))
+		}
 		return finishReplay(g, opts, sum, err, flush)
 	}
 
@@ -258,7 +269,10 @@ func runReplay(ctx context.Context, opts *replayOptions, g *globals, args []stri
 // finishReplay's.
 func replayExit(ctx context.Context, g *globals, opts *replayOptions, n int, sum model.ReplaySummary, err, walkErr error, sent *model.ReplayRecord, flush func() error) error {
 	if errors.Is(err, guard.ErrInsideEvidence) {
-		return usageError(err)
+		return usageError(fmt.Errorf("--to: %w", err))
+	}
+	if errors.Is(err, replay.ErrNotJournal) {
+		return usageError(fmt.Errorf("--journal: %w", err))
 	}
 	if n == 1 && opts.exitCodes == "swaks" {
 		if serr := swaksOutcome(ctx, g, opts, sum, err, sent, flush); serr != nil {
@@ -552,3 +566,13 @@ func swaksExitCode(r model.ReplayRecord) int {
 	}
 	return 0
 }
+
+// The bounds of replay's numbers: --rate between one message a day and a
+// million a second; --concurrency up to 256 connections or writers (each
+// is a goroutine with a connection or a file open, and a 5.5 server took
+// a few dozen).
+const (
+	minRate        = 1.0 / 86400
+	maxRate        = 1e6
+	maxConcurrency = 256
+)

@@ -36,7 +36,7 @@ type simulateOptions struct {
 func (o *simulateOptions) addFlags(fs *pflag.FlagSet) {
 	fs.StringArrayVar(&o.hold, "hold", nil, "hold this file back in the second run (name or path, repeatable; names match case-insensitively)")
 	fs.BoolVar(&o.holdSuspects, "hold-suspects", false, "hold back every message with a crash finding in the second run (the default when no --hold is given)")
-	fs.IntVar(&o.maxRestarts, "max-restarts", simulate.DefaultMaxRestarts, "restarts after a crash before the admin stops the service (0 = none)")
+	fs.IntVar(&o.maxRestarts, "max-restarts", simulate.DefaultMaxRestarts, "restarts after a crash before the admin stops the service (0 = none, at most 1000)")
 	fs.IntVar(&o.poisonThreshold, "poison-threshold", 0, "Exchange 2007+ poison message queue: a message in flight during N crashes is set aside (Set-TransportService -PoisonThreshold, default there 2); 0 = Exchange 5.5, no protection")
 	fs.StringVar(&o.html, "html", "", "also write a self-contained HTML report to FILE")
 	o.ev.addFlags(fs)
@@ -57,8 +57,8 @@ func (o *simulateOptions) validate(g *globals) error {
 	if err := o.rules.validate(); err != nil {
 		return err
 	}
-	if o.maxRestarts < 0 {
-		return usageErrorf("--max-restarts: want 0 or more, got %d", o.maxRestarts)
+	if o.maxRestarts < 0 || o.maxRestarts > maxSimRestarts {
+		return usageErrorf("--max-restarts: want 0 to %d, got %d", maxSimRestarts, o.maxRestarts)
 	}
 	if o.poisonThreshold < 0 || o.poisonThreshold > 10 {
 		return usageErrorf("--poison-threshold: want 0 (off) or 1..10 as Exchange allows, got %d", o.poisonThreshold)
@@ -292,3 +292,8 @@ func writeTriageHTML(path string, inputs []string, ms []*model.Message, rk ranki
 	}
 	return writeHTMLFile(path, report.TriageHTML(in))
 }
+
+// maxSimRestarts bounds --max-restarts: each restart is a step of the
+// timeline, and no admin restarts a crashing IMS a thousand times (a
+// value of 10^18 made the crash loop run until memory ran out).
+const maxSimRestarts = 1000

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"net"
 	"os"
 	"path/filepath"
@@ -119,10 +120,26 @@ func (o *sinkOptions) validate() error {
 	if err != nil {
 		return usageErrorf("--max-size: %v", err)
 	}
-	if o.maxRcpt < 1 || o.maxConn < 1 || o.maxLine < 1 || o.timeout <= 0 || o.poisonThreshold < 1 || o.exitAfter < 0 {
-		return usageErrorf("--max-rcpt, --max-conn, --max-line, --timeout and --poison-threshold must be positive")
+	for _, c := range []struct {
+		flag string
+		bad  bool
+		want string
+		got  any
+	}{
+		{"--store", o.store == "", "a folder to store the messages in", o.store},
+		{"--max-rcpt", o.maxRcpt < 1, "1 or more", o.maxRcpt},
+		{"--max-conn", o.maxConn < 1, "1 or more", o.maxConn},
+		{"--max-line", o.maxLine < 1, "1 or more bytes", o.maxLine},
+		{"--timeout", o.timeout <= 0, "a positive duration such as 5m", o.timeout},
+		{"--poison-threshold", o.poisonThreshold < 1, "1 or more", o.poisonThreshold},
+		{"--exit-after", o.exitAfter < 0, "0 (run until interrupted) or more", o.exitAfter},
+	} {
+		if c.bad {
+			return usageErrorf("%s: want %s, got %#v", c.flag, c.want, c.got)
+		}
 	}
-	if o.chaos < 0 || o.chaos > 1 {
+	// NaN passes both comparisons below it: refuse it by name.
+	if math.IsNaN(o.chaos) || o.chaos < 0 || o.chaos > 1 {
 		return usageErrorf("--chaos: want a probability between 0 and 1, got %v", o.chaos)
 	}
 	if o.logFormat != "text" && o.logFormat != "json" {
@@ -160,6 +177,16 @@ func (o *sinkOptions) validate() error {
 // security sets up STARTTLS and AUTH from --tls, --tls-cert, --tls-key
 // and --auth.
 func (o *sinkOptions) security() error {
+	// Each is read whole: a folder, a device (/dev/zero never ends) or a
+	// log given by mistake is refused by the flag's name before that.
+	for _, f := range []struct{ flag, path string }{{"--tls-cert", o.tlsCert}, {"--tls-key", o.tlsKey}, {"--auth", o.auth}} {
+		if f.path == "" {
+			continue
+		}
+		if err := checkSmallFile(f.flag, f.path, maxSinkFile); err != nil {
+			return err
+		}
+	}
 	var err error
 	switch {
 	case (o.tlsCert == "") != (o.tlsKey == ""):
@@ -173,15 +200,19 @@ func (o *sinkOptions) security() error {
 		o.cfg.TLS, err = smtpsink.SelfSignedTLS(smtpsink.DefaultDomain)
 	}
 	if err != nil {
-		return usageError(err)
+		return usageError(fmt.Errorf("--tls-cert, --tls-key: %w", err))
 	}
 	if o.auth != "" {
 		if o.cfg.Auth, err = smtpsink.LoadAuth(o.auth); err != nil {
-			return usageError(err)
+			return usageError(fmt.Errorf("--auth: %w", err))
 		}
 	}
 	return nil
 }
+
+// maxSinkFile bounds --tls-cert, --tls-key and --auth: a PEM chain or a
+// list of lab users is a few KiB.
+const maxSinkFile = 1 << 20
 
 // sinkGCPercent is the sink's GOGC unless the environment sets one.
 const sinkGCPercent = 400
@@ -207,7 +238,9 @@ func runSink(ctx context.Context, opts *sinkOptions, g *globals, args []string) 
 	s, err := smtpsink.New(cfg)
 	var cfgErr *smtpsink.ConfigError
 	if errors.As(err, &cfgErr) {
-		return usageError(err)
+		// The flags are checked above but for the address, which the
+		// sink checks itself (HOST:PORT, loopback unless --allow-remote).
+		return usageError(fmt.Errorf("--listen %q: %w", cfg.Listen, err))
 	}
 	if err != nil {
 		return err // the store: it cannot be opened, or another sink holds it

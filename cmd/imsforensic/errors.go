@@ -155,9 +155,26 @@ func humanText(err error) string {
 	}
 	var pe *fs.PathError
 	if errors.Is(err, fs.ErrNotExist) && errors.As(err, &pe) {
-		return fmt.Sprintf("%s: no such file or folder; check the path", pe.Path)
+		msg := fmt.Sprintf("%s: no such file or folder; check the path", pe.Path)
+		if flag := leadingFlag(err.Error()); flag != "" {
+			// "--rules: open X: ..." must still say which flag named X.
+			msg = flag + " " + msg
+		}
+		return msg
 	}
 	return err.Error()
+}
+
+// leadingFlag is the "--name" an error text starts with ("--rules:
+// open ..."), or "".
+func leadingFlag(s string) string {
+	if !strings.HasPrefix(s, "--") {
+		return ""
+	}
+	if i := strings.IndexAny(s, ": ="); i > 2 {
+		return s[:i]
+	}
+	return ""
 }
 
 // exitCode maps an error to the process exit code, in this one place.

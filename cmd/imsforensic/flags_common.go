@@ -47,7 +47,7 @@ func (o *outputFlags) addFlags(fs *pflag.FlagSet) {
 func (o *outputFlags) validate(g *globals) error {
 	f, err := report.ParseFormat(o.format)
 	if err != nil {
-		return usageError(err)
+		return usageError(fmt.Errorf("--format: %w", err))
 	}
 	o.fmt = f
 	g.jsonErrors = f == report.JSON
@@ -89,9 +89,12 @@ func (r *ruleFlags) addFlags(fs *pflag.FlagSet) {
 func (r *ruleFlags) validate() error {
 	cfg := &rules.Config{}
 	if r.file != "" {
+		if err := checkSmallFile("--rules", r.file, maxRulesFile); err != nil {
+			return err
+		}
 		c, err := rules.LoadConfig(r.file)
 		if err != nil {
-			return usageError(err)
+			return usageError(fmt.Errorf("--rules: %w", err))
 		}
 		cfg = c
 	}
@@ -105,6 +108,32 @@ func (r *ruleFlags) validate() error {
 		}
 	}
 	r.cfg = cfg
+	return nil
+}
+
+// maxRulesFile bounds a --rules file: the whole catalogue's thresholds,
+// classes and switches are a few KiB of JSON, and the file is decoded in
+// memory, so /dev/zero or a log given by mistake must be refused, not read.
+const maxRulesFile = 1 << 20
+
+// checkSmallFile refuses a FILE flag's value that is not a regular file
+// of at most limit bytes (a folder, a device, a FIFO that never ends),
+// naming the flag and what it wants.
+func checkSmallFile(flag, path string, limit int64) error {
+	// Stat first: opening a socket fails with "no such device or
+	// address", a FIFO blocks.
+	if fi, err := os.Stat(path); err == nil && !fi.Mode().IsRegular() {
+		return usageErrorf("%s %s: want a file, not a %s", flag, path, readonly.TypeName(fi.Mode()))
+	}
+	f, err := readonly.Open(path)
+	if err != nil {
+		return usageError(fmt.Errorf("%s: %w", flag, err))
+	}
+	size := f.Size()
+	f.Close()
+	if size > limit {
+		return usageErrorf("%s %s: the file is %d bytes; want at most %d (is it the right file?)", flag, path, size, limit)
+	}
 	return nil
 }
 
