@@ -17,8 +17,8 @@ var kbArticleFile = regexp.MustCompile(`^(fire|near)-kb-(Q[0-9]{6})\.eml$`)
 
 // TestKBArticleExamples holds every message built from a KB article's own
 // example (testdata/kb/MANIFEST.md) to the rule table: the article's rule
-// fires with the table's class in the table's direction, as a plain file
-// and as an IMS spool file behind an envelope, the article is one the rule
+// fires with the table's class in the table's direction (both queues for
+// IN/OUT), as a plain file and as an IMS spool file behind an envelope, the article is one the rule
 // cites, and no other rule raises a crash; the harmless form the article
 // shows raises no crash at all.
 func TestKBArticleExamples(t *testing.T) {
@@ -52,12 +52,19 @@ func TestKBArticleExamples(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			queue := model.QueueIN
-			if r.Dir == "OUT" {
-				queue = model.QueueOUT
+			queues := []string{model.QueueIN}
+			switch r.Dir {
+			case "OUT":
+				queues = []string{model.QueueOUT}
+			case "IN/OUT":
+				queues = []string{model.QueueIN, model.QueueOUT}
 			}
 			spool := spoolFile("alee@example.org", []string{"bhill@contoso.com"}, string(raw))
-			for _, in := range [][]byte{raw, spool} {
+			for _, qi := range []struct {
+				queue string
+				in    []byte
+			}{{queues[0], raw}, {queues[0], spool}, {queues[len(queues)-1], spool}} {
+				queue, in := qi.queue, qi.in
 				fs := Check(parseBytes(t, in, queue), nil)
 				checkEvidence(t, in, fs)
 				got := false
