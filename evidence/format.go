@@ -169,6 +169,9 @@ func Detect(head []byte) Format {
 	if f := splitCSVLine(first); len(f) >= 4 && len(f) < 8 && parseDateField(f[0]) && parseTimeField(f[1]) && eventViewerType(f[3]) {
 		return FormatCSV
 	}
+	if listViewLine.MatchString(strings.TrimSpace(first)) {
+		return FormatText // Event Viewer's list, spaces for tabs (a KB page)
+	}
 	// dumpel copied from a KB page: runs of spaces instead of tabs.
 	if f := splitSpaced(first); len(f) >= 8 && parseDateField(f[0]) && parseTimeField(f[1]) && isUint(f[2]) && isUint(f[3]) && isUint(f[4]) {
 		return FormatDumpel

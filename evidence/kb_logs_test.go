@@ -180,3 +180,51 @@ func TestKBWrappedCSVExport(t *testing.T) {
 		t.Errorf("Q318339 4104 (its HRESULT is on the description's second line): %+v", e)
 	}
 }
+
+// Event Viewer's list as KB articles print it: spaces for tabs, Source
+// and Category with spaces in them, the line wrapped after the User
+// (Q162674, Q162841 with a day-first date, Q169117's second event with its
+// Computer alone on the next line), a placeholder Computer (Q178821), no
+// Computer at all and a 24-hour time (Q181931: the description's first
+// word is not taken for one), "None" as the Category (Q159001).
+// Before, none was a known evidence format.
+func TestKBEventListLines(t *testing.T) {
+	for _, c := range []struct {
+		file     string
+		id       uint32
+		source   string
+		level    string
+		category string
+		computer string
+		when     time.Time
+		starts   string
+	}{
+		{"Q162674-event-list.txt", 9221, "MSExchangeMTA", "warning", "Operating System", "EXCHSRV1", time.Date(1997, 7, 31, 16, 15, 31, 0, time.UTC), "A sockets error 10054 on a WSARecvEx() call was detected."},
+		{"Q162841-event-list.txt", 2117, "MSExchangeMSMI", "warning", "NDR", "EXGAU30003", time.Date(1996, 12, 31, 19, 56, 34, 0, time.UTC), "Non delivery report generated.\n\nFrom: ANZAUDCU/MEL227TRK0/$SYSTEM"},
+		{"Q169117-event-list.txt", 2375, "MSExchangeMSMI", "error", "Session Error", "TRADE", time.Date(1997, 5, 22, 12, 55, 53, 0, time.UTC), "MS\nMail Connector Interchange has detected a configuration problem."},
+		{"Q181931-event-list.txt", 4097, "DrWatson", "information", "", "", time.Date(1998, 2, 6, 6, 33, 11, 0, time.UTC), "The application, exe\\store.dbg, generated an application error. The\nerror occurred on 2/6/1998 @ 3:33:10.437"},
+		{"Q159001-event-list.txt", 4097, "DrWatson", "information", "", "JOHNDOE-NT4", time.Date(1996, 11, 7, 16, 32, 1, 0, time.UTC), "The application, exe\\keyring.dbg, generated an application error\n"},
+		{"Q178821-event-list.txt", 210, "MSExchangeMTA", "warning", "X.400 Service", "<MTA Name>", time.Date(1997, 9, 12, 13, 44, 17, 0, time.UTC), "An internal MTA error occurred. Content conversion for\nmessage C=C;A=admd;P=prmd;L=<ID> failed."},
+	} {
+		f := loadKBIn(t, c.file, FormatText, time.UTC)
+		if len(f.Events) == 0 {
+			t.Fatalf("%s: no event", c.file)
+		}
+		e := f.Events[0]
+		if e.EventID != c.id || e.Source != c.source || e.Level != c.level || e.Category != c.category || e.Computer != c.computer || e.User != "" ||
+			!e.Time.Equal(c.when) || !strings.HasPrefix(string(e.Message), c.starts) {
+			t.Errorf("%s: id %d source %q level %q category %q computer %q user %q time %s message %q", c.file, e.EventID, e.Source, e.Level, e.Category, e.Computer, e.User, e.Time, e.Message)
+		}
+	}
+	f := loadKBIn(t, "Q169117-event-list.txt", FormatText, time.UTC)
+	if len(f.Events) != 2 {
+		t.Fatalf("Q169117: %d events, want 2", len(f.Events))
+	}
+	if e := f.Events[1]; e.EventID != 2444 || e.Category != "Routing" || e.Level != "information" || e.Computer != "TRADE" || e.Message != "Message ID <00000C9D> processed from INQUEUE" {
+		t.Errorf("Q169117 2444 (its Computer on the next line): %+v", e)
+	}
+	f = loadKBIn(t, "Q159001-event-list.txt", FormatText, time.UTC)
+	if len(f.Events) != 2 || f.Events[1].EventID != 1008 || f.Events[1].Source != "Perflib" || !strings.HasSuffix(string(f.Events[1].Message), "Status code\n\nreturned is DWORD 0.") {
+		t.Errorf("Q159001: %d events, the second %+v", len(f.Events), f.Events[len(f.Events)-1])
+	}
+}
