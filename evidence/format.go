@@ -148,6 +148,9 @@ func Detect(head []byte) Format {
 	if protocolLine.MatchString(first) && smtpProtocolHead(lines) {
 		return FormatProtocolLog
 	}
+	if protoAccepted.MatchString(strings.TrimSpace(first)) || protoOpened.MatchString(strings.TrimSpace(first)) {
+		return FormatProtocolLog // a session printed without its time stamps
+	}
 	if strings.Contains(first, "\t") {
 		f := strings.Split(first, "\t")
 		switch {

@@ -75,6 +75,25 @@ func TestKBProtocolLogs(t *testing.T) {
 	}
 }
 
+// Q245787 prints an outbound session without its time stamps, our
+// commands prefixed ">>>" and each reply twice ("<<< IO: |250 ..." and
+// "<<< 250 ..."). Before, it was no known evidence format, and ">>> MAIL
+// FROM:" was not read as a command. The session is read, its time told
+// as unknown, none invented.
+func TestKBProtocolLogWithoutStamps(t *testing.T) {
+	f := loadKBIn(t, "Q245787-protocol.log", FormatProtocolLog, time.UTC)
+	if len(f.Events) != 1 {
+		t.Fatalf("%d events, want 1", len(f.Events))
+	}
+	e := f.Events[0]
+	if e.Category != "outbound" || e.Remote != "10.1.1.25" || e.MailFrom != "bob@microsoft.com" || !slices.Equal(e.RcptTo, []string{"vincent@expedia.com"}) || !e.Time.IsZero() {
+		t.Errorf("session: %+v", e)
+	}
+	if len(f.Info.Warnings) != 1 || !strings.Contains(f.Info.Warnings[0], "without a time stamp") {
+		t.Errorf("warnings %q", f.Info.Warnings)
+	}
+}
+
 // A message the server refuses after DATA (Q262945's 554) ends DATA as a
 // 250 does: a second MAIL FROM on the connection is a second message,
 // not a line of the first one's body.

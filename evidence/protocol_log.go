@@ -28,8 +28,10 @@ var (
 	protoLine     = regexp.MustCompile(`^(\d{1,2}/\d{1,2}/\d{2,4}) +(\d{1,2}:\d{2}(?::\d{2})?(?: ?[AaPp][Mm])?) : ?(.*)$`)
 	protoAccepted = regexp.MustCompile(`(?i)^A connection was accepted from\s+(.*?)\.?\s*$`)
 	protoOpened   = regexp.MustCompile(`(?i)^A connection to\s+(.*?)\s+was established`)
-	protoMail     = regexp.MustCompile(`(?i)^(<<<\s*)?MAIL FROM:\s*(.*)$`)
-	protoRcpt     = regexp.MustCompile(`(?i)^(<<<\s*)?RCPT TO:\s*(.*)$`)
+	// Commands are "<<<"-prefixed inbound, bare outbound; a KB article
+	// that prints an outbound session may prefix ours ">>>" (Q245787).
+	protoMail     = regexp.MustCompile(`(?i)^(<<<\s*|>>>\s*)?MAIL FROM:\s*(.*)$`)
+	protoRcpt     = regexp.MustCompile(`(?i)^(<<<\s*|>>>\s*)?RCPT TO:\s*(.*)$`)
 	protoSubject  = regexp.MustCompile(`(?i)Message subject:\s*"(.*)"`)
 	protoHeaderSu = regexp.MustCompile(`(?i)^(?:<<<\s*)?Subject:\s?(.*)$`)
 	protoData     = regexp.MustCompile(`(?i)^(<<<\s*)?DATA\s*$`)
@@ -106,7 +108,7 @@ func (pr *protoReader) read(text string) bool {
 			// No session start logged, or a second message on the
 			// connection: one more Event.
 			dir, remote := "outbound", ""
-			if m[1] != "" {
+			if strings.HasPrefix(m[1], "<<<") {
 				dir = "inbound"
 			}
 			if s != nil {
@@ -158,6 +160,10 @@ func (pr *protoReader) start(direction, remote string) bool {
 	if len(pr.events) >= pr.o.MaxEvents {
 		pr.p.add(&LimitError{Limit: "MaxEvents", Max: int64(pr.o.MaxEvents)})
 		return false
+	}
+	if pr.stamp.IsZero() {
+		// A KB article's copy without its time stamps (Q245787).
+		pr.p.warn("line %d: session without a time stamp: its time is not known", pr.line.no)
 	}
 	s := &protoSession{ev: pr.line.event("protocol-log", pr.name)}
 	s.ev.Source = "MSExchangeIMC"
