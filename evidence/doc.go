@@ -34,6 +34,13 @@
 // the events that were intact AND an error describing the rest, as
 // go-message does for entities.
 //
+// Forms a KB article prints (tabs turned to spaces, lines wrapped at the
+// page's width: Event Viewer's list and CSV lines, tracking log entries, a
+// protocol log's summary line) are read where their columns can still be
+// told apart; what cannot be stays empty and a warning says so. Logs of
+// other programs stamped as the protocol log is (NNTP, scripts) are
+// refused by name.
+//
 // The reader never guesses (poison-rules.md, "Evidence that names a file"):
 // a field it cannot read stays at its zero value. Derived fields (HRESULT,
 // the IMS location code, the spool file a record names) are filled by one

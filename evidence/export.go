@@ -1,7 +1,6 @@
 package evidence
 
 import (
-	"encoding/csv"
 	"io"
 	"strings"
 
@@ -56,34 +55,43 @@ func exportCategory(s string) string {
 	return s
 }
 
+// readCSV reads an Event Viewer CSV export. A line that does not start a
+// record (no date and time first) goes on the record before it: Event
+// Viewer writes a description's line breaks as they are, and a KB article
+// wraps the record itself ("...,Transport General ," / "1026,N/A,ASM0109,
+// An error occurred ...", Q253620). While the fixed fields are not all
+// there the line continues them; after that it is the description's next
+// line. Blank lines between records (Q318339) separate nothing.
 func readCSV(r io.Reader, name string, o *Options, p *problems) []model.Event {
 	var (
 		events []model.Event
 		rec    strings.Builder
 		start  textLine
 		st     csvState
+		pend   csvPending
 	)
 	flush := func() bool {
-		text := rec.String()
-		rec.Reset()
-		if strings.TrimSpace(text) == "" {
+		if !pend.open {
 			return true
 		}
-		cr := csv.NewReader(strings.NewReader(text))
-		cr.LazyQuotes = true
-		cr.FieldsPerRecord = -1
-		f, err := cr.Read()
-		if err != nil {
-			p.damage("line %d: %v", start.no, err)
+		text, more, at := pend.raw, pend.more, pend.start
+		pend = csvPending{}
+		f := splitCSVLine(text)
+		if f == nil {
+			p.damage("line %d: not a CSV record", at.no)
 			return true
 		}
 		if isExportHeader(f) {
 			return true
 		}
-		ev, ok := exportEvent(f, start, name, o)
+		ev, ok := exportEvent(f, at, name, o)
 		if !ok {
-			p.damage("line %d: not an event record (no date and time)", start.no)
+			p.damage("line %d: not an event record (no date and time)", at.no)
 			return true
+		}
+		if len(more) > 0 {
+			msg := strings.TrimRight(strings.Join(append([]string{string(ev.Message)}, more...), "\n"), " \r\n")
+			ev.Message = model.Text(capString(msg, o.MaxStringBytes))
 		}
 		Enrich(&ev)
 		events = append(events, ev)
@@ -91,6 +99,20 @@ func readCSV(r io.Reader, name string, o *Options, p *problems) []model.Event {
 			p.add(&LimitError{Limit: "MaxEvents", Max: int64(o.MaxEvents)})
 			return false
 		}
+		return true
+	}
+	take := func(text string) bool {
+		switch {
+		case strings.TrimSpace(text) == "":
+			return true
+		case pend.open && !startsCSVRecord(text):
+			pend.add(text, o, p)
+			return true
+		}
+		if !flush() {
+			return false
+		}
+		pend = csvPending{open: true, raw: text, start: start, size: len(text)}
 		return true
 	}
 	for l := range lines(r, o, p) {
@@ -108,7 +130,9 @@ func readCSV(r io.Reader, name string, o *Options, p *problems) []model.Event {
 			p.addf("line %d: quoted field longer than %d bytes, cut: %w", start.no, o.MaxRecordBytes, &LimitError{Limit: "MaxRecordBytes", Max: int64(o.MaxRecordBytes)})
 		}
 		st = csvState{}
-		if !flush() {
+		text := rec.String()
+		rec.Reset()
+		if !take(text) {
 			return events
 		}
 	}
@@ -116,9 +140,55 @@ func readCSV(r io.Reader, name string, o *Options, p *problems) []model.Event {
 		if st.inQuote {
 			p.addf("line %d: quoted field not closed at end of file: %w", start.no, ErrTruncated)
 		}
-		flush()
+		if !take(rec.String()) {
+			return events
+		}
 	}
+	flush()
 	return events
+}
+
+// csvPending is the record read so far, held until a line starts the
+// next one.
+type csvPending struct {
+	open  bool
+	raw   string   // the record's text while its fixed fields are incomplete
+	more  []string // the description's further lines
+	start textLine
+	size  int
+	cut   bool
+}
+
+// exportFields is the number of fields of a whole export record.
+const exportFields = 9
+
+func (c *csvPending) add(text string, o *Options, p *problems) {
+	if c.size+len(text) > o.MaxRecordBytes {
+		if !c.cut {
+			c.cut = true
+			p.addf("line %d: record longer than %d bytes, cut: %w", c.start.no, o.MaxRecordBytes, &LimitError{Limit: "MaxRecordBytes", Max: int64(o.MaxRecordBytes)})
+		}
+		return
+	}
+	c.size += len(text) + 1
+	if len(c.more) == 0 && len(splitCSVLine(c.raw)) < exportFields {
+		// The wrap fell inside the fixed fields: a wrap after a comma
+		// lost nothing, one between words lost a space.
+		if strings.HasSuffix(c.raw, ",") {
+			c.raw += text
+		} else {
+			c.raw += " " + text
+		}
+		return
+	}
+	c.more = append(c.more, text)
+}
+
+// startsCSVRecord reports whether a line opens an export record: a
+// header, or a date and a time as its first two fields.
+func startsCSVRecord(text string) bool {
+	f := splitCSVLine(text)
+	return isExportHeader(f) || len(f) >= 2 && parseDateField(f[0]) && parseTimeField(f[1])
 }
 
 // csvState follows RFC 4180 quoting (leniently, as LazyQuotes does) across

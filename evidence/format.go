@@ -63,6 +63,49 @@ var evtSignature = []byte("LfLe")
 // protocolLine matches the "M/D/YY H:MM:SS AM : text" lines of Q262945.
 var protocolLine = regexp.MustCompile(`^\d{1,2}/\d{1,2}/\d{2,4} +\d{1,2}:\d{2}(?::\d{2})?(?: ?[AaPp][Mm])? : `)
 
+// Lines stamped "M/D/YY H:MM:SS AM : " are written by other services too:
+// the Internet News Service's NNTP log (Q195040), IXCPTMON's log
+// (Q240315), the IIS shutdown script's log (Q247557). A protocol log is
+// one whose first lines hold SMTP: a session start, a prefixed command or
+// reply, or an SMTP command; an NNTP log holds "<<<" and ">>>" too, so
+// NNTP is told first.
+var (
+	protoSMTPText = regexp.MustCompile(`(?i)^(?:<<<|>>>|IO: \||A connection (?:was accepted from|to .* was established)|(?:MAIL FROM|RCPT TO):|(?:HELO|EHLO|DATA|QUIT|RSET|NOOP)\b|[245]\d\d[ -])`)
+	protoNNTPText = regexp.MustCompile(`(?i)^(?:Connection to .* established|>>> (?:mode reader|newnews|newgroups|group|article|ihave|xover|takethis)\b|<<< \d{3} .*(?:NNRP|NNTP|InterNetNews))`)
+)
+
+// stampedTexts gives the text after the time stamp of each stamped line.
+func stampedTexts(lines []string) []string {
+	var out []string
+	for _, l := range lines {
+		if loc := protocolLine.FindStringIndex(l); loc != nil {
+			out = append(out, strings.TrimSpace(l[loc[1]:]))
+		}
+	}
+	return out
+}
+
+func nntpProtocolHead(lines []string) bool {
+	for _, t := range stampedTexts(lines) {
+		if protoNNTPText.MatchString(t) {
+			return true
+		}
+	}
+	return false
+}
+
+func smtpProtocolHead(lines []string) bool {
+	if nntpProtocolHead(lines) {
+		return false
+	}
+	for _, t := range stampedTexts(lines) {
+		if protoSMTPText.MatchString(t) {
+			return true
+		}
+	}
+	return false
+}
+
 // Detect says which evidence format the first bytes of a file are in,
 // FormatUnknown when none. It looks at content only: the .evt signature,
 // or the shape of the first meaningful text lines.
@@ -99,8 +142,14 @@ func Detect(head []byte) Format {
 	if isNCSASMTP(first) {
 		return FormatSMTPNCSA
 	}
-	if protocolLine.MatchString(first) {
+	if spacedTrackingHead.MatchString(strings.TrimSpace(first)) {
+		return FormatTracking // as a KB article prints it, tabs gone
+	}
+	if protocolLine.MatchString(first) && smtpProtocolHead(lines) {
 		return FormatProtocolLog
+	}
+	if protoAccepted.MatchString(strings.TrimSpace(first)) || protoOpened.MatchString(strings.TrimSpace(first)) {
+		return FormatProtocolLog // a session printed without its time stamps
 	}
 	if strings.Contains(first, "\t") {
 		f := strings.Split(first, "\t")
@@ -117,6 +166,14 @@ func Detect(head []byte) Format {
 	}
 	if f := splitCSVLine(first); len(f) >= 8 && (isExportHeader(f) || parseDateField(f[0]) && parseTimeField(f[1])) {
 		return FormatCSV
+	}
+	// A record wrapped before its end (a KB page, Q253620): date, time,
+	// source and an event type Event Viewer writes.
+	if f := splitCSVLine(first); len(f) >= 4 && len(f) < 8 && parseDateField(f[0]) && parseTimeField(f[1]) && eventViewerType(f[3]) {
+		return FormatCSV
+	}
+	if listViewLine.MatchString(strings.TrimSpace(first)) {
+		return FormatText // Event Viewer's list, spaces for tabs (a KB page)
 	}
 	// dumpel copied from a KB page: runs of spaces instead of tabs.
 	if f := splitSpaced(first); len(f) >= 8 && parseDateField(f[0]) && parseTimeField(f[1]) && isUint(f[2]) && isUint(f[3]) && isUint(f[4]) {
@@ -183,6 +240,15 @@ func isExportHeader(f []string) bool {
 	return len(f) >= 4 && strings.EqualFold(strings.TrimSpace(f[0]), "Date") &&
 		strings.EqualFold(strings.TrimSpace(f[1]), "Time") &&
 		strings.EqualFold(strings.TrimSpace(f[2]), "Source")
+}
+
+// eventViewerType reports whether s is one of the Type column's words.
+func eventViewerType(s string) bool {
+	switch levelFromText(s) {
+	case "error", "warning", "information", "audit-success", "audit-failure":
+		return true
+	}
+	return false
 }
 
 func isUint(s string) bool {
@@ -257,6 +323,14 @@ func whyNotEvidence(head []byte) string {
 			return "an Exchange 2007 or later message tracking log (CSV); imsforensic reads the tracking logs of Exchange 4.0 to 5.5"
 		case strings.EqualFold(l, "#Log-type: SMTP Receive Protocol Log"), strings.EqualFold(l, "#Log-type: SMTP Send Protocol Log"):
 			return "an Exchange 2007 or later SMTP protocol log (CSV); imsforensic reads the IMS protocol log and the IIS SMTP service logs"
+		}
+	}
+	if len(lines) > 0 && protocolLine.MatchString(lines[0]) {
+		if nntpProtocolHead(lines) {
+			return "an Internet News Service (NNTP) log (\"Connection to ... established\", NNTP commands); imsforensic reads the IMS SMTP protocol log"
+		}
+		if !smtpProtocolHead(lines) {
+			return fmt.Sprintf("lines time-stamped as an IMS protocol log's are, but no SMTP in its first lines (it starts %q): the log of another program", capString(stampedTexts(lines)[0], 60))
 		}
 	}
 	if c, ok := firstW3CCommand(lines); ok && httpMethods[c.verb] {

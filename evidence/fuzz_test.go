@@ -89,6 +89,8 @@ func FuzzEVT(f *testing.F) {
 func FuzzCSV(f *testing.F) {
 	addFile(f, "export-q293288.csv")
 	f.Add([]byte("3/14/2001,10:32:11 AM,MSExchangeIMC,Error,x,4116,N/A,EXCH1,\"open quote\n"))
+	addFile(f, "kb/Q253620-export.csv")
+	addFile(f, "kb/Q318339-export.csv")
 	f.Fuzz(func(t *testing.T, data []byte) { fuzzRead(t, FormatCSV, data) })
 }
 
@@ -99,6 +101,8 @@ func FuzzText(f *testing.F) {
 	addFile(f, "kb/Q190084-event-block.txt")
 	addFile(f, "kb/Q293288-event-blocks.txt")
 	addFile(f, "kb/Q183178-event-block.txt")
+	addFile(f, "kb/Q169117-event-list.txt")
+	addFile(f, "kb/Q181931-event-list.txt")
 	f.Fuzz(func(t *testing.T, data []byte) { fuzzRead(t, FormatText, data) })
 }
 
@@ -117,11 +121,14 @@ func FuzzDrWatson(f *testing.F) {
 
 func FuzzProtocolLog(f *testing.F) {
 	addFile(f, "L0000001.log")
+	addFile(f, "kb/Q228725-protocol.log")
+	addFile(f, "kb/Q245787-protocol.log")
 	f.Fuzz(func(t *testing.T, data []byte) { fuzzRead(t, FormatProtocolLog, data) })
 }
 
 func FuzzTracking(f *testing.F) {
 	addFile(f, "20010314.log")
+	addFile(f, "kb/Q153188-tracking.log")
 	f.Fuzz(func(t *testing.T, data []byte) { fuzzRead(t, FormatTracking, data) })
 }
 

@@ -14,17 +14,7 @@ import (
 
 func loadKB(t *testing.T, name string, want Format) File {
 	t.Helper()
-	f := Load(filepath.Join("testdata", "kb", name), &Options{TZ: time.UTC})
-	if f.Err != nil {
-		t.Fatalf("%s: %v", name, f.Err)
-	}
-	if Format(f.Info.Format) != want {
-		t.Fatalf("%s read as %q, want %q", name, f.Info.Format, want)
-	}
-	if f.Info.Damaged != 0 {
-		t.Errorf("%s: %d damaged, warnings %q", name, f.Info.Damaged, f.Info.Warnings)
-	}
-	return f
+	return loadKBIn(t, name, want, time.UTC)
 }
 
 // NT 4.0 Dr. Watson writes minutes and seconds without their leading zero

@@ -28,12 +28,21 @@ var (
 	protoLine     = regexp.MustCompile(`^(\d{1,2}/\d{1,2}/\d{2,4}) +(\d{1,2}:\d{2}(?::\d{2})?(?: ?[AaPp][Mm])?) : ?(.*)$`)
 	protoAccepted = regexp.MustCompile(`(?i)^A connection was accepted from\s+(.*?)\.?\s*$`)
 	protoOpened   = regexp.MustCompile(`(?i)^A connection to\s+(.*?)\s+was established`)
-	protoMail     = regexp.MustCompile(`(?i)^(<<<\s*)?MAIL FROM:\s*(.*)$`)
-	protoRcpt     = regexp.MustCompile(`(?i)^(<<<\s*)?RCPT TO:\s*(.*)$`)
+	// Commands are "<<<"-prefixed inbound, bare outbound; a KB article
+	// that prints an outbound session may prefix ours ">>>" (Q245787).
+	protoMail     = regexp.MustCompile(`(?i)^(<<<\s*|>>>\s*)?MAIL FROM:\s*(.*)$`)
+	protoRcpt     = regexp.MustCompile(`(?i)^(<<<\s*|>>>\s*)?RCPT TO:\s*(.*)$`)
 	protoSubject  = regexp.MustCompile(`(?i)Message subject:\s*"(.*)"`)
 	protoHeaderSu = regexp.MustCompile(`(?i)^(?:<<<\s*)?Subject:\s?(.*)$`)
 	protoData     = regexp.MustCompile(`(?i)^(<<<\s*)?DATA\s*$`)
-	protoDataEnd  = regexp.MustCompile(`^(?:<<<\s*)?\.\s*$|^(?:>>>\s*|IO: \|)250\b`)
+	// DATA ends at the lone dot or at the server's reply to it: any
+	// reply but 354 (Q262945's "554 Mailbox is not local" refuses the
+	// message as "250" accepts it).
+	protoDataEnd = regexp.MustCompile(`^(?:<<<\s*)?\.\s*$|^(?:>>>\s*|IO: \|)[245]\d\d\b`)
+	// protoStatus is an outbound session's own unprefixed status line,
+	// "499 No routing hosts are reachable for tool.com. Message subject:
+	// ..." (Q228725); "354 Enter mail" repeats the go-ahead.
+	protoStatus = regexp.MustCompile(`^[245]\d\d `)
 )
 
 type protoSession struct {
@@ -52,6 +61,7 @@ type protoReader struct {
 	s      *protoSession // the open session
 	stamp  time.Time     // the last time a line carried
 	line   textLine      // the line being read
+	prev   string        // the text of the last line read
 }
 
 func readProtocolLog(r io.Reader, name string, o *Options, p *problems) []model.Event {
@@ -59,13 +69,19 @@ func readProtocolLog(r io.Reader, name string, o *Options, p *problems) []model.
 	for l := range lines(r, o, p) {
 		pr.line = l
 		text := l.text
+		stamped := false
 		if m := protoLine.FindStringSubmatch(text); m != nil {
 			if t, ok := localTime(m[1], m[2], o.TZ); ok {
 				pr.stamp = t
 			}
-			text = m[3]
+			text, stamped = m[3], true
 		}
-		if !pr.read(strings.TrimRight(text, " ")) {
+		text = strings.TrimRight(text, " ")
+		if !stamped && pr.continuesSummary(text) {
+			continue
+		}
+		pr.prev = text
+		if !pr.read(text) {
 			return pr.events
 		}
 	}
@@ -92,7 +108,7 @@ func (pr *protoReader) read(text string) bool {
 			// No session start logged, or a second message on the
 			// connection: one more Event.
 			dir, remote := "outbound", ""
-			if m[1] != "" {
+			if strings.HasPrefix(m[1], "<<<") {
 				dir = "inbound"
 			}
 			if s != nil {
@@ -112,6 +128,26 @@ func (pr *protoReader) read(text string) bool {
 	return true
 }
 
+// continuesSummary reads a line without a time stamp that completes the
+// summary line before it: a KB article wraps "... Message" / "subject:
+// "Case 27375". Rescheduling ..." (Q228725), and so does an editor that
+// wraps long lines. Other unstamped lines (the rest of a multi-line
+// reply, "250-XEXCH50" in Q262945) are read as they are.
+func (pr *protoReader) continuesSummary(text string) bool {
+	s := pr.s
+	if s == nil || pr.prev == "" || protoSubject.MatchString(pr.prev) {
+		return false
+	}
+	joined := pr.prev + " " + strings.TrimSpace(text)
+	if !protoSubject.MatchString(joined) {
+		return false
+	}
+	s.inData, s.inHeader = false, false
+	s.commandLine(joined, pr.o)
+	pr.prev = joined
+	return true
+}
+
 func (pr *protoReader) flush() {
 	if pr.s != nil {
 		pr.events = append(pr.events, pr.s.ev)
@@ -124,6 +160,10 @@ func (pr *protoReader) start(direction, remote string) bool {
 	if len(pr.events) >= pr.o.MaxEvents {
 		pr.p.add(&LimitError{Limit: "MaxEvents", Max: int64(pr.o.MaxEvents)})
 		return false
+	}
+	if pr.stamp.IsZero() {
+		// A KB article's copy without its time stamps (Q245787).
+		pr.p.warn("line %d: session without a time stamp: its time is not known", pr.line.no)
 	}
 	s := &protoSession{ev: pr.line.event("protocol-log", pr.name)}
 	s.ev.Source = "MSExchangeIMC"
@@ -143,6 +183,11 @@ func (s *protoSession) dataLine(text string, o *Options) {
 	switch {
 	case protoDataEnd.MatchString(text):
 		s.inData, s.inHeader = false, false
+	case s.ev.Category == "outbound" && protoStatus.MatchString(text) && !strings.HasPrefix(text, "354"):
+		// The IMS does not log what it sends after DATA: its own
+		// status line ends the message.
+		s.inData, s.inHeader = false, false
+		s.commandLine(text, o)
 	case s.inHeader && strings.TrimSpace(strings.TrimPrefix(text, "<<<")) == "":
 		s.inHeader = false
 	case s.inHeader && s.ev.Subject == "":

@@ -102,6 +102,9 @@ func readText(r io.Reader, name string, o *Options, p *problems) []model.Event {
 		events []model.Event
 		block  *textBlock
 		last   = -1 // index in events of the last tab-delimited event, for continuation lines
+		// needComputer: the last event is an Event Viewer list line that
+		// ended at its User column; its Computer starts the next line.
+		needComputer bool
 	)
 	endBlock := func() {
 		if block != nil {
@@ -118,7 +121,7 @@ func readText(r io.Reader, name string, o *Options, p *problems) []model.Event {
 			endBlock()
 			block = &textBlock{fields: map[string]string{}, start: l}
 			block.add(l.text, o)
-			last = -1
+			last, needComputer = -1, false
 			continue
 		}
 		if block != nil {
@@ -134,10 +137,31 @@ func readText(r io.Reader, name string, o *Options, p *problems) []model.Event {
 			last = len(events) - 1
 			continue
 		}
+		if ev, ok := listViewEvent(l, name, o); ok {
+			events = append(events, ev)
+			last = len(events) - 1
+			needComputer = ev.Computer == ""
+			continue
+		}
+		if last >= 0 && needComputer {
+			if strings.TrimSpace(l.text) == "" {
+				continue
+			}
+			needComputer = false
+			ev := &events[last]
+			computer, desc := splitComputer(l.text)
+			ev.Computer = capString(computer, o.MaxStringBytes)
+			ev.Message = model.Text(capString(desc, o.MaxStringBytes))
+			continue
+		}
 		if last >= 0 {
 			// A description that went on past a line end.
 			ev := &events[last]
-			ev.Message = model.Text(capString(string(ev.Message)+"\n"+strings.TrimRight(l.text, " "), o.MaxStringBytes))
+			msg := strings.TrimRight(l.text, " ")
+			if ev.Message != "" {
+				msg = string(ev.Message) + "\n" + msg
+			}
+			ev.Message = model.Text(capString(msg, o.MaxStringBytes))
 			continue
 		}
 		if strings.TrimSpace(l.text) != "" {
@@ -265,4 +289,52 @@ func blockEventID(v string) (id, source string) {
 		source = m[1]
 	}
 	return v[:n], source
+}
+
+// An Event Viewer list line as KB articles print it, the columns (Date,
+// Time, Source, Type, Category, Event, User, Computer, then the
+// description) separated by spaces instead of tabs and wrapped at the
+// page's width:
+//
+//	7/31/97 4:15:31 PM MSExchangeMTA Warning Operating System 9221 N/A
+//	EXCHSRV1 A sockets error 10054 on a WSARecvEx() call was detected. ...
+//
+// (Q162674). Source and Category may hold spaces, so the line is read
+// around the two columns that cannot: the Type word and "Event User"
+// (a number, then N/A or DOMAIN\user). The Computer is the first word
+// after the User, on the same line or the next (Q169117, Q162841), or a
+// KB placeholder in angle brackets ("<MTA Name>", Q178821).
+var listViewLine = regexp.MustCompile(`^(\d{1,2}/\d{1,2}/\d{2,4})\s+(\d{1,2}:\d{2}(?::\d{2})?(?:\s*[AaPp][Mm])?)\s+(\S+(?:\s\S+)*?)\s+(Error|Warning|Information|Success Audit|Failure Audit)\s+(?:(.*?)\s+)?(\d{1,5})\s+(N/A|SYSTEM|\S+\\\S+)(?:\s+(.*?))?\s*$`)
+
+func listViewEvent(l textLine, name string, o *Options) (model.Event, bool) {
+	m := listViewLine.FindStringSubmatch(strings.TrimSpace(l.text))
+	if m == nil {
+		return model.Event{}, false
+	}
+	f := m[1:8]
+	if m[8] != "" {
+		computer, desc := splitComputer(m[8])
+		f = append(f, computer, desc)
+	}
+	return exportEvent(f, l, name, o)
+}
+
+// splitComputer takes the Computer column off the start of a list line's
+// rest: one word, or a placeholder in angle brackets. Event Viewer shows
+// the computer's NetBIOS name, upper case and at most 15 characters; a
+// first word with a lower-case letter is the description's (Q181931
+// prints no Computer: "The application, exe\store.dbg, ..."), and the
+// Computer stays unknown.
+func splitComputer(s string) (computer, desc string) {
+	s = strings.TrimSpace(s)
+	if strings.HasPrefix(s, "<") {
+		if i := strings.IndexByte(s, '>'); i > 0 {
+			return s[:i+1], strings.TrimSpace(s[i+1:])
+		}
+	}
+	word, rest, _ := strings.Cut(s, " ")
+	if len(word) > 15 || strings.ToUpper(word) != word || strings.ContainsAny(word, `,.;:\/"`) {
+		return "", s
+	}
+	return word, strings.TrimSpace(rest)
 }

@@ -2,6 +2,7 @@ package evidence
 
 import (
 	"io"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -30,6 +31,7 @@ func readTracking(r io.Reader, name string, o *Options, p *problems) []model.Eve
 	var (
 		events []model.Event
 		cur    = -1
+		sp     = spacedTracking{cur: -1}
 	)
 	for l := range lines(r, o, p) {
 		line := l.text
@@ -46,6 +48,27 @@ func readTracking(r io.Reader, name string, o *Options, p *problems) []model.Eve
 			cur = len(events) - 1
 			continue
 		}
+		if ev, date, ok := spacedTrackingEvent(line, l, name, o); ok {
+			if len(events) >= o.MaxEvents {
+				p.add(&LimitError{Limit: "MaxEvents", Max: int64(o.MaxEvents)})
+				break
+			}
+			if !sp.told {
+				sp.told = true
+				p.warn("line %d: entries with spaces for tabs and wrapped lines (as a KB article prints them): only the MTS-ID, event number and time are read, the other lines are kept as the entry's text", l.no)
+			}
+			events = append(events, ev)
+			cur = len(events) - 1
+			sp.cur, sp.date = cur, ""
+			if ev.Time.IsZero() {
+				sp.date = date
+			}
+			continue
+		}
+		if cur >= 0 && sp.cur == cur {
+			sp.more(&events[cur], line, l, o, p)
+			continue
+		}
 		if cur < 0 {
 			p.damage("line %d: not a tracking log entry", l.no)
 			continue
@@ -53,6 +76,76 @@ func readTracking(r io.Reader, name string, o *Options, p *problems) []model.Eve
 		addRecipient(&events[cur], f, o)
 	}
 	return events
+}
+
+// A tracking log entry as a KB article prints it (Q153188): the tabs
+// became spaces and the lines were wrapped at the page's width, the time
+// sometimes on the line after the date:
+//
+//	c=US;a= ;p=MICROSOFT;l=TAMRAJ2-960701173047Z-2 1000 1996.7.1
+//	17:30:48
+//	/o=MICROSOFT/ou=TAMRAJ/cn=Configuration/cn=Servers/cn=TAMRAJ
+//	2/cn=Microsoft Private MDB
+//
+// The MTS-ID, the event number and the date and time can be told apart;
+// the gateway, partner, originator and recipients cannot (a DN holds
+// spaces, a wrap splits a field anywhere), so they are not guessed: the
+// entry's further lines are kept verbatim as its Message.
+var (
+	spacedTrackingHead = regexp.MustCompile(`(?i)^(c=[^;]*;a=[^;]*;p=[^;]*;l=\S+)\s+(\d{1,5})\s+(\d{4}[./-]\d{1,2}[./-]\d{1,2}|\d{1,2}/\d{1,2}/\d{2,4})(?:\s+(\d{1,2}:\d{1,2}:\d{1,2}(?:\s*[AP]M)?))?(?:\s+GMT)?\s*$`)
+	spacedTrackingTime = regexp.MustCompile(`(?i)^\s*(\d{1,2}:\d{1,2}:\d{1,2}(?:\s*[AP]M)?)(?:\s+GMT)?\s*$`)
+)
+
+// spacedTracking follows the spaced entries of one file.
+type spacedTracking struct {
+	told bool
+	cur  int    // the index of the spaced entry open, -1 when none
+	date string // its date while its time is still to come
+}
+
+func spacedTrackingEvent(line string, l textLine, name string, o *Options) (model.Event, string, bool) {
+	m := spacedTrackingHead.FindStringSubmatch(strings.TrimSpace(line))
+	if m == nil {
+		return model.Event{}, "", false
+	}
+	ev := l.event("tracking-log", name)
+	n, _ := strconv.ParseUint(m[2], 10, 32)
+	ev.EventID = uint32(n)
+	ev.MTSID = capString(m[1], o.MaxStringBytes)
+	if m[4] != "" {
+		t, ok := looseLocalTime(m[3], m[4], time.UTC)
+		if !ok {
+			return model.Event{}, "", false
+		}
+		ev.Time = t
+	}
+	return ev, m[3], true
+}
+
+// more takes a line of the open spaced entry: its time when the date
+// stood alone, else a line of its text.
+func (sp *spacedTracking) more(ev *model.Event, line string, l textLine, o *Options, p *problems) {
+	if sp.date != "" {
+		date := sp.date
+		sp.date = ""
+		if m := spacedTrackingTime.FindStringSubmatch(line); m != nil {
+			// The loose clock: the KB's copy writes "18:32:9".
+			if t, ok := looseLocalTime(date, m[1], time.UTC); ok {
+				ev.Time = t
+				return
+			}
+		}
+		p.warn("line %d: the entry of line %d has a date (%s) but no time: its time is not known", l.no, ev.Line, date)
+	}
+	text := strings.TrimSpace(line)
+	if text == "" {
+		return
+	}
+	msg := string(ev.Message)
+	if msg != "" {
+		msg += "\n"
+	}
+	ev.Message = model.Text(capString(msg+text, o.MaxStringBytes))
 }
 
 func trackingEvent(f []string, l textLine, name string, o *Options) (model.Event, bool) {

@@ -130,6 +130,7 @@ const (
 	AnomDelimiterTrailing  = "delimiter-trailing-text" // "--boundary" followed by text other than padding
 	AnomDelimiterDoubled   = "delimiter-doubled"       // two delimiter lines in a row
 	AnomHeaderBOM          = "header-bom"              // a UTF-8 byte-order mark before the first field
+	AnomUnindentedFold     = "unindented-continuation" // a line read as the open field's continuation though it lacks the fold's white space
 	// An mbox message's Content-Length field: honoured over "From " lines
 	// in its body, or not used (parse.MboxMessage.LengthNote).
 	AnomMboxContentLength = "mbox-content-length"

@@ -271,3 +271,48 @@ type commonFieldName struct {
 	name  model.Text
 	known model.FieldName
 }
+
+// lostFold reports a field value that cannot end where its line does, so
+// that a following line which is no field is its continuation written
+// without the fold's white space: a parameter list or address list that
+// ends in ";" or ",", an open quoted string, or a Received field that has
+// not reached its "; date-time" (RFC 5322 3.6.7), or whose date still
+// lacks the zone. A stray line after a complete field (Q166026's "sender
+// abcdef@xyz.abc.com )" under "charset=US-ASCII") stays a stray line.
+func lostFold(name, value []byte) bool {
+	v := bytes.TrimRight(value, " \t")
+	if len(v) == 0 {
+		return false
+	}
+	if c := v[len(v)-1]; c == ';' || c == ',' {
+		return true
+	}
+	quoted := false
+	for i := 0; i < len(v); i++ {
+		switch v[i] {
+		case '\\':
+			if quoted {
+				i++
+			}
+		case '"':
+			quoted = !quoted
+		}
+	}
+	if quoted {
+		return true
+	}
+	if !bytes.EqualFold(name, []byte("Received")) {
+		return false
+	}
+	semi := bytes.LastIndexByte(v, ';')
+	if semi < 0 {
+		return true
+	}
+	// "...; Wed, 17 Jun 1998 14:35:47" with the zone on the next line.
+	date := bytes.Fields(v[semi+1:])
+	if len(date) == 0 {
+		return true
+	}
+	last := date[len(date)-1]
+	return bytes.Count(last, []byte(":")) >= 1 && bytes.IndexFunc(last, func(r rune) bool { return r != ':' && (r < '0' || r > '9') }) < 0
+}

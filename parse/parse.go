@@ -38,6 +38,10 @@ type entity struct {
 	// nonHdrAnom is the index in Anomalies of the last non-header line of
 	// this header block, -1 when none: a field after it makes it severe.
 	nonHdrAnom int
+	// lostFolds: a line of this header block was read as a continuation
+	// without its fold's white space; the block's writer strips them, so
+	// every later stray line after a field is read so too.
+	lostFolds bool
 	// preambleText: a non-blank preamble line has been seen.
 	preambleText bool
 	// fields counts the field lines of this header block so far.
@@ -754,6 +758,18 @@ func (p *parser) nonFieldLine(e *entity, s *segment, top bool) {
 		p.anomaly(model.AnomHeaderNoBlankLine, e, s, "header block not followed by a blank line")
 		p.endHeader(e, s.off, s.off)
 		p.line(s)
+		return
+	}
+	if e.nonHdr == 0 && p.fb.active && (e.lostFolds || lostFold(p.fb.name, p.fb.value)) {
+		// The open field is evidently not finished (see lostFold): this
+		// line is its continuation with the fold's white space lost, as
+		// the KB articles print their examples (Q293288's "charset =
+		// \"\"" under "Content-Type: text/plain;") and as gateways that
+		// strip leading blanks write them. Reading it as a stray line
+		// would hide the parameter the KB rules look for.
+		e.lostFolds = true
+		p.anomaly(model.AnomUnindentedFold, e, s, "line continues "+string(p.fb.name)+" without the fold's leading white space")
+		p.foldedLine(e, s)
 		return
 	}
 	e.nonHdr++

@@ -52,8 +52,8 @@ var ruleHeaderBodyNoSeparator = Rule{
 
 var ruleHeaderFieldMalformed = Rule{
 	ID: "header-field-malformed", Class: model.ClassRisk, Dir: "IN/OUT",
-	Doc:   "a header block that starts with a folded line, a field with an empty name, or white space before the colon: go-message and others silently normalise what an old parser trips on",
-	Check: reportAnomalies(model.AnomContinuationFirst, model.AnomEmptyFieldName, model.AnomSpaceBeforeColon),
+	Doc:   "a header block that starts with a folded line, a field with an empty name, white space before the colon, or a continuation line without its leading white space: go-message and others silently normalise what an old parser trips on",
+	Check: reportAnomalies(model.AnomContinuationFirst, model.AnomEmptyFieldName, model.AnomSpaceBeforeColon, model.AnomUnindentedFold),
 }
 
 var ruleMultipartNoParts = Rule{
