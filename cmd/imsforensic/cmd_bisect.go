@@ -153,6 +153,10 @@ func runBisect(ctx context.Context, opts *bisectOptions, g *globals, args []stri
 	failed := rk.evidence.tell(g)
 	search, bopts := bisectInputs(ms, rk, opts.target != "")
 	if len(search) == 0 && len(bopts.Untestable) == 0 {
+		if opts.sel.expr != "" {
+			// Say so: the inputs may be fine, the expression kept none.
+			return usageErrorf("bisect: --select %q keeps no readable message among the inputs: nothing to search (--explain shows how it was read)", opts.sel.expr)
+		}
 		return usageErrorf("bisect: no readable message among the inputs")
 	}
 	tester, smtpT, err := newBisectTester(opts, g, &bopts)

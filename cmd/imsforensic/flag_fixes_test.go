@@ -86,6 +86,8 @@ func TestFlagSweepFindings(t *testing.T) {
 			return []string{"bisect", e, "--target", "smtp://127.0.0.1:1", "--settle", "1000000h"}
 		}, []string{"--settle", "want 0 to 1h"}},
 		{"bisect-target", func(e string) []string { return []string{"bisect", e, "--target", "-"} }, []string{"--target"}},
+		// It said "no readable message among the inputs".
+		{"bisect-select-none", func(e string) []string { return []string{"bisect", e, "--probe", "true {}", "--select", "name=NOPE"} }, []string{"--select", "keeps no readable message"}},
 		{"format", func(e string) []string {
 			return []string{"repair", e, "--out", filepath.Join(out, "r"), "--format", "xml"}
 		}, []string{"--format", "want table, json or csv"}},
