@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"maps"
+	"math"
+	"strconv"
 	"strings"
 
 	"github.com/spf13/pflag"
@@ -122,6 +124,12 @@ func (c *command) execute(ctx context.Context, g *globals, args []string) error 
 			c.printHelp(g.stdout)
 			return nil
 		}
+		var ive *pflag.InvalidValueError
+		if errors.As(err, &ive) {
+			// pflag's cause is its own ("must be an integer" for 2^63,
+			// strconv's words for --id -1): say what the flag wants.
+			return usageErrorf("%s: --%s: want %s, got %q (see 'imsforensic %s --help')", c.name, ive.GetFlag().Name, flagWants(ive.GetFlag().Value.Type()), ive.GetValue(), c.name)
+		}
 		return usageErrorf("%s: %v (see 'imsforensic %s --help')", c.name, err, c.name)
 	}
 	if help {
@@ -137,6 +145,24 @@ func (c *command) execute(ctx context.Context, g *globals, args []string) error 
 	}
 	report.SetTableWidth(width)
 	return helpHint(c.name, c.run(ctx, g, c.flags.Args()))
+}
+
+// flagWants says what a flag of pflag type typ takes, for a value that
+// did not parse.
+func flagWants(typ string) string {
+	switch typ {
+	case "int", "int64":
+		return fmt.Sprintf("a whole number from %d to %d", math.MinInt64>>(64-strconv.IntSize), math.MaxInt64>>(64-strconv.IntSize))
+	case "uint", "uintSlice":
+		return fmt.Sprintf("whole numbers from 0 to %d, comma-separated or the flag repeated", uint64(math.MaxUint64)>>(64-strconv.IntSize))
+	case "float64":
+		return "a number such as 0.5"
+	case "duration":
+		return "a duration such as 30s, 5m or 2h"
+	case "bool":
+		return "true or false"
+	}
+	return "a " + typ
 }
 
 // helpHint ends a usage error with where to read the usage, so the one

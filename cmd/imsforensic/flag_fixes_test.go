@@ -86,6 +86,13 @@ func TestFlagSweepFindings(t *testing.T) {
 			return []string{"bisect", e, "--target", "smtp://127.0.0.1:1", "--settle", "1000000h"}
 		}, []string{"--settle", "want 0 to 1h"}},
 		{"bisect-target", func(e string) []string { return []string{"bisect", e, "--target", "-"} }, []string{"--target"}},
+		// pflag's "must be an integer" for a number too big, strconv's
+		// words for a negative event ID.
+		{"int-overflow", func(string) []string {
+			return []string{"corpus", "--out", filepath.Join(out, "c2"), "--messages", "9223372036854775808"}
+		}, []string{"--messages: want a whole number from -9223372036854775808 to 9223372036854775807"}},
+		{"uint-negative", func(e string) []string { return []string{"events", e, "--id", "-1"} }, []string{"--id: want whole numbers from 0 to"}},
+		{"duration", func(e string) []string { return []string{"triage", e, "--crash-window", "soon"} }, []string{"--crash-window: want a duration such as 30s"}},
 		// It said "no readable message among the inputs".
 		{"bisect-select-none", func(e string) []string { return []string{"bisect", e, "--probe", "true {}", "--select", "name=NOPE"} }, []string{"--select", "keeps no readable message"}},
 		{"format", func(e string) []string {
