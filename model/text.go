@@ -143,13 +143,15 @@ func needsEscape(s string, i int) bool {
 	case c < 0x20 && c != '\t' || c == 0x7f:
 		return true
 	case c == '\\':
-		return isHexEscape(s, i)
+		return IsHexEscape(s, i)
 	}
 	return false
 }
 
-// isHexEscape reports whether s[i:] starts with \x and two hex digits.
-func isHexEscape(s string, i int) bool {
+// IsHexEscape reports whether s[i:] starts with \x and two hex digits:
+// one byte as Escape writes it (a renderer that cuts escaped text to a
+// width must not cut one in two).
+func IsHexEscape(s string, i int) bool {
 	return i+3 < len(s) && s[i] == '\\' && s[i+1] == 'x' && isHex(s[i+2]) && isHex(s[i+3])
 }
 
@@ -173,7 +175,7 @@ func Unescape(s string) string {
 	var b strings.Builder
 	b.Grow(len(s))
 	for i := 0; i < len(s); i++ {
-		if isHexEscape(s, i) {
+		if IsHexEscape(s, i) {
 			v, _ := hex.DecodeString(s[i+2 : i+4])
 			b.WriteByte(v[0])
 			i += 3

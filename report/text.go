@@ -27,16 +27,12 @@ func cut(s string, max int) string {
 	r := []rune(s)
 	kept := string(r[:max-1])
 	for k := 1; k <= 3 && k <= len(kept); k++ {
-		if i := len(kept) - k; strings.HasPrefix(s[i:], `\x`) && len(s) >= i+4 && isHexByte(s[i+2]) && isHexByte(s[i+3]) {
+		if i := len(kept) - k; model.IsHexEscape(s, i) {
 			kept = kept[:i]
 			break
 		}
 	}
 	return kept + "…"
-}
-
-func isHexByte(c byte) bool {
-	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
 }
 
 // text is cell without a cap: the table wraps it.
