@@ -168,6 +168,9 @@ func (s *site) body(p *model.Part) (start, end int64) {
 // quoted-string the bytes between the quotes. Folds (CRLF WSP) around the
 // "=" are skipped as RFC 2045 allows.
 func (s *site) valueSpan(p *model.Param) (start, end int64, quoted, ok bool) {
+	if p == nil {
+		return 0, 0, false, false
+	}
 	i := p.Offset + int64(len(p.Name))
 	n := s.raw.Len()
 	at := s.raw.At

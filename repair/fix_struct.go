@@ -187,6 +187,11 @@ func fixMissingBoundaryProlog(s *site) ([]edit, string) {
 		case p.BoundaryCount == 0:
 			if other := s.usedBoundary(p); other != "" {
 				pm := p.Param("boundary")
+				if pm == nil {
+					// RFC 2231 pieces (boundary*0=, boundary*1*=): one value
+					// to replace is no longer one span of the file.
+					return nil, "the boundary parameter is written in RFC 2231 pieces: setting it to the one the body uses means rewriting them"
+				}
 				a, e, _, ok := s.valueSpan(pm)
 				if !ok {
 					return nil, "the boundary parameter could not be located"

@@ -248,3 +248,32 @@ func TestRepairMbox(t *testing.T) {
 		t.Fatalf("an mbox with an unrepairable message: %v %+v", err, res)
 	}
 }
+
+// TestRepairBoundaryInRFC2231Pieces: a multipart whose boundary is written
+// as RFC 2231 pieces (boundary*0=, boundary*1=) while the body uses another
+// boundary cannot have its boundary replaced as one span. CI's fuzz pass
+// found this panicking (a nil parameter); it is now not repairable, with
+// the reason.
+func TestRepairBoundaryInRFC2231Pieces(t *testing.T) {
+	raw := []byte("From: a@b.example\r\nTo: c@d.example\r\nSubject: x\r\nMIME-Version: 1.0\r\n" +
+		"Content-Type: multipart/mixed; boundary*0=\"abc\"; boundary*1=\"def\"\r\n\r\n" +
+		"--X\r\nContent-Type: text/plain\r\n\r\nhi\r\n--X--\r\n")
+	res, err := Bytes(raw, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Status != model.RepairNotRepairable || len(res.Remaining) != 1 ||
+		res.Remaining[0].Rule != "missing-boundary-prolog" || !strings.Contains(res.Remaining[0].Reason, "RFC 2231") {
+		t.Fatalf("got %s, remaining %+v", res.Status, res.Remaining)
+	}
+	// With one plain boundary parameter the same message is repaired: the
+	// boundary is set to the one the body uses.
+	plain := bytes.Replace(raw, []byte(`boundary*0="abc"; boundary*1="def"`), []byte(`boundary="abcdef"`), 1)
+	res, err = Bytes(plain, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Status != model.RepairRepaired || !bytes.Contains(res.Output, []byte(`boundary="X"`)) {
+		t.Fatalf("plain parameter: %s, %q", res.Status, res.Output)
+	}
+}
