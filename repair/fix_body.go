@@ -218,6 +218,17 @@ func isIdentity(cte string) bool {
 	return cte == "" || cte == "7bit" || cte == "8bit" || cte == "binary"
 }
 
+// inPieces reports whether a parameter of ps is an RFC 2231 piece or an
+// extended value (its name has a '*').
+func inPieces(ps []*model.Param) bool {
+	for _, pm := range ps {
+		if strings.IndexByte(string(pm.Name), '*') >= 0 {
+			return true
+		}
+	}
+	return false
+}
+
 // nameParams are the file-name parameters of p.
 func nameParams(p *model.Part) []*model.Param {
 	var out []*model.Param
@@ -262,6 +273,9 @@ func fixFilenameOver246(s *site) ([]edit, string) {
 	for _, p := range s.findingParts() {
 		if p.FilenameEncoded && len(p.FilenameDecoded) > limit {
 			return nil, "the file name is RFC 2047/2231-encoded: shortening it means re-encoding it"
+		}
+		if len(p.FilenameDecoded) > limit && inPieces(nameParams(p)) {
+			return nil, "the file name is written in RFC 2231 pieces (filename*0=, filename*1=): shortening it means rewriting them"
 		}
 		for _, pm := range nameParams(p) {
 			a, b, _, ok := s.valueSpan(pm)

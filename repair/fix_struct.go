@@ -83,6 +83,22 @@ func (s *site) attachText(text []byte) ([]edit, string) {
 	return edits, ""
 }
 
+// movedTextLimit bounds the header text one repair moves into a text
+// part. The moved fields, the part made of them and the edit inserting it
+// are held in memory, a few copies of the text; beyond a few MiB a field
+// is no mail an IMS ever delivered, and the copy would cost memory the
+// rest of the run needs.
+const movedTextLimit = 16 << 20
+
+// tooBigToMove is the reason a repair declines to move n bytes of header
+// text, "" when it may.
+func tooBigToMove(n int64) string {
+	if n <= movedTextLimit {
+		return ""
+	}
+	return fmt.Sprintf("the header text to move is %d bytes, over the %d a repair holds in memory", n, movedTextLimit)
+}
+
 // movedNote heads the text part holding fields moved out of the header.
 func movedNote(kb, why string) []byte {
 	return []byte("imsforensic repair moved these header fields here, as written, from the message header (KB " + kb + ": " + why + ").\r\n\r\n")
@@ -113,6 +129,13 @@ func fixHeaderBlock(s *site) ([]edit, string) {
 		return nil, "the fields that route or describe the message alone are over the limit"
 	}
 	sort.Ints(moved)
+	var size int64
+	for _, i := range moved {
+		size += h[i].RawLength
+	}
+	if why := tooBigToMove(size); why != "" {
+		return nil, why
+	}
 	text := movedNote("Q193639", "a header block over 32 KiB stops the IMS")
 	for _, i := range moved {
 		f := &h[i]
@@ -137,6 +160,9 @@ func fixHeaderField(s *site) ([]edit, string) {
 		if essential(string(f.Name)) {
 			return nil, string(f.Name) + " routes or describes the message: moving or cutting it changes the message"
 		}
+		if why := tooBigToMove(int64(len(text)) + f.RawLength); why != "" {
+			return nil, why
+		}
 		text = append(text, s.fieldBytes(f)...)
 		edits = append(edits, edit{off: f.Offset, del: f.RawLength, part: ps[k].Path, note: string(f.Name) + " moved into a text part"})
 	}
@@ -155,10 +181,18 @@ func fixSubject(s *site) ([]edit, string) {
 		if !strings.EqualFold(string(f.Name), "subject") || f.ValueLength <= subjectKeep {
 			continue
 		}
-		val := unfoldValue(s.fieldBytes(&f), len(f.Name))
-		cut := bytes.LastIndexAny(val[:subjectKeep], " \t")
+		// The cut is found in the value's first 900 bytes; its first lines,
+		// folds included, hold them.
+		val := unfoldValue(s.span(f.Offset, f.Offset+min(f.RawLength, int64(len(f.Name))+1+4*subjectKeep)), len(f.Name))
+		if len(val) < subjectKeep {
+			val = unfoldValue(s.fieldBytes(&f), len(f.Name))
+		}
+		cut := bytes.LastIndexAny(val[:min(len(val), subjectKeep)], " \t")
 		if cut <= 0 {
 			return nil, "the Subject has no blank to cut at before 900 bytes: cutting it could split an encoded word or a character"
+		}
+		if why := tooBigToMove(f.RawLength); why != "" {
+			return nil, why
 		}
 		nf := string(f.Name) + ": " + string(val[:cut]) + " [...]\r\n"
 		text := append([]byte("imsforensic repair shortened the Subject (KB Q197491: a Subject over the store's 20 KB buffer hangs it); the whole field as written:\r\n\r\n"), s.fieldBytes(&f)...)

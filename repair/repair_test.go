@@ -277,3 +277,43 @@ func TestRepairBoundaryInRFC2231Pieces(t *testing.T) {
 		t.Fatalf("plain parameter: %s, %q", res.Status, res.Output)
 	}
 }
+
+// TestRepairFilenameInRFC2231Pieces: a file name over 246 bytes written in
+// RFC 2231 pieces, each under the limit, is not repairable, and says why
+// (it said "no change found").
+func TestRepairFilenameInRFC2231Pieces(t *testing.T) {
+	a := strings.Repeat("a", 150)
+	raw := []byte("From: a@b.example\r\nTo: c@d.example\r\nSubject: x\r\nMIME-Version: 1.0\r\n" +
+		"Content-Type: multipart/mixed; boundary=\"X\"\r\n\r\n--X\r\nContent-Type: text/plain\r\n\r\nhi\r\n--X\r\n" +
+		"Content-Type: application/octet-stream\r\nContent-Disposition: attachment; filename*0=\"" + a + "\"; filename*1=\"" + a + ".exe\"\r\n\r\nAAAA\r\n--X--\r\n")
+	res, err := Bytes(raw, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Status != model.RepairNotRepairable || len(res.Remaining) != 1 || !strings.Contains(res.Remaining[0].Reason, "RFC 2231 pieces") {
+		t.Fatalf("got %s, remaining %+v", res.Status, res.Remaining)
+	}
+}
+
+// TestRepairRefusesToMoveHugeHeaderText: the header text a repair would
+// move into a text part is held in memory a few times over; past
+// movedTextLimit the repair declines with the reason instead (a 200 MiB
+// Subject took 630 MB to find it had no blank to cut at).
+func TestRepairRefusesToMoveHugeHeaderText(t *testing.T) {
+	big := strings.Repeat("word ", (movedTextLimit+1<<20)/5)
+	for _, field := range []string{"Subject", "X-Big"} {
+		raw := []byte("From: a@b.example\r\nTo: c@d.example\r\n" + field + ": " + big + "\r\nMIME-Version: 1.0\r\nContent-Type: text/plain\r\n\r\nhi\r\n")
+		res, err := Bytes(raw, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Status != model.RepairNotRepairable || res.Output != nil {
+			t.Fatalf("%s: got %s", field, res.Status)
+		}
+		for _, r := range res.Remaining {
+			if !strings.Contains(r.Reason, "holds in memory") && !strings.Contains(r.Reason, "route or describe") {
+				t.Errorf("%s: %s: %s", field, r.Rule, r.Reason)
+			}
+		}
+	}
+}

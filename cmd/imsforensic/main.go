@@ -16,6 +16,8 @@ import (
 	"time"
 
 	"golang.org/x/term"
+
+	"github.com/imsforensic/imsforensic/replay"
 )
 
 // version is set at build time with -ldflags "-X main.version=...".
@@ -35,6 +37,9 @@ type globals struct {
 	// jsonErrors makes main print the exit error as a JSON record (set by
 	// commands running with --format json).
 	jsonErrors bool
+	// resolver resolves smtp:// targets' hosts; nil is the system's.
+	// Tests give names without a network.
+	resolver replay.Resolver
 }
 
 // defaultMemoryLimit is the soft heap limit when GOMEMLIMIT is not set: a
