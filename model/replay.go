@@ -64,6 +64,11 @@ type JournalHeader struct {
 	Sources []string   `json:"sources"`
 	Version string     `json:"version"`
 	Time    time.Time  `json:"time,omitzero"`
+	// Addresses are those an smtp:// target's host resolved to when the
+	// journal began, with the port ("10.0.0.5:25"), sorted; absent for a
+	// folder target, a host that did not resolve, and journals written
+	// before they were recorded.
+	Addresses []string `json:"addresses,omitempty"`
 }
 
 // MarshalJSON writes the target and sources with Escape, as ReplayRecord

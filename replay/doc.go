@@ -21,15 +21,22 @@
 //	begin  before a write or send: the intent (Result "begin"), with Dest
 //	done   after it: the target's record (Result ok, failed, skipped, refused)
 //
-// A journal starts with a model.JournalHeader (target, sources, version);
-// one of another target is refused (ErrJournalTarget). Entries key on the
+// A journal starts with a model.JournalHeader (target, sources, version,
+// and the addresses an smtp:// target's host resolved to); one of another
+// target is refused (ErrJournalTarget). Entries key on the
 // source path and its sha256 (entryKey), so a file changed at the same
 // path is planned again under the collision rules. By default the journal
 // lives in the per-user state folder (StateDir, DefaultJournalPath), named
-// from the target and the sources (an SMTP target on the loopback by its
-// port alone, whether written localhost, 127.0.0.1 or [::1]). A run holds
-// two exclusive locks (internal/lock) for its whole length: its target's (a
-// folder target's is keyed on its temporary folder, links resolved; the
+// from the target and the sources (an SMTP target by its host normalised,
+// or on the loopback by its port alone, whether written localhost,
+// 127.0.0.1 or [::1]). An SMTP target is identified by the addresses its
+// host resolves to, once per run (smtp_identity.go; SMTPOptions.Resolver,
+// at most 2 s, a host that does not resolve known by its name): a new
+// default journal for a server that a journal of the same sources reached
+// under another name is refused (ErrOtherSpelling) unless
+// Options.SendAgain. A run holds exclusive locks (internal/lock) for its
+// whole length: its target's (a folder target's is keyed on its temporary
+// folder, links resolved; an SMTP target's, one per address and port, the
 // loopback's on its port) and its journal's; a second run names the
 // holder and fails (lock.ErrLocked), or waits with Options.Wait. Torn
 // lines are recovered only under the journal's lock. A journal removed,

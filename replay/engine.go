@@ -55,6 +55,11 @@ type Options struct {
 	// it to end, instead of failing with lock.ErrLocked (which names the
 	// holder).
 	Wait bool
+	// SendAgain starts the default journal of an smtp:// target even when
+	// a journal of the same Sources reached the same server under another
+	// name (ErrOtherSpelling): every message that journal sent is sent
+	// again. It changes nothing when JournalPath is given.
+	SendAgain bool
 	// Version is the tool version recorded in a new journal's header; ""
 	// means the module version.
 	Version string
@@ -85,13 +90,16 @@ type runner struct {
 	target Target
 	name   string // target.String(), which every record carries
 	opts   Options
-	out    func(model.ReplayRecord)
-	outMu  sync.Mutex
-	jw     *atomicfile.JSONLWriter
-	watch  *journalWatch // nil in a dry run
-	js     *journalState // the journal as start read it
-	sum    model.ReplaySummary
-	sumMu  sync.Mutex
+	// defaultJournal: Options.JournalPath was empty, the journal is
+	// DefaultJournalPath's.
+	defaultJournal bool
+	out            func(model.ReplayRecord)
+	outMu          sync.Mutex
+	jw             *atomicfile.JSONLWriter
+	watch          *journalWatch // nil in a dry run
+	js             *journalState // the journal as start read it
+	sum            model.ReplaySummary
+	sumMu          sync.Mutex
 
 	planMu  sync.Mutex // guards planBuf and planN
 	planBuf []byte     // plan lines not yet written (emitPlan)
@@ -141,6 +149,7 @@ func newRunner(target Target, opts Options, out func(model.ReplayRecord)) (*runn
 			return r, err
 		}
 		r.opts.JournalPath = p
+		r.defaultJournal = true
 	}
 	return r, nil
 }
@@ -197,7 +206,12 @@ func (r *runner) start(ctx context.Context, in *guard.Inputs) (end func(), err e
 		return end, err
 	}
 	r.js = js
-	if js.target != "" && !sameTarget(js.target, r.name) {
+	if r.defaultJournal && !opts.SendAgain && js.header == nil && len(js.records) == 0 {
+		if err := checkOtherSpellings(target, opts.Sources, opts.JournalPath); err != nil {
+			return end, err
+		}
+	}
+	if js.target != "" && !sameTarget(js, target) {
 		return end, fmt.Errorf("%w: %s records a replay to %s, not %s (use another --journal)", ErrJournalTarget, opts.JournalPath, js.target, r.name)
 	}
 	if opts.DryRun {
@@ -234,23 +248,34 @@ func (r *runner) start(ctx context.Context, in *guard.Inputs) (end func(), err e
 	return end, nil
 }
 
-// lockRun takes the target's lock and the journal's for the whole run
+// lockRun takes the target's locks and the journal's for the whole run
 // (package internal/lock) and returns what releases them.
 func lockRun(ctx context.Context, target Target, journal string, wait bool) (func(), error) {
-	tl, err := lock.Acquire(ctx, targetLockPath(target), "the target "+target.String(), wait)
-	if err != nil {
-		return nil, lockedHint("replay", err, "wait for it to end, or give --wait")
+	var held []*lock.Lock
+	release := func() {
+		for i := len(held) - 1; i >= 0; i-- {
+			held[i].Unlock()
+		}
+	}
+	for _, tl := range targetLocks(target) {
+		l, err := lock.Acquire(ctx, tl.path, tl.what, wait)
+		if err != nil {
+			release()
+			return nil, lockedHint("replay", err, "wait for it to end, or give --wait")
+		}
+		held = append(held, l)
 	}
 	if err := checkJournal(journal); err != nil {
-		tl.Unlock()
+		release()
 		return nil, err
 	}
 	jl, err := lock.Acquire(ctx, journal+".lock", "the journal "+journal, wait)
 	if err != nil {
-		tl.Unlock()
+		release()
 		return nil, lockedHint("replay", err, "wait for it to end, or give --wait")
 	}
-	return func() { jl.Unlock(); tl.Unlock() }, nil
+	held = append(held, jl)
+	return release, nil
 }
 
 // lockedHint wraps a lock error with context, and with what the user can
@@ -273,6 +298,11 @@ func (r *runner) writeHeader() error {
 		v = moduleVersion()
 	}
 	h := model.JournalHeader{Type: model.TypeJournal, Schema: model.SchemaVersion, Target: r.target.String(), Sources: srcs, Version: v, Time: r.opts.Now().UTC()}
+	if st, ok := r.target.(*SMTPTarget); ok {
+		// The server this journal reached, by address: a later replay
+		// of the same sources naming it another way finds this journal.
+		h.Addresses = st.identity().addrPorts()
+	}
 	if err := r.jw.Append(h); err != nil {
 		return fmt.Errorf("replay: journal: %w", err)
 	}

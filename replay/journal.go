@@ -3,6 +3,7 @@ package replay
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -10,12 +11,11 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"net"
-	"net/url"
 	"os"
 	"path/filepath"
 	"runtime"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -295,60 +295,193 @@ func (js *journalState) doneKey(rec model.ReplayRecord) string {
 // be. The name is made from the target and the sources (each made
 // absolute), so the same replay run again finds its journal and resumes,
 // and two replays of the same sources into the same target share one
-// (and its lock).
+// (and its lock). An smtp:// target is named by its host, normalised
+// (case, a trailing dot, an address's form, the default port; not the
+// URL's parameters), or as the loopback and its port when every address
+// is loopback; the same server under another name has another journal,
+// which Run finds by its addresses (checkOtherSpellings).
 func DefaultJournalPath(t Target, sources []string) (string, error) {
 	dir, err := StateDir()
 	if err != nil {
 		return "", err
 	}
-	abs := make([]string, len(sources))
-	for i, s := range sources {
-		abs[i] = sourceKey(s)
-	}
-	sort.Strings(abs)
-	name := func(id, tag string) string {
-		h := sha256.New()
-		h.Write([]byte(id))
-		for _, s := range abs {
-			h.Write([]byte{0})
-			h.Write([]byte(s))
-		}
-		return filepath.Join(dir, "replay-"+tag+"-"+hex.EncodeToString(h.Sum(nil))[:12]+".jsonl")
-	}
-	spelled := name(t.String(), slug(t))
-	port, ok := loopbackPort(t.String())
+	spelled := journalPathIn(dir, t.String(), slug(t), sources)
+	st, ok := t.(*SMTPTarget)
 	if !ok {
 		return spelled, nil
 	}
-	// The lab sink under any spelling (localhost, 127.0.0.1, [::1]) has
-	// one journal, or a run under another spelling would send everything
-	// again; a journal an earlier version named from the host as written
-	// is still resumed.
+	// A journal an earlier version named from the URL as written is still
+	// resumed.
 	if _, err := os.Stat(spelled); err == nil {
 		return spelled, nil
 	}
-	return name("smtp-loopback:"+port, "smtp-loopback-"+slugName(port)), nil
-}
-
-// loopbackPort is the port of an smtp:// target whose host is loopback
-// (see allLoopback), ok false for any other target.
-func loopbackPort(target string) (port string, ok bool) {
-	u, err := url.Parse(target)
-	if err != nil || !strings.EqualFold(u.Scheme, SchemeSMTP) || !allLoopback(u.Hostname()) {
-		return "", false
+	id := st.identity()
+	port := strconv.Itoa(int(id.port))
+	if id.loopback() {
+		// The lab sink under any spelling (localhost, 127.0.0.1, [::1])
+		// has one journal.
+		return journalPathIn(dir, "smtp-loopback:"+port, "smtp-loopback-"+slugName(port), sources), nil
 	}
-	return u.Port(), u.Port() != ""
+	return journalPathIn(dir, "smtp-host:"+id.host+":"+port, slugName("smtp-"+id.host+"-"+port), sources), nil
 }
 
-// sameTarget reports whether a journal's target a is the target b: the
-// same name, or the loopback on the same port under two spellings.
-func sameTarget(a, b string) bool {
-	if a == b {
+// journalPathIn is the journal in dir of a target known as id, with tag
+// in its name for people, and of sources: a hash of both.
+func journalPathIn(dir, id, tag string, sources []string) string {
+	keys := make([]string, len(sources))
+	for i, s := range sources {
+		keys[i] = sourceKey(s)
+	}
+	sort.Strings(keys)
+	h := sha256.New()
+	h.Write([]byte(id))
+	for _, k := range keys {
+		h.Write([]byte{0})
+		h.Write([]byte(k))
+	}
+	return filepath.Join(dir, "replay-"+tag+"-"+hex.EncodeToString(h.Sum(nil))[:12]+".jsonl")
+}
+
+// journalIdentity is the server a journal's target names: its host and
+// port, with the addresses its header recorded (or, for a journal written
+// before headers recorded them, those its host resolves to now, with r).
+// ok is false for a target that is no smtp:// URL.
+func journalIdentity(target string, recorded []string, r Resolver) (smtpIdentity, bool) {
+	host, port, ok := smtpHostPort(target)
+	if !ok {
+		return smtpIdentity{}, false
+	}
+	if len(recorded) > 0 {
+		return identityFromAddrs(host, port, recorded), true
+	}
+	return resolveSMTP(context.Background(), r, host, port), true
+}
+
+// sameTarget reports whether the journal js records replays to the target
+// t: the same name, or for smtp:// the same host and port under another
+// spelling, the loopback on the same port, or a host that reached one of
+// the addresses t resolves to.
+func sameTarget(js *journalState, t Target) bool {
+	if js.target == t.String() {
 		return true
 	}
-	pa, oka := loopbackPort(a)
-	pb, okb := loopbackPort(b)
-	return oka && okb && pa == pb
+	st, ok := t.(*SMTPTarget)
+	if !ok {
+		return false
+	}
+	host, port, ok := smtpHostPort(js.target)
+	if !ok {
+		return false
+	}
+	id := st.identity()
+	if host == id.host && port == id.port {
+		return true
+	}
+	var recorded []string
+	if js.header != nil {
+		recorded = js.header.Addresses
+	}
+	other, _ := journalIdentity(js.target, recorded, st.opts.Resolver)
+	return id.shared(other) != ""
+}
+
+// ErrOtherSpelling is returned when a replay into an smtp:// target would
+// start a new default journal while a journal of the same sources, in the
+// same state folder, reached the same server under another name
+// (mail.corp.example, then 10.0.0.5): starting from zero would send every
+// message that journal sent again. The error names that journal, both
+// targets and the address they share, and says how to go on: --journal
+// that journal to resume it (Options.JournalPath), or --send-again
+// (Options.SendAgain) to send the messages again on purpose.
+var ErrOtherSpelling = errors.New("replay: these sources were replayed to this server under another name")
+
+// checkOtherSpellings looks, before a new default journal own starts, for
+// the journals of the state folder that record a replay of the same
+// sources to the server t is (an address in common, by the addresses
+// their headers recorded or, for a journal written before headers did,
+// those its host resolves to now) under another name. Journals with
+// nothing after their header sent nothing and are passed over. Only
+// smtp:// targets are checked: a folder target's journal and lock already
+// follow its folder under any spelling.
+func checkOtherSpellings(t Target, sources []string, own string) error {
+	st, ok := t.(*SMTPTarget)
+	if !ok {
+		return nil
+	}
+	paths, err := filepath.Glob(filepath.Join(filepath.Dir(own), "replay-smtp*.jsonl"))
+	if err != nil {
+		return nil // the pattern is fixed: Glob fails only on a bad one
+	}
+	want := sourceSet(sources)
+	id := st.identity()
+	resolved := map[string]smtpIdentity{} // old journals' hosts, looked up once
+	for _, p := range paths {
+		if p == own {
+			continue
+		}
+		h, used := readJournalHeader(p)
+		if h == nil || !used || sourceSet(h.Sources) != want {
+			continue
+		}
+		other, ok := identityFromHeader(h, st.opts.Resolver, resolved)
+		if !ok {
+			continue
+		}
+		if k := id.shared(other); k != "" {
+			return fmt.Errorf("%w: %s records a replay of the same sources to %s, which reached %s, as %s does now; a new journal would send every message it sent again. To resume that replay, give --journal %s; to send them again on purpose, give --send-again",
+				ErrOtherSpelling, p, h.Target, describeKey(k), t.String(), p)
+		}
+	}
+	return nil
+}
+
+// identityFromHeader is the server a journal header names, its host
+// resolved at most once per check (cache) when the header recorded no
+// addresses.
+func identityFromHeader(h *model.JournalHeader, r Resolver, cache map[string]smtpIdentity) (smtpIdentity, bool) {
+	host, port, ok := smtpHostPort(h.Target)
+	if !ok {
+		return smtpIdentity{}, false
+	}
+	if len(h.Addresses) > 0 {
+		return identityFromAddrs(host, port, h.Addresses), true
+	}
+	k := host + "\x00" + strconv.Itoa(int(port))
+	id, ok := cache[k]
+	if !ok {
+		id = resolveSMTP(context.Background(), r, host, port)
+		cache[k] = id
+	}
+	return id, true
+}
+
+// sourceSet is a list of sources as one comparable string: each as
+// sourceKey has it, sorted.
+func sourceSet(sources []string) string {
+	keys := make([]string, len(sources))
+	for i, s := range sources {
+		keys[i] = sourceKey(s)
+	}
+	sort.Strings(keys)
+	return strings.Join(keys, "\x00")
+}
+
+// readJournalHeader reads a journal's first line as its header (nil when
+// it is none or cannot be read) and whether any line follows it. It reads
+// at most 64 KiB, read-only.
+func readJournalHeader(path string) (*model.JournalHeader, bool) {
+	f, err := readonly.Open(path)
+	if err != nil {
+		return nil, false
+	}
+	defer f.Close()
+	b, _ := io.ReadAll(io.LimitReader(f, 64<<10))
+	first, rest, _ := bytes.Cut(b, []byte("\n"))
+	var h model.JournalHeader
+	if json.Unmarshal(first, &h) != nil || h.Type != model.TypeJournal {
+		return nil, false
+	}
+	return &h, len(bytes.TrimSpace(rest)) > 0
 }
 
 // slug is a short, file-name-safe reminder of the target in journal and
@@ -381,34 +514,49 @@ func slugName(s string) string {
 	return b.String()
 }
 
-// targetLockPath is the lock file of a target: in the state folder's
-// locks/, named from the target's identity, so that two replays into one
-// target exclude each other whatever spelling or journal they were given.
-// A folder target is identified by its temporary folder (symbolic links
-// resolved, case folded on Windows): a Pickup and a Replay folder side by
-// side share DIR\..\.imsforensic-tmp, and one run's recovery of its
-// leftovers there must not remove the other's in-flight files; its links
-// are resolved in the part of the path that exists, since the temporary
-// folder does not before a first run. An SMTP target is identified by its
-// host and port, and a host whose addresses are all loopback as the
-// loopback (localhost, 127.0.0.1 and ::1 reach the one lab sink).
-func targetLockPath(t Target) string {
+// targetLock is one lock file a run into a target holds, and what it
+// locks, in words for the error of a run it refuses.
+type targetLock struct{ path, what string }
+
+// targetLocks are the lock files of a target, sorted by path (every run
+// takes them in that order, so two waiting runs cannot deadlock): in the
+// state folder's locks/, named from the target's identity, so that two
+// replays into one target exclude each other whatever spelling or journal
+// they were given. A folder target is identified by its temporary folder
+// (symbolic links resolved, case folded on Windows): a Pickup and a Replay
+// folder side by side share DIR\..\.imsforensic-tmp, and one run's
+// recovery of its leftovers there must not remove the other's in-flight
+// files; its links are resolved in the part of the path that exists,
+// since the temporary folder does not before a first run. An SMTP target
+// has one lock per address its host resolved to, with the port (one for
+// all loopback addresses: localhost, 127.0.0.1 and ::1 reach the one lab
+// sink), so two names that share an address exclude each other; a host
+// that did not resolve is locked by its name, normalised.
+func targetLocks(t Target) []targetLock {
+	dir, err := StateDir()
+	if err != nil {
+		dir = filepath.Join(os.TempDir(), "imsforensic")
+	}
+	file := func(id, name string) string {
+		h := sha256.Sum256([]byte(id))
+		return filepath.Join(dir, "locks", name+"-"+hex.EncodeToString(h[:])[:12]+".lock")
+	}
+	what := "the target " + t.String()
+	if st, ok := t.(*SMTPTarget); ok {
+		var locks []targetLock
+		for _, k := range st.identity().keys() {
+			name := "target-" + slugName(strings.ReplaceAll(k, ":", "-"))
+			locks = append(locks, targetLock{file(k, name), what + " (" + describeKey(k) + ")"})
+		}
+		sort.Slice(locks, func(i, j int) bool { return locks[i].path < locks[j].path })
+		return locks
+	}
 	id, name := strings.ToLower(t.String()), "target-"+slug(t)
 	if ft, ok := t.(interface{ tempDir() string }); ok {
 		d := resolveExisting(ft.tempDir())
 		id, name = "temp:"+sourceKey(d), "folder-"+slugName(filepath.Base(filepath.Dir(d)))
 	}
-	if st, ok := t.(*SMTPTarget); ok {
-		if host, port, err := net.SplitHostPort(st.addr); err == nil && allLoopback(host) {
-			id, name = "smtp-loopback:"+port, "target-smtp-loopback-"+slugName(port)
-		}
-	}
-	dir, err := StateDir()
-	if err != nil {
-		dir = filepath.Join(os.TempDir(), "imsforensic")
-	}
-	h := sha256.Sum256([]byte(id))
-	return filepath.Join(dir, "locks", name+"-"+hex.EncodeToString(h[:])[:12]+".lock")
+	return []targetLock{{file(id, name), what}}
 }
 
 // resolveExisting is p with the symbolic links of its longest existing
@@ -426,28 +574,6 @@ func resolveExisting(p string) string {
 		rest = filepath.Join(filepath.Base(q), rest)
 		q = parent
 	}
-}
-
-// allLoopback reports whether host is a loopback address or a name whose
-// addresses (as the resolver gives them, no network for localhost) are
-// all loopback.
-func allLoopback(host string) bool {
-	if ip := net.ParseIP(host); ip != nil {
-		return ip.IsLoopback()
-	}
-	if !strings.EqualFold(host, "localhost") {
-		return false
-	}
-	addrs, err := net.LookupHost(host)
-	if err != nil || len(addrs) == 0 {
-		return false
-	}
-	for _, a := range addrs {
-		if ip := net.ParseIP(a); ip == nil || !ip.IsLoopback() {
-			return false
-		}
-	}
-	return true
 }
 
 // journalWatch notices a journal removed, replaced or truncated while a

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"testing"
 
 	"github.com/imsforensic/imsforensic/internal/lock"
@@ -38,19 +39,19 @@ func TestTargetLockKnowsTheTargetUnderAnotherSpelling(t *testing.T) {
 		if _, err := os.Stat(direct.tmpDir); !os.IsNotExist(err) {
 			t.Fatalf("the temporary folder exists already (%v): the case is a first run", err)
 		}
-		if a, b := targetLockPath(direct), targetLockPath(linked); a != b {
+		if a, b := lockPaths(direct), lockPaths(linked); a != b {
 			t.Errorf("the folder and a link to it lock %s and %s", a, b)
 		}
 	}
 
 	smtp := func(u string) string {
 		t.Helper()
-		st, err := NewSMTPTarget(u, SMTPOptions{})
+		st, err := NewSMTPTarget(u, SMTPOptions{Resolver: hostsResolver{"localhost": {"127.0.0.1", "::1"}, "mail.example.com": {"192.0.2.10"}}})
 		if err != nil {
 			t.Fatal(err)
 		}
 		defer st.Close()
-		return targetLockPath(st)
+		return lockPaths(st)
 	}
 	lab := smtp("smtp://127.0.0.1:2525")
 	for _, u := range []string{"smtp://localhost:2525", "smtp://LOCALHOST:2525", "smtp://[::1]:2525"} {
@@ -63,6 +64,15 @@ func TestTargetLockKnowsTheTargetUnderAnotherSpelling(t *testing.T) {
 			t.Errorf("%s locks as smtp://127.0.0.1:2525", u)
 		}
 	}
+}
+
+// lockPaths are a target's lock files, joined.
+func lockPaths(t Target) string {
+	var ps []string
+	for _, l := range targetLocks(t) {
+		ps = append(ps, l.path)
+	}
+	return strings.Join(ps, " ")
 }
 
 // TestRefusedRunLeavesTheTempFolder: a replay refused because another

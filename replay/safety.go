@@ -40,7 +40,7 @@ type outputDirs interface{ outputDirs() []string }
 func (f *folder) outputDirs() []string { return []string{f.dir, f.tmpDir} }
 
 // tempDir is the folder target's temporary folder, which identifies its
-// lock (targetLockPath).
+// lock (targetLocks).
 func (f *folder) tempDir() string { return f.tmpDir }
 
 func (t *ImcdataTarget) outputDirs() []string {

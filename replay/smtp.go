@@ -49,6 +49,11 @@ type SMTPOptions struct {
 	// server it risks a duplicate, so by default such a message is refused
 	// and reported instead.
 	ResendInDoubt bool
+	// Resolver looks up the host's addresses, once per target: its lock
+	// and journal know the server by them, and it connects to them. nil
+	// means net.DefaultResolver (at most 2 s; a name that does not
+	// resolve is known as written, and connecting then resolves it again).
+	Resolver Resolver
 }
 
 const (
@@ -87,6 +92,9 @@ type SMTPTarget struct {
 	nextID  int
 	closed  chan struct{}
 	once    sync.Once
+
+	idOnce sync.Once
+	id     smtpIdentity // identity(): resolved once
 }
 
 var _ Target = (*SMTPTarget)(nil)
@@ -380,13 +388,37 @@ func (t *SMTPTarget) release(c *smtpclient.Conn, healthy bool) {
 	c.Close()
 }
 
-// dial connects and runs greeting, EHLO, TLS and AUTH.
+// dial connects and runs greeting, EHLO, TLS and AUTH. It connects to
+// the addresses the host resolved to when the run began (identity), in
+// the resolver's order, the next one only when a connection could not be
+// made: the server the run locked and journals is the one that gets the
+// mail. An address written as the host is dialled as written (with its
+// zone), a host that did not resolve by its name.
 func (t *SMTPTarget) dial(ctx context.Context) (*smtpclient.Conn, []model.SMTPReply, error) {
 	t.connSeq.Lock()
 	t.nextID++
 	id := t.nextID
 	t.connSeq.Unlock()
-	return smtpclient.Dial(ctx, &t.client, id)
+	addrs := t.identity().dial
+	if len(addrs) == 0 {
+		return smtpclient.Dial(ctx, &t.client, id)
+	}
+	var (
+		c       *smtpclient.Conn
+		replies []model.SMTPReply
+		err     error
+	)
+	for _, a := range addrs {
+		cc := t.client
+		cc.Addr = a
+		c, replies, err = smtpclient.Dial(ctx, &cc, id)
+		var se *smtpclient.Error
+		var ne *net.OpError
+		if err == nil || ctx.Err() != nil || !errors.As(err, &se) || se.Phase != model.PhaseConnect || se.Reply != nil || !errors.As(err, &ne) || ne.Op != "dial" {
+			break
+		}
+	}
+	return c, replies, err
 }
 
 var _ recoverer = (*SMTPTarget)(nil)

@@ -19,8 +19,14 @@ var update = flag.Bool("update", false, "rewrite the golden files under testdata
 // and returns stdout, stderr and the exit code.
 func runCLI(t *testing.T, stdin string, args ...string) (string, string, int) {
 	t.Helper()
+	return runCLIGlobals(&globals{stdin: strings.NewReader(stdin)}, args...)
+}
+
+// runCLIGlobals is runCLI with g's settings (its stdout and stderr are
+// replaced by buffers).
+func runCLIGlobals(g *globals, args ...string) (string, string, int) {
 	var out, errb bytes.Buffer
-	g := &globals{stdout: &out, stderr: &errb, stdin: strings.NewReader(stdin)}
+	g.stdout, g.stderr = &out, &errb
 	ctx := context.Background()
 	err := run(ctx, g, args)
 	code := exitCode(ctx, err)

@@ -42,10 +42,14 @@ type replayOptions struct {
 	fixLineEndings bool
 	transcript     string
 	resendInDoubt  bool
+	sendAgain      bool
 	exitCodes      string
 	verbose        bool
 
 	spec replay.TargetSpec
+	// transcriptOut is the opened --transcript, which runReplay closes
+	// after the target.
+	transcriptOut io.Writer
 }
 
 func (o *replayOptions) addFlags(fs *pflag.FlagSet) {
@@ -65,6 +69,7 @@ func (o *replayOptions) addFlags(fs *pflag.FlagSet) {
 	fs.Float64Var(&o.rate, "rate", 0, "smtp: at most this many messages per second (0: no cap; else from 0.0000116, one a day, to 1000000)")
 	fs.BoolVar(&o.fixLineEndings, "fix-line-endings", false, "smtp: send bare-LF messages anyway, with LF turned into CRLF (recorded in sha256_after)")
 	fs.StringVar(&o.transcript, "transcript", "", "smtp: write the SMTP protocol exchange to FILE")
+	fs.BoolVar(&o.sendAgain, "send-again", false, "smtp: start this name's own journal although a journal of the same sources reached the same server under another name (every message it sent is sent again); without it such a run is refused (exit 2) and told to resume that journal")
 	fs.BoolVar(&o.resendInDoubt, "resend-in-doubt", false, "smtp: on a rerun, resend (same ENVID) messages whose delivery a killed run left in doubt; exactly-once only with a server that deduplicates on ENVID, like 'imsforensic sink'")
 	fs.StringVar(&o.exitCodes, "exit-codes", "", "smtp: 'swaks' exits as swaks would when one message is replayed and not delivered (see below)")
 	o.rules.addFlags(fs)
@@ -112,8 +117,11 @@ func (o *replayOptions) validate(g *globals) error {
 	if q := strings.ToUpper(o.queue); q != "" && q != "IN" && q != "OUT" {
 		return usageErrorf("--queue: want IN or OUT, got %q", o.queue)
 	}
-	if (o.rate != 0 || o.fixLineEndings || o.transcript != "") && spec.Scheme != replay.SchemeSMTP {
-		return usageErrorf("--rate, --fix-line-endings and --transcript apply to smtp:// targets only")
+	if (o.rate != 0 || o.fixLineEndings || o.transcript != "" || o.sendAgain) && spec.Scheme != replay.SchemeSMTP {
+		return usageErrorf("--rate, --fix-line-endings, --transcript and --send-again apply to smtp:// targets only")
+	}
+	if o.sendAgain && o.journal != "" {
+		return usageErrorf("--send-again starts a new default journal; with --journal the journal given is used as it is: give one or the other")
 	}
 	if o.exitCodes != "" && o.exitCodes != "swaks" {
 		return usageErrorf("--exit-codes: the only value is 'swaks', got %q", o.exitCodes)
@@ -148,6 +156,16 @@ path is printed on stderr and in the summary. Each run locks its target and
 its journal: a second replay into the same target says which process holds
 it and exits, or waits with --wait. A journal removed or truncated while the
 replay runs stops it.
+
+An smtp:// server is known by the addresses its host resolves to (once, at
+the start; the run connects to those): mail.corp.example and 10.0.0.5 are
+one target if the name resolves to it, and case, a trailing dot, the default
+port 25, [::ffff:10.0.0.5] or an IPv6 zone change nothing. Two runs at once
+into one server under two names exclude each other. A replay of the same
+sources under a new name of a server an earlier journal reached is refused
+(exit 2), naming that journal: resume it with --journal FILE, or send again
+on purpose with --send-again. A host that does not resolve is known by its
+name as written (a note says so): write it the same way in every run.
 
 Targets:
   imcdata:DIR     IMS spool files copied byte for byte into DIR\IN or DIR\OUT by
@@ -205,14 +223,7 @@ func newReplayCommand() *command {
 func runReplay(ctx context.Context, opts *replayOptions, g *globals, args []string) error {
 	out, flush := report.ReplayOutput(g.stdout, report.Format(opts.format), opts.verbose)
 	if opts.undo != "" {
-		if len(args) > 0 {
-			return usageErrorf("--undo takes no PATH")
-		}
-		sum, err := replay.Undo(ctx, opts.undo, out)
-		if errors.Is(err, replay.ErrNotJournal) {
-			return usageError(fmt.Errorf("--undo: %w", err))
-		}
-		return finishReplay(g, opts, sum, err, flush)
+		return runUndo(ctx, opts, g, args, out, flush)
 	}
 
 	paths, err := opts.sel.paths(g, args)
@@ -230,6 +241,11 @@ func runReplay(ctx context.Context, opts *replayOptions, g *globals, args []stri
 	if err := refuseInsideEvidence(paths, "--transcript", opts.transcript); err != nil {
 		return err
 	}
+	closeTranscript, err := openTranscript(opts)
+	if err != nil {
+		return err
+	}
+	defer closeTranscript() // after the target's Close, which writes its QUITs
 	target, err := newReplayTarget(opts, g)
 	if err != nil {
 		return err
@@ -238,8 +254,7 @@ func runReplay(ctx context.Context, opts *replayOptions, g *globals, args []stri
 	if err := dryRunTargetExists(opts); err != nil {
 		return err
 	}
-	journal, err := replayJournal(g, opts, target, paths)
-	if err != nil {
+	if err := replayJournal(g, opts, target, paths); err != nil {
 		return err
 	}
 	// A replay is a scan and its sends: the scan's collector setting, for
@@ -247,7 +262,7 @@ func runReplay(ctx context.Context, opts *replayOptions, g *globals, args []stri
 	// flight; GC was 9% of replay's CPU at the default).
 	setScanGCPercent()
 	in := &replayInputs{opts: opts, paths: paths, now: time.Now()}
-	ropts, prog := replayRunOptions(opts, g, paths, journal)
+	ropts, prog := replayRunOptions(opts, g, paths)
 	watched, sent := watchSend(out)
 	// A streamed run scans while it sends: only the replay's bar is drawn,
 	// and the sends take the files' bytes from the scan.
@@ -263,6 +278,32 @@ func runReplay(ctx context.Context, opts *replayOptions, g *globals, args []stri
 	return replayExit(ctx, g, opts, in.n, sum, err, in.walkErr, sent, flush)
 }
 
+// runUndo is replay --undo JOURNAL.
+func runUndo(ctx context.Context, opts *replayOptions, g *globals, args []string, out func(model.ReplayRecord), flush func() error) error {
+	if len(args) > 0 {
+		return usageErrorf("--undo takes no PATH")
+	}
+	sum, err := replay.Undo(ctx, opts.undo, out)
+	if errors.Is(err, replay.ErrNotJournal) {
+		return usageError(fmt.Errorf("--undo: %w", err))
+	}
+	return finishReplay(g, opts, sum, err, flush)
+}
+
+// openTranscript opens --transcript for the SMTP target
+// (opts.transcriptOut) and returns what closes it.
+func openTranscript(opts *replayOptions) (func(), error) {
+	if opts.transcript == "" {
+		return func() {}, nil
+	}
+	f, err := os.OpenFile(opts.transcript, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
+	if err != nil {
+		return nil, fmt.Errorf("--transcript: %w", err)
+	}
+	opts.transcriptOut = f
+	return func() { f.Close() }, nil
+}
+
 // replayExit prints the output of a run and decides its exit: a usage
 // error for an output among the evidence, swaks's code for one message
 // sent with --exit-codes swaks, 4 when an input could not be read, else
@@ -273,6 +314,9 @@ func replayExit(ctx context.Context, g *globals, opts *replayOptions, n int, sum
 	}
 	if errors.Is(err, replay.ErrNotJournal) {
 		return usageError(fmt.Errorf("--journal: %w", err))
+	}
+	if errors.Is(err, replay.ErrOtherSpelling) {
+		return usageError(fmt.Errorf("--to: %w", err))
 	}
 	if n == 1 && opts.exitCodes == "swaks" {
 		if serr := swaksOutcome(ctx, g, opts, sum, err, sent, flush); serr != nil {
@@ -308,20 +352,35 @@ func dryRunTargetExists(opts *replayOptions) error {
 	return nil
 }
 
+// noteUnresolved says on stderr when an smtp:// target's host did not
+// resolve: the run still goes, by the name, but its lock and journal do
+// not know the server under another name.
+func noteUnresolved(g *globals, target replay.Target) {
+	if st, ok := target.(*replay.SMTPTarget); ok {
+		if _, err := st.Addresses(); err != nil {
+			fmt.Fprintf(g.stderr, "note: %v\n", err)
+		}
+	}
+}
+
 // replayJournal is --journal, or the target's default journal in the
-// per-user state folder; it says which on stderr unless this is a dry run.
-func replayJournal(g *globals, opts *replayOptions, target replay.Target, paths []string) (string, error) {
+// per-user state folder; it says which on stderr unless this is a dry run,
+// with a note when an smtp:// host did not resolve. replay.Run is given --journal as it is (empty for the default), so it
+// knows a default journal and looks for the server's journals under
+// other names.
+func replayJournal(g *globals, opts *replayOptions, target replay.Target, paths []string) error {
+	noteUnresolved(g, target)
 	journal := opts.journal
 	if journal == "" {
 		var err error
 		if journal, err = replay.DefaultJournalPath(target, paths); err != nil {
-			return "", err
+			return err
 		}
 	}
 	if !opts.dryRun {
 		fmt.Fprintf(g.stderr, "journal: %s\n", model.EscapeVisible(journal))
 	}
-	return journal, nil
+	return nil
 }
 
 // replayInputs are the messages to replay: the inputs scanned (in
@@ -382,10 +441,11 @@ func (in *replayInputs) stream(ctx context.Context, g *globals, quiet bool) repl
 
 // replayRunOptions maps the flags onto replay.Options, with a progress
 // bar on a terminal (nil otherwise).
-func replayRunOptions(opts *replayOptions, g *globals, paths []string, journal string) (replay.Options, *progress) {
+func replayRunOptions(opts *replayOptions, g *globals, paths []string) (replay.Options, *progress) {
 	ropts := replay.Options{
 		DryRun:          opts.dryRun,
-		JournalPath:     journal,
+		JournalPath:     opts.journal,
+		SendAgain:       opts.sendAgain,
 		Sources:         paths,
 		IncludeSuspects: opts.includeSuspects,
 		Named:           opts.sel.names(),
@@ -455,20 +515,8 @@ func newReplayTarget(opts *replayOptions, g *globals) (replay.Target, error) {
 	case replay.SchemeReplayDir:
 		return replay.NewReplayDirTarget(p)
 	case replay.SchemeSMTP:
-		so := replay.SMTPOptions{Concurrency: opts.concurrency, Rate: opts.rate, FixLineEndings: opts.fixLineEndings, ResendInDoubt: opts.resendInDoubt}
-		if opts.transcript != "" {
-			f, err := os.OpenFile(opts.transcript, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
-			if err != nil {
-				return nil, fmt.Errorf("--transcript: %w", err)
-			}
-			so.Transcript = f
-			t, err := replay.NewSMTPTarget(p, so)
-			if err != nil {
-				f.Close()
-				return nil, usageError(err)
-			}
-			return &closeBoth{Target: t, extra: f}, nil
-		}
+		so := replay.SMTPOptions{Concurrency: opts.concurrency, Rate: opts.rate, FixLineEndings: opts.fixLineEndings, ResendInDoubt: opts.resendInDoubt,
+			Transcript: opts.transcriptOut, Resolver: g.resolver}
 		t, err := replay.NewSMTPTarget(p, so)
 		if err != nil {
 			return nil, usageError(err)
@@ -476,20 +524,6 @@ func newReplayTarget(opts *replayOptions, g *globals) (replay.Target, error) {
 		return t, nil
 	}
 	return nil, usageErrorf("unknown target %q", opts.to)
-}
-
-// closeBoth closes the transcript file after the SMTP target.
-type closeBoth struct {
-	replay.Target
-	extra io.Closer
-}
-
-func (c *closeBoth) Close() error {
-	err := c.Target.Close()
-	if e := c.extra.Close(); err == nil {
-		err = e
-	}
-	return err
 }
 
 // connectHint says what to do when the SMTP server could not be reached

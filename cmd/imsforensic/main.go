@@ -15,6 +15,8 @@ import (
 	"time"
 
 	"golang.org/x/term"
+
+	"github.com/imsforensic/imsforensic/replay"
 )
 
 // version is set at build time with -ldflags "-X main.version=...".
@@ -34,6 +36,9 @@ type globals struct {
 	// jsonErrors makes main print the exit error as a JSON record (set by
 	// commands running with --format json).
 	jsonErrors bool
+	// resolver resolves smtp:// targets' hosts; nil is the system's.
+	// Tests give names without a network.
+	resolver replay.Resolver
 }
 
 func main() { os.Exit(mainExit(os.Args[1:])) }

@@ -20,6 +20,13 @@ import (
 // returns it with its smtp:// URL.
 func Start(t testing.TB, cfg smtpsink.Config) (*smtpsink.Sink, string) {
 	t.Helper()
+	return StartOn(t, cfg, "127.0.0.1:0")
+}
+
+// StartOn is Start listening on addr ("192.0.2.2:0": a test of what a
+// non-loopback address changes).
+func StartOn(t testing.TB, cfg smtpsink.Config, addr string) (*smtpsink.Sink, string) {
+	t.Helper()
 	if cfg.Store == "" {
 		cfg.Store = t.TempDir()
 	}
@@ -27,7 +34,7 @@ func Start(t testing.TB, cfg smtpsink.Config) (*smtpsink.Sink, string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	l, err := net.Listen("tcp", addr)
 	if err != nil {
 		t.Fatal(err)
 	}

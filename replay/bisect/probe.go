@@ -8,7 +8,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strings"
 
 	"github.com/imsforensic/imsforensic/internal/readonly"
@@ -122,19 +121,4 @@ func copyFile(src, dst string) error {
 		return fmt.Errorf("copy %s: %w", src, err)
 	}
 	return nil
-}
-
-func shellCommand(ctx context.Context, line string) *exec.Cmd {
-	if runtime.GOOS == "windows" {
-		return exec.CommandContext(ctx, "cmd", "/C", line)
-	}
-	return exec.CommandContext(ctx, "sh", "-c", line)
-}
-
-// quote makes a path one shell word.
-func quote(s string) string {
-	if runtime.GOOS == "windows" {
-		return `"` + s + `"`
-	}
-	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
