@@ -432,6 +432,6 @@ func (t *SMTPTarget) recover(ctx context.Context, it *Item, begin model.ReplayRe
 	}
 	return model.ReplayRecord{
 		Action: begin.Action, Dest: begin.Dest, SHA256Before: it.Msg.SHA256, Result: model.ResultRefused,
-		Reason: "interrupted during delivery; outcome unknown, not retried to avoid a duplicate: check the server, or rerun with --resend-in-doubt against a server that deduplicates on ENVID (the imsforensic sink)",
+		Reason: inDoubtReason + ", not retried to avoid a duplicate: check the server, or rerun with --resend-in-doubt against a server that deduplicates on ENVID (the imsforensic sink)",
 	}, true, nil
 }

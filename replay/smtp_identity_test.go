@@ -231,16 +231,7 @@ func TestTwoNamesAtOnceTheSecondIsRefused(t *testing.T) {
 		_, err := Run(ctx, msgsA, identityTarget(t, "smtp://mail.corp.example:"+port, r), Options{Sources: []string{evA}, JournalPath: journalA}, nil)
 		done <- err
 	}()
-	// The first run holds its locks once it journals its first begin.
-	for deadline := time.Now().Add(10 * time.Second); ; {
-		if b, _ := os.ReadFile(journalA); bytes.Contains(b, []byte(`"result":"begin"`)) {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("the first run did not begin a send")
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
+	awaitBegin(t, journalA)
 	_, err := Run(ctx, msgsB, identityTarget(t, "smtp://relay.corp.example:"+port, r), Options{Sources: []string{evB}}, nil)
 	if !errors.Is(err, lock.ErrLocked) {
 		t.Errorf("the second run at once: %v, want lock.ErrLocked", err)

@@ -50,7 +50,7 @@ func nonLoopback(t *testing.T) string {
 // which once hid the target's identity) is refused with exit 2, naming the
 // journal and both names and what to do, and sends nothing; --journal
 // resumes the first journal and sends nothing; --send-again is refused
-// beside --journal and for a folder target. Every message reached the
+// for a folder target. Every message reached the
 // server once.
 func TestReplayUnderTwoNamesOfOneServer(t *testing.T) {
 	t.Setenv("XDG_STATE_HOME", t.TempDir())
@@ -91,7 +91,6 @@ func TestReplayUnderTwoNamesOfOneServer(t *testing.T) {
 	}
 
 	for _, args := range [][]string{
-		{"replay", src, "--to", second, "--journal", journal, "--send-again"},
 		{"replay", src, "--to", "pickup:" + t.TempDir(), "--send-again"},
 	} {
 		if _, errOut, code := runCLIResolving(r, args...); code != exitUsage || !strings.Contains(errOut, "--send-again") {
