@@ -3,7 +3,9 @@ package evidence
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io/fs"
+	"math/rand"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -12,6 +14,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/imsforensic/imsforensic/model"
 )
 
 func copyFile(t *testing.T, src, dst string) {
@@ -122,5 +126,47 @@ func TestReadPaths(t *testing.T) {
 func TestSortEventsNatural(t *testing.T) {
 	if !naturalLess("a.csv:9", "a.csv:10") || naturalLess("a.csv:10", "a.csv:9") || !naturalLess("a#record=2", "a#record=10") {
 		t.Error("natural order broken")
+	}
+}
+
+// TestSortEventsMatchesStableSort: the index sort and its moves along the
+// permutation's cycles give the order a stable sort of the events gives:
+// time first, events without a time last, then natural order of origin,
+// ties in their input order.
+func TestSortEventsMatchesStableSort(t *testing.T) {
+	rng := rand.New(rand.NewSource(1))
+	base := time.Date(1998, 10, 24, 13, 28, 0, 0, time.UTC)
+	for _, n := range []int{0, 1, 2, 7, 100, 5000} {
+		evs := make([]model.Event, n)
+		for i := range evs {
+			if rng.Intn(10) > 0 {
+				evs[i].Time = base.Add(time.Duration(rng.Intn(50)) * time.Second)
+			}
+			evs[i].Origin = fmt.Sprintf("f%d.csv:%d", rng.Intn(3), rng.Intn(40))
+			evs[i].Record = uint64(i) // tells ties apart
+		}
+		want := append([]model.Event(nil), evs...)
+		sort.SliceStable(want, func(i, j int) bool {
+			a, b := want[i], want[j]
+			if a.Time.IsZero() != b.Time.IsZero() {
+				return b.Time.IsZero()
+			}
+			if !a.Time.Equal(b.Time) {
+				return a.Time.Before(b.Time)
+			}
+			return naturalLess(a.Origin, b.Origin)
+		})
+		SortEvents(evs)
+		for i := range evs {
+			if evs[i].Record != want[i].Record {
+				t.Fatalf("n=%d: position %d holds event %d, want %d", n, i, evs[i].Record, want[i].Record)
+			}
+		}
+		SortEvents(evs) // already in order: left as it is
+		for i := range evs {
+			if evs[i].Record != want[i].Record {
+				t.Fatalf("n=%d, sorted again: position %d moved", n, i)
+			}
+		}
 	}
 }

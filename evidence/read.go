@@ -7,7 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"sort"
+	"slices"
 
 	"github.com/imsforensic/imsforensic/internal/readonly"
 	"github.com/imsforensic/imsforensic/model"
@@ -236,14 +236,29 @@ func ReadPaths(ctx context.Context, paths []string, opts *Options) ([]model.Even
 }
 
 // Events joins the events of files, sorted by SortEvents, and collects
-// their errors.
+// their errors. When a single file holds events, the slice returned is
+// that file's own (not a copy): changing one changes the other.
 func Events(files []File) ([]model.Event, []error) {
 	var (
 		all  []model.Event
 		errs []error
 	)
+	with := 0
 	for _, f := range files {
-		all = append(all, f.Events...)
+		if len(f.Events) > 0 {
+			with++
+			all = f.Events
+		}
+	}
+	if with > 1 {
+		// Joined into one new slice; a single file's events, already in
+		// order, are returned as they are rather than copied.
+		all = nil
+		for _, f := range files {
+			all = append(all, f.Events...)
+		}
+	}
+	for _, f := range files {
 		if f.Err != nil {
 			errs = append(errs, f.Err)
 		}
@@ -253,19 +268,60 @@ func Events(files []File) ([]model.Event, []error) {
 }
 
 // SortEvents orders events by time (events without a time last), then by
-// origin in natural order ("x:9" before "x:10").
+// origin in natural order ("x:9" before "x:10"); the sort is stable.
+//
+// An Event is about 500 bytes: a sort that swaps them moved gigabytes for
+// the 500,000 events of a big export, and ran three times on the way to
+// the timeline. The order is found on indexes, and each event is then
+// moved once, along the permutation's cycles; a slice already in order
+// (one file's events, read in time order) is left after one pass.
 func SortEvents(evs []model.Event) {
-	sort.SliceStable(evs, func(i, j int) bool {
-		a, b := evs[i], evs[j]
+	less := func(a, b *model.Event) int {
 		az, bz := a.Time.IsZero(), b.Time.IsZero()
-		if az != bz {
-			return bz
+		switch {
+		case az != bz:
+			if bz {
+				return -1
+			}
+			return 1
+		case !a.Time.Equal(b.Time):
+			return a.Time.Compare(b.Time)
+		case naturalLess(a.Origin, b.Origin):
+			return -1
+		case naturalLess(b.Origin, a.Origin):
+			return 1
 		}
-		if !a.Time.Equal(b.Time) {
-			return a.Time.Before(b.Time)
+		return 0
+	}
+	sorted := true
+	for i := 1; i < len(evs) && sorted; i++ {
+		sorted = less(&evs[i-1], &evs[i]) <= 0
+	}
+	if sorted {
+		return
+	}
+	idx := make([]int, len(evs))
+	for i := range idx {
+		idx[i] = i
+	}
+	slices.SortStableFunc(idx, func(i, j int) int { return less(&evs[i], &evs[j]) })
+	// Position j takes the event at idx[j]; -1 marks a position done.
+	for k := range idx {
+		if idx[k] < 0 || idx[k] == k {
+			continue
 		}
-		return naturalLess(a.Origin, b.Origin)
-	})
+		held := evs[k]
+		for j := k; ; {
+			next := idx[j]
+			idx[j] = -1
+			if next == k {
+				evs[j] = held
+				break
+			}
+			evs[j] = evs[next]
+			j = next
+		}
+	}
 }
 
 // naturalLess compares strings with digit runs compared as numbers.

@@ -34,7 +34,18 @@
 // at most 2 s, a host that does not resolve known by its name): a new
 // default journal for a server that a journal of the same sources reached
 // under another name is refused (ErrOtherSpelling) unless
-// Options.SendAgain. A run holds exclusive locks (internal/lock) for its
+// Options.SendAgain. An SMTP server cannot tell a duplicate, so before an
+// smtp:// run plans, it reads the other journals that reached the same
+// server, whatever their sources (crossjournal.go: the state folder's
+// default journals and those beside a journal given elsewhere, each
+// file's first line first, a journal of this server then once, line by
+// line, never repaired; what is kept is 32 bytes per message): a message
+// whose source sha256 one of them delivered is skipped ("already
+// delivered to this server, journal FILE"), one it left in doubt is
+// refused as the run's own in-doubt messages are, or resent with
+// SMTPOptions.ResendInDoubt; Options.SendAgain sends them anyway. They
+// are read under the server's locks, so a run that waited for another
+// sees all it sent. A run holds exclusive locks (internal/lock) for its
 // whole length: its target's (a folder target's is keyed on its temporary
 // folder, links resolved; an SMTP target's, one per address and port, the
 // loopback's on its port) and its journal's; a second run names the

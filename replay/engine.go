@@ -55,10 +55,12 @@ type Options struct {
 	// it to end, instead of failing with lock.ErrLocked (which names the
 	// holder).
 	Wait bool
-	// SendAgain starts the default journal of an smtp:// target even when
-	// a journal of the same Sources reached the same server under another
-	// name (ErrOtherSpelling): every message that journal sent is sent
-	// again. It changes nothing when JournalPath is given.
+	// SendAgain sends, into an smtp:// target, what other journals of
+	// the same server record as delivered or in doubt (crossjournal.go;
+	// without it those are skipped or refused), and starts the default
+	// journal even when a journal of the same Sources reached the server
+	// under another name (ErrOtherSpelling). Every such message is sent
+	// again, on purpose.
 	SendAgain bool
 	// Version is the tool version recorded in a new journal's header; ""
 	// means the module version.
@@ -98,8 +100,12 @@ type runner struct {
 	jw             *atomicfile.JSONLWriter
 	watch          *journalWatch // nil in a dry run
 	js             *journalState // the journal as start read it
-	sum            model.ReplaySummary
-	sumMu          sync.Mutex
+	// others: what the other journals of an smtp:// target's server
+	// delivered or left in doubt (crossjournal.go); nil for folder
+	// targets and with SendAgain.
+	others *otherJournals
+	sum    model.ReplaySummary
+	sumMu  sync.Mutex
 
 	planMu  sync.Mutex // guards planBuf and planN
 	planBuf []byte     // plan lines not yet written (emitPlan)
@@ -213,6 +219,14 @@ func (r *runner) start(ctx context.Context, in *guard.Inputs) (end func(), err e
 	}
 	if js.target != "" && !sameTarget(js, target) {
 		return end, fmt.Errorf("%w: %s records a replay to %s, not %s (use another --journal)", ErrJournalTarget, opts.JournalPath, js.target, r.name)
+	}
+	if st, ok := target.(*SMTPTarget); ok && !opts.SendAgain {
+		// Read under the server's locks (taken above): a run of other
+		// sources into this server has ended, and its journal says
+		// all it ever will.
+		if r.others, err = readOtherJournals(st, opts.JournalPath); err != nil {
+			return end, err
+		}
 	}
 	if opts.DryRun {
 		if len(js.records) == 0 && js.header == nil {
@@ -498,6 +512,28 @@ func (r *runner) planOne(ctx context.Context, m0 *model.Message) (*planned, erro
 		}
 	}
 
+	resent := ""
+	switch st, journal := r.others.lookup(m.SHA256); st {
+	case stateWritten:
+		rec := base
+		rec.Action, rec.Result = model.ActionSkip, model.ResultSkipped
+		rec.Reason = "already delivered to this server, journal " + journal + " (--send-again sends it again)"
+		r.note(model.OutcomeSkipped, reasonDeliveredElsewhere)
+		return nil, r.emitPlan(r.fill(rec, ""))
+	case stateBegun:
+		// In doubt in another journal: what this run does with its own
+		// in-doubt messages (SMTPTarget.recover), refused unless
+		// --resend-in-doubt, which resends with the same ENVID.
+		if st, ok := r.target.(*SMTPTarget); !ok || !st.opts.ResendInDoubt {
+			rec := base
+			rec.Action, rec.Result = model.ActionRefuse, model.ResultRefused
+			rec.Reason = "in doubt in journal " + journal + " (" + inDoubtReason + "): not sent, to avoid a duplicate; check the server, or rerun with --resend-in-doubt against a server that deduplicates on ENVID (the imsforensic sink), or --send-again"
+			r.note(model.OutcomeRefused, reasonInDoubtElsewhere)
+			return nil, r.emitPlan(r.fill(rec, ""))
+		}
+		resent = "in doubt in journal " + journal + ": sent again (--resend-in-doubt, same ENVID)"
+	}
+
 	if rule, held := HoldBack(m, r.opts); held {
 		rec := base
 		rec.Action, rec.Result, rec.Reason = model.ActionHold, model.ResultHeld, holdReason(rule)
@@ -516,6 +552,9 @@ func (r *runner) planOne(ctx context.Context, m0 *model.Message) (*planned, erro
 		r.note(model.OutcomeFailed, "plan: "+err.Error())
 	case dec.Action == model.ActionWrite || dec.Action == model.ActionSend:
 		rec.Action, rec.Result = model.ActionPlan, model.ResultPlanned
+		if resent != "" {
+			rec.Reason = strings.TrimPrefix(rec.Reason+"; "+resent, "; ")
+		}
 		r.note(model.OutcomePlanned, "")
 		p = &planned{it: it, dec: dec}
 	case dec.Action == model.ActionSkip:
@@ -539,7 +578,7 @@ func (r *runner) recover(ctx context.Context, it *Item, begin model.ReplayRecord
 	if !ok {
 		return model.ReplayRecord{
 			Action: begin.Action, Dest: begin.Dest, SHA256Before: it.Msg.SHA256, Result: model.ResultRefused,
-			Reason: "interrupted during delivery; outcome unknown, not retried to avoid a duplicate: check the server, then replay it with a new journal",
+			Reason: inDoubtReason + ", not retried to avoid a duplicate: check the server, then replay it with a new journal",
 		}, true, nil
 	}
 	return rc.recover(ctx, it, begin)

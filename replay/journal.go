@@ -51,6 +51,9 @@ type journalState struct {
 	lastBegin map[string]string             // source key -> entry key of its last begin
 	destKey   map[string]string             // dest -> entry key of the write that made it
 	target    string                        // the header's target, or the first record's
+	// noRecords: records are not kept, only the state they make (the
+	// other journals of a server, read for what they delivered).
+	noRecords bool
 }
 
 func newJournalState() *journalState {
@@ -240,7 +243,9 @@ func appendRaw(path string, b []byte) error {
 }
 
 func (js *journalState) add(rec model.ReplayRecord) {
-	js.records = append(js.records, rec)
+	if !js.noRecords {
+		js.records = append(js.records, rec)
+	}
 	if js.target == "" && rec.Target != "" {
 		js.target = rec.Target
 	}

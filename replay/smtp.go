@@ -390,15 +390,16 @@ func (t *SMTPTarget) release(c *smtpclient.Conn, healthy bool) {
 
 // dial connects and runs greeting, EHLO, TLS and AUTH. It connects to
 // the addresses the host resolved to when the run began (identity), in
-// order, the next one only when a connection could not be made: the
-// server the run locked and journals is the one that gets the mail. A
-// host that did not resolve is dialled by name.
+// the resolver's order, the next one only when a connection could not be
+// made: the server the run locked and journals is the one that gets the
+// mail. An address written as the host is dialled as written (with its
+// zone), a host that did not resolve by its name.
 func (t *SMTPTarget) dial(ctx context.Context) (*smtpclient.Conn, []model.SMTPReply, error) {
 	t.connSeq.Lock()
 	t.nextID++
 	id := t.nextID
 	t.connSeq.Unlock()
-	addrs := t.identity().addrPorts()
+	addrs := t.identity().dial
 	if len(addrs) == 0 {
 		return smtpclient.Dial(ctx, &t.client, id)
 	}
@@ -431,6 +432,6 @@ func (t *SMTPTarget) recover(ctx context.Context, it *Item, begin model.ReplayRe
 	}
 	return model.ReplayRecord{
 		Action: begin.Action, Dest: begin.Dest, SHA256Before: it.Msg.SHA256, Result: model.ResultRefused,
-		Reason: "interrupted during delivery; outcome unknown, not retried to avoid a duplicate: check the server, or rerun with --resend-in-doubt against a server that deduplicates on ENVID (the imsforensic sink)",
+		Reason: inDoubtReason + ", not retried to avoid a duplicate: check the server, or rerun with --resend-in-doubt against a server that deduplicates on ENVID (the imsforensic sink)",
 	}, true, nil
 }

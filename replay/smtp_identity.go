@@ -36,6 +36,12 @@ type smtpIdentity struct {
 	port  uint16       // the URL's port, or 25 (465 for smtps)
 	addrs []netip.Addr // sorted, IPv4-mapped IPv6 as IPv4, zones dropped; nil when unresolved
 	err   error        // why the host did not resolve (addrs nil)
+	// dial are the addresses a name resolved to, as the resolver gave
+	// them (a link-local one keeps its zone), with the port, in the
+	// resolver's order: what the target connects to. nil for an address
+	// written as the host, which is dialled as written, and for a name
+	// that did not resolve.
+	dial []string
 }
 
 // normalHost is a URL host's canonical spelling: lower case without a
@@ -107,6 +113,7 @@ func resolveSMTP(ctx context.Context, r Resolver, host string, port uint16) smtp
 		if a, ok := normalAddr(n); ok && !seen[a] {
 			seen[a] = true
 			id.addrs = append(id.addrs, a)
+			id.dial = append(id.dial, net.JoinHostPort(n, strconv.Itoa(int(port))))
 		}
 	}
 	sort.Slice(id.addrs, func(i, j int) bool { return id.addrs[i].Less(id.addrs[j]) })
@@ -133,8 +140,7 @@ func identityFromAddrs(host string, port uint16, recorded []string) smtpIdentity
 }
 
 // addrPorts are the identity's addresses with its port, as a journal
-// header records them and as the target dials them ("10.0.0.5:25",
-// "[2001:db8::5]:25").
+// header records them ("10.0.0.5:25", "[2001:db8::5]:25").
 func (id smtpIdentity) addrPorts() []string {
 	out := make([]string, len(id.addrs))
 	for i, a := range id.addrs {

@@ -137,6 +137,14 @@ func TestSMTPIdentityUnderEverySpelling(t *testing.T) {
 	if addrs, err := identityTarget(t, "smtp://mx.corp.example:2525", r).Addresses(); err != nil || strings.Join(addrs, " ") != "10.0.0.5:2525 10.0.0.9:2525" {
 		t.Errorf("mx.corp.example's addresses: %q, %v", addrs, err)
 	}
+	// An address written as the host is dialled as written: a link-local
+	// one needs its zone to be reached, though its identity drops it.
+	if zoned := identityTarget(t, "smtp://[fe80::1%25eth0]:25", r); zoned.identity().dial != nil || zoned.client.Addr != "[fe80::1%eth0]:25" {
+		t.Errorf("[fe80::1%%25eth0] dials %v / %s, want it as written", zoned.identity().dial, zoned.client.Addr)
+	}
+	if d := identityTarget(t, "smtp://mx.corp.example:25", r).identity().dial; strings.Join(d, " ") != "10.0.0.9:25 [::ffff:10.0.0.5]:25" {
+		t.Errorf("mx.corp.example dials %v, want the resolver's addresses in its order", d)
+	}
 	_, err := identityTarget(t, "smtp://nowhere.invalid", r).Addresses()
 	if err == nil || !strings.Contains(err.Error(), "did not resolve") || !strings.Contains(err.Error(), "by that name alone") {
 		t.Errorf("a host that does not resolve: %v, want it said", err)
@@ -223,16 +231,7 @@ func TestTwoNamesAtOnceTheSecondIsRefused(t *testing.T) {
 		_, err := Run(ctx, msgsA, identityTarget(t, "smtp://mail.corp.example:"+port, r), Options{Sources: []string{evA}, JournalPath: journalA}, nil)
 		done <- err
 	}()
-	// The first run holds its locks once it journals its first begin.
-	for deadline := time.Now().Add(10 * time.Second); ; {
-		if b, _ := os.ReadFile(journalA); bytes.Contains(b, []byte(`"result":"begin"`)) {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("the first run did not begin a send")
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
+	awaitBegin(t, journalA)
 	_, err := Run(ctx, msgsB, identityTarget(t, "smtp://relay.corp.example:"+port, r), Options{Sources: []string{evB}}, nil)
 	if !errors.Is(err, lock.ErrLocked) {
 		t.Errorf("the second run at once: %v, want lock.ErrLocked", err)

@@ -112,14 +112,16 @@ func runEvents(ctx context.Context, opts *eventsOptions, g *globals, args []stri
 	if err != nil {
 		return err
 	}
-	events := ev.events[:0:0]
+	// Filtered in place: the timeline of a big export is held once.
+	events := ev.events[:0]
 	printed := map[string]int{}
-	for _, e := range ev.events {
-		if opts.keep(e) {
-			events = append(events, e)
-			printed[e.Path]++
+	for i := range ev.events {
+		if opts.keep(&ev.events[i]) {
+			events = append(events, ev.events[i])
+			printed[ev.events[i].Path]++
 		}
 	}
+	ev.events = events
 	for i := range ev.infos {
 		ev.infos[i].Events = printed[ev.infos[i].Path]
 	}
@@ -133,7 +135,7 @@ func runEvents(ctx context.Context, opts *eventsOptions, g *globals, args []stri
 }
 
 // keep applies the filters.
-func (o *eventsOptions) keep(e model.Event) bool {
+func (o *eventsOptions) keep(e *model.Event) bool {
 	if len(o.sources) > 0 && !containsFold(o.sources, e.Source) {
 		return false
 	}
@@ -186,6 +188,11 @@ func loadEvidence(ctx context.Context, paths []string, eo *evidence.Options) (*l
 		ev.infos = append(ev.infos, f.Info)
 	}
 	ev.events, _ = evidence.Events(files)
+	// The joined copy is the one used from here on: each file keeps its
+	// info and error (tell), not a second copy of its events.
+	for i := range ev.files {
+		ev.files[i].Events = nil
+	}
 	ev.clock = triage.AlignClock(ev.infos, ev.events)
 	evidence.SortEvents(ev.events)
 	return ev, nil

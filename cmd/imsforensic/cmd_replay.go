@@ -69,7 +69,7 @@ func (o *replayOptions) addFlags(fs *pflag.FlagSet) {
 	fs.Float64Var(&o.rate, "rate", 0, "smtp: at most this many messages per second (0: no cap; else from 0.0000116, one a day, to 1000000)")
 	fs.BoolVar(&o.fixLineEndings, "fix-line-endings", false, "smtp: send bare-LF messages anyway, with LF turned into CRLF (recorded in sha256_after)")
 	fs.StringVar(&o.transcript, "transcript", "", "smtp: write the SMTP protocol exchange to FILE")
-	fs.BoolVar(&o.sendAgain, "send-again", false, "smtp: start this name's own journal although a journal of the same sources reached the same server under another name (every message it sent is sent again); without it such a run is refused (exit 2) and told to resume that journal")
+	fs.BoolVar(&o.sendAgain, "send-again", false, "smtp: send on purpose what other journals record as delivered to this server (they are otherwise skipped), and start this name's own journal although a journal of the same sources reached the server under another name (otherwise refused, exit 2)")
 	fs.BoolVar(&o.resendInDoubt, "resend-in-doubt", false, "smtp: on a rerun, resend (same ENVID) messages whose delivery a killed run left in doubt; exactly-once only with a server that deduplicates on ENVID, like 'imsforensic sink'")
 	fs.StringVar(&o.exitCodes, "exit-codes", "", "smtp: 'swaks' exits as swaks would when one message is replayed and not delivered (see below)")
 	o.rules.addFlags(fs)
@@ -120,9 +120,6 @@ func (o *replayOptions) validate(g *globals) error {
 	if (o.rate != 0 || o.fixLineEndings || o.transcript != "" || o.sendAgain) && spec.Scheme != replay.SchemeSMTP {
 		return usageErrorf("--rate, --fix-line-endings, --transcript and --send-again apply to smtp:// targets only")
 	}
-	if o.sendAgain && o.journal != "" {
-		return usageErrorf("--send-again starts a new default journal; with --journal the journal given is used as it is: give one or the other")
-	}
 	if o.exitCodes != "" && o.exitCodes != "swaks" {
 		return usageErrorf("--exit-codes: the only value is 'swaks', got %q", o.exitCodes)
 	}
@@ -166,6 +163,16 @@ sources under a new name of a server an earlier journal reached is refused
 (exit 2), naming that journal: resume it with --journal FILE, or send again
 on purpose with --send-again. A host that does not resolve is known by its
 name as written (a note says so): write it the same way in every run.
+
+An SMTP server cannot tell a duplicate, so before it sends, a replay into
+smtp:// reads the other journals that reached the same server (the state
+folder's, and those beside a --journal given elsewhere), whatever their
+sources: a message one of them delivered (the same source file content,
+by sha256: the queue, then its IN folder; a copy of the queue; the same
+files selected another way) is skipped, "already delivered to this server,
+journal FILE", and counted in the summary; --dry-run shows it. A message a
+killed run left in doubt there is refused as a rerun refuses its own,
+unless --resend-in-doubt. --send-again sends them all again, on purpose.
 
 Targets:
   imcdata:DIR     IMS spool files copied byte for byte into DIR\IN or DIR\OUT by

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"strings"
@@ -58,7 +59,10 @@ func (p *planFlags) plan(ctx context.Context, g *globals, inputs []string, sel *
 	}
 	defer target.Close()
 	in := report.HTMLPlanInput{Target: p.to}
-	ro := replay.Options{DryRun: true}
+	// The sources and names the replay command below would give: its dry
+	// run reads the journal that command would resume, so a message it
+	// already delivered shows as skipped.
+	ro := replay.Options{DryRun: true, Sources: inputs, Named: sel.names()}
 	cmd = append(cmd, "--to", shellQuote(p.to))
 	if p.spec.Scheme == replay.SchemeImcdata && hasFileFold(p.spec.Path, "Queue.dat") {
 		// The IMS rebuilt Queue.dat when it last started: replay refuses
@@ -68,10 +72,21 @@ func (p *planFlags) plan(ctx context.Context, g *globals, inputs []string, sel *
 		ro.QueueDat = replay.QueueDatRename
 		cmd = append(cmd, "--queue-dat", "rename")
 	}
-	if _, err := replay.Run(ctx, ms, target, ro, func(r model.ReplayRecord) { in.Records = append(in.Records, r) }); err != nil {
+	note := ""
+	_, err = replay.Run(ctx, ms, target, ro, func(r model.ReplayRecord) { in.Records = append(in.Records, r) })
+	if errors.Is(err, replay.ErrOtherSpelling) {
+		// The command would refuse, naming the journal that reached this
+		// server under another name; the report still shows the plan, from
+		// zero, and says what the command needs.
+		in.Records = nil
+		ro.SendAgain = true
+		note = "   (these sources were replayed to this server under another name: the command refuses until given --journal FILE, the journal it names, to resume that replay, or --send-again)"
+		_, err = replay.Run(ctx, ms, target, ro, func(r model.ReplayRecord) { in.Records = append(in.Records, r) })
+	}
+	if err != nil {
 		return report.HTMLPlanInput{}, fmt.Errorf("--plan-to: dry run of replay: %w", err)
 	}
-	in.Command = strings.Join(cmd, " ")
+	in.Command = strings.Join(cmd, " ") + note
 	return in, nil
 }
 

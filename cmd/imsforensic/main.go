@@ -11,7 +11,6 @@ import (
 	"io"
 	"os"
 	"os/signal"
-	"runtime/debug"
 	"syscall"
 	"time"
 
@@ -42,11 +41,6 @@ type globals struct {
 	resolver replay.Resolver
 }
 
-// defaultMemoryLimit is the soft heap limit when GOMEMLIMIT is not set: a
-// scan of 100,000 files keeps every slim Message to sort them, and the
-// collector should work harder before the process grows past it.
-const defaultMemoryLimit = 160 << 20
-
 func main() { os.Exit(mainExit(os.Args[1:])) }
 
 // interruptGrace is how long a command may take to wind down after SIGINT
@@ -60,10 +54,11 @@ const interruptGrace = 1500 * time.Millisecond
 // mainExit runs the command line as the process does and returns the exit
 // code.
 func mainExit(args []string) int {
-	if os.Getenv("GOMEMLIMIT") == "" {
-		debug.SetMemoryLimit(defaultMemoryLimit)
-	}
 	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	if os.Getenv("GOMEMLIMIT") == "" {
+		softMemoryLimit(ctx, defaultMemoryLimit)
+	}
 	sigc := make(chan os.Signal, 2)
 	signal.Notify(sigc, os.Interrupt, syscall.SIGTERM)
 	go func() {

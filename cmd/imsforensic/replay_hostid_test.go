@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"net"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -49,7 +50,7 @@ func nonLoopback(t *testing.T) string {
 // which once hid the target's identity) is refused with exit 2, naming the
 // journal and both names and what to do, and sends nothing; --journal
 // resumes the first journal and sends nothing; --send-again is refused
-// beside --journal and for a folder target. Every message reached the
+// for a folder target. Every message reached the
 // server once.
 func TestReplayUnderTwoNamesOfOneServer(t *testing.T) {
 	t.Setenv("XDG_STATE_HOME", t.TempDir())
@@ -90,7 +91,6 @@ func TestReplayUnderTwoNamesOfOneServer(t *testing.T) {
 	}
 
 	for _, args := range [][]string{
-		{"replay", src, "--to", second, "--journal", journal, "--send-again"},
 		{"replay", src, "--to", "pickup:" + t.TempDir(), "--send-again"},
 	} {
 		if _, errOut, code := runCLIResolving(r, args...); code != exitUsage || !strings.Contains(errOut, "--send-again") {
@@ -113,5 +113,44 @@ func TestReplayNotesAHostThatDoesNotResolve(t *testing.T) {
 	}
 	if !strings.Contains(errOut, "note: ") || !strings.Contains(errOut, "localhost did not resolve") || !strings.Contains(errOut, "same way") {
 		t.Errorf("no note that the host did not resolve:\n%s", errOut)
+	}
+}
+
+// TestPlanPreviewUnderAnotherNameOfTheServer: triage's --plan-to dry run
+// reads the journal the replay command would use. After a replay to the
+// server under one name, the plan to its other name is still written,
+// with what the command needs (it refuses without --journal or
+// --send-again), where the dry run's refusal failed the whole triage.
+func TestPlanPreviewUnderAnotherNameOfTheServer(t *testing.T) {
+	t.Setenv("XDG_STATE_HOME", t.TempDir())
+	src := sampleCopy(t)
+	host := nonLoopback(t)
+	s, _ := sinktest.StartOn(t, smtpsink.Config{AllowNonLoopback: true}, net.JoinHostPort(host, "0"))
+	_, port, _ := net.SplitHostPort(s.Addr().String())
+	r := namesResolver{"mail.corp.example": {host}, "relay.corp.example": {host}}
+	if _, errOut, code := runCLIResolving(r, "replay", src, "--to", "smtp://mail.corp.example:"+port); code != 0 && code != exitRefused {
+		t.Fatalf("replay: exit %d\n%s", code, errOut)
+	}
+	stored := s.Stats().Stored
+	for _, to := range []string{"smtp://mail.corp.example:" + port, "smtp://relay.corp.example:" + port} {
+		html := filepath.Join(t.TempDir(), "report.html")
+		_, errOut, code := runCLIResolving(r, "triage", src, "--plan-to", to, "--html", html)
+		if code != 0 {
+			t.Fatalf("triage --plan-to %s: exit %d\n%s", to, code, errOut)
+		}
+		b, err := os.ReadFile(html)
+		if err != nil {
+			t.Fatal(err)
+		}
+		refused := strings.Contains(string(b), "--send-again")
+		if refused != strings.Contains(to, "relay") {
+			t.Errorf("--plan-to %s: the report says the command needs --send-again or --journal: %v", to, refused)
+		}
+		if !strings.Contains(to, "relay") && !strings.Contains(string(b), "already written (journal)") {
+			t.Errorf("--plan-to %s: the plan does not show the messages the journal delivered as skipped", to)
+		}
+	}
+	if s.Stats().Stored != stored {
+		t.Errorf("a dry run sent mail: %d stored, want %d", s.Stats().Stored, stored)
 	}
 }
