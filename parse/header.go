@@ -287,18 +287,7 @@ func lostFold(name, value []byte) bool {
 	if c := v[len(v)-1]; c == ';' || c == ',' {
 		return true
 	}
-	quoted := false
-	for i := 0; i < len(v); i++ {
-		switch v[i] {
-		case '\\':
-			if quoted {
-				i++
-			}
-		case '"':
-			quoted = !quoted
-		}
-	}
-	if quoted {
+	if openQuote(v) {
 		return true
 	}
 	if !bytes.EqualFold(name, []byte("Received")) {
@@ -315,4 +304,65 @@ func lostFold(name, value []byte) bool {
 	}
 	last := date[len(date)-1]
 	return bytes.Count(last, []byte(":")) >= 1 && bytes.IndexFunc(last, func(r rune) bool { return r != ':' && (r < '0' || r > '9') }) < 0
+}
+
+// continuesValue reports whether line, a line of the header block that
+// is no field, may be the rest of the open field whose value lostFold
+// found unfinished. Inside an open quoted string anything may follow, and
+// a Received field's pieces (an id, a comment, a zone) have no shape to
+// test. But a parameter list ended by ";" goes on with a parameter
+// ("charset = \"\"") and an address list ended by "," with an address: a
+// line that is neither is the body, begun without its blank line
+// (Q175841), not a piece of the field.
+func continuesValue(name, value, line []byte) bool {
+	l := bytes.TrimSpace(line)
+	if len(l) == 0 {
+		return false
+	}
+	if openQuote(bytes.TrimRight(value, " \t")) {
+		return true
+	}
+	switch {
+	case bytes.EqualFold(name, []byte("Content-Type")), bytes.EqualFold(name, []byte("Content-Disposition")):
+		// token *WSP "=" (RFC 2045 5.1; "*" of RFC 2231 names included).
+		k := 0
+		for k < len(l) && l[k] > ' ' && l[k] < 0x7f && !bytes.ContainsRune([]byte(`()<>@,;:\"/[]?=`), rune(l[k])) {
+			k++
+		}
+		for k > 0 && k < len(l) && (l[k] == ' ' || l[k] == '\t') {
+			k++
+		}
+		return k > 0 && k < len(l) && l[k] == '='
+	case isAddressField(name):
+		return bytes.ContainsAny(l, "@<\":;")
+	}
+	return true
+}
+
+// isAddressField reports whether name is a field holding an address list
+// (RFC 5322 3.6.2, 3.6.3, 3.6.6).
+func isAddressField(name []byte) bool {
+	n := bytes.ToLower(name)
+	n = bytes.TrimPrefix(n, []byte("resent-"))
+	switch string(n) {
+	case "from", "sender", "reply-to", "to", "cc", "bcc":
+		return true
+	}
+	return false
+}
+
+// openQuote reports whether v ends inside a quoted string.
+func openQuote(v []byte) bool {
+	quoted := false
+	for i := 0; i < len(v); i++ {
+		switch v[i] {
+		case '\\':
+			if quoted {
+				i++
+			}
+		case '"':
+			quoted = !quoted
+		}
+	}
+	return quoted
 }

@@ -69,3 +69,44 @@ func TestLostFoldParams(t *testing.T) {
 		t.Errorf("no %s anomaly: %+v", model.AnomUnindentedFold, m.Anomalies)
 	}
 }
+
+// TestLostFoldNotTheBody: a field that cannot end where its line does
+// takes the next line only when that line may be its rest: a parameter
+// after "Content-Type: text/plain;", an address after "To: a@b,". Body
+// text after them is the body, begun without its blank line (Q175841),
+// and the field keeps its value; it took the body in, and a finding
+// "end of file inside the header block" hid the KB's.
+func TestLostFoldNotTheBody(t *testing.T) {
+	for _, c := range []struct {
+		field, line string
+		continues   bool
+	}{
+		{"Content-Type: text/plain;", "Hello world, this is the body", false},
+		{"Content-Type: text/plain;", "charset = \"\"", true},
+		{"Content-Type: text/plain;", "charset*0*=us-ascii''a", true},
+		{"Content-Disposition: attachment;", "filename=a.txt", true},
+		{"Content-Disposition: attachment;", "See the file below.", false},
+		{"To: a@example.org,", "b@example.org", true},
+		{"To: a@example.org,", "\"Bob Hill\" <bhill@contoso.com>", true},
+		{"To: a@example.org,", "Dear all, the minutes follow", false},
+		{"Content-Type: multipart/mixed; boundary=\"----", "_=_NextPart_001\"", true},
+		{"Received: from a by b with", "SMTP id X; Wed, 17 Jun 1998 16:41:18 -0500", true},
+	} {
+		raw := "From: a@example.org\r\nSubject: x\r\n" + c.field + "\r\n" + c.line + "\r\nMore text\r\n"
+		m, err := Parse(bytes.NewReader([]byte(raw)), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var folded, noBlank bool
+		for _, a := range m.Anomalies {
+			folded = folded || a.Code == model.AnomUnindentedFold
+			noBlank = noBlank || a.Code == model.AnomHeaderNoBlankLine
+		}
+		if folded != c.continues {
+			t.Errorf("%q then %q: read as its continuation %v, want %v (%+v)", c.field, c.line, folded, c.continues, m.Anomalies)
+		}
+		if !c.continues && !noBlank {
+			t.Errorf("%q then %q: no %s anomaly: %+v", c.field, c.line, model.AnomHeaderNoBlankLine, m.Anomalies)
+		}
+	}
+}

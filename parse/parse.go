@@ -760,7 +760,7 @@ func (p *parser) nonFieldLine(e *entity, s *segment, top bool) {
 		p.line(s)
 		return
 	}
-	if e.nonHdr == 0 && p.fb.active && (e.lostFolds || lostFold(p.fb.name, p.fb.value)) {
+	if e.nonHdr == 0 && p.fb.active && (e.lostFolds || lostFold(p.fb.name, p.fb.value)) && continuesValue(p.fb.name, p.fb.value, s.data) {
 		// The open field is evidently not finished (see lostFold): this
 		// line is its continuation with the fold's white space lost, as
 		// the KB articles print their examples (Q293288's "charset =
