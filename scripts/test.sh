@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # The one test command: installs what the tests need (Debian packages for the
 # real SMTP peers and the headless browser, Go modules), then runs the whole
-# suite: gofmt, go vet, the Windows build, go test -race, the huge-input
-# tests without the race detector, and a short pass of every fuzz target.
+# suite: gofmt, go vet, the Windows build and its tests under Wine, go test
+# -race, the huge-input tests without the race detector, and a short pass
+# of every fuzz target.
 # .ci/run calls this script; developers run it the same way.
 #
 #   scripts/test.sh              everything
 #   FUZZTIME=60s scripts/test.sh longer fuzz pass
 #   SKIP_FUZZ=1 scripts/test.sh  no fuzz pass (quick local runs)
+#   SKIP_WINE=1 scripts/test.sh  no Windows tests under Wine
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$PATH:/usr/local/go/bin:$HOME/go/bin"
@@ -57,6 +59,12 @@ command -v evtxexport >/dev/null 2>&1 || need+=(libevtx-utils)
 # The README walk-through test drives the CLI in a real pseudo-terminal
 # (cmd/imsforensic/terminal_linux_test.go).
 command -v tmux >/dev/null 2>&1 || need+=(tmux)
+# The Windows test binaries run under Wine (scripts/wine-test.sh), with one
+# DLL built by mingw-w64 that Wine 8.0 lacks.
+if [ -z "${SKIP_WINE:-}" ]; then
+  [ -x /usr/lib/wine/wine64 ] || need+=(wine64)
+  command -v x86_64-w64-mingw32-gcc >/dev/null 2>&1 || need+=(gcc-mingw-w64-x86-64)
+fi
 step "install Debian packages"
 if [ "${#need[@]}" -eq 0 ]; then
   echo "nothing to install: every package the tests need (the need+= lines above) is present"
@@ -88,6 +96,13 @@ GOOS=windows GOARCH=amd64 go build ./...
 # vet's analysers (printf, copylocks, ...) on the Windows-only files too,
 # which nothing else compiles with their tests.
 GOOS=windows GOARCH=amd64 go vet ./...
+
+if [ -z "${SKIP_WINE:-}" ]; then
+  step "the Windows tests under Wine (scripts/wine-test.sh, its CI set)"
+  # The packages of the Windows code paths and of the safety promise; a
+  # failing test fails the run. The full pass: scripts/wine-test.sh.
+  WINE_SET=ci scripts/wine-test.sh
+fi
 
 step "go test -race"
 go test -race -count=1 -timeout 30m ./...

@@ -5,8 +5,9 @@
 # renames, the read handles that keep access times, %LOCALAPPDATA%, case-
 # insensitive names) run nowhere else: CI's Windows step only builds them.
 #
-#   scripts/wine-test.sh                      every package below
+#   scripts/wine-test.sh                      every package with tests
 #   scripts/wine-test.sh ./replay ./inventory some of them
+#   WINE_SET=ci scripts/wine-test.sh          the CI set (scripts/test.sh)
 #   WINE_TEST_DIR=/tmp/w scripts/wine-test.sh keep the prefix, binaries, logs
 #
 # Each package's -test.v output goes to $WINE_TEST_DIR/logs/<pkg>.log; the
@@ -73,23 +74,39 @@ printf '{"Replace":{"%s":"%s"}}\n' \
   "$(go env GOROOT)/src/internal/syscall/windows/zz_wine_deleteat.go" \
   "$root/scripts/wine/deleteat_wine.go.in" >"$overlay"
 
+# Tests left out by -test.skip, each package's named in the summary. In
+# every pass: the tests that need python3 in parse/ and rules/ (whose test
+# files are another owner's); every other test that needs a Unix peer
+# skips by GOOS itself (internal/testpeer). In the CI set also ci_skip.
+declare -A leave_out=(
+  [./parse]='^TestMboxSplitAgainstPython$'
+  [./rules]='^(TestPublicSuites|TestSuiteTreesMatchPythonAndGoMessage)$'
+)
+
+# The CI set: the packages of the Windows code paths and of the safety
+# promise (atomic writes, read-only evidence, locks, the guard, the walk,
+# replay's journal and targets, bisect's probe, the sink's store, the
+# commands), without their slowest tests, which hold no Windows path of
+# their own (the flag sweep's 593 runs, the corpus and demo stories, the
+# sink's minute of random kills). The rest runs in the full pass.
+ci_pkgs=(./internal/atomicfile ./internal/readonly ./internal/lock ./internal/outside ./guard
+  ./inventory ./replay ./replay/bisect ./smtpsink ./cmd/imsforensic)
+declare -A ci_skip=(
+  [./cmd/imsforensic]='^(TestFlagSweep|TestOneVerdictForEveryCorpusScenario|TestDemoTellsTheWholeStory|TestReadmeWalkthroughNumbersAreTheCorpus)$'
+  [./smtpsink]='^TestSIGKILLSeededRandomPoints$'
+)
+
 if [ "$#" -gt 0 ]; then
   pkgs=("$@")
+elif [ "${WINE_SET:-}" = ci ]; then
+  pkgs=("${ci_pkgs[@]}")
+  for k in "${!ci_skip[@]}"; do leave_out[$k]="${ci_skip[$k]}"; done
 else
   # Every package with tests. bench holds benchmark programs whose tests
   # build and time them: no Windows code path there.
   mapfile -t pkgs < <(go list -f '{{if or .TestGoFiles .XTestGoFiles}}{{.Dir}}{{end}}' ./... |
     sed "s|^$root|.|" | grep -v '^\./bench$')
 fi
-
-# Tests that need python3 in packages whose test files are not changed
-# from here (parse/ and rules/ are another owner's): left out by
-# -test.skip, and named in the summary. Every other test that needs a Unix
-# peer skips by GOOS itself (internal/testpeer).
-declare -A leave_out=(
-  [./parse]='^TestMboxSplitAgainstPython$'
-  [./rules]='^(TestPublicSuites|TestSuiteTreesMatchPythonAndGoMessage)$'
-)
 
 failed=0 lines=() notes=()
 for pkg in "${pkgs[@]}"; do
@@ -107,7 +124,7 @@ for pkg in "${pkgs[@]}"; do
   flags=(-test.short -test.v -test.timeout 9m)
   if [ -n "${leave_out[$pkg]:-}" ]; then
     flags+=(-test.skip "${leave_out[$pkg]}")
-    notes+=("$(printf '%-28s not run here (they need python3): %s' "$pkg" "${leave_out[$pkg]}")")
+    notes+=("$(printf '%-28s not run here: %s' "$pkg" "${leave_out[$pkg]}")")
   fi
   rc=0
   (cd "$pkg" && timeout 600 "$WINE" "$exe" "${flags[@]}") >>"$log" 2>&1 || rc=$?
