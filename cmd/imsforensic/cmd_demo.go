@@ -196,6 +196,7 @@ func (d *demo) replayStep(ctx context.Context) error {
 	}
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
+		sink.Close()
 		return fmt.Errorf("demo: listen: %w", err)
 	}
 	sinkCtx, stopSink := context.WithCancel(ctx)
