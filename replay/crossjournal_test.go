@@ -384,7 +384,11 @@ func writeTestJournal(t testing.TB, path, target string, addrs []string, prefix 
 func TestOtherJournalsReadsOnlyThisServers(t *testing.T) {
 	state := t.TempDir()
 	t.Setenv("XDG_STATE_HOME", state)
-	dir := filepath.Join(state, "imsforensic")
+	t.Setenv("LOCALAPPDATA", state) // Windows' (statedir_windows.go)
+	dir, err := StateDir()
+	if err != nil {
+		t.Fatal(err)
+	}
 	mustMkdir(t, dir)
 	r := hostsResolver{"mail.corp.example": {"10.0.0.5"}, "mx.other.example": {"10.0.0.9"}}
 	target := identityTarget(t, "smtp://mail.corp.example:25", r)
