@@ -16,8 +16,8 @@
 #
 # What Wine needs from us (each found by running the binaries; evidence in
 # the files named):
-#  - bcryptprimitives.dll: Go 1.24+ binaries take random bytes from its
-#    ProcessPrng and stop at start ("fatal error: bcryptprimitives.dll not
+#  - bcryptprimitives.dll: Go (1.26 here) takes its random bytes from its
+#    ProcessPrng and stops at start ("fatal error: bcryptprimitives.dll not
 #    found"); Wine 8.0 has no such DLL. scripts/wine/bcryptprimitives.c is
 #    built with mingw-w64 into the prefix's system32.
 #  - Go's delete fallback: Wine 8.0 answers FileDispositionInformationEx

@@ -1,10 +1,10 @@
 /*
  * bcryptprimitives.dll for Wine 8.0, which has none.
  *
- * Go 1.24 and later take their random bytes from ProcessPrng in
- * bcryptprimitives.dll (present since Windows 10) and stop at start-up with
- * "bcryptprimitives.dll not found" when it is missing. Wine gained the DLL
- * in 9.x; Debian bookworm ships 8.0. scripts/wine-test.sh builds this file
+ * Go (1.26 here) takes its random bytes from ProcessPrng in
+ * bcryptprimitives.dll (present since Windows 10) and stops at start-up
+ * with "bcryptprimitives.dll not found" when it is missing, as it is from
+ * Wine 8.0, Debian bookworm's. scripts/wine-test.sh builds this file
  * with mingw-w64 into the test prefix's system32 so that the Windows test
  * binaries start. ProcessPrng is documented to always succeed and return
  * TRUE; RtlGenRandom (advapi32's SystemFunction036) gives the bytes, in
