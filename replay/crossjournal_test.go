@@ -501,3 +501,37 @@ func envInt(name string, def int) int {
 	}
 	return def
 }
+
+// TestCopiesAmongOneRunsSourcesSendOnce: `replay TempIMS COPY --to
+// smtp://S` (the queue and a copy of it in one run, concurrency 2, as a
+// stream): each message is sent once, its copy skipped naming the file
+// sent; a rerun skips both, the copy as delivered from a file of the same
+// content by this journal.
+func TestCopiesAmongOneRunsSourcesSendOnce(t *testing.T) {
+	t.Setenv("XDG_STATE_HOME", t.TempDir())
+	ctx := context.Background()
+	ev, all, _ := crossQueue(t, 3)
+	copyDir := filepath.Join(t.TempDir(), "copy")
+	both := append(append([]*model.Message(nil), all...), copyQueue(t, all, ev, copyDir)...)
+	s := startTestSink(t)
+	stream := func(yield func(*model.Message) error) error {
+		for _, m := range both {
+			if err := yield(m); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	var recs recordsOf
+	sum, err := RunEach(ctx, stream, loopbackTarget(t, s, SMTPOptions{Concurrency: 2}), Options{Sources: []string{ev, copyDir}, Concurrency: 2}, recs.out)
+	if err != nil || sum.Written != 4 || sum.Skipped != 4 || recs.count(model.ResultSkipped, "same content as "+ev) != 4 {
+		t.Fatalf("replay TempIMS COPY: written %d, skipped %d, %v\n%+v", sum.Written, sum.Skipped, err, recs.recs)
+	}
+	sum, err = Run(ctx, both, loopbackTarget(t, s, SMTPOptions{}), Options{Sources: []string{ev, copyDir}}, nil)
+	if err != nil || sum.Written != 0 || sum.Skipped != 8 || sum.Reasons[model.OutcomeSkipped][reasonSameInRun] != 4 {
+		t.Errorf("rerun: written %d, skipped %d, %v: %v", sum.Written, sum.Skipped, err, sum.Reasons)
+	}
+	if st := s.Stats(); st.Stored != 4 || st.Duplicates != 0 {
+		t.Errorf("the sink stored %d, duplicates %d; want 4, 0", st.Stored, st.Duplicates)
+	}
+}
