@@ -41,6 +41,7 @@
 //	internal/sinktest   the sink on 127.0.0.1:0 for other packages' tests
 //	internal/testqueue  a small queue folder with culprits, for the tests of bisect and the CLI
 //	internal/teststate  a per-user state folder of the tests' own, so no test writes into the user's
+//	internal/testpeer   tests with a Unix peer (swaks, Postfix, Python, Chromium) skip on Windows, saying which
 //	internal/heapmeter  the peak heap of a piece of work, for the tests of bounded-memory paths
 //	internal/stopwait   the wait for a stopped test server: a hang fails at once, with the stacks
 //	bench, bench/...    benchmark programs (docs/benchmarks.md), never imported

@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/imsforensic/imsforensic/internal/testpeer"
 	"github.com/imsforensic/imsforensic/model"
 )
 
@@ -114,6 +115,7 @@ func normString(s string) string {
 
 func evtexportBinary(t *testing.T) string {
 	t.Helper()
+	testpeer.UnixOnly(t, "evtexport (libevt-utils)")
 	bin, err := exec.LookPath("evtexport")
 	if err != nil {
 		if os.Getenv("CI") == "true" {

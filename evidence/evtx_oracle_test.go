@@ -19,6 +19,8 @@ import (
 	"testing"
 	"time"
 	"unicode/utf8"
+
+	"github.com/imsforensic/imsforensic/internal/testpeer"
 )
 
 // The oracle test: every record of every .evtx in testdata/evtx is read by
@@ -137,6 +139,7 @@ func evtxTestFiles(t *testing.T) []string {
 
 func needOracle(t *testing.T, what string, err error) {
 	t.Helper()
+	testpeer.UnixOnly(t, what)
 	if os.Getenv("CI") == "true" {
 		t.Fatalf("%s is needed in CI (scripts/test.sh installs it): %v", what, err)
 	}

@@ -3,6 +3,7 @@ package inventory
 import (
 	"math/rand/v2"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -137,7 +138,9 @@ func TestJoinEntryIsJoin(t *testing.T) {
 			fast++
 		}
 	}
-	if fast < 2000 {
+	// isCleanDir is false on Windows (the fast join is Unix's): there the
+	// test holds joinEntry to filepath.Join alone.
+	if fast < 2000 && runtime.GOOS != "windows" {
 		t.Fatalf("only %d clean folders drawn", fast)
 	}
 }

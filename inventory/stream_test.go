@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -129,8 +130,15 @@ func TestScanEachReportsSkippedDirs(t *testing.T) {
 		}
 		os.WriteFile(filepath.Join(dir, d, "f"), []byte("Subject: x\r\n\r\nb\r\n"), 0o644)
 	}
-	if err := os.Symlink(filepath.Join(dir, "Logs"), filepath.Join(dir, "Pickup", "Log")); err != nil {
-		t.Fatal(err)
+	// Windows makes symbolic links only with a privilege, and Wine 8.0's
+	// CreateSymbolicLinkW says it made one and makes none: the link case
+	// is Unix's (as in guard's and replay's tests).
+	wantMessages := 1 // Pickup/f
+	if runtime.GOOS != "windows" {
+		if err := os.Symlink(filepath.Join(dir, "Logs"), filepath.Join(dir, "Pickup", "Log")); err != nil {
+			t.Fatal(err)
+		}
+		wantMessages++ // Pickup/Log: a link, a record of its own
 	}
 	var got []string
 	n := 0
@@ -140,7 +148,7 @@ func TestScanEachReportsSkippedDirs(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := []string{filepath.Join(dir, "IN", "Log"), filepath.Join(dir, "Logs"), filepath.Join(dir, "OUT", "x", "BACKUP")}
-	if !slices.Equal(got, want) || n != 2 { // Pickup/f and Pickup/Log (a link: a record of its own)
+	if !slices.Equal(got, want) || n != wantMessages {
 		t.Errorf("skipped %v (%d messages), want %v", got, n, want)
 	}
 }

@@ -180,17 +180,15 @@ func firstJournalLine(path string) (*model.JournalHeader, error) {
 var inertLines = [][]byte{[]byte(`"result":"planned"`), []byte(`"result":"skipped"`), []byte(`"result":"held"`)}
 
 // journalLine is the part of a replay record that says what became of a
-// message.
+// message (the fields of model.ReplayRecord that journalState.add reads
+// for a send: no Dest, an SMTP delivery is never undone).
 type journalLine struct {
 	Type         model.RecordType   `json:"type"`
 	Path         string             `json:"path"`
 	Action       model.ReplayAction `json:"action"`
-	Dest         string             `json:"dest"`
 	SHA256Before string             `json:"sha256_before"`
 	Result       model.ReplayResult `json:"result"`
 	Reason       string             `json:"reason"`
-	Target       string             `json:"target"`
-	MboxOrdinal  int                `json:"mbox_ordinal"`
 }
 
 // read adds one journal of this server: it replays its lines through
@@ -205,8 +203,16 @@ func (o *otherJournals) read(path string) error {
 	js := newJournalState()
 	js.noRecords = true
 	br := bufio.NewReaderSize(f, 64<<10)
+	var long []byte // a line longer than the buffer, gathered
 	for {
-		line, err := br.ReadBytes('\n')
+		line, err := br.ReadSlice('\n')
+		if errors.Is(err, bufio.ErrBufferFull) {
+			long = append(long, line...)
+			continue
+		}
+		if long != nil {
+			line, long = append(long, line...), nil
+		}
 		o.bytes += int64(len(line))
 		if len(line) > 0 {
 			o.lines++
@@ -255,8 +261,7 @@ func (o *otherJournals) addLine(js *journalState, line []byte) {
 	if json.Unmarshal(line, &l) != nil || l.Type != model.TypeReplay {
 		return // the header, or a line torn by a kill
 	}
-	js.add(model.ReplayRecord{Type: l.Type, Path: l.Path, Action: l.Action, Dest: l.Dest, SHA256Before: l.SHA256Before,
-		Result: l.Result, Reason: l.Reason, Target: l.Target, MboxOrdinal: l.MboxOrdinal})
+	js.add(model.ReplayRecord{Type: l.Type, Path: l.Path, Action: l.Action, SHA256Before: l.SHA256Before, Result: l.Result, Reason: l.Reason})
 }
 
 // shaKey is a hex sha256 as 32 bytes (anything else hashed, so that it

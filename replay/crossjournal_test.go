@@ -3,10 +3,13 @@ package replay
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"net"
 	"os"
 	"path/filepath"
+	"runtime"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -334,4 +337,167 @@ func readFile(t *testing.T, p string) string {
 		t.Fatal(err)
 	}
 	return string(b)
+}
+
+// writeTestJournal writes a journal as a replay into target leaves it:
+// its header (with addrs), then per message the plan, begin and done
+// lines (the done record with the replies a server gives), the message of
+// source sha256 sha256(prefix, i). It returns the shas.
+func writeTestJournal(t testing.TB, path, target string, addrs []string, prefix string, n int) []string {
+	t.Helper()
+	h := model.JournalHeader{Type: model.TypeJournal, Schema: model.SchemaVersion, Target: target, Sources: []string{"/evidence/" + prefix}, Version: "test", Time: time.Unix(0, 0).UTC(), Addresses: addrs}
+	b, err := json.Marshal(h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b = append(b, '\n')
+	shas := make([]string, n)
+	for i := range n {
+		shas[i] = sha([]byte(fmt.Sprintf("%s %d", prefix, i)))
+		base := model.ReplayRecord{Type: model.TypeReplay, Schema: model.SchemaVersion, Path: fmt.Sprintf("/evidence/%s/IN/M%07d", prefix, i),
+			Target: target, Dest: "10.0.0.5:25", SHA256Before: shas[i], Time: time.Unix(int64(i), 0).UTC()}
+		plan, begin, done := base, base, base
+		plan.Action, plan.Result = model.ActionPlan, model.ResultPlanned
+		begin.Action, begin.Result = model.ActionSend, model.ResultBegin
+		done.Action, done.Result, done.SHA256Before, done.SHA256After, done.Bytes = model.ActionSend, model.ResultOK, sha([]byte(shas[i])), sha([]byte(shas[i])), 2048
+		done.Reason = "envid=imsf-" + shas[i][:32]
+		done.Replies = []model.SMTPReply{{Command: "MAIL", Code: 250, EnhancedCode: "2.1.0", Text: "OK"}, {Command: "RCPT <b@example.com>", Code: 250, EnhancedCode: "2.1.5", Text: "OK"}, {Command: "DATA", Code: 250, EnhancedCode: "2.0.0", Text: "OK: queued as " + shas[i][:12]}}
+		for _, r := range []model.ReplayRecord{plan, begin, done} {
+			if b, err = r.AppendJSON(b); err != nil {
+				t.Fatal(err)
+			}
+			b = append(b, '\n')
+		}
+	}
+	if err := os.WriteFile(path, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return shas
+}
+
+// TestOtherJournalsReadsOnlyThisServers: of the state folder's journals,
+// only the first line of those of other servers (another port, another
+// address, a folder target) is read; those of this server (by their
+// recorded address, or an old journal's host resolved now) are read once,
+// whole, and what they delivered is known by its source sha256, bound to
+// the journal; a journal beside a --journal given elsewhere counts too.
+func TestOtherJournalsReadsOnlyThisServers(t *testing.T) {
+	state := t.TempDir()
+	t.Setenv("XDG_STATE_HOME", state)
+	dir := filepath.Join(state, "imsforensic")
+	mustMkdir(t, dir)
+	r := hostsResolver{"mail.corp.example": {"10.0.0.5"}, "mx.other.example": {"10.0.0.9"}}
+	target := identityTarget(t, "smtp://mail.corp.example:25", r)
+	j := func(name string) string { return filepath.Join(dir, name) }
+	ours := writeTestJournal(t, j("replay-smtp-10.0.0.5-25-aaaaaaaaaaaa.jsonl"), "smtp://10.0.0.5", []string{"10.0.0.5:25"}, "a", 20)
+	old := writeTestJournal(t, j("replay-smtp-mail.corp.example-25-bbbbbbbbbbbb.jsonl"), "smtp://MAIL.corp.example:25", nil, "b", 20)
+	theirs := writeTestJournal(t, j("replay-smtp-mx.other.example-25-cccccccccccc.jsonl"), "smtp://mx.other.example", []string{"10.0.0.9:25"}, "c", 20)
+	port := writeTestJournal(t, j("replay-smtp-10.0.0.5-2525-dddddddddddd.jsonl"), "smtp://10.0.0.5:2525", []string{"10.0.0.5:2525"}, "d", 20)
+	writeTestJournal(t, j("replay-pickup-Pickup-eeeeeeeeeeee.jsonl"), "pickup:/x/Pickup", nil, "e", 20)
+	elsewhere := t.TempDir()
+	beside := writeTestJournal(t, filepath.Join(elsewhere, "monday.jsonl"), "smtp://10.0.0.5:25", []string{"10.0.0.5:25"}, "f", 20)
+
+	o, err := readOtherJournals(target, filepath.Join(elsewhere, "tuesday.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o.seen != 5 || len(o.paths) != 3 || o.lines != 3*(1+3*20) {
+		t.Errorf("looked at %d journals, read %d (%v), %d lines; want 5, 3, %d", o.seen, len(o.paths), o.paths, o.lines, 3*(1+3*20))
+	}
+	for _, c := range []struct {
+		shas []string
+		want msgState
+	}{{ours, stateWritten}, {old, stateWritten}, {beside, stateWritten}, {theirs, stateNone}, {port, stateNone}} {
+		for _, s := range c.shas {
+			if st, _ := o.lookup(s); st != c.want {
+				t.Fatalf("%s: %v, want %v", s, st, c.want)
+			}
+		}
+	}
+	if _, p := o.lookup(beside[3]); p != filepath.Join(elsewhere, "monday.jsonl") {
+		t.Errorf("the message is bound to %s", p)
+	}
+	if len(o.done) != 60 || len(o.doubt) != 0 {
+		t.Errorf("holds %d delivered and %d in doubt, want 60 and 0", len(o.done), len(o.doubt))
+	}
+}
+
+// BenchmarkOtherJournals is the cost docs/robustness.md states: a state
+// folder of IMSF_XJ_JOURNALS journals (50) of IMSF_XJ_MESSAGES messages
+// (2,000) each, to this server ("this-server") or to another one
+// ("other-server", first lines only), against reading one journal of the
+// same lines as a resume does ("own-journal").
+//
+//	go test ./replay -run '^$' -bench OtherJournals -benchmem -count 5
+func BenchmarkOtherJournals(b *testing.B) {
+	journals, msgs := envInt("IMSF_XJ_JOURNALS", 50), envInt("IMSF_XJ_MESSAGES", 2000)
+	state := b.TempDir()
+	b.Setenv("XDG_STATE_HOME", state)
+	dir := filepath.Join(state, "imsforensic")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		b.Fatal(err)
+	}
+	for i := range journals {
+		writeTestJournal(b, filepath.Join(dir, fmt.Sprintf("replay-smtp-10.0.0.5-25-%012d.jsonl", i)), "smtp://10.0.0.5", []string{"10.0.0.5:25"}, fmt.Sprintf("j%d", i), msgs)
+	}
+	var size int64
+	var whole []byte
+	ents, _ := os.ReadDir(dir)
+	for _, e := range ents {
+		p, _ := os.ReadFile(filepath.Join(dir, e.Name()))
+		size += int64(len(p))
+		whole = append(whole, p[bytes.IndexByte(p, '\n')+1:]...)
+	}
+	own := filepath.Join(b.TempDir(), "own.jsonl")
+	if err := os.WriteFile(own, append([]byte(`{"type":"journal","schema":1,"target":"smtp://10.0.0.5","sources":[],"version":"t"}`+"\n"), whole...), 0o644); err != nil {
+		b.Fatal(err)
+	}
+	run := func(name string, target string) {
+		b.Run(name, func(b *testing.B) {
+			tg, err := NewSMTPTarget(target, SMTPOptions{Resolver: hostsResolver{}})
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer tg.Close()
+			b.SetBytes(size)
+			// What the result holds, measured once outside the timing.
+			var before, after runtime.MemStats
+			runtime.GC()
+			runtime.ReadMemStats(&before)
+			o, err := readOtherJournals(tg, filepath.Join(dir, "own.jsonl"))
+			if err != nil {
+				b.Fatal(err)
+			}
+			runtime.GC()
+			runtime.ReadMemStats(&after)
+			held := after.HeapAlloc - min(after.HeapAlloc, before.HeapAlloc)
+			if want := 0; name == "this-server" && len(o.done) != journals*msgs || name != "this-server" && len(o.done) != want {
+				b.Fatalf("%d delivered known", len(o.done))
+			}
+			runtime.KeepAlive(o)
+			for b.Loop() {
+				if _, err := readOtherJournals(tg, filepath.Join(dir, "own.jsonl")); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(held), "held-B")
+		})
+	}
+	run("this-server", "smtp://10.0.0.5:25")
+	run("other-server", "smtp://10.0.0.6:25")
+	b.Run("own-journal", func(b *testing.B) {
+		b.SetBytes(size)
+		for b.Loop() {
+			if _, err := readJournal(own, false); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
+
+func envInt(name string, def int) int {
+	if n, err := strconv.Atoi(os.Getenv(name)); err == nil && n > 0 {
+		return n
+	}
+	return def
 }

@@ -20,6 +20,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/imsforensic/imsforensic/internal/testpeer"
 	"github.com/imsforensic/imsforensic/smtpsink"
 )
 
@@ -107,6 +108,7 @@ c.stop()
 
 func startAiosmtpd(t *testing.T) (addr, log string) {
 	t.Helper()
+	testpeer.UnixOnly(t, "python3-aiosmtpd")
 	py := "/usr/bin/python3" // Debian's, where python3-aiosmtpd lives
 	if out, err := exec.Command(py, "-c", "import aiosmtpd").CombinedOutput(); err != nil {
 		t.Fatalf("aiosmtpd not importable by %s (%v: %s): run scripts/test.sh, which installs python3-aiosmtpd", py, err, out)

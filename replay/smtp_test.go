@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/imsforensic/imsforensic/internal/sinktest"
+	"github.com/imsforensic/imsforensic/internal/testpeer"
 	"github.com/imsforensic/imsforensic/model"
 	"github.com/imsforensic/imsforensic/smtpsink"
 )
@@ -377,6 +378,7 @@ func (s *smtpSyncBuffer) String() string {
 // reference server users compare against. A missing binary is a failure:
 // scripts/test.sh installs postfix.
 func TestSMTPReplayIntoPostfixSmtpSink(t *testing.T) {
+	testpeer.UnixOnly(t, "Postfix's smtp-sink")
 	bin, err := exec.LookPath("smtp-sink")
 	if err != nil {
 		if _, serr := os.Stat("/usr/sbin/smtp-sink"); serr == nil {

@@ -13,6 +13,7 @@ import (
 
 	"github.com/imsforensic/imsforensic/corpus"
 	"github.com/imsforensic/imsforensic/evidence"
+	"github.com/imsforensic/imsforensic/internal/testpeer"
 	"github.com/imsforensic/imsforensic/inventory"
 	"github.com/imsforensic/imsforensic/model"
 	"github.com/imsforensic/imsforensic/replay"
@@ -130,6 +131,7 @@ const chromiumPath = "/usr/bin/chromium"
 // its crash markers. Set IMSF_HTML_OUT to keep the file (for the README
 // screenshot).
 func TestHTMLRendersInHeadlessChromium(t *testing.T) {
+	testpeer.UnixOnly(t, "headless Chromium")
 	if _, err := os.Stat(chromiumPath); err != nil {
 		t.Fatalf("%s not found: run scripts/test.sh, which installs chromium (%v)", chromiumPath, err)
 	}

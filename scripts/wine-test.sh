@@ -82,7 +82,16 @@ else
     sed "s|^$root|.|" | grep -v '^\./bench$')
 fi
 
-failed=0 lines=()
+# Tests that need python3 in packages whose test files are not changed
+# from here (parse/ and rules/ are another owner's): left out by
+# -test.skip, and named in the summary. Every other test that needs a Unix
+# peer skips by GOOS itself (internal/testpeer).
+declare -A leave_out=(
+  [./parse]='^TestMboxSplitAgainstPython$'
+  [./rules]='^(TestPublicSuites|TestSuiteTreesMatchPythonAndGoMessage)$'
+)
+
+failed=0 lines=() notes=()
 for pkg in "${pkgs[@]}"; do
   name=$(echo "${pkg#./}" | tr / _)
   [ "$name" != "." ] || name=root
@@ -95,8 +104,13 @@ for pkg in "${pkgs[@]}"; do
   fi
   # The test binary runs in the package's folder, as go test runs it
   # (testdata paths are relative); Wine maps it to Z:\...
+  flags=(-test.short -test.v -test.timeout 9m)
+  if [ -n "${leave_out[$pkg]:-}" ]; then
+    flags+=(-test.skip "${leave_out[$pkg]}")
+    notes+=("$(printf '%-28s not run here (they need python3): %s' "$pkg" "${leave_out[$pkg]}")")
+  fi
   rc=0
-  (cd "$pkg" && timeout 600 "$WINE" "$exe" -test.short -test.v -test.timeout 9m) >>"$log" 2>&1 || rc=$?
+  (cd "$pkg" && timeout 600 "$WINE" "$exe" "${flags[@]}") >>"$log" 2>&1 || rc=$?
   pass=$(grep -c -- '^\s*--- PASS' "$log" || true)
   fail=$(grep -c -- '^\s*--- FAIL' "$log" || true)
   skip=$(grep -c -- '^\s*--- SKIP' "$log" || true)
@@ -114,4 +128,5 @@ done
 
 printf '\n== Windows tests under Wine (%s), logs in %s\n' "$("$WINE" --version 2>/dev/null)" "$dir/logs"
 printf '%s\n' "${lines[@]}"
+[ "${#notes[@]}" -eq 0 ] || printf 'left out: %s\n' "${notes[@]}"
 exit "$failed"

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/imsforensic/imsforensic/internal/testpeer"
 )
 
 // These tests drive the sink with the clients users have: Python's smtplib
@@ -13,6 +15,7 @@ import (
 // scripts/test.sh installs them.
 
 func TestPythonSmtplibIntoSink(t *testing.T) {
+	testpeer.UnixOnly(t, "python3 (smtplib)")
 	py, err := exec.LookPath("python3")
 	if err != nil {
 		t.Fatalf("python3 not found (%v): run scripts/test.sh, which installs the test dependencies", err)
@@ -43,6 +46,7 @@ with smtplib.SMTP(sys.argv[1], int(sys.argv[2]), timeout=20) as c:
 }
 
 func TestSwaksIntoSink(t *testing.T) {
+	testpeer.UnixOnly(t, "swaks")
 	swaks, err := exec.LookPath("swaks")
 	if err != nil {
 		t.Fatalf("swaks not found (%v): run scripts/test.sh, which installs it (apt-get install swaks)", err)

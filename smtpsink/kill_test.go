@@ -143,9 +143,11 @@ func TestSIGKILLLosesNothingAcknowledged(t *testing.T) {
 	t.Logf("%d acknowledged, %d stored", n, len(stored))
 
 	// A restart moves the leftovers away: no partial file stays visible.
-	if _, err := New(Config{Store: dir}); err != nil {
+	s, err := New(Config{Store: dir})
+	if err != nil {
 		t.Fatal(err)
 	}
+	defer s.Close()
 	entries, _ := os.ReadDir(dir)
 	for _, e := range entries {
 		name := e.Name()

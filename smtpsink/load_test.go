@@ -385,7 +385,8 @@ func TestServeRefusesNonLoopbackListener(t *testing.T) {
 	if err != nil {
 		t.Skipf("cannot listen on 0.0.0.0: %v", err)
 	}
-	s, err := New(Config{Store: t.TempDir()})
+	store := t.TempDir()
+	s, err := New(Config{Store: store})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -397,6 +398,16 @@ func TestServeRefusesNonLoopbackListener(t *testing.T) {
 	if c, err := net.DialTimeout("tcp", l.Addr().String(), time.Second); err == nil {
 		c.Close()
 		t.Fatal("the refused listener still accepts connections")
+	}
+	// The refusal released the store (its lock and checkpoint handle,
+	// which on Windows also kept the folder from being deleted): another
+	// sink opens it.
+	s2, err := New(Config{Store: store})
+	if err != nil {
+		t.Fatalf("the store after a refused Serve: %v", err)
+	}
+	if err := s2.Close(); err != nil {
+		t.Error(err)
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"net"
 	"os"
+	"runtime"
 	"strings"
 	"syscall"
 	"testing"
@@ -15,6 +16,9 @@ import (
 // A store that cannot be written answers 4xx (the client keeps the message
 // and retries; a 5xx makes a real MTA bounce it) and never shows a path.
 func TestStoreFailureIs451WithoutPath(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("Windows deletes no file a process holds open without FILE_SHARE_DELETE (the running sink's .checkpoint): a store vanishing under the sink cannot be made this way there")
+	}
 	s := startSink(t)
 	rc := dialRaw(t, s)
 	rc.expect("EHLO x", 250)

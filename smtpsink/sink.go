@@ -155,11 +155,13 @@ func New(cfg Config) (*Sink, error) {
 // Serve serves SMTP on l until ctx is cancelled, Shutdown is called or
 // ExitAfter messages were stored; then it shuts down gracefully (a few
 // seconds for open transactions) and returns nil. l must be a loopback
-// listener unless AllowNonLoopback. Serve closes l.
+// listener unless AllowNonLoopback. Serve closes l and, when it returns
+// (a refusal too), the store.
 func (s *Sink) Serve(ctx context.Context, l net.Listener) error {
 	if !s.cfg.AllowNonLoopback {
 		if err := checkLoopbackAddr(l.Addr().String()); err != nil {
 			l.Close()
+			s.Close()
 			return err
 		}
 	}
@@ -241,11 +243,13 @@ func (s *Sink) waitInflight(ctx context.Context) {
 	}
 }
 
-// ListenAndServe listens on Config.Listen and calls Serve.
+// ListenAndServe listens on Config.Listen and calls Serve; a listener
+// that cannot be opened closes the store (Close).
 func (s *Sink) ListenAndServe(ctx context.Context) error {
 	var lc net.ListenConfig
 	l, err := lc.Listen(ctx, "tcp", s.cfg.Listen)
 	if err != nil {
+		s.Close()
 		return fmt.Errorf("smtpsink: listen on %s: %w", s.cfg.Listen, err)
 	}
 	return s.Serve(ctx, l)
@@ -267,6 +271,13 @@ func (s *Sink) ActiveConnections() int64 {
 	}
 	return s.listener.active.Load()
 }
+
+// Close releases the store of a sink that New made and Serve did not
+// run (a listener that could not be opened, a refused one): its lock and
+// checkpoint handle, which on Windows keep the store folder from being
+// moved or deleted while the process lives. Serve closes the store
+// itself when it returns; Close after that does nothing.
+func (s *Sink) Close() error { return s.store.close() }
 
 // Shutdown stops accepting connections and waits for open ones to end
 // until ctx is done, then closes them. Messages acknowledged so far are

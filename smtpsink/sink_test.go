@@ -266,12 +266,16 @@ func TestNonLoopbackRefused(t *testing.T) {
 		}
 	}
 	for _, addr := range []string{"127.0.0.1:2525", "[::1]:25", "localhost:2525"} {
-		if _, err := New(Config{Store: t.TempDir(), Listen: addr}); err != nil {
+		if s, err := New(Config{Store: t.TempDir(), Listen: addr}); err != nil {
 			t.Errorf("%s: %v", addr, err)
+		} else {
+			s.Close()
 		}
 	}
-	if _, err := New(Config{Store: t.TempDir(), Listen: "0.0.0.0:2525", AllowNonLoopback: true}); err != nil {
+	if s, err := New(Config{Store: t.TempDir(), Listen: "0.0.0.0:2525", AllowNonLoopback: true}); err != nil {
 		t.Errorf("AllowNonLoopback: %v", err)
+	} else {
+		s.Close()
 	}
 }
 

@@ -76,6 +76,9 @@ type store struct {
 	commit atomicfile.Committer
 	ckpt   *atomicfile.Checkpoint
 	lk     *lock.Lock // the store's: one sink at a time
+	// closed: close ran (Serve's end, or Sink.Close for a sink never
+	// served); a second close does nothing.
+	closed sync.Once
 
 	mu         sync.Mutex
 	seq        uint64
@@ -200,15 +203,18 @@ func (st *store) settledBelow() (string, uint64) {
 // close writes a last checkpoint (nothing is in flight once the sessions
 // are gone), closes it and lets another sink have the store.
 func (st *store) close() error {
-	below, _ := st.settledBelow()
-	err := st.writeCheckpoint(below)
-	if err == nil {
-		err = st.ckpt.Sync()
-	}
-	if cerr := st.ckpt.Close(); err == nil {
-		err = cerr
-	}
-	st.lk.Unlock()
+	var err error
+	st.closed.Do(func() {
+		below, _ := st.settledBelow()
+		err = st.writeCheckpoint(below)
+		if err == nil {
+			err = st.ckpt.Sync()
+		}
+		if cerr := st.ckpt.Close(); err == nil {
+			err = cerr
+		}
+		st.lk.Unlock()
+	})
 	return err
 }
 

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/imsforensic/imsforensic/internal/testpeer"
 )
 
 // authSink runs a sink that offers STARTTLS (self-signed) and requires
@@ -36,6 +38,7 @@ func TestSinkRequiresAuthAndTLSFirst(t *testing.T) {
 }
 
 func TestSwaksTLSAuthIntoSink(t *testing.T) {
+	testpeer.UnixOnly(t, "swaks with Net::SSLeay")
 	swaks, err := exec.LookPath("swaks")
 	if err != nil {
 		t.Fatalf("swaks not found (%v): run scripts/test.sh, which installs it with libnet-ssleay-perl", err)
@@ -76,6 +79,7 @@ func TestSwaksTLSAuthIntoSink(t *testing.T) {
 }
 
 func TestPythonSmtplibTLSAuthIntoSink(t *testing.T) {
+	testpeer.UnixOnly(t, "python3 (smtplib)")
 	py, err := exec.LookPath("python3")
 	if err != nil {
 		t.Fatalf("python3 not found (%v): run scripts/test.sh", err)

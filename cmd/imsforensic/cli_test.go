@@ -51,6 +51,7 @@ func golden(t *testing.T, name, got, tmp string) {
 	t.Helper()
 	got = strings.ReplaceAll(got, filepath.ToSlash(tmp), "$SAMPLE")
 	got = strings.ReplaceAll(got, tmp, "$SAMPLE")
+	got = unixPaths(got, tmp)
 	path := filepath.Join("testdata", "golden", name)
 	if *update {
 		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {

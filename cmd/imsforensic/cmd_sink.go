@@ -245,6 +245,7 @@ func runSink(ctx context.Context, opts *sinkOptions, g *globals, args []string) 
 	if err != nil {
 		return err // the store: it cannot be opened, or another sink holds it
 	}
+	defer s.Close() // when Serve did not run: the port was in use
 	if n := s.Stats().Quarantined; n > 0 {
 		// What a killed sink or a crashed machine left of messages it never
 		// acknowledged: said once, beside the log's quarantined lines.

@@ -1,9 +1,9 @@
 package main
 
 import (
-	"net"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -24,11 +24,7 @@ func TestFlagSweepFindings(t *testing.T) {
 	}
 	out := t.TempDir()
 	sock := filepath.Join(t.TempDir(), "sock")
-	sl, err := net.Listen("unix", sock)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer sl.Close()
+	haveSock := unixSocketFile(t, sock)
 	for _, tc := range []struct {
 		name string
 		args func(evid string) []string
@@ -101,6 +97,9 @@ func TestFlagSweepFindings(t *testing.T) {
 		{"to-inside-evidence", func(e string) []string { return []string{"replay", e, "--to", "imcdata:" + e} }, []string{"--to", "inside the evidence"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
+			if !haveSock && slices.Contains(tc.args(""), sock) {
+				t.Skip("no unix socket file here (see unixSocketFile)")
+			}
 			evid := sampleCopy(t)
 			before := snapshot(t, evid)
 			notesBefore, _ := os.ReadFile(notes)
@@ -126,7 +125,7 @@ func TestFlagSweepFindings(t *testing.T) {
 			if b, _ := os.ReadFile(notes); string(b) != string(notesBefore) {
 				t.Errorf("the file given as a journal changed: %q", b)
 			}
-			if fi, err := os.Lstat(sock); err != nil || fi.Mode()&os.ModeSocket == 0 {
+			if fi, err := os.Lstat(sock); haveSock && (err != nil || fi.Mode()&os.ModeSocket == 0) {
 				t.Errorf("the socket file was replaced (%v)", err)
 			}
 			if _, err := os.Stat(notes + ".lock"); err == nil {

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"net"
 	"os"
 	"path/filepath"
 	"runtime/debug"
@@ -343,11 +342,10 @@ func TestFlagSweep(t *testing.T) {
 	defer func() { t.Logf("sweep took %v", time.Since(start).Round(time.Millisecond)) }()
 
 	special := filepath.Join(root, "sock")
-	sl, err := net.Listen("unix", special)
-	if err != nil {
-		t.Fatal(err)
+	haveSpecial := unixSocketFile(t, special)
+	if !haveSpecial {
+		cases = slices.DeleteFunc(cases, func(sc sweepCase) bool { return sc.value == "special-file" })
 	}
-	defer sl.Close()
 	file := filepath.Join(root, "a-file")
 	os.WriteFile(file, []byte("not a folder\n"), 0o644)
 	for i, sc := range cases {
@@ -374,7 +372,7 @@ func TestFlagSweep(t *testing.T) {
 		if after := snapshot(t, e.evid); !writesWhereTold[sc.cmd] && !cmp.Equal(before, after) {
 			t.Errorf("%s: the evidence changed: %s", name, cmp.Diff(before, after))
 		}
-		if fi, err := os.Lstat(special); err != nil || fi.Mode()&os.ModeSocket == 0 {
+		if fi, err := os.Lstat(special); haveSpecial && (err != nil || fi.Mode()&os.ModeSocket == 0) {
 			t.Fatalf("%s: the socket file given as a value was replaced (%v)", name, err)
 		}
 		for _, dir := range []string{e.out, state, cwd} {

@@ -13,8 +13,8 @@ import (
 // to it, and "cd TempIMS && imsforensic bisect ." wrote its journal into
 // the evidence. Each is refused now (exit 2) and the evidence is as it was.
 func TestNoOutputInsideEvidence(t *testing.T) {
-	t.Setenv("XDG_STATE_HOME", t.TempDir())
-	probe := "true {}"
+	journals := stateFolder(t, t.TempDir())
+	probe := trueProbe
 	cases := []struct {
 		name string
 		args func(ev, spool string) []string
@@ -69,7 +69,7 @@ func TestNoOutputInsideEvidence(t *testing.T) {
 				if code != exitOK {
 					t.Errorf("exit %d, want 0 with the journal outside the evidence\nstdout:\n%s\nstderr:\n%s", code, out, errOut)
 				}
-				if !strings.Contains(errOut, os.Getenv("XDG_STATE_HOME")) {
+				if !strings.Contains(errOut, journals) {
 					t.Errorf("journal not in the state folder:\n%s", errOut)
 				}
 				return
@@ -146,8 +146,7 @@ func TestCorpusOutRefusesNonEmptyFolder(t *testing.T) {
 // the per-user state folder, never the current folder nor beside the
 // target, and says where on stderr and in the summary.
 func TestReplayJournalInStateFolder(t *testing.T) {
-	state := t.TempDir()
-	t.Setenv("XDG_STATE_HOME", state)
+	journals := stateFolder(t, t.TempDir())
 	ev := sampleCopy(t)
 	pickup := filepath.Join(t.TempDir(), "Imcdata", "Pickup")
 	if err := os.MkdirAll(pickup, 0o755); err != nil {
@@ -158,7 +157,7 @@ func TestReplayJournalInStateFolder(t *testing.T) {
 	if code != exitOK && code != exitRefused {
 		t.Fatalf("exit %d\n%s\n%s", code, out, errOut)
 	}
-	want := filepath.Join(state, "imsforensic", "replay-pickup-Pickup-")
+	want := filepath.Join(journals, "replay-pickup-Pickup-")
 	if !strings.Contains(errOut, "journal: "+want) || !strings.Contains(out, "journal: "+want) {
 		t.Errorf("journal not named in the state folder on stderr and in the summary:\nstdout:\n%s\nstderr:\n%s", out, errOut)
 	}

@@ -10,7 +10,6 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
-	"runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -252,17 +251,15 @@ func TestOverviewNamesTheFirstSteps(t *testing.T) {
 }
 
 // TestBisectCreatesNothingInTheEvidence: a per-user state folder that
-// lies inside the evidence (XDG_STATE_HOME pointing into the copied
-// queue) makes bisect refuse its default journal (exit 2), and the folder
-// is not created there first: no command writes into an input folder.
+// lies inside the evidence (XDG_STATE_HOME, or LOCALAPPDATA on Windows,
+// pointing into the copied queue) makes bisect refuse its default
+// journal (exit 2), and the folder is not created there first: no command
+// writes into an input folder.
 func TestBisectCreatesNothingInTheEvidence(t *testing.T) {
-	if runtime.GOOS == "windows" {
-		t.Skip("the state folder is %LOCALAPPDATA% there")
-	}
 	src := sampleCopy(t)
 	state := filepath.Join(src, "IN", "state")
-	t.Setenv("XDG_STATE_HOME", state)
-	_, errOut, code := runCLI(t, "", "bisect", src, "--probe", "true {}")
+	stateFolder(t, state)
+	_, errOut, code := runCLI(t, "", "bisect", src, "--probe", trueProbe)
 	if code != exitUsage || !strings.Contains(errOut, "inside the input folder") {
 		t.Errorf("exit %d, stderr %q; want 2 and the refusal", code, errOut)
 	}

@@ -74,37 +74,6 @@ func TestReadStopsAtOpenSizeAndReportsGrowth(t *testing.T) {
 	}
 }
 
-// TestReadKeepsAccessTime: on Linux with relatime (an access time not
-// after the modification time is updated on read), reading through Open
-// leaves it alone.
-func TestReadKeepsAccessTime(t *testing.T) {
-	p := filepath.Join(t.TempDir(), "f")
-	if err := os.WriteFile(p, []byte("evidence"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	old := time.Date(2001, 3, 14, 15, 30, 0, 0, time.UTC)
-	if err := os.Chtimes(p, old, old); err != nil {
-		t.Fatal(err)
-	}
-	b, err := ReadFile(p, 0)
-	if err != nil || string(b) != "evidence" {
-		t.Fatalf("ReadFile = %q, %v", b, err)
-	}
-	if got := Atime(t, p); !got.Equal(old) {
-		t.Fatalf("access time %s after the read, want %s", got, old)
-	}
-}
-
-// Atime is the access time of path.
-func Atime(t *testing.T, path string) time.Time {
-	t.Helper()
-	var st syscall.Stat_t
-	if err := syscall.Stat(path, &st); err != nil {
-		t.Fatal(err)
-	}
-	return time.Unix(st.Atim.Sec, st.Atim.Nsec).UTC()
-}
-
 // TestOpenInfoIsOSStat: the information Open builds from its one fstat
 // is what os.Stat gives, for regular files of odd modes and (through
 // openFile) for the types Open refuses.

@@ -7,6 +7,8 @@ package sinktest
 import (
 	"context"
 	"net"
+	"strconv"
+	"sync"
 	"testing"
 	"time"
 
@@ -34,7 +36,7 @@ func StartOn(t testing.TB, cfg smtpsink.Config, addr string) (*smtpsink.Sink, st
 	if err != nil {
 		t.Fatal(err)
 	}
-	l, err := net.Listen("tcp", addr)
+	l, err := listenFresh(addr)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -62,3 +64,36 @@ func StartOn(t testing.TB, cfg smtpsink.Config, addr string) (*smtpsink.Sink, st
 // Lint is the sink's lint function wired to the rule catalogue, as the
 // sink command wires it.
 func Lint(raw []byte) []model.Finding { return rules.LintBytes(raw, nil).Findings }
+
+// portsUsed are the ports the sinks of this test binary listened on.
+var portsUsed sync.Map
+
+// listenFresh listens on addr; for port 0, on a port no earlier sink of
+// this process had. A replay into smtp:// skips what another journal of
+// the same server delivered (replay's crossjournal.go), and the loopback
+// on one port is one server: an earlier test's default journal in the
+// binary's shared state folder (internal/teststate), to a sink the kernel
+// gave the same port, would take this sink for that one.
+func listenFresh(addr string) (net.Listener, error) {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil || port != "0" {
+		return net.Listen("tcp", addr)
+	}
+	var held []net.Listener // kept open so the kernel hands out another
+	defer func() {
+		for _, h := range held {
+			h.Close()
+		}
+	}()
+	for {
+		l, err := net.Listen("tcp", net.JoinHostPort(host, "0"))
+		if err != nil {
+			return nil, err
+		}
+		p := strconv.Itoa(l.Addr().(*net.TCPAddr).Port)
+		if _, used := portsUsed.LoadOrStore(p, true); !used || len(held) >= 64 {
+			return l, nil
+		}
+		held = append(held, l)
+	}
+}
