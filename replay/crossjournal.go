@@ -152,7 +152,7 @@ func firstJournalLine(path string) (*model.JournalHeader, error) {
 	}
 	defer f.Close()
 	line, err := bufio.NewReaderSize(io.LimitReader(f, 64<<10), 4096).ReadSlice('\n')
-	if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, bufio.ErrBufferFull) {
+	if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, bufio.ErrBufferFull) && !errors.Is(err, readonly.ErrChanged) {
 		return nil, err
 	}
 	if errors.Is(err, bufio.ErrBufferFull) {
@@ -224,7 +224,11 @@ func (o *otherJournals) read(path string) error {
 			o.lines++
 			o.addLine(js, line)
 		}
-		if errors.Is(err, io.EOF) {
+		// A journal that grew while read (a dry run beside a running
+		// replay; a real run holds the server's locks) is taken as it
+		// was when opened: its last line, torn or not, then its
+		// messages in flight are in doubt.
+		if errors.Is(err, io.EOF) || errors.Is(err, readonly.ErrChanged) {
 			break
 		}
 		if err != nil {
