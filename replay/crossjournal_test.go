@@ -384,7 +384,8 @@ func writeTestJournal(t testing.TB, path, target string, addrs []string, prefix 
 // TestOtherJournalsReadsOnlyThisServers: of the state folder's journals,
 // only the first line of those of other servers (another port, another
 // address, a folder target) is read; those of this server (by their
-// recorded address, or an old journal's host resolved now) are read once,
+// recorded address, an old journal's host resolved now, or the first
+// record's target of a journal without a header) are read once,
 // whole, and what they delivered is known by its source sha256, bound to
 // the journal; a journal beside a --journal given elsewhere counts too.
 func TestOtherJournalsReadsOnlyThisServers(t *testing.T) {
@@ -400,6 +401,14 @@ func TestOtherJournalsReadsOnlyThisServers(t *testing.T) {
 	theirs := writeTestJournal(t, j("replay-smtp-mx.other.example-25-cccccccccccc.jsonl"), "smtp://mx.other.example", []string{"10.0.0.9:25"}, "c", 20)
 	port := writeTestJournal(t, j("replay-smtp-10.0.0.5-2525-dddddddddddd.jsonl"), "smtp://10.0.0.5:2525", []string{"10.0.0.5:2525"}, "d", 20)
 	writeTestJournal(t, j("replay-pickup-Pickup-eeeeeeeeeeee.jsonl"), "pickup:/x/Pickup", nil, "e", 20)
+	// A journal whose header was lost (or written before headers): its
+	// first record names the target.
+	headless := j("replay-smtp-mail.corp.example-25-gggggggggggg.jsonl")
+	lost := writeTestJournal(t, headless, "smtp://mail.corp.example", nil, "g", 20)
+	b, _ := os.ReadFile(headless)
+	if err := os.WriteFile(headless, b[bytes.IndexByte(b, '\n')+1:], 0o644); err != nil {
+		t.Fatal(err)
+	}
 	elsewhere := t.TempDir()
 	beside := writeTestJournal(t, filepath.Join(elsewhere, "monday.jsonl"), "smtp://10.0.0.5:25", []string{"10.0.0.5:25"}, "f", 20)
 
@@ -407,13 +416,13 @@ func TestOtherJournalsReadsOnlyThisServers(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if o.seen != 5 || len(o.paths) != 3 || o.lines != 3*(1+3*20) {
-		t.Errorf("looked at %d journals, read %d (%v), %d lines; want 5, 3, %d", o.seen, len(o.paths), o.paths, o.lines, 3*(1+3*20))
+	if want := 4*(1+3*20) - 1; o.seen != 6 || len(o.paths) != 4 || o.lines != want {
+		t.Errorf("looked at %d journals, read %d (%v), %d lines; want 6, 4, %d", o.seen, len(o.paths), o.paths, o.lines, want)
 	}
 	for _, c := range []struct {
 		shas []string
 		want msgState
-	}{{ours, stateWritten}, {old, stateWritten}, {beside, stateWritten}, {theirs, stateNone}, {port, stateNone}} {
+	}{{ours, stateWritten}, {old, stateWritten}, {lost, stateWritten}, {beside, stateWritten}, {theirs, stateNone}, {port, stateNone}} {
 		for _, s := range c.shas {
 			if st, _ := o.lookup(s); st != c.want {
 				t.Fatalf("%s: %v, want %v", s, st, c.want)
@@ -423,8 +432,8 @@ func TestOtherJournalsReadsOnlyThisServers(t *testing.T) {
 	if _, p := o.lookup(beside[3]); p != filepath.Join(elsewhere, "monday.jsonl") {
 		t.Errorf("the message is bound to %s", p)
 	}
-	if len(o.done) != 60 || len(o.doubt) != 0 {
-		t.Errorf("holds %d delivered and %d in doubt, want 60 and 0", len(o.done), len(o.doubt))
+	if len(o.done) != 80 || len(o.doubt) != 0 {
+		t.Errorf("holds %d delivered and %d in doubt, want 80 and 0", len(o.done), len(o.doubt))
 	}
 }
 
