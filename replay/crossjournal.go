@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/imsforensic/imsforensic/internal/readonly"
 	"github.com/imsforensic/imsforensic/model"
@@ -48,14 +49,19 @@ type otherJournals struct {
 	paths []string         // journals of this server, in the order read
 	done  map[[32]byte]int // delivered (done ok) -> index in paths
 	doubt map[[32]byte]int // in doubt, and delivered by none
-	seen  int              // journal files looked at (their first line)
-	lines int              // lines read from journals of this server
-	bytes int64            // bytes read from them
+	// claimed are the messages this run sends, by sha256, with the file
+	// (claim); planOne may run on several goroutines.
+	mu      sync.Mutex
+	claimed map[[32]byte]string
+	seen    int   // journal files looked at (their first line)
+	lines   int   // lines read from journals of this server
+	bytes   int64 // bytes read from them
 }
 
 // The summary's reasons for messages another journal of the server
 // delivered or left in doubt (each record names the journal).
 const (
+	reasonSameInRun          = "same content as another file this journal sent"
 	reasonDeliveredElsewhere = "already delivered to this server (another journal)"
 	reasonInDoubtElsewhere   = "in doubt in another journal of this server"
 )
@@ -90,7 +96,7 @@ func otherJournalFolders(own string) []string {
 // over). A file named as a default journal that cannot be read is an
 // error: what it sent is unknown.
 func readOtherJournals(t *SMTPTarget, own string) (*otherJournals, error) {
-	o := &otherJournals{done: map[[32]byte]int{}, doubt: map[[32]byte]int{}}
+	o := &otherJournals{done: map[[32]byte]int{}, doubt: map[[32]byte]int{}, claimed: map[[32]byte]string{}}
 	looked := map[string]bool{sourceKey(own): true} // the run's journal, and each file once
 	ownInfo, _ := os.Stat(own)
 	id := t.identity()
@@ -146,7 +152,7 @@ func firstJournalLine(path string) (*model.JournalHeader, error) {
 	}
 	defer f.Close()
 	line, err := bufio.NewReaderSize(io.LimitReader(f, 64<<10), 4096).ReadSlice('\n')
-	if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, bufio.ErrBufferFull) {
+	if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, bufio.ErrBufferFull) && !errors.Is(err, readonly.ErrChanged) {
 		return nil, err
 	}
 	if errors.Is(err, bufio.ErrBufferFull) {
@@ -218,13 +224,24 @@ func (o *otherJournals) read(path string) error {
 			o.lines++
 			o.addLine(js, line)
 		}
-		if errors.Is(err, io.EOF) {
+		// A journal that grew while read (a dry run beside a running
+		// replay; a real run holds the server's locks) is taken as it
+		// was when opened: its last line, torn or not, then its
+		// messages in flight are in doubt.
+		if errors.Is(err, io.EOF) || errors.Is(err, readonly.ErrChanged) {
 			break
 		}
 		if err != nil {
 			return fmt.Errorf("replay: read journal %s: %w", path, err)
 		}
 	}
+	o.take(js, path)
+	return nil
+}
+
+// take keeps what the journal js (read from path) delivered and left in
+// doubt.
+func (o *otherJournals) take(js *journalState, path string) {
 	idx := len(o.paths)
 	o.paths = append(o.paths, path)
 	for k, st := range js.state {
@@ -248,7 +265,24 @@ func (o *otherJournals) read(path string) error {
 			}
 		}
 	}
-	return nil
+}
+
+// claim records that the message with this sha256, at path, is sent by
+// this run; when another file of the same content was claimed first, it
+// returns that file's path and the message is not sent (two copies of a
+// file among one run's sources, or a file and its copy).
+func (o *otherJournals) claim(sha, path string) string {
+	if o == nil || sha == "" {
+		return ""
+	}
+	k := shaKey(sha)
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if prev, ok := o.claimed[k]; ok && prev != path {
+		return prev
+	}
+	o.claimed[k] = path
+	return ""
 }
 
 func (o *otherJournals) addLine(js *journalState, line []byte) {

@@ -303,6 +303,12 @@ func TestOtherSourcesAtOnceWaitAndSkip(t *testing.T) {
 		done <- err
 	}()
 	awaitBegin(t, journal)
+	// A dry run meanwhile takes no lock and reads the running journal as
+	// it is (a snapshot: what is begun is in doubt, what is not yet begun
+	// planned); a journal growing while read does not fail it.
+	if sum, err := Run(ctx, in, loopbackTarget(t, s, SMTPOptions{}), Options{Sources: []string{filepath.Join(ev, "IN")}, DryRun: true, JournalPath: filepath.Join(filepath.Dir(journal), "dry.jsonl")}, nil); err != nil || sum.Failed != 0 || sum.Planned+sum.Skipped+sum.Refused != 3 {
+		t.Errorf("a dry run while the first runs: planned %d, skipped %d, refused %d, failed %d, %v", sum.Planned, sum.Skipped, sum.Refused, sum.Failed, err)
+	}
 	sum, err := Run(ctx, in, loopbackTarget(t, s, SMTPOptions{}), Options{Sources: []string{filepath.Join(ev, "IN")}, JournalPath: filepath.Join(filepath.Dir(journal), "second.jsonl"), Wait: true}, nil)
 	if err != nil || sum.Written != 0 || sum.Skipped != 3 {
 		t.Errorf("the second run: written %d, skipped %d, %v; want 0, 3", sum.Written, sum.Skipped, err)
@@ -378,7 +384,8 @@ func writeTestJournal(t testing.TB, path, target string, addrs []string, prefix 
 // TestOtherJournalsReadsOnlyThisServers: of the state folder's journals,
 // only the first line of those of other servers (another port, another
 // address, a folder target) is read; those of this server (by their
-// recorded address, or an old journal's host resolved now) are read once,
+// recorded address, an old journal's host resolved now, or the first
+// record's target of a journal without a header) are read once,
 // whole, and what they delivered is known by its source sha256, bound to
 // the journal; a journal beside a --journal given elsewhere counts too.
 func TestOtherJournalsReadsOnlyThisServers(t *testing.T) {
@@ -398,6 +405,14 @@ func TestOtherJournalsReadsOnlyThisServers(t *testing.T) {
 	theirs := writeTestJournal(t, j("replay-smtp-mx.other.example-25-cccccccccccc.jsonl"), "smtp://mx.other.example", []string{"10.0.0.9:25"}, "c", 20)
 	port := writeTestJournal(t, j("replay-smtp-10.0.0.5-2525-dddddddddddd.jsonl"), "smtp://10.0.0.5:2525", []string{"10.0.0.5:2525"}, "d", 20)
 	writeTestJournal(t, j("replay-pickup-Pickup-eeeeeeeeeeee.jsonl"), "pickup:/x/Pickup", nil, "e", 20)
+	// A journal whose header was lost (or written before headers): its
+	// first record names the target.
+	headless := j("replay-smtp-mail.corp.example-25-gggggggggggg.jsonl")
+	lost := writeTestJournal(t, headless, "smtp://mail.corp.example", nil, "g", 20)
+	b, _ := os.ReadFile(headless)
+	if err := os.WriteFile(headless, b[bytes.IndexByte(b, '\n')+1:], 0o644); err != nil {
+		t.Fatal(err)
+	}
 	elsewhere := t.TempDir()
 	beside := writeTestJournal(t, filepath.Join(elsewhere, "monday.jsonl"), "smtp://10.0.0.5:25", []string{"10.0.0.5:25"}, "f", 20)
 
@@ -405,13 +420,13 @@ func TestOtherJournalsReadsOnlyThisServers(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if o.seen != 5 || len(o.paths) != 3 || o.lines != 3*(1+3*20) {
-		t.Errorf("looked at %d journals, read %d (%v), %d lines; want 5, 3, %d", o.seen, len(o.paths), o.paths, o.lines, 3*(1+3*20))
+	if want := 4*(1+3*20) - 1; o.seen != 6 || len(o.paths) != 4 || o.lines != want {
+		t.Errorf("looked at %d journals, read %d (%v), %d lines; want 6, 4, %d", o.seen, len(o.paths), o.paths, o.lines, want)
 	}
 	for _, c := range []struct {
 		shas []string
 		want msgState
-	}{{ours, stateWritten}, {old, stateWritten}, {beside, stateWritten}, {theirs, stateNone}, {port, stateNone}} {
+	}{{ours, stateWritten}, {old, stateWritten}, {lost, stateWritten}, {beside, stateWritten}, {theirs, stateNone}, {port, stateNone}} {
 		for _, s := range c.shas {
 			if st, _ := o.lookup(s); st != c.want {
 				t.Fatalf("%s: %v, want %v", s, st, c.want)
@@ -421,8 +436,8 @@ func TestOtherJournalsReadsOnlyThisServers(t *testing.T) {
 	if _, p := o.lookup(beside[3]); p != filepath.Join(elsewhere, "monday.jsonl") {
 		t.Errorf("the message is bound to %s", p)
 	}
-	if len(o.done) != 60 || len(o.doubt) != 0 {
-		t.Errorf("holds %d delivered and %d in doubt, want 60 and 0", len(o.done), len(o.doubt))
+	if len(o.done) != 80 || len(o.doubt) != 0 {
+		t.Errorf("holds %d delivered and %d in doubt, want 80 and 0", len(o.done), len(o.doubt))
 	}
 }
 
@@ -504,4 +519,38 @@ func envInt(name string, def int) int {
 		return n
 	}
 	return def
+}
+
+// TestCopiesAmongOneRunsSourcesSendOnce: `replay TempIMS COPY --to
+// smtp://S` (the queue and a copy of it in one run, concurrency 2, as a
+// stream): each message is sent once, its copy skipped naming the file
+// sent; a rerun skips both, the copy as delivered from a file of the same
+// content by this journal.
+func TestCopiesAmongOneRunsSourcesSendOnce(t *testing.T) {
+	t.Setenv("XDG_STATE_HOME", t.TempDir())
+	ctx := context.Background()
+	ev, all, _ := crossQueue(t, 3)
+	copyDir := filepath.Join(t.TempDir(), "copy")
+	both := append(append([]*model.Message(nil), all...), copyQueue(t, all, ev, copyDir)...)
+	s := startTestSink(t)
+	stream := func(yield func(*model.Message) error) error {
+		for _, m := range both {
+			if err := yield(m); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	var recs recordsOf
+	sum, err := RunEach(ctx, stream, loopbackTarget(t, s, SMTPOptions{Concurrency: 2}), Options{Sources: []string{ev, copyDir}, Concurrency: 2}, recs.out)
+	if err != nil || sum.Written != 4 || sum.Skipped != 4 || recs.count(model.ResultSkipped, "same content as "+ev) != 4 {
+		t.Fatalf("replay TempIMS COPY: written %d, skipped %d, %v\n%+v", sum.Written, sum.Skipped, err, recs.recs)
+	}
+	sum, err = Run(ctx, both, loopbackTarget(t, s, SMTPOptions{}), Options{Sources: []string{ev, copyDir}}, nil)
+	if err != nil || sum.Written != 0 || sum.Skipped != 8 || sum.Reasons[model.OutcomeSkipped][reasonSameInRun] != 4 {
+		t.Errorf("rerun: written %d, skipped %d, %v: %v", sum.Written, sum.Skipped, err, sum.Reasons)
+	}
+	if st := s.Stats(); st.Stored != 4 || st.Duplicates != 0 {
+		t.Errorf("the sink stored %d, duplicates %d; want 4, 0", st.Stored, st.Duplicates)
+	}
 }

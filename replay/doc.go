@@ -43,7 +43,9 @@
 // whose source sha256 one of them delivered is skipped ("already
 // delivered to this server, journal FILE"), one it left in doubt is
 // refused as the run's own in-doubt messages are, or resent with
-// SMTPOptions.ResendInDoubt; Options.SendAgain sends them anyway. They
+// SMTPOptions.ResendInDoubt; the run's own journal and the run itself
+// count too (a file of the same content as one sent under another path
+// is skipped); Options.SendAgain sends them anyway. They
 // are read under the server's locks, so a run that waited for another
 // sees all it sent. A run holds exclusive locks (internal/lock) for its
 // whole length: its target's (a folder target's is keyed on its temporary

@@ -227,6 +227,10 @@ func (r *runner) start(ctx context.Context, in *guard.Inputs) (end func(), err e
 		if r.others, err = readOtherJournals(st, opts.JournalPath); err != nil {
 			return end, err
 		}
+		// This journal too: a file of the same content as one it
+		// delivered under another path (a copy among the sources) is
+		// the same message.
+		r.others.take(js, opts.JournalPath)
 	}
 	if opts.DryRun {
 		if len(js.records) == 0 && js.header == nil {
@@ -518,7 +522,12 @@ func (r *runner) planOne(ctx context.Context, m0 *model.Message) (*planned, erro
 		rec := base
 		rec.Action, rec.Result = model.ActionSkip, model.ResultSkipped
 		rec.Reason = "already delivered to this server, journal " + journal + " (--send-again sends it again)"
-		r.note(model.OutcomeSkipped, reasonDeliveredElsewhere)
+		why := reasonDeliveredElsewhere
+		if journal == r.opts.JournalPath {
+			rec.Reason = "already delivered to this server from a file of the same content, this journal " + journal + " (--send-again sends it again)"
+			why = reasonSameInRun
+		}
+		r.note(model.OutcomeSkipped, why)
 		return nil, r.emitPlan(r.fill(rec, ""))
 	case stateBegun:
 		// In doubt in another journal: what this run does with its own
@@ -552,6 +561,11 @@ func (r *runner) planOne(ctx context.Context, m0 *model.Message) (*planned, erro
 		r.note(model.OutcomeFailed, "plan: "+err.Error())
 	case dec.Action == model.ActionWrite || dec.Action == model.ActionSend:
 		rec.Action, rec.Result = model.ActionPlan, model.ResultPlanned
+		if prev := r.others.claim(m.SHA256, m.Path); prev != "" {
+			rec.Action, rec.Result, rec.Reason = model.ActionSkip, model.ResultSkipped, "same content as "+prev+", sent by this run (--send-again sends both)"
+			r.note(model.OutcomeSkipped, reasonSameInRun)
+			break
+		}
 		if resent != "" {
 			rec.Reason = strings.TrimPrefix(rec.Reason+"; "+resent, "; ")
 		}

@@ -172,7 +172,8 @@ by sha256: the queue, then its IN folder; a copy of the queue; the same
 files selected another way) is skipped, "already delivered to this server,
 journal FILE", and counted in the summary; --dry-run shows it. A message a
 killed run left in doubt there is refused as a rerun refuses its own,
-unless --resend-in-doubt. --send-again sends them all again, on purpose.
+unless --resend-in-doubt. Two files of the same content in one run (the
+queue and a copy) are sent once. --send-again sends them all, on purpose.
 
 Targets:
   imcdata:DIR     IMS spool files copied byte for byte into DIR\IN or DIR\OUT by

@@ -44,8 +44,11 @@ func TestSoftMemoryLimitGivesWay(t *testing.T) {
 		runtime.GC()
 		time.Sleep(memoryLimitPoll)
 	}
-	if got := debug.SetMemoryLimit(-1); got < 2*limit {
-		t.Errorf("limit %d MiB with %d MiB live, want at least twice that", got>>20, limit>>20)
+	// Raised once the live heap passed three quarters of the limit, to
+	// twice what was live then: at least half as much again as the old
+	// limit, which the heap now fills.
+	if got := debug.SetMemoryLimit(-1); got < limit/2*3 {
+		t.Errorf("limit %d MiB with %d MiB live, want at least %d MiB", got>>20, limit>>20, limit/2*3>>20)
 	}
 	runtime.KeepAlive(held)
 }

@@ -50,3 +50,20 @@ func TestReplayOfTheINFolderAfterTheQueueSendsNothingTwice(t *testing.T) {
 		t.Errorf("after --send-again the sink counts %d duplicates, want %d (each sent twice, on purpose)", st.Duplicates, sent)
 	}
 }
+
+// TestReplayOfAQueueAndItsCopyInOneRunSendsOnce: `replay TempIMS COPY
+// --to smtp://S` sends each message once; the copy's rows name the file
+// sent.
+func TestReplayOfAQueueAndItsCopyInOneRunSendsOnce(t *testing.T) {
+	t.Setenv("XDG_STATE_HOME", t.TempDir())
+	src, cp := sampleCopy(t), sampleCopy(t)
+	s, url := sinktest.Start(t, smtpsink.Config{})
+	out, errOut, code := runCLI(t, "", "replay", src, cp, "--to", url, "--format", "json", "--concurrency", "2")
+	if code != exitOK && code != exitRefused {
+		t.Fatalf("exit %d\n%s", code, errOut)
+	}
+	st := s.Stats()
+	if st.Stored == 0 || st.Duplicates != 0 || strings.Count(out, "same content as") != int(st.Stored) {
+		t.Errorf("stored %d, duplicates %d; want each once, the copies skipped\n%s", st.Stored, st.Duplicates, out)
+	}
+}
