@@ -68,3 +68,11 @@ func unixPaths(out, tmp string) string {
 		return strings.ReplaceAll(strings.ReplaceAll(p, `\\`, "/"), `\`, "/")
 	})
 }
+
+// mustDo fails t on err.
+func mustDo(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}

@@ -202,63 +202,6 @@ func TestShowReportsGrowingFile(t *testing.T) {
 	}
 }
 
-// TestReadsLeaveAccessTimesAlone is finding 7 of issue #14: every reading
-// command used to update the evidence files' access time. On Linux
-// (relatime: an access time not after the modification time is updated by
-// a read) the commands read through O_NOATIME and leave it as it was.
-func TestReadsLeaveAccessTimesAlone(t *testing.T) {
-	queue := sampleCopy(t) // atime = mtime = 2001-03-14
-	files := map[string]time.Time{}
-	mustDo(t, filepath.Walk(queue, func(p string, info os.FileInfo, err error) error {
-		if err == nil && info.Mode().IsRegular() {
-			files[p] = atime(t, p)
-		}
-		return err
-	}))
-	dirs := map[string]time.Time{}
-	old := time.Date(2001, 3, 14, 15, 30, 0, 0, time.UTC)
-	for _, d := range []string{queue, filepath.Join(queue, "IN"), filepath.Join(queue, "OUT")} {
-		mustDo(t, os.Chtimes(d, old, old))
-		dirs[d] = atime(t, d)
-	}
-	pickup := filepath.Join(t.TempDir(), "Pickup")
-	mustDo(t, os.Mkdir(pickup, 0o755))
-	one := filepath.Join(queue, "IN", "HBWK2Q2P")
-	for _, args := range [][]string{
-		{"scan", queue},
-		{"show", one},
-		{"triage", queue},
-		{"simulate", queue},
-		{"replay", queue, "--to", "pickup:" + pickup, "--journal", filepath.Join(t.TempDir(), "j.jsonl")},
-		{"bisect", queue, "--probe", "true {}", "--journal", filepath.Join(t.TempDir(), "b.jsonl")},
-		{"repair", queue, "--out", filepath.Join(t.TempDir(), "fixed")},
-		{"redact", queue, "--out", filepath.Join(t.TempDir(), "redacted")},
-		{"events", queue},
-	} {
-		runCLI(t, "", args...)
-		if args[0] == "scan" {
-			// The walk lists the folders through O_NOATIME too.
-			for _, d := range []string{queue, filepath.Join(queue, "IN"), filepath.Join(queue, "OUT")} {
-				if now := atime(t, d); !now.Equal(dirs[d]) {
-					t.Errorf("scan changed the access time of the folder %s: %s -> %s", filepath.Base(d), dirs[d], now)
-				}
-			}
-		}
-		for p, was := range files {
-			if now := atime(t, p); !now.Equal(was) {
-				t.Errorf("%q changed the access time of %s: %s -> %s", args, filepath.Base(p), was, now)
-			}
-		}
-	}
-}
-
-func atime(t *testing.T, path string) time.Time {
-	t.Helper()
-	var st syscall.Stat_t
-	mustDo(t, syscall.Stat(path, &st))
-	return time.Unix(st.Atim.Sec, st.Atim.Nsec).UTC()
-}
-
 // TestTwoReplayProcessesDeliverOnce: two imsforensic processes replaying
 // one queue into one Pickup folder at once, while the IMS (here: a loop
 // taking every .eml that appears) consumes it, deliver each message

@@ -184,13 +184,6 @@ func TestScanHostileQueue(t *testing.T) {
 	t.Logf("%d entries reported; growing file read at %d bytes while the writer reached %d", len(seen), sizes[key(growing)], grown)
 }
 
-func mustDo(t *testing.T, err error) {
-	t.Helper()
-	if err != nil {
-		t.Fatal(err)
-	}
-}
-
 // mkdev is Linux's makedev for small major and minor numbers.
 func mkdev(major, minor uint32) uint64 { return uint64(major)<<8 | uint64(minor) }
 
