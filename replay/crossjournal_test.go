@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/imsforensic/imsforensic/internal/sinktest"
+	"github.com/imsforensic/imsforensic/internal/teststate"
 	"github.com/imsforensic/imsforensic/model"
 	"github.com/imsforensic/imsforensic/smtpsink"
 )
@@ -106,7 +107,7 @@ func (r *recordsOf) count(res model.ReplayResult, s string) int {
 // --send-again sends them again, on purpose. It sent every message of IN
 // twice before: only journals of the same sources were looked at.
 func TestOtherSourcesOfOneServerSendEachMessageOnce(t *testing.T) {
-	t.Setenv("XDG_STATE_HOME", t.TempDir())
+	teststate.Set(t, t.TempDir())
 	ctx := context.Background()
 	ev, all, in := crossQueue(t, 3)
 	s := startTestSink(t)
@@ -175,7 +176,7 @@ func TestOtherSourcesOfOneServerSendEachMessageOnce(t *testing.T) {
 // (another port of the loopback, a name with another address, a folder
 // target) does not stop a message being sent to this one.
 func TestAnotherServersJournalSuppressesNothing(t *testing.T) {
-	t.Setenv("XDG_STATE_HOME", t.TempDir())
+	teststate.Set(t, t.TempDir())
 	ctx := context.Background()
 	ev, all, _ := crossQueue(t, 2)
 	a, b := startTestSink(t), startTestSink(t)
@@ -221,7 +222,7 @@ func TestAnotherServersJournalSuppressesNothing(t *testing.T) {
 // sink acknowledges it without storing it twice). The other messages are
 // skipped as delivered.
 func TestInDoubtInAnotherJournal(t *testing.T) {
-	t.Setenv("XDG_STATE_HOME", t.TempDir())
+	teststate.Set(t, t.TempDir())
 	ctx := context.Background()
 	ev, all, in := crossQueue(t, 3)
 	s := startTestSink(t)
@@ -287,7 +288,7 @@ func TestInDoubtInAnotherJournal(t *testing.T) {
 // server's lock when the first ends and only then reads its journal: it
 // sends nothing twice.
 func TestOtherSourcesAtOnceWaitAndSkip(t *testing.T) {
-	t.Setenv("XDG_STATE_HOME", t.TempDir())
+	teststate.Set(t, t.TempDir())
 	ctx := context.Background()
 	ev, all, in := crossQueue(t, 3)
 	s := startTestSink(t, func(c *smtpsink.Config) {
@@ -390,8 +391,7 @@ func writeTestJournal(t testing.TB, path, target string, addrs []string, prefix 
 // the journal; a journal beside a --journal given elsewhere counts too.
 func TestOtherJournalsReadsOnlyThisServers(t *testing.T) {
 	state := t.TempDir()
-	t.Setenv("XDG_STATE_HOME", state)
-	t.Setenv("LOCALAPPDATA", state) // Windows' (statedir_windows.go)
+	teststate.Set(t, state)
 	dir, err := StateDir()
 	if err != nil {
 		t.Fatal(err)
@@ -451,7 +451,7 @@ func TestOtherJournalsReadsOnlyThisServers(t *testing.T) {
 func BenchmarkOtherJournals(b *testing.B) {
 	journals, msgs := envInt("IMSF_XJ_JOURNALS", 50), envInt("IMSF_XJ_MESSAGES", 2000)
 	state := b.TempDir()
-	b.Setenv("XDG_STATE_HOME", state)
+	teststate.Set(b, state)
 	dir := filepath.Join(state, "imsforensic")
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		b.Fatal(err)
@@ -527,7 +527,7 @@ func envInt(name string, def int) int {
 // sent; a rerun skips both, the copy as delivered from a file of the same
 // content by this journal.
 func TestCopiesAmongOneRunsSourcesSendOnce(t *testing.T) {
-	t.Setenv("XDG_STATE_HOME", t.TempDir())
+	teststate.Set(t, t.TempDir())
 	ctx := context.Background()
 	ev, all, _ := crossQueue(t, 3)
 	copyDir := filepath.Join(t.TempDir(), "copy")

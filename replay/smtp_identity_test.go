@@ -15,6 +15,7 @@ import (
 
 	"github.com/imsforensic/imsforensic/internal/lock"
 	"github.com/imsforensic/imsforensic/internal/sinktest"
+	"github.com/imsforensic/imsforensic/internal/teststate"
 	"github.com/imsforensic/imsforensic/model"
 	"github.com/imsforensic/imsforensic/smtpsink"
 )
@@ -167,7 +168,7 @@ func twoNames(t *testing.T) (s *smtpsink.Sink, r hostsResolver, port string) {
 // and sends nothing; --send-again sends again on purpose. It sent every
 // message twice before: each name had its own journal.
 func TestTwoNamesInSequenceSendEachMessageOnce(t *testing.T) {
-	t.Setenv("XDG_STATE_HOME", t.TempDir())
+	teststate.Set(t, t.TempDir())
 	ctx := context.Background()
 	ev, msgs := identityQueue(t, 3)
 	s, r, port := twoNames(t)
@@ -217,7 +218,7 @@ func TestTwoNamesInSequenceSendEachMessageOnce(t *testing.T) {
 // is refused by the lock, which names the address; it ran before, each
 // name locked on its own.
 func TestTwoNamesAtOnceTheSecondIsRefused(t *testing.T) {
-	t.Setenv("XDG_STATE_HOME", t.TempDir())
+	teststate.Set(t, t.TempDir())
 	ctx := context.Background()
 	host := localAddr(t)
 	s, _ := sinktest.StartOn(t, smtpsink.Config{Store: t.TempDir(), AllowNonLoopback: true, Faults: []smtpsink.Fault{smtpFault(t, smtpsink.ParseDelay, `DATA:1s*1`)}}, net.JoinHostPort(host, "0"))
@@ -251,7 +252,7 @@ func TestTwoNamesAtOnceTheSecondIsRefused(t *testing.T) {
 // the run sends, its lock and journal are the name's, Addresses says why,
 // and a rerun resumes.
 func TestHostThatDoesNotResolveWorksByName(t *testing.T) {
-	t.Setenv("XDG_STATE_HOME", t.TempDir())
+	teststate.Set(t, t.TempDir())
 	ctx := context.Background()
 	ev, msgs := identityQueue(t, 3)
 	s := startTestSink(t)
@@ -283,7 +284,7 @@ func TestHostThatDoesNotResolveWorksByName(t *testing.T) {
 // name, also from the name an earlier version gave it (the URL as
 // written), and found under another name by what its host resolves to now.
 func TestOldJournalWithoutAddressesIsResumed(t *testing.T) {
-	t.Setenv("XDG_STATE_HOME", t.TempDir())
+	teststate.Set(t, t.TempDir())
 	ctx := context.Background()
 	ev, msgs := identityQueue(t, 3)
 	s, r, port := twoNames(t)

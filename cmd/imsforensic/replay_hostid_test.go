@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/imsforensic/imsforensic/internal/sinktest"
+	"github.com/imsforensic/imsforensic/internal/teststate"
 	"github.com/imsforensic/imsforensic/smtpsink"
 )
 
@@ -53,7 +54,7 @@ func nonLoopback(t *testing.T) string {
 // for a folder target. Every message reached the
 // server once.
 func TestReplayUnderTwoNamesOfOneServer(t *testing.T) {
-	t.Setenv("XDG_STATE_HOME", t.TempDir())
+	teststate.Set(t, t.TempDir())
 	src := sampleCopy(t)
 	host := nonLoopback(t)
 	s, _ := sinktest.StartOn(t, smtpsink.Config{AllowNonLoopback: true}, net.JoinHostPort(host, "0"))
@@ -103,7 +104,7 @@ func TestReplayUnderTwoNamesOfOneServer(t *testing.T) {
 // resolve is replayed to by its name (the dialler finds localhost), with
 // a note that its lock and journal know it by that name only.
 func TestReplayNotesAHostThatDoesNotResolve(t *testing.T) {
-	t.Setenv("XDG_STATE_HOME", t.TempDir())
+	teststate.Set(t, t.TempDir())
 	src := sampleCopy(t)
 	s, _ := sinktest.Start(t, smtpsink.Config{})
 	_, port, _ := net.SplitHostPort(s.Addr().String())
@@ -122,7 +123,7 @@ func TestReplayNotesAHostThatDoesNotResolve(t *testing.T) {
 // with what the command needs (it refuses without --journal or
 // --send-again), where the dry run's refusal failed the whole triage.
 func TestPlanPreviewUnderAnotherNameOfTheServer(t *testing.T) {
-	t.Setenv("XDG_STATE_HOME", t.TempDir())
+	teststate.Set(t, t.TempDir())
 	src := sampleCopy(t)
 	host := nonLoopback(t)
 	s, _ := sinktest.StartOn(t, smtpsink.Config{AllowNonLoopback: true}, net.JoinHostPort(host, "0"))

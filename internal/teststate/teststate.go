@@ -31,3 +31,12 @@ func Run(m *testing.M) int {
 	}
 	return m.Run()
 }
+
+// Set makes dir the per-user state folder for the rest of t on every
+// platform: XDG_STATE_HOME (Unix) and LOCALAPPDATA (Windows). A test that
+// set XDG_STATE_HOME alone shared, on Windows, the binary's one folder
+// (Run's) with every other test, and read their journals as its own.
+func Set(t testing.TB, dir string) {
+	t.Setenv("XDG_STATE_HOME", dir)
+	t.Setenv("LOCALAPPDATA", dir)
+}
