@@ -1,11 +1,14 @@
 package replay
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
 	"runtime"
 	"strconv"
 	"strings"
@@ -397,5 +400,34 @@ func TestSideBySideFolderTargetsShareTheTempLock(t *testing.T) {
 	close(first.release)
 	if err := <-done; err != nil {
 		t.Fatalf("pickup run: %v", err)
+	}
+}
+
+// TestAddLineFastPathReadsWhatTheSlowOneDid: a record line as replay
+// writes it ("type" first) is decoded once by the record's own decoder;
+// it must give the record the generic path gives (escaped bytes of a path
+// included), and a broken or mistyped line is still no record.
+func TestAddLineFastPathReadsWhatTheSlowOneDid(t *testing.T) {
+	rec := model.ReplayRecord{Type: model.TypeReplay, Schema: 1, Path: "/q/IN/\xffODD", Target: "smtp://10.0.0.5:25",
+		Action: model.ActionSend, Result: model.ResultOK, SHA256Before: strings.Repeat("ab", 32)}
+	line, err := json.Marshal(rec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.HasPrefix(line, []byte(`{"type":"replay",`)) {
+		t.Fatalf("records no longer start with their type: %s", line)
+	}
+	fast := newJournalState()
+	if !fast.addLine(line) || len(fast.records) != 1 || fast.records[0].Path != rec.Path || fast.records[0].SHA256Before != rec.SHA256Before {
+		t.Fatalf("fast path: %+v", fast.records)
+	}
+	slow := newJournalState()
+	if !slow.addLine(append([]byte(" "), line...)) || !reflect.DeepEqual(slow.records, fast.records) {
+		t.Fatalf("generic path %+v, fast %+v", slow.records, fast.records)
+	}
+	for _, bad := range []string{`{"type":"replay","path":`, `{"type":"replay","schema":1} trailing`, `{"type":"replay","type":"journal"}`} {
+		if newJournalState().addLine([]byte(bad)) {
+			t.Errorf("%s read as a record", bad)
+		}
 	}
 }

@@ -2,6 +2,7 @@ package report
 
 import (
 	"bytes"
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -42,5 +43,37 @@ func TestTableWrapsWithoutCutting(t *testing.T) {
 	}
 	if out := render(0); strings.Count(out, "\n") != 3 {
 		t.Errorf("no limit: want one line per row:\n%s", out)
+	}
+}
+
+// TestTableInChunksIsOneTable: a table drawn renderChunk rows at a time
+// is byte for byte the table drawn in one piece, wrapped cells across a
+// chunk's edge included.
+func TestTableInChunksIsOneTable(t *testing.T) {
+	draw := func(chunk int) string {
+		defer func(n int) { renderChunk = n }(renderChunk)
+		renderChunk = chunk
+		var b strings.Builder
+		tb := newTable(&b, "N", "WHAT", "DETAIL")
+		for i := range 2500 {
+			detail := "short"
+			if i%7 == 0 {
+				detail = strings.Repeat("a long reason that wraps ", 6)
+			}
+			if err := tb.Append(fmt.Sprint(i), "row", detail); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := tb.Render(); err != nil {
+			t.Fatal(err)
+		}
+		return b.String()
+	}
+	whole, chunked := draw(1<<30), draw(999)
+	if whole != chunked {
+		t.Fatalf("chunked table differs from the whole (%d and %d bytes)", len(chunked), len(whole))
+	}
+	if n := strings.Count(whole, "\n"); n < 2500+1 {
+		t.Fatalf("%d lines", n)
 	}
 }
