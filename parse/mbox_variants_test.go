@@ -11,6 +11,8 @@ import (
 	"runtime"
 	"strings"
 	"testing"
+
+	"github.com/imsforensic/imsforensic/internal/testpeer"
 )
 
 // mboxCase is a built mbox file and the split it must get: each message
@@ -165,6 +167,7 @@ func checkRestSplit(t *testing.T, raw []byte, whole []MboxMessage) {
 // or one inside a body a Content-Length spans) and at none after a
 // byte-order mark.
 func TestMboxSplitAgainstPython(t *testing.T) {
+	testpeer.UnixOnly(t, "python3")
 	py, err := exec.LookPath("python3")
 	if err != nil {
 		t.Fatalf("python3 not found (%v): run scripts/test.sh, which installs the test dependencies", err)

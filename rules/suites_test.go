@@ -15,6 +15,7 @@ import (
 
 	"github.com/emersion/go-message"
 	_ "github.com/emersion/go-message/charset" // go-message reports unknown charsets only with the table loaded
+	"github.com/imsforensic/imsforensic/internal/testpeer"
 	"github.com/imsforensic/imsforensic/model"
 )
 
@@ -180,6 +181,7 @@ var suiteAlarms = map[string]string{
 // later suites whose stall/crash rules differ from suiteAlarms, on a file
 // read as an IMS spool, or on an offset that is not its evidence.
 func TestPublicSuites(t *testing.T) {
+	testpeer.UnixOnly(t, "python3")
 	files := suiteManifest(t)
 	py := pythonDefects(t, files)
 	type row struct{ ims, gom, py tally }

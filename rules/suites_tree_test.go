@@ -14,6 +14,7 @@ import (
 
 	"github.com/emersion/go-message"
 	"github.com/emersion/go-message/mail"
+	"github.com/imsforensic/imsforensic/internal/testpeer"
 	"github.com/imsforensic/imsforensic/model"
 )
 
@@ -180,6 +181,7 @@ var treeDifferences = map[string]string{
 // message/rfc822; that is mapped. Files the parser stops at a limit of
 // Options are skipped. treeDifferences lists the rest, each with the reason.
 func TestSuiteTreesMatchPythonAndGoMessage(t *testing.T) {
+	testpeer.UnixOnly(t, "python3")
 	files := suiteManifest(t)
 	paths := make([]string, len(files))
 	for i, f := range files {
