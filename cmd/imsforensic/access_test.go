@@ -26,7 +26,7 @@ func TestReadsLeaveAccessTimesAlone(t *testing.T) {
 	files := map[string]time.Time{}
 	mustDo(t, filepath.Walk(queue, func(p string, info os.FileInfo, err error) error {
 		if err == nil && info.Mode().IsRegular() {
-			files[p] = atime(t, p)
+			files[p] = testpeer.Atime(t, p)
 		}
 		return err
 	}))
@@ -34,7 +34,7 @@ func TestReadsLeaveAccessTimesAlone(t *testing.T) {
 	old := time.Date(2001, 3, 14, 15, 30, 0, 0, time.UTC)
 	for _, d := range []string{queue, filepath.Join(queue, "IN"), filepath.Join(queue, "OUT")} {
 		mustDo(t, os.Chtimes(d, old, old))
-		dirs[d] = atime(t, d)
+		dirs[d] = testpeer.Atime(t, d)
 	}
 	pickup := filepath.Join(t.TempDir(), "Pickup")
 	mustDo(t, os.Mkdir(pickup, 0o755))
@@ -54,13 +54,13 @@ func TestReadsLeaveAccessTimesAlone(t *testing.T) {
 		if args[0] == "scan" && runtime.GOOS != "windows" {
 			// The walk lists the folders through O_NOATIME too.
 			for _, d := range []string{queue, filepath.Join(queue, "IN"), filepath.Join(queue, "OUT")} {
-				if now := atime(t, d); !now.Equal(dirs[d]) {
+				if now := testpeer.Atime(t, d); !now.Equal(dirs[d]) {
 					t.Errorf("scan changed the access time of the folder %s: %s -> %s", filepath.Base(d), dirs[d], now)
 				}
 			}
 		}
 		for p, was := range files {
-			if now := atime(t, p); !now.Equal(was) {
+			if now := testpeer.Atime(t, p); !now.Equal(was) {
 				t.Errorf("%q changed the access time of %s: %s -> %s", args, filepath.Base(p), was, now)
 			}
 		}

@@ -42,7 +42,7 @@ func TestReadKeepsAccessTime(t *testing.T) {
 		t.Fatal(err)
 	}
 	f.Close()
-	if got := Atime(t, p); !got.Equal(old) {
+	if got := testpeer.Atime(t, p); !got.Equal(old) {
 		t.Fatalf("access time %s after the reads, want %s", got, old)
 	}
 }

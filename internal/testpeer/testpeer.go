@@ -4,7 +4,10 @@
 // programs that scripts/test.sh installs and CI fails without. The Windows
 // build's tests (scripts/wine-test.sh, under Wine) have none of them, so
 // such a test skips there, by GOOS and saying which peer, instead of
-// failing on a missing program or passing without its peer.
+// failing on a missing program or passing without its peer. It also holds
+// what such tests share per platform: Wine (under Wine, what the kernel
+// does instead of Windows) and Atime (a file's access time as the file
+// system keeps it).
 package testpeer
 
 import (
