@@ -54,12 +54,7 @@ func nonLoopback(t *testing.T) string {
 // for a folder target. Every message reached the
 // server once.
 func TestReplayUnderTwoNamesOfOneServer(t *testing.T) {
-	teststate.Set(t, t.TempDir())
-	src := sampleCopy(t)
-	host := nonLoopback(t)
-	s, _ := sinktest.StartOn(t, smtpsink.Config{AllowNonLoopback: true}, net.JoinHostPort(host, "0"))
-	_, port, _ := net.SplitHostPort(s.Addr().String())
-	r := namesResolver{"mail.corp.example": {host}, "relay.corp.example": {host}}
+	src, s, port, r := oneServerUnderTwoNames(t)
 	first, second := "smtp://mail.corp.example:"+port, "smtp://relay.corp.example:"+port
 
 	_, errOut, code := runCLIResolving(r, "replay", src, "--to", first)
@@ -123,12 +118,7 @@ func TestReplayNotesAHostThatDoesNotResolve(t *testing.T) {
 // with what the command needs (it refuses without --journal or
 // --send-again), where the dry run's refusal failed the whole triage.
 func TestPlanPreviewUnderAnotherNameOfTheServer(t *testing.T) {
-	teststate.Set(t, t.TempDir())
-	src := sampleCopy(t)
-	host := nonLoopback(t)
-	s, _ := sinktest.StartOn(t, smtpsink.Config{AllowNonLoopback: true}, net.JoinHostPort(host, "0"))
-	_, port, _ := net.SplitHostPort(s.Addr().String())
-	r := namesResolver{"mail.corp.example": {host}, "relay.corp.example": {host}}
+	src, s, port, r := oneServerUnderTwoNames(t)
 	if _, errOut, code := runCLIResolving(r, "replay", src, "--to", "smtp://mail.corp.example:"+port); code != 0 && code != exitRefused {
 		t.Fatalf("replay: exit %d\n%s", code, errOut)
 	}
@@ -154,4 +144,18 @@ func TestPlanPreviewUnderAnotherNameOfTheServer(t *testing.T) {
 	if s.Stats().Stored != stored {
 		t.Errorf("a dry run sent mail: %d stored, want %d", s.Stats().Stored, stored)
 	}
+}
+
+// oneServerUnderTwoNames gives each test its own state folder, a copy of
+// the sample queue, and a sink on an address of this machine beyond the
+// loopback that the resolver r knows as mail.corp.example and
+// relay.corp.example.
+func oneServerUnderTwoNames(t *testing.T) (src string, s *smtpsink.Sink, port string, r namesResolver) {
+	t.Helper()
+	teststate.Set(t, t.TempDir())
+	src = sampleCopy(t)
+	host := nonLoopback(t)
+	s, _ = sinktest.StartOn(t, smtpsink.Config{AllowNonLoopback: true}, net.JoinHostPort(host, "0"))
+	_, port, _ = net.SplitHostPort(s.Addr().String())
+	return src, s, port, namesResolver{"mail.corp.example": {host}, "relay.corp.example": {host}}
 }
