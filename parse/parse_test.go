@@ -204,7 +204,10 @@ func checkExcerpts(t *testing.T, name string, m *model.Message, raw []byte) {
 func hasUnfoldedPrefix(raw, unfolded []byte) bool {
 	i := 0
 	for _, c := range unfolded {
-		for i < len(raw) && (raw[i] == '\r' || raw[i] == '\n') && c != '\r' && c != '\n' {
+		// A CR or LF the name does not have here is a fold's line
+		// break; one it does have may still follow a break (a line
+		// that begins with a bare CR after an LF-only fold).
+		for i < len(raw) && raw[i] != c && (raw[i] == '\r' || raw[i] == '\n') {
 			i++
 		}
 		if i >= len(raw) || raw[i] != c {
