@@ -51,6 +51,12 @@ type Options struct {
 	Concurrency int
 	// Progress, when set, is called after each delivery (not concurrently).
 	Progress func(done, total int)
+	// JournalOpened, when set, is called with the journal's path once
+	// the run holds its locks and has opened the journal, before the
+	// first delivery. A dry run, or a run refused before it wrote
+	// anything (a lock held, another name of the server), never calls
+	// it: a path said before that would name a journal never written.
+	JournalOpened func(path string)
 	// Wait makes a run whose target or journal another run holds wait for
 	// it to end, instead of failing with lock.ErrLocked (which names the
 	// holder).
@@ -250,6 +256,9 @@ func (r *runner) start(ctx context.Context, in *guard.Inputs) (end func(), err e
 	undo = append(undo, func() { r.jw.Close() })
 	if r.watch, err = newJournalWatch(opts.JournalPath); err != nil {
 		return end, err
+	}
+	if opts.JournalOpened != nil {
+		opts.JournalOpened(opts.JournalPath)
 	}
 	if js.header == nil && len(js.records) == 0 {
 		if err := r.writeHeader(); err != nil {

@@ -262,9 +262,7 @@ func runReplay(ctx context.Context, opts *replayOptions, g *globals, args []stri
 	if err := dryRunTargetExists(opts); err != nil {
 		return err
 	}
-	if err := replayJournal(g, opts, target, paths); err != nil {
-		return err
-	}
+	replayJournal(g, target)
 	// A replay is a scan and its sends: the scan's collector setting, for
 	// the same reason (a streamed replay's live heap is the batches in
 	// flight; GC was 9% of replay's CPU at the default).
@@ -371,24 +369,12 @@ func noteUnresolved(g *globals, target replay.Target) {
 	}
 }
 
-// replayJournal is --journal, or the target's default journal in the
-// per-user state folder; it says which on stderr unless this is a dry run,
-// with a note when an smtp:// host did not resolve. replay.Run is given --journal as it is (empty for the default), so it
-// knows a default journal and looks for the server's journals under
-// other names.
-func replayJournal(g *globals, opts *replayOptions, target replay.Target, paths []string) error {
+// replayJournal says on stderr, before the run, what it cannot say
+// later: that an smtp:// host did not resolve. The journal's path is said
+// by the run itself once it has opened it (replay.Options.JournalOpened),
+// so a run refused before that names no journal it never wrote.
+func replayJournal(g *globals, target replay.Target) {
 	noteUnresolved(g, target)
-	journal := opts.journal
-	if journal == "" {
-		var err error
-		if journal, err = replay.DefaultJournalPath(target, paths); err != nil {
-			return err
-		}
-	}
-	if !opts.dryRun {
-		fmt.Fprintf(g.stderr, "journal: %s\n", model.EscapeVisible(journal))
-	}
-	return nil
 }
 
 // replayInputs are the messages to replay: the inputs scanned (in
@@ -461,6 +447,9 @@ func replayRunOptions(opts *replayOptions, g *globals, paths []string) (replay.O
 		Concurrency:     opts.concurrency,
 		Wait:            opts.wait,
 		Version:         version,
+		JournalOpened: func(path string) {
+			fmt.Fprintf(g.stderr, "journal: %s\n", model.EscapeVisible(path))
+		},
 	}
 	var prog *progress
 	if g.stderrTTY && opts.format != "json" {

@@ -50,7 +50,8 @@ func nonLoopback(t *testing.T) string {
 // smtp://relay.corp.example:P` (the same server; here with --transcript,
 // which once hid the target's identity) is refused with exit 2, naming the
 // journal and both names and what to do, and sends nothing; --journal
-// resumes the first journal and sends nothing; --send-again is refused
+// resumes the first journal and sends nothing (the refused run says no
+// "journal:" line: it opened none); --send-again is refused
 // for a folder target. Every message reached the
 // server once.
 func TestReplayUnderTwoNamesOfOneServer(t *testing.T) {
@@ -76,6 +77,9 @@ func TestReplayUnderTwoNamesOfOneServer(t *testing.T) {
 		if !strings.Contains(errOut, want) {
 			t.Errorf("the refusal does not say %q:\n%s", want, errOut)
 		}
+	}
+	if strings.HasPrefix(errOut, "journal: ") || strings.Contains(errOut, "\njournal: ") {
+		t.Errorf("the refused run says a journal it never opened:\n%s", errOut)
 	}
 
 	out, errOut, code := runCLIResolving(r, "replay", src, "--to", second, "--journal", journal)
