@@ -95,3 +95,54 @@ func TestRealDrWatsonNT4NoAppName(t *testing.T) {
 		}
 	}
 }
+
+// TestRealIISSMTPLogWithHTTPRequests reads a real IIS 6.0 SMTP service log
+// (Windows Server 2003) of a web page's HTTP request sent to port 25: the
+// service logged "get - +/MAIL%0D%0A+HTTP/1.0" and "accept:" with 500,
+// then the QUIT the request smuggled in. It was refused as "an IIS web
+// (HTTP) log" because its first command is GET; cs-version "SMTP" and
+// s-sitename SMTPSVC1 say whose log it is. The server's name
+// (s-computername) is read too; it was dropped before.
+func TestRealIISSMTPLogWithHTTPRequests(t *testing.T) {
+	f := Load(filepath.Join("testdata", "real", "iis6-smtp-http-to-port25.log"), &Options{})
+	if f.Err != nil || Format(f.Info.Format) != FormatSMTPW3C || f.Info.Damaged != 0 || len(f.Events) != 1 {
+		t.Fatalf("%v, format %q, damaged %d, %d events, warnings %q", f.Err, f.Info.Format, f.Info.Damaged, len(f.Events), f.Info.Warnings)
+	}
+	e := f.Events[0]
+	if e.Status != "500" || string(e.Message) != "500 after GET /MAIL%0D%0A HTTP/1.0" || e.Remote != "192.168.1.1" ||
+		e.Computer != "SERVERUPLINK1" || e.Category != "inbound" || !e.Time.Equal(time.Date(2008, 3, 27, 0, 21, 49, 0, time.UTC)) {
+		t.Errorf("status %q message %q remote %q computer %q category %q time %s", e.Status, e.Message, e.Remote, e.Computer, e.Category, e.Time)
+	}
+}
+
+// TestRealIISSMTPLinesWithoutHeader: two real lines of an IIS SMTP
+// service log as a page quotes them, without the "#Fields:" header (an
+// outbound MAIL FROM and the remote's 421). Their columns cannot be told
+// without it: refused, saying so (before: "not a known evidence format"
+// with no reason). With the header of the service's default field set
+// put back, as the refusal says, they read as one outbound session.
+func TestRealIISSMTPLinesWithoutHeader(t *testing.T) {
+	path := filepath.Join("testdata", "real", "iis-smtp-outbound-lines-no-header.log")
+	f := Load(path, &Options{})
+	if f.Err == nil || !strings.Contains(f.Err.Error(), `without the "#Fields:" header`) || len(f.Events) != 0 {
+		t.Fatalf("err %v, %d events: want a refusal naming the missing header", f.Err, len(f.Events))
+	}
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	head := "#Software: Microsoft Internet Information Services 8.0\n#Version: 1.0\n" +
+		"#Fields: date time c-ip cs-username s-sitename s-computername s-ip s-port cs-method cs-uri-stem cs-uri-query sc-status sc-win32-status sc-bytes cs-bytes time-taken cs-version cs-host cs(User-Agent) cs(Cookie) cs(Referer)\n"
+	p := filepath.Join(t.TempDir(), "ex170209.log")
+	if err := os.WriteFile(p, append([]byte(head), raw...), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	g := Load(p, &Options{})
+	if g.Err != nil || g.Info.Damaged != 0 || len(g.Events) != 1 {
+		t.Fatalf("with the header: %v, damaged %d, %d events", g.Err, g.Info.Damaged, len(g.Events))
+	}
+	e := g.Events[0]
+	if e.Category != "outbound" || e.MailFrom != "MillionairesBlueprint@earthlink.com" || e.Status != "421" || e.Computer != "VSERVER14541" || e.Remote != "66.196.118.34" {
+		t.Errorf("category %q from %q status %q computer %q remote %q", e.Category, e.MailFrom, e.Status, e.Computer, e.Remote)
+	}
+}
