@@ -146,3 +146,21 @@ func TestRealIISSMTPLinesWithoutHeader(t *testing.T) {
 		t.Errorf("category %q from %q status %q computer %q remote %q", e.Category, e.MailFrom, e.Status, e.Computer, e.Remote)
 	}
 }
+
+// TestRealEventPropertiesIndented reads a real Windows 2003 SBS event
+// (DCOM 10009) copied from Event Properties into a blog post with a tab
+// before every line. The fields were read; the description kept the tab
+// before each of its lines, which is the post's, not the event's.
+func TestRealEventPropertiesIndented(t *testing.T) {
+	f := Load(filepath.Join("testdata", "real", "sbs2003-dcom-10009-event-properties.txt"), &Options{TZ: time.UTC})
+	if f.Err != nil || Format(f.Info.Format) != FormatText || f.Info.Damaged != 0 || len(f.Events) != 1 {
+		t.Fatalf("%v, format %q, damaged %d, %d events", f.Err, f.Info.Format, f.Info.Damaged, len(f.Events))
+	}
+	e := f.Events[0]
+	want := "DCOM was unable to communicate with the computer sbs.ip.add.ress using any of the configured protocols.\n\n" +
+		"For more information, see Help and Support Center at http://go.microsoft.com/fwlink/events.asp."
+	if e.Source != "DCOM" || e.EventID != 10009 || e.Level != "error" || e.Computer != "SERVER" || e.User != "" || e.Category != "" ||
+		!e.Time.Equal(time.Date(2013, 11, 28, 18, 5, 14, 0, time.UTC)) || string(e.Message) != want {
+		t.Errorf("source %q id %d level %q computer %q user %q category %q time %s\nmessage %q", e.Source, e.EventID, e.Level, e.Computer, e.User, e.Category, e.Time, e.Message)
+	}
+}
