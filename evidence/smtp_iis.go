@@ -24,7 +24,9 @@ import (
 //     back), c-ip the remote host, cs-username the HELO
 //     name (or OutboundConnectionCommand / OutboundConnectionResponse for
 //     mail this server sends), cs-method the verb, cs-uri-query its
-//     argument with '+' for blanks, sc-status the reply code.
+//     argument with '+' for blanks, sc-status the reply code,
+//     s-computername (when logged) the server's own name: the Event's
+//     Computer.
 //   - NCSA common: `c-ip - cs-username [10/Oct/2006:13:16:39 -0600]
 //     "VERB -?ARGUMENT SMTP" status bytes`, local time with its offset.
 //
@@ -51,8 +53,17 @@ type iisCommand struct {
 	verb     string // cs-method, upper-cased
 	arg      string // cs-uri-query, '+' turned back into blanks
 	status   int    // sc-status
+	version  string // cs-version: "SMTP" in the SMTP service's lines
+	server   string // s-computername: this server's name, "" when not logged
 	outbound bool
 }
+
+// smtpService reports a line the SMTP service wrote: cs-version "SMTP"
+// says so whatever the verb. A browser or an open web proxy aimed at port
+// 25 sends HTTP, and the service logs each line of it as a command it
+// refused ("get - +/+HTTP/1.0 500 ... SMTP", a real IIS 6.0 log): that is
+// SMTP evidence of an attack, not a web log.
+func (c iisCommand) smtpService() bool { return strings.EqualFold(c.version, "SMTP") }
 
 // iisSessions groups the commands of one log into sessions.
 type iisSessions struct {
@@ -111,6 +122,7 @@ func (is *iisSessions) start(c iisCommand, l textLine, prev *protoSession) *prot
 		s.ev.Category = "outbound"
 	}
 	s.ev.Remote = capString(c.remote, is.o.MaxStringBytes)
+	s.ev.Computer = capString(c.server, is.o.MaxStringBytes)
 	s.ev.Strings = []model.Text{model.Text(s.ev.Remote)}
 	if prev != nil {
 		s.ev.Strings = prev.ev.Strings
@@ -225,7 +237,7 @@ func readSMTPW3C(r io.Reader, name string, o *Options, p *problems) []model.Even
 		case !ok:
 			p.damage("line %d: not an IIS SMTP W3C log line", l.no)
 			continue
-		case httpMethods[c.verb]:
+		case httpMethods[c.verb] && !c.smtpService():
 			p.damage("line %d: %s is an HTTP request, not an SMTP command (an IIS web log?)", l.no, c.verb)
 			continue
 		}
@@ -272,6 +284,10 @@ func (h *w3cHeader) command(f []string) (iisCommand, bool) {
 	c := iisCommand{time: t, remote: get("c-ip"), user: get("cs-username"), verb: strings.ToUpper(get("cs-method"))}
 	c.arg = iisArg(get("cs-uri-query"))
 	c.status, _ = strconv.Atoi(get("sc-status"))
+	c.version = get("cs-version")
+	if c.server = get("s-computername"); c.server == "-" {
+		c.server = ""
+	}
 	c.outbound = isOutboundUser(c.user)
 	return c, c.remote != "" && c.verb != ""
 }
@@ -310,10 +326,11 @@ func readSMTPNCSA(r io.Reader, name string, o *Options, p *problems) []model.Eve
 
 // isW3CSMTP recognises an IIS W3C extended log of the SMTP service: a
 // #Fields line with cs-method, and a first data line whose method is an
-// SMTP verb (an IIS web log has GET and POST there).
+// SMTP verb (an IIS web log has GET and POST there) or whose cs-version
+// is "SMTP" (the service logging HTTP sent to its port).
 func isW3CSMTP(lines []string) bool {
 	c, ok := firstW3CCommand(lines)
-	return ok && smtpVerbs[c.verb]
+	return ok && (smtpVerbs[c.verb] || c.smtpService())
 }
 
 // firstW3CCommand reads the first data line of a W3C log's head.
