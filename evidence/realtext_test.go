@@ -164,3 +164,38 @@ func TestRealEventPropertiesIndented(t *testing.T) {
 		t.Errorf("source %q id %d level %q computer %q user %q category %q time %s\nmessage %q", e.Source, e.EventID, e.Level, e.Computer, e.User, e.Category, e.Time, e.Message)
 	}
 }
+
+// TestRealDrWatsonTruncated cuts the real Windows 2000 log at 20 places
+// (a copy interrupted, a disk full): nothing panics, and every block that
+// ended before the cut reads as it does in the whole file. The block the
+// cut falls in gives what it has, never more blocks than there are.
+func TestRealDrWatsonTruncated(t *testing.T) {
+	raw, err := os.ReadFile(filepath.Join("testdata", "real", "openpos-drwtsn32.log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := &Options{TZ: time.UTC}
+	full, err := ReadFormat(bytes.NewReader(raw), FormatDrWatson, "full", o)
+	if err != nil || len(full) != 3 {
+		t.Fatalf("%d events, %v", len(full), err)
+	}
+	const cuts = 20
+	for i := 1; i <= cuts; i++ {
+		cut := int64(len(raw)) * int64(i) / cuts
+		evs, _ := ReadFormat(bytes.NewReader(raw[:cut]), FormatDrWatson, "cut", o)
+		if len(evs) > len(full) {
+			t.Fatalf("cut at %d: %d events from a file of %d", cut, len(evs), len(full))
+		}
+		for j, e := range evs {
+			ended := j+1 < len(full) && full[j+1].Offset < cut || cut == int64(len(raw))
+			if !ended {
+				continue
+			}
+			w := full[j]
+			if e.Application != w.Application || !e.Time.Equal(w.Time) || e.User != w.User || e.Computer != w.Computer ||
+				e.ExceptionCode != w.ExceptionCode || e.FaultingFunction != w.FaultingFunction || e.Message != w.Message {
+				t.Errorf("cut at %d: block %d read as %+v, want %+v", cut, j+1, e, w)
+			}
+		}
+	}
+}
