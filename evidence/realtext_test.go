@@ -199,3 +199,36 @@ func TestRealDrWatsonTruncated(t *testing.T) {
 		}
 	}
 }
+
+// TestRealIISSMTPLogWithoutTimes reads a real IIS 7.0 SMTP service log
+// whose admin logged no date and no time (#Fields: c-ip cs-username
+// s-sitename ...): an inbound message from the web site, then two
+// outbound tries, the first refused with 504 after RCPT. It was refused
+// as no known format; its lines are read now with their times unknown
+// (never the #Date directive's), and a warning says so. The 504 names
+// the command it came after.
+func TestRealIISSMTPLogWithoutTimes(t *testing.T) {
+	f := Load(filepath.Join("testdata", "real", "iis7-smtp-no-time-fields.log"), &Options{})
+	if f.Err != nil || Format(f.Info.Format) != FormatSMTPW3C || f.Info.Damaged != 0 || len(f.Events) != 3 {
+		t.Fatalf("%v, format %q, damaged %d, %d events", f.Err, f.Info.Format, f.Info.Damaged, len(f.Events))
+	}
+	if w := f.Info.Warnings; len(w) != 1 || !strings.Contains(w[0], "the #Fields name no time") {
+		t.Errorf("warnings %q", w)
+	}
+	for _, e := range f.Events {
+		if !e.Time.IsZero() || e.Computer != "MYHOST-MYSERVER" {
+			t.Errorf("line %d: time %s computer %q: want no time, MYHOST-MYSERVER", e.Line, e.Time, e.Computer)
+		}
+	}
+	in, refused, sent := f.Events[0], f.Events[1], f.Events[2]
+	if in.Category != "inbound" || in.MailFrom != "enquiries@company.com" || len(in.RcptTo) != 1 || in.RcptTo[0] != "martin@hinshelwood.com" || in.Status != "" {
+		t.Errorf("inbound: %q from %q to %q status %q", in.Category, in.MailFrom, in.RcptTo, in.Status)
+	}
+	wantMsg := "504 5.5.2 <MYHOST-MYSERVER>: Helo command rejected: need fully-qualified hostname after RCPT TO:<martin@hinshelwood.com>"
+	if refused.Category != "outbound" || refused.Remote != "216.146.33.4" || refused.Status != "504" || string(refused.Message) != wantMsg {
+		t.Errorf("refused: %q remote %q status %q message %q", refused.Category, refused.Remote, refused.Status, refused.Message)
+	}
+	if sent.Category != "outbound" || sent.Remote != "216.146.33.3" || sent.Status != "" || sent.MailFrom != "enquiries@company.com" {
+		t.Errorf("second try: %q remote %q status %q from %q", sent.Category, sent.Remote, sent.Status, sent.MailFrom)
+	}
+}
