@@ -232,3 +232,31 @@ func TestRealIISSMTPLogWithoutTimes(t *testing.T) {
 		t.Errorf("second try: %q remote %q status %q from %q", sent.Category, sent.Remote, sent.Status, sent.MailFrom)
 	}
 }
+
+// TestDrWatsonWordsInOtherTextRefused: the index's hits for "Application
+// exception occurred:" are mostly program source (a logger's format
+// string) and for "DrWtsn32" prose; such a file was read as a Dr. Watson
+// log, the source with one fault of an unknown program, which triage
+// keeps as a possible store or IMS crash. Only a line that starts with
+// the block's head, or Dr. Watson's banner, makes a log now. The lines
+// here are written by hand after those files (their code is not ours to
+// copy).
+func TestDrWatsonWordsInOtherTextRefused(t *testing.T) {
+	for name, text := range map[string]string{
+		"Handler.cs": "class Handler {\n    void Log(Exception ex) {\n        logger.LogWarning(\"Application exception occurred: {Message}\", ex.Message);\n    }\n}\n",
+		"notes.txt":  "Dr. Watson\n\nRun DrWtsn32 -i to make it the default debugger.\n",
+	} {
+		if f := Detect([]byte(text)); f != FormatUnknown {
+			t.Errorf("%s: detected as %q", name, f)
+		}
+		evs, err := ReadFormat(strings.NewReader(text), FormatDrWatson, name, &Options{TZ: time.UTC})
+		if err != nil || len(evs) != 0 {
+			t.Errorf("%s read as Dr. Watson on the user's word: %d events %+v, %v", name, len(evs), evs, err)
+		}
+	}
+	// The banner alone (a log Dr. Watson began and wrote no fault to)
+	// is still one.
+	if f := Detect([]byte("\r\nMicrosoft (R) Windows 2000 (TM) Version 5.00 DrWtsn32\r\nCopyright (C) 1985-1999 Microsoft Corp. All rights reserved.\r\n")); f != FormatDrWatson {
+		t.Errorf("the banner alone: detected as %q", f)
+	}
+}
