@@ -32,7 +32,7 @@ var (
 	// "App:" or, in some KB articles' copies, "Application:"; the pid as
 	// "(pid=208)" or "(pid-208)"; a trailing "*" is a footnote mark of
 	// the article the log was pasted from (Q254384).
-	drwApp  = regexp.MustCompile(`^\s*App(?:lication)?:\s*(.*?)\s*(?:\(pid[=\- ][^)]*\))?[\s*]*$`)
+	drwApp  = regexp.MustCompile(`^\s*App(?:lication)?:\s*(.*?)\s*(?:\(pid[=\- ]([^)]*)\))?[\s*]*$`)
 	drwWhen = regexp.MustCompile(`^\s*When:\s*(.+?)[\s*]*$`)
 	// drwKey finds the fields of a block's head where a copy ran them
 	// together on one line ("Application exception occurred: App: X
@@ -43,9 +43,16 @@ var (
 	drwColonMillis = regexp.MustCompile(`^(\d{1,2}:\d{1,2}:\d{1,2}):(\d{1,3})$`)
 	drwException   = regexp.MustCompile(`^\s*Exception number:\s*([0-9A-Fa-f]{1,8})\b\s*(?:\((.*)\))?`)
 	drwComputer    = regexp.MustCompile(`^\s*Computer Name:\s*(\S.*?)\s*$`)
-	drwFunction    = regexp.MustCompile(`^\s*function:\s*(\S+)`)
-	drwFrame       = regexp.MustCompile(`^\s*[0-9A-Fa-f]{8}\s+[0-9A-Fa-f]{8}\s.*?(\S+)\s*$`)
-	drwSymbol      = regexp.MustCompile(`^[A-Za-z_~?@$][\w:~<>@$?` + "`" + `']*$`)
+	// drwUser is the System Information's "User Name:" (MSG_SYSINFO_USER
+	// of drwtsn32's messages.mc): the account the program ran as, which
+	// every real log found so far writes (NT 4.0, Windows 2000).
+	drwUser = regexp.MustCompile(`^\s*User Name:\s*(\S.*?)\s*$`)
+	// drwTask is a line of the "Task List" (NT 4.0 and Windows 2000):
+	// the pid in decimal, as "(pid=66)" writes it, and the image name.
+	drwTask     = regexp.MustCompile(`^\s*(\d{1,10})\s+(\S.*?)\s*$`)
+	drwFunction = regexp.MustCompile(`^\s*function:\s*(\S+)`)
+	drwFrame    = regexp.MustCompile(`^\s*[0-9A-Fa-f]{8}\s+[0-9A-Fa-f]{8}\s.*?(\S+)\s*$`)
+	drwSymbol   = regexp.MustCompile(`^[A-Za-z_~?@$][\w:~<>@$?` + "`" + `']*$`)
 )
 
 type drwBlock struct {
@@ -62,7 +69,17 @@ type drwBlock struct {
 	// window wrapped the name to the next line ("store!MDB_BASE::" /
 	// "   FreeLockid [omap]").
 	wrapped string
+	// pid is the App line's pid when that line names no program (NT 4.0
+	// writes "App:  (pid=66)" when it could not read the image name);
+	// inTasks is set inside the block's task list, tasks holds the
+	// names it gives that pid (one, in every real log found).
+	pid     string
+	inTasks bool
+	tasks   []string
 }
+
+// maxTaskNames bounds what a block's task list can make the reader keep.
+const maxTaskNames = 4
 
 func readDrWatson(r io.Reader, name string, o *Options, p *problems) []model.Event {
 	var (
@@ -74,6 +91,7 @@ func readDrWatson(r io.Reader, name string, o *Options, p *problems) []model.Eve
 			return
 		}
 		ev := b.ev
+		b.programFromTasks(&ev, p)
 		switch {
 		case b.faultFunc != "":
 			ev.FaultingFunction = b.faultFunc
@@ -165,8 +183,22 @@ func (b *drwBlock) add(line string, o *Options) {
 			b.faulted = true
 			b.faultFunc = b.lastFunction
 		}
-	case ev.Application == "" && drwApp.MatchString(line):
-		ev.Application = capString(drwApp.FindStringSubmatch(line)[1], o.MaxStringBytes)
+	case ev.Application == "" && b.pid == "" && drwApp.MatchString(line):
+		m := drwApp.FindStringSubmatch(line)
+		ev.Application = capString(m[1], o.MaxStringBytes)
+		if ev.Application == "" {
+			b.pid = strings.TrimSpace(m[2])
+		}
+	case strings.Contains(line, "*----> Task List <----*"):
+		b.inTasks = b.pid != ""
+	case b.inTasks:
+		m := drwTask.FindStringSubmatch(line)
+		switch {
+		case m == nil:
+			b.inTasks = false
+		case m[1] == b.pid && len(b.tasks) < maxTaskNames:
+			b.tasks = append(b.tasks, capString(m[2], o.MaxStringBytes))
+		}
 	case ev.Time.IsZero() && drwWhen.MatchString(line):
 		d, c := splitDateTime(drwWhen.FindStringSubmatch(line)[1])
 		c = drwColonMillis.ReplaceAllString(c, "$1.$2")
@@ -179,10 +211,35 @@ func (b *drwBlock) add(line string, o *Options) {
 		ev.Message = model.Text(capString(strings.TrimSpace(m[2]), o.MaxStringBytes))
 	case ev.Computer == "" && drwComputer.MatchString(line):
 		ev.Computer = capString(drwComputer.FindStringSubmatch(line)[1], o.MaxStringBytes)
+	case ev.User == "" && drwUser.MatchString(line):
+		ev.User = capString(drwUser.FindStringSubmatch(line)[1], o.MaxStringBytes)
 	default:
 		if m := drwFunction.FindStringSubmatch(line); m != nil {
 			b.lastFunction = cleanFunction(m[1])
 		}
+	}
+}
+
+// programFromTasks names the faulting program of a block whose "App:"
+// line names none ("App:  (pid=66)", NT 4.0) from the same block's task
+// list, where Dr. Watson wrote that pid's image name ("66
+// EveryDiscord.ex.exe", the name cut to 15 characters as NT keeps it).
+// That is read, not guessed: the pid is the one the App line gives, and
+// a warning says where the name came from. With no such line, or more
+// than one, the program stays unknown and the warning says so; triage
+// then counts the block as a possible store or IMS crash.
+func (b *drwBlock) programFromTasks(ev *model.Event, p *problems) {
+	if ev.Application != "" || b.pid == "" {
+		return
+	}
+	switch len(b.tasks) {
+	case 1:
+		ev.Application = b.tasks[0]
+		p.warn("line %d: \"App:\" names no program, only pid %s; read %q from the block's task list", ev.Line, b.pid, ev.Application)
+	case 0:
+		p.warn("line %d: \"App:\" names no program and pid %s is not in the block's task list: the program is unknown", ev.Line, b.pid)
+	default:
+		p.warn("line %d: \"App:\" names no program and the block's task list gives pid %s more than one name (%s): the program is unknown", ev.Line, b.pid, strings.Join(b.tasks, ", "))
 	}
 }
 

@@ -333,8 +333,11 @@ func whyNotEvidence(head []byte) string {
 			return fmt.Sprintf("lines time-stamped as an IMS protocol log's are, but no SMTP in its first lines (it starts %q): the log of another program", capString(stampedTexts(lines)[0], 60))
 		}
 	}
-	if c, ok := firstW3CCommand(lines); ok && httpMethods[c.verb] {
+	if c, ok := firstW3CCommand(lines); ok && httpMethods[c.verb] && !c.smtpService() {
 		return fmt.Sprintf("an IIS web (HTTP) log in W3C format (cs-method %s), not an SMTP service log", c.verb)
+	}
+	if len(lines) > 0 && headlessW3CSMTP.MatchString(lines[0]) {
+		return "lines of an IIS SMTP service log in W3C format without the \"#Fields:\" header that names their columns (it is at the top of the log, and again after each restart): copy it in from the log"
 	}
 	for _, l := range lines {
 		if m := httpAccessLine.FindStringSubmatch(l); m != nil && httpMethods[m[1]] {
@@ -343,6 +346,14 @@ func whyNotEvidence(head []byte) string {
 	}
 	return ""
 }
+
+// headlessW3CSMTP matches a W3C line of the SMTP service with no header
+// before it, as a page quoting two lines of a log prints them ("2017-02-09
+// 05:28:28 66.196.118.34 OutboundConnectionCommand SMTPSVC1 VSERVER14541 -
+// 25 MAIL - FROM:<...> 0 0 4 0 0 SMTP - - - -"): a date and a time first,
+// an SMTPSVC site and the "SMTP" version among the fields. Its columns
+// cannot be told without the header: it is refused, saying why.
+var headlessW3CSMTP = regexp.MustCompile(`^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} .*\sSMTPSVC\d+\s.*\sSMTP(\s|$)`)
 
 // httpAccessLine matches the request of an NCSA common log line of a web
 // server: [date] "GET /path HTTP/1.1".

@@ -24,7 +24,9 @@ import (
 //     back), c-ip the remote host, cs-username the HELO
 //     name (or OutboundConnectionCommand / OutboundConnectionResponse for
 //     mail this server sends), cs-method the verb, cs-uri-query its
-//     argument with '+' for blanks, sc-status the reply code.
+//     argument with '+' for blanks, sc-status the reply code,
+//     s-computername (when logged) the server's own name: the Event's
+//     Computer.
 //   - NCSA common: `c-ip - cs-username [10/Oct/2006:13:16:39 -0600]
 //     "VERB -?ARGUMENT SMTP" status bytes`, local time with its offset.
 //
@@ -51,8 +53,17 @@ type iisCommand struct {
 	verb     string // cs-method, upper-cased
 	arg      string // cs-uri-query, '+' turned back into blanks
 	status   int    // sc-status
+	version  string // cs-version: "SMTP" in the SMTP service's lines
+	server   string // s-computername: this server's name, "" when not logged
 	outbound bool
 }
+
+// smtpService reports a line the SMTP service wrote: cs-version "SMTP"
+// says so whatever the verb. A browser or an open web proxy aimed at port
+// 25 sends HTTP, and the service logs each line of it as a command it
+// refused ("get - +/+HTTP/1.0 500 ... SMTP", a real IIS 6.0 log): that is
+// SMTP evidence of an attack, not a web log.
+func (c iisCommand) smtpService() bool { return strings.EqualFold(c.version, "SMTP") }
 
 // iisSessions groups the commands of one log into sessions.
 type iisSessions struct {
@@ -111,6 +122,7 @@ func (is *iisSessions) start(c iisCommand, l textLine, prev *protoSession) *prot
 		s.ev.Category = "outbound"
 	}
 	s.ev.Remote = capString(c.remote, is.o.MaxStringBytes)
+	s.ev.Computer = capString(c.server, is.o.MaxStringBytes)
 	s.ev.Strings = []model.Text{model.Text(s.ev.Remote)}
 	if prev != nil {
 		s.ev.Strings = prev.ev.Strings
@@ -141,8 +153,20 @@ func (is *iisSessions) command(s *protoSession, c iisCommand) {
 	if status >= 400 && s.ev.Status == "" {
 		s.ev.Status = strconv.Itoa(status)
 		s.ev.Level = "error"
-		msg := strings.TrimSpace(c.verb + " " + c.arg)
-		s.ev.Message = model.Text(capString(strconv.Itoa(status)+" after "+msg, o.MaxStringBytes))
+		msg := strconv.Itoa(status) + " after " + strings.TrimSpace(c.verb+" "+c.arg)
+		if c.outbound && c.verb == "-" {
+			// The remote's reply is the argument; say which of our
+			// commands it came after ("504 5.5.2 <HOST>: Helo command
+			// rejected ... after RCPT TO:<...>"), none before a greeting.
+			msg = c.arg
+			if s.sent != "" {
+				msg += " after " + s.sent
+			}
+		}
+		s.ev.Message = model.Text(capString(msg, o.MaxStringBytes))
+	}
+	if c.outbound && c.verb != "-" {
+		s.sent = capString(strings.TrimSpace(c.verb+" "+c.arg), o.MaxStringBytes)
 	}
 }
 
@@ -186,6 +210,9 @@ type w3cHeader struct {
 	col  map[string]int // #Fields: column of each field, lower-cased
 	date string         // #Date: its date, for lines without a date field
 	last time.Time      // the previous line's time, to see a day roll over
+	// untimedTold: the warning that lines have no time was given for
+	// the current #Fields.
+	untimedTold bool
 }
 
 // directive takes one "#" line.
@@ -195,7 +222,7 @@ func (h *w3cHeader) directive(text string) {
 		for i, n := range strings.Fields(f) {
 			h.col[strings.ToLower(n)] = i
 		}
-		h.last = time.Time{}
+		h.last, h.untimedTold = time.Time{}, false
 	}
 	if d, ok := strings.CutPrefix(text, "#Date:"); ok {
 		if f := strings.Fields(d); len(f) > 0 {
@@ -218,6 +245,10 @@ func readSMTPW3C(r io.Reader, name string, o *Options, p *problems) []model.Even
 			continue
 		}
 		c, ok := h.command(strings.Fields(text))
+		if ok && !h.timed() && !h.untimedTold {
+			h.untimedTold = true
+			p.warn("line %d: the #Fields name no time: the times of the lines under them are unknown (a #Date directive says only when the header was written)", l.no)
+		}
 		switch {
 		case !ok && h.col != nil && !hasField(h.col, "date") && h.date == "":
 			p.damage("line %d: no date field and no #Date directive before it: its day is unknown", l.no)
@@ -225,7 +256,7 @@ func readSMTPW3C(r io.Reader, name string, o *Options, p *problems) []model.Even
 		case !ok:
 			p.damage("line %d: not an IIS SMTP W3C log line", l.no)
 			continue
-		case httpMethods[c.verb]:
+		case httpMethods[c.verb] && !c.smtpService():
 			p.damage("line %d: %s is an HTTP request, not an SMTP command (an IIS web log?)", l.no, c.verb)
 			continue
 		}
@@ -235,6 +266,12 @@ func readSMTPW3C(r io.Reader, name string, o *Options, p *problems) []model.Even
 	}
 	return is.finish()
 }
+
+// timed reports whether the #Fields name a time. An admin may log no
+// time at all ("#Fields: c-ip cs-username s-sitename ...", a real IIS
+// 7.0 SMTP log): its lines are read with their time unknown, never the
+// #Date directive's, which is only when the header was written.
+func (h *w3cHeader) timed() bool { return hasField(h.col, "time") }
 
 func hasField(col map[string]int, name string) bool {
 	_, ok := col[name]
@@ -252,16 +289,19 @@ func (h *w3cHeader) command(f []string) (iisCommand, bool) {
 	if h.col == nil {
 		return iisCommand{}, false
 	}
+	var t time.Time
 	date := get("date")
 	byHeader := !hasField(h.col, "date")
 	if byHeader {
 		date = h.date
 	}
-	t, ok := localTime(date, get("time"), time.UTC)
-	if !ok {
-		return iisCommand{}, false
+	if h.timed() {
+		var ok bool
+		if t, ok = localTime(date, get("time"), time.UTC); !ok {
+			return iisCommand{}, false
+		}
 	}
-	if byHeader {
+	if byHeader && !t.IsZero() {
 		// W3C lines are written in time order: a clock that goes back
 		// means midnight (UTC) passed since the #Date directive.
 		for !h.last.IsZero() && t.Before(h.last) {
@@ -272,6 +312,10 @@ func (h *w3cHeader) command(f []string) (iisCommand, bool) {
 	c := iisCommand{time: t, remote: get("c-ip"), user: get("cs-username"), verb: strings.ToUpper(get("cs-method"))}
 	c.arg = iisArg(get("cs-uri-query"))
 	c.status, _ = strconv.Atoi(get("sc-status"))
+	c.version = get("cs-version")
+	if c.server = get("s-computername"); c.server == "-" {
+		c.server = ""
+	}
 	c.outbound = isOutboundUser(c.user)
 	return c, c.remote != "" && c.verb != ""
 }
@@ -310,10 +354,11 @@ func readSMTPNCSA(r io.Reader, name string, o *Options, p *problems) []model.Eve
 
 // isW3CSMTP recognises an IIS W3C extended log of the SMTP service: a
 // #Fields line with cs-method, and a first data line whose method is an
-// SMTP verb (an IIS web log has GET and POST there).
+// SMTP verb (an IIS web log has GET and POST there) or whose cs-version
+// is "SMTP" (the service logging HTTP sent to its port).
 func isW3CSMTP(lines []string) bool {
 	c, ok := firstW3CCommand(lines)
-	return ok && smtpVerbs[c.verb]
+	return ok && (smtpVerbs[c.verb] || c.smtpService())
 }
 
 // firstW3CCommand reads the first data line of a W3C log's head.

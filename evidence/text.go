@@ -83,6 +83,12 @@ type textBlock struct {
 	implicit bool
 	start    textLine
 	blank    bool // the previous line was blank
+	// indent is the whitespace before the block's first key: a block
+	// pasted into a document or a post indented (a real Windows 2003
+	// event copied into a blog, one tab before every line) has it
+	// before each description line too, where it is no text of the
+	// event.
+	indent string
 }
 
 // opens reports whether a field line starts a new block after b.
@@ -119,7 +125,7 @@ func readText(r io.Reader, name string, o *Options, p *problems) []model.Event {
 		}
 		if k, _, ok := blockField(l.text); ok && block.opens(k) {
 			endBlock()
-			block = &textBlock{fields: map[string]string{}, start: l}
+			block = &textBlock{fields: map[string]string{}, start: l, indent: leadingBlanks(l.text)}
 			block.add(l.text, o)
 			last, needComputer = -1, false
 			continue
@@ -198,7 +204,7 @@ func (b *textBlock) add(line string, o *Options) {
 	case "description":
 		// Bounded: the description is capped at MaxStringBytes anyway.
 		if b.descBytes <= o.MaxStringBytes {
-			b.desc = append(b.desc, strings.TrimRight(line, " "))
+			b.desc = append(b.desc, strings.TrimRight(strings.TrimPrefix(line, b.indent), " "))
 			b.descBytes += len(line) + 1
 		}
 	case "data":
@@ -224,9 +230,14 @@ func (b *textBlock) add(line string, o *Options) {
 			}
 		}
 		b.section, b.implicit = "description", true
-		b.desc = append(b.desc, strings.TrimRight(line, " "))
+		b.desc = append(b.desc, strings.TrimRight(strings.TrimPrefix(line, b.indent), " "))
 		b.descBytes += len(line) + 1
 	}
+}
+
+// leadingBlanks returns the blanks and tabs s starts with.
+func leadingBlanks(s string) string {
+	return s[:len(s)-len(strings.TrimLeft(s, " \t"))]
 }
 
 func (b *textBlock) finish(name string, o *Options, p *problems) model.Event {

@@ -23,12 +23,14 @@ type plan struct {
 
 // untouched marks the bytes the pass left as they were for what redaction
 // changes: kept as syntax or for a finding, or redacted by a part's own
-// pass. The words left in the copy are looked for outside them.
+// pass. The words left in the copy are looked for outside them. It is
+// made in keep's place, so the plan's masks are spent: call it last.
 func (p *plan) untouched() []bool {
-	skip := make([]bool, len(p.keep))
+	skip := p.keep
 	for i := range skip {
-		skip[i] = p.keep[i] || p.done[i]
+		skip[i] = skip[i] || p.done[i]
 	}
+	p.keep, p.done = nil, nil
 	return skip
 }
 

@@ -1,15 +1,18 @@
 package report
 
 import (
+	"bufio"
 	"bytes"
 	"fmt"
 	"io"
 	"sort"
+	"strconv"
 	"strings"
 	"sync/atomic"
 
 	"github.com/mattn/go-runewidth"
 	"github.com/olekukonko/tablewriter"
+	"github.com/olekukonko/tablewriter/pkg/twwidth"
 	"github.com/olekukonko/tablewriter/renderer"
 	"github.com/olekukonko/tablewriter/tw"
 )
@@ -87,40 +90,175 @@ func (t *table) Append(cells ...any) error {
 // decided before drawing; tablewriter draws the pre-wrapped cells with
 // every formatting choice made explicitly (v1 title-cases headers and
 // wraps by default), so golden files stay stable across its versions.
+// It draws the header and each shape of row once (drawer); the rows of a
+// shape are that drawing filled in.
 func (t *table) Render() error {
 	widths := t.columnWidths(int(tableWidth.Load()))
 	header := make([]string, len(widths))
 	for i := range widths {
 		header[i] = padLines(t.header[i], widths[i])
 	}
-	// Drawn renderChunk rows at a time, each chunk by its own tablewriter
-	// table: every cell arrives padded to its column's width and there
-	// are no borders, so the chunks end to end are the one table. One
-	// table of 200,000 rows took four times as long per row as one of
-	// 20,000 (tablewriter holds every row in several forms).
+	out := bufio.NewWriterSize(t.w, 64<<10)
+	d := &drawer{widths: widths, out: out, templates: map[string]*rowTemplate{}}
+	// Drawn renderChunk rows at a time: every cell arrives padded to its
+	// column's width and there are no borders, so the chunks end to end
+	// are the one table. One tablewriter table of 200,000 rows took four
+	// times as long per row as one of 20,000 (it holds every row in
+	// several forms), and the rows wait here only as long as their chunk.
 	for start := 0; start == 0 || start < len(t.rows); start += renderChunk {
 		rows := t.rows[start:min(start+renderChunk, len(t.rows))]
+		cells := make([][]string, len(rows))
+		for j, r := range rows {
+			cells[j] = make([]string, len(widths))
+			for i := range widths {
+				c := ""
+				if i < len(r) {
+					c = r[i]
+				}
+				cells[j][i] = padLines(wrapText(c, widths[i]), widths[i])
+			}
+		}
 		var head []string
 		if start == 0 {
 			head = header
 		}
-		if err := t.renderRows(head, rows, widths); err != nil {
-			return err
+		if err := d.chunk(head, cells); err != nil {
+			return fmt.Errorf("table: %w", err)
 		}
 	}
-	return nil
+	return out.Flush()
 }
 
 // renderChunk is how many rows one tablewriter table draws (a variable
 // for the test that draws the same table in one piece).
 var renderChunk = 1000
 
-// renderRows draws the header (when given) and rows, each cell wrapped
-// and padded to its column's width, and writes them trimmed of trailing
-// blanks.
-func (t *table) renderRows(header []string, rows [][]string, widths []int) error {
+// rowsByTemplate counts the rows drawn from a template, for the tests
+// that must know the templates were used.
+var rowsByTemplate atomic.Int64
+
+// drawByTemplate lets rows be drawn from their shape's template (false
+// in the test that compares the two ways).
+var drawByTemplate = true
+
+// drawer writes the chunks of one table. tablewriter lays the table out,
+// but drawing every row through it cost about 100 µs a row, nine tenths
+// of the CPU of a 200,000-event timeline. Once the cells are padded to
+// their column's width, the layout of a row depends only on its shape
+// (how many lines each cell has) and the widths: so tablewriter draws
+// each shape once, with a placeholder in every cell line (rowTemplate),
+// and the rows of that shape are its drawing with their lines put in the
+// placeholders' places. A chunk where tablewriter would measure a line
+// otherwise than the column's width (a character the two width tables
+// disagree on, a word too long to break) is drawn by tablewriter whole,
+// as every chunk was before (TestTableTemplatesDrawWhatTablewriterDraws).
+type drawer struct {
+	widths    []int
+	out       *bufio.Writer
+	templates map[string]*rowTemplate
+	key, row  []byte
+	lines     [][]string
+}
+
+// chunk writes header (when given) and rows, each cell already wrapped
+// and padded to its column's width.
+func (d *drawer) chunk(header []string, rows [][]string) error {
+	if !drawByTemplate || !d.fits(header) {
+		return d.tablewriter(header, rows)
+	}
+	for _, r := range rows {
+		if !d.fits(r) {
+			return d.tablewriter(header, rows)
+		}
+	}
+	if header != nil {
+		if err := d.tablewriter(header, nil); err != nil {
+			return err
+		}
+	}
+	for _, r := range rows {
+		if err := d.draw(r); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// fits reports whether every line of every cell is exactly its column's
+// width to us and to tablewriter: then tablewriter's column widths are
+// ours, whatever the rest of the chunk holds.
+func (d *drawer) fits(cells []string) bool {
+	for i, c := range cells {
+		for line := range strings.SplitSeq(c, "\n") {
+			if !printableASCII(line) {
+				if runewidth.StringWidth(line) != d.widths[i] || twwidth.Width(line) != d.widths[i] {
+					return false
+				}
+			} else if len(line) != d.widths[i] {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+func printableASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < 0x20 || s[i] > 0x7e {
+			return false
+		}
+	}
+	return true
+}
+
+// draw writes one row from its shape's template, or through tablewriter
+// when the shape has none.
+func (d *drawer) draw(cells []string) error {
+	d.key = d.key[:0]
+	d.lines = d.lines[:0]
+	for _, c := range cells {
+		ls := strings.Split(c, "\n")
+		d.lines = append(d.lines, ls)
+		d.key = strconv.AppendInt(d.key, int64(len(ls)), 10)
+		d.key = append(d.key, ',')
+	}
+	tpl, ok := d.templates[string(d.key)]
+	if !ok {
+		var err error
+		if tpl, err = newRowTemplate(d.widths, d.lines); err != nil {
+			return err
+		}
+		d.templates[string(d.key)] = tpl
+	}
+	if tpl == nil {
+		return d.tablewriter(nil, [][]string{cells})
+	}
+	rowsByTemplate.Add(1)
+	d.row = d.row[:0]
+	for _, s := range tpl.segs {
+		if s.col < 0 {
+			d.row = append(d.row, s.lit...)
+		} else {
+			d.row = append(d.row, d.lines[s.col][s.line]...)
+		}
+	}
+	return writeTrimmed(d.out, d.row)
+}
+
+// tablewriter draws header (when given) and rows with tablewriter, as one
+// table.
+func (d *drawer) tablewriter(header []string, rows [][]string) error {
 	var buf bytes.Buffer
-	tbl := tablewriter.NewTable(&buf,
+	if err := drawTable(&buf, header, rows); err != nil {
+		return err
+	}
+	return writeTrimmed(d.out, buf.Bytes())
+}
+
+// drawTable is tablewriter's drawing of the padded cells: borderless,
+// every formatting choice explicit.
+func drawTable(w io.Writer, header []string, rows [][]string) error {
+	tbl := tablewriter.NewTable(w,
 		tablewriter.WithConfig(borderlessConfig()),
 		tablewriter.WithRenderer(renderer.NewBlueprint(tw.Rendition{
 			Borders: tw.BorderNone,
@@ -135,33 +273,115 @@ func (t *table) renderRows(header []string, rows [][]string, widths []int) error
 		tbl.Header(toAny(header)...)
 	}
 	for _, r := range rows {
-		cells := make([]string, len(widths))
-		for i := range widths {
-			c := ""
-			if i < len(r) {
-				c = r[i]
+		if err := tbl.Append(r); err != nil {
+			return err
+		}
+	}
+	return tbl.Render()
+}
+
+// writeTrimmed writes each line of b without its trailing blanks (the
+// last column's padding), so a golden file or a pasted table carries
+// none.
+func writeTrimmed(w *bufio.Writer, b []byte) error {
+	for len(b) > 0 {
+		line := b
+		if i := bytes.IndexByte(b, '\n'); i >= 0 {
+			line, b = b[:i+1], b[i+1:]
+		} else {
+			b = nil
+		}
+		w.Write(bytes.TrimRight(line, " \n"))
+		if err := w.WriteByte('\n'); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// rowTemplate is tablewriter's drawing of a row of one shape: the text
+// between the cells' lines (gaps, blank lines under a shorter cell) and,
+// in order, which cell line goes where.
+type rowTemplate struct {
+	segs []templateSeg
+}
+
+// templateSeg is literal text (col < 0) or line `line` of cell `col`.
+type templateSeg struct {
+	lit       string
+	col, line int
+}
+
+// placeholders are the characters a template's cell lines are drawn
+// with, one per line of the row: printable, not a blank, one column wide
+// to every width table.
+const placeholders = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789!#$%&()*+,-./:;<=>?@[]^_{|}~"
+
+// newRowTemplate draws a row shaped as lines with tablewriter, every line
+// of cell i a run of one placeholder as wide as widths[i], and finds each
+// run in the drawing. It returns nil (draw such rows with tablewriter)
+// when the shape has more lines than placeholders, a column is empty, or
+// the drawing is not made of the runs, whole and once each, and blanks.
+func newRowTemplate(widths []int, lines [][]string) (*rowTemplate, error) {
+	type ref struct{ col, line int }
+	var refs []ref
+	cells := make([]string, len(widths))
+	for i, ls := range lines {
+		if widths[i] == 0 {
+			return nil, nil
+		}
+		runs := make([]string, len(ls))
+		for l := range ls {
+			if len(refs) == len(placeholders) {
+				return nil, nil
 			}
-			cells[i] = padLines(wrapText(c, widths[i]), widths[i])
+			runs[l] = strings.Repeat(placeholders[len(refs):len(refs)+1], widths[i])
+			refs = append(refs, ref{i, l})
 		}
-		if err := tbl.Append(cells); err != nil {
-			return fmt.Errorf("table: %w", err)
-		}
+		cells[i] = strings.Join(runs, "\n")
 	}
-	if err := tbl.Render(); err != nil {
-		return fmt.Errorf("table: %w", err)
+	var buf bytes.Buffer
+	if err := drawTable(&buf, nil, [][]string{cells}); err != nil {
+		return nil, err
 	}
-	// The last column's padding is trailing blanks: trimmed so a golden
-	// file or a pasted table carries none.
-	var out strings.Builder
-	for _, line := range strings.SplitAfter(buf.String(), "\n") {
-		if line == "" {
+	drawn := buf.String()
+	if !strings.HasSuffix(drawn, "\n") {
+		return nil, nil
+	}
+	tpl := &rowTemplate{}
+	seen := make([]bool, len(refs))
+	lit := 0
+	for i := 0; i < len(drawn); {
+		p := strings.IndexByte(placeholders, drawn[i])
+		if p < 0 {
+			if drawn[i] != ' ' && drawn[i] != '\n' {
+				return nil, nil
+			}
+			i++
 			continue
 		}
-		out.WriteString(strings.TrimRight(line, " \n"))
-		out.WriteByte('\n')
+		r := refs[p]
+		end := i + widths[r.col]
+		if seen[p] || end > len(drawn) || drawn[i:end] != strings.Repeat(drawn[i:i+1], widths[r.col]) ||
+			end < len(drawn) && drawn[end] == drawn[i] {
+			return nil, nil
+		}
+		seen[p] = true
+		if lit < i {
+			tpl.segs = append(tpl.segs, templateSeg{lit: drawn[lit:i], col: -1})
+		}
+		tpl.segs = append(tpl.segs, templateSeg{col: r.col, line: r.line})
+		i, lit = end, end
 	}
-	_, err := io.WriteString(t.w, out.String())
-	return err
+	for _, s := range seen {
+		if !s {
+			return nil, nil
+		}
+	}
+	if lit < len(drawn) {
+		tpl.segs = append(tpl.segs, templateSeg{lit: drawn[lit:], col: -1})
+	}
+	return tpl, nil
 }
 
 // tableGap is the space between two columns.
