@@ -105,7 +105,7 @@ func readDrWatson(r io.Reader, name string, o *Options, p *problems) []model.Eve
 	}
 	for l := range lines(r, o, p) {
 		line := l.text
-		if strings.Contains(line, "Application exception occurred") {
+		if drwBlockHead(line) {
 			end()
 			if len(events) >= o.MaxEvents {
 				p.add(&LimitError{Limit: "MaxEvents", Max: int64(o.MaxEvents)})
@@ -130,6 +130,25 @@ func readDrWatson(r io.Reader, name string, o *Options, p *problems) []model.Eve
 		}
 	}
 	return events
+}
+
+// drwBlockHead reports the line that opens a fault block: it starts with
+// "Application exception occurred" (after the indentation of a copy; a
+// KB copy may run the head's fields on after it). Source code and prose
+// that only mention the words (a logger's format string such as
+// LogWarning("Application exception occurred: {Message}"), found in
+// public repositories) open none, and are not taken for a log.
+func drwBlockHead(line string) bool {
+	return strings.HasPrefix(strings.TrimSpace(line), "Application exception occurred")
+}
+
+// drwBanner reports Dr. Watson's banner, "Microsoft (R) Windows NT (TM)
+// Version 4.00 DrWtsn32", "Microsoft (R) Windows 2000 (TM) Version 5.00
+// DrWtsn32" or (XP) "Microsoft (R) DrWtsn32": a file that starts with it
+// is a Dr. Watson log with no fault yet.
+func drwBanner(line string) bool {
+	l := strings.TrimSpace(line)
+	return strings.HasPrefix(l, "Microsoft (R)") && strings.HasSuffix(l, "DrWtsn32")
 }
 
 // drwFields splits a line that holds more than one of the head's fields

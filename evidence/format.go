@@ -126,7 +126,7 @@ func Detect(head []byte) Format {
 		return FormatUnknown
 	}
 	for _, l := range lines {
-		if strings.Contains(l, "Application exception occurred") || strings.Contains(l, "DrWtsn32") {
+		if drwBlockHead(l) || drwBanner(l) {
 			return FormatDrWatson
 		}
 	}

@@ -97,6 +97,7 @@ func FuzzCSV(f *testing.F) {
 func FuzzText(f *testing.F) {
 	addFile(f, "export-q293288.txt")
 	addFile(f, "event-properties.txt")
+	addFile(f, "real/sbs2003-dcom-10009-event-properties.txt")
 	addFile(f, "kb/Q199042-event-properties.txt")
 	addFile(f, "kb/Q190084-event-block.txt")
 	addFile(f, "kb/Q293288-event-blocks.txt")
@@ -116,6 +117,18 @@ func FuzzDrWatson(f *testing.F) {
 	addFile(f, "Drwtsn32.log")
 	addFile(f, "kb/Q241482-Drwtsn32.log")
 	addFile(f, "kb/Q198398-Drwtsn32.log")
+	addFile(f, "real/backcord-nt4-drwtsn32-excerpt.log")
+	// The real Windows 2000 log is over fuzzRead's 1 MiB: its first
+	// block (and half of it, as addFile does) stands for it.
+	if b, err := os.ReadFile(filepath.Join("testdata", "real", "openpos-drwtsn32.log")); err == nil {
+		head := []byte("Application exception occurred")
+		first := bytes.Index(b, head)
+		if next := bytes.Index(b[first+len(head):], head); first >= 0 && next > 0 {
+			end := first + len(head) + next
+			f.Add(b[:end])
+			f.Add(b[:end/2])
+		}
+	}
 	f.Fuzz(func(t *testing.T, data []byte) { fuzzRead(t, FormatDrWatson, data) })
 }
 
@@ -134,6 +147,8 @@ func FuzzTracking(f *testing.F) {
 
 func FuzzSMTPW3C(f *testing.F) {
 	addFile(f, "smtp-w3c-exchange2000.log")
+	addFile(f, "real/iis6-smtp-http-to-port25.log")
+	addFile(f, "real/iis-smtp-outbound-lines-no-header.log")
 	f.Fuzz(func(t *testing.T, data []byte) { fuzzRead(t, FormatSMTPW3C, data) })
 }
 

@@ -50,6 +50,9 @@ type protoSession struct {
 	hasMail  bool
 	inData   bool
 	inHeader bool
+	// sent is the last command this server sent in an outbound IIS
+	// session: the remote's replies are logged on lines of their own.
+	sent string
 }
 
 // protoReader follows the sessions of one protocol log.

@@ -164,3 +164,99 @@ func TestRealEventPropertiesIndented(t *testing.T) {
 		t.Errorf("source %q id %d level %q computer %q user %q category %q time %s\nmessage %q", e.Source, e.EventID, e.Level, e.Computer, e.User, e.Category, e.Time, e.Message)
 	}
 }
+
+// TestRealDrWatsonTruncated cuts the real Windows 2000 log at 20 places
+// (a copy interrupted, a disk full): nothing panics, and every block that
+// ended before the cut reads as it does in the whole file. The block the
+// cut falls in gives what it has, never more blocks than there are.
+func TestRealDrWatsonTruncated(t *testing.T) {
+	raw, err := os.ReadFile(filepath.Join("testdata", "real", "openpos-drwtsn32.log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := &Options{TZ: time.UTC}
+	full, err := ReadFormat(bytes.NewReader(raw), FormatDrWatson, "full", o)
+	if err != nil || len(full) != 3 {
+		t.Fatalf("%d events, %v", len(full), err)
+	}
+	const cuts = 20
+	for i := 1; i <= cuts; i++ {
+		cut := int64(len(raw)) * int64(i) / cuts
+		evs, _ := ReadFormat(bytes.NewReader(raw[:cut]), FormatDrWatson, "cut", o)
+		if len(evs) > len(full) {
+			t.Fatalf("cut at %d: %d events from a file of %d", cut, len(evs), len(full))
+		}
+		for j, e := range evs {
+			ended := j+1 < len(full) && full[j+1].Offset < cut || cut == int64(len(raw))
+			if !ended {
+				continue
+			}
+			w := full[j]
+			if e.Application != w.Application || !e.Time.Equal(w.Time) || e.User != w.User || e.Computer != w.Computer ||
+				e.ExceptionCode != w.ExceptionCode || e.FaultingFunction != w.FaultingFunction || e.Message != w.Message {
+				t.Errorf("cut at %d: block %d read as %+v, want %+v", cut, j+1, e, w)
+			}
+		}
+	}
+}
+
+// TestRealIISSMTPLogWithoutTimes reads a real IIS 7.0 SMTP service log
+// whose admin logged no date and no time (#Fields: c-ip cs-username
+// s-sitename ...): an inbound message from the web site, then two
+// outbound tries, the first refused with 504 after RCPT. It was refused
+// as no known format; its lines are read now with their times unknown
+// (never the #Date directive's), and a warning says so. The 504 names
+// the command it came after.
+func TestRealIISSMTPLogWithoutTimes(t *testing.T) {
+	f := Load(filepath.Join("testdata", "real", "iis7-smtp-no-time-fields.log"), &Options{})
+	if f.Err != nil || Format(f.Info.Format) != FormatSMTPW3C || f.Info.Damaged != 0 || len(f.Events) != 3 {
+		t.Fatalf("%v, format %q, damaged %d, %d events", f.Err, f.Info.Format, f.Info.Damaged, len(f.Events))
+	}
+	if w := f.Info.Warnings; len(w) != 1 || !strings.Contains(w[0], "the #Fields name no time") {
+		t.Errorf("warnings %q", w)
+	}
+	for _, e := range f.Events {
+		if !e.Time.IsZero() || e.Computer != "MYHOST-MYSERVER" {
+			t.Errorf("line %d: time %s computer %q: want no time, MYHOST-MYSERVER", e.Line, e.Time, e.Computer)
+		}
+	}
+	in, refused, sent := f.Events[0], f.Events[1], f.Events[2]
+	if in.Category != "inbound" || in.MailFrom != "enquiries@company.com" || len(in.RcptTo) != 1 || in.RcptTo[0] != "martin@hinshelwood.com" || in.Status != "" {
+		t.Errorf("inbound: %q from %q to %q status %q", in.Category, in.MailFrom, in.RcptTo, in.Status)
+	}
+	wantMsg := "504 5.5.2 <MYHOST-MYSERVER>: Helo command rejected: need fully-qualified hostname after RCPT TO:<martin@hinshelwood.com>"
+	if refused.Category != "outbound" || refused.Remote != "216.146.33.4" || refused.Status != "504" || string(refused.Message) != wantMsg {
+		t.Errorf("refused: %q remote %q status %q message %q", refused.Category, refused.Remote, refused.Status, refused.Message)
+	}
+	if sent.Category != "outbound" || sent.Remote != "216.146.33.3" || sent.Status != "" || sent.MailFrom != "enquiries@company.com" {
+		t.Errorf("second try: %q remote %q status %q from %q", sent.Category, sent.Remote, sent.Status, sent.MailFrom)
+	}
+}
+
+// TestDrWatsonWordsInOtherTextRefused: the index's hits for "Application
+// exception occurred:" are mostly program source (a logger's format
+// string) and for "DrWtsn32" prose; such a file was read as a Dr. Watson
+// log, the source with one fault of an unknown program, which triage
+// keeps as a possible store or IMS crash. Only a line that starts with
+// the block's head, or Dr. Watson's banner, makes a log now. The lines
+// here are written by hand after those files (their code is not ours to
+// copy).
+func TestDrWatsonWordsInOtherTextRefused(t *testing.T) {
+	for name, text := range map[string]string{
+		"Handler.cs": "class Handler {\n    void Log(Exception ex) {\n        logger.LogWarning(\"Application exception occurred: {Message}\", ex.Message);\n    }\n}\n",
+		"notes.txt":  "Dr. Watson\n\nRun DrWtsn32 -i to make it the default debugger.\n",
+	} {
+		if f := Detect([]byte(text)); f != FormatUnknown {
+			t.Errorf("%s: detected as %q", name, f)
+		}
+		evs, err := ReadFormat(strings.NewReader(text), FormatDrWatson, name, &Options{TZ: time.UTC})
+		if err != nil || len(evs) != 0 {
+			t.Errorf("%s read as Dr. Watson on the user's word: %d events %+v, %v", name, len(evs), evs, err)
+		}
+	}
+	// The banner alone (a log Dr. Watson began and wrote no fault to)
+	// is still one.
+	if f := Detect([]byte("\r\nMicrosoft (R) Windows 2000 (TM) Version 5.00 DrWtsn32\r\nCopyright (C) 1985-1999 Microsoft Corp. All rights reserved.\r\n")); f != FormatDrWatson {
+		t.Errorf("the banner alone: detected as %q", f)
+	}
+}

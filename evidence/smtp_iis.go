@@ -153,8 +153,20 @@ func (is *iisSessions) command(s *protoSession, c iisCommand) {
 	if status >= 400 && s.ev.Status == "" {
 		s.ev.Status = strconv.Itoa(status)
 		s.ev.Level = "error"
-		msg := strings.TrimSpace(c.verb + " " + c.arg)
-		s.ev.Message = model.Text(capString(strconv.Itoa(status)+" after "+msg, o.MaxStringBytes))
+		msg := strconv.Itoa(status) + " after " + strings.TrimSpace(c.verb+" "+c.arg)
+		if c.outbound && c.verb == "-" {
+			// The remote's reply is the argument; say which of our
+			// commands it came after ("504 5.5.2 <HOST>: Helo command
+			// rejected ... after RCPT TO:<...>"), none before a greeting.
+			msg = c.arg
+			if s.sent != "" {
+				msg += " after " + s.sent
+			}
+		}
+		s.ev.Message = model.Text(capString(msg, o.MaxStringBytes))
+	}
+	if c.outbound && c.verb != "-" {
+		s.sent = capString(strings.TrimSpace(c.verb+" "+c.arg), o.MaxStringBytes)
 	}
 }
 
@@ -198,6 +210,9 @@ type w3cHeader struct {
 	col  map[string]int // #Fields: column of each field, lower-cased
 	date string         // #Date: its date, for lines without a date field
 	last time.Time      // the previous line's time, to see a day roll over
+	// untimedTold: the warning that lines have no time was given for
+	// the current #Fields.
+	untimedTold bool
 }
 
 // directive takes one "#" line.
@@ -207,7 +222,7 @@ func (h *w3cHeader) directive(text string) {
 		for i, n := range strings.Fields(f) {
 			h.col[strings.ToLower(n)] = i
 		}
-		h.last = time.Time{}
+		h.last, h.untimedTold = time.Time{}, false
 	}
 	if d, ok := strings.CutPrefix(text, "#Date:"); ok {
 		if f := strings.Fields(d); len(f) > 0 {
@@ -230,6 +245,10 @@ func readSMTPW3C(r io.Reader, name string, o *Options, p *problems) []model.Even
 			continue
 		}
 		c, ok := h.command(strings.Fields(text))
+		if ok && !h.timed() && !h.untimedTold {
+			h.untimedTold = true
+			p.warn("line %d: the #Fields name no time: the times of the lines under them are unknown (a #Date directive says only when the header was written)", l.no)
+		}
 		switch {
 		case !ok && h.col != nil && !hasField(h.col, "date") && h.date == "":
 			p.damage("line %d: no date field and no #Date directive before it: its day is unknown", l.no)
@@ -248,6 +267,12 @@ func readSMTPW3C(r io.Reader, name string, o *Options, p *problems) []model.Even
 	return is.finish()
 }
 
+// timed reports whether the #Fields name a time. An admin may log no
+// time at all ("#Fields: c-ip cs-username s-sitename ...", a real IIS
+// 7.0 SMTP log): its lines are read with their time unknown, never the
+// #Date directive's, which is only when the header was written.
+func (h *w3cHeader) timed() bool { return hasField(h.col, "time") }
+
 func hasField(col map[string]int, name string) bool {
 	_, ok := col[name]
 	return ok
@@ -264,16 +289,19 @@ func (h *w3cHeader) command(f []string) (iisCommand, bool) {
 	if h.col == nil {
 		return iisCommand{}, false
 	}
+	var t time.Time
 	date := get("date")
 	byHeader := !hasField(h.col, "date")
 	if byHeader {
 		date = h.date
 	}
-	t, ok := localTime(date, get("time"), time.UTC)
-	if !ok {
-		return iisCommand{}, false
+	if h.timed() {
+		var ok bool
+		if t, ok = localTime(date, get("time"), time.UTC); !ok {
+			return iisCommand{}, false
+		}
 	}
-	if byHeader {
+	if byHeader && !t.IsZero() {
 		// W3C lines are written in time order: a clock that goes back
 		// means midnight (UTC) passed since the #Date directive.
 		for !h.last.IsZero() && t.Before(h.last) {

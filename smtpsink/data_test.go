@@ -130,7 +130,7 @@ func checkDataMatchesGoSMTP(t *testing.T, content []byte) *Sink {
 	// the end of DATA) and its message; what the content's own end marker
 	// is followed by is read as commands, which the sink may answer
 	// otherwise (it refuses control characters in addresses).
-	if !equalPrefix(sinkCodes, oracleCodes, 6) {
+	if !equalPrefix(sinkCodes, oracleCodes, 6) && !bothLimitsRefusal(sinkCodes, oracleCodes, content, stream) {
 		t.Errorf("reply codes: sink %v, go-smtp %v", sinkCodes, oracleCodes)
 	}
 	be.mu.Lock()
@@ -191,6 +191,44 @@ func goSMTPDataEnd(content []byte) int {
 		}
 	}
 	return -1
+}
+
+// bothLimitsRefusal: a content over MaxMessageBytes that also holds a line
+// over MaxLineLength is refused by both servers, but which of the two
+// reasons go-smtp gives depends on how its reads arrive, not on the bytes:
+// its line limit judges each read whole, read-ahead included, before the
+// size is counted (a 554 from go-smtp straight off the socket, a 552 once
+// the size limit is met in an earlier read). Either refusal, 552 or 554,
+// is right then; the replies before it must still agree.
+func bothLimitsRefusal(sink, oracle []int, content, stream []byte) bool {
+	if len(sink) < 6 || len(oracle) < 6 || !equalPrefix(sink, oracle, 5) {
+		return false
+	}
+	refused := func(c int) bool { return c == 552 || c == 554 }
+	if !refused(sink[5]) || !refused(oracle[5]) {
+		return false
+	}
+	// go-smtp's lineLimitReader: a line's count starts at the LF before
+	// it and ends at its own LF, bare or not.
+	long, n := false, 0
+	for _, c := range stream {
+		if c == '\n' {
+			n = 0
+		}
+		if n++; n > dataTestMaxLine {
+			long = true
+			break
+		}
+	}
+	// The size go-smtp counts: the content without the stuffed dots (a
+	// dot that begins a line after CRLF, as its reader sees lines).
+	size := len(content)
+	for i := range content {
+		if content[i] == '.' && (i == 0 || i >= 2 && content[i-2] == '\r' && content[i-1] == '\n') {
+			size--
+		}
+	}
+	return long && size >= dataTestMaxBytes
 }
 
 func equalPrefix(a, b []int, n int) bool {
