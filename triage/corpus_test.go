@@ -22,6 +22,14 @@ var corpusTZ = time.FixedZone("EST", -5*3600)
 // command does and ranks it.
 func runCorpus(t *testing.T, cfg corpus.Config) (*corpus.Truth, triage.Result, string) {
 	t.Helper()
+	truth, msgs, events, dir := scanCorpus(t, cfg)
+	return truth, triage.Rank(msgs, events, triage.Options{}), dir
+}
+
+// scanCorpus generates a corpus with evidence in a temporary folder and
+// scans it as the triage command does: its messages and evidence events.
+func scanCorpus(t *testing.T, cfg corpus.Config) (*corpus.Truth, []*model.Message, []model.Event, string) {
+	t.Helper()
 	ctx := context.Background()
 	dir := t.TempDir()
 	cfg.Evidence = true
@@ -42,7 +50,7 @@ func runCorpus(t *testing.T, cfg corpus.Config) (*corpus.Truth, triage.Result, s
 	for _, e := range errs {
 		t.Errorf("evidence.ReadPaths: %v", e)
 	}
-	return truth, triage.Rank(msgs, events, triage.Options{}), dir
+	return truth, msgs, events, dir
 }
 
 func relPath(dir, p string) string {

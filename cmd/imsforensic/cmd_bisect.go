@@ -142,7 +142,7 @@ func runBisect(ctx context.Context, opts *bisectOptions, g *globals, args []stri
 	}
 	paths, ms, walkErr, err := selectedInputs(ctx, g, "bisect", &opts.sel, &opts.rules, opts.out.fmt == report.JSON, opts.ev.paths, args, now, func(paths []string) error {
 		return refuseInsideEvidence(paths, "--journal", jpath)
-	})
+	}, nil)
 	if err != nil {
 		return err
 	}

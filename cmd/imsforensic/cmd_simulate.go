@@ -123,7 +123,7 @@ func runSimulate(ctx context.Context, opts *simulateOptions, g *globals, args []
 	now := time.Now()
 	paths, ms, walkErr, err := selectedInputs(ctx, g, "simulate", &opts.sel, &opts.rules, opts.out.fmt == report.JSON, opts.ev.paths, args, now, func(paths []string) error {
 		return refuseInsideEvidence(append(append([]string(nil), paths...), opts.ev.paths...), "--html", opts.html)
-	})
+	}, nil)
 	if err != nil {
 		return err
 	}

@@ -13,7 +13,9 @@ import (
 
 	"github.com/spf13/pflag"
 
+	"github.com/imsforensic/imsforensic/model"
 	"github.com/imsforensic/imsforensic/report"
+	"github.com/imsforensic/imsforensic/triage"
 )
 
 type triageOptions struct {
@@ -100,7 +102,7 @@ func runTriage(ctx context.Context, opts *triageOptions, g *globals, args []stri
 	now := time.Now()
 	paths, ms, walkErr, err := selectedInputs(ctx, g, "triage", &opts.sel, &opts.rules, opts.out.fmt == report.JSON, opts.ev.paths, args, now, func(paths []string) error {
 		return refuseInsideEvidence(append(append([]string(nil), paths...), opts.ev.paths...), "--html", opts.html)
-	})
+	}, triageSlim(opts.html))
 	if err != nil {
 		return err
 	}
@@ -134,6 +136,16 @@ func runTriage(ctx context.Context, opts *triageOptions, g *globals, args []stri
 		return partialError(failed)
 	}
 	return err
+}
+
+// triageSlim is what triage holds of each message: what ranking and its
+// renderers read (triage.Slim), unless the HTML report, which shows more,
+// is asked for.
+func triageSlim(html string) func(*model.Message) {
+	if html != "" {
+		return nil
+	}
+	return triage.Slim
 }
 
 var offsetZone = regexp.MustCompile(`^(?i:utc|gmt)?\s*([+-])(\d{1,2})(?::?(\d{2}))?$`)

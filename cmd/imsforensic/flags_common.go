@@ -202,21 +202,7 @@ func (s *selectFlags) paths(g *globals, args []string) ([]string, error) {
 	return append(out, more...), nil
 }
 
-// filter keeps the messages --select matches.
-func (s *selectFlags) filter(ms []*model.Message, now time.Time) []*model.Message {
-	if s.sel == nil {
-		return ms
-	}
-	out := ms[:0:0]
-	for _, m := range ms {
-		if s.sel.Match(m, now) {
-			out = append(out, m)
-		}
-	}
-	return out
-}
-
-// keeps is filter for one message (replay's streamed scan).
+// keeps reports whether --select keeps m (no --select keeps all).
 func (s *selectFlags) keeps(m *model.Message, now time.Time) bool {
 	return s.sel == nil || s.sel.Match(m, now)
 }
@@ -281,11 +267,14 @@ func (s *selectFlags) printExplain(g *globals) {
 // scanInputs runs the inventory over the inputs with a progress line on a
 // terminal, skipping evidence files found inside queue folders; every one
 // of them that is not also given with --evidence (given) is listed, and
-// said not to be used. The messages are sorted by path.
-func scanInputs(ctx context.Context, g *globals, paths, given []string, rf *ruleFlags, jsonOut bool) ([]*model.Message, error) {
+// said not to be used. The messages keep holds (it may slim them) are
+// sorted by path.
+func scanInputs(ctx context.Context, g *globals, paths, given []string, rf *ruleFlags, jsonOut bool, keep func(*model.Message) bool) ([]*model.Message, error) {
 	var ms []*model.Message
 	err := scanInputsEach(ctx, g, paths, given, rf, jsonOut, func(m *model.Message) error {
-		ms = append(ms, m)
+		if keep(m) {
+			ms = append(ms, m)
+		}
 		return nil
 	})
 	if ctx.Err() == nil {
@@ -530,16 +519,28 @@ func (p *progress) done() {
 // the paths of the arguments and --files-from, scanned, and the messages
 // --select keeps (filtered with now). walkErr names inputs that could not
 // be read, for finishScan (exit 4); err is a usage error or cancellation.
-// given are the --evidence paths (nil for commands without it).
-func selectedInputs(ctx context.Context, g *globals, cmd string, sel *selectFlags, rf *ruleFlags, jsonOut bool, given, args []string, now time.Time, before func(paths []string) error) (paths []string, ms []*model.Message, walkErr, err error) {
+// given are the --evidence paths (nil for commands without it). slim,
+// when not nil, is applied to each message kept as it is scanned: what the
+// command will not read need not be held for the whole scan (triage.Slim).
+func selectedInputs(ctx context.Context, g *globals, cmd string, sel *selectFlags, rf *ruleFlags, jsonOut bool, given, args []string, now time.Time, before func(paths []string) error, slim func(*model.Message)) (paths []string, ms []*model.Message, walkErr, err error) {
 	paths, err = inputPaths(g, cmd, sel, args, before)
 	if err != nil {
 		return nil, nil, nil, err
 	}
 	sel.printExplain(g)
-	ms, walkErr = scanInputs(ctx, g, paths, given, rf, jsonOut)
+	// Selected as scanned (the same messages as selecting from the
+	// sorted whole, since the sort is stable), so slim can work at once.
+	ms, walkErr = scanInputs(ctx, g, paths, given, rf, jsonOut, func(m *model.Message) bool {
+		if !sel.keeps(m, now) {
+			return false
+		}
+		if slim != nil {
+			slim(m)
+		}
+		return true
+	})
 	if walkErr != nil && ctx.Err() != nil {
 		return nil, nil, nil, walkErr
 	}
-	return paths, sel.filter(ms, now), walkErr, nil
+	return paths, ms, walkErr, nil
 }
