@@ -26,7 +26,7 @@ func readDumpel(r io.Reader, name string, o *Options, p *problems) []model.Event
 		} else {
 			f = splitDumpelSpaced(l.text)
 		}
-		ev, ok := dumpelEvent(f, l, name, o)
+		ev, ok := dumpelEvent(f, l, name, o, p)
 		if !ok {
 			p.damage("line %d: not a dumpel record", l.no)
 			continue
@@ -41,11 +41,11 @@ func readDumpel(r io.Reader, name string, o *Options, p *problems) []model.Event
 	return events
 }
 
-func dumpelEvent(f []string, l textLine, name string, o *Options) (model.Event, bool) {
+func dumpelEvent(f []string, l textLine, name string, o *Options, p *problems) (model.Event, bool) {
 	if len(f) < 8 || !isUint(f[2]) || !isUint(f[3]) {
 		return model.Event{}, false
 	}
-	t, ok := localTime(f[0], f[1], o.TZ)
+	t, ok := p.localTime(l.no, f[0], f[1], o.TZ)
 	if !ok {
 		return model.Event{}, false
 	}

@@ -15,11 +15,11 @@ import (
 
 // exportEvent builds an Event from the nine export fields; ok is false when
 // the first two fields are not a date and a time.
-func exportEvent(f []string, l textLine, name string, o *Options) (model.Event, bool) {
+func exportEvent(f []string, l textLine, name string, o *Options, p *problems) (model.Event, bool) {
 	if len(f) < 6 {
 		return model.Event{}, false
 	}
-	t, ok := localTime(f[0], f[1], o.TZ)
+	t, ok := p.localTime(l.no, f[0], f[1], o.TZ)
 	if !ok {
 		return model.Event{}, false
 	}
@@ -84,7 +84,7 @@ func readCSV(r io.Reader, name string, o *Options, p *problems) []model.Event {
 		if isExportHeader(f) {
 			return true
 		}
-		ev, ok := exportEvent(f, at, name, o)
+		ev, ok := exportEvent(f, at, name, o, p)
 		if !ok {
 			p.damage("line %d: not an event record (no date and time)", at.no)
 			return true

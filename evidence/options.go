@@ -156,6 +156,8 @@ type problems struct {
 	warnings     []string
 	moreWarnings int
 	damaged      int
+
+	dates dateNotes // what the file's local dates said about their order
 }
 
 const maxProblems = 20

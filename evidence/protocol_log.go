@@ -74,7 +74,7 @@ func readProtocolLog(r io.Reader, name string, o *Options, p *problems) []model.
 		text := l.text
 		stamped := false
 		if m := protoLine.FindStringSubmatch(text); m != nil {
-			if t, ok := localTime(m[1], m[2], o.TZ); ok {
+			if t, ok := p.localTime(l.no, m[1], m[2], o.TZ); ok {
 				pr.stamp = t
 			}
 			text, stamped = m[3], true

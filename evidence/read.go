@@ -98,6 +98,7 @@ func readAll(r io.Reader, name string, opts *Options, f Format) File {
 		in = newTextReader(br, head)
 	}
 	res.Events = read(in, name, &o, p)
+	p.settleDates()
 	zone := o.zoneOf(f)
 	for i := range res.Events {
 		e := &res.Events[i]

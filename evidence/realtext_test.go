@@ -260,3 +260,51 @@ func TestDrWatsonWordsInOtherTextRefused(t *testing.T) {
 		t.Errorf("the banner alone: detected as %q", f)
 	}
 }
+
+// TestDateOrderLeftOpenIsSaid: a real Windows XP event, copied into a
+// forum post dated 2010-04-07, reads "Date: 07/04/2010" (Event Properties
+// writes the server's short date; the post is British). Each date is read
+// by itself, month first unless its first number is over 12, so this one
+// reads July 4, and nothing said so. The reader still reads it so (it
+// does not guess from the other lines, TestExportDateOrderInContext) but
+// a warning now names the date whose order the file leaves open, and
+// notes the leading zero that US Windows never writes. A file whose lines
+// disagree, or that writes one day-first date among dates that could be
+// either, says that too; a file whose every date has one reading, none.
+// (The block is the post's event with its description cut to the first
+// sentence and its data lines left out; the other dates are made up.)
+func TestDateOrderLeftOpenIsSaid(t *testing.T) {
+	block := func(date string) string {
+		return "Event Type:\tWarning\nEvent Source:\tMRxSmb\nEvent Category:\tNone\nEvent ID:\t50\nDate:\t\t" + date +
+			"\nTime:\t\t10:36:30 AM\nUser:\t\tN/A\nComputer:\tSIMONXP\nDescription:\n{Delayed Write Failed} Windows was unable to save all the data for the file \\Device\\LanmanRedirector.\n\n"
+	}
+	for _, c := range []struct {
+		name, text, warn string
+		month            time.Month
+	}{
+		{"the post's", block("07/04/2010"), `line 1 dates its event "07/04/2010", day and month both 12 or less, and no date in the file says which comes first: read month first, as US Windows writes them; it is written with a leading zero`, time.July},
+		{"a day-first date among them", block("13/04/2010") + block("07/04/2010"), `line 1 writes "13/04/2010", which only day first can read, yet 1 date that could be either (the first: line 12, "07/04/2010") is read month first`, time.July},
+		{"lines that disagree", block("13/04/2010") + block("4/14/2010") + block("07/04/2010"), `the file's dates disagree on their order`, time.July},
+		{"one reading each", block("4/13/2010") + block("4/4/2010"), "", time.April},
+	} {
+		p := filepath.Join(t.TempDir(), "MRxSmb.txt")
+		if err := os.WriteFile(p, []byte(c.text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		f := Load(p, &Options{TZ: time.UTC})
+		if f.Err != nil || len(f.Events) == 0 {
+			t.Fatalf("%s: %v, %d events", c.name, f.Err, len(f.Events))
+		}
+		last := f.Events[len(f.Events)-1]
+		if last.Time.Month() != c.month {
+			t.Errorf("%s: the last event's date %s, want month %s", c.name, last.Time, c.month)
+		}
+		w := f.Info.Warnings
+		switch {
+		case c.warn == "" && len(w) != 0:
+			t.Errorf("%s: warnings %q, want none", c.name, w)
+		case c.warn != "" && (len(w) != 1 || !strings.Contains(w[0], c.warn)):
+			t.Errorf("%s: warnings %q, want one with %q", c.name, w, c.warn)
+		}
+	}
+}

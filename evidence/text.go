@@ -138,12 +138,12 @@ func readText(r io.Reader, name string, o *Options, p *problems) []model.Event {
 		if isExportHeader(f) {
 			continue
 		}
-		if ev, ok := exportEvent(f, l, name, o); ok && len(f) >= 8 {
+		if ev, ok := exportEvent(f, l, name, o, p); ok && len(f) >= 8 {
 			events = append(events, ev)
 			last = len(events) - 1
 			continue
 		}
-		if ev, ok := listViewEvent(l, name, o); ok {
+		if ev, ok := listViewEvent(l, name, o, p); ok {
 			events = append(events, ev)
 			last = len(events) - 1
 			needComputer = ev.Computer == ""
@@ -243,7 +243,7 @@ func leadingBlanks(s string) string {
 func (b *textBlock) finish(name string, o *Options, p *problems) model.Event {
 	ev := b.start.event("eventlog", name)
 	ev.Data = b.ev.Data
-	if t, ok := localTime(b.fields["date"], b.fields["time"], o.TZ); ok {
+	if t, ok := p.localTime(b.start.no, b.fields["date"], b.fields["time"], o.TZ); ok {
 		ev.Time = t
 	} else {
 		p.warn("line %d: event without a readable date and time", b.start.no)
@@ -317,7 +317,7 @@ func blockEventID(v string) (id, source string) {
 // KB placeholder in angle brackets ("<MTA Name>", Q178821).
 var listViewLine = regexp.MustCompile(`^(\d{1,2}/\d{1,2}/\d{2,4})\s+(\d{1,2}:\d{2}(?::\d{2})?(?:\s*[AaPp][Mm])?)\s+(\S+(?:\s\S+)*?)\s+(Error|Warning|Information|Success Audit|Failure Audit)\s+(?:(.*?)\s+)?(\d{1,5})\s+(N/A|SYSTEM|\S+\\\S+)(?:\s+(.*?))?\s*$`)
 
-func listViewEvent(l textLine, name string, o *Options) (model.Event, bool) {
+func listViewEvent(l textLine, name string, o *Options, p *problems) (model.Event, bool) {
 	m := listViewLine.FindStringSubmatch(strings.TrimSpace(l.text))
 	if m == nil {
 		return model.Event{}, false
@@ -327,7 +327,7 @@ func listViewEvent(l textLine, name string, o *Options) (model.Event, bool) {
 		computer, desc := splitComputer(m[8])
 		f = append(f, computer, desc)
 	}
-	return exportEvent(f, l, name, o)
+	return exportEvent(f, l, name, o, p)
 }
 
 // splitComputer takes the Computer column off the start of a list line's

@@ -93,6 +93,59 @@ func (p *plan) headers(m *model.Message) {
 			}
 		}
 	}
+	p.unrecordedNames(m)
+}
+
+// unrecordedNames keeps the name and colon of the top-level fields parse
+// counted but did not record (past its header budget, MaxHeaderFields or
+// MaxHeaderBytes: a message of 2,000,000 fields has 10,000 recorded),
+// which were redacted as text: field names are syntax wherever they are.
+// Only a line that starts a field and is inside no recorded one counts.
+func (p *plan) unrecordedNames(m *model.Message) {
+	if len(m.Parts) == 0 || m.Scan.HeaderFields <= len(m.Parts[0].Header) {
+		return
+	}
+	top := &m.Parts[0]
+	start, end := max(top.Offset, 0), min(top.BodyOffset, int64(len(p.raw)))
+	k := 0
+	for i := start; i < end; {
+		lineEnd := end
+		if j := bytes.IndexByte(p.raw[i:end], '\n'); j >= 0 {
+			lineEnd = i + int64(j) + 1
+		}
+		for k < len(top.Header) && top.Header[k].Offset+top.Header[k].RawLength <= i {
+			k++
+		}
+		if k == len(top.Header) || top.Header[k].Offset > i {
+			p.keepRange(i, i+int64(fieldNameEnd(p.raw[i:lineEnd])))
+		}
+		i = lineEnd
+	}
+}
+
+// fieldNameEnd is the length of the field name, the colon and the blanks
+// after it at the start of line (RFC 5322 3.6.8: printable ASCII but the
+// colon; blanks before the colon as obsolete syntax allows), 0 when line
+// does not start a field.
+func fieldNameEnd(line []byte) int {
+	i := 0
+	for i < len(line) && line[i] > ' ' && line[i] < 0x7f && line[i] != ':' {
+		i++
+	}
+	if i == 0 {
+		return 0
+	}
+	for i < len(line) && (line[i] == ' ' || line[i] == '\t') {
+		i++
+	}
+	if i == len(line) || line[i] != ':' {
+		return 0
+	}
+	i++
+	for i < len(line) && (line[i] == ' ' || line[i] == '\t') {
+		i++
+	}
+	return i
 }
 
 // imceaEscapes keeps the +XX escapes and the IMCEA<type>- prefix of the
