@@ -2,6 +2,7 @@ package evidence
 
 import (
 	"bytes"
+	"encoding/hex"
 	"os"
 	"path/filepath"
 	"strings"
@@ -306,5 +307,30 @@ func TestDateOrderLeftOpenIsSaid(t *testing.T) {
 		case c.warn != "" && (len(w) != 1 || !strings.Contains(w[0], c.warn)):
 			t.Errorf("%s: warnings %q, want one with %q", c.name, w, c.warn)
 		}
+	}
+}
+
+// TestRealEventPropertiesDataTwice reads a real Windows XP event (MRxSmb
+// 50, "Delayed Write Failed") copied from Event Properties twice into a
+// forum post, once in its Bytes view and once in its Words view, each
+// after a "Data:" key. Both were read into the event's data: 84 bytes for
+// the 44 the event holds. Only the first is read now, and a warning says
+// the data was given twice.
+func TestRealEventPropertiesDataTwice(t *testing.T) {
+	f := Load(filepath.Join("testdata", "real", "xp-mrxsmb-50-event-properties.txt"), &Options{TZ: time.UTC})
+	if f.Err != nil || len(f.Events) != 1 || f.Info.Damaged != 0 {
+		t.Fatalf("%v, %d events, damaged %d", f.Err, len(f.Events), f.Info.Damaged)
+	}
+	e := f.Events[0]
+	want := "04000400020056000000000032000480000000000c0200c0000000000000000000000000000000000c0200c0"
+	if got := hex.EncodeToString(e.Data); got != want || e.Source != "MRxSmb" || e.EventID != 50 || e.Level != "warning" || e.Computer != "SIMONXP" {
+		t.Errorf("data %s (%d bytes), want the Bytes view's 44; source %q id %d level %q computer %q", got, len(e.Data), e.Source, e.EventID, e.Level, e.Computer)
+	}
+	said := false
+	for _, w := range f.Info.Warnings {
+		said = said || strings.Contains(w, "line 22: the event's data is given 2 times")
+	}
+	if !said {
+		t.Errorf("warnings %q: want the data given twice", f.Info.Warnings)
 	}
 }

@@ -1,6 +1,7 @@
 package inventory
 
 import (
+	"bytes"
 	"path/filepath"
 	"strings"
 
@@ -65,6 +66,58 @@ func skipName(name string) bool {
 // skippedNames are the names skipName leaves out, in lower case (compared
 // as strings.ToLower would, without its copy of every name of a queue).
 var skippedNames = []string{"queue.dat", "queue.old", "truth.json"}
+
+// FileManagerFile reports a file that a file manager, not the IMS, left
+// in a copied queue folder: Explorer's thumbnail cache (Thumbs.db,
+// ehthumbs.db) and folder settings (desktop.ini), the Finder's .DS_Store
+// and its AppleDouble "._" companions. The name alone does not decide: the
+// first bytes must be that file's (an OLE2 compound file, a Finder store,
+// an AppleDouble header, an INI section), so a message that happens to
+// bear such a name is still a message. No IMS spool file has such a name
+// (eight-character names without an extension, KB Q197792).
+func FileManagerFile(name string, head []byte) bool {
+	switch {
+	case asciifold.In(name, oleCacheNames):
+		return bytes.HasPrefix(head, oleMagic)
+	case strings.EqualFold(name, "desktop.ini"):
+		return iniHead(head)
+	case strings.EqualFold(name, ".DS_Store"):
+		return bytes.HasPrefix(head, dsStoreMagic)
+	case strings.HasPrefix(name, "._"):
+		return bytes.HasPrefix(head, appleDoubleMagic)
+	}
+	return false
+}
+
+var (
+	// oleCacheNames are Explorer's thumbnail caches, lower case.
+	oleCacheNames    = []string{"thumbs.db", "ehthumbs.db", "ehthumbs_vista.db"}
+	oleMagic         = []byte{0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1} // [MS-CFB] 2.2
+	dsStoreMagic     = []byte{0, 0, 0, 1, 'B', 'u', 'd', '1'}
+	appleDoubleMagic = []byte{0, 5, 0x16, 7} // RFC 1740 appendix B
+)
+
+// iniHead reports text that opens as an INI file does: after a byte-order
+// mark (UTF-8 or UTF-16LE, as Explorer writes desktop.ini) and blank
+// lines, a "[section]" or a ";" comment.
+func iniHead(head []byte) bool {
+	switch {
+	case bytes.HasPrefix(head, []byte{0xEF, 0xBB, 0xBF}):
+		head = head[3:]
+	case bytes.HasPrefix(head, []byte{0xFF, 0xFE}):
+		// UTF-16LE: the ASCII of the first characters, every other byte.
+		var ascii []byte
+		for i := 2; i+1 < len(head) && len(ascii) < 64; i += 2 {
+			if head[i+1] != 0 {
+				return false
+			}
+			ascii = append(ascii, head[i])
+		}
+		head = ascii
+	}
+	head = bytes.TrimLeft(head, " \t\r\n")
+	return len(head) > 0 && (head[0] == '[' || head[0] == ';')
+}
 
 // SkipsDir reports the folders Scan does not walk into (Imcdata\Log and
 // the like), so a caller can say what they hold.

@@ -144,3 +144,37 @@ func TestJoinEntryIsJoin(t *testing.T) {
 		t.Fatalf("only %d clean folders drawn", fast)
 	}
 }
+
+// TestFileManagerFileWantsItsBytes: the name alone never decides.
+func TestFileManagerFileWantsItsBytes(t *testing.T) {
+	ole := []byte{0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1, 0}
+	msg := []byte("From: a@example.org\r\n\r\nx\r\n")
+	for _, c := range []struct {
+		name string
+		head []byte
+		want bool
+	}{
+		{"Thumbs.db", ole, true},
+		{"THUMBS.DB", ole, true},
+		{"ehthumbs_vista.db", ole, true},
+		{"Thumbs.db", msg, false},
+		{"Thumbs.db", nil, false},
+		{"HBWK2Q2P", ole, false}, // an OLE2 file of another name is scanned (and found no message)
+		{"desktop.ini", []byte("\r\n[ViewState]\r\nMode=\r\n"), true},
+		{"desktop.ini", []byte("; comment\r\n"), true},
+		{"desktop.ini", []byte("\xEF\xBB\xBF[.ShellClassInfo]\r\n"), true},
+		{"desktop.ini", []byte("\xFF\xFE[\x00.\x00"), true},
+		{"desktop.ini", []byte("\xFF\xFEF\x00r\x00"), false},
+		{"desktop.ini", msg, false},
+		{".DS_Store", []byte("\x00\x00\x00\x01Bud1\x00"), true},
+		{".ds_store", []byte("\x00\x00\x00\x01Bud1\x00"), true}, // names compare as Windows does
+		{".DS_Store", msg, false},
+		{"._HBWK2Q2P", []byte{0, 5, 0x16, 7, 0, 2}, true},
+		{"._HBWK2Q2P", []byte{0, 5, 0x16, 0, 0, 2}, false}, // AppleSingle: a whole file, not a companion
+		{"._HBWK2Q2P", msg, false},
+	} {
+		if got := FileManagerFile(c.name, c.head); got != c.want {
+			t.Errorf("FileManagerFile(%q, %q) = %v, want %v", c.name, c.head, got, c.want)
+		}
+	}
+}

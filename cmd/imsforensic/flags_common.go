@@ -292,7 +292,7 @@ func scanInputsEach(ctx context.Context, g *globals, paths, given []string, rf *
 // scanInputsTuned is scanInputsEach with tune, when not nil, setting more
 // of the inventory's options (replay's streamed send keeps the bytes).
 func scanInputsTuned(ctx context.Context, g *globals, paths, given []string, rf *ruleFlags, jsonOut bool, tune func(*inventory.Options), fn func(*model.Message) error) error {
-	var skipped, skippedDirs []string
+	var skipped, skippedDirs, managers []string
 	var mu sync.Mutex
 	opts := inventory.Options{
 		// From the walk's goroutine; read once ScanEach has returned.
@@ -300,6 +300,12 @@ func scanInputsTuned(ctx context.Context, g *globals, paths, given []string, rf 
 		Rules:      rf.cfg,
 		Slim:       true,
 		Skip: func(path string, head []byte) bool {
+			if inventory.FileManagerFile(filepath.Base(path), head) {
+				mu.Lock()
+				managers = append(managers, path)
+				mu.Unlock()
+				return true
+			}
 			if !isEvidenceNotMessage(head) {
 				return false
 			}
@@ -329,6 +335,13 @@ func scanInputsTuned(ctx context.Context, g *globals, paths, given []string, rf 
 		// again to find them (a second listing of a queue's folders).
 		for _, dir := range skippedDirs {
 			skipped = append(skipped, evidence.FindFiles(ctx, dir)...)
+		}
+	}
+	if len(managers) > 0 {
+		sort.Strings(managers)
+		fmt.Fprintf(g.stderr, "imsforensic: %d file(s) among the inputs are a file manager's (Thumbs.db, desktop.ini, .DS_Store, ._ files), not messages; not scanned:\n", len(managers))
+		for _, p := range managers {
+			fmt.Fprintf(g.stderr, "  %s\n", model.EscapeVisible(p))
 		}
 	}
 	skipped = notGiven(skipped, given)
