@@ -5,9 +5,11 @@ import (
 	"encoding/hex"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf16"
 )
 
 // Real Drwtsn32.log files from public repositories (testdata/MANIFEST.md,
@@ -332,5 +334,43 @@ func TestRealEventPropertiesDataTwice(t *testing.T) {
 	}
 	if !said {
 		t.Errorf("warnings %q: want the data given twice", f.Info.Warnings)
+	}
+}
+
+// TestRealFilesAsUTF16 reads every real text file here again as Notepad's
+// "Unicode" (UTF-16LE with its BOM) writes it, which is how an admin who
+// re-saves a log or pastes an event often sends it: the same events,
+// field for field (their byte offsets aside), and the same warnings.
+func TestRealFilesAsUTF16(t *testing.T) {
+	paths, err := filepath.Glob(filepath.Join("testdata", "real", "*"))
+	if err != nil || len(paths) == 0 {
+		t.Fatalf("%v, %d files", err, len(paths))
+	}
+	for _, path := range paths {
+		raw, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		u16 := []byte{0xff, 0xfe}
+		for _, r := range utf16.Encode([]rune(string(raw))) {
+			u16 = append(u16, byte(r), byte(r>>8))
+		}
+		copyPath := filepath.Join(t.TempDir(), filepath.Base(path))
+		if err := os.WriteFile(copyPath, u16, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		o := &Options{TZ: time.UTC}
+		a, b := Load(path, o), Load(copyPath, o)
+		if (a.Err == nil) != (b.Err == nil) || len(a.Events) != len(b.Events) || strings.Join(a.Info.Warnings, "|") != strings.Join(b.Info.Warnings, "|") {
+			t.Errorf("%s: %d events, err %v, warnings %q; as UTF-16: %d, %v, %q", path, len(a.Events), a.Err, a.Info.Warnings, len(b.Events), b.Err, b.Info.Warnings)
+			continue
+		}
+		for i := range a.Events {
+			x, y := a.Events[i], b.Events[i]
+			x.Offset, y.Offset, x.Origin, y.Origin, x.Path, y.Path = 0, 0, "", "", "", ""
+			if !reflect.DeepEqual(x, y) {
+				t.Errorf("%s event %d:\n%+v\nas UTF-16:\n%+v", path, i, x, y)
+			}
+		}
 	}
 }
