@@ -98,6 +98,7 @@ func FuzzText(f *testing.F) {
 	addFile(f, "export-q293288.txt")
 	addFile(f, "event-properties.txt")
 	addFile(f, "real/sbs2003-dcom-10009-event-properties.txt")
+	addFile(f, "real/xp-mrxsmb-50-event-properties.txt")
 	addFile(f, "kb/Q199042-event-properties.txt")
 	addFile(f, "kb/Q190084-event-block.txt")
 	addFile(f, "kb/Q293288-event-blocks.txt")

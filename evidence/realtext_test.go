@@ -2,11 +2,14 @@ package evidence
 
 import (
 	"bytes"
+	"encoding/hex"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf16"
 )
 
 // Real Drwtsn32.log files from public repositories (testdata/MANIFEST.md,
@@ -305,6 +308,69 @@ func TestDateOrderLeftOpenIsSaid(t *testing.T) {
 			t.Errorf("%s: warnings %q, want none", c.name, w)
 		case c.warn != "" && (len(w) != 1 || !strings.Contains(w[0], c.warn)):
 			t.Errorf("%s: warnings %q, want one with %q", c.name, w, c.warn)
+		}
+	}
+}
+
+// TestRealEventPropertiesDataTwice reads a real Windows XP event (MRxSmb
+// 50, "Delayed Write Failed") copied from Event Properties twice into a
+// forum post, once in its Bytes view and once in its Words view, each
+// after a "Data:" key. Both were read into the event's data: 84 bytes for
+// the 44 the event holds. Only the first is read now, and a warning says
+// the data was given twice.
+func TestRealEventPropertiesDataTwice(t *testing.T) {
+	f := Load(filepath.Join("testdata", "real", "xp-mrxsmb-50-event-properties.txt"), &Options{TZ: time.UTC})
+	if f.Err != nil || len(f.Events) != 1 || f.Info.Damaged != 0 {
+		t.Fatalf("%v, %d events, damaged %d", f.Err, len(f.Events), f.Info.Damaged)
+	}
+	e := f.Events[0]
+	want := "04000400020056000000000032000480000000000c0200c0000000000000000000000000000000000c0200c0"
+	if got := hex.EncodeToString(e.Data); got != want || e.Source != "MRxSmb" || e.EventID != 50 || e.Level != "warning" || e.Computer != "SIMONXP" {
+		t.Errorf("data %s (%d bytes), want the Bytes view's 44; source %q id %d level %q computer %q", got, len(e.Data), e.Source, e.EventID, e.Level, e.Computer)
+	}
+	said := false
+	for _, w := range f.Info.Warnings {
+		said = said || strings.Contains(w, "line 22: the event's data is given 2 times")
+	}
+	if !said {
+		t.Errorf("warnings %q: want the data given twice", f.Info.Warnings)
+	}
+}
+
+// TestRealFilesAsUTF16 reads every real text file here again as Notepad's
+// "Unicode" (UTF-16LE with its BOM) writes it, which is how an admin who
+// re-saves a log or pastes an event often sends it: the same events,
+// field for field (their byte offsets aside), and the same warnings.
+func TestRealFilesAsUTF16(t *testing.T) {
+	paths, err := filepath.Glob(filepath.Join("testdata", "real", "*"))
+	if err != nil || len(paths) == 0 {
+		t.Fatalf("%v, %d files", err, len(paths))
+	}
+	for _, path := range paths {
+		raw, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		u16 := []byte{0xff, 0xfe}
+		for _, r := range utf16.Encode([]rune(string(raw))) {
+			u16 = append(u16, byte(r), byte(r>>8))
+		}
+		copyPath := filepath.Join(t.TempDir(), filepath.Base(path))
+		if err := os.WriteFile(copyPath, u16, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		o := &Options{TZ: time.UTC}
+		a, b := Load(path, o), Load(copyPath, o)
+		if (a.Err == nil) != (b.Err == nil) || len(a.Events) != len(b.Events) || strings.Join(a.Info.Warnings, "|") != strings.Join(b.Info.Warnings, "|") {
+			t.Errorf("%s: %d events, err %v, warnings %q; as UTF-16: %d, %v, %q", path, len(a.Events), a.Err, a.Info.Warnings, len(b.Events), b.Err, b.Info.Warnings)
+			continue
+		}
+		for i := range a.Events {
+			x, y := a.Events[i], b.Events[i]
+			x.Offset, y.Offset, x.Origin, y.Origin, x.Path, y.Path = 0, 0, "", "", "", ""
+			if !reflect.DeepEqual(x, y) {
+				t.Errorf("%s event %d:\n%+v\nas UTF-16:\n%+v", path, i, x, y)
+			}
 		}
 	}
 }

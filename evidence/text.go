@@ -82,6 +82,7 @@ type textBlock struct {
 	// before any description.
 	implicit bool
 	start    textLine
+	lines    int  // the lines of the block so far, its first one included
 	blank    bool // the previous line was blank
 	// indent is the whitespace before the block's first key: a block
 	// pasted into a document or a post indented (a real Windows 2003
@@ -89,6 +90,12 @@ type textBlock struct {
 	// before each description line too, where it is no text of the
 	// event.
 	indent string
+	// dataSections counts the block's "Data:" keys: Event Properties
+	// writes one; a copy that holds two (its Bytes and then its Words
+	// view, as a real Windows XP event pasted into a forum post does)
+	// holds the same data twice, and only the first is read.
+	dataSections int
+	dataAt       int // the line of the second
 }
 
 // opens reports whether a field line starts a new block after b.
@@ -182,11 +189,15 @@ func readText(r io.Reader, name string, o *Options, p *problems) []model.Event {
 }
 
 func (b *textBlock) add(line string, o *Options) {
+	b.lines++
 	defer func() { b.blank = strings.TrimSpace(line) == "" }()
 	if k, v, ok := blockField(line); ok {
 		switch {
 		case k == "data":
 			b.section = "data"
+			if b.dataSections++; b.dataSections == 2 {
+				b.dataAt = b.lines
+			}
 			return
 		case k == "description":
 			b.section = "description"
@@ -208,7 +219,7 @@ func (b *textBlock) add(line string, o *Options) {
 			b.descBytes += len(line) + 1
 		}
 	case "data":
-		if d, ok := parseHexDumpLine(line); ok && len(b.ev.Data)+len(d) <= o.MaxDataBytes {
+		if d, ok := parseHexDumpLine(line); ok && b.dataSections == 1 && len(b.ev.Data)+len(d) <= o.MaxDataBytes {
 			b.ev.Data = append(b.ev.Data, d...)
 		}
 	default:
@@ -243,6 +254,9 @@ func leadingBlanks(s string) string {
 func (b *textBlock) finish(name string, o *Options, p *problems) model.Event {
 	ev := b.start.event("eventlog", name)
 	ev.Data = b.ev.Data
+	if b.dataSections > 1 {
+		p.warn("line %d: the event's data is given %d times (Event Properties' Bytes and Words views pasted one after the other?): only the first is read", b.start.no+b.dataAt-1, b.dataSections)
+	}
 	if t, ok := p.localTime(b.start.no, b.fields["date"], b.fields["time"], o.TZ); ok {
 		ev.Time = t
 	} else {
