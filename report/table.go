@@ -206,6 +206,16 @@ func (d *drawer) fits(cells []string) bool {
 	return true
 }
 
+// textWidth is the width of s in columns: its length when it is
+// printable ASCII (one column each, in every locale: most cells are),
+// runewidth's count otherwise.
+func textWidth(s string) int {
+	if printableASCII(s) {
+		return len(s)
+	}
+	return runewidth.StringWidth(s)
+}
+
 func printableASCII(s string) bool {
 	for i := 0; i < len(s); i++ {
 		if s[i] < 0x20 || s[i] > 0x7e {
@@ -397,7 +407,7 @@ const tableGap = 2
 func padLines(s string, width int) string {
 	lines := strings.Split(s, "\n")
 	for i, l := range lines {
-		lines[i] = l + strings.Repeat(" ", max(width-runewidth.StringWidth(l), 0))
+		lines[i] = l + strings.Repeat(" ", max(width-textWidth(l), 0))
 	}
 	return strings.Join(lines, "\n")
 }
@@ -430,13 +440,13 @@ func (t *table) columnWidths(limit int) []int {
 	natural := make([]int, n)
 	floor := make([]int, n)
 	for i, h := range t.header {
-		natural[i] = runewidth.StringWidth(h)
+		natural[i] = textWidth(h)
 		floor[i] = max(natural[i], 8)
 	}
 	for _, r := range t.rows {
 		for i := 0; i < n && i < len(r); i++ {
 			for _, line := range strings.Split(r[i], "\n") {
-				natural[i] = max(natural[i], runewidth.StringWidth(line))
+				natural[i] = max(natural[i], textWidth(line))
 			}
 		}
 	}
@@ -509,7 +519,7 @@ func (t *table) narrowGiveWay(natural []int, avail int) []int {
 // wrapText wraps s to width columns: at spaces where it can, a word
 // longer than width broken. Existing line breaks are kept.
 func wrapText(s string, width int) string {
-	if width <= 0 || runewidth.StringWidth(s) <= width && !strings.Contains(s, "\n") {
+	if width <= 0 || textWidth(s) <= width && !strings.Contains(s, "\n") {
 		return s
 	}
 	var out []string
@@ -529,7 +539,7 @@ func wrapLine(s string, width int) []string {
 		curW = 0
 	}
 	for _, word := range strings.SplitAfter(s, " ") {
-		ww := runewidth.StringWidth(strings.TrimRight(word, " "))
+		ww := textWidth(strings.TrimRight(word, " "))
 		if curW > 0 && curW+ww > width {
 			flush()
 		}
@@ -548,10 +558,10 @@ func wrapLine(s string, width int) []string {
 			}
 			lines = append(lines, head)
 			word = word[len(head):]
-			ww = runewidth.StringWidth(strings.TrimRight(word, " "))
+			ww = textWidth(strings.TrimRight(word, " "))
 		}
 		cur.WriteString(word)
-		curW += runewidth.StringWidth(word)
+		curW += textWidth(word)
 	}
 	if curW > 0 || len(lines) == 0 {
 		flush()

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+
+	"github.com/mattn/go-runewidth"
 )
 
 // TestTableWrapsWithoutCutting: a row wider than the table width wraps
@@ -177,4 +179,21 @@ func TestTableTemplatesDrawWhatTablewriterDraws(t *testing.T) {
 		t.Errorf("%d of %d rows drawn from templates: both ways must be compared", used, total)
 	}
 	t.Logf("%d of %d rows drawn from templates", used, total)
+}
+
+// TestTextWidthIsRunewidths: the ASCII shortcut of textWidth gives
+// runewidth's width of every printable ASCII character and string.
+func TestTextWidthIsRunewidths(t *testing.T) {
+	var all strings.Builder
+	for c := byte(0x20); c < 0x7f; c++ {
+		all.WriteByte(c)
+		if got, want := textWidth(string(c)), runewidth.StringWidth(string(c)); got != want {
+			t.Errorf("textWidth(%q) = %d, runewidth %d", c, got, want)
+		}
+	}
+	for _, s := range []string{all.String(), "", "a\tb", "é", "漢字"} {
+		if got, want := textWidth(s), runewidth.StringWidth(s); got != want {
+			t.Errorf("textWidth(%q) = %d, runewidth %d", s, got, want)
+		}
+	}
 }
