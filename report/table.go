@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"sync/atomic"
+	"unicode/utf8"
 
 	"github.com/mattn/go-runewidth"
 	"github.com/olekukonko/tablewriter"
@@ -186,12 +187,15 @@ func (d *drawer) chunk(header []string, rows [][]string) error {
 
 // fits reports whether every line of every cell is exactly its column's
 // width to us and to tablewriter: then tablewriter's column widths are
-// ours, whatever the rest of the chunk holds.
+// ours, whatever the rest of the chunk holds, and it writes the line as
+// it is.
 func (d *drawer) fits(cells []string) bool {
 	for i, c := range cells {
 		for line := range strings.SplitSeq(c, "\n") {
 			if !printableASCII(line) {
-				if runewidth.StringWidth(line) != d.widths[i] || twwidth.Width(line) != d.widths[i] {
+				// tablewriter writes invalid UTF-8 as U+FFFD, and reads
+				// an escape as the start of an ANSI sequence.
+				if !utf8.ValidString(line) || strings.IndexByte(line, 0x1b) >= 0 || runewidth.StringWidth(line) != d.widths[i] || twwidth.Width(line) != d.widths[i] {
 					return false
 				}
 			} else if len(line) != d.widths[i] {

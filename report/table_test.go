@@ -80,15 +80,17 @@ func TestTableInChunksIsOneTable(t *testing.T) {
 
 // TestTableTemplatesDrawWhatTablewriterDraws is the differential test of
 // the row templates: random tables (wrapped cells, blank cells, wide,
-// combining and ambiguous characters, raw escapes and tabs, words too
-// long for their column, every table width) drawn from templates are byte
+// combining and ambiguous characters, raw escapes, controls, invalid UTF-8
+// and tabs, characters of every kind of Unicode range, words too long for
+// their column, every table width) drawn from templates are byte
 // for byte the tables tablewriter draws chunk by chunk, as every table
 // was drawn before the templates; and most rows did come from a template.
 func TestTableTemplatesDrawWhatTablewriterDraws(t *testing.T) {
 	words := []string{"a", "queue", "IN", "ZYN2NP5Y", "content-type-invalid-chars", "2001-03-14", "18:01:52",
 		"jane@example.net", `D:\exchsrvr\imcdata\in\p4kq7m2a`, "(crash,", "Q304024);", "", "",
 		"漢字", "Grüße", "e\u0301", "±§", "😀", "\x1b[31mred\x1b[0m", "tab\there", "zero\u200bwidth",
-		"averyveryverylongfilenamewithoutanyspaceatallinit-and-a-dash", "line\nbreak", "\n"}
+		"averyveryverylongfilenamewithoutanyspaceatallinit-and-a-dash", "line\nbreak", "\n",
+		"cr\rhere", "nul\x00", "soft\u00adhyphen", "\ufeffbom", "\u0301", "   ", "del\x7f", "ｆｕｌｌ", "\xff\xfe", "\u2028sep"}
 	rnd := uint64(1)
 	next := func(n int) int { // a fixed xorshift: the same tables on every run
 		rnd ^= rnd << 13
@@ -142,6 +144,32 @@ func TestTableTemplatesDrawWhatTablewriterDraws(t *testing.T) {
 		want, got := draw(false, width, header, rows), draw(true, width, header, rows)
 		if got != want {
 			t.Fatalf("table %d (width %d) drawn from templates differs:\n%s\ntablewriter drew:\n%s", n, width, got, want)
+		}
+	}
+	// Characters from every kind of Unicode range (controls, combining
+	// marks, right-to-left, Hangul jamo, CJK, variation selectors, the
+	// BOM, full-width forms, emoji, tags, lone surrogates written as
+	// U+FFFD), a few to a cell among plain words.
+	ranges := [][2]int{{0x20, 0x7e}, {0x0, 0x1f}, {0x80, 0x2ff}, {0x300, 0x36f}, {0x590, 0x6ff}, {0x1100, 0x11ff}, {0x2000, 0x206f},
+		{0x2e80, 0x9fff}, {0xfe00, 0xfe0f}, {0xfeff, 0xfeff}, {0xff00, 0xffef}, {0x1f300, 0x1faff}, {0xe0000, 0xe007f}, {0xd800, 0xdfff}}
+	for n := range 60 {
+		rows := make([][]string, 30)
+		for j := range rows {
+			var b strings.Builder
+			if next(3) == 0 {
+				for range 1 + next(4) {
+					rg := ranges[next(len(ranges))]
+					b.WriteRune(rune(rg[0] + next(rg[1]-rg[0]+1)))
+				}
+			}
+			rows[j] = []string{fmt.Sprint(j), words[next(13)] + b.String(), words[next(13)]}
+		}
+		total += len(rows)
+		width := []int{0, 12, 40}[n%3]
+		header := []string{"N", "WHAT", "DETAIL"}
+		want, got := draw(false, width, header, rows), draw(true, width, header, rows)
+		if got != want {
+			t.Fatalf("table of odd characters %d (width %d) drawn from templates differs:\n%q\ntablewriter drew:\n%q", n, width, got, want)
 		}
 	}
 	used := rowsByTemplate.Load() - before
