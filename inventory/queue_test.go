@@ -1,7 +1,16 @@
 package inventory
 
 import (
+	"archive/tar"
+	"archive/zip"
+	"bytes"
+	"compress/gzip"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
 	"math/rand/v2"
+	"os"
 	"path/filepath"
 	"runtime"
 	"strings"
@@ -175,6 +184,66 @@ func TestFileManagerFileWantsItsBytes(t *testing.T) {
 	} {
 		if got := FileManagerFile(c.name, c.head); got != c.want {
 			t.Errorf("FileManagerFile(%q, %q) = %v, want %v", c.name, c.head, got, c.want)
+		}
+	}
+}
+
+// TestArchivesAreNotMessages: a queue sent zipped (or gzipped, tarred ...)
+// and given as it is, or an archive lying among the spool files, is
+// reported as an archive to extract, with its size and sha256 and no
+// findings, not as a message that stalls the IMS; show says so too.
+func TestArchivesAreNotMessages(t *testing.T) {
+	spool := []byte("From: a@example.org\r\nTo: b@example.org\r\nSubject: x\r\n\r\nhello\r\n")
+	dir := t.TempDir()
+	var zb bytes.Buffer
+	zw := zip.NewWriter(&zb)
+	w, _ := zw.Create("TempIMS/IN/HBWK2Q2P")
+	w.Write(spool)
+	zw.Close()
+	var gb bytes.Buffer
+	gw := gzip.NewWriter(&gb)
+	gw.Write(spool)
+	gw.Close()
+	var tb bytes.Buffer
+	tw := tar.NewWriter(&tb)
+	tw.WriteHeader(&tar.Header{Name: "IN/HBWK2Q2P", Mode: 0o644, Size: int64(len(spool)), Format: tar.FormatUSTAR})
+	tw.Write(spool)
+	tw.Close()
+	files := map[string][]byte{"TempIMS.zip": zb.Bytes(), "HBWK2Q2P.gz": gb.Bytes(), "queue.tar": tb.Bytes(),
+		"empty.zip": []byte("PK\x05\x06" + strings.Repeat("\x00", 18)), "IN.7z": []byte("7z\xBC\xAF\x27\x1C\x00\x04"),
+		"spool": spool}
+	kinds := map[string]string{"TempIMS.zip": "zip", "HBWK2Q2P.gz": "gzip", "queue.tar": "tar", "empty.zip": "zip", "IN.7z": "7z"}
+	for name, b := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ms, err := Scan(context.Background(), []string{dir}, Options{Slim: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ms) != len(files) {
+		t.Fatalf("%d records for %d files", len(ms), len(files))
+	}
+	for _, m := range ms {
+		kind := kinds[m.Name]
+		sum := sha256.Sum256(files[m.Name])
+		if m.SHA256 != hex.EncodeToString(sum[:]) || m.Size != int64(len(files[m.Name])) {
+			t.Errorf("%s: size %d sha256 %s, want the file's", m.Name, m.Size, m.SHA256)
+		}
+		switch {
+		case kind == "" && (m.Error != "" || len(m.Findings) == 0):
+			t.Errorf("%s (a message): error %q, findings %v", m.Name, m.Error, m.Findings)
+		case kind != "" && (!strings.Contains(m.Error, "is a "+kind+" archive, not a message") || len(m.Findings) != 0):
+			t.Errorf("%s: error %q, findings %v; want a %s archive without findings", m.Name, m.Error, m.Findings, kind)
+		}
+		if kind == "" {
+			continue
+		}
+		pm, err := ParseFile(filepath.Join(dir, m.Name), nil)
+		var ae *ArchiveError
+		if pm == nil || !errors.As(err, &ae) || ae.Kind != kind {
+			t.Errorf("ParseFile(%s): %v, want its ArchiveError", m.Name, err)
 		}
 	}
 }

@@ -503,6 +503,51 @@ func joinEntry(dir string, clean bool, name string) string {
 	return dir + "/" + name
 }
 
+// ArchiveError is the error of a file that is an archive of files (a
+// zip, a 7z, a cab ...), as a queue sent by mail or copied off a server
+// often is: its bytes are no message, and the files inside it are not
+// read. Its record keeps its size and sha256.
+type ArchiveError struct {
+	Path string
+	Kind string // "zip", "7z", "gzip", ...
+}
+
+func (e *ArchiveError) Error() string {
+	return fmt.Sprintf("%s is a %s archive, not a message: extract a copy of it and scan the folder it gives", e.Path, e.Kind)
+}
+
+// archiveKind names the archive format whose signature head begins with
+// (or holds, for tar), or "". No spool file or RFC 822 message begins
+// with these bytes: an IMS file begins with its envelope or a header line.
+func archiveKind(head []byte) string {
+	for _, a := range archiveMagics {
+		if bytes.HasPrefix(head, a.magic) {
+			return a.kind
+		}
+	}
+	if len(head) >= 262 && string(head[257:262]) == "ustar" { // POSIX tar header
+		return "tar"
+	}
+	if len(head) >= 10 && string(head[:3]) == "BZh" && '1' <= head[3] && head[3] <= '9' && string(head[4:10]) == "1AY&SY" {
+		return "bzip2" // its level, then the first block's magic (pi's digits)
+	}
+	return ""
+}
+
+var archiveMagics = []struct {
+	kind  string
+	magic []byte
+}{
+	{"zip", []byte("PK\x03\x04")},
+	{"zip", []byte("PK\x05\x06")}, // an empty zip: its end record alone
+	{"zip", []byte("PK\x07\x08")}, // a spanned zip's first part
+	{"7z", []byte("7z\xBC\xAF\x27\x1C")},
+	{"rar", []byte("Rar!\x1A\x07")},
+	{"cab", []byte("MSCF\x00\x00\x00\x00")},
+	{"gzip", []byte{0x1F, 0x8B, 0x08}},
+	{"xz", []byte("\xFD7zXZ\x00")},
+}
+
 // skipHeadLen is how many leading bytes Options.Skip is shown.
 const skipHeadLen = 512
 
@@ -556,7 +601,11 @@ func scanOne(j job, opts Options, buf *readBuffer) []*model.Message {
 		if err != nil && pm.Error == "" {
 			pm.Error = err.Error()
 		}
-		rules.Apply(pm, opts.Rules)
+		if archive := (*ArchiveError)(nil); !errors.As(err, &archive) {
+			// An archive's bytes are no message: the rules would
+			// only say so in their words (no-message, bare LF, NUL).
+			rules.Apply(pm, opts.Rules)
+		}
 		if opts.Slim {
 			Slim(pm)
 		}
@@ -642,9 +691,14 @@ func parseOpened(f *readonly.File, j job, opts Options, buf *readBuffer) ([]*mod
 		}
 		br.Reset(io.LimitReader(f, listed))
 	}
+	head, _ := br.Peek(skipHeadLen)
+	archive := archiveKind(head)
 	m, err := parse.Parse(br, opts.Parse)
 	if err != nil {
 		return []*model.Message{m}, fmt.Errorf("parse %s: %w", j.path, err)
+	}
+	if archive != "" {
+		return []*model.Message{m}, &ArchiveError{Path: j.path, Kind: archive}
 	}
 	if listed >= 0 && m != nil {
 		if err := checkUnchanged(f, j.path, listed, m.Size); err != nil {
@@ -721,6 +775,9 @@ func parseWhole(f *readonly.File, j job, opts Options, buf *readBuffer) ([]*mode
 	buf.r = bytesThen{}
 	if err != nil {
 		return []*model.Message{m}, fmt.Errorf("parse %s: %w", j.path, err)
+	}
+	if kind := archiveKind(data[:min(len(data), skipHeadLen)]); kind != "" {
+		return []*model.Message{m}, &ArchiveError{Path: j.path, Kind: kind}
 	}
 	if m != nil {
 		if err := checkUnchanged(f, j.path, listed, m.Size); err != nil {
@@ -954,7 +1011,13 @@ func ParseFile(path string, opts *parse.Options) (*model.Message, error) {
 		f.Close()
 		return parseMboxMessage(path, 1, opts) // as scan names it: FILE#1
 	}
+	head := make([]byte, skipHeadLen)
+	n, _ := f.ReadAt(head, 0)
+	archive := archiveKind(head[:n])
 	m, err := parse.Parse(f, opts)
+	if err == nil && archive != "" {
+		err = &ArchiveError{Path: path, Kind: archive}
+	}
 	if m != nil {
 		base := fileMessage(path)
 		m.Path, m.Name, m.Queue = base.Path, base.Name, base.Queue
@@ -962,10 +1025,11 @@ func ParseFile(path string, opts *parse.Options) (*model.Message, error) {
 			m.ModTime = info.ModTime().UTC()
 		}
 	}
-	if err != nil {
+	var ae *ArchiveError
+	if err != nil && !errors.As(err, &ae) {
 		return m, fmt.Errorf("parse %s: %w", path, err)
 	}
-	return m, nil
+	return m, err
 }
 
 // mboxRef splits "FILE#N" when no file has that very name and FILE does.

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"os"
 
 	"github.com/spf13/pflag"
@@ -74,6 +75,10 @@ func runShow(ctx context.Context, opts *showOptions, g *globals, args []string) 
 	m, err := inventory.ParseFile(args[0], nil)
 	if m == nil {
 		return &exitErr{code: exitPartial, err: err} // not read: the table's 4
+	}
+	if ae := (*inventory.ArchiveError)(nil); errors.As(err, &ae) {
+		// As for a folder: the files to show are inside it.
+		return usageErrorf("show: %v", err)
 	}
 	if err != nil && m.Error == "" {
 		m.Error = err.Error() // a read error or a file that changed while read

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"archive/zip"
+	"bytes"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -95,5 +97,29 @@ func TestFileManagerFilesAreNotMessages(t *testing.T) {
 	}
 	if !strings.Contains(errOut, "6 file(s) among the inputs are a file manager's") {
 		t.Errorf("replay: no notice:\n%s", errOut)
+	}
+}
+
+// TestAnArchiveIsNoMessage: the queue as the customer sent it, zipped.
+// scan reports the archive (exit 4: not read as a message), show refuses
+// it as it refuses a folder (exit 2), each saying to extract a copy.
+func TestAnArchiveIsNoMessage(t *testing.T) {
+	dir := t.TempDir()
+	zipPath := filepath.Join(dir, "TempIMS.zip")
+	var b bytes.Buffer
+	zw := zip.NewWriter(&b)
+	w, _ := zw.Create("TempIMS/IN/HBWK2Q2P")
+	w.Write([]byte("From: a@example.org\r\nTo: b@example.org\r\n\r\nx\r\n"))
+	zw.Close()
+	if err := os.WriteFile(zipPath, b.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, errOut, code := runCLI(t, "", "scan", zipPath)
+	if code != exitPartial || !strings.Contains(out, "zip archive, not a message") || !strings.Contains(out, "extract") || strings.Contains(out, "no-message") {
+		t.Errorf("scan: exit %d\n%s\n%s", code, out, errOut)
+	}
+	out, errOut, code = runCLI(t, "", "show", zipPath)
+	if code != exitUsage || !strings.Contains(errOut, "is a zip archive, not a message: extract a copy") || out != "" {
+		t.Errorf("show: exit %d\n%s\n%s", code, out, errOut)
 	}
 }
