@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+
+	"github.com/imsforensic/imsforensic/internal/archive"
 )
 
 // Format names how a file was recognised. The values are stable IDs the
@@ -312,6 +314,8 @@ func whyNotEvidence(head []byte) string {
 		return "the file is empty"
 	case allZero(head):
 		return "the file starts with only zero bytes (a log never written, or its content lost)"
+	case archive.Kind(head) != "":
+		return "a " + archive.Kind(head) + " archive: extract a copy of it and give the files inside"
 	}
 	lines := detectLines(head)
 	for _, l := range lines {

@@ -69,8 +69,9 @@ var skippedNames = []string{"queue.dat", "queue.old", "truth.json"}
 
 // FileManagerFile reports a file that a file manager, not the IMS, left
 // in a copied queue folder: Explorer's thumbnail cache (Thumbs.db,
-// ehthumbs.db) and folder settings (desktop.ini), the Finder's .DS_Store
-// and its AppleDouble "._" companions. The name alone does not decide: the
+// ehthumbs.db) and folder settings (desktop.ini), a download's
+// Zone.Identifier stream copied out as a file, the Finder's .DS_Store and
+// its AppleDouble "._" companions. The name alone does not decide: the
 // first bytes must be that file's (an OLE2 compound file, a Finder store,
 // an AppleDouble header, an INI section), so a message that happens to
 // bear such a name is still a message. No IMS spool file has such a name
@@ -79,7 +80,10 @@ func FileManagerFile(name string, head []byte) bool {
 	switch {
 	case asciifold.In(name, oleCacheNames):
 		return bytes.HasPrefix(head, oleMagic)
-	case strings.EqualFold(name, "desktop.ini"):
+	case strings.EqualFold(name, "desktop.ini"), hasSuffixFold(name, ":Zone.Identifier"):
+		// The second: Windows' mark of a download, an NTFS stream that
+		// a copy to another file system (WSL, 7-Zip, some backup tools)
+		// makes a file of its own, "HBWK2Q2P:Zone.Identifier".
 		return iniHead(head)
 	case strings.EqualFold(name, ".DS_Store"):
 		return bytes.HasPrefix(head, dsStoreMagic)
@@ -87,6 +91,11 @@ func FileManagerFile(name string, head []byte) bool {
 		return bytes.HasPrefix(head, appleDoubleMagic)
 	}
 	return false
+}
+
+// hasSuffixFold is strings.HasSuffix with ASCII case folded.
+func hasSuffixFold(s, suffix string) bool {
+	return len(s) >= len(suffix) && strings.EqualFold(s[len(s)-len(suffix):], suffix)
 }
 
 var (

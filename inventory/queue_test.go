@@ -175,6 +175,10 @@ func TestFileManagerFileWantsItsBytes(t *testing.T) {
 		{"desktop.ini", []byte("\xFF\xFE[\x00.\x00"), true},
 		{"desktop.ini", []byte("\xFF\xFEF\x00r\x00"), false},
 		{"desktop.ini", msg, false},
+		{"HBWK2Q2P:Zone.Identifier", []byte("[ZoneTransfer]\r\nZoneId=3\r\n"), true},
+		{"HBWK2Q2P:zone.identifier", []byte("[ZoneTransfer]\r\nZoneId=3\r\n"), true},
+		{"HBWK2Q2P:Zone.Identifier", msg, false},
+		{"Zone.Identifier", []byte("[ZoneTransfer]\r\n"), false},
 		{".DS_Store", []byte("\x00\x00\x00\x01Bud1\x00"), true},
 		{".ds_store", []byte("\x00\x00\x00\x01Bud1\x00"), true}, // names compare as Windows does
 		{".DS_Store", msg, false},

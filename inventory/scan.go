@@ -17,6 +17,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/imsforensic/imsforensic/internal/archive"
 	"github.com/imsforensic/imsforensic/internal/readonly"
 	"github.com/imsforensic/imsforensic/model"
 	"github.com/imsforensic/imsforensic/parse"
@@ -516,38 +517,6 @@ func (e *ArchiveError) Error() string {
 	return fmt.Sprintf("%s is a %s archive, not a message: extract a copy of it and scan the folder it gives", e.Path, e.Kind)
 }
 
-// archiveKind names the archive format whose signature head begins with
-// (or holds, for tar), or "". No spool file or RFC 822 message begins
-// with these bytes: an IMS file begins with its envelope or a header line.
-func archiveKind(head []byte) string {
-	for _, a := range archiveMagics {
-		if bytes.HasPrefix(head, a.magic) {
-			return a.kind
-		}
-	}
-	if len(head) >= 262 && string(head[257:262]) == "ustar" { // POSIX tar header
-		return "tar"
-	}
-	if len(head) >= 10 && string(head[:3]) == "BZh" && '1' <= head[3] && head[3] <= '9' && string(head[4:10]) == "1AY&SY" {
-		return "bzip2" // its level, then the first block's magic (pi's digits)
-	}
-	return ""
-}
-
-var archiveMagics = []struct {
-	kind  string
-	magic []byte
-}{
-	{"zip", []byte("PK\x03\x04")},
-	{"zip", []byte("PK\x05\x06")}, // an empty zip: its end record alone
-	{"zip", []byte("PK\x07\x08")}, // a spanned zip's first part
-	{"7z", []byte("7z\xBC\xAF\x27\x1C")},
-	{"rar", []byte("Rar!\x1A\x07")},
-	{"cab", []byte("MSCF\x00\x00\x00\x00")},
-	{"gzip", []byte{0x1F, 0x8B, 0x08}},
-	{"xz", []byte("\xFD7zXZ\x00")},
-}
-
 // skipHeadLen is how many leading bytes Options.Skip is shown.
 const skipHeadLen = 512
 
@@ -692,7 +661,7 @@ func parseOpened(f *readonly.File, j job, opts Options, buf *readBuffer) ([]*mod
 		br.Reset(io.LimitReader(f, listed))
 	}
 	head, _ := br.Peek(skipHeadLen)
-	archive := archiveKind(head)
+	archive := archive.Kind(head)
 	m, err := parse.Parse(br, opts.Parse)
 	if err != nil {
 		return []*model.Message{m}, fmt.Errorf("parse %s: %w", j.path, err)
@@ -776,7 +745,7 @@ func parseWhole(f *readonly.File, j job, opts Options, buf *readBuffer) ([]*mode
 	if err != nil {
 		return []*model.Message{m}, fmt.Errorf("parse %s: %w", j.path, err)
 	}
-	if kind := archiveKind(data[:min(len(data), skipHeadLen)]); kind != "" {
+	if kind := archive.Kind(data[:min(len(data), skipHeadLen)]); kind != "" {
 		return []*model.Message{m}, &ArchiveError{Path: j.path, Kind: kind}
 	}
 	if m != nil {
@@ -1013,7 +982,7 @@ func ParseFile(path string, opts *parse.Options) (*model.Message, error) {
 	}
 	head := make([]byte, skipHeadLen)
 	n, _ := f.ReadAt(head, 0)
-	archive := archiveKind(head[:n])
+	archive := archive.Kind(head[:n])
 	m, err := parse.Parse(f, opts)
 	if err == nil && archive != "" {
 		err = &ArchiveError{Path: path, Kind: archive}

@@ -339,7 +339,7 @@ func scanInputsTuned(ctx context.Context, g *globals, paths, given []string, rf 
 	}
 	if len(managers) > 0 {
 		sort.Strings(managers)
-		fmt.Fprintf(g.stderr, "imsforensic: %d file(s) among the inputs are a file manager's (Thumbs.db, desktop.ini, .DS_Store, ._ files), not messages; not scanned:\n", len(managers))
+		fmt.Fprintf(g.stderr, "imsforensic: %d file(s) among the inputs are Windows' or macOS's own (Thumbs.db, desktop.ini, :Zone.Identifier, .DS_Store, ._ files), not messages; not scanned:\n", len(managers))
 		for _, p := range managers {
 			fmt.Fprintf(g.stderr, "  %s\n", model.EscapeVisible(p))
 		}
