@@ -114,12 +114,11 @@ func iniHead(head []byte) bool {
 	case bytes.HasPrefix(head, []byte{0xEF, 0xBB, 0xBF}):
 		head = head[3:]
 	case bytes.HasPrefix(head, []byte{0xFF, 0xFE}):
-		// UTF-16LE: the ASCII of the first characters, every other byte.
+		// UTF-16LE: the ASCII of the first characters, every other
+		// byte, up to the first that is not ASCII (a localized folder
+		// name further on).
 		var ascii []byte
-		for i := 2; i+1 < len(head) && len(ascii) < 64; i += 2 {
-			if head[i+1] != 0 {
-				return false
-			}
+		for i := 2; i+1 < len(head) && len(ascii) < 64 && head[i+1] == 0 && head[i] < 0x80; i += 2 {
 			ascii = append(ascii, head[i])
 		}
 		head = ascii

@@ -174,6 +174,8 @@ func TestFileManagerFileWantsItsBytes(t *testing.T) {
 		{"desktop.ini", []byte("\xEF\xBB\xBF[.ShellClassInfo]\r\n"), true},
 		{"desktop.ini", []byte("\xFF\xFE[\x00.\x00"), true},
 		{"desktop.ini", []byte("\xFF\xFEF\x00r\x00"), false},
+		{"desktop.ini", []byte("\xFF\xFE[\x00\x1F\x04"), true}, // "[Я": a localized name at once
+		{"desktop.ini", []byte("\xFF\xFE\x1F\x04[\x00"), false},
 		{"desktop.ini", msg, false},
 		{"HBWK2Q2P:Zone.Identifier", []byte("[ZoneTransfer]\r\nZoneId=3\r\n"), true},
 		{"HBWK2Q2P:zone.identifier", []byte("[ZoneTransfer]\r\nZoneId=3\r\n"), true},
