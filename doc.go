@@ -38,6 +38,7 @@
 //	internal/outside    how repair and redact write a copy: the guard's check, an atomic write, a rerun accepted
 //	internal/kbsample   the rules' KB samples, listed for the tests of repair and redact
 //	internal/asciifold  header names lowered and compared without a copy (parse, rules)
+//	internal/archive    an archive of files told by its signature (inventory, evidence)
 //	internal/sinktest   the sink on 127.0.0.1:0 for other packages' tests
 //	internal/testqueue  a small queue folder with culprits, for the tests of bisect and the CLI
 //	internal/teststate  a per-user state folder of the tests' own, so no test writes into the user's
